@@ -1,0 +1,69 @@
+"""The command-line front end: argparse, exit codes, and turning errors into words.
+
+Each command lives in its own module (``_check``, ``_tags``, ...) exposing ``register(subparsers)``;
+a command module imports the pipeline lazily inside its ``run`` so that ``tagpip check`` does not
+pay for the HTTP stack at start-up. Only this package prints.
+
+Exit status: 0 success, 1 a failure the user can act on (bad input, no wheel, network), 2 a
+usage error, 130 interrupted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from collections.abc import Sequence
+
+from tagpip import __version__
+from tagpip.cli._render import render_error
+from tagpip.errors import TagpipError
+
+__all__ = ["build_parser", "main"]
+
+# Command modules in the order `tagpip --help` lists them.
+_COMMANDS = ("download", "check", "tags")
+
+
+class _ArgumentParser(argparse.ArgumentParser):
+    """argparse with pip's usage-error status (2) and message shape, without the usage dump."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        self.exit(2, f"{self.prog}: error: {message}\n(see '{self.prog} --help')\n")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The whole command line, built from each command module's own definitions."""
+    parser = _ArgumentParser(
+        prog="tagpip",
+        description="Get the right wheels for a machine that is not the one you are on.",
+    )
+    parser.add_argument("--version", action="version", version=f"tagpip {__version__}")
+    subparsers = parser.add_subparsers(
+        dest="command", metavar="COMMAND", parser_class=_ArgumentParser
+    )
+    subparsers.required = True
+    for name in _COMMANDS:
+        module = importlib.import_module(f"tagpip.cli._{name}")
+        module.register(subparsers)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run tagpip with ``argv`` (default: ``sys.argv[1:]``) and return the exit status."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        status: int = args.run(args)
+    except TagpipError as error:
+        _print_err(render_error(error))
+        return error.exit_status
+    except KeyboardInterrupt:
+        _print_err("tagpip: interrupted")
+        return 130
+    return status
+
+
+def _print_err(text: str) -> None:
+    sys.stderr.write(text if text.endswith("\n") else text + "\n")
+    sys.stderr.flush()

@@ -1,0 +1,51 @@
+"""Turning errors and diagnostics into the text users read.
+
+The shape follows compilers and linters so editors can jump to the spot::
+
+    requirements.txt:3:28: unknown platform 'manylinux3'
+        cryptography==3.2[manylinux3,cp36,x86_64]
+                          ^^^^^^^^^^
+    hint: did you mean 'manylinux2014'?
+"""
+
+from __future__ import annotations
+
+from tagpip.errors import Diagnostic, Span, TagpipError, ValidationError
+
+__all__ = ["render_diagnostic", "render_error", "render_span"]
+
+
+def render_span(span: Span) -> str:
+    """The user's line, indented, with carets under the span (at least one caret)."""
+    text = span.text.rstrip("\r\n")
+    # Tabs would misalign the caret; expand them the same way in both lines.
+    prefix = text[: span.start].expandtabs()
+    marked = text[span.start : max(span.end, span.start + 1)].expandtabs()
+    caret = " " * len(prefix) + "^" * max(1, len(marked))
+    return f"    {text.expandtabs()}\n    {caret}"
+
+
+def render_diagnostic(diagnostic: Diagnostic) -> str:
+    """``FILE:LINE:COL: message`` (warnings say so), the line, the caret, and a hint."""
+    label = "warning: " if diagnostic.severity == "warning" else ""
+    if diagnostic.span is None:
+        lines = [f"{label}{diagnostic.message}"]
+    else:
+        span = diagnostic.span
+        lines = [f"{span.source}:{span.line}:{span.column}: {label}{diagnostic.message}"]
+        lines.append(render_span(span))
+    if diagnostic.hint:
+        lines.append(f"hint: {diagnostic.hint}")
+    return "\n".join(lines)
+
+
+def render_error(error: TagpipError) -> str:
+    """The full text for an error: every diagnostic of a validation error, or the one message."""
+    if isinstance(error, ValidationError):
+        parts = [render_diagnostic(d) for d in error.diagnostics]
+        return "\n".join(parts)
+    diagnostic = Diagnostic("error", error.message, error.span, error.hint)
+    text = render_diagnostic(diagnostic)
+    if error.span is None:
+        text = f"error: {text}"
+    return text
