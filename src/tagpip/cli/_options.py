@@ -1,0 +1,167 @@
+"""pip-compatible options shared by the commands that fetch (download, later install and lock).
+
+Every option pip 26's ``pip download`` has is either accepted here, with pip's meaning, or refused
+by name with the reason, so that a command line copied from pip never has an option silently
+ignored. tagpip's own target options (``--preset``, ``--from-python``, ``--target-file``) sit
+beside pip's (``--platform``, ``--python-version``, ``--implementation``, ``--abi``).
+"""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Sequence
+from typing import Any
+
+__all__ = ["REFUSED", "add_fetch_options", "add_output_options", "add_target_options"]
+
+# Options pip download has that tagpip refuses, with why. tagpip only ever fetches wheels.
+_BUILD_ONLY = "tagpip never builds from source, so build options have no meaning"
+REFUSED: dict[str, tuple[int, str]] = {
+    # option: (number of values it takes, reason)
+    "--build-constraint": (1, _BUILD_ONLY),
+    "--no-build-isolation": (0, _BUILD_ONLY),
+    "--check-build-dependencies": (0, _BUILD_ONLY),
+    "--no-clean": (0, _BUILD_ONLY),
+    "--src": (1, "tagpip does not check out editable projects (it never builds from source)"),
+    "--config-settings": (1, _BUILD_ONLY),
+    "--global-option": (1, _BUILD_ONLY),
+    "--use-pep517": (0, _BUILD_ONLY),
+    "--requirements-from-script": (1, "PEP 723 script metadata is not supported yet"),
+    "--group": (1, "dependency groups (PEP 735) are not supported yet"),
+    "--all-releases": (1, "per-package release control is not supported yet; use --pre"),
+    "--only-final": (1, "per-package release control is not supported yet"),
+    "--refresh-package": (1, "use --no-cache-dir to bypass the cache"),
+    "--use-feature": (1, "pip's feature flags do not apply to tagpip"),
+    "--use-deprecated": (1, "pip's feature flags do not apply to tagpip"),
+    "--resume-retries": (1, "resuming partial downloads is not supported; use --retries"),
+    "--require-virtualenv": (0, "tagpip never installs into the running environment"),
+    "--python": (1, "to fetch for another interpreter, use --from-python PATH"),
+    "--keyring-provider": (1, "keyring lookups are not supported yet; put credentials in the URL"),
+}
+
+
+class _Refuse(argparse.Action):
+    """Fail at parse time, naming the option and why tagpip does not take it."""
+
+    def __call__(
+        self,
+        parser: argparse.ArgumentParser,
+        namespace: argparse.Namespace,
+        values: str | Sequence[Any] | None,
+        option_string: str | None = None,
+    ) -> None:
+        reason = REFUSED[self.dest_option][1]
+        parser.error(f"{option_string} is not supported: {reason}")
+
+    @property
+    def dest_option(self) -> str:
+        return self.option_strings[0]
+
+
+def _refuse_all(parser: argparse.ArgumentParser) -> None:
+    group = parser.add_argument_group("pip options tagpip refuses (see docs/download.md)")
+    for option, (nargs, _reason) in REFUSED.items():
+        names = [option, "-C"] if option == "--config-settings" else [option]
+        group.add_argument(*names, action=_Refuse, nargs=nargs, help=argparse.SUPPRESS)
+
+
+def add_target_options(parser: argparse.ArgumentParser) -> None:
+    """The target: pip's four flags, plus tagpip's presets, interpreters and target files."""
+    group = parser.add_argument_group("target (default: the option lines and tag blocks)")
+    group.add_argument(
+        "--platform",
+        action="append",
+        default=[],
+        metavar="PLATFORM",
+        help="a platform tag of the target; repeat for several, most preferred first "
+        "(manylinux_2_28_x86_64 also accepts every older manylinux level)",
+    )
+    group.add_argument("--python-version", metavar="VERSION", help="X.Y, X.Y.Z or pip's XY")
+    group.add_argument("--implementation", metavar="IMPL", help="cp, pp, py, ...")
+    group.add_argument("--abi", action="append", default=[], metavar="ABI", help="repeatable")
+    group.add_argument(
+        "--preset", metavar="NAME", help="a named target (tagpip tags --list-presets)"
+    )
+    group.add_argument("--from-python", metavar="PATH", help="the target is this interpreter")
+    group.add_argument(
+        "--target-file", metavar="FILE", help="a target written by tagpip tags --json"
+    )
+
+
+def add_fetch_options(parser: argparse.ArgumentParser) -> None:
+    """Requirement inputs, package selection and index options, with pip's names and meanings."""
+    parser.add_argument(
+        "requirements", nargs="*", metavar="REQUIREMENT", help="tagged requirements"
+    )
+    parser.add_argument("-r", "--requirement", action="append", default=[], metavar="FILE")
+    parser.add_argument("-c", "--constraint", action="append", default=[], metavar="FILE")
+    parser.add_argument("--no-deps", action="store_true", help="do not fetch dependencies")
+    parser.add_argument(
+        "--only-deps", action="store_true", help="fetch the dependencies, not the projects named"
+    )
+    parser.add_argument("--require-hashes", action="store_true", default=None)
+    parser.add_argument("--no-require-hashes", action="store_true")
+    parser.add_argument("--ignore-requires-python", action="store_true")
+    parser.add_argument("--pre", action="store_true", help="include pre-releases")
+    parser.add_argument(
+        "--only-binary",
+        action="append",
+        default=[],
+        metavar="FORMAT",
+        help="accepted for pip compatibility: tagpip only ever fetches wheels",
+    )
+    parser.add_argument(
+        "--no-binary",
+        action="append",
+        default=[],
+        metavar="FORMAT",
+        help="only ':none:' is accepted: tagpip never builds from source",
+    )
+    parser.add_argument(
+        "--prefer-binary",
+        action="store_true",
+        help="accepted for pip compatibility: tagpip only ever fetches wheels",
+    )
+    parser.add_argument(
+        "--uploaded-prior-to",
+        metavar="WHEN",
+        help="ignore files uploaded at or after this ISO 8601 time, or P<n>D days ago",
+    )
+    index = parser.add_argument_group("package index options (pip's; PIP_* and pip.conf apply)")
+    index.add_argument("-i", "--index-url", metavar="URL")
+    index.add_argument("--extra-index-url", action="append", default=[], metavar="URL")
+    index.add_argument("--no-index", action="store_true", default=None)
+    index.add_argument("-f", "--find-links", action="append", default=[], metavar="URL")
+    index.add_argument("--proxy", metavar="URL")
+    index.add_argument("--no-proxy-env", action="store_true")
+    index.add_argument("--retries", type=int, metavar="N")
+    index.add_argument("--timeout", type=float, metavar="SECONDS")
+    index.add_argument("--trusted-host", action="append", default=[], metavar="HOST")
+    index.add_argument("--cert", metavar="PATH")
+    index.add_argument("--client-cert", metavar="PATH")
+    index.add_argument("--cache-dir", metavar="DIR")
+    index.add_argument("--no-cache-dir", action="store_true", default=None)
+    index.add_argument("--isolated", action="store_true", help="ignore PIP_* and pip.conf files")
+    _refuse_all(parser)
+
+
+def add_output_options(parser: argparse.ArgumentParser) -> None:
+    """Verbosity, progress and pip's general options that only change presentation."""
+    group = parser.add_argument_group("output")
+    group.add_argument("-q", "--quiet", action="count", default=0)
+    group.add_argument("-v", "--verbose", action="count", default=0)
+    group.add_argument(
+        "--progress-bar", choices=["auto", "on", "off", "raw"], default="auto", help="as pip"
+    )
+    group.add_argument("--log", metavar="PATH", help="append a verbose log to PATH")
+    group.add_argument("--no-color", action="store_true")
+    group.add_argument("--no-input", action="store_true", help="tagpip never prompts")
+    group.add_argument(
+        "--disable-pip-version-check", action="store_true", help="accepted; tagpip never checks"
+    )
+    group.add_argument(
+        "--exists-action",
+        choices=["s", "i", "w", "b", "a"],
+        help="accepted; tagpip keeps a valid file and replaces an invalid one",
+    )
+    group.add_argument("--debug", action="store_true", help="let internal errors show a traceback")

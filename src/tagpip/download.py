@@ -1,0 +1,258 @@
+"""Downloading pinned wheels into a folder: in parallel, hash-checked, written atomically.
+
+A file reaches its final name in the destination only after every hash that applies to it has
+been checked: the index's own digest and every ``--hash`` the user gave for the project. Until then
+it lives under a hidden temporary name in the same folder (so the final ``os.replace`` is atomic)
+and is removed on any failure, including Ctrl-C. A file already present under its final name is
+kept when it passes the same checks, and replaced otherwise.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import tempfile
+import threading
+from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import FIRST_EXCEPTION, Future, ThreadPoolExecutor, wait
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+from packaging.utils import NormalizedName
+
+from tagpip.errors import TagpipError
+from tagpip.index import DistFile, Index
+
+__all__ = [
+    "DownloadError",
+    "Downloaded",
+    "HashMismatch",
+    "ProgressEvent",
+    "download",
+    "parse_hash",
+]
+
+# Algorithms pip accepts in --hash; weaker ones an index may list (md5) are not trusted alone.
+STRONG_ALGORITHMS = ("sha256", "sha384", "sha512")
+_CHUNK = 256 * 1024
+_TEMP_PREFIX = ".tagpip-"
+_TEMP_SUFFIX = ".part"
+
+
+class DownloadError(TagpipError):
+    """A file could not be fetched or written; names the project and file."""
+
+
+class HashMismatch(DownloadError):
+    """A file's digest differs from what the index or the user said it must be."""
+
+    def __init__(self, project: str, filename: str, source: str, expected: Sequence[str], got: str):
+        algo = got.split(":", 1)[0]
+        wanted = ", ".join(expected)
+        super().__init__(
+            f"{project}: hash of {filename} does not match {source}: expected {wanted}, got {got}",
+            hint="the file may have been tampered with or changed on the index; "
+            f"nothing was written for it (the {algo} digest is of the bytes received)",
+        )
+        self.project = project
+        self.filename = filename
+        self.expected = tuple(expected)
+        self.got = got
+
+
+@dataclass(frozen=True)
+class Downloaded:
+    """A verified file in the destination folder."""
+
+    file: DistFile
+    path: Path
+    sha256: str
+    reused: bool
+
+
+@dataclass(frozen=True)
+class ProgressEvent:
+    """What the downloader reports so the CLI can draw progress (the downloader never prints)."""
+
+    kind: Literal["start", "advance", "done"]
+    filename: str
+    total: int | None
+    done: int
+    reused: bool = False
+
+
+def parse_hash(text: str) -> tuple[str, str]:
+    """Split an ``algo:hex`` hash (as ``--hash`` takes it) into a lower-cased pair."""
+    algo, sep, digest = text.partition(":")
+    if not sep:
+        algo, sep, digest = text.partition("=")
+    return algo.strip().lower(), digest.strip().lower()
+
+
+def download(
+    files: Sequence[DistFile],
+    dest: Path,
+    index: Index,
+    *,
+    user_hashes: Mapping[NormalizedName, Sequence[str]] | None = None,
+    workers: int = 8,
+    on_progress: Callable[[ProgressEvent], None] | None = None,
+) -> list[Downloaded]:
+    """Fetch ``files`` into ``dest`` and return them, in the order given, once all are verified.
+
+    ``user_hashes`` maps a project to the ``algo:hex`` values its ``--hash`` options allow; when a
+    project has any for an algorithm, the file must match one of them. The first failure stops
+    the remaining downloads; files already verified stay (they are complete and correct).
+    """
+    dest.mkdir(parents=True, exist_ok=True)
+    user_hashes = user_hashes or {}
+    cancel = threading.Event()
+    lock = threading.Lock()
+
+    def report(event: ProgressEvent) -> None:
+        if on_progress is not None:
+            with lock:
+                on_progress(event)
+
+    def one(file: DistFile) -> Downloaded:
+        return _download_one(file, dest, index, user_hashes.get(file.project, ()), cancel, report)
+
+    if not files:
+        return []
+    with ThreadPoolExecutor(max_workers=max(1, min(workers, len(files)))) as pool:
+        futures: list[Future[Downloaded]] = [pool.submit(one, f) for f in files]
+        try:
+            done, _ = wait(futures, return_when=FIRST_EXCEPTION)
+            failed = [f for f in futures if f in done and f.exception() is not None]
+            if failed:
+                cancel.set()
+                for future in futures:
+                    future.cancel()
+                wait(futures)
+                error = failed[0].exception()
+                assert error is not None
+                raise error
+        except BaseException:
+            # Ctrl-C lands here in the main thread: tell the workers to stop and remove their
+            # temporary files before the interrupt goes on up.
+            cancel.set()
+            for future in futures:
+                future.cancel()
+            wait(futures)
+            raise
+    return [f.result() for f in futures]
+
+
+def _download_one(
+    file: DistFile,
+    dest: Path,
+    index: Index,
+    user_hashes: Sequence[str],
+    cancel: threading.Event,
+    report: Callable[[ProgressEvent], None],
+) -> Downloaded:
+    if cancel.is_set():
+        raise DownloadError(f"{file.project}: download of {file.filename} cancelled")
+    final = dest / _safe_filename(file)
+    expected = _expected_digests(file, user_hashes)
+    if final.is_file():
+        digests = _hash_file(final, expected)
+        if _problem(file, expected, digests) is None:
+            size = final.stat().st_size
+            report(ProgressEvent("done", file.filename, size, size, reused=True))
+            return Downloaded(file, final, digests["sha256"], reused=True)
+
+    fd, temp_name = tempfile.mkstemp(prefix=_TEMP_PREFIX, suffix=_TEMP_SUFFIX, dir=dest)
+    temp = Path(temp_name)
+    try:
+        hashers = {algo: hashlib.new(algo) for algo in set(expected) | {"sha256"}}
+        done = 0
+        report(ProgressEvent("start", file.filename, file.size, 0))
+        with os.fdopen(fd, "wb") as out, index.open(file) as chunks:
+            for chunk in chunks:
+                if cancel.is_set():
+                    raise DownloadError(f"{file.project}: download of {file.filename} cancelled")
+                out.write(chunk)
+                for hasher in hashers.values():
+                    hasher.update(chunk)
+                done += len(chunk)
+                report(ProgressEvent("advance", file.filename, file.size, done))
+            out.flush()
+            os.fsync(out.fileno())
+        digests = {algo: h.hexdigest() for algo, h in hashers.items()}
+        problem = _problem(file, expected, digests)
+        if problem is not None:
+            raise problem
+        if file.size is not None and done != file.size:
+            raise DownloadError(
+                f"{file.project}: {file.filename} is {done} bytes, the index says {file.size}",
+                hint="the download was cut short or the file changed; try again",
+            )
+        os.chmod(temp, 0o644)
+        os.replace(temp, final)
+    except BaseException:
+        # Stop the other workers' queued downloads too: the run has failed.
+        cancel.set()
+        temp.unlink(missing_ok=True)
+        raise
+    report(ProgressEvent("done", file.filename, done, done))
+    return Downloaded(file, final, digests["sha256"], reused=False)
+
+
+def _safe_filename(file: DistFile) -> str:
+    """The file's name, refused if it could escape the destination folder."""
+    name = file.filename
+    if not name or name in {".", ".."} or "/" in name or "\\" in name or "\0" in name:
+        raise DownloadError(f"{file.project}: refusing to write a file named {name!r}")
+    return name
+
+
+def _expected_digests(file: DistFile, user_hashes: Sequence[str]) -> dict[str, dict[str, str]]:
+    """Per algorithm, the allowed digests and who says so (``index`` or ``--hash``)."""
+    expected: dict[str, dict[str, str]] = {}
+    for algo, digest in file.hashes:
+        if algo.lower() in STRONG_ALGORITHMS:
+            expected.setdefault(algo.lower(), {})[digest.lower()] = "the index"
+    for text in user_hashes:
+        algo, digest = parse_hash(text)
+        if algo in STRONG_ALGORITHMS:
+            expected.setdefault(algo, {})[digest] = "--hash"
+    return expected
+
+
+def _problem(
+    file: DistFile, expected: Mapping[str, Mapping[str, str]], digests: Mapping[str, str]
+) -> HashMismatch | None:
+    """The first disagreement between what was received and what is allowed, if any.
+
+    The index's digest must match exactly; ``--hash`` values for an algorithm form an allowed
+    set (pip's rule), so the file must match one of them.
+    """
+    index_wanted = {a: d for a, d in file.hashes if a.lower() in STRONG_ALGORITHMS}
+    for algo, digest in sorted(index_wanted.items()):
+        got = digests[algo.lower()]
+        if got != digest.lower():
+            return HashMismatch(
+                file.project, file.filename, "the index", [f"{algo}:{digest}"], f"{algo}:{got}"
+            )
+    for algo, allowed in sorted(expected.items()):
+        user_allowed = sorted(d for d, who in allowed.items() if who == "--hash")
+        if user_allowed and digests[algo] not in user_allowed:
+            return HashMismatch(
+                file.project,
+                file.filename,
+                "--hash",
+                [f"{algo}:{d}" for d in user_allowed],
+                f"{algo}:{digests[algo]}",
+            )
+    return None
+
+
+def _hash_file(path: Path, expected: Mapping[str, object]) -> dict[str, str]:
+    hashers = {algo: hashlib.new(algo) for algo in set(expected) | {"sha256"}}
+    with path.open("rb") as f:
+        for chunk in iter(lambda: f.read(_CHUNK), b""):
+            for hasher in hashers.values():
+                hasher.update(chunk)
+    return {algo: h.hexdigest() for algo, h in hashers.items()}
