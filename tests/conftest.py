@@ -11,7 +11,31 @@ import pytest
 @pytest.fixture(autouse=True)
 def _hermetic_pip_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     for name in list(os.environ):
-        if name.startswith("PIP_") or name.startswith("UV_"):
+        if name.startswith(("PIP_", "UV_")):
             monkeypatch.delenv(name, raising=False)
     # pip skips every configuration file when PIP_CONFIG_FILE is os.devnull; tagpip does too.
     monkeypatch.setenv("PIP_CONFIG_FILE", os.devnull)
+
+
+# -- a real index on 127.0.0.1 (tests/support/server.py) ----------------------------------------
+
+from collections.abc import Iterator  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+from support.server import IndexServer  # noqa: E402
+
+
+@pytest.fixture
+def index_server(tmp_path: Path) -> Iterator[IndexServer]:
+    """A running simple-repository server over an empty folder (``.root``); add files with
+    ``.add_wheel(name, version, tags=..., requires_dist=...)`` / ``.add_sdist``, point tagpip at
+    ``.url``, and read what was fetched in ``.requests``. Switches and ``overrides`` (fault
+    injection per path) are described in ``tests/support/server.py``."""
+    with IndexServer(tmp_path / "index-root") as server:
+        yield server
+
+
+@pytest.fixture
+def cache_dir(tmp_path: Path) -> Path:
+    """An empty HTTP cache folder for one test."""
+    return tmp_path / "cache"

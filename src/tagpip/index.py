@@ -3,28 +3,138 @@ PEP 658 metadata files, HTTP caching.
 
 OWNER: issue C (index). CONTRACT (used by resolve, download, lock): ``DistFile``, ``Index``,
 ``IndexError_`` names below. Add what is needed; do not rename or remove these.
+
+:class:`HttpIndex` is the one real :class:`Index`. Where files come from, first to last: the
+index URL, the extra index URLs, then the find-links locations (folders, ``file://`` and HTTP
+pages). Project pages are asked for by content negotiation (JSON preferred) and revalidated on
+every run (``Cache-Control: max-age=0``, as pip does), so an ETag turns a repeat into a 304;
+metadata files are cached as long as the server allows. A wheel's metadata comes from its PEP
+658/714 metadata file when the index has one (checked against the hash the page gave), else out of
+the wheel itself: the zip's central directory and the METADATA member are read with HTTP range
+requests when the server takes them, else the wheel is downloaded to a temporary file.
+
+Credentials in configured URLs (``https://user:token@host/simple/``) are taken out of the URLs,
+sent only to their own host, and never appear in a message: :func:`redact_url`.
 """
 
 from __future__ import annotations
 
+import contextlib
 import datetime
-from collections.abc import Iterator, Sequence
+import functools
+import hashlib
+import io
+import ipaddress
+import json
+import logging
+import re
+import tempfile
+import threading
+import zipfile
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
-from typing import Protocol
+from html.parser import HTMLParser
+from pathlib import Path
+from typing import IO, Any, Protocol, TypeVar
+from urllib.parse import quote, unquote, urljoin, urlsplit, urlunsplit
+from urllib.request import url2pathname
 
-from packaging.metadata import Metadata
+import requests
+import urllib3
+from packaging.metadata import InvalidMetadata, Metadata, parse_email
+from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from packaging.tags import Tag
-from packaging.utils import BuildTag, NormalizedName
-from packaging.version import Version
+from packaging.utils import (
+    BuildTag,
+    InvalidSdistFilename,
+    InvalidWheelFilename,
+    NormalizedName,
+    canonicalize_name,
+    parse_sdist_filename,
+    parse_wheel_filename,
+)
+from packaging.version import InvalidVersion, Version
+from requests.adapters import HTTPAdapter
+from urllib3.util.retry import Retry
 
+from tagpip import __version__
 from tagpip.errors import TagpipError
+from tagpip.pipconfig import IndexOptions
 
-__all__ = ["DistFile", "Index", "IndexError_"]
+__all__ = [
+    "ACCEPT",
+    "DistFile",
+    "FetchError",
+    "HttpIndex",
+    "Index",
+    "IndexError_",
+    "MetadataError",
+    "PageError",
+    "parse_metadata",
+    "redact_url",
+]
+
+logger = logging.getLogger(__name__)
+
+# PEP 691 content negotiation, JSON preferred (pip sends the same).
+ACCEPT = (
+    "application/vnd.pypi.simple.v1+json, application/vnd.pypi.simple.v1+html; q=0.2, "
+    "text/html; q=0.01"
+)
+_JSON_TYPES = ("application/vnd.pypi.simple.v1+json", "application/json")
+_HTML_TYPES = ("application/vnd.pypi.simple.v1+html", "text/html")
+_HASH_FRAGMENT = re.compile(r"(sha1|sha224|sha384|sha256|sha512|md5)=([0-9a-fA-F]+)")
+_SDIST_SUFFIXES = (".tar.gz", ".zip", ".tar.bz2", ".tar.xz", ".tgz", ".tbz", ".tar")
+_CHUNK = 64 * 1024
+_TAIL = 64 * 1024  # first range request: the end of a wheel, where the central directory is
+_RETRY_STATUSES = (500, 502, 503, 504, 520, 527)
 
 
 class IndexError_(TagpipError):
     """The index could not be read, or what it served is invalid; names the project and cause."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        project: str | None = None,
+        url: str | None = None,
+        hint: str | None = None,
+    ):
+        super().__init__(message, hint=hint)
+        self.project = project
+        self.url = redact_url(url) if url is not None else None
+
+
+class FetchError(IndexError_):
+    """A request failed: an HTTP error status (``status``), a timeout, no connection, TLS."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        project: str | None = None,
+        url: str | None = None,
+        status: int | None = None,
+        hint: str | None = None,
+    ):
+        super().__init__(message, project=project, url=url, hint=hint)
+        self.status = status
+
+
+class PageError(IndexError_):
+    """A project page or find-links page is not a valid simple-repository page."""
+
+
+class MetadataError(IndexError_):
+    """A file's metadata is unreadable, invalid, fails its hash, or disagrees with the file
+    name."""
+
+    def __init__(self, message: str, *, project: str, filename: str, hint: str | None = None):
+        super().__init__(message, project=project, hint=hint)
+        self.filename = filename
 
 
 @dataclass(frozen=True)
@@ -75,3 +185,956 @@ class Index(Protocol):
     def open(self, file: DistFile) -> AbstractContextManager[Iterator[bytes]]:
         """Stream the file's bytes (unverified: the caller checks hashes)."""
         ...
+
+
+# -- URLs and credentials ------------------------------------------------------------------------
+
+
+def redact_url(url: str) -> str:
+    """``url`` with any password (or a lone user part, often a token) replaced by ``****``."""
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return _scrub(url)
+    if "@" not in parts.netloc:
+        return url
+    userinfo, _, hostport = parts.netloc.rpartition("@")
+    user, has_password, _ = userinfo.partition(":")
+    shown = f"{user}:****" if has_password else "****"
+    return urlunsplit(parts._replace(netloc=f"{shown}@{hostport}"))
+
+
+_USERINFO = re.compile(r"(?<=//)[^/@\s]+@")
+
+
+def _scrub(text: str) -> str:
+    """Redact anything in free text (an exception's message) that looks like URL credentials."""
+    return _USERINFO.sub("****@", text)
+
+
+def _netloc_key(url: str) -> str:
+    parts = urlsplit(url)
+    port = parts.port or {"https": 443, "http": 80}.get(parts.scheme, 0)
+    return f"{(parts.hostname or '').lower()}:{port}"
+
+
+def _strip_credentials(url: str) -> tuple[str, tuple[str, str] | None]:
+    parts = urlsplit(url)
+    if "@" not in parts.netloc:
+        return url, None
+    userinfo, _, hostport = parts.netloc.rpartition("@")
+    user, _, password = userinfo.partition(":")
+    bare = urlunsplit(parts._replace(netloc=hostport))
+    return bare, (unquote(user), unquote(password))
+
+
+class _HostAuth(requests.auth.AuthBase):
+    """Basic auth for the hosts whose configured URLs carried credentials, and no others."""
+
+    def __init__(self, credentials: Mapping[str, tuple[str, str]]):
+        self._credentials = dict(credentials)
+
+    def __call__(self, request: requests.PreparedRequest) -> requests.PreparedRequest:
+        if request.url and "Authorization" not in request.headers:
+            found = self._credentials.get(_netloc_key(request.url))
+            if found is not None:
+                authorized: requests.PreparedRequest = requests.auth.HTTPBasicAuth(*found)(request)
+                return authorized
+        return request
+
+
+def _is_file_url(url: str) -> bool:
+    return url.lower().startswith("file:")
+
+
+def _url_to_path(url: str) -> Path:
+    return Path(url2pathname(urlsplit(url).path))
+
+
+def _is_loopback(host: str) -> bool:
+    if host.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+# -- what pages say ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Link:
+    """One file as a page or folder lists it, before it is matched to a project."""
+
+    filename: str
+    url: str  # absolute, no fragment
+    hashes: tuple[tuple[str, str], ...] = ()
+    requires_python: str | None = None
+    yanked: str | None = None
+    metadata_hashes: tuple[tuple[str, str], ...] | None = None
+    upload_time: datetime.datetime | None = None
+    size: int | None = None
+
+
+def _split_fragment(url: str) -> tuple[str, tuple[tuple[str, str], ...]]:
+    base, _, fragment = url.partition("#")
+    match = _HASH_FRAGMENT.search(fragment)
+    hashes = ((match.group(1), match.group(2).lower()),) if match else ()
+    return base, hashes
+
+
+def _filename_of(url: str) -> str:
+    return unquote(urlsplit(url).path.rsplit("/", 1)[-1])
+
+
+def _requires_python(value: object) -> str | None:
+    """A valid specifier, or None: an invalid one is ignored, as pip does."""
+    if not isinstance(value, str) or not value.strip():
+        return None
+    try:
+        SpecifierSet(value)
+    except InvalidSpecifier:
+        logger.debug("ignoring invalid Requires-Python %r", value)
+        return None
+    return value
+
+
+def _hash_pairs(value: Mapping[Any, Any]) -> tuple[tuple[str, str], ...]:
+    return tuple(
+        sorted(
+            (k.lower(), v.lower())
+            for k, v in value.items()
+            if isinstance(k, str) and isinstance(v, str)
+        )
+    )
+
+
+_UPLOAD_TIME = re.compile(
+    r"(\d{4})-(\d\d)-(\d\d)[T ](\d\d):(\d\d):(\d\d)(?:\.(\d{1,6})\d*)?(Z|[+-]\d\d:?\d\d)?$"
+)
+
+
+def _upload_time(value: object) -> datetime.datetime | None:
+    """PEP 700's ``upload-time`` (ISO 8601, UTC); None when absent or unreadable."""
+    if not isinstance(value, str):
+        return None
+    match = _UPLOAD_TIME.match(value.strip())
+    if match is None:
+        return None
+    year, month, day, hour, minute, second = (int(g) for g in match.groups()[:6])
+    micro = int((match.group(7) or "0").ljust(6, "0"))
+    zone = match.group(8)
+    tz = datetime.timezone.utc
+    if zone and zone != "Z":
+        sign = -1 if zone[0] == "-" else 1
+        digits = zone[1:].replace(":", "")
+        tz = datetime.timezone(
+            sign * datetime.timedelta(hours=int(digits[:2]), minutes=int(digits[2:]))
+        )
+    try:
+        stamp = datetime.datetime(year, month, day, hour, minute, second, micro, tzinfo=tz)
+    except ValueError:
+        return None
+    return stamp.astimezone(datetime.timezone.utc)
+
+
+def _parse_json_page(text: str, page_url: str) -> list[_Link]:
+    """PEP 691 JSON; raises ValueError (with a reason) when it is not that."""
+    doc = json.loads(text)
+    if not isinstance(doc, dict):
+        raise ValueError("the JSON is not an object")
+    meta = doc.get("meta")
+    api = meta.get("api-version") if isinstance(meta, dict) else None
+    if not isinstance(api, str) or api.split(".")[0] != "1":
+        raise ValueError(f"unsupported or missing meta.api-version {api!r} (expected 1.x)")
+    files = doc.get("files")
+    if not isinstance(files, list):
+        raise ValueError("'files' is not a list")
+    links = []
+    for entry in files:
+        if not isinstance(entry, dict):
+            raise ValueError("an entry of 'files' is not an object")
+        filename, url = entry.get("filename"), entry.get("url")
+        if not isinstance(filename, str) or not isinstance(url, str):
+            raise ValueError("a file has no 'filename' or 'url' string")
+        base, fragment_hashes = _split_fragment(urljoin(page_url, url))
+        hashes = entry.get("hashes")
+        pairs = _hash_pairs(hashes) if isinstance(hashes, dict) else ()
+        meta_value = entry.get("core-metadata", entry.get("dist-info-metadata"))
+        if isinstance(meta_value, dict):
+            metadata_hashes: tuple[tuple[str, str], ...] | None = _hash_pairs(meta_value)
+        else:
+            metadata_hashes = () if meta_value is True else None
+        yanked = entry.get("yanked")
+        size = entry.get("size")
+        links.append(
+            _Link(
+                filename=filename,
+                url=base,
+                hashes=pairs or fragment_hashes,
+                requires_python=_requires_python(entry.get("requires-python")),
+                yanked=yanked if isinstance(yanked, str) else ("" if yanked is True else None),
+                metadata_hashes=metadata_hashes,
+                upload_time=_upload_time(entry.get("upload-time")),
+                size=size if isinstance(size, int) and not isinstance(size, bool) else None,
+            )
+        )
+    return links
+
+
+class _AnchorParser(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.base: str | None = None
+        self.anchors: list[dict[str, str | None]] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag == "base" and self.base is None:
+            href = dict(attrs).get("href")
+            if href:
+                self.base = href
+        elif tag == "a":
+            self.anchors.append(dict(attrs))
+
+
+def _metadata_attribute(value: str | None) -> tuple[tuple[str, str], ...] | None:
+    if value is None or value.strip().lower() == "false":
+        return None
+    match = _HASH_FRAGMENT.fullmatch(value.strip())
+    return ((match.group(1), match.group(2).lower()),) if match else ()
+
+
+def _parse_html_page(text: str, page_url: str) -> list[_Link]:
+    """PEP 503 HTML (with PEP 592 yanking and PEP 658/714 metadata attributes)."""
+    parser = _AnchorParser()
+    parser.feed(text)
+    parser.close()
+    base_url = urljoin(page_url, parser.base) if parser.base else page_url
+    links = []
+    for attrs in parser.anchors:
+        href = attrs.get("href")
+        if not href:
+            continue
+        url, hashes = _split_fragment(urljoin(base_url, href))
+        filename = _filename_of(url)
+        if not filename:
+            continue
+        core = attrs.get("data-core-metadata", attrs.get("data-dist-info-metadata"))
+        has_meta = "data-core-metadata" in attrs or "data-dist-info-metadata" in attrs
+        yanked = (attrs["data-yanked"] or "") if "data-yanked" in attrs else None
+        links.append(
+            _Link(
+                filename=filename,
+                url=url,
+                hashes=hashes,
+                requires_python=_requires_python(attrs.get("data-requires-python")),
+                yanked=yanked,
+                metadata_hashes=_metadata_attribute(core or "true") if has_meta else None,
+            )
+        )
+    return links
+
+
+def _dist_file(project: NormalizedName, link: _Link) -> DistFile | None:
+    """The link as a file of ``project``, or None when its name does not parse or names another
+    project (both are skipped, never fatal: indexes list odd files)."""
+    name = link.filename
+    try:
+        if name.endswith(".whl"):
+            wheel_name, version, build, tags = parse_wheel_filename(name)
+            if wheel_name != project:
+                return None
+            return DistFile(
+                project=project,
+                filename=name,
+                url=link.url,
+                version=version,
+                build=build,
+                tags=tags,
+                is_wheel=True,
+                hashes=link.hashes,
+                requires_python=link.requires_python,
+                yanked=link.yanked,
+                metadata_hashes=link.metadata_hashes,
+                upload_time=link.upload_time,
+                size=link.size,
+            )
+        suffix = next((s for s in _SDIST_SUFFIXES if name.lower().endswith(s)), None)
+        if suffix is None:
+            return None
+        if suffix in (".tar.gz", ".zip"):
+            sdist_name, version = parse_sdist_filename(name)
+        else:
+            stem_name, _, stem_version = name[: -len(suffix)].rpartition("-")
+            sdist_name, version = canonicalize_name(stem_name), Version(stem_version)
+    except (InvalidWheelFilename, InvalidSdistFilename, InvalidVersion):
+        logger.debug("skipping %s: the file name does not parse", name)
+        return None
+    if sdist_name != project:
+        return None
+    return DistFile(
+        project=project,
+        filename=name,
+        url=link.url,
+        version=version,
+        build=(),
+        tags=frozenset(),
+        is_wheel=False,
+        hashes=link.hashes,
+        requires_python=link.requires_python,
+        yanked=link.yanked,
+        upload_time=link.upload_time,
+        size=link.size,
+    )
+
+
+# -- metadata ------------------------------------------------------------------------------------
+
+# Fields a resolver cannot do without: invalid values there are errors, elsewhere they are dropped.
+_ESSENTIAL = ("name", "version", "requires_dist")
+
+
+def parse_metadata(file: DistFile, data: bytes) -> Metadata:
+    """Core metadata for ``file``, validated leniently (as pip is with real-world metadata):
+    invalid optional fields are dropped, invalid essential ones (Name, Version, Requires-Dist)
+    are errors; Name and Version must agree with the file name."""
+
+    def fail(reason: str) -> MetadataError:
+        return MetadataError(
+            f"{file.project}: the metadata of {file.filename} {reason}",
+            project=file.project,
+            filename=file.filename,
+        )
+
+    try:
+        raw, _unparsed = parse_email(data)
+    except (ValueError, UnicodeError, LookupError) as error:
+        raise fail(f"cannot be parsed: {error}") from None
+    metadata = Metadata.from_raw(raw, validate=False)
+    dropped = False
+    for key in sorted(set(raw) | {"name", "version"}):
+        if key == "metadata_version":
+            continue  # versions pip accepts (2.0, 3.x) packaging refuses; nothing depends on it
+        try:
+            getattr(metadata, key)
+        except InvalidMetadata as error:
+            if key in _ESSENTIAL:
+                raise fail(f"is invalid: {error}") from None
+            logger.debug("%s: ignoring invalid %s: %s", file.filename, key, error)
+            raw.pop(key, None)  # type: ignore[misc]
+            dropped = True
+    if dropped:
+        metadata = Metadata.from_raw(raw, validate=False)
+    if canonicalize_name(metadata.name) != file.project:
+        raise fail(f"names the project {metadata.name!r}, but the file name says {file.project!r}")
+    if metadata.version != file.version:
+        raise fail(
+            f"says version {str(metadata.version)!r}, but the file name says {str(file.version)!r}"
+        )
+    return metadata
+
+
+def _metadata_from_zip(file: DistFile, fileobj: IO[bytes]) -> bytes:
+    """The ``*.dist-info/METADATA`` member of a wheel (the one matching its name if several)."""
+    try:
+        with zipfile.ZipFile(fileobj) as archive:
+            candidates = []
+            for info in archive.infolist():
+                parts = info.filename.split("/")
+                if len(parts) == 2 and parts[0].endswith(".dist-info") and parts[1] == "METADATA":
+                    candidates.append(info)
+            if not candidates:
+                raise MetadataError(
+                    f"{file.project}: {file.filename} has no .dist-info/METADATA",
+                    project=file.project,
+                    filename=file.filename,
+                )
+            wanted = [
+                c
+                for c in candidates
+                if canonicalize_name(
+                    c.filename.split("/")[0][: -len(".dist-info")].rpartition("-")[0]
+                )
+                == file.project
+            ]
+            return archive.read((wanted or candidates)[0])
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, NotImplementedError) as error:
+        raise MetadataError(
+            f"{file.project}: {file.filename} is not a valid wheel: {error}",
+            project=file.project,
+            filename=file.filename,
+        ) from None
+
+
+class _NoRanges(Exception):
+    """The server stopped honouring range requests: read the whole file instead."""
+
+
+class _RangeReader(io.RawIOBase):
+    """A read-only, seekable view of a remote file that fetches only what is read, by HTTP
+    range requests (pip's "lazy wheel"): enough for :mod:`zipfile` to read one member."""
+
+    def __init__(self, fetch: Callable[[int, int], bytes], size: int, start: int, tail: bytes):
+        super().__init__()
+        self._fetch = fetch  # (first, last) inclusive -> exactly those bytes, or _NoRanges
+        self._size = size
+        self._pos = 0
+        self._chunks: list[tuple[int, bytes]] = [(start, tail)]
+
+    def readable(self) -> bool:
+        return True
+
+    def seekable(self) -> bool:
+        return True
+
+    def tell(self) -> int:
+        return self._pos
+
+    def seek(self, offset: int, whence: int = io.SEEK_SET) -> int:
+        base = {io.SEEK_SET: 0, io.SEEK_CUR: self._pos, io.SEEK_END: self._size}[whence]
+        self._pos = max(0, base + offset)
+        return self._pos
+
+    def readinto(self, buffer: Any) -> int:
+        view = memoryview(buffer).cast("B")
+        want = min(len(view), self._size - self._pos)
+        if want <= 0:
+            return 0
+        data = self._read(self._pos, want)
+        view[: len(data)] = data
+        self._pos += len(data)
+        return len(data)
+
+    def _read(self, pos: int, length: int) -> bytes:
+        for start, chunk in self._chunks:
+            if start <= pos and pos + length <= start + len(chunk):
+                return chunk[pos - start : pos - start + length]
+        first = pos
+        last = min(self._size, pos + max(length, _CHUNK)) - 1
+        chunk = self._fetch(first, last)
+        self._chunks.append((first, chunk))
+        return chunk[:length]
+
+
+_CONTENT_RANGE = re.compile(r"bytes (\d+)-(\d+)/(\d+)")
+
+
+# -- the client ----------------------------------------------------------------------------------
+
+T = TypeVar("T")
+
+
+class HttpIndex:
+    """The real :class:`Index`: indexes, extra indexes and find-links as ``options`` says.
+
+    ``workers`` bounds the background metadata fetches (and sizes the connection pools). Use as
+    a context manager, or call :meth:`close`, to stop the workers and close connections.
+    """
+
+    def __init__(self, options: IndexOptions, *, workers: int = 8) -> None:
+        self.options = options
+        self._workers = max(1, workers)
+        credentials: dict[str, tuple[str, str]] = {}
+        self._index_urls: list[str] = []
+        for url in options.index_urls:
+            bare, found = _strip_credentials(url)
+            self._index_urls.append(bare if bare.endswith("/") else bare + "/")
+            if found is not None:
+                credentials[_netloc_key(bare)] = found
+        self._find_links: list[str] = []
+        for link in options.find_links:
+            bare, found = _strip_credentials(link)
+            self._find_links.append(bare)
+            if found is not None:
+                credentials[_netloc_key(bare)] = found
+        self._trusted = {h.lower() for h in options.trusted_hosts}
+        self._auth = _HostAuth(credentials)
+        self._pages = self._session(cached=True)
+        self._files_session = self._session(cached=False)
+        self._lock = threading.Lock()
+        self._files: dict[NormalizedName, Future[tuple[DistFile, ...]]] = {}
+        self._metadata: dict[str, Future[Metadata]] = {}
+        self._find_links_cache: dict[str, Future[list[_Link]]] = {}
+        self._executor: ThreadPoolExecutor | None = None
+
+    # -- life cycle ----------------------------------------------------------------------------
+
+    def close(self) -> None:
+        """Stop background fetches and close connections; the index is unusable afterwards."""
+        with self._lock:
+            executor, self._executor = self._executor, None
+        if executor is not None:
+            executor.shutdown(wait=True, cancel_futures=True)
+        self._pages.close()
+        self._files_session.close()
+
+    def __enter__(self) -> HttpIndex:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- the Index protocol --------------------------------------------------------------------
+
+    def files(self, project: NormalizedName) -> Sequence[DistFile]:
+        name = canonicalize_name(project)
+        return self._memo(self._files, name, lambda: self._collect(name)).result()
+
+    def metadata(self, file: DistFile) -> Metadata:
+        return self._memo(self._metadata, file.url, lambda: self._fetch_metadata(file)).result()
+
+    def prefetch(self, files: Sequence[DistFile]) -> None:
+        try:
+            for file in files:
+                if not file.is_wheel:
+                    continue
+                with self._lock:
+                    if file.url in self._metadata:
+                        continue
+                    if self._executor is None:
+                        self._executor = ThreadPoolExecutor(
+                            self._workers, thread_name_prefix="tagpip-index"
+                        )
+                    self._metadata[file.url] = self._executor.submit(self._fetch_metadata, file)
+        except Exception:  # a failed prefetch only means metadata() fetches it itself
+            logger.debug("prefetch failed", exc_info=True)
+
+    def open(self, file: DistFile) -> AbstractContextManager[Iterator[bytes]]:
+        return self._open(file)
+
+    # -- collecting files ----------------------------------------------------------------------
+
+    def _collect(self, project: NormalizedName) -> tuple[DistFile, ...]:
+        found: list[DistFile] = []
+        seen: set[str] = set()
+        for source_links in self._sources(project):
+            batch = []
+            for link in source_links:
+                file = _dist_file(project, link)
+                if file is not None and file.url not in seen:
+                    seen.add(file.url)
+                    batch.append(file)
+            found += sorted(batch, key=lambda f: (f.filename, f.url))
+        return tuple(found)
+
+    def _sources(self, project: NormalizedName) -> Iterator[list[_Link]]:
+        for index_url in self._index_urls:
+            yield self._project_page(index_url, project)
+        for location in self._find_links:
+            yield self._memo(
+                self._find_links_cache, location, functools.partial(self._find_links_page, location)
+            ).result()
+
+    def _project_page(self, index_url: str, project: NormalizedName) -> list[_Link]:
+        url = urljoin(index_url, quote(project) + "/")
+        if _is_file_url(url):
+            folder = _url_to_path(url)
+            page = folder / "index.html"
+            if not page.is_file():
+                return []
+            return self._parse_local_html(page, page.as_uri(), project=project)
+        response = self._get(
+            self._pages,
+            url,
+            project=project,
+            headers={"Accept": ACCEPT, "Cache-Control": "max-age=0"},
+        )
+        with response:
+            if response.status_code == 404:
+                return []  # the index does not know the project
+            self._raise_for_status(response, url, project=project)
+            return self._parse_response(response, project=project)
+
+    def _find_links_page(self, location: str) -> list[_Link]:
+        what = f"find-links location {redact_url(location)}"
+        if "://" not in location or _is_file_url(location):
+            path = _url_to_path(location) if _is_file_url(location) else Path(location)
+            path = path.expanduser()
+            if path.is_dir():
+                return [
+                    _Link(filename=p.name, url=p.resolve().as_uri())
+                    for p in sorted(path.iterdir())
+                    if p.is_file()
+                ]
+            if path.is_file():
+                return self._parse_local_html(path, path.resolve().as_uri(), project=None)
+            logger.debug("ignoring %s: no such file or folder", what)  # as pip does
+            return []
+        response = self._get(self._pages, location, project=None, headers={"Accept": "text/html"})
+        with response:
+            self._raise_for_status(response, location, project=None)
+            return self._parse_response(response, project=None)
+
+    def _parse_local_html(self, path: Path, url: str, *, project: str | None) -> list[_Link]:
+        try:
+            text = path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as error:
+            raise PageError(
+                f"{self._what(project, url)}: cannot read {path}: {error}", project=project, url=url
+            ) from None
+        return _parse_html_page(text, url)
+
+    def _parse_response(self, response: requests.Response, *, project: str | None) -> list[_Link]:
+        url = response.url
+        content_type = response.headers.get("Content-Type", "").split(";")[0].strip().lower()
+        what = self._what(project, url)
+        if content_type in _JSON_TYPES:
+            kind = "JSON"
+        elif content_type in _HTML_TYPES:
+            kind = "HTML"
+        else:
+            raise PageError(
+                f"{what}: the server sent {content_type or 'no Content-Type'}, "
+                "not a simple-repository page (JSON or HTML)",
+                project=project,
+                url=url,
+            )
+        try:
+            text = response.content.decode(_charset(response.headers.get("Content-Type", "")))
+        except (UnicodeDecodeError, LookupError) as error:
+            raise PageError(
+                f"{what}: invalid {kind} page: {error}", project=project, url=url
+            ) from None
+        except requests.RequestException as error:
+            raise self._fetch_error(error, url, project) from None
+        try:
+            if kind == "JSON":
+                return _parse_json_page(text, url)
+            return _parse_html_page(text, url)
+        except ValueError as error:
+            raise PageError(
+                f"{what}: invalid {kind} page: {error}", project=project, url=url
+            ) from None
+
+    # -- metadata ------------------------------------------------------------------------------
+
+    def _fetch_metadata(self, file: DistFile) -> Metadata:
+        if not file.is_wheel:
+            raise MetadataError(
+                f"{file.project}: {file.filename} is not a wheel; tagpip reads metadata only "
+                "from wheels",
+                project=file.project,
+                filename=file.filename,
+            )
+        return parse_metadata(file, self._metadata_bytes(file))
+
+    def _metadata_bytes(self, file: DistFile) -> bytes:
+        if _is_file_url(file.url):
+            path = _url_to_path(file.url)
+            try:
+                with path.open("rb") as handle:
+                    return _metadata_from_zip(file, handle)
+            except OSError as error:
+                raise MetadataError(
+                    f"{file.project}: cannot read {path}: {error.strerror or error}",
+                    project=file.project,
+                    filename=file.filename,
+                ) from None
+        if file.metadata_hashes is not None:
+            data = self._metadata_file(file)
+            if data is not None:
+                return data
+        return self._metadata_from_remote_wheel(file)
+
+    def _metadata_file(self, file: DistFile) -> bytes | None:
+        """The PEP 658 metadata file, hash-checked; None when the index does not have it after
+        all (a 404), so that the wheel itself is read instead."""
+        url = file.url + ".metadata"
+        response = self._get(self._pages, url, project=file.project)
+        with response:
+            if response.status_code == 404:
+                return None
+            self._raise_for_status(response, url, project=file.project)
+            data = self._body(response, url, file.project)
+        for algo, expected in file.metadata_hashes or ():
+            if algo not in hashlib.algorithms_guaranteed:
+                continue
+            got = hashlib.new(algo, data).hexdigest()
+            if got != expected.lower():
+                raise MetadataError(
+                    f"{file.project}: the metadata file of {file.filename} does not match the "
+                    f"hash the index gave: expected {algo}:{expected}, got {algo}:{got}",
+                    project=file.project,
+                    filename=file.filename,
+                    hint="the index is inconsistent or the response was tampered with",
+                )
+        return data
+
+    def _metadata_from_remote_wheel(self, file: DistFile) -> bytes:
+        headers = {"Range": f"bytes=-{_TAIL}", "Accept-Encoding": "identity"}
+        response = self._get(
+            self._files_session, file.url, project=file.project, headers=headers, stream=True
+        )
+        with response:
+            if response.status_code == 206:
+                match = _CONTENT_RANGE.fullmatch(response.headers.get("Content-Range", "").strip())
+                if match is not None:
+                    tail = self._body(response, file.url, file.project)
+                    size = int(match.group(3))
+                    if len(tail) == int(match.group(2)) - int(match.group(1)) + 1:
+                        reader = _RangeReader(
+                            lambda first, last: self._range(file, first, last),
+                            size,
+                            int(match.group(1)),
+                            tail,
+                        )
+                        try:
+                            return _metadata_from_zip(file, reader)  # type: ignore[arg-type]
+                        except _NoRanges:
+                            pass
+            elif response.status_code == 200:
+                return self._metadata_from_download(file, response)
+            elif response.status_code != 416:
+                self._raise_for_status(response, file.url, project=file.project)
+        # Ranges refused or inconsistent: read the whole wheel.
+        full = self._get(
+            self._files_session,
+            file.url,
+            project=file.project,
+            headers={"Accept-Encoding": "identity"},
+            stream=True,
+        )
+        with full:
+            self._raise_for_status(full, file.url, project=file.project)
+            return self._metadata_from_download(file, full)
+
+    def _range(self, file: DistFile, first: int, last: int) -> bytes:
+        headers = {"Range": f"bytes={first}-{last}", "Accept-Encoding": "identity"}
+        response = self._get(self._files_session, file.url, project=file.project, headers=headers)
+        with response:
+            match = _CONTENT_RANGE.fullmatch(response.headers.get("Content-Range", "").strip())
+            if response.status_code != 206 or match is None or int(match.group(1)) != first:
+                raise _NoRanges
+            data = self._body(response, file.url, file.project)
+        if len(data) != last - first + 1:
+            raise _NoRanges
+        return data
+
+    def _metadata_from_download(self, file: DistFile, response: requests.Response) -> bytes:
+        with tempfile.TemporaryFile() as temp:
+            for chunk in self._chunks(response, file.url, file.project):
+                temp.write(chunk)
+            temp.seek(0)
+            return _metadata_from_zip(file, temp)
+
+    # -- downloading ---------------------------------------------------------------------------
+
+    @contextlib.contextmanager
+    def _open(self, file: DistFile) -> Iterator[Iterator[bytes]]:
+        if _is_file_url(file.url):
+            path = _url_to_path(file.url)
+            try:
+                handle = path.open("rb")
+            except OSError as error:
+                raise FetchError(
+                    f"{file.project}: cannot read {path}: {error.strerror or error}",
+                    project=file.project,
+                    url=file.url,
+                ) from None
+            with handle:
+                yield iter(lambda: handle.read(_CHUNK), b"")
+            return
+        response = self._get(
+            self._files_session,
+            file.url,
+            project=file.project,
+            headers={"Accept-Encoding": "identity"},
+            stream=True,
+        )
+        with response:
+            self._raise_for_status(response, file.url, project=file.project)
+            yield self._chunks(response, file.url, file.project)
+
+    def _chunks(self, response: requests.Response, url: str, project: str) -> Iterator[bytes]:
+        # decode_content=False: the bytes as served are the bytes the hashes are of (as pip).
+        try:
+            yield from response.raw.stream(_CHUNK, decode_content=False)
+        except (requests.RequestException, urllib3.exceptions.HTTPError, OSError) as error:
+            raise self._fetch_error(error, url, project) from None
+
+    # -- HTTP ----------------------------------------------------------------------------------
+
+    def _session(self, *, cached: bool) -> requests.Session:
+        options = self.options
+        session = requests.Session()
+        session.headers["User-Agent"] = f"tagpip/{__version__}"
+        retry = Retry(
+            total=options.retries,
+            connect=options.retries,
+            read=options.retries,
+            status=options.retries,
+            backoff_factor=0.25,
+            status_forcelist=_RETRY_STATUSES,
+            allowed_methods=frozenset({"GET", "HEAD"}),
+            raise_on_status=False,
+            respect_retry_after_header=True,
+        )
+        pool_size = max(10, self._workers * 2)
+        adapter: HTTPAdapter
+        if cached and not options.no_cache and options.cache_dir is not None:
+            from cachecontrol import CacheControlAdapter
+            from cachecontrol.caches.file_cache import FileCache
+
+            cache = FileCache(str(Path(options.cache_dir, "http")))
+            adapter = CacheControlAdapter(
+                cache=cache, max_retries=retry, pool_connections=16, pool_maxsize=pool_size
+            )
+        else:
+            adapter = HTTPAdapter(max_retries=retry, pool_connections=16, pool_maxsize=pool_size)
+        session.mount("https://", adapter)
+        session.mount("http://", adapter)
+        if options.proxy:
+            session.proxies = {"http": options.proxy, "https": options.proxy}
+        session.auth = self._auth
+        return session
+
+    def _host_trusted(self, url: str) -> bool:
+        parts = urlsplit(url)
+        host = (parts.hostname or "").lower()
+        return host in self._trusted or (
+            parts.port is not None and f"{host}:{parts.port}" in self._trusted
+        )
+
+    def _get(
+        self,
+        session: requests.Session,
+        url: str,
+        *,
+        project: str | None,
+        headers: Mapping[str, str] | None = None,
+        stream: bool = False,
+    ) -> requests.Response:
+        parts = urlsplit(url)
+        trusted = self._host_trusted(url)
+        if parts.scheme == "http" and not trusted and not _is_loopback(parts.hostname or ""):
+            raise FetchError(
+                f"{self._what(project, url)}: {parts.hostname} is not a trusted or secure host "
+                "(plain http)",
+                project=project,
+                url=url,
+                hint=f"use https, or pass --trusted-host {parts.hostname} if you trust it",
+            )
+        if parts.scheme not in ("http", "https"):
+            raise FetchError(
+                f"{self._what(project, url)}: unsupported URL scheme {parts.scheme!r}",
+                project=project,
+                url=url,
+            )
+        options = self.options
+        verify: bool | str = False if trusted else (options.cert or True)
+        try:
+            return session.get(
+                url,
+                headers=dict(headers or {}),
+                stream=stream,
+                timeout=options.timeout,
+                verify=verify,
+                cert=options.client_cert,
+            )
+        except (requests.RequestException, urllib3.exceptions.HTTPError, OSError) as error:
+            raise self._fetch_error(error, url, project) from None
+
+    def _body(self, response: requests.Response, url: str, project: str | None) -> bytes:
+        try:
+            return response.content
+        except (requests.RequestException, urllib3.exceptions.HTTPError, OSError) as error:
+            raise self._fetch_error(error, url, project) from None
+
+    def _raise_for_status(
+        self, response: requests.Response, url: str, *, project: str | None
+    ) -> None:
+        status = response.status_code
+        if status < 400:
+            return
+        reason = response.reason or ""
+        hint = None
+        if status in (401, 403):
+            hint = "check the credentials for this index (user:token@ in the URL, or ~/.netrc)"
+        raise FetchError(
+            f"{self._what(project, url)}: HTTP {status} {reason}".rstrip()
+            + f" from {redact_url(url)}",
+            project=project,
+            url=url,
+            status=status,
+            hint=hint,
+        )
+
+    def _fetch_error(self, error: BaseException, url: str, project: str | None) -> FetchError:
+        what = self._what(project, url)
+        shown = redact_url(url)
+        if _is_timeout(error):
+            cause = f"timed out after {self.options.timeout:g}s"
+            hint = "try again, or raise --timeout"
+        elif isinstance(error, requests.exceptions.SSLError):
+            cause = f"TLS error: {_scrub(str(error.args[0] if error.args else error))}"
+            hint = "pass --cert with your CA bundle, or --trusted-host for a host you trust"
+        elif isinstance(error, requests.ConnectionError):
+            cause = "could not connect"
+            reason = _root_cause(error)
+            if reason:
+                cause += f" ({_scrub(reason)})"
+            hint = "check the URL and your network, proxy (--proxy) and --retries"
+        else:
+            cause = _scrub(str(error)) or type(error).__name__
+            hint = None
+        return FetchError(f"{what}: {cause}: {shown}", project=project, url=url, hint=hint)
+
+    @staticmethod
+    def _what(project: str | None, url: str) -> str:
+        return project if project is not None else f"find-links {redact_url(url)}"
+
+    def _memo(self, cache: dict[Any, Future[T]], key: Any, compute: Callable[[], T]) -> Future[T]:
+        """The one future for ``key``: computed here by the first caller, awaited by the rest."""
+        with self._lock:
+            future = cache.get(key)
+            if future is not None:
+                return future
+            future = Future()
+            cache[key] = future
+        try:
+            future.set_result(compute())
+        except BaseException as error:
+            future.set_exception(error)
+        return future
+
+
+def _is_timeout(error: BaseException) -> bool:
+    """Whether a timeout is what went wrong (requests wraps read timeouts after retries in a
+    ConnectionError)."""
+    seen: BaseException | None = error
+    for _ in range(10):
+        if seen is None:
+            return False
+        if isinstance(seen, urllib3.exceptions.NewConnectionError):
+            return False  # a subclass of ConnectTimeoutError, for history's sake
+        if isinstance(seen, (requests.Timeout, urllib3.exceptions.TimeoutError, TimeoutError)):
+            return True
+        reason = getattr(seen, "reason", None)
+        if not isinstance(reason, BaseException) and seen.args:
+            reason = seen.args[0]
+        seen = reason if isinstance(reason, BaseException) else seen.__cause__ or seen.__context__
+    return False
+
+
+def _charset(content_type: str) -> str:
+    """The charset a Content-Type names, else UTF-8 (not HTTP/1.1's ISO-8859-1 for text/*)."""
+    for param in content_type.split(";")[1:]:
+        key, _, value = param.partition("=")
+        if key.strip().lower() == "charset" and value.strip():
+            return value.strip().strip('"')
+    return "utf-8"
+
+
+def _root_cause(error: BaseException) -> str:
+    """The innermost reason of a connection error, without urllib3's pool details."""
+    seen = error
+    while True:
+        reason = getattr(seen, "reason", None) or seen.__cause__ or seen.__context__
+        if not isinstance(reason, BaseException) or reason is seen:
+            break
+        seen = reason
+        if isinstance(seen, OSError) and seen.strerror:
+            return seen.strerror
+    text = str(seen)
+    return text.split(": ", 1)[-1] if "Connection" in type(seen).__name__ else text

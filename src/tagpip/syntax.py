@@ -2,28 +2,81 @@
 
 OWNER: issue A. CONTRACT (used by resolve, lock, cli): ``TaggedRequirement`` fields below. Add
 fields if needed; do not rename or remove these.
+
+A tagged requirement is PEP 508 with one more bracket group, the tag block (DESIGN.md)::
+
+    name [extras] [version-specifier] [tag-block] [; marker] [options] [# comment]
+
+This module finds where the PEP 508 part ends, cuts the tag block out and hands the rest to
+:class:`packaging.requirements.Requirement`: PEP 508 is packaging's job, not ours. Files follow
+pip's format (comments, ``\\`` continuations, ``${VAR}``, ``-r``/``-c``, option lines, ``--hash``),
+read the way pip reads them: join continuations, strip comments, expand variables, then split a
+line into its requirement and its options.
+
+Every span points into the user's own physical line: each character of a logical line remembers
+the physical line and column it came from, so a caret lands on what the user typed even after
+continuation joining and variable expansion.
 """
 
 from __future__ import annotations
 
+import os
+import re
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
-from packaging.requirements import Requirement
-from packaging.utils import NormalizedName
+from packaging.requirements import InvalidRequirement, Requirement
+from packaging.utils import NormalizedName, canonicalize_name
 
-from tagpip.errors import Span
-from tagpip.tokens import TagSpec
+from tagpip.errors import Diagnostic, Span, TagpipError, ValidationError
+from tagpip.tokens import (
+    TagSpec,
+    TokenError,
+    check_tag_block,
+    format_tag_block,
+    looks_like_tag_token,
+    parse_abi,
+    parse_platform,
+)
 
-__all__ = ["TaggedRequirement"]
+__all__ = [
+    "FileOptions",
+    "OptionValue",
+    "RequirementSyntaxError",
+    "RequirementsFile",
+    "TaggedRequirement",
+    "check_requirements_file",
+    "check_requirements_text",
+    "format_requirement",
+    "parse_line",
+    "parse_python_version",
+    "parse_requirements_file",
+    "parse_requirements_text",
+    "validate_requirements_file",
+]
 
 
-@dataclass(frozen=True)
+class RequirementSyntaxError(TagpipError):
+    """A line of a requirement file (or a requirement given as text) cannot be read.
+
+    ``span`` is where on the user's line; the message says what was expected in plain words.
+    """
+
+    def diagnostic(self) -> Diagnostic:
+        """This error as a diagnostic, for reports that collect many problems."""
+        return Diagnostic("error", self.message, self.span, self.hint)
+
+
+@dataclass(frozen=True, eq=False)
 class TaggedRequirement:
     """One requirement: the PEP 508 part (packaging's value), its tag block, and where it came from.
 
     ``name`` is the PEP 503-normalised project name; ``tags`` is None when the line has no tag
-    block; ``hashes`` are ``algo:hex`` strings from ``--hash`` options on the line; ``span``
-    covers the requirement on the user's own line.
+    block; ``hashes`` are ``algo:hex`` strings from ``--hash`` options on the line (lower-cased,
+    in the order given); ``span`` covers the requirement on the user's own line.
+
+    Two values are equal when they say the same thing: same ``str(requirement)``, name, tag block
+    and hashes; where they were written (spans) does not count.
     """
 
     requirement: Requirement
@@ -31,3 +84,893 @@ class TaggedRequirement:
     tags: TagSpec | None
     hashes: tuple[str, ...]
     span: Span
+
+    def _key(self) -> tuple[object, ...]:
+        return (str(self.requirement), self.name, self.tags, self.hashes)
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, TaggedRequirement):
+            return NotImplemented
+        return self._key() == other._key()
+
+    def __hash__(self) -> int:
+        return hash(self._key())
+
+    def __str__(self) -> str:
+        return format_requirement(self)
+
+
+@dataclass(frozen=True)
+class OptionValue:
+    """One option's value from a requirement file and where it was written (the value's span)."""
+
+    value: str
+    span: Span
+
+
+@dataclass(frozen=True)
+class FileOptions:
+    """The option lines of a requirement file and the files it includes, merged in reading order.
+
+    Flags are the Span of where they were set, or None when not set. Single-valued options keep
+    the last value, as pip does (``python_version`` and ``implementation`` must agree: they
+    describe the target). ``no_binary`` is recorded so that ``download`` can refuse it by name.
+    """
+
+    index_url: OptionValue | None = None
+    extra_index_urls: tuple[OptionValue, ...] = ()
+    find_links: tuple[OptionValue, ...] = ()
+    no_index: Span | None = None
+    pre: Span | None = None
+    prefer_binary: Span | None = None
+    require_hashes: Span | None = None
+    only_binary: tuple[OptionValue, ...] = ()
+    no_binary: tuple[OptionValue, ...] = ()
+    trusted_hosts: tuple[OptionValue, ...] = ()
+    platforms: tuple[OptionValue, ...] = ()
+    python_version: OptionValue | None = None
+    implementation: OptionValue | None = None
+    abis: tuple[OptionValue, ...] = ()
+
+
+@dataclass(frozen=True)
+class RequirementsFile:
+    """A requirement file with everything it includes.
+
+    ``requirements`` come from the file and its ``-r`` files, ``constraints`` from ``-c`` files,
+    both in reading order. ``diagnostics`` are warnings (and, from the ``check_*`` functions,
+    errors too); ``files`` are the sources read, the top file first.
+    """
+
+    path: str
+    requirements: tuple[TaggedRequirement, ...]
+    constraints: tuple[TaggedRequirement, ...]
+    options: FileOptions
+    diagnostics: tuple[Diagnostic, ...]
+    files: tuple[str, ...] = ()
+
+    @property
+    def errors(self) -> tuple[Diagnostic, ...]:
+        """The diagnostics that are errors."""
+        return tuple(d for d in self.diagnostics if d.severity == "error")
+
+
+# --- logical lines ----------------------------------------------------------------------------
+
+# pip's own rules (pip/_internal/req/req_file.py): a comment starts at '#' at the line start or
+# after whitespace, so a '#' inside a URL fragment is kept.
+_COMMENT_RE = re.compile(r"(^|\s+)#.*$")
+_ENV_VAR_RE = re.compile(r"\$\{([A-Z0-9_]+)\}")
+
+_Origin = tuple[int, int, int]  # physical line index, start column, end column
+
+
+@dataclass
+class _Logical:
+    """One logical line: its text and where each character was on the physical lines.
+
+    Most lines are one physical line with nothing expanded: then ``origin`` is None and logical
+    position ``i`` is column ``shift + i`` of physical line ``index``. Otherwise ``origin`` maps
+    every character to (physical line index, start column, end column).
+    """
+
+    text: str
+    origin: list[_Origin] | None
+    lines: Sequence[str]
+    source: str
+    first_line: int  # line number of lines[0]
+    index: int = 0
+    shift: int = 0
+
+    def span(self, start: int, end: int) -> Span:
+        """The span on the user's physical line of logical ``text[start:end]``.
+
+        A stretch that crosses a continuation is cut at the end of its first physical line.
+        """
+        end = max(end, start)
+        if self.origin is None:
+            line = self.lines[self.index]
+            col = min(self.shift + start, len(line))
+            stop = min(self.shift + end, len(line))
+            return Span(self.source, self.first_line + self.index, col, stop, line)
+        if not self.origin:
+            return Span(self.source, self.first_line, 0, 0, self.lines[0] if self.lines else "")
+        start = min(max(start, 0), len(self.origin) - 1)
+        index, col, _ = self.origin[start]
+        stop = col
+        for i in range(start, min(end, len(self.origin))):
+            line_index, _, col_end = self.origin[i]
+            if line_index != index:
+                break
+            stop = max(stop, col_end)
+        return Span(self.source, self.first_line + index, col, stop, self.lines[index])
+
+
+def _logical_lines(content: str, source: str, first_line: int = 1) -> Iterator[_Logical]:
+    """The logical lines of a file, after continuation joining, comment stripping and ``${VAR}``
+    expansion (pip's order); blank results are skipped."""
+    lines = [line.rstrip("\r") for line in content.split("\n")]
+    if lines and lines[-1] == "":
+        lines.pop()
+    text_parts: list[str] = []
+    origin: list[_Origin] = []
+    for index, line in enumerate(lines):
+        is_comment = line.lstrip().startswith("#")
+        if line.endswith("\\") and not is_comment:
+            segment = line.rstrip("\\")
+            text_parts.append(segment)
+            origin.extend((index, c, c + 1) for c in range(len(segment)))
+            continue
+        if not text_parts:
+            if is_comment or not line.strip():
+                continue
+            if "${" not in line:
+                # The common case: one physical line, nothing to expand.
+                text = line
+                match = _COMMENT_RE.search(text)
+                if match:
+                    text = text[: match.start()]
+                stripped = text.lstrip()
+                if stripped.strip():
+                    lead = len(text) - len(stripped)
+                    yield _Logical(stripped.rstrip(), None, lines, source, first_line, index, lead)
+                continue
+        if is_comment and text_parts:
+            # pip puts a space before a comment line that ends a continuation, so it is removed.
+            text_parts.append(" ")
+            origin.append((index, 0, 0))
+        text_parts.append(line)
+        origin.extend((index, c, c + 1) for c in range(len(line)))
+        logical = _finish("".join(text_parts), origin, lines, source, first_line)
+        if logical is not None:
+            yield logical
+        text_parts, origin = [], []
+    if text_parts:
+        logical = _finish("".join(text_parts), origin, lines, source, first_line)
+        if logical is not None:
+            yield logical
+
+
+def _finish(
+    text: str, origin: list[_Origin], lines: Sequence[str], source: str, first_line: int
+) -> _Logical | None:
+    """Strip the comment and surrounding whitespace, expand variables; None when nothing is left."""
+    match = _COMMENT_RE.search(text)
+    if match:
+        text, origin = text[: match.start()], origin[: match.start()]
+    stripped = text.lstrip()
+    lead = len(text) - len(stripped)
+    stripped = stripped.rstrip()
+    text, origin = stripped, origin[lead : lead + len(stripped)]
+    if not text:
+        return None
+    if "${" in text:
+        text, origin = _expand(text, origin)
+    return _Logical(text, origin, lines, source, first_line)
+
+
+def _expand(text: str, origin: list[_Origin]) -> tuple[str, list[_Origin]]:
+    """pip's ``${NAME}`` expansion from the environment (unset names stay as written); every
+    character of a value maps back to the whole ``${NAME}`` the user wrote."""
+    parts: list[str] = []
+    new_origin: list[_Origin] = []
+    position = 0
+    for match in _ENV_VAR_RE.finditer(text):
+        value = os.environ.get(match.group(1))
+        if value is None:
+            continue
+        parts.append(text[position : match.start()])
+        new_origin.extend(origin[position : match.start()])
+        first = origin[match.start()]
+        last = origin[match.end() - 1]
+        end = last[2] if last[0] == first[0] else first[2]
+        parts.append(value)
+        new_origin.extend((first[0], first[1], end) for _ in value)
+        position = match.end()
+    parts.append(text[position:])
+    new_origin.extend(origin[position:])
+    return "".join(parts), new_origin
+
+
+# --- words of a line --------------------------------------------------------------------------
+
+_WORD_RE = re.compile(r"""(?:[^\s"']+|"[^"]*"|'[^']*')+|["']""")
+
+
+@dataclass(frozen=True)
+class _Word:
+    text: str  # quotes removed
+    start: int
+    end: int
+
+
+def _words(text: str, offset: int) -> Iterator[_Word | str]:
+    """Whitespace-separated words (shell-like quoting) with their positions in the logical line;
+    a string for an unterminated quote."""
+    for match in _WORD_RE.finditer(text):
+        raw = match.group(0)
+        if raw in ('"', "'"):
+            yield "unterminated quote"
+            return
+        value = re.sub(r""""([^"]*)"|'([^']*)'""", lambda m: m.group(1) or m.group(2) or "", raw)
+        yield _Word(value, offset + match.start(), offset + match.end())
+
+
+# --- option lines -----------------------------------------------------------------------------
+
+# name -> (destination, takes a value)
+_FILE_OPTIONS: dict[str, tuple[str, bool]] = {
+    "-r": ("requirement", True),
+    "--requirement": ("requirement", True),
+    "-c": ("constraint", True),
+    "--constraint": ("constraint", True),
+    "-i": ("index_url", True),
+    "--index-url": ("index_url", True),
+    "--extra-index-url": ("extra_index_urls", True),
+    "-f": ("find_links", True),
+    "--find-links": ("find_links", True),
+    "--no-index": ("no_index", False),
+    "--pre": ("pre", False),
+    "--prefer-binary": ("prefer_binary", False),
+    "--require-hashes": ("require_hashes", False),
+    "--only-binary": ("only_binary", True),
+    "--no-binary": ("no_binary", True),
+    "--trusted-host": ("trusted_hosts", True),
+    "--platform": ("platforms", True),
+    "--python-version": ("python_version", True),
+    "--implementation": ("implementation", True),
+    "--abi": ("abis", True),
+}
+_LINE_OPTIONS: dict[str, tuple[str, bool]] = {"--hash": ("hash", True)}
+_REFUSED = {
+    "-e": "editable requirements are built from source; tagpip fetches wheels only",
+    "--editable": "editable requirements are built from source; tagpip fetches wheels only",
+    "--global-option": "'--global-option' is a build option; tagpip fetches wheels only",
+    "--config-settings": "'--config-settings' is a build option; tagpip fetches wheels only",
+    "--install-option": "'--install-option' is a build option; tagpip fetches wheels only",
+    "--use-feature": "'--use-feature' is a pip-only option and has no meaning for tagpip",
+}
+_HASH_LENGTHS = {"sha256": 64, "sha384": 96, "sha512": 128}
+_IMPLEMENTATIONS = ("cp", "pp", "py", "ip", "jy")
+
+
+def _find_option(
+    name: str, table: dict[str, tuple[str, bool]]
+) -> tuple[str, str, bool] | str | None:
+    """(canonical name, destination, takes value) for ``name`` or a unique long-option prefix of
+    it, as optparse (and so pip) accepts; a message for an ambiguous prefix; None if unknown."""
+    if name in table:
+        return (name, *table[name])
+    if name.startswith("--") and len(name) > 3:
+        matches = sorted(n for n in table if n.startswith(name))
+        if len(matches) == 1:
+            return (matches[0], *table[matches[0]])
+        if len(matches) > 1:
+            return f"ambiguous option {name!r}: it could be {', '.join(matches)}"
+    return None
+
+
+_OptionHit = tuple[str, str, _Word]  # canonical name, destination, value word (flag: the option)
+
+
+def _parse_options(
+    logical: _Logical, start: int, table: dict[str, tuple[str, bool]], where: str
+) -> tuple[list[_OptionHit], list[Diagnostic]]:
+    """The options in ``logical.text[start:]``, each with its value, or the problems found."""
+    hits: list[_OptionHit] = []
+    problems: list[Diagnostic] = []
+    words = list(_words(logical.text[start:], start))
+    if words and isinstance(words[-1], str):
+        # An unterminated quote swallows the rest of the line: say only that.
+        end = len(logical.text)
+        return hits, [_error(words[-1], logical.span(end - 1, end), hint="close the quote")]
+    position = 0
+    while position < len(words):
+        word = words[position]
+        position += 1
+        if isinstance(word, str):
+            problems.append(_error(word, logical.span(len(logical.text) - 1, len(logical.text))))
+            break
+        span = logical.span(word.start, word.end)
+        if not word.text.startswith("-") or word.text == "-":
+            problems.append(
+                _error(
+                    f"expected an option, not {word.text!r}",
+                    span,
+                    hint="write one requirement per line; options start with '-'",
+                )
+            )
+            continue
+        name, value, has_value = word.text, "", False
+        if word.text.startswith("--") and "=" in word.text:
+            name, value = word.text.split("=", 1)
+            has_value = True
+        elif not word.text.startswith("--") and len(word.text) > 2:
+            name, value, has_value = word.text[:2], word.text[2:], True
+        refused = _REFUSED.get(name)
+        if refused:
+            problems.append(_error(refused, span))
+            if not has_value and position < len(words):
+                position += 1  # every refused option takes a value: skip it too
+            continue
+        found = _find_option(name, table)
+        if isinstance(found, str):
+            problems.append(_error(found, span))
+            continue
+        if found is None:
+            problems.append(_unknown_option(name, span, table, where))
+            next_word = words[position] if position < len(words) else None
+            if (
+                not has_value
+                and isinstance(next_word, _Word)
+                and not next_word.text.startswith("-")
+            ):
+                position += 1  # most likely its value: one report per mistake
+            continue
+        canonical, destination, takes_value = found
+        if not takes_value:
+            if has_value:
+                problems.append(_error(f"{canonical} takes no value", span))
+                continue
+            hits.append((canonical, destination, word))
+            continue
+        if has_value:
+            value_start = word.end - len(value) if word.text.endswith(value) else word.start
+            value_word = _Word(value, value_start, word.end)
+        elif position < len(words) and not isinstance(words[position], str):
+            next_word = words[position]
+            assert isinstance(next_word, _Word)
+            value_word = next_word
+            position += 1
+        else:
+            problems.append(_error(f"{canonical} needs a value", span))
+            continue
+        if not value_word.text:
+            problems.append(_error(f"{canonical} needs a value", span))
+            continue
+        hits.append((canonical, destination, value_word))
+    return hits, problems
+
+
+def _unknown_option(
+    name: str, span: Span, table: dict[str, tuple[str, bool]], where: str
+) -> Diagnostic:
+    import difflib
+
+    if table is _LINE_OPTIONS and name in _FILE_OPTIONS:
+        return _error(
+            f"{name} goes on a line of its own, not after a requirement",
+            span,
+        )
+    if table is _FILE_OPTIONS and name in _LINE_OPTIONS:
+        return _error(f"{name} belongs after a requirement on the same line", span)
+    close = difflib.get_close_matches(name, list(table), n=1, cutoff=0.6)
+    hint = f"did you mean {close[0]!r}?" if close else None
+    return _error(f"unknown option {name!r} {where}", span, hint=hint)
+
+
+def _error(message: str, span: Span | None, hint: str | None = None) -> Diagnostic:
+    return Diagnostic("error", message, span, hint)
+
+
+def parse_python_version(text: str) -> tuple[int, ...] | None:
+    """A ``--python-version`` value as pip reads it (``37`` is 3.7, ``3``, ``3.7``, ``3.7.1``),
+    or None when it is not one."""
+    text = text.strip()
+    if re.fullmatch(r"\d+", text):
+        if len(text) == 1:
+            return (int(text),)
+        return (int(text[0]), int(text[1:]))
+    if re.fullmatch(r"\d+(\.\d+){1,2}", text):
+        return tuple(int(part) for part in text.split("."))
+    return None
+
+
+# --- requirement lines ------------------------------------------------------------------------
+
+_NAME_RE = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?")
+_PACKAGING_WORDS = (
+    ("RIGHT_BRACKET", "']'"),
+    ("LEFT_BRACKET", "'['"),
+    ("RIGHT_PARENTHESIS", "')'"),
+    ("LEFT_PARENTHESIS", "'('"),
+    ("SEMICOLON", "';'"),
+    ("COMMA", "','"),
+)
+
+
+# A strict subset of PEP 508 that packaging always accepts: a name, simple extras, and clauses
+# of a comparison with a plain release number. Only used to skip packaging's parser when a line
+# is merely validated; tests check packaging accepts everything it matches.
+_PLAIN_RE = re.compile(
+    r"[A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?"
+    r"(?:\[[ \t]*(?:[A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?"
+    r"(?:[ \t]*,[ \t]*[A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?)*)?[ \t]*\])?"
+    r"[ \t]*(?:(?:==|!=|>=|<=|<|>)[ \t]*[0-9]+(?:\.[0-9]+)*"
+    r"(?:[ \t]*,[ \t]*(?:==|!=|>=|<=|<|>)[ \t]*[0-9]+(?:\.[0-9]+)*)*)?[ \t]*"
+)
+
+
+def _split_args_options(text: str) -> int:
+    """Where the options of a requirement line start (pip's rule: the first space-separated
+    word starting with '-'); ``len(text)`` when there are none."""
+    position = 0
+    for word in text.split(" "):
+        if word.startswith("-"):
+            return position
+        position += len(word) + 1
+    return len(text)
+
+
+def _match_bracket(text: str, start: int) -> int:
+    """The index of the ']' closing the '[' at ``start``, or -1."""
+    return text.find("]", start + 1)
+
+
+@dataclass(frozen=True)
+class _Cut:
+    """A requirement with its tag block cut out: positions map back to the original text."""
+
+    text: str  # what packaging gets
+    block_start: int  # position of '[' in the original, or -1
+    block_end: int  # position after ']' in the original
+
+    def original(self, position: int) -> int:
+        if self.block_start < 0 or position < self.block_start:
+            return position
+        return position + (self.block_end - self.block_start)
+
+
+def _find_tag_block(text: str) -> tuple[_Cut, tuple[int, int] | None, int]:
+    """Cut the tag block out of a requirement; also return the extras group's position when it
+    is the only group (it might be meant as tags), and where an unclosed tag block opens (-1)."""
+    match = _NAME_RE.match(text)
+    no_cut = _Cut(text, -1, -1)
+    if not match:
+        return no_cut, None, -1
+    position = match.end()
+    while position < len(text) and text[position].isspace():
+        position += 1
+    extras: tuple[int, int] | None = None
+    if position < len(text) and text[position] == "[":
+        close = _match_bracket(text, position)
+        if close < 0:
+            return no_cut, None, -1  # packaging says what is wrong
+        extras = (position, close + 1)
+        position = close + 1
+    rest = text[position:].lstrip()
+    if rest.startswith("@"):
+        return no_cut, None, -1  # a URL requirement has no tag block
+    while position < len(text) and text[position] not in "[;":
+        position += 1
+    if position >= len(text) or text[position] == ";":
+        return no_cut, extras, -1
+    close = _match_bracket(text, position)
+    if close < 0:
+        return no_cut, None, position
+    cut = _Cut(text[:position] + text[close + 1 :], position, close + 1)
+    return cut, None, -1
+
+
+def _parse_requirement(
+    logical: _Logical, diagnostics: list[Diagnostic], *, build: bool = True
+) -> TaggedRequirement | None:
+    """One requirement line; problems go to ``diagnostics``; None when the line is unusable.
+
+    With ``build`` False the line is only validated and None is returned: a line that is plainly
+    valid PEP 508 (:data:`_PLAIN_RE`) then skips packaging's parser, which is most of the cost of
+    ``tagpip check`` on a large file.
+    """
+    text = logical.text
+    options_at = _split_args_options(text)
+    req_text = text[:options_at].rstrip()
+    req_span = logical.span(0, len(req_text))
+    first_new = len(diagnostics)
+    hashes: list[str] = []
+    if options_at < len(text):
+        hits, problems = _parse_options(logical, options_at, _LINE_OPTIONS, "after a requirement")
+        diagnostics.extend(problems)
+        for _, _, word in hits:
+            problem = _check_hash(word.text)
+            if problem:
+                diagnostics.append(_error(problem, logical.span(word.start, word.end)))
+            else:
+                hashes.append(word.text.lower())
+
+    if not _NAME_RE.match(req_text):
+        looks_like_path = req_text.startswith((".", "/", "~")) or "://" in req_text
+        if looks_like_path or "/" in req_text or "\\" in req_text:
+            diagnostics.append(
+                _error(
+                    "expected a project name, not a path or URL",
+                    req_span,
+                    hint="name the project: 'name @ https://...' (tagpip fetches wheels by name)",
+                )
+            )
+            return None
+
+    cut, lone_extras, unclosed_at = _find_tag_block(req_text)
+    tags: TagSpec | None = None
+    if unclosed_at >= 0:
+        diagnostics.append(
+            _error(
+                "this tag block has no closing ']'",
+                logical.span(unclosed_at, len(req_text)),
+                hint="close it, e.g. [manylinux2014,cp39,x86_64]",
+            )
+        )
+        return None
+    if cut.block_start >= 0:
+        block_text = req_text[cut.block_start : cut.block_end]
+        block_span = logical.span(cut.block_start, cut.block_end)
+        tags, token_errors = check_tag_block(block_text, block_span)
+        diagnostics.extend(e.diagnostic() for e in token_errors)
+
+    requirement: Requirement | None = None
+    if build or not _PLAIN_RE.fullmatch(cut.text):
+        try:
+            requirement = Requirement(cut.text)
+        except InvalidRequirement as error:
+            diagnostics.append(_packaging_error(error, cut, logical, len(req_text)))
+            return None
+
+    if lone_extras is not None and (requirement is None or requirement.url is None):
+        warning = _lone_group_warning(req_text, lone_extras, logical)
+        if warning is not None:
+            diagnostics.append(warning)
+
+    if requirement is None or any(d.severity == "error" for d in diagnostics[first_new:]):
+        return None
+    return TaggedRequirement(
+        requirement=requirement,
+        name=canonicalize_name(requirement.name),
+        tags=tags,
+        hashes=tuple(hashes),
+        span=req_span,
+    )
+
+
+def _check_hash(value: str) -> str | None:
+    """Why a ``--hash`` value is not one pip accepts, or None."""
+    algo, sep, digest = value.partition(":")
+    if not sep:
+        return f"expected --hash=ALGORITHM:HEX, e.g. --hash=sha256:..., not {value!r}"
+    algo = algo.lower()
+    if algo not in _HASH_LENGTHS:
+        return f"unsupported hash algorithm {algo!r}: use sha256, sha384 or sha512"
+    if not re.fullmatch(r"[0-9a-fA-F]*", digest):
+        return f"the {algo} digest must be hexadecimal"
+    if len(digest) != _HASH_LENGTHS[algo]:
+        return f"a {algo} digest has {_HASH_LENGTHS[algo]} hex digits, this one has {len(digest)}"
+    return None
+
+
+def _packaging_error(
+    error: InvalidRequirement, cut: _Cut, logical: _Logical, length: int
+) -> Diagnostic:
+    """packaging's InvalidRequirement as a diagnostic pointing into the user's line."""
+    cause = error.__cause__
+    message = getattr(cause, "message", None)
+    span = getattr(cause, "span", None)
+    if isinstance(message, str) and isinstance(span, tuple) and len(span) == 2:
+        for word, human in _PACKAGING_WORDS:
+            message = message.replace(word, human)
+        message = message[:1].lower() + message[1:]
+        start = cut.original(int(span[0]))
+        end = cut.original(max(int(span[1]), int(span[0]) + 1))
+        if start >= length:
+            start = max(length - 1, 0)
+        return _error(
+            f"invalid requirement: {message}", logical.span(start, min(max(end, start + 1), length))
+        )
+    text = str(error).splitlines()[0] if str(error) else "invalid requirement"
+    return _error(f"invalid requirement: {text}", logical.span(0, length))
+
+
+def _lone_group_warning(text: str, extras: tuple[int, int], logical: _Logical) -> Diagnostic | None:
+    """A warning when the only bracket group reads as tags although PEP 508 makes it extras."""
+    items = [item.strip() for item in text[extras[0] + 1 : extras[1] - 1].split(",")]
+    if not items or not all(items) or not all(looks_like_tag_token(i) for i in items):
+        return None
+    if all(i.lower() in ("win", "linux", "any", "none") for i in items):
+        return None  # plausible extra names
+    group = text[extras[0] : extras[1]]
+    name = text[: extras[0]].rstrip()
+    after = text[extras[1] :].strip()
+    spec, _, marker = after.partition(";")
+    spec = spec.strip()
+    if spec:
+        suggestion = f"{name}{spec}{group}"
+    else:
+        suggestion = f"{name}[]{group}"
+    if marker:
+        suggestion += f"; {marker.strip()}"
+    return Diagnostic(
+        "warning",
+        f"{group} is read as extras (PEP 508), but it looks like a tag block",
+        logical.span(extras[0], extras[1]),
+        f"for tags write {suggestion!r}",
+    )
+
+
+# --- files ------------------------------------------------------------------------------------
+
+
+class _Reader:
+    """Reads a requirement file and what it includes, collecting every problem."""
+
+    def __init__(self, *, build: bool = True) -> None:
+        self.build = build
+        self.diagnostics: list[Diagnostic] = []
+        self.requirements: list[TaggedRequirement] = []
+        self.constraints: list[TaggedRequirement] = []
+        self.options: dict[str, object] = {}
+        self.files: list[str] = []
+        self.stack: list[tuple[str, str]] = []  # (real path, label)
+        self.seen: set[tuple[str, bool]] = set()
+
+    def read_file(self, label: str, constraint: bool, where: Span | None) -> None:
+        real = os.path.realpath(label)
+        for index, (path, _) in enumerate(self.stack):
+            if path == real:
+                chain = [name for _, name in self.stack[index:]] + [label]
+                self.diagnostics.append(
+                    _error(f"requirement files include each other: {' -> '.join(chain)}", where)
+                )
+                return
+        if (real, constraint) in self.seen:
+            return
+        self.seen.add((real, constraint))
+        try:
+            with open(label, "rb") as stream:
+                data = stream.read()
+        except OSError as error:
+            reason = error.strerror or str(error)
+            kind = "constraints" if constraint else "requirements"
+            self.diagnostics.append(_error(f"cannot read {kind} file {label!r}: {reason}", where))
+            return
+        try:
+            content = data.decode("utf-8-sig")
+        except UnicodeDecodeError as error:
+            self.diagnostics.append(
+                _error(f"{label!r} is not UTF-8 text (byte {error.start})", where)
+            )
+            return
+        self.stack.append((real, label))
+        try:
+            self.read_text(content, label, constraint, base_dir=os.path.dirname(label))
+        finally:
+            self.stack.pop()
+
+    def read_text(
+        self, content: str, source: str, constraint: bool, base_dir: str, first_line: int = 1
+    ) -> None:
+        self.files.append(source)
+        for logical in _logical_lines(content, source, first_line):
+            if logical.text.startswith("-"):
+                self._option_line(logical, base_dir)
+                continue
+            requirement = _parse_requirement(logical, self.diagnostics, build=self.build)
+            if requirement is not None:
+                (self.constraints if constraint else self.requirements).append(requirement)
+
+    def _option_line(self, logical: _Logical, base_dir: str) -> None:
+        hits, problems = _parse_options(logical, 0, _FILE_OPTIONS, "in a requirements file")
+        self.diagnostics.extend(problems)
+        for name, destination, word in hits:
+            span = logical.span(word.start, word.end)
+            if destination in ("requirement", "constraint"):
+                self._include(word.text, destination == "constraint", span, base_dir)
+            else:
+                self._set_option(name, destination, word.text, span)
+
+    def _include(self, target: str, constraint: bool, span: Span, base_dir: str) -> None:
+        if re.match(r"^[a-zA-Z][a-zA-Z0-9+.-]*://", target):
+            self.diagnostics.append(
+                _error(
+                    "requirement files from URLs are not supported",
+                    span,
+                    hint="download the file and include it by path",
+                )
+            )
+            return
+        path = target if os.path.isabs(target) else os.path.join(base_dir, target)
+        self.read_file(os.path.normpath(path), constraint, span)
+
+    def _set_option(self, name: str, destination: str, value: str, span: Span) -> None:
+        problem: str | None = None
+        hint: str | None = None
+        if destination == "platforms":
+            try:
+                parse_platform(value)
+            except TokenError as error:
+                problem, hint = error.message, error.hint
+        elif destination == "python_version":
+            if parse_python_version(value) is None:
+                problem = f"{value!r} is not a Python version"
+                hint = "write it as pip does: 3.9, 39 or 3.9.18"
+        elif destination == "implementation":
+            if value.lower() not in _IMPLEMENTATIONS:
+                problem = f"unknown implementation {value!r}"
+                hint = "expected one of: " + ", ".join(_IMPLEMENTATIONS)
+        elif destination == "abis":
+            try:
+                parse_abi(value)
+            except TokenError as error:
+                problem, hint = error.message, error.hint
+        if problem is not None:
+            self.diagnostics.append(_error(problem, span, hint=hint))
+            return
+        if name in ("--no-index", "--pre", "--prefer-binary", "--require-hashes"):
+            self.options[destination] = span
+            return
+        option = OptionValue(value, span)
+        if destination in ("index_url",):
+            self.options[destination] = option
+        elif destination in ("python_version", "implementation"):
+            previous = self.options.get(destination)
+            if isinstance(previous, OptionValue) and previous.value != value:
+                where = f"{previous.span.source}:{previous.span.line}"
+                self.diagnostics.append(
+                    _error(
+                        f"{name} {value!r} contradicts {name} {previous.value!r} given at {where}",
+                        span,
+                        hint="a file describes one target",
+                    )
+                )
+                return
+            self.options[destination] = option
+        else:
+            existing = self.options.get(destination, ())
+            assert isinstance(existing, tuple)
+            self.options[destination] = (*existing, option)
+
+    def result(self, path: str) -> RequirementsFile:
+        options = FileOptions(**self.options)  # type: ignore[arg-type]
+        return RequirementsFile(
+            path=path,
+            requirements=tuple(self.requirements),
+            constraints=tuple(self.constraints),
+            options=options,
+            diagnostics=tuple(self.diagnostics),
+            files=tuple(self.files),
+        )
+
+
+def check_requirements_file(path: str, *, constraint: bool = False) -> RequirementsFile:
+    """Read a requirement file and everything it includes, never raising for what is in them:
+    every problem (errors and warnings) is in ``diagnostics``. For ``tagpip check``."""
+    reader = _Reader()
+    reader.read_file(os.fspath(path), constraint, None)
+    return reader.result(os.fspath(path))
+
+
+def validate_requirements_file(path: str, *, constraint: bool = False) -> tuple[Diagnostic, ...]:
+    """Every problem of a requirement file and what it includes, and nothing else: the fast path
+    ``tagpip check`` uses (plainly valid lines skip building packaging values)."""
+    reader = _Reader(build=False)
+    reader.read_file(os.fspath(path), constraint, None)
+    return tuple(reader.diagnostics)
+
+
+def check_requirements_text(
+    text: str, *, source: str = "<string>", base_dir: str | None = None, constraint: bool = False
+) -> RequirementsFile:
+    """:func:`check_requirements_file` for text in hand; ``-r``/``-c`` paths are relative to
+    ``base_dir`` (default: the directory of ``source``)."""
+    reader = _Reader()
+    if base_dir is None:
+        base_dir = os.path.dirname(source) if not source.startswith("<") else "."
+    reader.read_text(text, source, constraint, base_dir)
+    return reader.result(source)
+
+
+def _raise_if_errors(result: RequirementsFile) -> RequirementsFile:
+    if result.errors:
+        raise ValidationError(result.diagnostics)
+    return result
+
+
+def parse_requirements_file(path: str, *, constraint: bool = False) -> RequirementsFile:
+    """Read a requirement file and everything it includes.
+
+    Raises ValidationError carrying every problem of every file read (warnings too, so the
+    report is complete); on success ``diagnostics`` holds the warnings.
+    """
+    return _raise_if_errors(check_requirements_file(path, constraint=constraint))
+
+
+def parse_requirements_text(
+    text: str, *, source: str = "<string>", base_dir: str | None = None, constraint: bool = False
+) -> RequirementsFile:
+    """:func:`parse_requirements_file` for text in hand (raises ValidationError)."""
+    return _raise_if_errors(
+        check_requirements_text(text, source=source, base_dir=base_dir, constraint=constraint)
+    )
+
+
+def parse_line(text: str, *, source: str = "<string>", line: int = 1) -> TaggedRequirement:
+    """One tagged requirement, with optional ``--hash`` options and comment.
+
+    ``text`` may hold ``\\`` continuations over several lines, numbered from ``line``; ``${VAR}``
+    is expanded. Raises the first problem as RequirementSyntaxError (TokenError for a bad tag
+    token), pointing into ``text``.
+    """
+    diagnostics: list[Diagnostic] = []
+    result: TaggedRequirement | None = None
+    logicals = list(_logical_lines(text, source, line))
+    if not logicals:
+        first = text.split("\n", 1)[0].rstrip("\r")
+        raise RequirementSyntaxError(
+            "expected a requirement, found nothing", span=Span(source, line, 0, 0, first)
+        )
+    if len(logicals) > 1:
+        second = logicals[1]
+        raise RequirementSyntaxError(
+            "expected one requirement, found more than one line",
+            span=second.span(0, len(second.text)),
+        )
+    logical = logicals[0]
+    if logical.text.startswith("-"):
+        raise RequirementSyntaxError(
+            "expected a requirement, found an option line",
+            span=logical.span(0, len(logical.text)),
+            hint="option lines belong in a requirements file",
+        )
+    result = _parse_requirement(logical, diagnostics)
+    for diagnostic in diagnostics:
+        if diagnostic.severity == "error":
+            raise RequirementSyntaxError(
+                diagnostic.message, hint=diagnostic.hint, span=diagnostic.span
+            )
+    assert result is not None
+    return result
+
+
+def format_requirement(req: TaggedRequirement) -> str:
+    """The requirement as one line of a requirement file; parsing it again gives an equal value.
+
+    Extras are sorted (as packaging writes them); a tag block without a version specifier gets
+    the empty extras group ``[]`` that makes it a tag block.
+    """
+    requirement = req.requirement
+    extras = sorted(requirement.extras)
+    out = requirement.name
+    specifier = str(requirement.specifier)
+    if requirement.url:
+        if extras:
+            out += "[" + ",".join(extras) + "]"
+        out += f" @ {requirement.url}"
+        if requirement.marker is not None:
+            out += f" ; {requirement.marker}"
+    else:
+        if extras or (req.tags is not None and not specifier):
+            out += "[" + ",".join(extras) + "]"
+        out += specifier
+        if req.tags is not None:
+            out += format_tag_block(req.tags)
+        if requirement.marker is not None:
+            out += f"; {requirement.marker}"
+    for digest in req.hashes:
+        out += f" --hash={digest}"
+    return out

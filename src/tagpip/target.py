@@ -2,21 +2,94 @@
 
 OWNER: issue B. CONTRACT (used by resolve, download, lock, cli): the names and signatures below.
 Add what is needed; do not rename or remove these.
+
+A :class:`Target` is pure data. The tags come from packaging's own generators (``cpython_tags``,
+``generic_tags``, ``compatible_tags``, ``mac_platforms``) called with every argument explicit, so
+the list is the one a real interpreter of that kind computes for itself with ``sys_tags()``; the
+platform list is expanded as a real interpreter on that system would (TAGS.md). Only
+:meth:`Target.from_host` and :meth:`Target.from_python` look at a real interpreter, and marker
+evaluation never falls back to the host's values (packaging's ``Marker.evaluate`` would).
 """
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable
-from dataclasses import dataclass
+import json
+import re
+import subprocess
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
 
+import packaging
 from packaging.markers import Marker
 from packaging.specifiers import SpecifierSet
-from packaging.tags import Tag
+from packaging.tags import (
+    INTERPRETER_SHORT_NAMES,
+    Tag,
+    compatible_tags,
+    cpython_tags,
+    generic_tags,
+    mac_platforms,
+)
+from packaging.version import InvalidVersion, Version
 
-from tagpip.errors import TagpipError
-from tagpip.tokens import TagSpec
+from tagpip.errors import Span, TagpipError, ValidationError
+from tagpip.tokens import PlatformSpec, TagSpec, parse_platform, python_version_of
 
-__all__ = ["Target", "TargetError", "UndefinedMarkerValue"]
+__all__ = [
+    "JSON_VERSION",
+    "MARKER_NAMES",
+    "Sourced",
+    "Target",
+    "TargetError",
+    "TargetOptions",
+    "UndefinedMarkerValue",
+    "expand_platforms",
+    "parse_python_version",
+]
+
+JSON_VERSION = 1
+
+# Every PEP 508 environment marker variable, in the order packaging's default_environment lists
+# them; ``extra`` is handled separately (it belongs to the requirement, not the target).
+MARKER_NAMES = (
+    "implementation_name",
+    "implementation_version",
+    "os_name",
+    "platform_machine",
+    "platform_release",
+    "platform_system",
+    "platform_version",
+    "python_full_version",
+    "platform_python_implementation",
+    "python_version",
+    "sys_platform",
+)
+
+IMPLEMENTATIONS = {
+    # short code: (implementation_name, platform_python_implementation, long name)
+    "cp": ("cpython", "CPython", "CPython"),
+    "pp": ("pypy", "PyPy", "PyPy"),
+    "ip": ("ironpython", "IronPython", "IronPython"),
+    "jy": ("jython", "Jython", "Jython"),
+    "py": ("", "", "Python"),  # any implementation: none of its markers is determined
+}
+
+# What a user gives to define a marker value the target leaves open (for UndefinedMarkerValue).
+_FULL_VERSION_OPTION = "--python-version {example}, the exact release of the target"
+_REAL_OPTION = "--from-python PATH or --target-file FILE (a value only a real system has)"
+_MARKER_OPTIONS = {
+    "implementation_name": "--implementation",
+    "platform_python_implementation": "--implementation",
+    "python_version": "--python-version",
+    "sys_platform": "--platform",
+    "platform_system": "--platform",
+    "os_name": "--platform",
+    "platform_machine": "--platform with one architecture (e.g. macosx_11_0_arm64)",
+    "platform_release": _REAL_OPTION,
+    "platform_version": _REAL_OPTION,
+}
 
 
 class TargetError(TagpipError):
@@ -37,30 +110,578 @@ class UndefinedMarkerValue(TargetError):
 
 
 @dataclass(frozen=True)
+class Sourced:
+    """An option value and where the user wrote it (None: the command line)."""
+
+    value: str
+    span: Span | None = None
+
+
+@dataclass(frozen=True)
+class TargetOptions:
+    """pip's four target options from one layer (the command line, or a file's option lines)."""
+
+    platforms: tuple[Sourced, ...] = ()
+    python_version: Sourced | None = None
+    implementation: Sourced | None = None
+    abis: tuple[Sourced, ...] = ()
+
+    @classmethod
+    def from_strings(
+        cls,
+        platforms: Sequence[str] = (),
+        python_version: str | None = None,
+        implementation: str | None = None,
+        abis: Sequence[str] = (),
+    ) -> TargetOptions:
+        """Options typed on the command line (no spans)."""
+        return cls(
+            platforms=tuple(Sourced(p) for p in platforms),
+            python_version=Sourced(python_version) if python_version else None,
+            implementation=Sourced(implementation) if implementation else None,
+            abis=tuple(Sourced(a) for a in abis),
+        )
+
+    def is_empty(self) -> bool:
+        """Whether this layer says nothing about the target."""
+        return not (self.platforms or self.python_version or self.implementation or self.abis)
+
+
+# --- parsing pip's flags ------------------------------------------------------------------------
+
+
+def parse_python_version(text: str, *, span: Span | None = None) -> tuple[int, ...]:
+    """``--python-version`` as pip reads it: ``3.6``, ``3.6.15``, or ``36``/``310`` (pip's
+    "no dot" form: first digit major, the rest minor).
+
+    pip also takes a bare major (``3``) and then builds only ``cp3-none-*`` tags; a target needs
+    a minor version for its ABI and its markers, so tagpip refuses it.
+    """
+    value = text.strip()
+    parts = value.split(".")
+    if len(parts) == 1 and len(value) > 1 and value.isdigit():
+        parts = [value[0], value[1:]]
+    if not all(p.isdigit() for p in parts) or len(parts) > 3:
+        raise TargetError(
+            f"invalid Python version {text!r}",
+            hint="expected X.Y, X.Y.Z or pip's XY form (3.12, 3.6.15, 36)",
+            span=span,
+        )
+    if len(parts) < 2:
+        raise TargetError(
+            f"the Python version {text!r} has no minor version",
+            hint=f"give major and minor, e.g. --python-version {value}.12",
+            span=span,
+        )
+    return tuple(int(p) for p in parts)
+
+
+def _parse_implementation(text: str, *, span: Span | None = None) -> str:
+    impl = text.strip().lower()
+    if impl in IMPLEMENTATIONS:
+        return impl
+    short = INTERPRETER_SHORT_NAMES.get(impl)
+    hint = f"did you mean '{short}'?" if short else "expected one of cp, pp, py, ip, jy"
+    raise TargetError(f"unknown implementation {text!r}", hint=hint, span=span)
+
+
+def _derived_abis(implementation: str, version: tuple[int, ...]) -> tuple[str, ...]:
+    """The ABIs pip derives when ``--abi`` is omitted, for a release build of the interpreter.
+
+    CPython: ``cpXY`` plus pymalloc's ``m`` before 3.8 and wide-unicode ``u`` before 3.3, which
+    is what pip's ``_cpython_abis`` gives on a normal (non-debug, GIL) build. PyPy: pip would read
+    the *host's* EXT_SUFFIX here (giving ``cp311`` on a CPython host); tagpip instead gives the ABI
+    every PyPy 7.3 release of that version uses, ``pypyXY_pp73``. Others: none (only ``none``).
+    """
+    nodot = f"{version[0]}{version[1]}"
+    if implementation == "cp":
+        flags = ("m" if version[:2] < (3, 8) else "") + ("u" if version[:2] < (3, 3) else "")
+        return (f"cp{nodot}{flags}",)
+    if implementation == "pp" and version[:2] >= (3, 6):
+        return (f"pypy{nodot}_pp73",)
+    return ()
+
+
+# --- platforms ----------------------------------------------------------------------------------
+
+_LEGACY_MANYLINUX = {(2, 17): "manylinux2014", (2, 12): "manylinux2010", (2, 5): "manylinux1"}
+_LEGACY_LEVEL = {name: level for level, name in _LEGACY_MANYLINUX.items()}
+# Architectures packaging's _manylinux.platform_tags builds manylinux tags for; x86 goes back to
+# glibc 2.5 (manylinux1), the others start at 2.17 (manylinux2014).
+_MANYLINUX_OLD_ARCHS = frozenset({"x86_64", "i686"})
+_MANYLINUX_ARCHS = frozenset(
+    {"x86_64", "i686", "aarch64", "armv7l", "ppc64", "ppc64le", "s390x", "loongarch64", "riscv64"}
+)
+_LAST_GLIBC_MINOR = 50  # packaging's guess for the last minor of an older glibc major
+
+_PLATFORM_RE = re.compile(
+    r"(?P<family>manylinux|musllinux|macosx)_(?P<major>\d+)_(?P<minor>\d+)_(?P<arch>.+)"
+    r"|(?P<legacy>manylinux1|manylinux2010|manylinux2014)_(?P<legacy_arch>.+)"
+    r"|linux_(?P<linux_arch>.+)"
+)
+_WINDOWS = {"win32": "x86", "win_amd64": "AMD64", "win_arm64": "ARM64", "win_ia64": "IA64"}
+
+
+@dataclass(frozen=True)
+class _Platform:
+    """What one platform tag says: OS family, level, architecture."""
+
+    family: str  # manylinux, musllinux, macosx, linux, win, any, other
+    level: tuple[int, int] | None
+    arch: str | None
+
+
+def _classify(tag: str) -> _Platform:
+    if tag == "any":
+        return _Platform("any", None, None)
+    if tag in _WINDOWS:
+        return _Platform("win", None, tag)
+    match = _PLATFORM_RE.fullmatch(tag)
+    if match is None:
+        return _Platform("other", None, None)
+    if match["family"]:
+        level = (int(match["major"]), int(match["minor"]))
+        return _Platform(match["family"], level, match["arch"])
+    if match["legacy"]:
+        return _Platform("manylinux", _LEGACY_LEVEL[match["legacy"]], match["legacy_arch"])
+    return _Platform("linux", None, match["linux_arch"])
+
+
+def _manylinux_tags(glibc: tuple[int, int], arch: str) -> Iterator[str]:
+    """packaging's ``_manylinux.platform_tags`` for one arch and a given glibc, legacy aliases
+    right after their level; nothing for an arch manylinux was never built for."""
+    if arch not in _MANYLINUX_ARCHS:
+        return
+    too_old = (2, 4) if arch in _MANYLINUX_OLD_ARCHS else (2, 16)
+    maxima = [glibc] + [(major, _LAST_GLIBC_MINOR) for major in range(glibc[0] - 1, 1, -1)]
+    for major, top in maxima:
+        lowest = too_old[1] if major == too_old[0] else -1
+        for minor in range(top, lowest, -1):
+            yield f"manylinux_{major}_{minor}_{arch}"
+            legacy = _LEGACY_MANYLINUX.get((major, minor))
+            if legacy:
+                yield f"{legacy}_{arch}"
+
+
+def _musllinux_tags(musl: tuple[int, int], arch: str) -> Iterator[str]:
+    for minor in range(musl[1], -1, -1):
+        yield f"musllinux_{musl[0]}_{minor}_{arch}"
+
+
+def _expand_one(tag: str) -> list[str]:
+    info = _classify(tag)
+    if info.family == "manylinux" and info.level and info.arch:
+        expanded = list(_manylinux_tags(info.level, info.arch))
+        return expanded or [tag]
+    if info.family == "musllinux" and info.level and info.arch:
+        return list(_musllinux_tags(info.level, info.arch))
+    if info.family == "macosx" and info.level and info.arch:
+        return list(mac_platforms(info.level, info.arch)) or [tag]
+    return [tag]
+
+
+def expand_platforms(platforms: Iterable[str]) -> tuple[str, ...]:
+    """Each platform expanded in place to what a real system of that kind accepts, keeping the
+    given order and dropping repeats (TAGS.md): ``manylinux_2_N_arch`` down to 2_5 (2_17 off x86)
+    with the legacy aliases after their level, ``musllinux_1_N`` down to 1_0, macOS through
+    packaging's ``mac_platforms``; Windows, ``linux_*`` and ``any`` stand alone."""
+    seen: dict[str, None] = {}
+    for platform in platforms:
+        for tag in _expand_one(platform.lower()):
+            seen.setdefault(tag, None)
+    return tuple(seen)
+
+
+def _platform_markers(platforms: Sequence[str]) -> dict[str, str]:
+    """The marker values every one of the platforms agrees on (a value they disagree on, or
+    that a platform does not determine, is left out: it is undefined)."""
+    values: dict[str, str] | None = None
+    for tag in platforms:
+        if tag == "any":
+            continue
+        info = _classify(tag)
+        own: dict[str, str] = {}
+        if info.family in ("manylinux", "musllinux", "linux") and info.arch:
+            own = {"sys_platform": "linux", "platform_system": "Linux", "os_name": "posix"}
+            own["platform_machine"] = info.arch
+        elif info.family == "macosx" and info.arch:
+            own = {"sys_platform": "darwin", "platform_system": "Darwin", "os_name": "posix"}
+            if info.arch in ("arm64", "x86_64", "i386", "ppc", "ppc64"):
+                own["platform_machine"] = info.arch
+        elif info.family == "win" and info.arch:
+            own = {"sys_platform": "win32", "platform_system": "Windows", "os_name": "nt"}
+            own["platform_machine"] = _WINDOWS[info.arch]
+        if values is None:
+            values = own
+        else:
+            values = {k: v for k, v in values.items() if own.get(k) == v}
+    return values or {}
+
+
+_PLATFORM_MARKERS = ("sys_platform", "platform_system", "os_name", "platform_machine")
+
+
+def _version_markers(implementation: str, version: tuple[int, ...]) -> dict[str, str]:
+    markers = {"python_version": f"{version[0]}.{version[1]}"}
+    name, python_implementation, _ = IMPLEMENTATIONS[implementation]
+    if name:
+        markers["implementation_name"] = name
+        markers["platform_python_implementation"] = python_implementation
+    if len(version) >= 3:
+        full = ".".join(map(str, version[:3]))
+        markers["python_full_version"] = full
+        if implementation == "cp":
+            markers["implementation_version"] = full
+    return markers
+
+
+def _compute_tags(
+    implementation: str, version: tuple[int, ...], abis: Sequence[str], platforms: Sequence[str]
+) -> tuple[Tag, ...]:
+    """The ordered tags of an interpreter, as its own ``sys_tags()`` builds them, every argument
+    given so packaging never reads the host."""
+    nodot = f"{version[0]}{version[1]}"
+    python = (version[0], version[1])
+    tags: list[Tag]
+    if implementation == "cp":
+        tags = list(cpython_tags(python, list(abis), list(platforms)))
+        interpreter: str | None = f"cp{nodot}"
+    else:
+        tags = list(generic_tags(f"{implementation}{nodot}", list(abis), list(platforms)))
+        # sys_tags gives PyPy the version-less "pp3-none-any" (packaging >= 21.3).
+        interpreter = "pp3" if implementation == "pp" else None
+    tags.extend(compatible_tags(python, interpreter, list(platforms)))
+    # The same tag can come twice (e.g. an explicit ABI equal to a derived one); keep the first.
+    return tuple(dict.fromkeys(tags))
+
+
+# --- the target ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
 class Target:
     """One interpreter on one platform. Pure data: building one never reads the host, except
-    through the explicit ``from_host``/``from_python`` constructors."""
+    through the explicit ``from_host``/``from_python`` constructors.
+
+    ``markers`` holds the PEP 508 values the target determines, as sorted ``(name, value)``
+    pairs; a name that is absent is undefined, and a marker that needs it is an error.
+    ``source`` says where the target came from, for messages.
+    """
 
     implementation: str  # "cp", "pp", ...
     python_version: tuple[int, ...]  # (3, 6) or (3, 6, 15)
     abis: tuple[str, ...]
     platforms: tuple[str, ...]  # ordered, expanded
     tags: tuple[Tag, ...]  # ordered, most preferred first
+    markers: tuple[tuple[str, str], ...] = ()
+    source: str = field(default="", compare=False)
+    _ranks: dict[Tag, int] = field(init=False, repr=False, compare=False, hash=False)
+
+    def __post_init__(self) -> None:
+        # Built once: ranking a wheel is then one dict lookup per tag of the wheel.
+        ranks: dict[Tag, int] = {}
+        for rank, tag in enumerate(self.tags):
+            ranks.setdefault(tag, rank)
+        object.__setattr__(self, "_ranks", ranks)
+
+    # --- constructors ---------------------------------------------------------------------------
+
+    @classmethod
+    def _build(
+        cls,
+        implementation: str,
+        python_version: tuple[int, ...],
+        abis: Sequence[str] | None,
+        platforms: Sequence[str],
+        *,
+        markers: Mapping[str, str] | None = None,
+        source: str = "",
+        expand: bool = True,
+    ) -> Target:
+        """A target from its facts; ``platforms`` are expanded here unless they already are
+        (``expand=False``: expanding twice is not a no-op for macOS), ``abis`` derived if None."""
+        if abis is None or not abis:
+            abis = _derived_abis(implementation, python_version)
+        abis = tuple(dict.fromkeys(a.lower() for a in abis))
+        expanded = expand_platforms(platforms) if expand else tuple(dict.fromkeys(platforms))
+        if markers is None:
+            # From the platforms as given: an expanded macOS list also holds universal2 forms,
+            # which would hide the one machine the user named.
+            values = _platform_markers([p.lower() for p in platforms])
+            values.update(_version_markers(implementation, python_version))
+        else:
+            values = dict(markers)
+        return cls(
+            implementation=implementation,
+            python_version=tuple(python_version),
+            abis=abis,
+            platforms=expanded,
+            tags=_compute_tags(implementation, python_version, abis, expanded),
+            markers=tuple(sorted(values.items())),
+            source=source,
+        )
+
+    @classmethod
+    def from_flags(
+        cls,
+        platforms: Sequence[str],
+        python_version: str | None,
+        implementation: str | None,
+        abis: Sequence[str],
+    ) -> Target:
+        """The target pip's ``--platform``/``--python-version``/``--implementation``/``--abi``
+        describe. ``--python-version`` and at least one ``--platform`` are required: tagpip does
+        not borrow the host's for a foreign target (use :meth:`from_sources` for the host)."""
+        options = TargetOptions.from_strings(platforms, python_version, implementation, abis)
+        if not options.platforms:
+            raise TargetError("the target has no platform", hint="give --platform")
+        return _resolve_layers([options], [], host=None)
+
+    @classmethod
+    def from_spec(cls, spec: TagSpec) -> Target:
+        """The target a tag block alone describes (``[manylinux1,cp36,x86_64]``): it must name a
+        python tag with a version and a platform with an architecture."""
+        layer = _block_layer([spec])
+        if layer.python is None or layer.platform is None:
+            missing = "a python tag such as cp312" if layer.python is None else "a platform"
+            raise TargetError(f"the tag block does not name {missing}", span=spec.span)
+        impl, version = layer.python
+        return cls._build(
+            impl, version, spec.abis or None, [_platform_tag(layer.platform, spec.span)]
+        )
+
+    @classmethod
+    def from_python(cls, path: str | Path) -> Target:
+        """The target a real interpreter is: it runs once (isolated, without site) to report its
+        facts; its tags are then computed here as its own ``sys_tags()`` would, by the packaging
+        installed next to tagpip (which the interpreter itself may lack)."""
+        from tagpip._probe import PROBE_SOURCE
+
+        try:
+            result = subprocess.run(
+                [str(path), "-I", "-S", "-c", PROBE_SOURCE],
+                capture_output=True,
+                text=True,
+                timeout=60,
+                check=False,
+            )
+        except (OSError, subprocess.TimeoutExpired) as error:
+            raise TargetError(f"cannot run the interpreter {str(path)!r}: {error}") from None
+        if result.returncode != 0:
+            detail = result.stderr.strip().splitlines()[-1:] or ["no output"]
+            raise TargetError(
+                f"the interpreter {str(path)!r} failed to report its tags: {detail[0]}",
+                hint="--from-python needs a CPython or PyPy 3.6 or later",
+            )
+        try:
+            facts = json.loads(result.stdout)
+        except ValueError:
+            raise TargetError(f"the interpreter {str(path)!r} gave unreadable output") from None
+        return cls.from_facts(facts, source=f"--from-python {path}")
+
+    @classmethod
+    def from_host(cls) -> Target:
+        """The interpreter tagpip runs in: the one place the host is read."""
+        from tagpip._probe import PROBE_SOURCE
+
+        namespace: dict[str, Any] = {"__name__": "tagpip._probe_run"}
+        exec(compile(PROBE_SOURCE, "<tagpip probe>", "exec"), namespace)
+        return cls.from_facts(namespace["_facts"](), source="the host")
+
+    @classmethod
+    def from_facts(cls, facts: Mapping[str, Any], *, source: str = "") -> Target:
+        """A target from what the probe script reports (see ``_probe.py``)."""
+        try:
+            return _target_from_facts(facts, source)
+        except (KeyError, TypeError, ValueError, IndexError) as error:
+            raise TargetError(f"incomplete interpreter facts: {error!r}") from None
+
+    def to_json(self) -> dict[str, Any]:
+        """The target as ``tagpip tags --json`` writes it and ``--target-file`` reads it."""
+        markers: dict[str, str | None] = dict.fromkeys(MARKER_NAMES)
+        markers.update(self.markers)
+        return {
+            "version": JSON_VERSION,
+            "description": self.describe(),
+            "implementation": self.implementation,
+            "python_version": ".".join(map(str, self.python_version)),
+            "abis": list(self.abis),
+            "platforms": list(self.platforms),
+            "markers": markers,
+            "tags": [str(t) for t in self.tags],
+        }
+
+    @classmethod
+    def from_json(cls, data: Any, *, source: str = "a target file") -> Target:
+        """Read what :meth:`to_json` wrote. The file's ``tags`` are kept as they are, so a
+        target captured on the real machine (``tagpip tags --from-python ... --json``) keeps that
+        machine's exact list; without ``tags`` they are computed from the other fields."""
+
+        def bad(why: str) -> TargetError:
+            return TargetError(f"{source} is not a tagpip target: {why}")
+
+        if not isinstance(data, dict):
+            raise bad("expected a JSON object")
+        if data.get("version") != JSON_VERSION:
+            raise bad(f"unsupported version {data.get('version')!r} (this tagpip reads 1)")
+        impl = data.get("implementation")
+        if not isinstance(impl, str):
+            raise bad("'implementation' must be a string")
+        impl = _parse_implementation(impl)
+        version_text = data.get("python_version")
+        if not isinstance(version_text, str):
+            raise bad("'python_version' must be a string such as '3.12'")
+        version = parse_python_version(version_text)
+        lists: dict[str, list[str]] = {}
+        for key in ("abis", "platforms", "tags"):
+            value = data.get(key, [])
+            if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+                raise bad(f"{key!r} must be a list of strings")
+            lists[key] = value
+        if not lists["platforms"]:
+            raise bad("'platforms' is empty")
+        raw_markers = data.get("markers", {})
+        if not isinstance(raw_markers, dict):
+            raise bad("'markers' must be an object")
+        markers: dict[str, str] = {}
+        for name, value in raw_markers.items():
+            if name not in MARKER_NAMES:
+                raise bad(f"unknown marker {name!r}")
+            if value is not None and not isinstance(value, str):
+                raise bad(f"marker {name!r} must be a string or null")
+            if value is not None:
+                markers[name] = value
+        target = cls._build(
+            impl, version, lists["abis"], lists["platforms"], markers=markers, expand=False
+        )
+        if lists["tags"]:
+            tags: list[Tag] = []
+            for text in lists["tags"]:
+                parts = text.lower().split("-")
+                if len(parts) != 3 or not all(parts):
+                    raise bad(f"invalid tag {text!r}")
+                tags.append(Tag(*parts))
+            target = replace(target, tags=tuple(dict.fromkeys(tags)))
+        return replace(target, source=source)
+
+    @classmethod
+    def from_file(cls, path: str | Path) -> Target:
+        """Read a target file (the JSON ``tagpip tags --json`` prints)."""
+        try:
+            text = Path(path).read_text(encoding="utf-8")
+        except OSError as error:
+            raise TargetError(f"cannot read the target file {str(path)!r}: {error}") from None
+        try:
+            data = json.loads(text)
+        except ValueError as error:
+            raise TargetError(f"the target file {str(path)!r} is not JSON: {error}") from None
+        return cls.from_json(data, source=f"the target file {path}")
+
+    @classmethod
+    def from_preset(cls, name: str) -> Target:
+        """A named target (see :mod:`tagpip.presets`)."""
+        from tagpip.presets import preset
+
+        return preset(name)
+
+    @classmethod
+    def from_sources(
+        cls,
+        *,
+        command_line: TargetOptions | None = None,
+        base: Target | None = None,
+        file_options: Sequence[TargetOptions] = (),
+        blocks: Sequence[TagSpec] = (),
+        host: Target | Callable[[], Target] | None = None,
+    ) -> Target:
+        """The one target of a run, from DESIGN.md's sources, first to last: the command line
+        (``base`` is a preset, ``--from-python`` or ``--target-file`` target; ``command_line``
+        pip's four flags, which may not be combined with a base), the requirement files' option
+        lines (``file_options``, one per file, which must agree), the tag blocks (which must
+        agree on interpreter, OS and architecture; the highest platform level wins), and the host
+        (``host``, default :meth:`from_host`, read only when nothing else says anything).
+
+        Each of platform, Python version, implementation and ABIs comes from the first source that
+        gives it. A Python version with no platform anywhere takes the host's platforms; a
+        platform with no Python version is an error (tagpip does not guess the interpreter).
+        Every block is then checked with :meth:`for_block`; all failing blocks are reported.
+        """
+        command_line = command_line or TargetOptions()
+        if base is not None and not command_line.is_empty():
+            raise TargetError(
+                f"{base.source or 'a named target'} cannot be combined with --platform, "
+                "--python-version, --implementation or --abi",
+                hint="use one or the other",
+            )
+        if base is not None:
+            target = base
+        else:
+            layers = [command_line, *file_options]
+            target = _resolve_layers(layers, blocks, host=host or Target.from_host)
+        problems: list[TargetError] = []
+        for spec in blocks:
+            try:
+                target.for_block(spec)
+            except TargetError as error:
+                problems.append(error)
+        if len(problems) == 1:
+            raise problems[0]
+        if problems:
+            from tagpip.errors import Diagnostic
+
+            raise ValidationError(
+                [Diagnostic("error", p.message, p.span, p.hint) for p in problems]
+            )
+        return target
+
+    # --- queries --------------------------------------------------------------------------------
+
+    @property
+    def marker_environment(self) -> dict[str, str]:
+        """The defined PEP 508 values (a copy); undefined names are absent."""
+        return dict(self.markers)
 
     def wheel_rank(self, tags: Iterable[Tag]) -> int | None:
         """The rank (0 = most preferred) of the best of a wheel's tags, or None if none fits."""
-        raise NotImplementedError
+        ranks = self._ranks
+        best: int | None = None
+        for tag in tags:
+            rank = ranks.get(tag)
+            if rank is not None and (best is None or rank < best):
+                best = rank
+        return best
 
     def evaluate(self, marker: Marker, extras: Collection[str] = ()) -> bool:
         """Evaluate ``marker`` with the target's values (and each of ``extras`` as ``extra``).
 
         Raises UndefinedMarkerValue when the marker needs a value the target does not define.
+        A comparison on an undefined value only matters when the result depends on it:
+        ``python_version < "3.8" or platform_release >= "5"`` is true on a 3.6 target whatever
+        the release. With only X.Y known, a ``python_full_version`` comparison that holds for
+        every X.Y.z (or for none) is decided; one that depends on the patch level is undefined.
         """
-        raise NotImplementedError
+        outcomes = [self._evaluate_with(marker, extra) for extra in (list(extras) or [""])]
+        if any(o is True for o in outcomes):
+            return True
+        for outcome in outcomes:
+            if isinstance(outcome, _Undefined):
+                raise UndefinedMarkerValue(
+                    outcome.variable, self._option_for(outcome.variable), str(marker)
+                )
+        return False
 
     def allows_requires_python(self, requires_python: SpecifierSet) -> bool:
-        """Whether the target's Python satisfies a distribution's Requires-Python."""
-        raise NotImplementedError
+        """Whether the target's Python satisfies a distribution's Requires-Python.
+
+        With X.Y.Z known, that version is checked. With only X.Y, the target stands for an
+        up-to-date X.Y release: a specifier that depends on the patch level (``>=3.7.1``) is
+        checked against the newest possible X.Y.z, so it is accepted (see docs/targets.md).
+        """
+        if len(self.python_version) >= 3:
+            version = ".".join(map(str, self.python_version[:3]))
+        else:
+            version = f"{self.python_version[0]}.{self.python_version[1]}.{_NEWEST_PATCH}"
+        return requires_python.contains(version, prereleases=True)
 
     def for_block(self, spec: TagSpec) -> Target:
         """The narrower target a requirement's own tag block describes, filled from this target.
@@ -68,8 +689,545 @@ class Target:
         Its tags are a subset of this target's. Raises TargetError when the block cannot run on
         this target (manylinux2014 on a manylinux1 target, cp37 on a cp36 target).
         """
-        raise NotImplementedError
+        return _narrow(self, spec)
 
     def describe(self) -> str:
         """A short human description for messages, e.g. ``CPython 3.6 on manylinux1 x86_64``."""
-        raise NotImplementedError
+        name = IMPLEMENTATIONS[self.implementation][2]
+        version = ".".join(map(str, self.python_version))
+        abi = ""
+        if self.abis and self.abis != _derived_abis(self.implementation, self.python_version):
+            abi = f" ({', '.join(self.abis)})"
+        return f"{name} {version}{abi} on {_describe_platforms(self.platforms)}"
+
+    def _option_for(self, variable: str) -> str:
+        if variable in ("python_full_version", "implementation_version"):
+            if variable == "implementation_version" and self.implementation != "cp":
+                return _REAL_OPTION
+            example = f"{self.python_version[0]}.{self.python_version[1]}.Z"
+            return _FULL_VERSION_OPTION.format(example=example)
+        return _MARKER_OPTIONS.get(variable, _REAL_OPTION)
+
+    def _evaluate_with(self, marker: Marker, extra: str) -> bool | _Undefined:
+        environment = self.marker_environment
+        full_env: dict[str, str] = dict.fromkeys(MARKER_NAMES, _SENTINEL)
+        full_env.update(environment)
+        full_env["extra"] = extra
+        return _walk(marker._markers, environment, full_env, self.python_version)
+
+
+# --- marker evaluation without the host --------------------------------------------------------
+
+_NEWEST_PATCH = 999999
+# Never compared: an atom that reads an undefined value is decided without packaging. It fills
+# every name packaging would otherwise take from the host, so no host value can ever leak in.
+_SENTINEL = "0.0.0+tagpip.undefined"
+
+
+@dataclass(frozen=True)
+class _Undefined:
+    variable: str
+
+
+def _atom_variables(atom: tuple[Any, Any, Any]) -> list[str]:
+    from packaging._parser import Variable
+
+    return [side.value for side in (atom[0], atom[2]) if isinstance(side, Variable)]
+
+
+def _evaluate_atom(atom: tuple[Any, Any, Any], env: Mapping[str, str]) -> bool:
+    single = Marker.__new__(Marker)
+    single._markers = [atom]
+    return single.evaluate(dict(env))
+
+
+def _patch_candidates(atom: tuple[Any, Any, Any], version: tuple[int, ...]) -> list[int]:
+    """Patch levels where a comparison with a literal can change its answer: 0, the literal's
+    patch and its neighbours, and a very new patch."""
+    from packaging._parser import Value
+
+    candidates = {0, _NEWEST_PATCH}
+    for side in (atom[0], atom[2]):
+        if isinstance(side, Value):
+            try:
+                release = Version(side.value.rstrip(".*")).release
+            except InvalidVersion:
+                continue
+            if release[:2] == tuple(version[:2]) and len(release) >= 3:
+                candidates.update(p for p in (release[2] - 1, release[2], release[2] + 1) if p >= 0)
+    return sorted(candidates)
+
+
+def _atom(
+    atom: tuple[Any, Any, Any],
+    defined: Mapping[str, str],
+    full_env: Mapping[str, str],
+    version: tuple[int, ...],
+) -> bool | _Undefined:
+    names = [n for n in _atom_variables(atom) if n != "extra"]
+    missing = [n for n in names if n not in defined]
+    if not missing:
+        return _evaluate_atom(atom, full_env)
+    if missing == ["python_full_version"] and len(version) == 2:
+        answers = set()
+        for patch in _patch_candidates(atom, version):
+            env = dict(full_env, python_full_version=f"{version[0]}.{version[1]}.{patch}")
+            answers.add(_evaluate_atom(atom, env))
+        if len(answers) == 1:
+            return answers.pop()
+    return _Undefined(missing[0])
+
+
+def _walk(
+    markers: Sequence[Any],
+    defined: Mapping[str, str],
+    full_env: Mapping[str, str],
+    version: tuple[int, ...],
+) -> bool | _Undefined:
+    """packaging's ``_evaluate_markers`` (``or`` of ``and`` groups) in three-valued logic: an
+    undefined operand only matters when the answer depends on it."""
+    groups: list[list[bool | _Undefined]] = [[]]
+    for item in markers:
+        if isinstance(item, list):
+            groups[-1].append(_walk(item, defined, full_env, version))
+        elif isinstance(item, tuple):
+            groups[-1].append(_atom(item, defined, full_env, version))
+        elif item == "or":
+            groups.append([])
+    results: list[bool | _Undefined] = []
+    for group in groups:
+        if any(v is False for v in group):
+            results.append(False)
+        else:
+            undefined = [v for v in group if isinstance(v, _Undefined)]
+            results.append(undefined[0] if undefined else True)
+    if any(v is True for v in results):
+        return True
+    undefined = [v for v in results if isinstance(v, _Undefined)]
+    return undefined[0] if undefined else False
+
+
+# --- combining sources --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _BlockLayer:
+    """What the tag blocks together say about the target."""
+
+    python: tuple[str, tuple[int, ...]] | None = None
+    platform: PlatformSpec | None = None
+
+
+def _block_python(spec: TagSpec) -> tuple[str, tuple[int, ...]] | None:
+    if not spec.interpreter:
+        return None
+    impl = spec.interpreter[:2].lower()
+    version = python_version_of(spec.interpreter)
+    if impl == "py" or version is None or len(version) < 2:
+        return None
+    return impl, version
+
+
+def _os_class(os: str) -> str:
+    return "linux" if os in ("manylinux", "linux") else os
+
+
+def _where(span: Span | None) -> str:
+    return f"{span.source}:{span.line}:{span.column}" if span else "another block"
+
+
+def _block_layer(blocks: Sequence[TagSpec]) -> _BlockLayer:
+    python: tuple[str, tuple[int, ...]] | None = None
+    python_span: Span | None = None
+    platform: PlatformSpec | None = None
+    os_span: Span | None = None
+    arch: str | None = None
+    arch_span: Span | None = None
+    for spec in blocks:
+        own = _block_python(spec)
+        if own is not None:
+            if python is not None and own != python:
+                raise TargetError(
+                    f"this block is for {_python_text(own)} but the block at "
+                    f"{_where(python_span)} is for {_python_text(python)}",
+                    hint="one run serves one interpreter; split the requirements",
+                    span=spec.span,
+                )
+            if python is None:
+                python, python_span = own, spec.span
+        plat = spec.platform
+        if plat is None or plat.os == "any":
+            continue
+        if platform is not None and _os_class(plat.os) != _os_class(platform.os):
+            raise TargetError(
+                f"this block is for {plat.family()} but the block at {_where(os_span)} "
+                f"is for {platform.family()}",
+                hint="one run serves one operating system; split the requirements",
+                span=spec.span,
+            )
+        if plat.arch is not None:
+            if arch is not None and plat.arch != arch:
+                raise TargetError(
+                    f"this block is for {plat.arch} but the block at {_where(arch_span)} "
+                    f"is for {arch}",
+                    hint="one run serves one architecture; split the requirements",
+                    span=spec.span,
+                )
+            arch, arch_span = plat.arch, spec.span
+        if platform is None:
+            platform, os_span = plat, spec.span
+        elif plat.os == platform.os and (plat.level or (0, 0)) > (platform.level or (0, 0)):
+            platform = plat  # the target runs the highest level; each line keeps its own
+        elif platform.os == "linux" and plat.os == "manylinux":
+            platform = plat
+    if platform is not None and arch is not None:
+        platform = replace(platform, arch=arch)
+    return _BlockLayer(python, platform)
+
+
+def _python_text(python: tuple[str, tuple[int, ...]]) -> str:
+    return f"{python[0]}{python[1][0]}{python[1][1]}"
+
+
+def _platform_tag(platform: PlatformSpec, span: Span | None) -> str:
+    if platform.os != "any" and platform.arch is None:
+        raise TargetError(
+            f"the platform {platform.family()} needs an architecture",
+            hint=f"add one to a tag block (e.g. [{platform.family()},x86_64]) or give --platform",
+            span=span,
+        )
+    if platform.os in ("manylinux", "musllinux", "macosx") and platform.level is None:
+        raise TargetError(f"the platform {platform.os} needs a level", span=span)
+    return platform.tag()
+
+
+def _resolve_layers(
+    layers: Sequence[TargetOptions],
+    blocks: Sequence[TagSpec],
+    host: Target | Callable[[], Target] | None,
+) -> Target:
+    """Each field from the first layer that gives it, then the blocks, then the host."""
+
+    def first(attr: str) -> Any:
+        for layer in layers:
+            value = getattr(layer, attr)
+            if value:
+                return value
+        return None
+
+    platforms: tuple[Sourced, ...] | None = first("platforms")
+    version_opt: Sourced | None = first("python_version")
+    impl_opt: Sourced | None = first("implementation")
+    abi_opts: tuple[Sourced, ...] | None = first("abis")
+    _check_layers_agree(layers[1:])
+    # The blocks fill only what the options leave open; when nothing is left open each block is
+    # checked against the target instead, so that every bad block is reported, not the first.
+    needs_blocks = not (platforms and version_opt)
+    block_layer = _block_layer(blocks) if needs_blocks else _BlockLayer()
+
+    implementation = _parse_implementation(impl_opt.value, span=impl_opt.span) if impl_opt else None
+    version = (
+        parse_python_version(version_opt.value, span=version_opt.span) if version_opt else None
+    )
+    if block_layer.python is not None:
+        if implementation is None:
+            implementation = block_layer.python[0]
+        if version is None:
+            version = block_layer.python[1]
+    platform_tags: list[str] | None = None
+    if platforms:
+        platform_tags = []
+        for option in platforms:
+            parse_platform(option.value, span=option.span)  # a typo is an error, with a hint
+            platform_tags.append(option.value.strip().lower())
+    elif block_layer.platform is not None:
+        first_block = next((b.span for b in blocks if b.platform is not None), None)
+        platform_tags = [_platform_tag(block_layer.platform, first_block)]
+
+    nothing_given = (
+        platform_tags is None and version is None and implementation is None and not abi_opts
+    )
+    if nothing_given:
+        if host is None:
+            raise TargetError("no target given", hint="give --platform and --python-version")
+        return host if isinstance(host, Target) else host()
+    if version is None:
+        raise TargetError(
+            "the target has no Python version",
+            hint="give --python-version (e.g. --python-version 3.12) or a python tag such as "
+            "cp312 in a tag block; tagpip does not take the host's for another machine",
+            span=(platforms[0].span if platforms else None),
+        )
+    implementation = implementation or "cp"
+    abis = [a.value.strip().lower() for a in abi_opts] if abi_opts else None
+    if platform_tags is None:
+        if host is None:
+            raise TargetError("the target has no platform", hint="give --platform")
+        host_target = host if isinstance(host, Target) else host()
+        platform_tags = list(host_target.platforms)
+        host_markers = host_target.marker_environment
+        markers = {k: v for k, v in host_markers.items() if k in _PLATFORM_MARKERS}
+        markers.update(_version_markers(implementation, version))
+        return Target._build(implementation, version, abis, platform_tags, markers=markers)
+    return Target._build(implementation, version, abis, platform_tags)
+
+
+def _check_layers_agree(file_layers: Sequence[TargetOptions]) -> None:
+    """Option lines of different files must not contradict each other."""
+    seen: dict[str, Sourced] = {}
+    for layer in file_layers:
+        for attr in ("python_version", "implementation"):
+            value: Sourced | None = getattr(layer, attr)
+            if value is None:
+                continue
+            earlier = seen.get(attr)
+            if earlier is not None and earlier.value.strip() != value.value.strip():
+                option = "--" + attr.replace("_", "-")
+                raise TargetError(
+                    f"{option} {value.value} contradicts {option} {earlier.value} at "
+                    f"{_where(earlier.span)}",
+                    span=value.span,
+                )
+            seen.setdefault(attr, value)
+
+
+# --- narrowing a target to one block -------------------------------------------------------------
+
+
+def _target_os_arch(target: Target) -> tuple[set[str], set[str]]:
+    classes: set[str] = set()
+    archs: set[str] = set()
+    for tag in target.platforms:
+        info = _classify(tag)
+        if info.family in ("any", "other"):
+            continue
+        classes.add(_os_class(info.family))
+        if info.arch:
+            archs.add(info.arch)
+    return classes, archs
+
+
+def _narrow(target: Target, spec: TagSpec) -> Target:
+    span = spec.span
+    # The interpreter: same implementation and version; a py tag keeps only generic wheels.
+    keep_interpreter: Callable[[str], bool] = lambda interpreter: True  # noqa: E731
+    if spec.interpreter:
+        token = spec.interpreter.lower()
+        impl = token[:2]
+        version = python_version_of(token) or ()
+        wanted = ".".join(map(str, version))
+        have = ".".join(map(str, target.python_version[: len(version)]))
+        if impl == "py":
+            if wanted != have:
+                raise TargetError(
+                    f"this block asks for {token} but the target is {target.describe()}",
+                    span=span,
+                )
+            keep_interpreter = lambda interpreter: interpreter.startswith("py")  # noqa: E731
+        elif impl != target.implementation or wanted != have:
+            raise TargetError(
+                f"this block asks for {token} but the target is {target.describe()}",
+                hint="a run serves one interpreter; drop the python tag or change the target",
+                span=span,
+            )
+    # ABIs: the block's own, plus 'none' (pure-Python and py3-none-platform wheels still run).
+    keep_abis: set[str] | None = None
+    if spec.abis:
+        target_abis = {t.abi for t in target.tags}
+        for abi in spec.abis:
+            if abi.lower() not in target_abis:
+                raise TargetError(
+                    f"the ABI {abi} of this block does not run on {target.describe()}",
+                    hint=f"the target's ABIs are {', '.join(target.abis) or 'none'}",
+                    span=span,
+                )
+        keep_abis = {a.lower() for a in spec.abis} | {"none"}
+    # The platform: the block's own, filled from the target, must be one the target runs.
+    keep_platforms: set[str] | None = None
+    if spec.platform is not None:
+        keep_platforms = _block_platforms(target, spec.platform, span) | {"any"}
+    tags = tuple(
+        t
+        for t in target.tags
+        if keep_interpreter(t.interpreter)
+        and (keep_abis is None or t.abi in keep_abis)
+        and (keep_platforms is None or t.platform in keep_platforms)
+    )
+    if not tags:
+        raise TargetError(f"this block leaves no tag {target.describe()} runs", span=span)
+    platforms = tuple(p for p in target.platforms if keep_platforms is None or p in keep_platforms)
+    abis = tuple(a for a in target.abis if keep_abis is None or a in keep_abis)
+    return replace(target, abis=abis, platforms=platforms, tags=tags)
+
+
+def _block_platforms(target: Target, platform: PlatformSpec, span: Span | None) -> set[str]:
+    if platform.os == "any":
+        return {"any"}
+    classes, archs = _target_os_arch(target)
+    what = target.describe()
+    if _os_class(platform.os) not in classes:
+        raise TargetError(
+            f"this block is for {platform.family()} but the target is {what}", span=span
+        )
+    arch = platform.arch
+    if arch is None:
+        own = sorted(
+            a
+            for p in target.platforms
+            if _os_class(_classify(p).family) == _os_class(platform.os)
+            for a in [_classify(p).arch]
+            if a
+        )
+        if len(set(own)) != 1:
+            raise TargetError(
+                f"this block needs an architecture: the target runs {', '.join(sorted(archs))}",
+                span=span,
+            )
+        arch = own[0]
+    level = platform.level
+    if level is None and platform.os in ("manylinux", "musllinux", "macosx"):
+        levels = [
+            info.level
+            for info in map(_classify, target.platforms)
+            if info.family == platform.os and info.level
+        ]
+        if not levels:
+            raise TargetError(
+                f"this block is for {platform.os} but the target is {what}", span=span
+            )
+        level = max(levels)
+    tag = _platform_tag(replace(platform, level=level, arch=arch), span)
+    expanded = expand_platforms([tag])
+    if expanded[0] not in target.platforms:
+        raise TargetError(
+            f"this block is for {tag} but the target is {what}",
+            hint="the target must run the block's platform level; raise the target's level "
+            "(--platform) or lower the block's",
+            span=span,
+        )
+    return set(expanded)
+
+
+def _describe_platforms(platforms: Sequence[str]) -> str:
+    """The platforms in a few words: the highest level of each family, in order."""
+    shown: list[str] = []
+    families: set[tuple[str, str | None]] = set()
+    for tag in platforms:
+        info = _classify(tag)
+        key = (info.family, info.arch)
+        if info.family in ("manylinux", "musllinux", "macosx") and key in families:
+            continue
+        families.add(key)
+        if info.family == "manylinux" and info.level in _LEGACY_MANYLINUX:
+            assert info.level is not None
+            tag = f"{_LEGACY_MANYLINUX[info.level]} {info.arch}"
+        elif info.family in ("manylinux", "musllinux", "macosx") and info.level:
+            tag = f"{info.family}_{info.level[0]}_{info.level[1]} {info.arch}"
+        if tag not in shown:
+            shown.append(tag)
+    return ", ".join(shown) or "no platform"
+
+
+# --- real interpreters ---------------------------------------------------------------------------
+
+# packaging 26.3 moved a Linux interpreter's own linux_<arch> tag from last to first.
+_LINUX_FIRST = Version(packaging.__version__) >= Version("26.3")
+
+
+def _normalize(text: str) -> str:
+    return text.replace(".", "_").replace("-", "_").replace(" ", "_")
+
+
+def _fact_abis(facts: Mapping[str, Any], impl: str, version: tuple[int, ...]) -> list[str]:
+    """packaging's ``_cpython_abis`` / ``_generic_abi`` fed with the interpreter's facts."""
+    nodot = f"{version[0]}{version[1]}"
+    if impl == "cp":
+        debug = threading = pymalloc = ucs4 = ""
+        with_debug = facts.get("py_debug")
+        has_ext = "_d.pyd" in facts.get("extension_suffixes", [])
+        if with_debug or (with_debug is None and (facts.get("has_refcount") or has_ext)):
+            debug = "d"
+        if version[:2] >= (3, 13) and facts.get("py_gil_disabled"):
+            threading = "t"
+        if version[:2] < (3, 8):
+            with_pymalloc = facts.get("with_pymalloc")
+            if with_pymalloc or with_pymalloc is None:
+                pymalloc = "m"
+            if version[:2] < (3, 3):
+                size = facts.get("py_unicode_size")
+                if size == 4 or (size is None and facts.get("maxunicode") == 0x10FFFF):
+                    ucs4 = "u"
+        abis = [f"cp{nodot}{threading}{debug}{pymalloc}{ucs4}"]
+        if version[:2] >= (3, 8) and debug:
+            abis.append(f"cp{nodot}{threading}")
+        return abis
+    ext_suffix = facts.get("ext_suffix")
+    if not isinstance(ext_suffix, str) or not ext_suffix.startswith("."):
+        return []
+    parts = ext_suffix.split(".")
+    if len(parts) < 3:
+        return []
+    soabi = parts[1]
+    if soabi.startswith("cpython"):
+        abi = "cp" + soabi.split("-")[1]
+    elif soabi.startswith("cp"):
+        abi = soabi.split("-")[0]
+    elif soabi.startswith(("pypy", "graalpy")):
+        abi = "-".join(soabi.split("-")[: 2 if soabi.startswith("pypy") else 3])
+    else:
+        abi = soabi
+    return [_normalize(abi)] if abi else []
+
+
+def _fact_platforms(facts: Mapping[str, Any]) -> list[str]:
+    """packaging's ``platform_tags()`` fed with the interpreter's facts."""
+    system = facts["system"]
+    if system == "Darwin":
+        version = tuple(int(p) for p in str(facts["mac_version"]).split(".")[:2])
+        arch = str(facts["machine"])
+        if facts.get("is_32bit"):
+            arch = "ppc" if arch.startswith("ppc") else "i386"
+        return list(mac_platforms((version[0], version[1]), arch))
+    linux = _normalize(str(facts["sysconfig_platform"]))
+    if system != "Linux" or not linux.startswith("linux_"):
+        return [linux]
+    if facts.get("is_32bit"):
+        linux = {"linux_x86_64": "linux_i686", "linux_aarch64": "linux_armv8l"}.get(linux, linux)
+    arch = linux.split("_", 1)[1]
+    archs = ["armv8l", "armv7l"] if arch == "armv8l" else [arch]
+    many: list[str] = []
+    glibc = facts.get("glibc")
+    if glibc:
+        match = re.match(r"(\d+)\.(\d+)", str(glibc))
+        if match:
+            for one in archs:
+                many.extend(_manylinux_tags((int(match[1]), int(match[2])), one))
+    musl = facts.get("musl")
+    if musl:
+        for one in archs:
+            many.extend(_musllinux_tags((int(musl[0]), int(musl[1])), one))
+    native = [f"linux_{one}" for one in archs]
+    return native + many if _LINUX_FIRST else many + native
+
+
+def _target_from_facts(facts: Mapping[str, Any], source: str) -> Target:
+    name = str(facts["implementation"])
+    impl = INTERPRETER_SHORT_NAMES.get(name, name)
+    if impl not in IMPLEMENTATIONS:
+        raise TargetError(f"tagpip does not know the implementation {name!r}")
+    version = tuple(int(v) for v in facts["version"][:3])
+    nodot = facts.get("py_version_nodot")
+    if nodot and str(nodot) != f"{version[0]}{version[1]}":
+        raise TargetError(f"unexpected py_version_nodot {nodot!r} for Python {version}")
+    abis = _fact_abis(facts, impl, version)
+    platforms = _fact_platforms(facts)
+    markers = {k: str(v) for k, v in dict(facts["markers"]).items() if k in MARKER_NAMES}
+    return Target(
+        implementation=impl,
+        python_version=version,
+        abis=tuple(abis),
+        platforms=tuple(dict.fromkeys(platforms)),
+        tags=_compute_tags(impl, version, abis, platforms),
+        markers=tuple(sorted(markers.items())),
+        source=source,
+    )

@@ -11,7 +11,9 @@ usage error, 130 interrupted.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import importlib
+import signal
 import sys
 from collections.abc import Sequence
 
@@ -53,15 +55,38 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run tagpip with ``argv`` (default: ``sys.argv[1:]``) and return the exit status."""
     parser = build_parser()
     args = parser.parse_args(argv)
+    _terminate_as_interrupt()
     try:
         status: int = args.run(args)
     except TagpipError as error:
         _print_err(render_error(error))
         return error.exit_status
     except KeyboardInterrupt:
-        _print_err("tagpip: interrupted")
+        _print_err("tagpip: interrupted; nothing partial was left behind")
         return 130
+    except BrokenPipeError:
+        # `tagpip tags | head`: the reader left; that is not an error worth a message.
+        return 0
+    except Exception as error:
+        if getattr(args, "debug", False):
+            raise
+        _print_err(
+            f"tagpip: internal error: {type(error).__name__}: {error}\n"
+            "This is a bug in tagpip; please report it (run with --debug to see where it happened)."
+        )
+        return 1
     return status
+
+
+def _terminate_as_interrupt() -> None:
+    """SIGTERM unwinds like Ctrl-C, so the same clean-up (temporary files, staging) runs."""
+
+    def handler(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt
+
+    # Not possible outside the main thread (tests calling main() from a worker): skip it there.
+    with contextlib.suppress(ValueError):
+        signal.signal(signal.SIGTERM, handler)
 
 
 def _print_err(text: str) -> None:

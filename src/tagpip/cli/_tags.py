@@ -1,21 +1,106 @@
-"""`tagpip tags`. (Stub: being built.)"""
+"""`tagpip tags`: show a target's compatible tags, its marker values, or the whole target.
+
+The tags print one per line, most preferred first, exactly as the target's interpreter would rank
+them; ``--json`` prints the target in the format ``--target-file`` reads, so a target can be
+captured on the real machine (``tagpip tags --json > lambda.json``) and used anywhere. The pipeline
+is imported inside :func:`run` to keep ``tagpip`` start-up light.
+"""
 
 from __future__ import annotations
 
 import argparse
+import json
+import sys
 from typing import Any
 
-from tagpip.errors import TagpipError
+from tagpip.cli._options import add_target_options
+from tagpip.errors import Span, UsageError
 
-__all__ = ["register"]
+__all__ = ["register", "run"]
+
+_BLOCK_SOURCE = "<command line>"
 
 
 def register(subparsers: Any) -> None:
     """Add the `tags` command to the top-level parser."""
-    parser = subparsers.add_parser("tags", help="(not built yet)")
+    parser = subparsers.add_parser(
+        "tags",
+        help="print a target's compatible wheel tags, most preferred first",
+        description="Print the wheel tags a target accepts, most preferred first. With no "
+        "target options, the tags of the Python running tagpip.",
+    )
+    parser.add_argument(
+        "block",
+        nargs="?",
+        metavar="[TAG BLOCK]",
+        help="a tag block such as '[manylinux1,cp36,x86_64]' (quote it for the shell)",
+    )
+    add_target_options(parser)
+    show = parser.add_mutually_exclusive_group()
+    show.add_argument("--markers", action="store_true", help="print the marker values instead")
+    show.add_argument("--json", action="store_true", help="print the whole target as JSON")
+    show.add_argument("--list-presets", action="store_true", help="print the preset names")
     parser.set_defaults(run=run)
 
 
 def run(args: argparse.Namespace) -> int:
-    """Not built yet."""
-    raise TagpipError("'tagpip tags' is not built yet")
+    """Print what was asked for; bad input raises TagpipError for the shell to render."""
+    from tagpip.target import MARKER_NAMES, Target, TargetOptions
+
+    if args.list_presets:
+        from tagpip.presets import PRESETS, preset_names
+
+        width = max(len(name) for name in preset_names())
+        for name in preset_names():
+            _out(f"{name:<{width}}  {PRESETS[name].description}")
+        return 0
+
+    named = [
+        (option, value)
+        for option, value in (
+            ("--preset", args.preset),
+            ("--from-python", args.from_python),
+            ("--target-file", args.target_file),
+        )
+        if value
+    ]
+    if len(named) > 1:
+        raise UsageError(f"{named[0][0]} and {named[1][0]} both name the target; give one")
+    base: Target | None = None
+    if named:
+        option, value = named[0]
+        if option == "--preset":
+            base = Target.from_preset(value)
+        elif option == "--from-python":
+            base = Target.from_python(value)
+        else:
+            base = Target.from_file(value)
+
+    blocks = []
+    if args.block is not None:
+        from tagpip.tokens import parse_tag_block
+
+        text = args.block
+        span = Span(source=_BLOCK_SOURCE, line=1, start=0, end=len(text), text=text)
+        blocks.append(parse_tag_block(text, span))
+
+    command_line = TargetOptions.from_strings(
+        args.platform, args.python_version, args.implementation, args.abi
+    )
+    target = Target.from_sources(command_line=command_line, base=base, blocks=blocks)
+    shown = target.for_block(blocks[0]) if blocks else target
+
+    if args.json:
+        _out(json.dumps(shown.to_json(), indent=2))
+    elif args.markers:
+        values = shown.marker_environment
+        for name in MARKER_NAMES:
+            value = values.get(name)
+            _out(f"{name} = {json.dumps(value) if value is not None else 'undefined'}")
+    else:
+        sys.stdout.write("".join(f"{tag}\n" for tag in shown.tags))
+    return 0
+
+
+def _out(line: str) -> None:
+    sys.stdout.write(line + "\n")

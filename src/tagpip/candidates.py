@@ -1,0 +1,312 @@
+"""Finding and ranking candidates: which versions of a project can serve the target, and with
+which wheel.
+
+The resolver's provider (:mod:`tagpip.resolve`) asks one question of this module: given every
+requirement on a project seen so far, which versions can be pinned, best first? The answer is one
+:class:`Candidate` per version, each carrying its best wheel: the wheel the target ranks highest
+(its most preferred compatible tag), then the highest build tag. A wheel is usable when it fits the
+target, every requirement's own tag block, the target's Python (``Requires-Python`` as the index
+gives it), the upload cut-off, and is not yanked (unless a requirement pins its version with
+``==``/``===``). Pre-releases follow pip and packaging: allowed with ``--pre``, when a specifier
+names one, or when nothing else matches.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+from packaging.specifiers import InvalidSpecifier, SpecifierSet
+from packaging.utils import NormalizedName
+from packaging.version import Version
+
+from tagpip.index import DistFile, Index
+from tagpip.syntax import TaggedRequirement
+from tagpip.target import Target
+
+__all__ = [
+    "PYTHON",
+    "Candidate",
+    "CandidateFinder",
+    "Constraint",
+    "Requirement",
+    "identifier",
+]
+
+# The identifier of the target's Python, which a wheel whose metadata has a Requires-Python the
+# target fails depends on (pip's RequiresPythonRequirement pattern): it has one candidate or none.
+PYTHON = "<python>"
+
+
+def identifier(name: str, extras: Iterable[str]) -> str:
+    """The resolver's key: the project name, or ``name[extra1,extra2]`` for an extras node."""
+    ordered = sorted(extras)
+    return f"{name}[{','.join(ordered)}]" if ordered else name
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """One version of a project, with the wheel chosen for it and the extras it stands for.
+
+    ``file`` is None only for the target's Python (name :data:`PYTHON`). Candidates are made by
+    :class:`CandidateFinder`, which caches them, so equal candidates are the same object.
+    """
+
+    name: str
+    version: Version
+    file: DistFile | None
+    extras: frozenset[str] = frozenset()
+    rank: int = 0
+
+    @property
+    def key(self) -> str:
+        return identifier(self.name, self.extras)
+
+    def __str__(self) -> str:
+        return f"{self.key}=={self.version}"
+
+
+@dataclass(frozen=True)
+class Requirement:
+    """A requirement as the resolver sees it.
+
+    ``line`` is the user's line it came from (None for a dependency: the resolver knows the
+    parent). ``block`` is the narrower target of the line's tag block. ``url_file`` is the wheel a
+    ``name @ url`` requirement names. ``pinned`` is the exact candidate an extras node depends
+    on. A requirement named :data:`PYTHON` is a Requires-Python: ``specifier`` holds it.
+    """
+
+    name: str
+    specifier: SpecifierSet = field(default_factory=SpecifierSet)
+    extras: frozenset[str] = frozenset()
+    block: Target | None = None
+    url_file: DistFile | None = None
+    pinned: Candidate | None = None
+    line: TaggedRequirement | None = None
+
+    @property
+    def key(self) -> str:
+        return identifier(self.name, self.extras)
+
+    @property
+    def is_exact(self) -> bool:
+        """Whether it pins one version (``==`` without a wildcard, ``===``, or an extras node's
+        exact base candidate), which lets a yanked file be used."""
+        return self.pinned is not None or any(
+            s.operator == "===" or (s.operator == "==" and not s.version.endswith(".*"))
+            for s in self.specifier
+        )
+
+    def __str__(self) -> str:
+        if self.name == PYTHON:
+            return f"Python {self.specifier}"
+        text = self.name
+        if self.extras:
+            text += f"[{','.join(sorted(self.extras))}]"
+        if self.url_file is not None:
+            return f"{text} @ {self.url_file.url}"
+        return text + str(self.specifier)
+
+    def accepts_version(self, version: Version) -> bool:
+        return self.specifier.contains(version, prereleases=True)
+
+    def accepts_file(self, file: DistFile) -> bool:
+        if self.pinned is not None and file != self.pinned.file:
+            return False
+        if self.url_file is not None and file != self.url_file:
+            return False
+        return self.block is None or self.block.wheel_rank(file.tags) is not None
+
+
+@dataclass(frozen=True)
+class Constraint:
+    """A ``-c`` line: restricts the versions (and, with a tag block, the wheels) of a project;
+    never adds it."""
+
+    name: NormalizedName
+    specifier: SpecifierSet
+    block: Target | None
+    line: TaggedRequirement
+
+    def accepts_version(self, version: Version) -> bool:
+        return self.specifier.contains(version, prereleases=True)
+
+    def accepts_file(self, file: DistFile) -> bool:
+        return self.block is None or self.block.wheel_rank(file.tags) is not None
+
+
+@dataclass(frozen=True)
+class Rejection:
+    """Why a version that matches the specifiers cannot be used (for error messages)."""
+
+    version: Version
+    reason: str
+
+
+class CandidateFinder:
+    """Turns the index's files into ranked, cached candidates for one target."""
+
+    def __init__(
+        self,
+        index: Index,
+        target: Target,
+        *,
+        constraints: Sequence[Constraint] = (),
+        pre: bool = False,
+        ignore_requires_python: bool = False,
+        exclude_newer: datetime.datetime | None = None,
+    ) -> None:
+        self.index = index
+        self.target = target
+        self.pre = pre
+        self.ignore_requires_python = ignore_requires_python
+        self.exclude_newer = _aware(exclude_newer) if exclude_newer is not None else None
+        self.constraints: dict[str, list[Constraint]] = {}
+        for constraint in constraints:
+            self.constraints.setdefault(constraint.name, []).append(constraint)
+        self._files: dict[str, tuple[DistFile, ...]] = {}
+        self._cache: dict[tuple[str, frozenset[str], str], Candidate] = {}
+        self._python: Candidate | None = None
+
+    def files(self, name: str) -> tuple[DistFile, ...]:
+        """The index's files for ``name`` (fetched once)."""
+        if name not in self._files:
+            self._files[name] = tuple(self.index.files(NormalizedName(name)))
+        return self._files[name]
+
+    def python(self) -> Candidate:
+        """The single candidate standing for the target's Python."""
+        if self._python is None:
+            version = Version(".".join(str(p) for p in self.target.python_version))
+            self._python = Candidate(PYTHON, version, None)
+        return self._python
+
+    def find(
+        self, name: str, extras: frozenset[str], requirements: Sequence[Requirement]
+    ) -> list[Candidate]:
+        """Every usable candidate meeting all ``requirements`` (and the constraints), best first:
+        version descending, each with its best wheel."""
+        if name == PYTHON:
+            ok = all(self.target.allows_requires_python(r.specifier) for r in requirements)
+            return [self.python()] if ok or self.ignore_requires_python else []
+        url_files = [r.url_file for r in requirements if r.url_file is not None]
+        files = (url_files[0],) if url_files else self.files(name)
+        constraints = self.constraints.get(name, [])
+        exact = [r for r in requirements if r.is_exact]
+        by_version: dict[Version, list[tuple[int, DistFile]]] = {}
+        for file in files:
+            if not (
+                all(r.accepts_version(file.version) for r in requirements)
+                and all(c.accepts_version(file.version) for c in constraints)
+            ):
+                continue
+            rank = self._usable_rank(file, exact_pin=bool(exact) or bool(url_files))
+            if rank is None:
+                continue
+            if all(r.accepts_file(file) for r in requirements) and all(
+                c.accepts_file(file) for c in constraints
+            ):
+                by_version.setdefault(file.version, []).append((rank, file))
+        versions = self._allowed_versions(by_version, requirements, constraints)
+        return [self._candidate(name, extras, v, by_version[v]) for v in versions]
+
+    def rejections(self, name: str, requirements: Sequence[Requirement]) -> list[Rejection]:
+        """For versions that match every specifier and have a wheel for the target and blocks,
+        why they were not usable (Requires-Python, yanked, upload time), newest first."""
+        constraints = self.constraints.get(name, [])
+        found: dict[Version, str] = {}
+        for file in self.files(name):
+            if not (
+                file.is_wheel
+                and all(r.accepts_version(file.version) for r in requirements)
+                and all(c.accepts_version(file.version) for c in constraints)
+                and self.target.wheel_rank(file.tags) is not None
+                and all(r.accepts_file(file) for r in requirements)
+            ):
+                continue
+            reason = self._rejection(file, exact_pin=any(r.is_exact for r in requirements))
+            if reason is None:
+                continue
+            found.setdefault(file.version, reason)
+        return [Rejection(v, found[v]) for v in sorted(found, reverse=True)]
+
+    def plain(self, candidate: Candidate) -> Candidate:
+        """The candidate without extras for the same version and wheel (an extras node's base)."""
+        assert candidate.file is not None
+        no_extras: frozenset[str] = frozenset()
+        key = (candidate.name, no_extras, candidate.file.filename)
+        if key not in self._cache:
+            self._cache[key] = Candidate(
+                candidate.name, candidate.version, candidate.file, frozenset(), candidate.rank
+            )
+        return self._cache[key]
+
+    def _usable_rank(self, file: DistFile, *, exact_pin: bool) -> int | None:
+        if self._rejection(file, exact_pin=exact_pin) is not None:
+            return None
+        return self.target.wheel_rank(file.tags)
+
+    def _rejection(self, file: DistFile, *, exact_pin: bool) -> str | None:
+        """Why a wheel cannot be used whatever its tags, or None when it can."""
+        if not file.is_wheel:
+            return "not a wheel"
+        if file.yanked is not None and not exact_pin:
+            because = f": {file.yanked}" if file.yanked else ""
+            return f"yanked{because} (pin it with == to use it)"
+        cutoff = self.exclude_newer
+        if cutoff is not None and file.upload_time and _aware(file.upload_time) > cutoff:
+            return f"uploaded after {cutoff.isoformat()}"
+        if not self.ignore_requires_python and file.requires_python:
+            try:
+                spec = SpecifierSet(file.requires_python)
+            except InvalidSpecifier:
+                # pip ignores an invalid Requires-Python on the index; so do we.
+                return None
+            if not self.target.allows_requires_python(spec):
+                return f"requires Python {spec}"
+        return None
+
+    def _allowed_versions(
+        self,
+        by_version: dict[Version, list[tuple[int, DistFile]]],
+        reqs: Sequence[Requirement],
+        constraints: Sequence[Constraint],
+    ) -> list[Version]:
+        versions = sorted(by_version, reverse=True)
+        # A specifier that names a pre-release (``>=2.0b1``) allows them, as in pip, where the
+        # requirements' and constraints' specifiers are merged before asking.
+        explicit = any(r.specifier.prereleases for r in reqs) or any(
+            c.specifier.prereleases for c in constraints
+        )
+        if self.pre or explicit:
+            return versions
+        finals = [v for v in versions if not v.is_prerelease]
+        # As packaging's SpecifierSet.filter: pre-releases only when nothing else matches.
+        return finals or versions
+
+    def _candidate(
+        self,
+        name: str,
+        extras: frozenset[str],
+        version: Version,
+        wheels: list[tuple[int, DistFile]],
+    ) -> Candidate:
+        best_rank = min(rank for rank, _ in wheels)
+        ranked = [file for rank, file in wheels if rank == best_rank]
+        # Higher build tag wins; the file name settles the rest so the choice never depends on
+        # the index's order.
+        best = sorted(ranked, key=lambda f: f.filename)
+        best.sort(key=lambda f: f.build, reverse=True)
+        file = best[0]
+        key = (name, extras, file.filename)
+        if key not in self._cache:
+            self._cache[key] = Candidate(name, version, file, extras, best_rank)
+        return self._cache[key]
+
+
+def _aware(moment: datetime.datetime) -> datetime.datetime:
+    """A datetime with a time zone (naive ones are taken as UTC) so any two compare."""
+    if moment.tzinfo is None:
+        return moment.replace(tzinfo=datetime.timezone.utc)
+    return moment

@@ -1,0 +1,241 @@
+"""What download (and later install and lock) share: reading the inputs, settling the target and
+the index options, and resolving.
+
+The order follows DESIGN.md: requirement text is read and validated first (all problems of all
+files at once), then the target is settled from the command line, the files' option lines, the
+tag blocks and last the host, then pip's configuration is merged with what the command line and
+the files said, and only then does anything touch the network.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import os
+import re
+import sys
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from packaging.utils import NormalizedName
+
+from tagpip.errors import Diagnostic, TagpipError, UsageError, ValidationError
+from tagpip.pipconfig import IndexOptions, load_index_options
+from tagpip.syntax import (
+    FileOptions,
+    RequirementSyntaxError,
+    TaggedRequirement,
+    check_requirements_file,
+    parse_line,
+)
+from tagpip.target import Sourced, Target, TargetOptions
+
+__all__ = ["Inputs", "read_inputs", "settle_index_options", "settle_target"]
+
+
+@dataclass(frozen=True)
+class Inputs:
+    """Everything the requirement inputs said: lines, constraints, option lines, warnings."""
+
+    requirements: tuple[TaggedRequirement, ...]
+    constraints: tuple[TaggedRequirement, ...]
+    file_options: tuple[FileOptions, ...]
+    warnings: tuple[Diagnostic, ...] = field(default=())
+
+    @property
+    def user_hashes(self) -> dict[NormalizedName, list[str]]:
+        """``--hash`` values per project, from the requirement lines (constraints too, as pip)."""
+        hashes: dict[NormalizedName, list[str]] = {}
+        for line in (*self.requirements, *self.constraints):
+            hashes.setdefault(line.name, []).extend(line.hashes)
+        return {name: values for name, values in hashes.items() if values}
+
+
+def read_inputs(
+    requirement_args: Sequence[str],
+    requirement_files: Sequence[str],
+    constraint_files: Sequence[str],
+) -> Inputs:
+    """Parse command-line requirements and every file, reporting all problems in one error."""
+    diagnostics: list[Diagnostic] = []
+    requirements: list[TaggedRequirement] = []
+    constraints: list[TaggedRequirement] = []
+    options: list[FileOptions] = []
+    for number, text in enumerate(requirement_args, start=1):
+        try:
+            requirements.append(parse_line(text, source="<command line>", line=number))
+        except RequirementSyntaxError as error:
+            diagnostics.append(Diagnostic("error", error.message, error.span, error.hint))
+        except TagpipError as error:
+            diagnostics.append(Diagnostic("error", error.message, error.span, error.hint))
+    for path, constraint in [(p, False) for p in requirement_files] + [
+        (p, True) for p in constraint_files
+    ]:
+        result = check_requirements_file(path, constraint=constraint)
+        diagnostics.extend(result.diagnostics)
+        requirements.extend(result.requirements)
+        constraints.extend(result.constraints)
+        options.append(result.options)
+    if any(d.severity == "error" for d in diagnostics):
+        raise ValidationError(diagnostics)
+    for file_options in options:
+        for value in file_options.no_binary:
+            if value.value.strip() != ":none:":
+                raise TagpipError(
+                    "--no-binary is not supported: tagpip never builds from source",
+                    span=value.span,
+                    hint="remove the option line; tagpip fetches wheels only",
+                )
+    return Inputs(
+        tuple(requirements),
+        tuple(constraints),
+        tuple(options),
+        tuple(d for d in diagnostics if d.severity == "warning"),
+    )
+
+
+def settle_target(args: argparse.Namespace, inputs: Inputs) -> Target:
+    """The one target of this run, by DESIGN.md's precedence (command line first, host last)."""
+    bases = [
+        (name, value)
+        for name, value in (
+            ("--preset", args.preset),
+            ("--from-python", args.from_python),
+            ("--target-file", args.target_file),
+        )
+        if value
+    ]
+    if len(bases) > 1:
+        raise UsageError(f"{bases[0][0]} and {bases[1][0]} both name a target; give one")
+    base: Target | None = None
+    if args.preset:
+        base = Target.from_preset(args.preset)
+    elif args.from_python:
+        base = Target.from_python(args.from_python)
+    elif args.target_file:
+        base = Target.from_file(args.target_file)
+    command_line = TargetOptions.from_strings(
+        platforms=args.platform,
+        python_version=args.python_version,
+        implementation=args.implementation,
+        abis=args.abi,
+    )
+    file_layers = [
+        TargetOptions(
+            platforms=tuple(Sourced(v.value, v.span) for v in o.platforms),
+            python_version=(
+                Sourced(o.python_version.value, o.python_version.span) if o.python_version else None
+            ),
+            implementation=(
+                Sourced(o.implementation.value, o.implementation.span) if o.implementation else None
+            ),
+            abis=tuple(Sourced(v.value, v.span) for v in o.abis),
+        )
+        for o in inputs.file_options
+    ]
+    blocks = [r.tags for r in (*inputs.requirements, *inputs.constraints) if r.tags is not None]
+    return Target.from_sources(
+        command_line=command_line,
+        base=base,
+        file_options=[layer for layer in file_layers if not layer.is_empty()],
+        blocks=blocks,
+    )
+
+
+def settle_index_options(args: argparse.Namespace, inputs: Inputs, command: str) -> IndexOptions:
+    """pip's configuration, then the requirement files' option lines, then the command line.
+
+    As in pip, an ``--index-url`` line in a requirement file replaces the index; extra indexes,
+    find-links and trusted hosts from files add to the others.
+    """
+    overrides: dict[str, object] = {
+        "index_url": args.index_url,
+        "extra_index_url": list(args.extra_index_url),
+        "find_links": list(args.find_links),
+        "no_index": args.no_index,
+        "trusted_host": list(args.trusted_host),
+        "cert": args.cert,
+        "client_cert": args.client_cert,
+        "timeout": args.timeout,
+        "retries": args.retries,
+        "proxy": args.proxy,
+        "cache_dir": args.cache_dir,
+        "no_cache_dir": args.no_cache_dir,
+        "pre": args.pre,
+        "isolated": args.isolated,
+    }
+    for options in inputs.file_options:
+        if options.index_url is not None:
+            overrides["index_url"] = options.index_url.value
+        overrides["extra_index_url"] = [
+            *overrides["extra_index_url"],  # type: ignore[misc]
+            *(v.value for v in options.extra_index_urls),
+        ]
+        overrides["find_links"] = [
+            *overrides["find_links"],  # type: ignore[misc]
+            *(_relative_to(v.value, v.span.source) for v in options.find_links),
+        ]
+        overrides["trusted_host"] = [
+            *overrides["trusted_host"],  # type: ignore[misc]
+            *(v.value for v in options.trusted_hosts),
+        ]
+        if options.no_index is not None:
+            overrides["no_index"] = True
+        if options.pre is not None:
+            overrides["pre"] = True
+    return load_index_options(command, overrides)
+
+
+def wants_hashes(args: argparse.Namespace, inputs: Inputs) -> bool:
+    """pip's rule: ``--require-hashes`` given, set in a file, or implied by any ``--hash``."""
+    if args.no_require_hashes:
+        return False
+    if args.require_hashes:
+        return True
+    if any(o.require_hashes is not None for o in inputs.file_options):
+        return True
+    return any(line.hashes for line in inputs.requirements)
+
+
+_DAYS = re.compile(r"^P(\d+)D$", re.IGNORECASE)
+
+
+def parse_cutoff(text: str | None) -> datetime.datetime | None:
+    """``--uploaded-prior-to``: an ISO 8601 time (local time zone if none) or ``P<n>D``."""
+    if text is None:
+        return None
+    now = datetime.datetime.now(datetime.timezone.utc)
+    days = _DAYS.match(text.strip())
+    if days:
+        return now - datetime.timedelta(days=int(days.group(1)))
+    value = text.strip()
+    if value.endswith(("Z", "z")):
+        value = value[:-1] + "+00:00"
+    try:
+        when = datetime.datetime.fromisoformat(value)
+    except ValueError:
+        raise UsageError(
+            f"--uploaded-prior-to: {text!r} is neither an ISO 8601 time nor P<n>D",
+            hint="for example 2024-01-31T00:00:00Z or P7D",
+        ) from None
+    if when.tzinfo is None:
+        when = when.astimezone()
+    return when
+
+
+def _relative_to(link: str, source: str) -> str:
+    """A find-links path in a file is relative to that file, as in pip."""
+    if "://" in link or os.path.isabs(link) or source.startswith("<"):
+        return link
+    candidate = os.path.join(os.path.dirname(source), link)
+    return candidate if os.path.exists(candidate) else link
+
+
+def print_warnings(warnings: Sequence[Diagnostic], quiet: int) -> None:
+    """Warnings go to stderr unless ``-q``."""
+    if quiet or not warnings:
+        return
+    from tagpip.cli._render import render_diagnostic
+
+    for warning in warnings:
+        sys.stderr.write(render_diagnostic(warning) + "\n")

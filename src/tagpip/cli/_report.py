@@ -1,0 +1,117 @@
+"""pip's installation report (``--report``) and pip's ``--require-hashes`` rule.
+
+The report follows pip's documented format, version 1: an ``install`` list with each item's
+``download_info``, ``requested``, ``requested_extras`` and core metadata as JSON (the PEP 566
+conversion: lower-case keys with underscores, multiple-use fields as lists), plus the
+``environment`` whose markers were used, which for tagpip is the target's, not the host's.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import tempfile
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from packaging.metadata import Metadata, RawMetadata
+from packaging.utils import NormalizedName
+
+from tagpip import __version__
+from tagpip.errors import TagpipError
+from tagpip.index import Index, redact_url
+from tagpip.resolve import Pin, Resolution
+from tagpip.target import Target
+
+__all__ = ["check_required_hashes", "report_data", "write_report"]
+
+
+def check_required_hashes(pins: Sequence[Pin], user_hashes: Mapping[NormalizedName, Any]) -> None:
+    """In hash-checking mode every pinned project needs a ``--hash``; list those that lack one
+    with the hash their file has on the index, as pip does, so the user can paste them."""
+    missing = [pin for pin in pins if not user_hashes.get(pin.name)]
+    if not missing:
+        return
+    lines = []
+    for pin in missing:
+        sha256 = dict(pin.file.hashes).get("sha256")
+        digest = f" --hash=sha256:{sha256}" if sha256 else ""
+        lines.append(f"    {pin.name}=={pin.version}{digest}")
+    raise TagpipError(
+        "hashes are required (--require-hashes, or a --hash on some line), but these have none:\n"
+        + "\n".join(lines),
+        hint="add the lines above to your requirements (the hashes are the index's), "
+        "or pass --no-require-hashes",
+    )
+
+
+def _metadata_json(metadata: Metadata) -> dict[str, Any]:
+    """Core metadata as JSON the way pip's report writes it (PEP 566's conversion)."""
+    out: dict[str, Any] = {}
+    for key in RawMetadata.__annotations__:
+        try:
+            value = getattr(metadata, key)
+        except (AttributeError, ValueError):
+            continue  # a field the index already judged invalid and dropped
+        if value is None or value == [] or value == {}:
+            continue
+        if key == "project_urls" and isinstance(value, Mapping):
+            out["project_url"] = [f"{label}, {url}" for label, url in value.items()]
+        elif isinstance(value, (list, tuple)):
+            out[key] = [str(v) for v in value]
+        else:
+            out[key] = str(value)
+    return out
+
+
+def report_data(
+    resolution: Resolution, pins: Sequence[Pin], index: Index, target: Target
+) -> dict[str, Any]:
+    """The report as a JSON-ready dict."""
+    roots = set(resolution.roots)
+    items = []
+    for pin in pins:
+        metadata = index.metadata(pin.file)
+        hashes = dict(pin.file.hashes)
+        archive: dict[str, Any] = {}
+        if "sha256" in hashes:
+            archive["hash"] = f"sha256={hashes['sha256']}"
+        if hashes:
+            archive["hashes"] = hashes
+        item: dict[str, Any] = {
+            "download_info": {"url": redact_url(pin.file.url), "archive_info": archive},
+            "is_direct": any(line.requirement.url for line in pin.lines),
+            "is_yanked": pin.file.yanked is not None,
+            "requested": pin.name in roots,
+            "metadata": _metadata_json(metadata),
+        }
+        if pin.extras:
+            item["requested_extras"] = sorted(pin.extras)
+        items.append(item)
+    return {
+        "version": "1",
+        "pip_version": f"tagpip {__version__}",
+        "install": items,
+        "environment": dict(sorted(target.marker_environment.items())),
+    }
+
+
+def write_report(
+    path: str, resolution: Resolution, pins: Sequence[Pin], index: Index, target: Target
+) -> None:
+    """Write the report to ``path`` atomically (``-`` for stdout)."""
+    text = json.dumps(report_data(resolution, pins, index, target), indent=2) + "\n"
+    if path == "-":
+        sys.stdout.write(text)
+        return
+    folder = os.path.dirname(os.path.abspath(path))
+    fd, temp = tempfile.mkstemp(prefix=".tagpip-report-", dir=folder)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.write(text)
+        os.replace(temp, path)
+    except BaseException:
+        if os.path.exists(temp):
+            os.unlink(temp)
+        raise

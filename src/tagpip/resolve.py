@@ -1,0 +1,779 @@
+"""The resolve stage: requirements + target + index -> one consistent set of pinned wheels.
+
+Who does what:
+
+* :class:`tagpip.candidates.CandidateFinder` knows the index's files: it decides which versions of
+  a project can serve the target and with which wheel (tag rank, build tag, block, yanked,
+  Requires-Python, pre-releases, constraints) and caches the candidates it makes.
+* :class:`_Provider` is the thin resolvelib adapter: it names things (``identify``), orders work
+  (``get_preference``), forwards ``find_matches`` to the finder and reads dependencies out of
+  core metadata, evaluating each marker for the target.
+* :func:`resolve` turns the user's lines into resolver requirements, runs resolvelib, and turns the
+  result into a :class:`Resolution`, or its failure into one of the errors below, in plain words.
+
+Extras follow pip: ``name[extra]`` is its own node that depends on exactly the plain ``name``
+candidate of the same version and wheel. A dependency whose metadata has a Requires-Python the
+target fails depends on the ``<python>`` node, which then has no candidate.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Union
+
+import resolvelib
+from packaging.metadata import Metadata
+from packaging.requirements import Requirement as PackagingRequirement
+from packaging.specifiers import SpecifierSet
+from packaging.utils import (
+    InvalidWheelFilename,
+    NormalizedName,
+    canonicalize_name,
+    parse_wheel_filename,
+)
+from packaging.version import Version
+
+from tagpip.candidates import (
+    PYTHON,
+    Candidate,
+    CandidateFinder,
+    Constraint,
+    Requirement,
+)
+from tagpip.errors import Span, TagpipError
+from tagpip.index import DistFile, Index
+from tagpip.syntax import TaggedRequirement
+from tagpip.target import Target, TargetError
+
+if TYPE_CHECKING:
+    from resolvelib.structs import RequirementInformation
+
+    Information = RequirementInformation[Requirement, Candidate]
+    Preference = tuple[Union[bool, int, str], ...]
+
+__all__ = [
+    "Conflict",
+    "Demand",
+    "NoWheelForTarget",
+    "Pin",
+    "Resolution",
+    "ResolutionImpossible",
+    "ResolutionTooDeep",
+    "ResolveError",
+    "UnknownProject",
+    "UnsupportedRequirement",
+    "resolve",
+]
+
+# resolvelib's rounds; pip uses 200000. Each round pins one candidate or backtracks one step.
+MAX_ROUNDS = 200_000
+
+
+# --------------------------------------------------------------------------------------------
+# Results
+
+
+@dataclass(frozen=True)
+class Pin:
+    """One project in the resolution.
+
+    ``file`` is the chosen wheel (best tag rank for the target, then build tag); ``extras`` are
+    every extra requested of it; ``lines`` are the user's lines naming it, in input order;
+    ``required_by`` are the names of the pinned projects depending on it, sorted; ``target`` is
+    what it was chosen for: the narrower target of the first user line with a tag block, else the
+    resolution's target.
+    """
+
+    name: NormalizedName
+    version: Version
+    file: DistFile
+    extras: frozenset[str]
+    lines: tuple[TaggedRequirement, ...]
+    required_by: tuple[NormalizedName, ...]
+    target: Target
+
+    @property
+    def via(self) -> tuple[str, ...]:
+        """Why it is here, for ``# via`` comments: ``FILE:LINE`` of user lines, then parents."""
+        return tuple(_where(line.span) for line in self.lines) + tuple(self.required_by)
+
+
+@dataclass(frozen=True)
+class Resolution:
+    """The pinned wheels, sorted by name, and the dependency graph between them.
+
+    ``graph`` maps each pinned name to the names it depends on (sorted); ``roots`` are the names
+    the user's lines asked for, sorted. Every name in either is a pin.
+    """
+
+    pins: tuple[Pin, ...]
+    graph: Mapping[NormalizedName, tuple[NormalizedName, ...]] = field(hash=False)
+    roots: tuple[NormalizedName, ...]
+    target: Target
+
+    def __getitem__(self, name: str) -> Pin:
+        wanted = canonicalize_name(name)
+        for pin in self.pins:
+            if pin.name == wanted:
+                return pin
+        raise KeyError(name)
+
+
+# --------------------------------------------------------------------------------------------
+# Errors
+
+
+class ResolveError(TagpipError):
+    """The requirements cannot be resolved for the target."""
+
+
+@dataclass(frozen=True)
+class Demand:
+    """One requirement taking part in a failure, and who made it.
+
+    ``requirement`` is as written (``urllib3<1.27,>=1.21.1``); ``parent`` is ``name==version``
+    of the project that depends on it, or None for a user's line, whose place is ``span``;
+    ``parent_from`` says where the parent came from (``requirements.txt:3`` or ``via x``).
+    ``constraint`` marks a ``-c`` line.
+    """
+
+    requirement: str
+    parent: str | None = None
+    parent_from: str | None = None
+    span: Span | None = None
+    constraint: bool = False
+
+    def describe(self) -> str:
+        if self.parent is not None:
+            where = f" ({self.parent_from})" if self.parent_from else ""
+            return f"{self.parent}{where} requires {self.requirement}"
+        where = _where(self.span) if self.span is not None else "the command line"
+        if self.constraint:
+            return f"{self.requirement} is a constraint from {where}"
+        return f"{self.requirement} is required by {where}"
+
+    def source(self) -> str:
+        """Who asked: ``FILE:LINE`` or ``parent==version``."""
+        if self.parent is not None:
+            return self.parent
+        return _where(self.span) if self.span is not None else "the command line"
+
+
+@dataclass(frozen=True)
+class Conflict:
+    """The demands on one project that no available version meets, and why (``reason``)."""
+
+    project: str
+    demands: tuple[Demand, ...]
+    reason: str | None = None
+
+    def describe(self) -> str:
+        clauses = [d.describe() for d in self.demands]
+        text = clauses[0]
+        if len(clauses) > 1:
+            text += ", but " + clauses[1]
+        for clause in clauses[2:]:
+            text += ", and " + clause
+        if self.reason:
+            text += f" ({self.reason})" if len(clauses) > 1 else f": {self.reason}"
+        return text
+
+
+class ResolutionImpossible(ResolveError):
+    """No set of versions meets every requirement; ``conflicts`` says which demands clash."""
+
+    def __init__(self, conflicts: Sequence[Conflict]):
+        self.conflicts = tuple(conflicts)
+        super().__init__(
+            "\n".join(c.describe() for c in self.conflicts),
+            hint="loosen one of these requirements, or pin versions that agree",
+        )
+
+
+class ResolutionTooDeep(ResolveError):
+    """The resolver gave up after too many rounds of backtracking."""
+
+    def __init__(self, rounds: int):
+        super().__init__(
+            f"gave up after {rounds} rounds of backtracking",
+            hint="pin some versions (or add constraints with -c) to narrow the search",
+        )
+        self.rounds = rounds
+
+
+class UnknownProject(ResolveError):
+    """The index has no files at all for a project someone requires."""
+
+    def __init__(self, project: str, required_by: Sequence[str]):
+        self.project = project
+        self.required_by = tuple(required_by)
+        who = ", ".join(self.required_by)
+        super().__init__(
+            f"no project named '{project}' on the index (required by {who})",
+            hint="check the name, and the index options (-i, --extra-index-url, -f)",
+        )
+
+
+class NoWheelForTarget(ResolveError):
+    """Versions of a project match, but none ships a wheel the target can run.
+
+    ``shipped`` lists, for the newest matching versions (up to 3), the wheel tags each does ship
+    (empty when a version has only an sdist). ``only_sdists`` is True when the project has no
+    wheel at all.
+    """
+
+    def __init__(
+        self,
+        project: str,
+        target: str,
+        specifier: str,
+        required_by: Sequence[str],
+        shipped: Sequence[tuple[Version, tuple[str, ...]]],
+        only_sdists: bool,
+    ):
+        self.project = project
+        self.target = target
+        self.specifier = specifier
+        self.required_by = tuple(required_by)
+        self.shipped = tuple(shipped)
+        self.only_sdists = only_sdists
+        matching = f" matching {specifier}" if specifier else ""
+        who = ", ".join(self.required_by)
+        lines = [f"no wheel of {project}{matching} for {target} (required by {who})"]
+        if only_sdists:
+            lines.append(f"  {project} publishes only sdists, and tagpip never builds them")
+        else:
+            for version, tags in self.shipped:
+                ships = ", ".join(tags) if tags else "no wheels (sdist only)"
+                lines.append(f"  {version} ships: {ships}")
+        super().__init__(
+            "\n".join(lines),
+            hint="choose a version or a target that has wheels (see the tags above)",
+        )
+
+
+class UnsupportedRequirement(ResolveError):
+    """A requirement form tagpip cannot resolve yet (a direct URL that is not a wheel)."""
+
+
+# --------------------------------------------------------------------------------------------
+# The provider
+
+
+class _Provider(resolvelib.AbstractProvider[Requirement, Candidate, str]):
+    def __init__(
+        self,
+        finder: CandidateFinder,
+        *,
+        no_deps: bool,
+    ) -> None:
+        self.finder = finder
+        self.target = finder.target
+        self.no_deps = no_deps
+        self._metadata: dict[str, Metadata] = {}
+        self._seen: set[str] = set()
+
+    def identify(self, requirement_or_candidate: Requirement | Candidate) -> str:
+        return requirement_or_candidate.key
+
+    def get_preference(
+        self,
+        identifier: str,
+        resolutions: Mapping[str, Candidate],
+        candidates: Mapping[str, Iterator[Candidate]],
+        information: Mapping[str, Iterator[Information]],
+        backtrack_causes: Sequence[Information],
+    ) -> Preference:
+        # Like pip: Requires-Python first (cheap, decisive), then direct URLs and exact pins,
+        # then what caused the last backtrack, then the user's own lines; the identifier last,
+        # so the order never depends on set or dict iteration.
+        infos = list(information[identifier])
+        requirements = [info.requirement for info in infos]
+        pinned = any(r.is_exact or r.url_file is not None for r in requirements)
+        in_conflict = any(cause.requirement.key == identifier for cause in backtrack_causes)
+        from_user = any(info.parent is None for info in infos)
+        return (identifier != PYTHON, not pinned, not in_conflict, not from_user, identifier)
+
+    def find_matches(
+        self,
+        identifier: str,
+        requirements: Mapping[str, Iterator[Requirement]],
+        incompatibilities: Mapping[str, Iterator[Candidate]],
+    ) -> list[Candidate]:
+        wanted = list(requirements[identifier])
+        bad = {id(c) for c in incompatibilities[identifier]}
+        name, extras = wanted[0].name, wanted[0].extras
+        found = [c for c in self.finder.find(name, extras, wanted) if id(c) not in bad]
+        if found and found[0].file is not None:
+            self.finder.index.prefetch([found[0].file])
+        return found
+
+    def is_satisfied_by(self, requirement: Requirement, candidate: Candidate) -> bool:
+        if candidate.file is None:
+            return self.finder.ignore_requires_python or self.target.allows_requires_python(
+                requirement.specifier
+            )
+        return requirement.accepts_version(candidate.version) and requirement.accepts_file(
+            candidate.file
+        )
+
+    def get_dependencies(self, candidate: Candidate) -> list[Requirement]:
+        if candidate.file is None:
+            return []
+        deps: list[Requirement] = []
+        if candidate.extras:
+            deps.append(Requirement(candidate.name, pinned=self.finder.plain(candidate)))
+        metadata = self.metadata(candidate.file)
+        requires_python = metadata.requires_python
+        if (
+            requires_python is not None
+            and not self.finder.ignore_requires_python
+            and not self.target.allows_requires_python(requires_python)
+        ):
+            deps.append(Requirement(PYTHON, requires_python))
+        if self.no_deps:
+            return deps
+        fresh: list[DistFile] = []
+        for requirement in self._dependencies(metadata, candidate):
+            deps.append(requirement)
+            if requirement.name not in self._seen:
+                self._seen.add(requirement.name)
+                top = self.finder.find(requirement.name, frozenset(), [requirement])
+                if top and top[0].file is not None:
+                    fresh.append(top[0].file)
+        if fresh:
+            self.finder.index.prefetch(fresh)
+        return deps
+
+    def metadata(self, file: DistFile) -> Metadata:
+        if file.filename not in self._metadata:
+            self._metadata[file.filename] = self.finder.index.metadata(file)
+        return self._metadata[file.filename]
+
+    def _applies(self, dependency: PackagingRequirement, extras: frozenset[str]) -> bool:
+        """Whether a Requires-Dist entry applies to a candidate with ``extras``, for the target.
+
+        The plain candidate takes entries whose marker holds with no extra; an extras node takes
+        those that hold only thanks to its extras (the rest come through its base)."""
+        if dependency.marker is None:
+            return not extras
+        holds = self.target.evaluate(dependency.marker, extras)
+        if not extras:
+            return holds
+        return holds and not self.target.evaluate(dependency.marker, ())
+
+    def _dependencies(self, metadata: Metadata, candidate: Candidate) -> list[Requirement]:
+        found = []
+        for dependency in metadata.requires_dist or ():
+            try:
+                applies = self._applies(dependency, candidate.extras)
+            except TargetError as exc:
+                # Say whose metadata holds the marker; the user cannot see it otherwise.
+                exc.message = f"{candidate} depends on '{dependency}': {exc.message}"
+                exc.args = (exc.message,)
+                raise
+            if applies:
+                found.append(_from_metadata(dependency, candidate))
+        return found
+
+
+def _from_metadata(dependency: PackagingRequirement, parent: Candidate) -> Requirement:
+    name = canonicalize_name(dependency.name)
+    extras = frozenset(canonicalize_name(e) for e in dependency.extras)
+    if dependency.url:
+        raise UnsupportedRequirement(
+            f"{parent} depends on '{dependency}', a direct URL; "
+            "dependencies by URL are not supported",
+        )
+    return Requirement(name, dependency.specifier, extras)
+
+
+class _Reporter(resolvelib.BaseReporter[Requirement, Candidate, str]):
+    def __init__(self, on_progress: Callable[[str], None]) -> None:
+        self.on_progress = on_progress
+
+    def pinning(self, candidate: Candidate) -> None:
+        if candidate.file is not None:
+            self.on_progress(f"resolving: {candidate.name} {candidate.version}")
+
+    def resolving_conflicts(self, causes: Iterable[Information]) -> None:
+        names = sorted({cause.requirement.name for cause in causes})
+        self.on_progress(f"backtracking: {', '.join(names)}")
+
+
+# --------------------------------------------------------------------------------------------
+# The stage
+
+
+def resolve(
+    requirements: Sequence[TaggedRequirement],
+    target: Target,
+    index: Index,
+    *,
+    constraints: Sequence[TaggedRequirement] = (),
+    pre: bool = False,
+    ignore_requires_python: bool = False,
+    no_deps: bool = False,
+    exclude_newer: datetime.datetime | None = None,
+    on_progress: Callable[[str], None] | None = None,
+) -> Resolution:
+    """Pin one wheel per project so that every requirement holds on ``target``.
+
+    Markers (the user's and the dependencies') are evaluated for the target; a user's line whose
+    marker is false is skipped. A line with a tag block only takes wheels that also fit the block.
+    ``constraints`` restrict versions (and wheels, with a block) without adding projects. ``pre``
+    allows pre-releases everywhere; ``exclude_newer`` ignores files uploaded after it (files
+    without an upload time are kept). ``on_progress`` receives short status texts.
+
+    Raises :class:`ResolveError` subclasses, :class:`tagpip.target.TargetError` for a block the
+    target cannot run or a marker it cannot evaluate, and the index's own errors.
+    """
+    roots: list[Requirement] = []
+    for line in requirements:
+        requirement = _from_line(line, target)
+        if requirement is not None:
+            roots.append(requirement)
+    finder = CandidateFinder(
+        index,
+        target,
+        constraints=_constraints(constraints, target),
+        pre=pre,
+        ignore_requires_python=ignore_requires_python,
+        exclude_newer=exclude_newer,
+    )
+    provider = _Provider(finder, no_deps=no_deps)
+    reporter: resolvelib.BaseReporter[Requirement, Candidate, str]
+    reporter = _Reporter(on_progress) if on_progress else resolvelib.BaseReporter()
+    resolver = resolvelib.Resolver(provider, reporter)
+    try:
+        result = resolver.resolve(roots, max_rounds=MAX_ROUNDS)
+    except resolvelib.ResolutionImpossible as exc:
+        raise _explain(finder, list(exc.causes), roots) from None
+    except resolvelib.ResolutionTooDeep as exc:
+        raise ResolutionTooDeep(exc.round_count) from None
+    return _resolution(result, roots, target)
+
+
+def _from_line(line: TaggedRequirement, target: Target) -> Requirement | None:
+    """The resolver's requirement for a user's line, or None when its marker is false."""
+    block = _block(line, target)
+    req = line.requirement
+    if req.marker is not None and not _evaluate(line, block or target):
+        return None
+    extras = frozenset(canonicalize_name(e) for e in req.extras)
+    url_file = _url_wheel(line, block or target) if req.url else None
+    return Requirement(line.name, req.specifier, extras, block, url_file, line=line)
+
+
+def _evaluate(line: TaggedRequirement, target: Target) -> bool:
+    """A user's marker for the target; an undefined value is an error pointing at the line."""
+    assert line.requirement.marker is not None
+    try:
+        return target.evaluate(line.requirement.marker, ())
+    except TargetError as exc:
+        if exc.span is None:
+            exc.span = line.span
+        raise
+
+
+def _block(line: TaggedRequirement, target: Target) -> Target | None:
+    if line.tags is None:
+        return None
+    try:
+        return target.for_block(line.tags)
+    except TargetError as exc:
+        if exc.span is None:
+            exc.span = line.tags.span or line.span
+        raise
+
+
+def _url_wheel(line: TaggedRequirement, target: Target) -> DistFile:
+    """The wheel a ``name @ url`` line names, checked to fit the target."""
+    url = line.requirement.url or ""
+    path, _, fragment = url.partition("#")
+    filename = path.rstrip("/").rsplit("/", 1)[-1]
+    if not filename.endswith(".whl"):
+        raise UnsupportedRequirement(
+            f"{line.name} @ {url}: only direct links to wheels are supported yet",
+            hint="give a link to a .whl file, or a name and version from the index",
+            span=line.span,
+        )
+    try:
+        name, version, build, tags = parse_wheel_filename(filename)
+    except InvalidWheelFilename as exc:
+        raise UnsupportedRequirement(
+            f"{line.name} @ {url}: not a valid wheel file name ({exc})", span=line.span
+        ) from None
+    if name != line.name:
+        raise UnsupportedRequirement(
+            f"{line.name} @ {url}: the wheel is for {name}, not {line.name}", span=line.span
+        )
+    if target.wheel_rank(tags) is None:
+        raise NoWheelForTarget(
+            line.name,
+            target.describe(),
+            f"@ {url}",
+            [_where(line.span)],
+            [(version, tuple(sorted(str(t) for t in tags)))],
+            only_sdists=False,
+        )
+    hashes = []
+    algo, sep, digest = fragment.partition("=")
+    if sep and algo in ("sha256", "sha384", "sha512"):
+        hashes.append((algo, digest))
+    return DistFile(
+        project=line.name,
+        filename=filename,
+        url=path,
+        version=version,
+        build=build,
+        tags=tags,
+        is_wheel=True,
+        hashes=tuple(hashes),
+    )
+
+
+def _constraints(lines: Sequence[TaggedRequirement], target: Target) -> list[Constraint]:
+    found = []
+    for line in lines:
+        req = line.requirement
+        if req.extras or req.url:
+            raise UnsupportedRequirement(
+                f"constraint '{req}': constraints take a name and a version specifier only",
+                hint="pip refuses extras and links in constraint files too",
+                span=line.span,
+            )
+        block = _block(line, target)
+        if req.marker is not None and not _evaluate(line, block or target):
+            continue
+        found.append(Constraint(line.name, req.specifier, block, line))
+    return found
+
+
+def _resolution(
+    result: resolvelib.resolvers.Result[Requirement, Candidate, str],
+    roots: Sequence[Requirement],
+    target: Target,
+) -> Resolution:
+    mapping = result.mapping
+    extras: dict[str, set[str]] = {}
+    lines: dict[str, list[TaggedRequirement]] = {}
+    parents: dict[str, set[NormalizedName]] = {}
+    children: dict[str, set[NormalizedName]] = {}
+    for key, candidate in mapping.items():
+        if candidate.file is None:
+            continue
+        extras.setdefault(candidate.name, set()).update(candidate.extras)
+        for info in result.criteria[key].information:
+            parent = info.parent
+            if parent is None or parent.file is None or parent.name == candidate.name:
+                continue
+            if mapping.get(parent.key) is not parent:
+                continue
+            parents.setdefault(candidate.name, set()).add(NormalizedName(parent.name))
+            children.setdefault(parent.name, set()).add(NormalizedName(candidate.name))
+    for root in roots:
+        if root.line is not None and root.line not in lines.get(root.name, []):
+            lines.setdefault(root.name, []).append(root.line)
+    blocks = {r.name: r.block for r in reversed(roots) if r.block is not None}
+    pins = []
+    for key in sorted(mapping):
+        candidate = mapping[key]
+        if candidate.file is None or candidate.extras:
+            continue
+        name = NormalizedName(candidate.name)
+        pins.append(
+            Pin(
+                name=name,
+                version=candidate.version,
+                file=candidate.file,
+                extras=frozenset(extras.get(name, ())),
+                lines=tuple(lines.get(name, ())),
+                required_by=tuple(sorted(parents.get(name, ()))),
+                target=blocks.get(name, target),
+            )
+        )
+    pins.sort(key=lambda p: p.name)
+    graph = {p.name: tuple(sorted(children.get(p.name, ()))) for p in pins}
+    root_names = tuple(sorted({NormalizedName(r.name) for r in roots}))
+    return Resolution(tuple(pins), graph, root_names, target)
+
+
+# --------------------------------------------------------------------------------------------
+# Explaining failures
+
+
+def _explain(
+    finder: CandidateFinder, causes: Sequence[Information], roots: Sequence[Requirement]
+) -> ResolveError:
+    """Turn resolvelib's causes into the most specific error, in plain words."""
+    origins: dict[str, list[str]] = {}
+    for root in roots:
+        if root.line is not None:
+            where = _where(root.line.span)
+            if where not in origins.setdefault(root.name, []):
+                origins[root.name].append(where)
+    by_key: dict[str, list[Information]] = {}
+    for cause in causes:
+        by_key.setdefault(cause.requirement.key, []).append(cause)
+    conflicts: list[Conflict] = []
+    for key in sorted(by_key, key=lambda k: (k == PYTHON, k)):
+        infos = by_key[key]
+        if key == PYTHON:
+            conflicts.append(_python_conflict(finder, infos, origins))
+            continue
+        name = infos[0].requirement.name
+        demands = _demands(finder, infos, origins)
+        reqs = [info.requirement for info in infos]
+        if not finder.files(name) and not any(r.url_file for r in reqs):
+            return UnknownProject(name, _unique(d.source() for d in demands))
+        if finder.find(name, frozenset(), [_plain(r) for r in reqs]):
+            conflicts.append(Conflict(name, demands))
+            continue
+        specific = _no_candidates(finder, name, reqs, demands)
+        if isinstance(specific, ResolveError):
+            return specific
+        conflicts.append(specific)
+    return ResolutionImpossible(conflicts)
+
+
+def _no_candidates(
+    finder: CandidateFinder, name: str, reqs: Sequence[Requirement], demands: tuple[Demand, ...]
+) -> ResolveError | Conflict:
+    """Why these requirements on ``name`` have no candidate even on their own."""
+    files = finder.files(name)
+    constraints = finder.constraints.get(name, [])
+    versions = sorted({f.version for f in files}, reverse=True)
+    matching = [
+        v
+        for v in versions
+        if all(r.accepts_version(v) for r in reqs)
+        and all(c.accepts_version(v) for c in constraints)
+    ]
+    if not matching:
+        newest = ", ".join(str(v) for v in versions[:5])
+        # With several demands, "A, but B" already says they cannot meet.
+        if len(demands) > 1:
+            return Conflict(name, demands)
+        return Conflict(name, demands, f"no version matches (the newest are {newest})")
+    target = next((r.block for r in reqs if r.block is not None), finder.target)
+    fitting = [
+        f
+        for f in files
+        if f.is_wheel
+        and f.version in matching
+        and finder.target.wheel_rank(f.tags) is not None
+        and all(r.accepts_file(f) for r in reqs)
+        and all(c.accepts_file(f) for c in constraints)
+    ]
+    if not fitting:
+        shipped = []
+        for version in matching[:3]:
+            tags = sorted({str(t) for f in files if f.version == version for t in f.tags})
+            shipped.append((version, tuple(tags)))
+        spec = SpecifierSet()
+        for r in reqs:
+            spec &= r.specifier
+        return NoWheelForTarget(
+            name,
+            target.describe(),
+            str(spec),
+            _unique(d.source() for d in demands if not d.constraint),
+            shipped,
+            only_sdists=not any(f.is_wheel for f in files),
+        )
+    rejections = finder.rejections(name, reqs)
+    if rejections:
+        reason = "; ".join(f"{r.version} is {r.reason}" for r in rejections[:3])
+        return Conflict(name, demands, f"every matching version is unusable: {reason}")
+    return Conflict(name, demands, f"no version has a wheel for {target.describe()} that fits")
+
+
+def _python_conflict(
+    finder: CandidateFinder, infos: Sequence[Information], origins: Mapping[str, list[str]]
+) -> Conflict:
+    demands = []
+    for info in infos:
+        parent = info.parent
+        demands.append(
+            Demand(
+                f"Python {info.requirement.specifier}",
+                parent=str(parent) if parent is not None else None,
+                parent_from=_origin(parent, origins) if parent is not None else None,
+            )
+        )
+    return Conflict(PYTHON, tuple(demands), f"the target is {finder.target.describe()}")
+
+
+def _demands(
+    finder: CandidateFinder, infos: Sequence[Information], origins: Mapping[str, list[str]]
+) -> tuple[Demand, ...]:
+    """Demands in a stable order: dependencies (by parent), then user lines, then constraints."""
+    from_parents: list[Demand] = []
+    from_lines: list[Demand] = []
+    for info in infos:
+        requirement, parent = info.requirement, info.parent
+        if requirement.pinned is not None:
+            continue
+        if parent is not None:
+            demand = Demand(str(requirement), str(parent), _origin(parent, origins))
+            if demand not in from_parents:
+                from_parents.append(demand)
+        elif requirement.line is not None:
+            demand = Demand(_line_text(requirement), span=requirement.line.span)
+            if demand not in from_lines:
+                from_lines.append(demand)
+    from_parents.sort(key=lambda d: (d.parent or "", d.requirement))
+    name = infos[0].requirement.name
+    constraint_demands = [
+        Demand(_line_text_c(c), span=c.line.span, constraint=True)
+        for c in finder.constraints.get(name, [])
+    ]
+    return tuple(from_parents + from_lines + constraint_demands)
+
+
+def _origin(parent: Candidate, origins: Mapping[str, list[str]]) -> str | None:
+    """Where a parent came from, for ``parent (FILE:LINE)``: its user lines, if any."""
+    lines = origins.get(parent.name)
+    return ", ".join(lines) if lines else None
+
+
+def _line_text(requirement: Requirement) -> str:
+    line = requirement.line
+    assert line is not None
+    req = line.requirement
+    text = req.name + (f"[{','.join(sorted(req.extras))}]" if req.extras else "")
+    if req.url:
+        return f"{text} @ {req.url}"
+    return text + str(req.specifier)
+
+
+def _line_text_c(constraint: Constraint) -> str:
+    return constraint.line.requirement.name + str(constraint.specifier)
+
+
+def _plain(requirement: Requirement) -> Requirement:
+    """The requirement without its extras, to ask the finder about the project itself."""
+    return Requirement(
+        requirement.name,
+        requirement.specifier,
+        frozenset(),
+        requirement.block,
+        requirement.url_file,
+        None,
+        requirement.line,
+    )
+
+
+def _unique(items: Iterable[str]) -> list[str]:
+    seen: list[str] = []
+    for item in items:
+        if item not in seen:
+            seen.append(item)
+    return seen
+
+
+def _where(span: Span) -> str:
+    return f"{span.source}:{span.line}"

@@ -1,0 +1,434 @@
+"""A real simple-repository index on 127.0.0.1, serving a folder of distribution files.
+
+Layout (one flat folder, ``root``; a file's project comes from its name)::
+
+    /simple/                      the project list
+    /simple/<project>/            the project page: PEP 691 JSON or PEP 503 HTML, by the Accept
+                                  header (or forced with ``format``); a non-normalised name
+                                  redirects to the normalised one, an unknown one is a 404
+    /files/<filename>             the file itself (HTTP Range requests unless switched off)
+    /files/<filename>.metadata    a wheel's METADATA (PEP 658/714) unless switched off
+    /links/                       a plain HTML page linking every file (a find-links page)
+
+Pages carry sha256 hashes (``#sha256=`` in HTML, ``hashes`` in JSON), ``data-requires-python``
+(from the wheel's own METADATA), ``data-yanked`` (PEP 592, from ``yanked``),
+``data-core-metadata`` / ``data-dist-info-metadata`` (PEP 658/714, the hash of the metadata file),
+and in JSON ``size`` and ``upload-time`` (PEP 700). Responses have an ``ETag`` (a matching
+``If-None-Match`` gets a 304) and a ``Cache-Control`` header, so HTTP caching can be tested.
+
+Every request is logged in ``requests`` (method, path, headers, status). ``overrides`` maps a
+path to a callable that may answer instead of the server (return a ``Reply``) or decline (return
+None): this is the hook for fault injection (errors, broken pages, slow or wrong answers).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import html
+import json
+import re
+import threading
+import zipfile
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any, Literal
+from urllib.parse import quote, unquote, urlsplit
+
+from packaging.utils import (
+    InvalidSdistFilename,
+    InvalidWheelFilename,
+    canonicalize_name,
+    parse_sdist_filename,
+    parse_wheel_filename,
+)
+
+from support.wheels import build_sdist, build_wheel
+
+__all__ = ["IndexServer", "LoggedRequest", "Reply"]
+
+JSON_TYPE = "application/vnd.pypi.simple.v1+json"
+HTML_TYPE = "application/vnd.pypi.simple.v1+html"
+FIXED_UPLOAD_TIME = "2024-01-02T03:04:05.678901Z"
+
+
+@dataclass(frozen=True)
+class LoggedRequest:
+    """One request the server received, as it arrived."""
+
+    method: str
+    path: str
+    headers: Mapping[str, str]  # header names lower-cased
+    status: int
+
+
+@dataclass
+class Reply:
+    """A response an override gives instead of the server's own."""
+
+    status: int = 200
+    body: bytes = b""
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+Override = Callable[[LoggedRequest], "Reply | None"]
+
+
+class IndexServer:
+    """The server and its switches; ``start()``/``stop()`` or use as a context manager.
+
+    Switches (plain attributes, may change between requests): ``format`` forces ``"json"`` or
+    ``"html"`` pages (``"auto"`` negotiates); ``metadata_files`` serves PEP 658 files;
+    ``metadata_attribute`` picks PEP 714's ``"core"`` name, the legacy ``"dist-info"`` one, or
+    ``"both"``; ``range_requests``; ``etag``; ``cache_control`` (None for no header);
+    ``upload_time`` (None to leave it out).
+    """
+
+    def __init__(self, root: Path) -> None:
+        self.root = Path(root)
+        self.root.mkdir(parents=True, exist_ok=True)
+        self.format: Literal["auto", "json", "html"] = "auto"
+        self.metadata_files = True
+        self.metadata_attribute: Literal["core", "dist-info", "both"] = "both"
+        self.range_requests = True
+        self.etag = True
+        self.cache_control: str | None = "max-age=600, public"
+        self.upload_time: str | None = FIXED_UPLOAD_TIME
+        self.yanked: dict[str, str] = {}  # filename -> reason ("" for none)
+        self.overrides: dict[str, Override] = {}
+        self.requests: list[LoggedRequest] = []
+        self._lock = threading.Lock()
+        self._httpd: ThreadingHTTPServer | None = None
+        self._thread: threading.Thread | None = None
+
+    # -- life cycle --------------------------------------------------------------------------
+
+    def start(self) -> IndexServer:
+        server = self
+
+        class Handler(_Handler):
+            index = server
+
+        self._httpd = _QuietServer(("127.0.0.1", 0), Handler)
+        self._httpd.daemon_threads = True
+        # A short poll interval keeps shutdown (every test's teardown) fast.
+        self._thread = threading.Thread(
+            target=self._httpd.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True
+        )
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        if self._httpd is not None:
+            self._httpd.shutdown()
+            self._httpd.server_close()
+            self._httpd = None
+        if self._thread is not None:
+            self._thread.join()
+            self._thread = None
+
+    def __enter__(self) -> IndexServer:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    # -- what tests use ----------------------------------------------------------------------
+
+    @property
+    def base_url(self) -> str:
+        assert self._httpd is not None, "the server is not running"
+        return f"http://127.0.0.1:{self._httpd.server_address[1]}"
+
+    @property
+    def url(self) -> str:
+        """The index URL (``.../simple/``), as given to ``--index-url``."""
+        return self.base_url + "/simple/"
+
+    @property
+    def links_url(self) -> str:
+        """A find-links page listing every file."""
+        return self.base_url + "/links/"
+
+    def file_url(self, filename: str) -> str:
+        return f"{self.base_url}/files/{quote(filename)}"
+
+    def add_wheel(self, name: str, version: str, **kwargs: Any) -> Path:
+        """Build a wheel into ``root`` (see ``build_wheel`` for the keywords)."""
+        return build_wheel(self.root, name, version, **kwargs)
+
+    def add_sdist(self, name: str, version: str) -> Path:
+        return build_sdist(self.root, name, version)
+
+    def paths(self, method: str | None = None) -> list[str]:
+        """The paths requested so far, in order (optionally of one method only)."""
+        with self._lock:
+            return [r.path for r in self.requests if method is None or r.method == method]
+
+    def clear_log(self) -> None:
+        with self._lock:
+            self.requests.clear()
+
+    # -- the repository ----------------------------------------------------------------------
+
+    def projects(self) -> dict[str, list[Path]]:
+        """Normalised project name -> its files, sorted by name."""
+        found: dict[str, list[Path]] = {}
+        for path in sorted(self.root.iterdir()):
+            project = _project_of(path.name)
+            if project is not None and path.is_file():
+                found.setdefault(project, []).append(path)
+        return found
+
+    def _log(self, entry: LoggedRequest) -> None:
+        with self._lock:
+            self.requests.append(entry)
+
+
+class _QuietServer(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        # A client that gave up (a timeout test) leaves a broken pipe behind: not news.
+        pass
+
+
+def _project_of(filename: str) -> str | None:
+    try:
+        if filename.endswith(".whl"):
+            return str(parse_wheel_filename(filename)[0])
+        if filename.endswith((".tar.gz", ".zip")):
+            return str(parse_sdist_filename(filename)[0])
+    except (InvalidWheelFilename, InvalidSdistFilename):
+        return None
+    return None
+
+
+def wheel_metadata(path: Path) -> bytes | None:
+    """A wheel's METADATA bytes, or None when the file is not a readable wheel."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            for name in archive.namelist():
+                parts = name.split("/")
+                if len(parts) == 2 and parts[0].endswith(".dist-info") and parts[1] == "METADATA":
+                    return archive.read(name)
+    except (OSError, zipfile.BadZipFile):
+        return None
+    return None
+
+
+def _requires_python(metadata: bytes | None) -> str | None:
+    if metadata is None:
+        return None
+    match = re.search(rb"^Requires-Python:[ \t]*(.*?)\s*$", metadata, re.MULTILINE)
+    return match.group(1).decode() if match else None
+
+
+def _sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def _wants_json(accept: str) -> bool:
+    """PEP 691 negotiation: the media type with the highest q wins; HTML when nothing matches."""
+    best: tuple[float, bool] = (0.0, False)
+    for item in accept.split(","):
+        media, *params = (p.strip() for p in item.split(";"))
+        q = 1.0
+        for param in params:
+            if param.startswith("q="):
+                try:
+                    q = float(param[2:])
+                except ValueError:
+                    q = 0.0
+        if media in (JSON_TYPE, "application/vnd.pypi.simple.latest+json"):
+            candidate = (q, True)
+        elif media in (HTML_TYPE, "application/vnd.pypi.simple.latest+html", "text/html", "*/*"):
+            candidate = (q, False)
+        else:
+            continue
+        if candidate[0] > best[0]:
+            best = candidate
+    return best[1]
+
+
+class _Handler(BaseHTTPRequestHandler):
+    index: IndexServer  # set on the subclass made by IndexServer.start()
+
+    def log_message(self, format: str, *args: Any) -> None:
+        pass  # keep test output clean; the request log is in IndexServer.requests
+
+    def do_GET(self) -> None:
+        self._handle(send_body=True)
+
+    def do_HEAD(self) -> None:
+        self._handle(send_body=False)
+
+    def _handle(self, *, send_body: bool) -> None:
+        path = urlsplit(self.path).path
+        headers = {k.lower(): v for k, v in self.headers.items()}
+        probe = LoggedRequest(self.command, path, headers, 0)
+        override = self.index.overrides.get(path)
+        reply = override(probe) if override is not None else None
+        if reply is None:
+            reply = self._route(path, headers)
+        self.index._log(LoggedRequest(self.command, path, headers, reply.status))
+        self.send_response(reply.status)
+        for name, value in reply.headers.items():
+            self.send_header(name, value)
+        self.send_header("Content-Length", str(len(reply.body)))
+        self.end_headers()
+        if send_body:
+            self.wfile.write(reply.body)
+
+    # -- routing -----------------------------------------------------------------------------
+
+    def _route(self, path: str, headers: Mapping[str, str]) -> Reply:
+        index = self.index
+        if path == "/simple/":
+            return self._page(self._root_page(headers), headers)
+        if path.startswith("/simple/"):
+            name = path[len("/simple/") :].strip("/")
+            normal = canonicalize_name(name)
+            if name != normal or not path.endswith("/"):
+                return Reply(301, headers={"Location": f"/simple/{normal}/"})
+            files = index.projects().get(normal)
+            if files is None:
+                return Reply(404, b"not found", {"Content-Type": "text/plain"})
+            return self._page(self._project_page(normal, files, headers), headers)
+        if path == "/links/":
+            files = [p for ps in index.projects().values() for p in ps]
+            anchors = "".join(
+                f'<a href="../files/{quote(p.name)}">{html.escape(p.name)}</a><br>\n'
+                for p in sorted(files)
+            )
+            body = f"<!DOCTYPE html><html><body>\n{anchors}</body></html>\n".encode()
+            return self._page(("text/html", body), headers)
+        if path.startswith("/files/"):
+            filename = unquote(path[len("/files/") :])
+            if filename.endswith(".metadata") and index.metadata_files:
+                metadata = wheel_metadata(index.root / filename[: -len(".metadata")])
+                if metadata is not None:
+                    return self._cached(
+                        Reply(200, metadata, {"Content-Type": "text/plain"}), headers
+                    )
+            target = index.root / filename
+            if "/" not in filename and target.is_file():
+                return self._file(target.read_bytes(), headers)
+        return Reply(404, b"not found", {"Content-Type": "text/plain"})
+
+    def _page(self, page: tuple[str, bytes], headers: Mapping[str, str]) -> Reply:
+        content_type, body = page
+        reply = Reply(200, body, {"Content-Type": content_type, "Vary": "Accept"})
+        return self._cached(reply, headers)
+
+    def _cached(self, reply: Reply, headers: Mapping[str, str] | None = None) -> Reply:
+        """Add ETag / Cache-Control; answer 304 when the client already has this body."""
+        if self.index.cache_control is not None:
+            reply.headers["Cache-Control"] = self.index.cache_control
+        if self.index.etag:
+            etag = f'"{_sha256(reply.body)[:32]}"'
+            reply.headers["ETag"] = etag
+            if headers is not None and headers.get("if-none-match") == etag:
+                return Reply(304, b"", dict(reply.headers))
+        return reply
+
+    def _file(self, data: bytes, headers: Mapping[str, str]) -> Reply:
+        base = {"Content-Type": "application/octet-stream"}
+        if not self.index.range_requests or "range" not in headers:
+            if self.index.range_requests:
+                base["Accept-Ranges"] = "bytes"
+            return self._cached(Reply(200, data, base), headers)
+        base["Accept-Ranges"] = "bytes"
+        match = re.fullmatch(r"bytes=(\d*)-(\d*)", headers["range"].strip())
+        size = len(data)
+        if match is None or match.group(1) == match.group(2) == "":
+            return Reply(416, b"", {"Content-Range": f"bytes */{size}"})
+        first, last = match.groups()
+        if first == "":
+            start, end = max(0, size - int(last)), size - 1
+        else:
+            start = int(first)
+            end = min(size - 1, int(last)) if last else size - 1
+        if start >= size or start > end:
+            return Reply(416, b"", {"Content-Range": f"bytes */{size}"})
+        base["Content-Range"] = f"bytes {start}-{end}/{size}"
+        return Reply(206, data[start : end + 1], base)
+
+    # -- pages -------------------------------------------------------------------------------
+
+    def _format(self, headers: Mapping[str, str]) -> Literal["json", "html"]:
+        forced = self.index.format
+        if forced != "auto":
+            return forced
+        return "json" if _wants_json(headers.get("accept", "")) else "html"
+
+    def _root_page(self, headers: Mapping[str, str]) -> tuple[str, bytes]:
+        names = sorted(self.index.projects())
+        if self._format(headers) == "json":
+            doc = {"meta": {"api-version": "1.1"}, "projects": [{"name": n} for n in names]}
+            return JSON_TYPE, json.dumps(doc, indent=1).encode()
+        anchors = "".join(f'<a href="{n}/">{n}</a>\n' for n in names)
+        return HTML_TYPE, f"<!DOCTYPE html><html><body>\n{anchors}</body></html>\n".encode()
+
+    def _project_page(
+        self, project: str, files: Iterable[Path], headers: Mapping[str, str]
+    ) -> tuple[str, bytes]:
+        index = self.index
+        entries = []
+        for path in files:
+            data = path.read_bytes()
+            metadata = wheel_metadata(path) if path.name.endswith(".whl") else None
+            entry: dict[str, Any] = {
+                "filename": path.name,
+                "url": f"../../files/{quote(path.name)}",
+                "hashes": {"sha256": _sha256(data)},
+                "requires-python": _requires_python(metadata),
+                "size": len(data),
+            }
+            if path.name in index.yanked:
+                entry["yanked"] = index.yanked[path.name] or True
+            if metadata is not None and index.metadata_files:
+                meta_hashes = {"sha256": _sha256(metadata)}
+                if index.metadata_attribute in ("core", "both"):
+                    entry["core-metadata"] = meta_hashes
+                if index.metadata_attribute in ("dist-info", "both"):
+                    entry["dist-info-metadata"] = meta_hashes
+            if index.upload_time is not None:
+                entry["upload-time"] = index.upload_time
+            entries.append(entry)
+
+        if self._format(headers) == "json":
+            doc = {
+                "meta": {"api-version": "1.1"},
+                "name": project,
+                "files": [{k: v for k, v in e.items() if v is not None} for e in entries],
+                "versions": sorted({str(_version_of(e["filename"])) for e in entries}),
+            }
+            return JSON_TYPE, json.dumps(doc, indent=1).encode()
+
+        anchors = []
+        for e in entries:
+            attrs = [f'href="{html.escape(e["url"])}#sha256={e["hashes"]["sha256"]}"']
+            if e["requires-python"] is not None:
+                attrs.append(f'data-requires-python="{html.escape(e["requires-python"])}"')
+            if "yanked" in e:
+                reason = "" if e["yanked"] is True else str(e["yanked"])
+                attrs.append(f'data-yanked="{html.escape(reason)}"')
+            for key in ("core-metadata", "dist-info-metadata"):
+                if key in e:
+                    attrs.append(f'data-{key}="sha256={e[key]["sha256"]}"')
+            anchors.append(f"<a {' '.join(attrs)}>{html.escape(e['filename'])}</a><br>\n")
+        body = (
+            '<!DOCTYPE html>\n<html><head><meta name="pypi:repository-version" content="1.1">'
+            f"<title>Links for {project}</title></head><body>\n<h1>Links for {project}</h1>\n"
+            + "".join(anchors)
+            + "</body></html>\n"
+        )
+        return HTML_TYPE, body.encode()
+
+
+def _version_of(filename: str) -> object:
+    if filename.endswith(".whl"):
+        return parse_wheel_filename(filename)[1]
+    return parse_sdist_filename(filename)[1]

@@ -1,0 +1,179 @@
+"""Build small, real, valid distributions for tests.
+
+``build_wheel`` writes a wheel a real installer accepts: the package module, ``METADATA``,
+``WHEEL`` and a ``RECORD`` with sha256 lines. The bytes depend only on the arguments (fixed zip
+timestamps, fixed member order), so a test can assert hashes. ``metadata_name`` and
+``metadata_version`` forge a METADATA that disagrees with the file name, to test that the index
+refuses it.
+"""
+
+from __future__ import annotations
+
+import base64
+import gzip
+import hashlib
+import io
+import tarfile
+import zipfile
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+
+from packaging.utils import canonicalize_name
+
+__all__ = ["build_sdist", "build_wheel", "core_metadata", "wheel_filename"]
+
+# 1980-01-01, the earliest time a zip can hold: every member gets it, so the bytes are stable.
+_ZIP_TIME = (1980, 1, 1, 0, 0, 0)
+
+
+def _escaped(name: str) -> str:
+    """A project name as it appears in file names (PEP 427 / binary distribution format)."""
+    return canonicalize_name(name).replace("-", "_")
+
+
+def wheel_filename(
+    name: str,
+    version: str,
+    tags: str | Iterable[str] = "py3-none-any",
+    build_tag: str | None = None,
+) -> str:
+    """The file name of a wheel; ``tags`` is one (possibly compressed) tag string or several
+    tag triples, which are compressed the way wheel builders do (``py2.py3-none-any``)."""
+    return (
+        f"{_escaped(name)}-{version}{'-' + build_tag if build_tag else ''}-{_tag_string(tags)}.whl"
+    )
+
+
+def _tag_string(tags: str | Iterable[str]) -> str:
+    if isinstance(tags, str):
+        return tags
+    triples = [t.split("-") for t in tags]
+    if not triples:
+        raise ValueError("a wheel needs at least one tag")
+    parts: list[list[str]] = [[], [], []]
+    for triple in triples:
+        if len(triple) != 3:
+            raise ValueError(f"not a tag triple: {'-'.join(triple)!r}")
+        for i, part in enumerate(triple):
+            if part not in parts[i]:
+                parts[i].append(part)
+    return "-".join(".".join(p) for p in parts)
+
+
+def core_metadata(
+    name: str,
+    version: str,
+    *,
+    requires_dist: Iterable[str] = (),
+    requires_python: str | None = None,
+    provides_extra: Iterable[str] = (),
+    metadata_version: str = "2.1",
+) -> str:
+    """The text of a core metadata file (``METADATA`` / ``PKG-INFO``)."""
+    lines = [f"Metadata-Version: {metadata_version}", f"Name: {name}", f"Version: {version}"]
+    if requires_python is not None:
+        lines.append(f"Requires-Python: {requires_python}")
+    lines += [f"Provides-Extra: {extra}" for extra in provides_extra]
+    lines += [f"Requires-Dist: {req}" for req in requires_dist]
+    return "\n".join(lines) + "\n\n"
+
+
+def build_wheel(
+    dest_dir: Path,
+    name: str,
+    version: str,
+    *,
+    tags: str | Iterable[str] = ("py3-none-any",),
+    requires_dist: Iterable[str] = (),
+    requires_python: str | None = None,
+    provides_extra: Iterable[str] = (),
+    build_tag: str | None = None,
+    extra_files: Mapping[str, bytes | str] | None = None,
+    metadata_name: str | None = None,
+    metadata_version: str | None = None,
+    metadata_text: str | None = None,
+) -> Path:
+    """Write a valid wheel into ``dest_dir`` and return its path.
+
+    ``tags`` is a tag string (``cp36-cp36m-manylinux1_x86_64``, ``py2.py3-none-any``) or tag
+    triples. ``requires_dist`` lines may carry markers. ``extra_files`` adds members (path in the
+    wheel -> content); RECORD lists them too. ``metadata_name`` / ``metadata_version`` put a
+    different Name / Version in METADATA than in the file name; ``metadata_text`` replaces the
+    METADATA file outright.
+    """
+    dest_dir = Path(dest_dir)
+    dest_dir.mkdir(parents=True, exist_ok=True)
+    tag_string = _tag_string(tags)
+    filename = wheel_filename(name, version, tag_string, build_tag)
+    module = _escaped(name)
+    dist_info = f"{module}-{version}.dist-info"
+    metadata = metadata_text or core_metadata(
+        metadata_name or name,
+        metadata_version or version,
+        requires_dist=requires_dist,
+        requires_python=requires_python,
+        provides_extra=provides_extra,
+    )
+    pure = tag_string.endswith("-none-any")
+    wheel_lines = [
+        "Wheel-Version: 1.0",
+        "Generator: tagpip-tests",
+        f"Root-Is-Purelib: {'true' if pure else 'false'}",
+    ]
+    if build_tag:
+        wheel_lines.append(f"Build: {build_tag}")
+    py, abi, plat = tag_string.split("-")
+    for p in py.split("."):
+        for a in abi.split("."):
+            wheel_lines += [f"Tag: {p}-{a}-{pl}" for pl in plat.split(".")]
+
+    members: list[tuple[str, bytes]] = [
+        (f"{module}/__init__.py", f'__version__ = "{version}"\n'.encode()),
+    ]
+    for path, content in sorted((extra_files or {}).items()):
+        members.append((path, content.encode() if isinstance(content, str) else content))
+    members += [
+        (f"{dist_info}/METADATA", metadata.encode()),
+        (f"{dist_info}/WHEEL", ("\n".join(wheel_lines) + "\n").encode()),
+    ]
+    record = [f"{path},sha256={_record_digest(data)},{len(data)}" for path, data in members]
+    record.append(f"{dist_info}/RECORD,,")
+    members.append((f"{dist_info}/RECORD", ("\n".join(record) + "\n").encode()))
+
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        for path, data in members:
+            info = zipfile.ZipInfo(path, date_time=_ZIP_TIME)
+            info.compress_type = zipfile.ZIP_DEFLATED
+            info.external_attr = 0o644 << 16
+            archive.writestr(info, data)
+    target = dest_dir / filename
+    target.write_bytes(buffer.getvalue())
+    return target
+
+
+def _record_digest(data: bytes) -> str:
+    digest = hashlib.sha256(data).digest()
+    return base64.urlsafe_b64encode(digest).rstrip(b"=").decode("ascii")
+
+
+def build_sdist(dest_dir: Path, name: str, version: str) -> Path:
+    """Write a minimal sdist (``.tar.gz`` with ``PKG-INFO``) into ``dest_dir``; deterministic."""
+    dest_dir = Path(dest_dir)
+    dest_dir.mkdir(parents=True, exist_ok=True)
+    base = f"{_escaped(name)}-{version}"
+    pkg_info = core_metadata(name, version).encode()
+    raw = io.BytesIO()
+    with tarfile.open(fileobj=raw, mode="w", format=tarfile.PAX_FORMAT) as tar:
+        info = tarfile.TarInfo(f"{base}/PKG-INFO")
+        info.size = len(pkg_info)
+        info.mtime = 315532800
+        info.mode = 0o644
+        tar.addfile(info, io.BytesIO(pkg_info))
+    # gzip with a fixed mtime so the bytes are stable.
+    packed = io.BytesIO()
+    with gzip.GzipFile(filename="", mode="wb", fileobj=packed, mtime=0) as gz:
+        gz.write(raw.getvalue())
+    target = dest_dir / f"{base}.tar.gz"
+    target.write_bytes(packed.getvalue())
+    return target

@@ -1,0 +1,119 @@
+"""The pre-commit hook, run by the real `pre-commit` on a scratch repository.
+
+`pre-commit try-repo` installs the hook the way users get it: from a git repository, with pip.
+The repository is a committed copy of the working tree, so uncommitted work is what is tested.
+Installing the hook's environment fetches tagpip's dependencies from PyPI once per session
+(PRE_COMMIT_HOME is shared); later runs reuse it.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+pytestmark = pytest.mark.slow
+
+ROOT = Path(__file__).resolve().parent.parent
+
+if importlib.util.find_spec("pre_commit") is None or shutil.which("git") is None:
+    pytest.skip("needs pre-commit and git", allow_module_level=True)
+
+
+def _git(cwd: Path, *args: str) -> None:
+    env = {
+        **os.environ,
+        "GIT_AUTHOR_NAME": "t",
+        "GIT_AUTHOR_EMAIL": "t@example.com",
+        "GIT_COMMITTER_NAME": "t",
+        "GIT_COMMITTER_EMAIL": "t@example.com",
+    }
+    subprocess.run(["git", *args], cwd=cwd, env=env, check=True, capture_output=True)
+
+
+@pytest.fixture(scope="session")
+def hook_repo(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A git repository holding a copy of the project as it is now."""
+    repo = tmp_path_factory.mktemp("hook-repo")
+    shutil.copytree(
+        ROOT / "src", repo / "src", ignore=shutil.ignore_patterns("__pycache__", "*.pyc")
+    )
+    for name in ("pyproject.toml", "README.md", "LICENSE", ".pre-commit-hooks.yaml"):
+        shutil.copy2(ROOT / name, repo / name)
+    _git(repo, "init", "-q")
+    _git(repo, "add", "-A")
+    _git(repo, "commit", "-q", "-m", "snapshot")
+    return repo
+
+
+@pytest.fixture(scope="session")
+def pre_commit_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("pre-commit-home")
+
+
+def _try_repo(
+    target: Path, hook_repo: Path, home: Path, files: dict[str, str]
+) -> subprocess.CompletedProcess[str]:
+    target.mkdir()
+    for name, content in files.items():
+        (target / name).parent.mkdir(parents=True, exist_ok=True)
+        (target / name).write_text(content)
+    _git(target, "init", "-q")
+    _git(target, "add", "-A")
+    env = {**os.environ, "PRE_COMMIT_HOME": str(home), "PRE_COMMIT_COLOR": "never"}
+    env.pop("PIP_CONFIG_FILE", None)  # the hook's own pip install uses PyPI normally
+    return subprocess.run(
+        [sys.executable, "-m", "pre_commit", "try-repo", str(hook_repo), "tagpip-check"]
+        + ["--all-files", "--verbose"],
+        cwd=target,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+
+
+def test_good_files_pass(tmp_path: Path, hook_repo: Path, pre_commit_home: Path) -> None:
+    result = _try_repo(
+        tmp_path / "good",
+        hook_repo,
+        pre_commit_home,
+        {
+            "requirements.txt": "requests==2.32.3[manylinux_2_28,cp312,x86_64]\n-r dev/base.in\n",
+            "dev/base.in": "attrs[][manylinux2014,cp39,x86_64]\n",
+            "MANIFEST.in": "include README.md\n",  # not a requirements file: never checked
+            "notes.txt": "not a requirements file\n",
+        },
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "tagpip check" in result.stdout
+    assert "Passed" in result.stdout
+
+
+def test_bad_file_fails_with_the_message(
+    tmp_path: Path, hook_repo: Path, pre_commit_home: Path
+) -> None:
+    result = _try_repo(
+        tmp_path / "bad",
+        hook_repo,
+        pre_commit_home,
+        {
+            "requirements-prod.txt": "cryptography==3.2[manylinux3,cp36,x86_64]\n",
+            "deps.lock.txt": "six==1.16.0[cp39,cp38]\n",
+        },
+    )
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "Failed" in result.stdout
+    assert (
+        "requirements-prod.txt:1:19: unknown tag 'manylinux3'\n"
+        "    cryptography==3.2[manylinux3,cp36,x86_64]\n"
+        "                      ^^^^^^^^^^\n"
+        "hint: did you mean 'manylinux2014'?\n"
+    ) in result.stdout
+    assert "deps.lock.txt:1:18: two python tags in one block: 'cp39' and 'cp38'" in result.stdout

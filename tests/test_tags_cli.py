@@ -1,0 +1,159 @@
+"""`tagpip tags`: tags, markers, JSON, presets, and errors with their exit statuses."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from packaging.tags import sys_tags
+
+from tagpip.cli import main
+from tagpip.target import Target
+
+
+def run(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
+    try:
+        status = main(["tags", *argv])
+    except SystemExit as exit:
+        status = int(exit.code or 0)
+    out, err = capsys.readouterr()
+    return status, out, err
+
+
+def test_no_options_gives_the_hosts_tags(capsys: pytest.CaptureFixture[str]) -> None:
+    status, out, _ = run([], capsys)
+    assert status == 0
+    assert out.split() == [str(t) for t in sys_tags()]
+
+
+def test_tag_block(capsys: pytest.CaptureFixture[str]) -> None:
+    status, out, _ = run(["[manylinux1,cp36,x86_64]"], capsys)
+    assert status == 0
+    lines = out.splitlines()
+    assert lines[:3] == [
+        "cp36-cp36m-manylinux_2_5_x86_64",
+        "cp36-cp36m-manylinux1_x86_64",
+        "cp36-abi3-manylinux_2_5_x86_64",
+    ]
+    assert len(lines) == 39
+
+
+def test_pip_flags(capsys: pytest.CaptureFixture[str]) -> None:
+    status, out, _ = run(["--platform", "win_amd64", "--python-version", "311"], capsys)
+    assert status == 0
+    assert out.splitlines()[:3] == [
+        "cp311-cp311-win_amd64",
+        "cp311-abi3-win_amd64",
+        "cp311-none-win_amd64",
+    ]
+
+
+def test_markers(capsys: pytest.CaptureFixture[str]) -> None:
+    status, out, _ = run(["--preset", "aws-lambda-python3.12-arm64", "--markers"], capsys)
+    assert status == 0
+    assert out == (
+        'implementation_name = "cpython"\n'
+        "implementation_version = undefined\n"
+        'os_name = "posix"\n'
+        'platform_machine = "aarch64"\n'
+        "platform_release = undefined\n"
+        'platform_system = "Linux"\n'
+        "platform_version = undefined\n"
+        "python_full_version = undefined\n"
+        'platform_python_implementation = "CPython"\n'
+        'python_version = "3.12"\n'
+        'sys_platform = "linux"\n'
+    )
+
+
+def test_json_feeds_target_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    status, out, _ = run(["--preset", "aws-lambda-python3.9-x86_64", "--json"], capsys)
+    assert status == 0
+    data = json.loads(out)
+    assert data["version"] == 1
+    assert data["description"] == "CPython 3.9 on manylinux_2_26 x86_64"
+    path = tmp_path / "lambda.json"
+    path.write_text(out, encoding="utf-8")
+    _, from_file, _ = run(["--target-file", str(path)], capsys)
+    _, from_preset, _ = run(["--preset", "aws-lambda-python3.9-x86_64"], capsys)
+    assert from_file == from_preset
+    assert Target.from_file(path).tags[0].platform == "manylinux_2_26_x86_64"
+
+
+def test_list_presets(capsys: pytest.CaptureFixture[str]) -> None:
+    status, out, _ = run(["--list-presets"], capsys)
+    assert status == 0
+    lines = out.splitlines()
+    assert len(lines) == 10
+    assert lines[0] == (
+        "aws-lambda-python3.10-arm64   AWS Lambda python3.10 runtime on arm64 "
+        "(Amazon Linux 2, glibc 2.26)"
+    )
+
+
+def test_errors_exit_1_with_a_message(capsys: pytest.CaptureFixture[str]) -> None:
+    status, out, err = run(["--platform", "manylinux2014_x86_64"], capsys)
+    assert (status, out) == (1, "")
+    assert err == (
+        "error: the target has no Python version\n"
+        "hint: give --python-version (e.g. --python-version 3.12) or a python tag such as cp312 "
+        "in a tag block; tagpip does not take the host's for another machine\n"
+    )
+    status, _, err = run(["--platform", "manylinux3_x86_64", "--python-version", "3.9"], capsys)
+    assert status == 1
+    assert err == (
+        "error: unknown platform 'manylinux3_x86_64'\nhint: did you mean 'manylinux2014_x86_64'?\n"
+    )
+
+
+def test_bad_block_points_at_the_token(capsys: pytest.CaptureFixture[str]) -> None:
+    status, _, err = run(["[manylinux3,cp36,x86_64]"], capsys)
+    assert status == 1
+    assert err.startswith("<command line>:1:2: ")
+    assert "    [manylinux3,cp36,x86_64]\n     ^^^^^^^^^^\n" in err
+
+
+def test_block_the_target_cannot_run(capsys: pytest.CaptureFixture[str]) -> None:
+    status, _, err = run(["--preset", "aws-lambda-python3.9-x86_64", "[cp38]"], capsys)
+    assert status == 1
+    assert err.startswith(
+        "<command line>:1:1: this block asks for cp38 but the target is CPython 3.9 on "
+        "manylinux_2_26 x86_64\n"
+    )
+
+
+def test_usage_errors_exit_2(capsys: pytest.CaptureFixture[str]) -> None:
+    status, _, err = run(["--preset", "aws-lambda-python3.9-x86_64", "--from-python", "x"], capsys)
+    assert status == 2
+    assert "--preset and --from-python both name the target" in err
+    status, _, _ = run(["--markers", "--json"], capsys)
+    assert status == 2
+
+
+def test_tags_module_imports_lightly() -> None:
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, tagpip.cli._tags; "
+        "print(any(m in sys.modules for m in ('tagpip.target', 'packaging.tags')))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"
+
+
+def test_examples_in_docs_run(capsys: pytest.CaptureFixture[str]) -> None:
+    import shlex
+
+    docs = Path(__file__).parent.parent / "docs" / "targets.md"
+    commands = [
+        shlex.split(line.split("#")[0].strip())
+        for line in docs.read_text(encoding="utf-8").splitlines()
+        if line.startswith("    tagpip tags ") and "--from-python" not in line
+    ]
+    assert len(commands) == 3
+    for command in commands:
+        status, out, err = run(command[2:], capsys)
+        assert (status, err) == (0, "")
+        assert out
