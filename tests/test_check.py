@@ -162,3 +162,98 @@ def test_check_does_not_import_the_network_stack(tmp_path: Path) -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
     )
     assert result.stdout == "0 []\n"
+
+
+def _fenced(path: Path, language: str) -> list[str]:
+    """The fenced code blocks of one language in a Markdown file."""
+    blocks: list[str] = []
+    current: list[str] | None = None
+    for line in path.read_text().splitlines():
+        if current is None and line.strip() == f"```{language}":
+            current = []
+        elif current is not None and line.strip() == "```":
+            blocks.append("\n".join(current) + "\n")
+            current = None
+        elif current is not None:
+            current.append(line)
+    return blocks
+
+
+DOCS = Path(__file__).parent.parent / "docs"
+
+
+def test_docs_requirement_examples_are_valid() -> None:
+    from tagpip.syntax import parse_requirements_text
+
+    blocks = _fenced(DOCS / "syntax.md", "requirements")
+    assert len(blocks) == 2
+    for block in blocks:
+        parse_requirements_text(block, source="docs/syntax.md")
+
+
+def test_docs_invalid_examples_are_each_an_error() -> None:
+    from tagpip.syntax import check_requirements_text
+
+    (block,) = _fenced(DOCS / "syntax.md", "requirements-invalid")
+    result = check_requirements_text(block)
+    assert [d.span.line for d in result.errors if d.span] == list(
+        range(1, len(block.splitlines()) + 1)
+    )
+
+
+def test_docs_python_example_runs() -> None:
+    (code,) = _fenced(DOCS / "syntax.md", "python")
+    exec(compile(code, "docs/syntax.md", "exec"), {})
+
+
+def test_docs_check_transcript(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    text = (DOCS / "check.md").read_text()
+    start = text.index("    $ tagpip check requirements.txt\n")
+    transcript = text[start : text.index("\n\n", start)].splitlines()
+    expected = "".join(line[4:] + "\n" for line in transcript[1:])
+    (tmp_path / "requirements.txt").write_text(
+        "cryptography==3.2[manylinux3,cp36,x86_64]\nsix\nnumpy[manylinux2014,cp39]\n"
+    )
+    import os
+
+    cwd = os.getcwd()
+    os.chdir(tmp_path)
+    try:
+        status, out, _ = run(["requirements.txt"], capsys)
+    finally:
+        os.chdir(cwd)
+    assert (status, out) == (1, expected)
+
+
+def test_docs_pre_commit_config_names_the_hook() -> None:
+    import yaml  # type: ignore[import-untyped]
+
+    hooks = yaml.safe_load((Path(__file__).parent.parent / ".pre-commit-hooks.yaml").read_text())
+    assert [h["id"] for h in hooks] == ["tagpip-check"]
+    for block in _fenced(DOCS / "check.md", "yaml"):
+        config = yaml.safe_load(block)
+        assert config["repos"][0]["hooks"][0]["id"] == "tagpip-check"
+    pattern = hooks[0]["files"]
+    import re
+
+    matched = [
+        name
+        for name in (
+            "requirements.txt",
+            "requirements-dev.in",
+            "sub/requirements.lock",
+            "dev/base.in",
+            "lambda.lock.txt",
+            "MANIFEST.in",
+            "notes.txt",
+            "setup.py",
+        )
+        if re.search(pattern, name) and not re.search(hooks[0]["exclude"], name)
+    ]
+    assert matched == [
+        "requirements.txt",
+        "requirements-dev.in",
+        "sub/requirements.lock",
+        "dev/base.in",
+        "lambda.lock.txt",
+    ]

@@ -324,3 +324,17 @@ def test_the_real_environment_is_hermetic_in_tests() -> None:
         (),
         (),
     )
+
+
+def test_the_pip_conf_example_in_docs(tmp_path: Path, home: Path) -> None:
+    doc = (Path(__file__).parent.parent / "docs" / "index.md").read_text()
+    example = doc.split("```ini\n", 1)[1].split("```", 1)[0]
+    conf = _write(tmp_path / "pip.conf", example)
+    options = load_index_options("download", {}, _env(home), files=[ConfigFile("user", conf)])
+    assert (options.index_url, options.timeout, options.find_links) == (
+        "https://mirror.example/simple/",
+        30.0,
+        ("/srv/wheelhouse", "https://mirror.example/extra-wheels/"),
+    )
+    install = load_index_options("install", {}, _env(home), files=[ConfigFile("user", conf)])
+    assert install.find_links == ()

@@ -68,8 +68,16 @@ def _try_repo(
     env = {**os.environ, "PRE_COMMIT_HOME": str(home), "PRE_COMMIT_COLOR": "never"}
     env.pop("PIP_CONFIG_FILE", None)  # the hook's own pip install uses PyPI normally
     return subprocess.run(
-        [sys.executable, "-m", "pre_commit", "try-repo", str(hook_repo), "tagpip-check"]
-        + ["--all-files", "--verbose"],
+        [
+            sys.executable,
+            "-m",
+            "pre_commit",
+            "try-repo",
+            str(hook_repo),
+            "tagpip-check",
+            "--all-files",
+            "--verbose",
+        ],
         cwd=target,
         env=env,
         capture_output=True,

@@ -117,7 +117,7 @@ def test_equality_ignores_where_it_was_written() -> None:
         ("attrs[][manylinux2014,cp39,x86_64]", None),
         ("attrs[a][cp39]", None),
         ("foo>=1,<2[cp39]; python_version < '3.8'", 'foo<2,>=1[cp39]; python_version < "3.8"'),
-        ("pkg @ https://x.org/p.whl ; os_name == 'nt'", 'pkg @ https://x.org/p.whl ; os_name == "nt"'),
+        ("p @ https://x.org/p.whl ; os_name=='nt'", 'p @ https://x.org/p.whl ; os_name == "nt"'),
         ("six[][py3] --hash=SHA256:" + "A" * 64, "six[][py3] --hash=sha256:" + "a" * 64),
         ("numpy", None),
     ],

@@ -445,12 +445,25 @@ def test_parse_platform_family() -> None:
 @pytest.mark.parametrize(
     ("text", "message", "hint"),
     [
-        ("manylinux3_x86_64", "unknown platform 'manylinux3_x86_64'", "did you mean 'manylinux2014_x86_64'?"),
-        ("manylinux1_aarch64", "manylinux1 has no architecture 'aarch64'", "it has x86_64, i686; manylinux2014 and later add aarch64, ppc64le, s390x"),
+        (
+            "manylinux3_x86_64",
+            "unknown platform 'manylinux3_x86_64'",
+            "did you mean 'manylinux2014_x86_64'?",
+        ),
+        (
+            "manylinux1_aarch64",
+            "manylinux1 has no architecture 'aarch64'",
+            "it has x86_64, i686; manylinux2014 and later add aarch64, ppc64le, s390x",
+        ),
         ("linux_amd64", "'linux_amd64' is not a platform tag", "wheels spell it 'linux_x86_64'"),
-        ("bogus", "unknown platform 'bogus'", "expected a platform such as manylinux2014_x86_64, manylinux_2_28_aarch64, musllinux_1_2_x86_64, macosx_11_0_arm64, win_amd64 or any"),
+        (
+            "bogus",
+            "unknown platform 'bogus'",
+            "expected a platform such as manylinux2014_x86_64, manylinux_2_28_aarch64, "
+            "musllinux_1_2_x86_64, macosx_11_0_arm64, win_amd64 or any",
+        ),
     ],
-)  # fmt: skip
+)
 def test_parse_platform_errors(text: str, message: str, hint: str) -> None:
     with pytest.raises(TokenError) as info:
         parse_platform(text)

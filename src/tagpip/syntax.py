@@ -24,9 +24,7 @@ import os
 import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-
-from packaging.requirements import InvalidRequirement, Requirement
-from packaging.utils import NormalizedName, canonicalize_name
+from typing import TYPE_CHECKING
 
 from tagpip.errors import Diagnostic, Span, TagpipError, ValidationError
 from tagpip.tokens import (
@@ -38,6 +36,10 @@ from tagpip.tokens import (
     parse_abi,
     parse_platform,
 )
+
+if TYPE_CHECKING:
+    from packaging.requirements import InvalidRequirement, Requirement
+    from packaging.utils import NormalizedName
 
 __all__ = [
     "FileOptions",
@@ -227,7 +229,7 @@ def _logical_lines(content: str, source: str, first_line: int = 1) -> Iterator[_
             if "${" not in line:
                 # The common case: one physical line, nothing to expand.
                 text = line
-                match = _COMMENT_RE.search(text)
+                match = _COMMENT_RE.search(text) if "#" in text else None
                 if match:
                     text = text[: match.start()]
                 stripped = text.lstrip()
@@ -628,6 +630,9 @@ def _parse_requirement(
 
     requirement: Requirement | None = None
     if build or not _PLAIN_RE.fullmatch(cut.text):
+        # Imported here: `tagpip check` on a file of plain pins never needs packaging's parser.
+        from packaging.requirements import InvalidRequirement, Requirement
+
         try:
             requirement = Requirement(cut.text)
         except InvalidRequirement as error:
@@ -641,6 +646,8 @@ def _parse_requirement(
 
     if requirement is None or any(d.severity == "error" for d in diagnostics[first_new:]):
         return None
+    from packaging.utils import canonicalize_name
+
     return TaggedRequirement(
         requirement=requirement,
         name=canonicalize_name(requirement.name),
