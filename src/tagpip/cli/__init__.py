@@ -24,7 +24,7 @@ from tagpip.errors import TagpipError
 __all__ = ["build_parser", "main"]
 
 # Command modules in the order `tagpip --help` lists them.
-_COMMANDS = ("download", "check", "tags")
+_COMMANDS = ("download", "install", "lock", "check", "tags")
 
 
 class _ArgumentParser(argparse.ArgumentParser):

@@ -11,6 +11,7 @@ import argparse
 from typing import Any
 
 from tagpip.cli._options import add_fetch_options, add_output_options, add_target_options
+from tagpip.cli._pipbackend import add_backend_options
 
 __all__ = ["register"]
 
@@ -33,6 +34,7 @@ def register(subparsers: Any) -> None:
     add_fetch_options(parser)
     add_target_options(parser)
     add_output_options(parser)
+    add_backend_options(parser)
     parser.set_defaults(run=run)
 
 
@@ -65,6 +67,11 @@ def run(args: argparse.Namespace) -> int:
             "nothing to download: give requirements or -r FILE",
             hint="for example: tagpip download -r requirements.txt -d ./wheels",
         )
+    from tagpip.cli._lock import fetch_from_lock
+
+    locked = fetch_from_lock(args)  # -r LOCK: the locked files, without resolving
+    if locked is not None:
+        return locked
     cutoff = parse_cutoff(args.uploaded_prior_to)
     inputs = read_inputs(args.requirements, args.requirement, args.constraint)
     print_warnings(inputs.warnings, args.quiet)
@@ -91,6 +98,13 @@ def run(args: argparse.Namespace) -> int:
             user_hashes = inputs.user_hashes
             if wants_hashes(args, inputs):
                 check_required_hashes(pins, user_hashes)
+            if args.print_pip or args.backend == "pip":
+                from tagpip.cli._pipbackend import run_backend
+
+                progress.close()
+                if args.report:
+                    write_report(args.report, resolution, pins, index, target)
+                return run_backend(args, pins, options, user_hashes=user_hashes)
             progress.expect(len(pins))
             results = download(
                 [pin.file for pin in pins],

@@ -1,0 +1,179 @@
+"""``tagpip install --target DIR``: resolve and download for a target, then unpack into a folder.
+
+It takes ``tagpip download``'s options (pip's, plus the target options) and pip install's
+``-t/--target`` and ``-U/--upgrade``. The wheels are downloaded into a temporary folder and
+installed by :func:`tagpip.install.install`, which stages everything and moves it into place,
+so a failure or an interrupt leaves ``DIR`` as it was (see docs/install.md).
+"""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Sequence
+from typing import Any
+
+from tagpip.cli._options import add_fetch_options, add_output_options, add_target_options
+
+__all__ = ["register"]
+
+# pip install options that have no meaning for a --target folder of another machine.
+_REFUSED: dict[str, tuple[int, str]] = {
+    "--user": (0, "tagpip installs only into a folder; use --target DIR"),
+    "--root": (1, "tagpip installs only into a folder; use --target DIR"),
+    "--prefix": (1, "tagpip installs only into a folder; use --target DIR"),
+    "--editable": (1, "tagpip never builds from source, so it cannot install editable projects"),
+    "--compile": (0, "bytecode compiled here would be for this machine's Python, not the target's"),
+    "--force-reinstall": (0, "not supported yet; remove the project's files or use a new folder"),
+    "--ignore-installed": (0, "not supported yet; use --upgrade or a new folder"),
+    "--dry-run": (0, "not supported yet; use tagpip download to see what would be fetched"),
+    "--break-system-packages": (0, "tagpip never installs into the running environment"),
+    "--root-user-action": (1, "tagpip never installs into the running environment"),
+}
+
+
+class _Refuse(argparse.Action):
+    """Fail at parse time, naming the option and why ``tagpip install`` does not take it."""
+
+    def __call__(
+        self,
+        parser: argparse.ArgumentParser,
+        namespace: argparse.Namespace,
+        values: str | Sequence[Any] | None,
+        option_string: str | None = None,
+    ) -> None:
+        reason = _REFUSED[self.option_strings[-1]][1]
+        parser.error(f"{option_string} is not supported: {reason}")
+
+
+def register(subparsers: Any) -> None:
+    """Add the ``install`` command to the top-level parser."""
+    parser = subparsers.add_parser(
+        "install",
+        help="install the wheels of a target into a folder (pip install --target)",
+        description="Resolve tagged requirements for a target, download its wheels and unpack "
+        "them into a folder, all or nothing.",
+    )
+    parser.add_argument(
+        "-t",
+        "--target",
+        dest="target_dir",
+        required=True,
+        metavar="DIR",
+        help="the folder to install into (created if missing)",
+    )
+    parser.add_argument(
+        "-U",
+        "--upgrade",
+        action="store_true",
+        help="replace projects already in DIR at another version or for other tags",
+    )
+    parser.add_argument(
+        "--no-compile", action="store_true", help="accepted: tagpip never compiles bytecode"
+    )
+    parser.add_argument(
+        "--upgrade-strategy",
+        choices=["only-if-needed", "eager"],
+        help="accepted for pip compatibility: tagpip resolves the whole set every time",
+    )
+    parser.add_argument("--no-warn-script-location", action="store_true", help="accepted")
+    parser.add_argument("--no-warn-conflicts", action="store_true", help="accepted")
+    parser.add_argument(
+        "--report",
+        metavar="FILE",
+        help="write pip's installation report (JSON) to FILE, '-' for stdout",
+    )
+    add_fetch_options(parser)
+    add_target_options(parser)
+    add_output_options(parser)
+    refused = parser.add_argument_group("pip install options tagpip refuses (docs/install.md)")
+    for option, (nargs, _reason) in _REFUSED.items():
+        names = ["-e", option] if option == "--editable" else [option]
+        refused.add_argument(*names, action=_Refuse, nargs=nargs, help=argparse.SUPPRESS)
+    parser.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    """Resolve, download into a temporary folder, install into ``--target``, report."""
+    import tempfile
+    from pathlib import Path
+
+    from tagpip.cli._fetch import (
+        parse_cutoff,
+        print_warnings,
+        read_inputs,
+        settle_index_options,
+        settle_target,
+        wants_hashes,
+    )
+    from tagpip.cli._progress import Progress
+    from tagpip.cli._report import check_required_hashes, write_report
+    from tagpip.download import download
+    from tagpip.errors import UsageError
+    from tagpip.index import HttpIndex
+    from tagpip.install import install
+    from tagpip.resolve import resolve
+
+    for value in args.no_binary:
+        if value.strip() != ":none:":
+            raise UsageError("--no-binary is not supported: tagpip never builds from source")
+    if args.no_deps and args.only_deps:
+        raise UsageError("--no-deps and --only-deps cannot be used together")
+    if not (args.requirements or args.requirement):
+        raise UsageError(
+            "nothing to install: give requirements or -r FILE",
+            hint="for example: tagpip install -r requirements.txt --target ./deps",
+        )
+    cutoff = parse_cutoff(args.uploaded_prior_to)
+    inputs = read_inputs(args.requirements, args.requirement, args.constraint)
+    print_warnings(inputs.warnings, args.quiet)
+    target = settle_target(args, inputs)
+    options = settle_index_options(args, inputs, "install")
+    progress = Progress(args.progress_bar, args.quiet)
+    with HttpIndex(options) as index, tempfile.TemporaryDirectory(prefix="tagpip-") as temp:
+        try:
+            resolution = resolve(
+                inputs.requirements,
+                target,
+                index,
+                constraints=inputs.constraints,
+                pre=options.pre,
+                ignore_requires_python=args.ignore_requires_python,
+                no_deps=args.no_deps,
+                exclude_newer=cutoff,
+                on_progress=progress.status,
+            )
+            pins = list(resolution.pins)
+            if args.only_deps:
+                roots = set(resolution.roots)
+                pins = [pin for pin in pins if pin.name not in roots]
+            user_hashes = inputs.user_hashes
+            if wants_hashes(args, inputs):
+                check_required_hashes(pins, user_hashes)
+            progress.expect(len(pins))
+            results = download(
+                [pin.file for pin in pins],
+                Path(temp),
+                index,
+                user_hashes=user_hashes,
+                on_progress=progress,
+            )
+            outcome = install(
+                [result.path for result in results],
+                Path(args.target_dir),
+                target,
+                upgrade=args.upgrade,
+                on_progress=progress.status,
+            )
+        finally:
+            progress.close()
+        if args.report:
+            write_report(args.report, resolution, pins, index, target)
+    if not args.quiet:
+        if outcome.unchanged:
+            names = " ".join(str(project) for project in outcome.unchanged)
+            print(f"Already installed in {args.target_dir}: {names}")
+        for project in outcome.removed:
+            print(f"Successfully uninstalled {project}")
+        if outcome.installed:
+            print("Successfully installed " + " ".join(str(p) for p in outcome.installed))
+    return 0

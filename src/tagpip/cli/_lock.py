@@ -1,0 +1,351 @@
+"""``tagpip lock``: resolve for one or several targets and write the pins as a lock file, and
+:func:`fetch_from_lock`, which lets ``download`` (and ``install``) take a lock file as ``-r``.
+
+The lock's format is tagpip's tagged requirement syntax unless ``--format pylock`` is given or
+the output is named ``pylock.toml`` / ``pylock.NAME.toml`` (PEP 751). An existing output lock
+keeps its pins (as pip-tools does) unless ``--upgrade``; ``--upgrade-package NAME`` frees one.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import shlex
+import sys
+from typing import TYPE_CHECKING, Any
+
+from tagpip.cli._options import add_fetch_options, add_output_options
+
+if TYPE_CHECKING:
+    from tagpip.cli._fetch import Inputs
+    from tagpip.lock import Format, Lock
+    from tagpip.target import Target
+
+__all__ = ["fetch_from_lock", "lock_inputs", "parse_exclude_newer", "register"]
+
+_TARGET_FLAGS = ("platform", "python_version", "implementation", "abi")
+_BASES = (
+    ("preset", "--preset"),
+    ("from_python", "--from-python"),
+    ("target_file", "--target-file"),
+)
+
+
+def register(subparsers: Any) -> None:
+    """Add the ``lock`` command to the top-level parser."""
+    parser = subparsers.add_parser(
+        "lock",
+        help="resolve for one or more targets and write a lock file (tagged or pylock.toml)",
+        description="Resolve tagged requirements for each target and write the pinned wheels, "
+        "with their hashes, as a lock file that download and install read without resolving.",
+    )
+    parser.add_argument(
+        "-o",
+        "--output-file",
+        default="-",
+        metavar="FILE",
+        help="where to write the lock (default: stdout); an existing lock there keeps its pins",
+    )
+    parser.add_argument(
+        "--format",
+        choices=["tagged", "pylock"],
+        help="tagged (default) or pylock (PEP 751; the default when FILE is named pylock.toml)",
+    )
+    parser.add_argument(
+        "-U", "--upgrade", action="store_true", help="ignore the pins of the existing lock"
+    )
+    parser.add_argument(
+        "-P",
+        "--upgrade-package",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="free this project's pin from the existing lock (NAME or NAME==VERSION); repeatable",
+    )
+    parser.add_argument(
+        "--exclude-newer",
+        metavar="DATE",
+        help="ignore files uploaded after DATE (ISO 8601; a date or a time without a zone is UTC)",
+    )
+    add_fetch_options(parser)
+    _add_lock_target_options(parser)
+    add_output_options(parser)
+    parser.set_defaults(run=run)
+
+
+def _add_lock_target_options(parser: argparse.ArgumentParser) -> None:
+    """download's target options, except that the named targets repeat: one lock, many targets."""
+    group = parser.add_argument_group(
+        "targets (repeat --preset, --from-python or --target-file to lock several at once)"
+    )
+    group.add_argument("--platform", action="append", default=[], metavar="PLATFORM")
+    group.add_argument("--python-version", metavar="VERSION", help="X.Y, X.Y.Z or pip's XY")
+    group.add_argument("--implementation", metavar="IMPL", help="cp, pp, py, ...")
+    group.add_argument("--abi", action="append", default=[], metavar="ABI")
+    group.add_argument("--preset", action="append", default=[], metavar="NAME")
+    group.add_argument("--from-python", action="append", default=[], metavar="PATH")
+    group.add_argument("--target-file", action="append", default=[], metavar="FILE")
+
+
+def parse_exclude_newer(text: str | None) -> datetime.datetime | None:
+    """``--exclude-newer``: an ISO 8601 date (midnight UTC) or time (UTC when no zone is given:
+    a lock must not depend on the machine's time zone)."""
+    if text is None:
+        return None
+    from tagpip.errors import UsageError
+
+    value = text.strip()
+    if value.endswith(("Z", "z")):
+        value = value[:-1] + "+00:00"
+    try:
+        if len(value) == 10:
+            day = datetime.date.fromisoformat(value)
+            when = datetime.datetime(day.year, day.month, day.day)
+        else:
+            when = datetime.datetime.fromisoformat(value)
+    except ValueError:
+        raise UsageError(
+            f"--exclude-newer: {text!r} is not an ISO 8601 date or time",
+            hint="for example 2024-01-31 or 2024-01-31T12:00:00Z",
+        ) from None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=datetime.timezone.utc)
+    return when
+
+
+def _command(args: argparse.Namespace) -> str:
+    """The command line, rebuilt from what it means: the same inputs give the same header, and
+    what would leak (index URLs, credentials) or is a one-off (--upgrade) is left out."""
+    words = ["tagpip", "lock"]
+    for flag, values in (
+        ("-r", args.requirement),
+        ("-c", args.constraint),
+        ("--preset", args.preset),
+        ("--from-python", args.from_python),
+        ("--target-file", args.target_file),
+        ("--platform", args.platform),
+        ("--abi", args.abi),
+    ):
+        for value in values:
+            words += [flag, value]
+    for flag, value in (
+        ("--python-version", args.python_version),
+        ("--implementation", args.implementation),
+        ("--exclude-newer", args.exclude_newer),
+        ("--uploaded-prior-to", args.uploaded_prior_to),
+        ("--format", args.format),
+    ):
+        if value is not None:
+            words += [flag, value]
+    for flag, on in (
+        ("--pre", args.pre),
+        ("--no-deps", args.no_deps),
+        ("--ignore-requires-python", args.ignore_requires_python),
+    ):
+        if on:
+            words.append(flag)
+    if args.output_file != "-":
+        words += ["-o", args.output_file]
+    words += list(args.requirements)
+    return shlex.join(words)
+
+
+def _targets(args: argparse.Namespace, inputs: Inputs) -> list[Target]:
+    """One target per --preset / --from-python / --target-file, in that order; else the one
+    target download would use (flags, option lines, tag blocks, host)."""
+    from tagpip.cli._fetch import settle_target
+    from tagpip.errors import UsageError
+
+    bases = [(attr, value) for attr, _ in _BASES for value in getattr(args, attr)]
+    if len(bases) <= 1:
+        single = argparse.Namespace(**vars(args))
+        for attr, _ in _BASES:
+            setattr(single, attr, getattr(args, attr)[0] if getattr(args, attr) else None)
+        return [settle_target(single, inputs)]
+    if any(getattr(args, flag) for flag in _TARGET_FLAGS):
+        raise UsageError(
+            "--platform, --python-version, --implementation and --abi describe one target; "
+            "with several targets, name each with --preset, --from-python or --target-file"
+        )
+    targets: list[Target] = []
+    for attr, value in bases:
+        one = argparse.Namespace(**vars(args))
+        for other, _ in _BASES:
+            setattr(one, other, value if other == attr else None)
+        target = settle_target(one, inputs)
+        if any(t == target for t in targets):
+            continue
+        targets.append(target)
+    return targets
+
+
+def run(args: argparse.Namespace) -> int:
+    """Resolve each target (keeping the existing lock's pins), then write the lock."""
+    from pathlib import Path
+
+    from packaging.utils import canonicalize_name
+
+    from tagpip.cli._fetch import (
+        parse_cutoff,
+        print_warnings,
+        read_inputs,
+        settle_index_options,
+    )
+    from tagpip.cli._progress import Progress
+    from tagpip.errors import UsageError
+    from tagpip.index import HttpIndex
+    from tagpip.lock import (
+        format_lock,
+        is_pylock_name,
+        kept_pins,
+        lock_from_resolutions,
+        read_lock,
+        resolve_keeping,
+        write_lock,
+    )
+    from tagpip.syntax import parse_line
+
+    for value in args.no_binary:
+        if value.strip() != ":none:":
+            raise UsageError("--no-binary is not supported: tagpip never builds from source")
+    if args.only_deps:
+        raise UsageError("--only-deps is not supported by lock: a lock holds the whole set")
+    if not (args.requirements or args.requirement):
+        raise UsageError(
+            "nothing to lock: give requirements or -r FILE",
+            hint="for example: tagpip lock -r requirements.in -o requirements.lock",
+        )
+    fmt: Format = args.format or ("pylock" if is_pylock_name(args.output_file) else "tagged")
+    cutoffs = [
+        c
+        for c in (parse_exclude_newer(args.exclude_newer), parse_cutoff(args.uploaded_prior_to))
+        if c is not None
+    ]
+    cutoff = min(cutoffs) if cutoffs else None
+    inputs = read_inputs(args.requirements, args.requirement, args.constraint)
+    print_warnings(inputs.warnings, args.quiet)
+    targets = _targets(args, inputs)
+    options = settle_index_options(args, inputs, "download")
+
+    existing = None
+    output = Path(args.output_file)
+    if args.output_file != "-" and not args.upgrade and output.is_file():
+        existing = read_lock(output) if fmt == "tagged" or is_pylock_name(output) else None
+    freed = set()
+    extra_constraints = []
+    for number, text in enumerate(args.upgrade_package, start=1):
+        line = parse_line(text, source="--upgrade-package", line=number)
+        freed.add(canonicalize_name(line.name))
+        if line.requirement.specifier:
+            extra_constraints.append(line)
+
+    progress = Progress(args.progress_bar, args.quiet)
+    with HttpIndex(options) as index:
+        try:
+            resolutions = []
+            for target in targets:
+                kept = {}
+                if existing is not None:
+                    kept = kept_pins(existing, target, several=len(targets) > 1)
+                kept = {name: pin for name, pin in kept.items() if name not in freed}
+                resolutions.append(
+                    resolve_keeping(
+                        inputs.requirements,
+                        target,
+                        index,
+                        kept,
+                        constraints=[*inputs.constraints, *extra_constraints],
+                        pre=options.pre,
+                        ignore_requires_python=args.ignore_requires_python,
+                        no_deps=args.no_deps,
+                        exclude_newer=cutoff,
+                        on_progress=progress.status,
+                    )
+                )
+            lock = lock_from_resolutions(resolutions, index, index_urls=options.index_urls)
+        finally:
+            progress.close()
+    text = format_lock(lock, fmt, command=_command(args))
+    if args.output_file == "-":
+        sys.stdout.write(text)
+    else:
+        write_lock(output, text)
+        if not args.quiet:
+            count = sum(len(s.packages) for s in lock.sections)
+            where = f"{len(targets)} targets" if len(targets) > 1 else targets[0].describe()
+            print(f"Locked {count} pins for {where} in {args.output_file}", file=sys.stderr)
+    return 0
+
+
+def lock_inputs(requirement_files: list[str]) -> Lock | None:
+    """The lock among ``-r`` files, or None when none of them is a lock."""
+    from tagpip.errors import UsageError
+    from tagpip.lock import read_lock
+
+    locks = [(path, read_lock(path)) for path in requirement_files]
+    found = [(path, lock) for path, lock in locks if lock is not None]
+    if not found:
+        return None
+    if len(requirement_files) > 1:
+        raise UsageError(
+            f"{found[0][0]} is a lock file: give it as the only -r",
+            hint="a lock already holds the whole set; lock the other files together with it",
+        )
+    return found[0][1]
+
+
+def fetch_from_lock(args: argparse.Namespace) -> int | None:
+    """``download -r LOCK``: fetch exactly the locked files, hash-checked, without resolving.
+
+    Returns None when no ``-r`` file is a lock (download then goes on as usual), else the exit
+    status. With target options, only what that target installs is fetched (see
+    :func:`tagpip.lock.pins_from_lock`); without, every file the lock names.
+    """
+    lock = lock_inputs(list(args.requirement))
+    if lock is None:
+        return None
+    from pathlib import Path
+
+    from tagpip.cli._fetch import Inputs, settle_index_options, settle_target
+    from tagpip.cli._progress import Progress
+    from tagpip.download import download
+    from tagpip.errors import UsageError
+    from tagpip.index import HttpIndex
+    from tagpip.lock import lock_hashes, pins_from_lock
+
+    if args.requirements or args.constraint:
+        raise UsageError(
+            f"{lock.path} is a lock file: it cannot be combined with other requirements or -c",
+            hint="add them to the lock's inputs and lock again",
+        )
+    if getattr(args, "report", None):
+        raise UsageError("--report is not available when fetching from a lock file yet")
+    if args.no_deps or args.only_deps:
+        raise UsageError("--no-deps and --only-deps do not apply to a lock file")
+    empty = Inputs((), (), ())
+    target = None
+    if any(getattr(args, flag) for flag in (*_TARGET_FLAGS, *(a for a, _ in _BASES))):
+        target = settle_target(args, empty)
+    options = settle_index_options(args, empty, "download")
+    progress = Progress(args.progress_bar, args.quiet)
+    with HttpIndex(options) as index:
+        try:
+            files = pins_from_lock(lock, index, target)
+            progress.expect(len(files))
+            results = download(
+                files,
+                Path(args.dest),
+                index,
+                user_hashes=lock_hashes(lock),
+                on_progress=progress,
+            )
+        finally:
+            progress.close()
+    if not args.quiet:
+        for result in results:
+            verb = "File was already downloaded" if result.reused else "Saved"
+            print(f"{verb} {result.path}")
+        if results:
+            names = " ".join(dict.fromkeys(f.project for f in files))
+            print("Successfully downloaded " + names)
+    return 0

@@ -1,0 +1,210 @@
+"""The pip backend: ``--print-pip`` prints, and ``--backend pip`` runs, the ``pip download``
+invocations that fetch exactly the resolved set (built by :mod:`tagpip.pipcmd`).
+
+tagpip still resolves (markers for the target, tag blocks, manylinux expansion); pip only
+fetches, with its own configuration and credentials. After pip has run, the destination is
+checked against the resolution: every pinned file present with the index's digests (and the
+user's ``--hash`` values), and nothing else written. See docs/pip-backend.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import os
+import subprocess
+import sys
+import tempfile
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    # The pipeline is imported inside the functions: building the parser stays cheap.
+    from packaging.utils import NormalizedName
+
+    from tagpip.index import DistFile
+    from tagpip.pipcmd import PipDownload
+    from tagpip.pipconfig import IndexOptions
+    from tagpip.resolve import Pin
+
+__all__ = ["add_backend_options", "run_backend"]
+
+# Variables that would change what pip fetches or where: tagpip decides these. (pip appends
+# PIP_PLATFORM and PIP_ABI to the command line's values, silently widening the restriction.)
+_STRIPPED_ENV = (
+    "PIP_PLATFORM",
+    "PIP_PLATFORMS",
+    "PIP_PYTHON_VERSION",
+    "PIP_IMPLEMENTATION",
+    "PIP_ABI",
+    "PIP_ABIS",
+    "PIP_REQUIREMENT",
+    "PIP_REQUIREMENTS",
+    "PIP_DEST",
+)
+_CHUNK = 256 * 1024
+
+
+def add_backend_options(parser: argparse.ArgumentParser) -> None:
+    """``--print-pip``, ``--backend`` and ``--pip``."""
+    group = parser.add_argument_group("pip backend (see docs/pip-backend.md)")
+    group.add_argument(
+        "--print-pip",
+        action="store_true",
+        help="resolve, then print the pip download commands that fetch exactly the resolved set "
+        "(credentials redacted) instead of downloading",
+    )
+    group.add_argument(
+        "--backend",
+        choices=["tagpip", "pip"],
+        default="tagpip",
+        help="who fetches the resolved wheels: tagpip (default) or pip, run as a subprocess "
+        "with its own configuration and credentials",
+    )
+    group.add_argument(
+        "--pip",
+        metavar="PYTHON",
+        help="the interpreter whose pip runs (python -m pip) for --backend pip and is named "
+        "by --print-pip (default: the one running tagpip)",
+    )
+
+
+def run_backend(
+    args: argparse.Namespace,
+    pins: Sequence[Pin],
+    options: IndexOptions,
+    *,
+    user_hashes: Mapping[NormalizedName, Sequence[str]] | None = None,
+    command: str = "download",
+) -> int:
+    """Print (``args.print_pip``) or run the pip invocations for ``pins``; return the status.
+
+    ``options`` are the index options tagpip resolved with; pip is told only what its own
+    configuration does not already say (everything, under ``--isolated``). Raises
+    :class:`tagpip.pipcmd.PipFailed` when pip fails and :class:`tagpip.pipcmd.PipMismatch` when
+    the files it left differ from the resolution.
+    """
+    from tagpip.pipcmd import PipMismatch, differences, format_command, pip_downloads
+    from tagpip.pipconfig import load_index_options
+
+    hashes = dict(user_hashes or {})
+    isolated = bool(getattr(args, "isolated", False))
+    baseline = load_index_options(command, {"isolated": isolated})
+    downloads = pip_downloads(
+        pins,
+        args.dest,
+        options,
+        baseline=baseline,
+        extra_args=["--isolated"] if isolated else [],
+        user_hashes=hashes,
+    )
+    if args.print_pip:
+        python = args.pip or "python"
+        for download in downloads:
+            print(format_command([python, "-m", "pip", *download.arguments(redact=True)]))
+        return 0
+
+    python = args.pip or sys.executable
+    dest = Path(args.dest)
+    before = _snapshot(dest)
+    for download in downloads:
+        _run_pip(python, download, args)
+    after = _snapshot(dest)
+    written = [name for name, stamp in after.items() if before.get(name) != stamp]
+    expected = [pin.file for pin in pins]
+    present = {
+        file.filename: _digests(dest / file.filename, _algorithms(file, hashes))
+        for file in expected
+        if file.filename in after
+    }
+    found = differences(expected, present, written, hashes)
+    if found:
+        raise PipMismatch(found)
+    if not args.quiet:
+        changed = set(written)
+        for file in expected:
+            verb = "Saved" if file.filename in changed else "File was already downloaded"
+            print(f"{verb} {dest / file.filename}")
+        if pins:
+            print("Successfully downloaded " + " ".join(pin.name for pin in pins))
+    return 0
+
+
+def _run_pip(python: str, download: PipDownload, args: argparse.Namespace) -> None:
+    """Run one invocation; under ``-v`` pip's output streams through, otherwise it is kept and
+    shown only if pip fails (and pip may not prompt, since nobody would see the prompt)."""
+    from tagpip.pipcmd import PipBackendError, PipFailed, format_command
+
+    shown = [python, "-m", "pip", *download.arguments(redact=True)]
+    env = {k: v for k, v in os.environ.items() if k not in _STRIPPED_ENV}
+    env["PIP_DISABLE_PIP_VERSION_CHECK"] = "1"
+    verbose = args.verbose > 0
+    if not verbose or getattr(args, "no_input", False):
+        env["PIP_NO_INPUT"] = "1"
+    with tempfile.TemporaryDirectory(prefix="tagpip-pip-") as scratch:
+        requirements_file = None
+        if download.can_check_hashes:
+            # Hash-checking mode: pip refuses any file but the pinned one.
+            path = Path(scratch, "requirements.txt")
+            path.write_text(download.requirements_text(), encoding="utf-8")
+            requirements_file = str(path)
+        argv = [python, "-m", "pip", *download.arguments(requirements_file=requirements_file)]
+        if verbose:
+            print(f"Running: {format_command(shown)}", flush=True)
+            sys.stderr.flush()
+        try:
+            if verbose:
+                status = subprocess.run(argv, env=env, check=False).returncode
+                output = ""
+            else:
+                result = subprocess.run(
+                    argv,
+                    env=env,
+                    check=False,
+                    stdin=subprocess.DEVNULL,
+                    stdout=subprocess.PIPE,
+                    stderr=subprocess.STDOUT,
+                    text=True,
+                    errors="replace",
+                )
+                status, output = result.returncode, result.stdout or ""
+        except OSError as error:
+            raise PipBackendError(
+                f"cannot run {python} -m pip: {error}",
+                hint="--pip takes the path of a Python interpreter that has pip installed",
+            ) from None
+    if status != 0:
+        raise PipFailed(shown, status, output)
+
+
+def _snapshot(folder: Path) -> dict[str, tuple[int, int]]:
+    """Each file in ``folder`` by name, with its size and modification time (to see changes)."""
+    found: dict[str, tuple[int, int]] = {}
+    try:
+        entries = list(os.scandir(folder))
+    except FileNotFoundError:
+        return found
+    for entry in entries:
+        if entry.is_file():
+            stat = entry.stat()
+            found[entry.name] = (stat.st_size, stat.st_mtime_ns)
+    return found
+
+
+def _algorithms(file: DistFile, user_hashes: Mapping[NormalizedName, Sequence[str]]) -> set[str]:
+    """sha256, and every strong algorithm the index or a ``--hash`` uses for the file."""
+    from tagpip.download import STRONG_ALGORITHMS, parse_hash
+
+    named = [algo for algo, _ in file.hashes]
+    named += [parse_hash(text)[0] for text in user_hashes.get(file.project, ())]
+    return {"sha256"} | {a.lower() for a in named if a.lower() in STRONG_ALGORITHMS}
+
+
+def _digests(path: Path, algorithms: set[str]) -> dict[str, str]:
+    hashers = {algo: hashlib.new(algo) for algo in sorted(algorithms)}
+    with path.open("rb") as f:
+        for chunk in iter(lambda: f.read(_CHUNK), b""):
+            for hasher in hashers.values():
+                hasher.update(chunk)
+    return {algo: h.hexdigest() for algo, h in hashers.items()}

@@ -1,0 +1,950 @@
+"""Installing wheels into a ``--target`` folder for a target that is not this machine.
+
+The work happens in three phases, and only the last touches the target folder ``DIR``:
+
+1. **Inspect.** Every wheel is checked before anything is written: its file name, one
+   ``.dist-info`` folder whose name and version match the file name, METADATA's Name and Version
+   the same, no member that would land outside ``DIR`` (``..``, absolute paths, backslashes,
+   symbolic links, a ``.data`` folder of another wheel or an unknown scheme, a console script
+   name with a slash), and a RECORD that matches the contents (installer's ``validate_record``).
+   All problems of all wheels are reported together. Then the projects already in ``DIR`` (their
+   ``*.dist-info``) are compared with the wheels: the same version with the same tags is left
+   alone; anything else needs ``upgrade``.
+2. **Stage.** The wheels are unpacked with the ``installer`` library into a fresh staging folder
+   next to ``DIR`` (same file system, so moves are renames): no bytecode is compiled (it would be
+   the host's), console scripts are made for the target's operating system, RECORD is written.
+3. **Commit.** Files of the projects being replaced (those their RECORD lists, plus the bytecode
+   the target's interpreter may have written) move into a backup inside the staging folder, then
+   the new files move into ``DIR``. Every move is journalled; any failure or interrupt (SIGINT and
+   SIGTERM are held back during this phase and acted on between moves) undoes the journal in
+   reverse, so ``DIR`` ends exactly as it was. Only after success are the staging folder and the
+   folders the old versions left empty removed.
+
+Layout in ``DIR`` (as pip's ``--target``): purelib, platlib and data at the top, scripts in
+``bin/``, headers in ``include/python/NAME/``; RECORD paths are relative to ``DIR``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import csv
+import email.parser
+import io
+import os
+import posixpath
+import re
+import shutil
+import signal
+import stat
+import tempfile
+import threading
+import warnings
+import zipfile
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+from types import FrameType
+from typing import TYPE_CHECKING, BinaryIO
+
+from installer import install as installer_install
+from installer.destinations import WheelDestination
+from installer.records import Hash, RecordEntry
+from installer.scripts import Script
+from installer.sources import WheelFile
+from installer.utils import (
+    Scheme,
+    copyfileobj_with_hashing,
+    fix_shebang,
+    make_file_executable,
+    parse_entrypoints,
+)
+from packaging.metadata import parse_email
+from packaging.tags import Tag, parse_tag
+from packaging.utils import (
+    InvalidWheelFilename,
+    NormalizedName,
+    canonicalize_name,
+    parse_wheel_filename,
+)
+from packaging.version import InvalidVersion, Version
+
+from tagpip.errors import TagpipError
+from tagpip.target import Target
+
+if TYPE_CHECKING:
+    from installer.scripts import LauncherKind, ScriptSection
+
+__all__ = [
+    "FileConflict",
+    "InstallError",
+    "InstallFailed",
+    "InstallResult",
+    "Installed",
+    "InvalidWheel",
+    "NeedsUpgrade",
+    "Project",
+    "WheelProblem",
+    "find_installed",
+    "install",
+    "script_interpreter",
+    "script_kind",
+]
+
+SCHEMES = ("purelib", "platlib", "headers", "scripts", "data")
+STAGE_PREFIX = ".tagpip-stage-"
+
+# Moves go through this name so tests can inject a failure into the commit phase.
+_move = os.replace
+
+
+# --------------------------------------------------------------------------------------------
+# Results and errors
+
+
+@dataclass(frozen=True)
+class Project:
+    """One distribution: its normalised ``name``, the Name its METADATA spells, its version."""
+
+    name: NormalizedName
+    display_name: str
+    version: Version
+
+    def __str__(self) -> str:
+        return f"{self.display_name}-{self.version}"
+
+
+@dataclass(frozen=True)
+class Installed:
+    """A project found in a target folder through its ``*.dist-info``.
+
+    ``tags`` are the WHEEL file's ``Tag`` lines (None when it has no WHEEL file); ``files`` are
+    the RECORD's paths relative to the folder, normalised, those outside the folder left out
+    (None when there is no RECORD).
+    """
+
+    project: Project
+    dist_info: str
+    tags: frozenset[Tag] | None
+    build: str | None
+    files: tuple[str, ...] | None
+
+
+@dataclass(frozen=True)
+class InstallResult:
+    """What :func:`install` did: ``installed`` were written (in the order given), ``unchanged``
+    were already there with the same version and tags, ``removed`` are the older installations
+    ``installed`` replaced."""
+
+    installed: tuple[Project, ...]
+    unchanged: tuple[Project, ...]
+    removed: tuple[Project, ...]
+
+
+class InstallError(TagpipError):
+    """Installing into the target folder failed; the folder was left as it was."""
+
+
+@dataclass(frozen=True)
+class WheelProblem:
+    """One reason to refuse a wheel: the wheel's file name, the member at fault (None when the
+    problem is the wheel as a whole) and what is wrong."""
+
+    wheel: str
+    path: str | None
+    reason: str
+
+    def describe(self) -> str:
+        where = f"{self.path!r} " if self.path is not None else ""
+        return f"{self.wheel}: {where}{self.reason}"
+
+
+class InvalidWheel(InstallError):
+    """One or more wheels are unsafe or inconsistent; every problem found is in ``problems``."""
+
+    def __init__(self, problems: Sequence[WheelProblem]):
+        wheels = sorted({p.wheel for p in problems})
+        count = len(wheels)
+        lines = "\n".join(f"  {p.describe()}" for p in problems)
+        super().__init__(
+            f"refusing to install {count} wheel{'s' if count != 1 else ''}:\n{lines}",
+            hint="nothing was written; the wheel is broken or crafted to write where it must not",
+        )
+        self.problems = tuple(problems)
+
+
+class NeedsUpgrade(InstallError):
+    """Projects are already in the folder at another version (or for other tags)."""
+
+    def __init__(self, target_dir: Path, pairs: Sequence[tuple[Installed, Project, str]]):
+        lines = "\n".join(f"  {old.project} is installed; {new} {why}" for old, new, why in pairs)
+        super().__init__(
+            f"{target_dir} already holds other versions of what is being installed:\n{lines}",
+            hint="pass --upgrade to replace them",
+        )
+        self.target_dir = target_dir
+        self.pairs = tuple((old, new) for old, new, _ in pairs)
+
+
+class FileConflict(InstallError):
+    """Files the wheels would write are already taken: by a file no replaced project owns, by
+    another wheel of the same run, or by a symbolic link or file where a folder must be.
+    ``conflicts`` holds ``(path relative to the folder, wheel, what is in the way)``."""
+
+    def __init__(self, target_dir: Path, conflicts: Sequence[tuple[str, str, str]]):
+        lines = "\n".join(f"  {path} (from {wheel}): {why}" for path, wheel, why in conflicts)
+        super().__init__(
+            f"refusing to overwrite files in {target_dir}:\n{lines}",
+            hint="move those files away, or install into an empty folder; "
+            "tagpip only replaces files that a project being upgraded owns",
+        )
+        self.target_dir = target_dir
+        self.conflicts = tuple(conflicts)
+
+
+class InstallFailed(InstallError):
+    """The file system refused an operation; says whether the folder is as it was."""
+
+    def __init__(self, message: str, *, restored: bool, backup: Path | None = None):
+        if restored:
+            hint = "the target folder was left as it was"
+        else:
+            hint = f"undoing failed too; the replaced files are kept in {backup}"
+        super().__init__(message, hint=hint)
+        self.restored = restored
+        self.backup = backup
+
+
+# --------------------------------------------------------------------------------------------
+# Scripts for the target's operating system
+
+
+_WINDOWS_KINDS: Mapping[str, LauncherKind] = {
+    "AMD64": "win-amd64",
+    "ARM64": "win-arm64",
+    "x86": "win-ia32",
+}
+
+
+def script_kind(target: Target) -> LauncherKind:
+    """installer's launcher kind for the target: a Windows ``.exe`` launcher for the target's
+    machine, else a POSIX script (Linux, macOS, and targets that name no OS)."""
+    markers = target.marker_environment
+    if markers.get("sys_platform") != "win32":
+        return "posix"
+    return _WINDOWS_KINDS.get(markers.get("platform_machine", ""), "win-amd64")
+
+
+def script_interpreter(target: Target) -> str:
+    """The command scripts start: ``/usr/bin/env python3`` (``pypy3`` for PyPy) on POSIX, so the
+    folder works wherever the target's interpreter is on PATH; ``python.exe`` for the Windows
+    launcher (``pythonw.exe`` for GUI scripts, which installer derives)."""
+    if script_kind(target) != "posix":
+        return "pypy.exe" if target.implementation == "pp" else "python.exe"
+    if target.implementation == "pp":
+        return "/usr/bin/env pypy3"
+    return f"/usr/bin/env python{target.python_version[0]}"
+
+
+# --------------------------------------------------------------------------------------------
+# What is already in the folder
+
+
+def find_installed(target_dir: Path) -> dict[NormalizedName, list[Installed]]:
+    """The projects in ``target_dir`` by normalised name (several when the folder is in a bad
+    state), read from each top-level ``*.dist-info``; sorted by folder name."""
+    found: dict[NormalizedName, list[Installed]] = {}
+    if not target_dir.is_dir():
+        return found
+    for entry in sorted(target_dir.iterdir()):
+        if not entry.name.endswith(".dist-info") or entry.is_symlink() or not entry.is_dir():
+            continue
+        installed = _read_installed(target_dir, entry)
+        if installed is not None:
+            found.setdefault(installed.project.name, []).append(installed)
+    return found
+
+
+def _read_installed(target_dir: Path, folder: Path) -> Installed | None:
+    stem = folder.name[: -len(".dist-info")]
+    name_part, _, version_part = stem.rpartition("-")
+    name, version = name_part, version_part
+    metadata = folder / "METADATA"
+    if metadata.is_file():
+        raw, _ = parse_email(metadata.read_bytes())
+        name = raw.get("name", name)
+        version = raw.get("version", version)
+    try:
+        parsed = Version(version)
+    except InvalidVersion:
+        return None
+    if not name:
+        return None
+    tags: frozenset[Tag] | None = None
+    build: str | None = None
+    wheel = folder / "WHEEL"
+    if wheel.is_file():
+        tags, build = _wheel_tags(wheel.read_text(encoding="utf-8", errors="replace"))
+    files: tuple[str, ...] | None = None
+    record = folder / "RECORD"
+    if record.is_file():
+        rows = csv.reader(record.read_text(encoding="utf-8", errors="replace").splitlines())
+        paths = [_normalised(row[0]) for row in rows if row]
+        files = tuple(p for p in paths if p is not None)
+    project = Project(canonicalize_name(name), name, parsed)
+    return Installed(project, folder.name, tags, build, files)
+
+
+def _wheel_tags(text: str) -> tuple[frozenset[Tag], str | None]:
+    message = email.parser.Parser().parsestr(text)
+    tags: set[Tag] = set()
+    for value in message.get_all("Tag") or []:
+        with contextlib.suppress(ValueError):
+            tags |= parse_tag(value.strip())
+    build = message.get("Build")
+    return frozenset(tags), build.strip() if build else None
+
+
+def _normalised(path: str) -> str | None:
+    """A RECORD path relative to the folder, or None when it points outside it."""
+    if not path or "\0" in path or _is_absolute(path):
+        return None
+    normal = posixpath.normpath(path.replace("\\", "/"))
+    if normal in (".", "..") or normal.startswith("../"):
+        return None
+    return normal
+
+
+def _is_absolute(path: str) -> bool:
+    return path.startswith(("/", "\\")) or re.match(r"^[A-Za-z]:", path) is not None
+
+
+# --------------------------------------------------------------------------------------------
+# Inspecting a wheel
+
+
+@dataclass(frozen=True)
+class _Wheel:
+    path: Path
+    project: Project
+    tags: frozenset[Tag]
+    build: str | None
+
+
+def _member_problem(member: str) -> str | None:
+    """Why a zip member's path would land outside the folder, if it would."""
+    if "\0" in member:
+        return "has a NUL character in its name"
+    if "\\" in member:
+        return "has a backslash in its name, a path separator on Windows"
+    if _is_absolute(member):
+        return "is an absolute path: it would land outside the target folder"
+    if ".." in member.split("/"):
+        return "climbs out with '..': it would land outside the target folder"
+    return None
+
+
+def _inspect(path: Path) -> tuple[_Wheel | None, list[WheelProblem]]:
+    """Everything wrong with one wheel (nothing is written)."""
+    filename = path.name
+    try:
+        name, version, build, _ = parse_wheel_filename(filename)
+    except InvalidWheelFilename as error:
+        return None, [WheelProblem(filename, None, f"is not a valid wheel file name: {error}")]
+    try:
+        archive = zipfile.ZipFile(path)
+    except (OSError, zipfile.BadZipFile) as error:
+        return None, [WheelProblem(filename, None, f"cannot be read as a zip archive: {error}")]
+    with archive:
+        return _inspect_archive(archive, path, name, version, str(build[1]) if build else None)
+
+
+def _inspect_archive(
+    archive: zipfile.ZipFile, path: Path, name: NormalizedName, version: Version, build: str | None
+) -> tuple[_Wheel | None, list[WheelProblem]]:
+    filename = path.name
+    problems: list[WheelProblem] = []
+
+    def problem(member: str | None, reason: str) -> None:
+        problems.append(WheelProblem(filename, member, reason))
+
+    seen: set[str] = set()
+    members: list[str] = []
+    for info in archive.infolist():
+        member = info.filename
+        why = _member_problem(member)
+        if why is not None:
+            problem(member, why)
+            continue
+        if stat.S_ISLNK(info.external_attr >> 16):
+            problem(member, "is a symbolic link, which could point outside the target folder")
+            continue
+        if member in seen:
+            problem(member, "appears twice in the archive")
+        seen.add(member)
+        if not member.endswith("/"):
+            members.append(member)
+    if problems:
+        return None, problems  # the layout checks below assume sane paths
+
+    tops = sorted({m.split("/", 1)[0] for m in members if "/" in m})
+    dist_infos = [t for t in tops if t.endswith(".dist-info")]
+    if len(dist_infos) != 1:
+        found = ", ".join(dist_infos) or "none"
+        problem(None, f"must hold exactly one .dist-info folder (found {found})")
+        return None, problems
+    dist_info = dist_infos[0]
+    info_name, _, info_version = dist_info[: -len(".dist-info")].rpartition("-")
+    if canonicalize_name(info_name) != name or not _same_version(info_version, version):
+        problem(dist_info, f"does not match the file name ({name} {version})")
+
+    # installer takes `{distribution}-{version}.data` from the file name as written.
+    raw_name, raw_version = filename.split("-")[:2]
+    data_dir = f"{raw_name}-{raw_version}.data"
+    for top in tops:
+        if top.endswith(".data") and top != data_dir:
+            problem(top + "/", f"is a .data folder that is not this wheel's ({data_dir}/)")
+    for member in members:
+        parts = member.split("/")
+        if parts[0] == data_dir:
+            if len(parts) < 3 or parts[1] not in SCHEMES:
+                problem(member, f"is not inside one of the .data schemes ({', '.join(SCHEMES)})")
+        elif len(parts) == 1 and member.endswith(".data"):
+            problem(member, "is a file named like a .data folder")
+
+    metadata_name = f"{dist_info}/METADATA"
+    display_name = str(name)
+    if metadata_name not in seen:
+        problem(metadata_name, "is missing")
+    else:
+        raw, _ = parse_email(archive.read(metadata_name))
+        meta_name, meta_version = raw.get("name"), raw.get("version")
+        if meta_name is None or canonicalize_name(meta_name) != name:
+            problem(metadata_name, f"says Name: {meta_name}, the file name says {name}")
+        else:
+            display_name = meta_name
+        if meta_version is None or not _same_version(meta_version, version):
+            problem(metadata_name, f"says Version: {meta_version}, the file name says {version}")
+
+    tags: frozenset[Tag] = frozenset()
+    wheel_name = f"{dist_info}/WHEEL"
+    if wheel_name not in seen:
+        problem(wheel_name, "is missing")
+    else:
+        text = archive.read(wheel_name).decode("utf-8", errors="replace")
+        wheel_version = email.parser.Parser().parsestr(text).get("Wheel-Version", "")
+        if not wheel_version.strip().startswith("1."):
+            problem(wheel_name, f"has Wheel-Version {wheel_version.strip() or 'missing'}, not 1.x")
+        tags, _ = _wheel_tags(text)
+
+    entry_points = f"{dist_info}/entry_points.txt"
+    if entry_points in seen:
+        try:
+            scripts = [
+                script
+                for script, _, _, _ in parse_entrypoints(archive.read(entry_points).decode("utf-8"))
+            ]
+        except (ValueError, UnicodeDecodeError, KeyError) as error:
+            problem(entry_points, f"cannot be read: {error}")
+            scripts = []
+        for script in scripts:
+            if not script or script in (".", "..") or _member_problem(script) or "/" in script:
+                problem(entry_points, f"names a script {script!r} that is not a plain file name")
+
+    if problems:
+        return None, problems
+    source = WheelFile(archive)
+    try:
+        source.validate_record()
+    except ValueError as error:
+        issues = getattr(error, "issues", None) or [str(error)]
+        prefix = f"In {archive.filename}, "
+        for issue in issues:
+            text = str(issue)
+            problem(None, "RECORD: " + (text[len(prefix) :] if text.startswith(prefix) else text))
+        return None, problems
+    return _Wheel(path, Project(name, display_name, version), tags, build), []
+
+
+def _same_version(text: str, version: Version) -> bool:
+    try:
+        return Version(text) == version
+    except InvalidVersion:
+        return False
+
+
+# --------------------------------------------------------------------------------------------
+# Staging: installer writes into a folder laid out like the target folder
+
+
+class _Collision(Exception):
+    def __init__(self, path: str, why: str):
+        super().__init__(path)
+        self.path = path
+        self.why = why
+
+
+class _StagingDestination(WheelDestination):
+    """installer's ``WheelDestination`` over one staging root laid out like the target folder.
+
+    Like installer's ``SchemeDictionaryDestination``, with three differences that matter here:
+    paths are checked to stay under the root and never overwrite (a second wheel writing the same
+    file is a conflict, not a silent replacement); POSIX scripts may start a command with
+    arguments (``/usr/bin/env python3``), which installer would quote as one word; and RECORD
+    paths are relative to the root whatever the scheme. No bytecode is compiled.
+    """
+
+    def __init__(
+        self,
+        root: Path,
+        headers: str,
+        interpreter: str,
+        kind: LauncherKind,
+        owners: dict[str, str],
+        wheel: str,
+    ) -> None:
+        self.root = root
+        self.schemes = {
+            "purelib": "",
+            "platlib": "",
+            "data": "",
+            "scripts": "bin",
+            "headers": headers,
+        }
+        self.interpreter = interpreter
+        self.kind = kind
+        self.owners = owners  # relative path -> wheel that wrote it, shared by the whole run
+        self.wheel = wheel
+
+    def _relative(self, scheme: str, path: str) -> str:
+        joined = posixpath.join(self.schemes[scheme], path) if self.schemes[scheme] else path
+        normal = _normalised(joined)
+        if normal is None or normal == "." or _member_problem(path) is not None:
+            raise _Collision(path, "would land outside the target folder")
+        return normal
+
+    def _write(self, rel: str, stream: BinaryIO, executable: bool) -> RecordEntry:
+        owner = self.owners.get(rel)
+        if owner is not None:
+            raise _Collision(rel, f"{owner} installs it too")
+        target = self.root / rel
+        try:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            with target.open("xb") as out:
+                digest, size = copyfileobj_with_hashing(stream, out, "sha256")
+        except (FileExistsError, NotADirectoryError, IsADirectoryError):
+            clash = next((o for p, o in self.owners.items() if _overlaps(p, rel)), "another wheel")
+            raise _Collision(rel, f"{clash} installs a file or folder in the way") from None
+        if executable:
+            make_file_executable(target)
+        self.owners[rel] = self.wheel
+        return RecordEntry(rel, Hash("sha256", digest), size)
+
+    # -- installer's WheelDestination interface --------------------------------------------
+
+    def write_file(
+        self,
+        scheme: Scheme,
+        path: str | os.PathLike[str],
+        stream: BinaryIO,
+        is_executable: bool,
+    ) -> RecordEntry:
+        rel = self._relative(scheme, os.fspath(path))
+        if scheme == "scripts":
+            # A script is there to be run, whatever mode the wheel's zip entry had.
+            with fix_shebang(stream, self.interpreter) as fixed:
+                return self._write(rel, fixed, True)
+        return self._write(rel, stream, is_executable)
+
+    def write_script(
+        self, name: str, module: str, attr: str, section: ScriptSection
+    ) -> RecordEntry:
+        script = Script(name, module, attr, section)
+        if self.kind == "posix":
+            # Generated for a plain `python`, then given the real first line: installer would
+            # wrap a command with a space in a /bin/sh trampoline that quotes it as one word.
+            filename, data = script.generate("python", "posix")
+            data = f"#!{self.interpreter}".encode() + data[len(b"#!python") :]
+        else:
+            filename, data = script.generate(self.interpreter, self.kind)
+        rel = self._relative("scripts", filename)
+        entry = self._write(rel, io.BytesIO(data), True)
+        (self.root / rel).chmod(0o755)
+        return entry
+
+    def finalize_installation(
+        self,
+        scheme: Scheme,
+        record_file_path: str,
+        records: Iterable[tuple[Scheme, RecordEntry]],
+    ) -> None:
+        rel_record = self._relative(scheme, record_file_path)
+        out = io.StringIO()
+        writer = csv.writer(out, delimiter=",", quotechar='"', lineterminator="\n")
+        for _, record in records:
+            if record.hash_ is None and record.path == record_file_path:
+                writer.writerow((rel_record, "", ""))
+            else:
+                size = "" if record.size is None else str(record.size)
+                writer.writerow((record.path, str(record.hash_) if record.hash_ else "", size))
+        self._write(rel_record, io.BytesIO(out.getvalue().encode("utf-8")), False)
+
+
+def _overlaps(a: str, b: str) -> bool:
+    return a == b or a.startswith(b + "/") or b.startswith(a + "/")
+
+
+# --------------------------------------------------------------------------------------------
+# The whole install
+
+
+def install(
+    wheels: Sequence[Path],
+    target_dir: Path,
+    target: Target,
+    *,
+    upgrade: bool = False,
+    interpreter: str | None = None,
+    on_progress: Callable[[str], None] | None = None,
+) -> InstallResult:
+    """Install ``wheels`` into ``target_dir`` for ``target``, all or nothing.
+
+    Promises: nothing is written anywhere before every wheel passed inspection and every decision
+    about what is already installed was made; on any failure, ``KeyboardInterrupt`` included,
+    ``target_dir`` is left as it was (not even created) and the staging folder is removed. A wheel
+    whose project is in the folder at the same version and tags is left alone; at another version
+    or other tags it is replaced when ``upgrade`` is true and is an error otherwise.
+    ``interpreter`` overrides the command scripts start (default :func:`script_interpreter`).
+    """
+    report = on_progress or (lambda _text: None)
+    target_dir = Path(os.path.realpath(target_dir))
+    if target_dir.exists() and not target_dir.is_dir():
+        raise InstallError(f"{target_dir} exists and is not a folder")
+
+    report("checking wheels")
+    inspected: list[_Wheel] = []
+    problems: list[WheelProblem] = []
+    for path in wheels:
+        wheel, found = _inspect(Path(path))
+        problems.extend(found)
+        if wheel is not None:
+            inspected.append(wheel)
+    names: dict[NormalizedName, str] = {}
+    for wheel in inspected:
+        other = names.setdefault(wheel.project.name, wheel.path.name)
+        if other != wheel.path.name:
+            problems.append(WheelProblem(wheel.path.name, None, f"is the same project as {other}"))
+    if problems:
+        raise InvalidWheel(problems)
+
+    present = find_installed(target_dir)
+    unchanged: list[Project] = []
+    todo: list[_Wheel] = []
+    replaced: list[Installed] = []
+    blocked: list[tuple[Installed, Project, str]] = []
+    for wheel in inspected:
+        olds = present.get(wheel.project.name, [])
+        if len(olds) == 1 and _same_install(olds[0], wheel):
+            unchanged.append(olds[0].project)
+            continue
+        if olds and not upgrade:
+            old = olds[0]
+            why = (
+                "was asked for"
+                if old.project.version != wheel.project.version
+                else f"is wanted for other tags ({wheel.path.name})"
+            )
+            blocked.append((old, wheel.project, why))
+            continue
+        todo.append(wheel)
+        replaced.extend(olds)
+    if blocked:
+        raise NeedsUpgrade(target_dir, blocked)
+    for old in replaced:
+        if old.files is None:
+            raise InstallError(
+                f"{old.project} in {target_dir} has no RECORD, so its files are unknown",
+                hint=f"remove {old.dist_info} and the files it installed by hand, then retry",
+            )
+    if not todo:
+        return InstallResult((), tuple(unchanged), ())
+
+    created_parents = _make_parents(target_dir.parent)
+    stage: Path | None = None
+    try:
+        stage = Path(tempfile.mkdtemp(prefix=STAGE_PREFIX, dir=_stage_parent(target_dir)))
+        new_root = stage / "new"
+        new_root.mkdir()
+        written = _stage(todo, new_root, target_dir, target, interpreter, report)
+        old_files = _old_files(target_dir, replaced)
+        _check_conflicts(target_dir, written, set(old_files))
+        report("moving into place")
+        _commit(target_dir, new_root, stage / "old", list(written), old_files)
+    except BaseException:
+        if stage is not None and stage.exists():
+            shutil.rmtree(stage, ignore_errors=True)
+        _remove_empty(created_parents)
+        raise
+    # Committed: what is left is tidying up, which cannot make the folder inconsistent.
+    _prune_empty(target_dir, old_files)
+    shutil.rmtree(stage, ignore_errors=True)
+    return InstallResult(
+        tuple(w.project for w in todo),
+        tuple(unchanged),
+        tuple(old.project for old in replaced),
+    )
+
+
+def _same_install(old: Installed, wheel: _Wheel) -> bool:
+    if old.project.version != wheel.project.version:
+        return False
+    if old.tags is not None and wheel.tags and old.tags != wheel.tags:
+        return False
+    return old.tags is None or old.build == wheel.build
+
+
+def _make_parents(folder: Path) -> list[Path]:
+    """Create ``folder`` and its missing ancestors; return those created, outermost first."""
+    missing: list[Path] = []
+    while not folder.exists():
+        missing.append(folder)
+        folder = folder.parent
+    created: list[Path] = []
+    try:
+        for path in reversed(missing):
+            path.mkdir()
+            created.append(path)
+    except BaseException:
+        _remove_empty(created)
+        raise
+    return created
+
+
+def _remove_empty(folders: Sequence[Path]) -> None:
+    for folder in reversed(folders):
+        with contextlib.suppress(OSError):
+            folder.rmdir()
+
+
+def _stage_parent(target_dir: Path) -> Path:
+    """Next to the folder, unless the folder is a mount point of its own: renames must not cross
+    file systems, so then the staging folder goes inside it (and is removed at the end)."""
+    parent = target_dir.parent
+    if target_dir.is_dir() and target_dir.stat().st_dev != parent.stat().st_dev:
+        return target_dir
+    return parent
+
+
+def _stage(
+    wheels: Sequence[_Wheel],
+    root: Path,
+    target_dir: Path,
+    target: Target,
+    interpreter: str | None,
+    report: Callable[[str], None],
+) -> dict[str, str]:
+    """Unpack every wheel under ``root``; return each written path and the wheel it came from."""
+    kind = script_kind(target)
+    command = interpreter or script_interpreter(target)
+    owners: dict[str, str] = {}
+    conflicts: list[tuple[str, str, str]] = []
+    for number, wheel in enumerate(wheels, start=1):
+        report(f"installing {wheel.project.display_name} ({number}/{len(wheels)})")
+        destination = _StagingDestination(
+            root,
+            f"include/python/{wheel.project.display_name}",
+            command,
+            kind,
+            owners,
+            wheel.path.name,
+        )
+        with WheelFile.open(wheel.path) as source, warnings.catch_warnings():
+            # installer skips __pycache__ members of a wheel with a warning; that is fine.
+            warnings.simplefilter("ignore", RuntimeWarning)
+            try:
+                installer_install(source, destination, {"INSTALLER": b"tagpip\n"})
+            except _Collision as clash:
+                conflicts.append((clash.path, wheel.path.name, clash.why))
+    if conflicts:
+        raise FileConflict(target_dir, conflicts)
+    return owners
+
+
+def _old_files(target_dir: Path, replaced: Sequence[Installed]) -> list[str]:
+    """The files of the installations being replaced that exist in the folder: RECORD's paths,
+    every file of the dist-info folder, and the bytecode the target may have compiled for them.
+    A path through a symbolic link is left alone: it is not really in the folder."""
+    found: dict[str, None] = {}
+    for old in replaced:
+        listed = list(old.files or ())
+        info = target_dir / old.dist_info
+        for dirpath, _dirs, filenames in os.walk(info):
+            for filename in filenames:
+                rel = Path(dirpath, filename).relative_to(target_dir).as_posix()
+                listed.append(rel)
+        for rel in listed:
+            if _real_path_in(target_dir, rel) and os.path.lexists(target_dir / rel):
+                found.setdefault(rel, None)
+            if rel.endswith(".py"):
+                folder, _, name = rel.rpartition("/")
+                cache = posixpath.join(folder, "__pycache__") if folder else "__pycache__"
+                cache_dir = target_dir / cache
+                if _real_path_in(target_dir, cache) and cache_dir.is_dir():
+                    stem = name[: -len(".py")]
+                    for pyc in sorted(cache_dir.glob(f"{stem}.*.pyc")):
+                        found.setdefault(f"{cache}/{pyc.name}", None)
+    return list(found)
+
+
+def _real_path_in(target_dir: Path, rel: str, leaving: Collection[str] = ()) -> bool:
+    """Whether no folder on the way from ``target_dir`` to ``rel`` is a symbolic link or a file
+    (one of the files in ``leaving`` does not count: it will have moved away)."""
+    current = target_dir
+    parts = rel.split("/")[:-1]
+    for number, part in enumerate(parts, start=1):
+        current = current / part
+        if "/".join(parts[:number]) in leaving:
+            continue
+        if current.is_symlink() or (current.exists() and not current.is_dir()):
+            return False
+    return True
+
+
+def _check_conflicts(target_dir: Path, written: Mapping[str, str], leaving: set[str]) -> None:
+    conflicts: list[tuple[str, str, str]] = []
+    owners: dict[str, str] = {}
+    for olds in find_installed(target_dir).values():
+        for old in olds:
+            for rel in old.files or ():
+                owners.setdefault(rel, str(old.project))
+    for rel, wheel in written.items():
+        if not _real_path_in(target_dir, rel, leaving):
+            conflicts.append((rel, wheel, "a folder on its way is a file or a symbolic link"))
+        elif rel not in leaving and os.path.lexists(target_dir / rel):
+            if (target_dir / rel).is_dir() and not (target_dir / rel).is_symlink():
+                conflicts.append((rel, wheel, "a folder of that name is in the way"))
+            else:
+                owner = owners.get(rel)
+                why = f"it belongs to {owner}" if owner else "it belongs to no installed project"
+                conflicts.append((rel, wheel, why))
+    if conflicts:
+        raise FileConflict(target_dir, conflicts)
+
+
+@contextlib.contextmanager
+def _held_signals() -> Iterator[list[int]]:
+    """Hold SIGINT and SIGTERM back (the list gets each one that arrived); the commit checks the
+    list between moves, so an interrupt leads to a clean undo, never to half a move."""
+    received: list[int] = []
+
+    def hold(signum: int, frame: FrameType | None) -> None:
+        received.append(signum)
+
+    previous: dict[signal.Signals, signal._HANDLER] = {}
+    if threading.current_thread() is threading.main_thread():
+        for number in (signal.SIGINT, signal.SIGTERM):
+            with contextlib.suppress(ValueError, OSError):
+                previous[number] = signal.signal(number, hold)
+    try:
+        yield received
+    finally:
+        for restored, handler in previous.items():
+            signal.signal(restored, handler)
+
+
+def _commit(
+    target_dir: Path,
+    new_root: Path,
+    backup: Path,
+    new_files: Sequence[str],
+    old_files: Sequence[str],
+) -> None:
+    """Move the old files to ``backup`` and the new ones into the folder, all or nothing.
+
+    Undoing restores the folders' modification times too, so the folder is as it was to the
+    last detail a backup tool or a build cache would look at.
+    """
+    journal: list[tuple[Path, Path | None]] = []  # (moved from, to) or (created folder, None)
+    times: dict[Path, tuple[int, int]] = {}  # folders in the target folder, before any change
+
+    def touch(folder: Path) -> None:
+        if folder not in times and folder.is_dir():
+            info = folder.stat()
+            times[folder] = (info.st_atime_ns, info.st_mtime_ns)
+
+    with _held_signals() as received:
+
+        def step() -> None:
+            if received:
+                raise KeyboardInterrupt
+
+        try:
+            step()
+            if not target_dir.exists():
+                target_dir.mkdir()
+                journal.append((target_dir, None))
+            for rel in old_files:
+                step()
+                source = target_dir / rel
+                saved = backup / rel
+                saved.parent.mkdir(parents=True, exist_ok=True)
+                touch(source.parent)
+                _move(source, saved)
+                journal.append((source, saved))
+            for rel in new_files:
+                step()
+                final = target_dir / rel
+                for folder in reversed(list(PurePosixPath(rel).parents)[:-1]):
+                    path = target_dir / folder
+                    if not path.exists():
+                        touch(path.parent)
+                        path.mkdir()
+                        journal.append((path, None))
+                touch(final.parent)
+                _move(new_root / rel, final)
+                journal.append((new_root / rel, final))
+            step()
+        except BaseException as error:
+            failures = _undo(journal)
+            for touched, (atime, mtime) in times.items():
+                with contextlib.suppress(OSError):
+                    os.utime(touched, ns=(atime, mtime))
+            if failures:
+                raise InstallFailed(
+                    f"installing into {target_dir} failed ({error!r}), and undoing it failed for "
+                    + ", ".join(failures),
+                    restored=False,
+                    backup=backup,
+                ) from error
+            if isinstance(error, OSError):
+                raise InstallFailed(
+                    f"could not move files into {target_dir}: {error}", restored=True
+                ) from error
+            raise
+
+
+def _undo(journal: Sequence[tuple[Path, Path | None]]) -> list[str]:
+    failures: list[str] = []
+    for source, moved_to in reversed(journal):
+        try:
+            if moved_to is None:
+                source.rmdir()
+            else:
+                _move(moved_to, source)
+        except OSError as error:
+            failures.append(f"{source}: {error}")
+    return failures
+
+
+def _prune_empty(target_dir: Path, removed: Collection[str]) -> None:
+    """Remove the folders the replaced files leave empty (never the target folder itself)."""
+    folders = {posixpath.dirname(rel) for rel in removed if posixpath.dirname(rel)}
+    expanded: set[str] = set()
+    for folder in folders:
+        while folder:
+            expanded.add(folder)
+            folder = posixpath.dirname(folder)
+    for folder in sorted(expanded, key=lambda f: (-f.count("/"), f)):
+        path = target_dir / folder
+        if path.is_dir() and not path.is_symlink():
+            with contextlib.suppress(OSError):
+                path.rmdir()

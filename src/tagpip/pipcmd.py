@@ -1,0 +1,439 @@
+"""The pip invocations that fetch exactly a resolved set: pinned wheels -> ``pip download`` argv.
+
+pip can only restrict tags globally, per invocation (``--platform``, ``--python-version``,
+``--implementation``, ``--abi``, which need ``--only-binary=:all:`` or ``--no-deps``). So each
+pin gets the restriction of its own chosen wheel: the platforms and ABIs of the wheel's tags that
+the pin's target accepts (in the target's order of preference), with the target's implementation
+and Python version. Pins with equal restrictions share one invocation. Under that restriction pip
+sees a subset of the tags tagpip ranked, in the same relative order, so among the files of the
+pinned version it picks the one tagpip picked; with ``--no-deps`` it fetches nothing else. Pure
+wheels get ``--platform any``, never the host's platform, so pip cannot prefer a host-native
+wheel of the same version.
+
+Index options are passed only where they differ from a *baseline*: pip's defaults, or (when the
+command runs in the same environment) what pip reads by itself from its configuration, so
+configured lists are not repeated. Credentials stay in the argv that is run; the text for
+printing redacts them.
+
+Nothing here prints or touches the disk or the network: :mod:`tagpip.cli._pipbackend` runs the
+invocations and checks the files (:func:`differences`).
+"""
+
+from __future__ import annotations
+
+import shlex
+from collections.abc import Collection, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+from packaging.specifiers import InvalidSpecifier, SpecifierSet
+from packaging.tags import Tag
+from packaging.utils import NormalizedName
+from packaging.version import Version
+
+from tagpip.errors import TagpipError
+from tagpip.index import DistFile, redact_url
+from tagpip.pipconfig import IndexOptions
+from tagpip.resolve import Pin
+from tagpip.target import Target
+
+__all__ = [
+    "Difference",
+    "PipBackendError",
+    "PipDownload",
+    "PipFailed",
+    "PipMismatch",
+    "PipRequirement",
+    "Restriction",
+    "differences",
+    "format_command",
+    "index_arguments",
+    "pip_commands",
+    "pip_downloads",
+    "restriction_for",
+]
+
+# The strong algorithms pip's --hash takes (weaker ones are never used to identify a file).
+_STRONG = ("sha256", "sha384", "sha512")
+
+
+class PipBackendError(TagpipError):
+    """The pip backend could not produce or fetch the resolved set."""
+
+
+class PipFailed(PipBackendError):
+    """A pip invocation exited with a non-zero status; ``command`` is the redacted argv."""
+
+    def __init__(self, command: Sequence[str], status: int, output: str = ""):
+        self.command = tuple(command)
+        self.status = status
+        self.output = output
+        tail = output.rstrip().splitlines()[-15:]
+        details = "".join(f"\n  {line}" for line in tail)
+        super().__init__(
+            f"pip failed (exit status {status}) running:\n  {shlex.join(self.command)}"
+            + (f"\npip said:{details}" if tail else ""),
+            hint="run the command above yourself to see pip's full output, or add -v",
+        )
+
+
+@dataclass(frozen=True)
+class Difference:
+    """One way the files pip left differ from the resolved set.
+
+    ``kind``: ``missing`` (a pinned file is not there), ``unexpected`` (pip wrote a file that is
+    not pinned), ``hash`` (a pinned file's digest differs from the index's or a ``--hash``).
+    """
+
+    kind: Literal["missing", "unexpected", "hash"]
+    filename: str
+    detail: str = ""
+
+    def describe(self) -> str:
+        words = {
+            "missing": "missing",
+            "unexpected": "not in the resolved set",
+            "hash": "wrong hash",
+        }[self.kind]
+        return f"{self.filename}: {words}" + (f" ({self.detail})" if self.detail else "")
+
+
+class PipMismatch(PipBackendError):
+    """pip succeeded but the destination does not hold exactly the resolved set."""
+
+    def __init__(self, found: Sequence[Difference]):
+        self.differences = tuple(found)
+        lines = "".join(f"\n  {d.describe()}" for d in self.differences)
+        super().__init__(
+            "the files pip fetched differ from the resolved set:" + lines,
+            hint="pip's configuration (pip.conf, PIP_* variables) may have changed what it "
+            "fetched; compare with `tagpip download` (the default backend)",
+        )
+
+
+@dataclass(frozen=True)
+class Restriction:
+    """pip's four target flags for one invocation; ``platforms`` and ``abis`` keep their order."""
+
+    platforms: tuple[str, ...]
+    python_version: str
+    implementation: str
+    abis: tuple[str, ...]
+
+    def arguments(self) -> list[str]:
+        args: list[str] = []
+        for platform in self.platforms:
+            args += ["--platform", platform]
+        args += ["--python-version", self.python_version, "--implementation", self.implementation]
+        for abi in self.abis:
+            args += ["--abi", abi]
+        return args
+
+
+@dataclass(frozen=True)
+class PipRequirement:
+    """One pinned project as pip is asked for it: ``name==version``, or ``name @ url`` for a
+    pin that came from a direct link. ``hashes`` are ``algo:hex`` values that identify the file
+    (the index's strongest digests, else the user's ``--hash`` values)."""
+
+    name: NormalizedName
+    version: Version
+    filename: str
+    url: str | None = None
+    hashes: tuple[str, ...] = ()
+
+    def spec(self, *, redact: bool = False) -> str:
+        if self.url is not None:
+            return f"{self.name} @ {redact_url(self.url) if redact else self.url}"
+        return f"{self.name}=={self.version}"
+
+    def line(self) -> str:
+        """The line for a hash-checking requirements file."""
+        return " ".join([self.spec(), *(f"--hash={h}" for h in self.hashes)])
+
+
+@dataclass(frozen=True)
+class PipDownload:
+    """One ``pip download`` invocation.
+
+    ``index_args`` are the index options as pip takes them (see :func:`index_arguments`).
+    ``ignore_requires_python`` is set when pip would refuse a pinned file's Requires-Python that
+    tagpip accepted: pip compares with ``X.Y`` as ``X.Y.0``, tagpip with the newest ``X.Y.z``
+    (or the user passed ``--ignore-requires-python``).
+    """
+
+    restriction: Restriction
+    requirements: tuple[PipRequirement, ...]
+    dest: str
+    index_args: tuple[str, ...] = ()
+    ignore_requires_python: bool = False
+
+    def arguments(self, *, redact: bool = False, requirements_file: str | None = None) -> list[str]:
+        """pip's arguments, from ``download`` on. With ``requirements_file`` (a file holding
+        :meth:`requirements_text`) the projects are read from it instead of the command line, so
+        pip checks every hash; ``redact`` hides credentials in URLs, for printing."""
+        args = ["download", "--no-deps", "--only-binary=:all:"]
+        if self.ignore_requires_python:
+            args.append("--ignore-requires-python")
+        args += self.restriction.arguments()
+        args += _redacted(self.index_args) if redact else list(self.index_args)
+        args += ["-d", self.dest]
+        if requirements_file is not None:
+            args += ["-r", requirements_file]
+        else:
+            args += [r.spec(redact=redact) for r in self.requirements]
+        return args
+
+    @property
+    def can_check_hashes(self) -> bool:
+        """Whether every requirement has a hash, so pip can run in hash-checking mode."""
+        return all(r.hashes for r in self.requirements)
+
+    def requirements_text(self) -> str:
+        """A requirements file that pins each project to its file's hashes (pip's hash-checking
+        mode: pip then refuses any other file, and prefers the matching one)."""
+        return "".join(r.line() + "\n" for r in self.requirements)
+
+    @property
+    def filenames(self) -> tuple[str, ...]:
+        return tuple(r.filename for r in self.requirements)
+
+
+def restriction_for(file: DistFile, target: Target) -> Restriction:
+    """The narrowest restriction under which pip accepts ``file`` as ``target`` would.
+
+    Platforms and ABIs are those of the file's tags that ``target`` accepts, most preferred
+    first; the implementation and Python version are the target's. Raises
+    :class:`PipBackendError` if the target accepts none of the file's tags.
+    """
+    ranks: dict[Tag, int] = {}
+    for tag in file.tags:
+        rank = target.wheel_rank([tag])
+        if rank is not None:
+            ranks[tag] = rank
+    if not ranks:
+        raise PipBackendError(f"{file.project}: {file.filename} does not fit {target.describe()}")
+    tags = sorted(ranks, key=lambda tag: (ranks[tag], str(tag)))
+    platforms = tuple(dict.fromkeys(t.platform for t in tags))
+    abis = tuple(dict.fromkeys(t.abi for t in tags))
+    return Restriction(
+        platforms=platforms,
+        python_version=".".join(str(part) for part in target.python_version[:3]),
+        implementation=target.implementation,
+        abis=abis,
+    )
+
+
+def index_arguments(options: IndexOptions, baseline: IndexOptions | None = None) -> list[str]:
+    """pip's index options for what ``options`` says and ``baseline`` does not.
+
+    ``baseline`` is what pip gets without being told: its defaults (None), or what it reads from
+    its own configuration. List options add to the configured ones in pip, so only new entries
+    are passed. The cache folder is passed as pip's own (tagpip caches in a ``tagpip`` folder
+    inside it).
+    """
+    base = baseline if baseline is not None else IndexOptions()
+    args: list[str] = []
+    if options.no_index and not base.no_index:
+        args.append("--no-index")
+    if not options.no_index and options.index_url != base.index_url:
+        args += ["--index-url", options.index_url]
+    if not options.no_index:
+        for url in options.extra_index_urls:
+            if url not in base.extra_index_urls:
+                args += ["--extra-index-url", url]
+    for link in options.find_links:
+        if link not in base.find_links:
+            args += ["--find-links", link]
+    for host in options.trusted_hosts:
+        if host not in base.trusted_hosts:
+            args += ["--trusted-host", host]
+    if options.cert is not None and options.cert != base.cert:
+        args += ["--cert", options.cert]
+    if options.client_cert is not None and options.client_cert != base.client_cert:
+        args += ["--client-cert", options.client_cert]
+    if options.proxy is not None and options.proxy != base.proxy:
+        args += ["--proxy", options.proxy]
+    if options.timeout != base.timeout:
+        args += ["--timeout", f"{options.timeout:g}"]
+    if options.retries != base.retries:
+        args += ["--retries", str(options.retries)]
+    if options.no_cache and not base.no_cache:
+        args.append("--no-cache-dir")
+    elif (
+        not options.no_cache
+        and options.cache_dir is not None
+        and base.cache_dir is not None
+        and options.cache_dir != base.cache_dir
+        and options.cache_dir.name == "tagpip"
+    ):
+        args += ["--cache-dir", str(options.cache_dir.parent)]
+    return args
+
+
+def pip_downloads(
+    pins: Sequence[Pin],
+    dest: str | Path,
+    options: IndexOptions,
+    *,
+    baseline: IndexOptions | None = None,
+    extra_args: Sequence[str] = (),
+    user_hashes: Mapping[NormalizedName, Sequence[str]] | None = None,
+) -> list[PipDownload]:
+    """The invocations that fetch exactly ``pins`` into ``dest``: one per distinct restriction.
+
+    Invocations come in the order of their first pin; each keeps its pins' order (a resolution's
+    pins are sorted by name, so the result is deterministic). ``extra_args`` (``--isolated``,
+    ``--pre``, ...) go right after the index options. ``user_hashes`` are the ``--hash`` values
+    per project, used for a pin whose file has no strong hash on the index.
+    """
+    hashes = user_hashes or {}
+    groups: dict[tuple[Restriction, bool], list[PipRequirement]] = {}
+    for pin in pins:
+        restriction = restriction_for(pin.file, pin.target)
+        key = (restriction, not _pip_accepts_python(pin.file, restriction.python_version))
+        groups.setdefault(key, []).append(_requirement(pin, hashes.get(pin.name, ())))
+    index_args = (*index_arguments(options, baseline), *extra_args)
+    return [
+        PipDownload(
+            restriction=restriction,
+            requirements=tuple(requirements),
+            dest=str(dest),
+            index_args=index_args,
+            ignore_requires_python=ignore,
+        )
+        for (restriction, ignore), requirements in groups.items()
+    ]
+
+
+def pip_commands(
+    pins: Sequence[Pin],
+    dest: str | Path,
+    options: IndexOptions,
+    *,
+    python: str = "python",
+    baseline: IndexOptions | None = None,
+    redact: bool = False,
+) -> list[list[str]]:
+    """The full argv lists (``python -m pip download ...``) of :func:`pip_downloads`."""
+    return [
+        [python, "-m", "pip", *download.arguments(redact=redact)]
+        for download in pip_downloads(pins, dest, options, baseline=baseline)
+    ]
+
+
+def format_command(argv: Sequence[str]) -> str:
+    """One command as shell text (POSIX quoting)."""
+    return shlex.join(argv)
+
+
+def differences(
+    expected: Sequence[DistFile],
+    present: Mapping[str, Mapping[str, str]],
+    written: Collection[str],
+    user_hashes: Mapping[NormalizedName, Sequence[str]] | None = None,
+) -> list[Difference]:
+    """How a folder differs from the resolved set, in a stable order.
+
+    ``present`` maps each file in the folder to its digests (``{"sha256": hex, ...}``; at least
+    the algorithms the index and ``user_hashes`` use for the expected files); ``written`` names
+    the files pip created or changed. An expected file must be present and match the index's
+    strong digests and, per algorithm, one of the user's ``--hash`` values; a written file that
+    is not expected is reported too (files that were there before are none of pip's doing).
+    """
+    hashes = user_hashes or {}
+    found: list[Difference] = []
+    wanted = {f.filename for f in expected}
+    for file in sorted(expected, key=lambda f: f.filename):
+        digests = present.get(file.filename)
+        if digests is None:
+            found.append(Difference("missing", file.filename))
+            continue
+        problem = _hash_problem(file, digests, hashes.get(file.project, ()))
+        if problem is not None:
+            found.append(Difference("hash", file.filename, problem))
+    for name in sorted(set(written) - wanted):
+        found.append(Difference("unexpected", name))
+    return found
+
+
+# --- helpers ---------------------------------------------------------------------------------
+
+
+def _requirement(pin: Pin, user_hashes: Sequence[str]) -> PipRequirement:
+    file = pin.file
+    index_hashes = [
+        f"{algo.lower()}:{digest.lower()}"
+        for algo, digest in file.hashes
+        if algo.lower() in _STRONG
+    ]
+    if index_hashes:
+        # One digest identifies the file: sha256 when the index gives it (every pip knows it).
+        chosen: tuple[str, ...] = (sorted(index_hashes, key=_strength)[0],)
+    else:
+        chosen = tuple(
+            text for text in (_normal_hash(h) for h in user_hashes) if text.split(":")[0] in _STRONG
+        )
+    from_url = any(line.requirement.url for line in pin.lines)
+    return PipRequirement(
+        name=pin.name,
+        version=pin.version,
+        filename=file.filename,
+        url=file.url if from_url else None,
+        hashes=chosen,
+    )
+
+
+def _strength(text: str) -> tuple[int, str]:
+    # sha256 first: every pip and every index know it.
+    return (_STRONG.index(text.split(":")[0]), text)
+
+
+def _normal_hash(text: str) -> str:
+    algo, sep, digest = text.partition(":")
+    if not sep:
+        algo, _, digest = text.partition("=")
+    return f"{algo.strip().lower()}:{digest.strip().lower()}"
+
+
+def _pip_accepts_python(file: DistFile, python_version: str) -> bool:
+    """Whether pip, told ``--python-version python_version``, accepts the file's
+    Requires-Python (pip reads ``3.6`` as ``3.6.0``)."""
+    if not file.requires_python:
+        return True
+    try:
+        spec = SpecifierSet(file.requires_python)
+    except InvalidSpecifier:
+        return True  # pip ignores a Requires-Python it cannot parse, as tagpip does
+    return spec.contains(python_version, prereleases=True)
+
+
+def _hash_problem(
+    file: DistFile, digests: Mapping[str, str], user_hashes: Sequence[str]
+) -> str | None:
+    for algo, digest in sorted(file.hashes):
+        algo = algo.lower()
+        if algo in _STRONG and algo in digests and digests[algo] != digest.lower():
+            return f"the index says {algo}:{digest.lower()}, the file is {algo}:{digests[algo]}"
+    allowed: dict[str, list[str]] = {}
+    for text in user_hashes:
+        algo, _, digest = _normal_hash(text).partition(":")
+        if algo in _STRONG:
+            allowed.setdefault(algo, []).append(digest)
+    for algo, digests_allowed in sorted(allowed.items()):
+        got = digests.get(algo)
+        if got is not None and got not in digests_allowed:
+            return f"--hash allows {', '.join(sorted(digests_allowed))}, the file is {algo}:{got}"
+    return None
+
+
+_URL_OPTIONS = ("--index-url", "--extra-index-url", "--find-links", "--proxy")
+
+
+def _redacted(args: Sequence[str]) -> list[str]:
+    out: list[str] = []
+    for position, value in enumerate(args):
+        previous = args[position - 1] if position else ""
+        out.append(redact_url(value) if previous in _URL_OPTIONS else value)
+    return out

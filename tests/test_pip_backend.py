@@ -1,0 +1,472 @@
+"""``--print-pip`` and ``--backend pip`` against a real index on 127.0.0.1, with REAL pip.
+
+The oracle is tagpip's own download: for each target, the files real pip fetches with the
+commands tagpip builds must be the files ``tagpip download`` fetches, byte for byte. The pip is
+the dev environment's own (``python -m pip``, hermetic: no network beyond 127.0.0.1, no user
+configuration: conftest clears ``PIP_*`` and sets ``PIP_CONFIG_FILE=os.devnull``); a newer pip
+from pyenv is used too when present.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import shlex
+import stat
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from support.server import IndexServer, LoggedRequest, Reply
+from tagpip.cli import main
+
+DOCS = Path(__file__).parent.parent / "docs" / "pip-backend.md"
+PYENV_313 = Path(os.path.expanduser("~/.pyenv/versions/3.13.0/bin/python"))
+
+
+@pytest.fixture(scope="session")
+def pip_version() -> str:
+    """The version of the real pip these tests run (it needs repeatable --platform: 20.3+)."""
+    out = subprocess.run(
+        [sys.executable, "-m", "pip", "--version"],
+        capture_output=True,
+        text=True,
+        check=True,
+        env={**os.environ, "PIP_CONFIG_FILE": os.devnull},
+    ).stdout
+    version = out.split()[1]
+    major, minor = (int(part) for part in version.split(".")[:2])
+    assert (major, minor) >= (20, 3), f"pip {version} is too old for these tests"
+    return version
+
+
+def seed(server: IndexServer) -> None:
+    """A world where picking the wrong file is easy: several targets' wheels per version, a
+    pure fallback next to native wheels, build tags, markers and a patch-level Requires-Python."""
+    server.add_wheel(
+        "app",
+        "1.0",
+        requires_dist=[
+            "helper>=1",
+            'backport>=1; python_version < "3.8"',
+            'winonly; sys_platform == "win32"',
+        ],
+    )
+    server.add_wheel("helper", "1.0")
+    server.add_wheel("helper", "2.0", requires_python=">=3.8")
+    server.add_wheel("backport", "1.5", requires_python=">=3.6.1")
+    server.add_wheel("winonly", "1.0")
+    for tags in (
+        "cp36-cp36m-manylinux1_x86_64",
+        "cp36-cp36m-manylinux2014_x86_64",
+        "cp312-cp312-manylinux_2_17_x86_64.manylinux2014_x86_64",
+        "cp312-cp312-manylinux_2_28_aarch64",
+        "cp311-cp311-win_amd64",
+        "cp311-cp311-win32",
+        "cp312-cp312-macosx_11_0_arm64",
+        "cp312-cp312-macosx_10_9_x86_64",
+        "py3-none-any",
+    ):
+        server.add_wheel("native", "3.2", tags=tags)
+    for tags in (
+        "cp37-abi3-manylinux2014_x86_64",
+        "cp37-abi3-macosx_10_12_universal2",
+        "cp37-abi3-win_amd64",
+        "py3-none-any",
+    ):
+        server.add_wheel("stable", "1.0", tags=tags)
+    server.add_wheel("built", "1.0", build_tag="1")
+    server.add_wheel("built", "1.0", build_tag="2")
+
+
+def command(dest: str | Path, index_url: str, *args: str) -> list[str]:
+    """``tagpip download -d DEST -i URL --no-cache-dir ARGS`` (the URL may carry credentials)."""
+    return ["download", "-d", str(dest), "-i", index_url, "--no-cache-dir", *args]
+
+
+def run(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
+    status = main(args)
+    out, err = capsys.readouterr()
+    return status, out, err
+
+
+def contents(folder: Path) -> dict[str, bytes]:
+    return {p.name: p.read_bytes() for p in sorted(folder.iterdir())} if folder.exists() else {}
+
+
+TARGETS = {
+    "cp36-manylinux1": ["--platform", "manylinux1_x86_64", "--python-version", "3.6"],
+    "cp312-manylinux_2_28": ["--platform", "manylinux_2_28_x86_64", "--python-version", "3.12"],
+    "cp312-manylinux_2_28-aarch64": [
+        "--platform",
+        "manylinux_2_28_aarch64",
+        "--python-version",
+        "3.12",
+    ],
+    "cp311-windows": ["--platform", "win_amd64", "--python-version", "3.11"],
+    "cp312-macos-arm64": ["--platform", "macosx_11_0_arm64", "--python-version", "3.12"],
+    "cp312-macos-x86_64": ["--platform", "macosx_12_0_x86_64", "--python-version", "3.12"],
+}
+REQUIREMENTS = ["app==1.0", "native==3.2", "stable", "built"]
+
+
+def both(
+    server: IndexServer,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    args: list[str],
+    *backend: str,
+) -> tuple[dict[str, bytes], dict[str, bytes]]:
+    """Download with tagpip, then with the pip backend; return both folders' contents."""
+    common = ["-i", server.url, "--no-cache-dir", "-q", *args]
+    mine, theirs = tmp_path / "tagpip", tmp_path / "pip"
+    status, _, err = run(["download", "-d", str(mine), *common], capsys)
+    assert (status, err) == (0, "")
+    status, _, err = run(["download", "-d", str(theirs), *common, *backend], capsys)
+    assert (status, err) == (0, "")
+    return contents(mine), contents(theirs)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("target", sorted(TARGETS))
+def test_real_pip_fetches_what_tagpip_fetches(
+    target: str,
+    index_server: IndexServer,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    pip_version: str,
+) -> None:
+    seed(index_server)
+    mine, theirs = both(
+        index_server, tmp_path, capsys, [*TARGETS[target], *REQUIREMENTS], "--backend", "pip"
+    )
+    assert list(theirs) == list(mine), f"pip {pip_version}"
+    assert theirs == mine, f"pip {pip_version}"
+    assert any("native-3.2-" in name and not name.endswith("-any.whl") for name in mine)
+
+
+@pytest.mark.slow
+def test_tag_blocks_markers_and_a_patch_level_requires_python(
+    index_server: IndexServer,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    pip_version: str,
+) -> None:
+    seed(index_server)
+    lines = ["app==1.0[manylinux1,cp36,x86_64]", "native==3.2[manylinux1,cp36,x86_64]"]
+    mine, theirs = both(index_server, tmp_path, capsys, lines, "--backend", "pip")
+    assert list(mine) == [
+        "app-1.0-py3-none-any.whl",
+        "backport-1.5-py3-none-any.whl",
+        "helper-1.0-py3-none-any.whl",
+        "native-3.2-cp36-cp36m-manylinux1_x86_64.whl",
+    ]
+    assert theirs == mine, f"pip {pip_version}"
+
+
+@pytest.mark.slow
+def test_printed_commands_run_verbatim_with_real_pip(
+    index_server: IndexServer,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    pip_version: str,
+) -> None:
+    # The printed commands put the projects on the command line (no hash-checking file).
+    seed(index_server)
+    args = ["-i", index_server.url, "--no-cache-dir", *TARGETS["cp312-manylinux_2_28"]]
+    status, out, err = run(
+        ["download", "-d", str(tmp_path / "pip"), *args, *REQUIREMENTS, "--print-pip"], capsys
+    )
+    assert (status, err) == (0, "")
+    assert not (tmp_path / "pip").exists()
+    lines = out.splitlines()
+    assert len(lines) == 3
+    for line in lines:
+        argv = shlex.split(line)
+        assert argv[:3] == ["python", "-m", "pip"]
+        result = subprocess.run(
+            [sys.executable, *argv[1:]], capture_output=True, text=True, check=False
+        )
+        assert result.returncode == 0, f"pip {pip_version}: {line}\n{result.stdout}{result.stderr}"
+    status, _, _ = run(["download", "-d", str(tmp_path / "tagpip"), *args, *REQUIREMENTS], capsys)
+    assert status == 0
+    assert contents(tmp_path / "pip") == contents(tmp_path / "tagpip")
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not PYENV_313.exists(), reason="no pyenv CPython 3.13 (a newer pip)")
+def test_another_interpreters_pip_with_the_pip_option(
+    index_server: IndexServer, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    seed(index_server)
+    version = subprocess.run(
+        [str(PYENV_313), "-m", "pip", "--version"], capture_output=True, text=True, check=False
+    )
+    if version.returncode != 0:
+        pytest.skip("the pyenv CPython 3.13 has no pip")
+    mine, theirs = both(
+        index_server,
+        tmp_path,
+        capsys,
+        [*TARGETS["cp36-manylinux1"], *REQUIREMENTS],
+        "--backend",
+        "pip",
+        "--pip",
+        str(PYENV_313),
+    )
+    assert theirs == mine, version.stdout
+
+
+@pytest.mark.slow
+def test_verbose_echoes_each_command_and_streams_pip(
+    index_server: IndexServer, tmp_path: Path, capfd: pytest.CaptureFixture[str]
+) -> None:
+    seed(index_server)
+    dest = tmp_path / "w"
+    status = main(
+        command(
+            str(dest),
+            index_server.url,
+            "-v",
+            "--backend",
+            "pip",
+            *TARGETS["cp311-windows"],
+            "native==3.2",
+        )
+    )
+    out, _ = capfd.readouterr()
+    assert status == 0
+    lines = out.splitlines()
+    assert lines[0] == (
+        f"Running: {sys.executable} -m pip download --no-deps --only-binary=:all: "
+        "--platform win_amd64 --python-version 3.11 --implementation cp --abi cp311 "
+        f"--index-url {index_server.url} --no-cache-dir -d {dest} native==3.2"
+    )
+    assert "Successfully downloaded native" in lines  # pip's own line
+    assert lines[-2:] == [
+        f"Saved {dest / 'native-3.2-cp311-cp311-win_amd64.whl'}",
+        "Successfully downloaded native",
+    ]
+
+
+@pytest.mark.slow
+def test_the_environment_cannot_widen_the_restriction(
+    index_server: IndexServer,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    seed(index_server)
+    # pip would append these to the command line's values and could then pick native's
+    # py3-none-any or win32 wheel; tagpip's own configuration does not read them either.
+    monkeypatch.setenv("PIP_PLATFORM", "win32 any")
+    monkeypatch.setenv("PIP_ABI", "none")
+    mine, theirs = both(
+        index_server, tmp_path, capsys, [*TARGETS["cp311-windows"], "native"], "--backend", "pip"
+    )
+    assert list(theirs) == ["native-3.2-cp311-cp311-win_amd64.whl"]
+    assert theirs == mine
+
+
+def _only_for_pip(server: IndexServer, filename: str, reply: Reply) -> None:
+    """Answer pip's requests for the file with ``reply`` (tagpip itself reads only metadata)."""
+
+    def override(request: LoggedRequest) -> Reply | None:
+        return reply if "pip/" in request.headers.get("user-agent", "") else None
+
+    server.overrides[f"/files/{filename}"] = override
+
+
+def test_pip_failure_names_the_command(
+    index_server: IndexServer, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    seed(index_server)
+    _only_for_pip(index_server, "helper-1.0-py3-none-any.whl", Reply(404, b"gone"))
+    url = index_server.url.replace("http://", "http://user:secret@")
+    dest = tmp_path / "w"
+    status, out, err = run(
+        command(str(dest), url, "--backend", "pip", *TARGETS["cp36-manylinux1"], "helper==1.0"),
+        capsys,
+    )
+    assert (status, out) == (1, "")
+    lines = err.splitlines()
+    assert lines[:2] == [
+        "error: pip failed (exit status 1) running:",
+        f"  {sys.executable} -m pip download --no-deps --only-binary=:all: --platform any "
+        "--python-version 3.6 --implementation cp --abi none "
+        f"--index-url {shlex.quote(url.replace(':secret@', ':****@'))} --no-cache-dir -d {dest} "
+        "helper==1.0",
+    ]
+    assert "pip said:" in lines
+    assert "404" in err
+    assert "secret" not in err
+    assert lines[-1].startswith("hint: run the command above yourself")
+
+
+def test_pip_hash_checking_refuses_a_changed_file(
+    index_server: IndexServer, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    seed(index_server)
+    changed = (index_server.root / "built-1.0-1-py3-none-any.whl").read_bytes()
+    _only_for_pip(index_server, "built-1.0-2-py3-none-any.whl", Reply(200, changed))
+    dest = tmp_path / "w"
+    status, _, err = run(
+        command(
+            str(dest), index_server.url, "--backend", "pip", *TARGETS["cp36-manylinux1"], "built"
+        ),
+        capsys,
+    )
+    assert status == 1
+    assert err.startswith("error: pip failed (exit status 1) running:")
+    assert "HASHES" in err  # pip's own words: THESE PACKAGES DO NOT MATCH THE HASHES ...
+    assert not (dest / "built-1.0-2-py3-none-any.whl").exists()
+
+
+@pytest.fixture
+def fake_python(tmp_path: Path) -> Path:
+    """An "interpreter" whose pip writes a wrong pinned file and a file nobody asked for."""
+    script = tmp_path / "fake-python"
+    script.write_text(
+        "#!/bin/sh\n"
+        'while [ $# -gt 0 ]; do [ "$1" = "-d" ] && dest="$2"; shift; done\n'
+        'mkdir -p "$dest"\n'
+        'echo junk > "$dest/helper-1.0-py3-none-any.whl"\n'
+        'echo junk > "$dest/surprise-1.0-py3-none-any.whl"\n'
+    )
+    script.chmod(script.stat().st_mode | stat.S_IXUSR)
+    return script
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="the fake interpreter is a shell script")
+def test_what_pip_got_wrong_is_listed(
+    index_server: IndexServer,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    fake_python: Path,
+) -> None:
+    seed(index_server)
+    dest = tmp_path / "w"
+    dest.mkdir()
+    (dest / "unrelated.txt").write_text("was here before\n")
+    status, _, err = run(
+        command(
+            str(dest),
+            index_server.url,
+            "--backend",
+            "pip",
+            "--pip",
+            str(fake_python),
+            *TARGETS["cp36-manylinux1"],
+            "app",
+        ),
+        capsys,
+    )
+    assert status == 1
+    sha = re.search(r"the index says (sha256:[0-9a-f]{64})", err)
+    assert sha is not None
+    assert err.splitlines()[:5] == [
+        "error: the files pip fetched differ from the resolved set:",
+        "  app-1.0-py3-none-any.whl: missing",
+        "  backport-1.5-py3-none-any.whl: missing",
+        f"  helper-1.0-py3-none-any.whl: wrong hash (the index says {sha.group(1)}, the file is "
+        f"sha256:{hashlib.sha256(b'junk' + bytes([10])).hexdigest()})",
+        "  surprise-1.0-py3-none-any.whl: not in the resolved set",
+    ]
+
+
+def test_a_missing_interpreter_is_a_clear_error(
+    index_server: IndexServer, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    seed(index_server)
+    status, _, err = run(
+        command(
+            str(tmp_path / "w"),
+            index_server.url,
+            "--backend",
+            "pip",
+            "--pip",
+            str(tmp_path / "nope"),
+            *TARGETS["cp36-manylinux1"],
+            "helper",
+        ),
+        capsys,
+    )
+    assert status == 1
+    assert err.startswith(f"error: cannot run {tmp_path / 'nope'} -m pip: ")
+    assert "Traceback" not in err
+
+
+def test_print_pip_redacts_credentials_and_downloads_nothing(
+    index_server: IndexServer, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    seed(index_server)
+    url = index_server.url.replace("http://", "http://__token__:s3cr3t@")
+    status, out, err = run(
+        command(
+            "wheels",
+            url,
+            "--extra-index-url",
+            url,
+            "--print-pip",
+            "-q",
+            "--isolated",
+            *TARGETS["cp311-windows"],
+            "app==1.0",
+        ),
+        capsys,
+    )
+    assert (status, err) == (0, "")
+    shown = shlex.quote(url.replace(":s3cr3t@", ":****@"))
+    assert out.splitlines() == [
+        "python -m pip download --no-deps --only-binary=:all: --platform any --python-version "
+        f"3.11 --implementation cp --abi none --index-url {shown} --extra-index-url {shown} "
+        "--no-cache-dir --isolated -d wheels app==1.0 helper==2.0 winonly==1.0"
+    ]
+    assert not (tmp_path / "wheels").exists()
+
+
+def _docs_example() -> tuple[list[str], list[str]]:
+    text = DOCS.read_text(encoding="utf-8")
+    block = re.search(r"```console\n(.*?)```", text, re.DOTALL)
+    assert block is not None
+    lines = block.group(1).splitlines()
+    assert lines[0].startswith("$ tagpip ")
+    return shlex.split(lines[0][len("$ tagpip ") :]), lines[1:]
+
+
+@pytest.mark.slow
+def test_docs_example(
+    index_server: IndexServer,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    pip_version: str,
+) -> None:
+    index_server.add_wheel(
+        "app", "1.0", requires_dist=["helper>=1", 'backport>=1; python_version < "3.8"']
+    )
+    index_server.add_wheel("helper", "1.0")
+    index_server.add_wheel("helper", "2.0", requires_python=">=3.8")
+    index_server.add_wheel("backport", "1.5")
+    index_server.add_wheel("native", "3.2", tags="cp36-cp36m-manylinux1_x86_64")
+    index_server.add_wheel("native", "3.2", tags="cp36-cp36m-manylinux2014_x86_64")
+    index_server.add_wheel("native", "3.2", tags="cp312-cp312-manylinux_2_17_x86_64")
+    documented = "http://127.0.0.1:8000/simple/"
+    args, expected = _docs_example()
+    monkeypatch.chdir(tmp_path)
+    status, out, err = run([a.replace(documented, index_server.url) for a in args], capsys)
+    assert (status, err) == (0, "")
+    assert out.splitlines() == [line.replace(documented, index_server.url) for line in expected]
+    # Real pip runs what is printed, and gets what tagpip itself downloads.
+    for line in out.splitlines():
+        argv = shlex.split(line)
+        subprocess.run([sys.executable, *argv[1:]], capture_output=True, check=True)
+    own = [a.replace(documented, index_server.url) for a in args if a != "--print-pip"]
+    own[own.index("-d") + 1] = "mine"
+    status, _, _ = run([*own, "-q"], capsys)
+    assert status == 0
+    assert contents(tmp_path / "wheels") == contents(tmp_path / "mine"), f"pip {pip_version}"
+    assert len(contents(tmp_path / "mine")) == 4
