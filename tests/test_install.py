@@ -504,6 +504,61 @@ def test_a_real_signal_while_moving_into_place_is_held_then_undoes(
     assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
 
 
+def test_a_disk_error_while_staging_is_a_message_and_no_trace(
+    index_server: IndexServer,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    seed(index_server)
+    dest = tmp_path / "deps"
+
+    def full(*args: Any) -> None:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(tagpip.install, "copyfileobj_with_hashing", full)
+    status, _, err = run(install_args(index_server, dest, "app", *LINUX36), capsys)
+    assert status == 1
+    assert err == (
+        f"error: could not prepare the installation next to {dest}: "
+        "[Errno 28] No space left on device\n"
+        "hint: the target folder was left as it was\n"
+    )
+    assert not dest.exists()
+    assert leftovers(tmp_path) == []
+
+
+def test_when_undo_fails_too_the_backup_is_kept_and_named(
+    index_server: IndexServer,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    seed(index_server)
+    dest = tmp_path / "deps"
+    assert run(install_args(index_server, dest, "helper==1.0", *LINUX311, "-q"), capsys)[0] == 0
+    index_server.add_wheel("helper", "2.0")
+    moves: list[Path] = []
+
+    def move(source: Path, target: Path) -> None:
+        moves.append(target)
+        if len(moves) > 3:
+            raise OSError(5, "Input/output error")
+        os.replace(source, target)
+
+    monkeypatch.setattr(tagpip.install, "_move", move)
+    status, _, err = run(install_args(index_server, dest, "helper", *LINUX311, "-U"), capsys)
+    assert status == 1
+    assert "and undoing it failed for" in err
+    stages = leftovers(tmp_path)
+    assert len(stages) == 1
+    assert f"hint: undoing failed too; the replaced files are kept in {tmp_path / stages[0]}" in (
+        err
+    )
+    backup = tmp_path / stages[0] / "old"
+    assert sorted(p.relative_to(backup).as_posix() for p in backup.rglob("*") if p.is_file())
+
+
 def test_an_interrupt_while_staging_leaves_no_trace(
     index_server: IndexServer,
     tmp_path: Path,

@@ -10,6 +10,7 @@ from pyenv is used too when present.
 from __future__ import annotations
 
 import hashlib
+import logging
 import os
 import re
 import shlex
@@ -78,6 +79,10 @@ def seed(server: IndexServer) -> None:
         "py3-none-any",
     ):
         server.add_wheel("stable", "1.0", tags=tags)
+    # Pure for most targets, but with wheels a Linux x86_64 host would prefer: pip must not be
+    # left to fill in the host's platform.
+    for tags in ("py3-none-any", "cp311-cp311-manylinux2014_x86_64", "cp312-cp312-linux_x86_64"):
+        server.add_wheel("purepick", "1.0", tags=tags)
     server.add_wheel("built", "1.0", build_tag="1")
     server.add_wheel("built", "1.0", build_tag="2")
 
@@ -110,7 +115,7 @@ TARGETS = {
     "cp312-macos-arm64": ["--platform", "macosx_11_0_arm64", "--python-version", "3.12"],
     "cp312-macos-x86_64": ["--platform", "macosx_12_0_x86_64", "--python-version", "3.12"],
 }
-REQUIREMENTS = ["app==1.0", "native==3.2", "stable", "built"]
+REQUIREMENTS = ["app==1.0", "native==3.2", "stable", "built", "purepick"]
 
 
 def both(
@@ -168,32 +173,33 @@ def test_tag_blocks_markers_and_a_patch_level_requires_python(
 
 
 @pytest.mark.slow
+@pytest.mark.parametrize("target", sorted(TARGETS))
 def test_printed_commands_run_verbatim_with_real_pip(
+    target: str,
     index_server: IndexServer,
     tmp_path: Path,
     capsys: pytest.CaptureFixture[str],
     pip_version: str,
 ) -> None:
-    # The printed commands put the projects on the command line (no hash-checking file).
+    # The printed commands name the projects on the command line: no hash-checking file steers
+    # pip to the right file, only the tag restriction does.
     seed(index_server)
-    args = ["-i", index_server.url, "--no-cache-dir", *TARGETS["cp312-manylinux_2_28"]]
+    args = [*TARGETS[target], *REQUIREMENTS]
     status, out, err = run(
-        ["download", "-d", str(tmp_path / "pip"), *args, *REQUIREMENTS, "--print-pip"], capsys
+        [*command(tmp_path / "pip", index_server.url, *args), "--print-pip"], capsys
     )
     assert (status, err) == (0, "")
     assert not (tmp_path / "pip").exists()
-    lines = out.splitlines()
-    assert len(lines) == 3
-    for line in lines:
+    for line in out.splitlines():
         argv = shlex.split(line)
-        assert argv[:3] == ["python", "-m", "pip"]
+        assert argv[:4] == ["python", "-m", "pip", "download"]
         result = subprocess.run(
             [sys.executable, *argv[1:]], capture_output=True, text=True, check=False
         )
         assert result.returncode == 0, f"pip {pip_version}: {line}\n{result.stdout}{result.stderr}"
-    status, _, _ = run(["download", "-d", str(tmp_path / "tagpip"), *args, *REQUIREMENTS], capsys)
+    status, _, _ = run([*command(tmp_path / "tagpip", index_server.url, *args), "-q"], capsys)
     assert status == 0
-    assert contents(tmp_path / "pip") == contents(tmp_path / "tagpip")
+    assert contents(tmp_path / "pip") == contents(tmp_path / "tagpip"), f"pip {pip_version}"
 
 
 @pytest.mark.slow
@@ -226,17 +232,22 @@ def test_verbose_echoes_each_command_and_streams_pip(
 ) -> None:
     seed(index_server)
     dest = tmp_path / "w"
-    status = main(
-        command(
-            str(dest),
-            index_server.url,
-            "-v",
-            "--backend",
-            "pip",
-            *TARGETS["cp311-windows"],
-            "native==3.2",
+    try:
+        status = main(
+            command(
+                str(dest),
+                index_server.url,
+                "-v",
+                "--backend",
+                "pip",
+                *TARGETS["cp311-windows"],
+                "native==3.2",
+            )
         )
-    )
+    finally:
+        # -v attaches a log handler to this test's captured stderr; leave none behind.
+        for handler in list(logging.getLogger("tagpip").handlers):
+            logging.getLogger("tagpip").removeHandler(handler)
     out, _ = capfd.readouterr()
     assert status == 0
     lines = out.splitlines()

@@ -168,12 +168,22 @@ class CandidateFinder:
         self._files: dict[str, tuple[DistFile, ...]] = {}
         self._cache: dict[tuple[str, frozenset[str], str], Candidate] = {}
         self._python: Candidate | None = None
+        # Requires-Python strings repeat over thousands of files: judge each string once.
+        self._requires_python: dict[str, str | None] = {}
 
     def files(self, name: str) -> tuple[DistFile, ...]:
         """The index's files for ``name`` (fetched once)."""
         if name not in self._files:
             self._files[name] = tuple(self.index.files(NormalizedName(name)))
         return self._files[name]
+
+    def prefetch_projects(self, names: Iterable[str]) -> None:
+        """Ask the index to start fetching these projects' files in the background, when it can
+        (an optional method of the index: ``prefetch_projects``)."""
+        wanted = [n for n in names if n != PYTHON and n not in self._files]
+        prefetch = getattr(self.index, "prefetch_projects", None)
+        if wanted and prefetch is not None:
+            prefetch(wanted)
 
     def python(self) -> Candidate:
         """The single candidate standing for the target's Python."""
@@ -194,14 +204,19 @@ class CandidateFinder:
         files = (url_files[0],) if url_files else self.files(name)
         constraints = self.constraints.get(name, [])
         exact = [r for r in requirements if r.is_exact]
+        exact_pin = bool(exact) or bool(url_files)
         by_version: dict[Version, list[tuple[int, DistFile]]] = {}
+        # A version has many files; its specifiers are checked once, not once per file.
+        matches: dict[Version, bool] = {}
         for file in files:
-            if not (
-                all(r.accepts_version(file.version) for r in requirements)
-                and all(c.accepts_version(file.version) for c in constraints)
-            ):
+            version = file.version
+            if version not in matches:
+                matches[version] = all(r.accepts_version(version) for r in requirements) and all(
+                    c.accepts_version(version) for c in constraints
+                )
+            if not matches[version]:
                 continue
-            rank = self._usable_rank(file, exact_pin=bool(exact) or bool(url_files))
+            rank = self._usable_rank(file, exact_pin=exact_pin)
             if rank is None:
                 continue
             if all(r.accepts_file(file) for r in requirements) and all(
@@ -258,13 +273,20 @@ class CandidateFinder:
         if cutoff is not None and file.upload_time and _aware(file.upload_time) > cutoff:
             return f"uploaded after {cutoff.isoformat()}"
         if not self.ignore_requires_python and file.requires_python:
-            try:
-                spec = SpecifierSet(file.requires_python)
-            except InvalidSpecifier:
-                # pip ignores an invalid Requires-Python on the index; so do we.
-                return None
-            if not self.target.allows_requires_python(spec):
-                return f"requires Python {spec}"
+            text = file.requires_python
+            if text not in self._requires_python:
+                self._requires_python[text] = self._python_rejection(text)
+            return self._requires_python[text]
+        return None
+
+    def _python_rejection(self, requires_python: str) -> str | None:
+        try:
+            spec = SpecifierSet(requires_python)
+        except InvalidSpecifier:
+            # pip ignores an invalid Requires-Python on the index; so do we.
+            return None
+        if not self.target.allows_requires_python(spec):
+            return f"requires Python {spec}"
         return None
 
     def _allowed_versions(

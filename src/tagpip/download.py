@@ -44,6 +44,10 @@ class DownloadError(TagpipError):
     """A file could not be fetched or written; names the project and file."""
 
 
+class _Cancelled(DownloadError):
+    """A download stopped because another one failed: never the error to report."""
+
+
 class HashMismatch(DownloadError):
     """A file's digest differs from what the index or the user said it must be."""
 
@@ -124,13 +128,18 @@ def download(
         futures: list[Future[Downloaded]] = [pool.submit(one, f) for f in files]
         try:
             done, _ = wait(futures, return_when=FIRST_EXCEPTION)
-            failed = [f for f in futures if f in done and f.exception() is not None]
-            if failed:
+            if any(f.exception() is not None for f in done):
                 cancel.set()
                 for future in futures:
                     future.cancel()
                 wait(futures)
-                error = failed[0].exception()
+                # The cause, not a download that stopped because of it (whichever ended first).
+                errors = [
+                    f.exception()
+                    for f in futures
+                    if not f.cancelled() and f.exception() is not None
+                ]
+                error = next((e for e in errors if not isinstance(e, _Cancelled)), errors[0])
                 assert error is not None
                 raise error
         except BaseException:
@@ -153,7 +162,7 @@ def _download_one(
     report: Callable[[ProgressEvent], None],
 ) -> Downloaded:
     if cancel.is_set():
-        raise DownloadError(f"{file.project}: download of {file.filename} cancelled")
+        raise _Cancelled(f"{file.project}: download of {file.filename} cancelled")
     final = dest / _safe_filename(file)
     expected = _expected_digests(file, user_hashes)
     if final.is_file():
@@ -172,7 +181,7 @@ def _download_one(
         with os.fdopen(fd, "wb") as out, index.open(file) as chunks:
             for chunk in chunks:
                 if cancel.is_set():
-                    raise DownloadError(f"{file.project}: download of {file.filename} cancelled")
+                    raise _Cancelled(f"{file.project}: download of {file.filename} cancelled")
                 out.write(chunk)
                 for hasher in hashers.values():
                     hasher.update(chunk)

@@ -30,8 +30,9 @@ import logging
 import re
 import tempfile
 import threading
+import warnings
 import zipfile
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
@@ -279,6 +280,8 @@ class _Link:
 
 def _split_fragment(url: str) -> tuple[str, tuple[tuple[str, str], ...]]:
     base, _, fragment = url.partition("#")
+    if not fragment:
+        return base, ()
     match = _HASH_FRAGMENT.search(fragment)
     hashes = ((match.group(1), match.group(2).lower()),) if match else ()
     return base, hashes
@@ -292,6 +295,12 @@ def _requires_python(value: object) -> str | None:
     """A valid specifier, or None: an invalid one is ignored, as pip does."""
     if not isinstance(value, str) or not value.strip():
         return None
+    return _valid_requires_python(value)
+
+
+@functools.lru_cache(maxsize=1024)
+def _valid_requires_python(value: str) -> str | None:
+    # A page repeats a handful of Requires-Python values over thousands of files.
     try:
         SpecifierSet(value)
     except InvalidSpecifier:
@@ -301,6 +310,11 @@ def _requires_python(value: object) -> str | None:
 
 
 def _hash_pairs(value: Mapping[Any, Any]) -> tuple[tuple[str, str], ...]:
+    if len(value) == 1:  # the usual case (sha256 alone), without sorting
+        ((key, digest),) = value.items()
+        if isinstance(key, str) and isinstance(digest, str):
+            return ((key.lower(), digest.lower()),)
+        return ()
     return tuple(
         sorted(
             (k.lower(), v.lower())
@@ -319,6 +333,19 @@ def _upload_time(value: object) -> datetime.datetime | None:
     """PEP 700's ``upload-time`` (ISO 8601, UTC); None when absent or unreadable."""
     if not isinstance(value, str):
         return None
+    if (
+        value[-1:] == "Z"
+        and value[10:11] == "T"
+        and value[19:20] in ("Z", ".")
+        and len(value) in (20, 27)
+    ):
+        # The shapes PyPI serves (2024-01-02T03:04:05Z, 2024-01-02T03:04:05.678901Z):
+        # fromisoformat is ~10x faster than the general pattern below and exact for these on
+        # every supported Python.
+        try:
+            return datetime.datetime.fromisoformat(value[:-1]).replace(tzinfo=datetime.timezone.utc)
+        except ValueError:
+            pass
     match = _UPLOAD_TIME.match(value.strip())
     if match is None:
         return None
@@ -341,7 +368,11 @@ def _upload_time(value: object) -> datetime.datetime | None:
 
 def _parse_json_page(text: str, page_url: str) -> list[_Link]:
     """PEP 691 JSON; raises ValueError (with a reason) when it is not that."""
-    doc = json.loads(text)
+    try:
+        doc = json.loads(text)
+    except RecursionError:
+        # Deep nesting is no simple-repository page; json raises this, not a ValueError.
+        raise ValueError("the JSON is nested too deeply") from None
     if not isinstance(doc, dict):
         raise ValueError("the JSON is not an object")
     meta = doc.get("meta")
@@ -358,7 +389,9 @@ def _parse_json_page(text: str, page_url: str) -> list[_Link]:
         filename, url = entry.get("filename"), entry.get("url")
         if not isinstance(filename, str) or not isinstance(url, str):
             raise ValueError("a file has no 'filename' or 'url' string")
-        base, fragment_hashes = _split_fragment(urljoin(page_url, url))
+        # File URLs on PyPI are absolute: urljoin would only cost time (a third of the parse).
+        absolute = url if url.startswith(("https://", "http://")) else urljoin(page_url, url)
+        base, fragment_hashes = _split_fragment(absolute)
         hashes = entry.get("hashes")
         pairs = _hash_pairs(hashes) if isinstance(hashes, dict) else ()
         meta_value = entry.get("core-metadata", entry.get("dist-info-metadata"))
@@ -408,8 +441,12 @@ def _metadata_attribute(value: str | None) -> tuple[tuple[str, str], ...] | None
 def _parse_html_page(text: str, page_url: str) -> list[_Link]:
     """PEP 503 HTML (with PEP 592 yanking and PEP 658/714 metadata attributes)."""
     parser = _AnchorParser()
-    parser.feed(text)
-    parser.close()
+    try:
+        parser.feed(text)
+        parser.close()
+    except (AssertionError, NotImplementedError, RecursionError) as error:
+        # html.parser before Python 3.10 reports some malformed markup this way.
+        raise ValueError(f"malformed HTML: {error}") from None
     base_url = urljoin(page_url, parser.base) if parser.base else page_url
     links = []
     for attrs in parser.anchors:
@@ -442,7 +479,7 @@ def _dist_file(project: NormalizedName, link: _Link) -> DistFile | None:
     name = link.filename
     try:
         if name.endswith(".whl"):
-            wheel_name, version, build, tags = parse_wheel_filename(name)
+            wheel_name, version, build, tags = _parse_wheel_filename(name)
             if wheel_name != project:
                 return None
             return DistFile(
@@ -487,6 +524,41 @@ def _dist_file(project: NormalizedName, link: _Link) -> DistFile | None:
         upload_time=link.upload_time,
         size=link.size,
     )
+
+
+def _parse_wheel_filename(
+    filename: str,
+) -> tuple[NormalizedName, Version, BuildTag, frozenset[Tag]]:
+    """packaging's ``parse_wheel_filename``, with its pieces memoised: a project page repeats the
+    same name, version and tag strings over hundreds of files. Anything unusual (and every error)
+    goes to packaging itself, so the result and the exceptions are packaging's."""
+    parts = filename[:-4].split("-")
+    if len(parts) == 5:
+        try:
+            return (
+                _wheel_project(parts[0]),
+                _version(parts[1]),
+                (),
+                _wheel_tags(f"{parts[2]}-{parts[3]}-{parts[4]}"),
+            )
+        except (InvalidWheelFilename, InvalidVersion):
+            pass
+    return parse_wheel_filename(filename)
+
+
+@functools.lru_cache(maxsize=256)
+def _wheel_project(name_part: str) -> NormalizedName:
+    return parse_wheel_filename(f"{name_part}-0-py3-none-any.whl")[0]
+
+
+@functools.lru_cache(maxsize=4096)
+def _version(text: str) -> Version:
+    return Version(text)
+
+
+@functools.lru_cache(maxsize=1024)
+def _wheel_tags(tag_part: str) -> frozenset[Tag]:
+    return parse_wheel_filename(f"x-0-{tag_part}.whl")[3]
 
 
 # -- metadata ------------------------------------------------------------------------------------
@@ -649,6 +721,15 @@ class HttpIndex:
             if found is not None:
                 credentials[_netloc_key(bare)] = found
         self._trusted = {h.lower() for h in options.trusted_hosts}
+        for host in sorted(self._trusted):
+            # --trusted-host means "do not verify": urllib3 need not warn about it on every
+            # request (pip does not either). Only these hosts' warnings are silenced.
+            name = host.rsplit(":", 1)[0] if host.count(":") == 1 else host
+            warnings.filterwarnings(
+                "ignore",
+                message=f"Unverified HTTPS request is being made to host '{re.escape(name)}'",
+                category=urllib3.exceptions.InsecureRequestWarning,
+            )
         self._auth = _HostAuth(credentials)
         self._pages = self._session(cached=True)
         self._files_session = self._session(cached=False)
@@ -698,6 +779,25 @@ class HttpIndex:
                         )
                     self._metadata[file.url] = self._executor.submit(self._fetch_metadata, file)
         except Exception:  # a failed prefetch only means metadata() fetches it itself
+            logger.debug("prefetch failed", exc_info=True)
+
+    def prefetch_projects(self, projects: Iterable[str]) -> None:
+        """Start fetching the files of ``projects`` (their pages on every source) in the
+        background, so that a resolver that has just seen several new dependencies waits for
+        the slowest page, not for the sum of them; never raises. Not part of :class:`Index`:
+        callers look for it with ``getattr``. An error is kept for :meth:`files` to raise."""
+        try:
+            for project in projects:
+                name = canonicalize_name(project)
+                with self._lock:
+                    if name in self._files:
+                        continue
+                    if self._executor is None:
+                        self._executor = ThreadPoolExecutor(
+                            self._workers, thread_name_prefix="tagpip-index"
+                        )
+                    self._files[name] = self._executor.submit(self._collect, name)
+        except Exception:  # a failed prefetch only means files() fetches it itself
             logger.debug("prefetch failed", exc_info=True)
 
     def open(self, file: DistFile) -> AbstractContextManager[Iterator[bytes]]:
@@ -773,7 +873,14 @@ class HttpIndex:
             raise PageError(
                 f"{self._what(project, url)}: cannot read {path}: {error}", project=project, url=url
             ) from None
-        return _parse_html_page(text, url)
+        try:
+            return _parse_html_page(text, url)
+        except ValueError as error:
+            raise PageError(
+                f"{self._what(project, url)}: invalid HTML page {path}: {error}",
+                project=project,
+                url=url,
+            ) from None
 
     def _parse_response(self, response: requests.Response, *, project: str | None) -> list[_Link]:
         url = response.url
@@ -817,7 +924,14 @@ class HttpIndex:
                 project=file.project,
                 filename=file.filename,
             )
-        return parse_metadata(file, self._metadata_bytes(file))
+        data = self._metadata_bytes(file)
+        try:
+            return parse_metadata(file, data)
+        except MetadataError:
+            # A metadata file that does not parse must not be served again from the cache.
+            if file.metadata_hashes is not None and not _is_file_url(file.url):
+                self._forget(file.url + ".metadata")
+            raise
 
     def _metadata_bytes(self, file: DistFile) -> bytes:
         if _is_file_url(file.url):
@@ -839,7 +953,12 @@ class HttpIndex:
 
     def _metadata_file(self, file: DistFile) -> bytes | None:
         """The PEP 658 metadata file, hash-checked; None when the index does not have it after
-        all (a 404), so that the wheel itself is read instead."""
+        all (a 404), so that the wheel itself is read instead.
+
+        A copy that fails its hash is dropped from the HTTP cache and fetched once more from the
+        server (the cached one may be stale, the page newer); a second failure is an error, and
+        the bad copy is not kept.
+        """
         url = file.url + ".metadata"
         response = self._get(self._pages, url, project=file.project)
         with response:
@@ -847,19 +966,50 @@ class HttpIndex:
                 return None
             self._raise_for_status(response, url, project=file.project)
             data = self._body(response, url, file.project)
+        if self._metadata_hash_problem(file, data) is None:
+            return data
+        self._forget(url)
+        response = self._get(
+            self._pages, url, project=file.project, headers={"Cache-Control": "no-cache"}
+        )
+        with response:
+            if response.status_code == 404:
+                return None
+            self._raise_for_status(response, url, project=file.project)
+            data = self._body(response, url, file.project)
+        problem = self._metadata_hash_problem(file, data)
+        if problem is not None:
+            self._forget(url)
+            raise problem
+        return data
+
+    def _forget(self, url: str) -> None:
+        """Drop ``url`` from the HTTP cache, if there is one (a bad answer must not be reused)."""
+        adapter = self._pages.get_adapter(url)
+        controller = getattr(adapter, "controller", None)
+        cache = getattr(adapter, "cache", None)
+        if controller is None or cache is None:
+            return
+        try:
+            cache.delete(controller.cache_url(url))
+        except Exception:  # a cache that cannot forget only costs a refetch next time
+            logger.debug("could not drop %s from the cache", redact_url(url), exc_info=True)
+
+    @staticmethod
+    def _metadata_hash_problem(file: DistFile, data: bytes) -> MetadataError | None:
         for algo, expected in file.metadata_hashes or ():
             if algo not in hashlib.algorithms_guaranteed:
                 continue
             got = hashlib.new(algo, data).hexdigest()
             if got != expected.lower():
-                raise MetadataError(
+                return MetadataError(
                     f"{file.project}: the metadata file of {file.filename} does not match the "
                     f"hash the index gave: expected {algo}:{expected}, got {algo}:{got}",
                     project=file.project,
                     filename=file.filename,
                     hint="the index is inconsistent or the response was tampered with",
                 )
-        return data
+        return None
 
     def _metadata_from_remote_wheel(self, file: DistFile) -> bytes:
         headers = {"Range": f"bytes=-{_TAIL}", "Accept-Encoding": "identity"}

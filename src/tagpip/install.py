@@ -565,7 +565,12 @@ class _StagingDestination(WheelDestination):
             filename, data = script.generate("python", "posix")
             data = f"#!{self.interpreter}".encode() + data[len(b"#!python") :]
         else:
-            filename, data = script.generate(self.interpreter, self.kind)
+            command = self.interpreter
+            if section == "gui" and not hasattr(Script, "_get_alternate_executable"):
+                # installer 1.x starts GUI scripts with pythonw itself; 0.7 needs telling.
+                folder, name_ = posixpath.split(command)
+                command = posixpath.join(folder, name_.replace("python", "pythonw"))
+            filename, data = script.generate(command, self.kind)
         rel = self._relative("scripts", filename)
         entry = self._write(rel, io.BytesIO(data), True)
         (self.root / rel).chmod(0o755)
@@ -668,9 +673,10 @@ def install(
     if not todo:
         return InstallResult((), tuple(unchanged), ())
 
-    created_parents = _make_parents(target_dir.parent)
+    created_parents: list[Path] = []
     stage: Path | None = None
     try:
+        created_parents.extend(_make_parents(target_dir.parent))
         stage = Path(tempfile.mkdtemp(prefix=STAGE_PREFIX, dir=_stage_parent(target_dir)))
         new_root = stage / "new"
         new_root.mkdir()
@@ -679,10 +685,17 @@ def install(
         _check_conflicts(target_dir, written, set(old_files))
         report("moving into place")
         _commit(target_dir, new_root, stage / "old", list(written), old_files)
-    except BaseException:
-        if stage is not None and stage.exists():
+    except BaseException as error:
+        # Keep the staging folder only when it holds the backup of files undo could not restore.
+        kept = isinstance(error, InstallFailed) and not error.restored
+        if stage is not None and stage.exists() and not kept:
             shutil.rmtree(stage, ignore_errors=True)
         _remove_empty(created_parents)
+        if isinstance(error, OSError):
+            raise InstallFailed(
+                f"could not prepare the installation next to {target_dir}: {error}",
+                restored=True,
+            ) from error
         raise
     # Committed: what is left is tidying up, which cannot make the folder inconsistent.
     _prune_empty(target_dir, old_files)
@@ -848,7 +861,9 @@ def _held_signals() -> Iterator[list[int]]:
         yield received
     finally:
         for restored, handler in previous.items():
-            signal.signal(restored, handler)
+            # None: the handler was not set from Python, so it cannot be put back from here.
+            with contextlib.suppress(TypeError, ValueError):
+                signal.signal(restored, handler)
 
 
 def _commit(

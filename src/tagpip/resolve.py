@@ -336,7 +336,12 @@ class _Provider(resolvelib.AbstractProvider[Requirement, Candidate, str]):
         if self.no_deps:
             return deps
         fresh: list[DistFile] = []
-        for requirement in self._dependencies(metadata, candidate):
+        dependencies = self._dependencies(metadata, candidate)
+        new = [r for r in dependencies if r.name not in self._seen]
+        # Every new project's page at once, then the best wheel's metadata of each: the resolver
+        # will ask for both soon, and waiting for them one by one is most of a cold run.
+        self.finder.prefetch_projects(_unique(r.name for r in new))
+        for requirement in dependencies:
             deps.append(requirement)
             if requirement.name not in self._seen:
                 self._seen.add(requirement.name)
@@ -443,6 +448,7 @@ def resolve(
         ignore_requires_python=ignore_requires_python,
         exclude_newer=exclude_newer,
     )
+    finder.prefetch_projects(_unique(r.name for r in roots if r.url_file is None))
     provider = _Provider(finder, no_deps=no_deps)
     reporter: resolvelib.BaseReporter[Requirement, Candidate, str]
     reporter = _Reporter(on_progress) if on_progress else resolvelib.BaseReporter()

@@ -19,14 +19,21 @@ and in JSON ``size`` and ``upload-time`` (PEP 700). Responses have an ``ETag`` (
 Every request is logged in ``requests`` (method, path, headers, status). ``overrides`` maps a
 path to a callable that may answer instead of the server (return a ``Reply``) or decline (return
 None): this is the hook for fault injection (errors, broken pages, slow or wrong answers).
+``mangle`` maps a path to a callable that gets the reply about to be sent and may return another
+one (a truncated, reset, slow or corrupted copy); tests/support/faults.py has both kinds.
 """
 
 from __future__ import annotations
 
+import base64
+import contextlib
 import hashlib
 import html
 import json
 import re
+import socket
+import ssl
+import struct
 import threading
 import zipfile
 from collections.abc import Callable, Iterable, Mapping
@@ -46,7 +53,7 @@ from packaging.utils import (
 
 from support.wheels import build_sdist, build_wheel
 
-__all__ = ["IndexServer", "LoggedRequest", "Reply"]
+__all__ = ["IndexServer", "LoggedRequest", "Mangle", "Override", "Reply"]
 
 JSON_TYPE = "application/vnd.pypi.simple.v1+json"
 HTML_TYPE = "application/vnd.pypi.simple.v1+html"
@@ -65,14 +72,27 @@ class LoggedRequest:
 
 @dataclass
 class Reply:
-    """A response an override gives instead of the server's own."""
+    """A response an override gives instead of the server's own.
+
+    The last fields break the response on purpose (see tests/support/faults.py): ``delay`` waits
+    before the status line (a hanging server; the wait ends early when the server stops);
+    ``content_length`` declares a length other than ``len(body)`` (more than is sent: a truncated
+    body); ``reset_after`` sends that many bytes of the body, then resets the connection;
+    ``chunk`` and ``pause`` send the body in pieces with a pause between them (a slow server).
+    """
 
     status: int = 200
     body: bytes = b""
     headers: dict[str, str] = field(default_factory=dict)
+    delay: float = 0.0
+    content_length: int | None = None
+    reset_after: int | None = None
+    chunk: int | None = None
+    pause: float = 0.0
 
 
 Override = Callable[[LoggedRequest], "Reply | None"]
+Mangle = Callable[[LoggedRequest, Reply], "Reply | None"]
 
 
 class IndexServer:
@@ -82,11 +102,16 @@ class IndexServer:
     ``"html"`` pages (``"auto"`` negotiates); ``metadata_files`` serves PEP 658 files;
     ``metadata_attribute`` picks PEP 714's ``"core"`` name, the legacy ``"dist-info"`` one, or
     ``"both"``; ``range_requests``; ``etag``; ``cache_control`` (None for no header);
-    ``upload_time`` (None to leave it out).
+    ``upload_time`` (None to leave it out); ``auth`` a ``(user, password)`` pair every request
+    must carry as HTTP Basic auth (else 401). ``ssl_context`` (a server-side context) serves
+    HTTPS instead of HTTP.
     """
 
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root: Path, *, ssl_context: ssl.SSLContext | None = None) -> None:
         self.root = Path(root)
+        self.ssl_context = ssl_context
+        self.auth: tuple[str, str] | None = None
+        self.stopping = threading.Event()
         self.root.mkdir(parents=True, exist_ok=True)
         self.format: Literal["auto", "json", "html"] = "auto"
         self.metadata_files = True
@@ -97,6 +122,7 @@ class IndexServer:
         self.upload_time: str | None = FIXED_UPLOAD_TIME
         self.yanked: dict[str, str] = {}  # filename -> reason ("" for none)
         self.overrides: dict[str, Override] = {}
+        self.mangle: dict[str, Mangle] = {}
         self.requests: list[LoggedRequest] = []
         self._lock = threading.Lock()
         self._httpd: ThreadingHTTPServer | None = None
@@ -110,8 +136,10 @@ class IndexServer:
         class Handler(_Handler):
             index = server
 
+        self.stopping.clear()
         self._httpd = _QuietServer(("127.0.0.1", 0), Handler)
         self._httpd.daemon_threads = True
+        self._httpd.ssl_context = self.ssl_context
         # A short poll interval keeps shutdown (every test's teardown) fast.
         self._thread = threading.Thread(
             target=self._httpd.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True
@@ -120,6 +148,7 @@ class IndexServer:
         return self
 
     def stop(self) -> None:
+        self.stopping.set()  # ends slow and hanging replies early
         if self._httpd is not None:
             self._httpd.shutdown()
             self._httpd.server_close()
@@ -139,7 +168,8 @@ class IndexServer:
     @property
     def base_url(self) -> str:
         assert self._httpd is not None, "the server is not running"
-        return f"http://127.0.0.1:{self._httpd.server_address[1]}"
+        scheme = "https" if self.ssl_context is not None else "http"
+        return f"{scheme}://127.0.0.1:{self._httpd.server_address[1]}"
 
     @property
     def url(self) -> str:
@@ -188,6 +218,17 @@ class IndexServer:
 
 class _QuietServer(ThreadingHTTPServer):
     daemon_threads = True
+    ssl_context: ssl.SSLContext | None = None
+
+    def get_request(self) -> tuple[Any, Any]:
+        sock, address = super().get_request()
+        if self.ssl_context is not None:
+            # The handshake happens in the handler's thread (see _Handler.setup), so a client
+            # that refuses the certificate cannot stall the accepting loop.
+            sock = self.ssl_context.wrap_socket(
+                sock, server_side=True, do_handshake_on_connect=False
+            )
+        return sock, address
 
     def handle_error(self, request: Any, client_address: Any) -> None:
         # A client that gave up (a timeout test) leaves a broken pipe behind: not news.
@@ -255,6 +296,21 @@ def _wants_json(accept: str) -> bool:
 class _Handler(BaseHTTPRequestHandler):
     index: IndexServer  # set on the subclass made by IndexServer.start()
 
+    def setup(self) -> None:
+        self.handshake_failed = False
+        if isinstance(self.request, ssl.SSLSocket):
+            self.request.settimeout(5)
+            try:
+                self.request.do_handshake()
+            except (ssl.SSLError, OSError):
+                self.handshake_failed = True
+            self.request.settimeout(None)
+        super().setup()
+
+    def handle(self) -> None:
+        if not self.handshake_failed:
+            super().handle()
+
     def log_message(self, format: str, *args: Any) -> None:
         pass  # keep test output clean; the request log is in IndexServer.requests
 
@@ -268,18 +324,65 @@ class _Handler(BaseHTTPRequestHandler):
         path = urlsplit(self.path).path
         headers = {k.lower(): v for k, v in self.headers.items()}
         probe = LoggedRequest(self.command, path, headers, 0)
+        reply = self._authorize(headers)
         override = self.index.overrides.get(path)
-        reply = override(probe) if override is not None else None
+        if reply is None and override is not None:
+            reply = override(probe)
         if reply is None:
             reply = self._route(path, headers)
+        mangle = self.index.mangle.get(path)
+        if mangle is not None:
+            reply = mangle(probe, reply) or reply
         self.index._log(LoggedRequest(self.command, path, headers, reply.status))
+        if reply.delay and self.index.stopping.wait(reply.delay):
+            self.close_connection = True
+            return
         self.send_response(reply.status)
         for name, value in reply.headers.items():
             self.send_header(name, value)
-        self.send_header("Content-Length", str(len(reply.body)))
+        length = reply.content_length if reply.content_length is not None else len(reply.body)
+        self.send_header("Content-Length", str(length))
+        if reply.content_length is not None or reply.reset_after is not None:
+            self.send_header("Connection", "close")
+            self.close_connection = True
         self.end_headers()
         if send_body:
-            self.wfile.write(reply.body)
+            self._send_body(reply)
+
+    def _authorize(self, headers: Mapping[str, str]) -> Reply | None:
+        """A 401 when ``auth`` is set and the request does not carry it."""
+        if self.index.auth is None:
+            return None
+        user, password = self.index.auth
+        token = base64.b64encode(f"{user}:{password}".encode()).decode()
+        if headers.get("authorization") == f"Basic {token}":
+            return None
+        return Reply(
+            401,
+            b"authentication required",
+            {"Content-Type": "text/plain", "WWW-Authenticate": 'Basic realm="test"'},
+        )
+
+    def _send_body(self, reply: Reply) -> None:
+        body = reply.body
+        if reply.reset_after is not None:
+            body = body[: reply.reset_after]
+        step = reply.chunk or len(body) or 1
+        for start in range(0, len(body), step):
+            if start and reply.pause and self.index.stopping.wait(reply.pause):
+                break
+            try:
+                self.wfile.write(body[start : start + step])
+                self.wfile.flush()
+            except OSError:
+                return  # the client went away (it was interrupted or gave up)
+        if reply.reset_after is not None:
+            # SO_LINGER with a zero timeout: close() sends a TCP reset, not a clean FIN.
+            with contextlib.suppress(OSError):
+                self.connection.setsockopt(
+                    socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0)
+                )
+                self.connection.close()
 
     # -- routing -----------------------------------------------------------------------------
 

@@ -34,8 +34,12 @@ class _ArgumentParser(argparse.ArgumentParser):
         self.exit(2, f"{self.prog}: error: {message}\n(see '{self.prog} --help')\n")
 
 
-def build_parser() -> argparse.ArgumentParser:
-    """The whole command line, built from each command module's own definitions."""
+def build_parser(only: str | None = None) -> argparse.ArgumentParser:
+    """The whole command line, built from each command module's own definitions.
+
+    With ``only`` (a command name), just that command is registered: its module alone is
+    imported, which is what keeps ``tagpip check`` quick to start.
+    """
     parser = _ArgumentParser(
         prog="tagpip",
         description="Get the right wheels for a machine that is not the one you are on.",
@@ -45,7 +49,7 @@ def build_parser() -> argparse.ArgumentParser:
         dest="command", metavar="COMMAND", parser_class=_ArgumentParser
     )
     subparsers.required = True
-    for name in _COMMANDS:
+    for name in _COMMANDS if only is None else (only,):
         module = importlib.import_module(f"tagpip.cli._{name}")
         module.register(subparsers)
     return parser
@@ -53,10 +57,17 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run tagpip with ``argv`` (default: ``sys.argv[1:]``) and return the exit status."""
-    parser = build_parser()
-    args = parser.parse_args(argv)
+    words = list(sys.argv[1:] if argv is None else argv)
+    parser = build_parser(_command_in(words))
+    args = parser.parse_args(words)
     _terminate_as_interrupt()
+    logging_on = False
     try:
+        if getattr(args, "verbose", None) or getattr(args, "log", None):
+            from tagpip.cli._logging import configure_logging
+
+            configure_logging(args)
+            logging_on = True
         status: int = args.run(args)
     except TagpipError as error:
         _print_err(render_error(error))
@@ -75,7 +86,20 @@ def main(argv: Sequence[str] | None = None) -> int:
             "This is a bug in tagpip; please report it (run with --debug to see where it happened)."
         )
         return 1
+    finally:
+        if logging_on:
+            from tagpip.cli._logging import reset_logging
+
+            reset_logging()
     return status
+
+
+def _command_in(words: Sequence[str]) -> str | None:
+    """The command the words name, when it is their first word (the top-level parser has no
+    options that take a value, so anything else needs every command: help, a typo, options)."""
+    if words and words[0] in _COMMANDS:
+        return words[0]
+    return None
 
 
 def _terminate_as_interrupt() -> None:

@@ -43,6 +43,7 @@ def run(args: argparse.Namespace) -> int:
     from pathlib import Path
 
     from tagpip.cli._fetch import (
+        log_settings,
         parse_cutoff,
         print_warnings,
         read_inputs,
@@ -77,6 +78,7 @@ def run(args: argparse.Namespace) -> int:
     print_warnings(inputs.warnings, args.quiet)
     target = settle_target(args, inputs)
     options = settle_index_options(args, inputs, "download")
+    log_settings(target, options)
     progress = Progress(args.progress_bar, args.quiet)
     with HttpIndex(options) as index:
         try:

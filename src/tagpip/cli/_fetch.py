@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import datetime
+import logging
 import os
 import re
 import sys
@@ -29,6 +30,8 @@ from tagpip.syntax import (
     parse_line,
 )
 from tagpip.target import Sourced, Target, TargetOptions
+
+logger = logging.getLogger("tagpip")
 
 __all__ = ["Inputs", "read_inputs", "settle_index_options", "settle_target"]
 
@@ -184,6 +187,23 @@ def settle_index_options(args: argparse.Namespace, inputs: Inputs, command: str)
         if options.pre is not None:
             overrides["pre"] = True
     return load_index_options(command, overrides)
+
+
+def log_settings(target: Target, options: IndexOptions) -> None:
+    """Say, under ``-v`` and in ``--log``, which target and which sources this run uses."""
+    from tagpip.index import redact_url
+
+    logger.info("target: %s", target.describe())
+    for path in options.config_files:
+        logger.info("pip configuration read: %s", path)
+    for url in options.index_urls:
+        logger.info("index: %s", redact_url(url))
+    for link in options.find_links:
+        logger.info("find-links: %s", redact_url(link))
+    if options.no_cache or options.cache_dir is None:
+        logger.info("cache: off")
+    else:
+        logger.info("cache: %s", options.cache_dir)
 
 
 def wants_hashes(args: argparse.Namespace, inputs: Inputs) -> bool:

@@ -1,0 +1,96 @@
+"""Two tagpip runs at the same time, sharing one cache folder and one destination folder.
+
+Each run is a child process (``python -m tagpip``), both started before either can finish, so
+their downloads, cache writes and final renames overlap (the server sends files in slow pieces to
+widen the window). Neither may fail or leave a partial, temporary or corrupt file, and the
+cache they shared must still serve a third run.
+"""
+
+from __future__ import annotations
+
+import random
+import sys
+from pathlib import Path
+
+import pytest
+
+from support.faults import file_path, slow, start_tagpip
+from support.server import IndexServer
+
+TARGET = ["--python-version", "3.12", "--platform", "manylinux2014_x86_64"]
+PROJECTS = ("alpha", "beta", "gamma", "delta")
+
+
+def seed(server: IndexServer) -> list[str]:
+    """Four projects of about 384 KiB each, incompressible; ``alpha`` needs the others."""
+    rng = random.Random(11)
+    names = []
+    for name in PROJECTS:
+        requires = [p for p in PROJECTS if p != "alpha"] if name == "alpha" else []
+        blob = rng.randbytes(384 * 1024)
+        path = server.add_wheel(
+            name, "1.0", requires_dist=requires, extra_files={f"{name}/blob.bin": blob}
+        )
+        server.mangle[file_path(path.name)] = slow(chunk=64 * 1024, pause=0.02)
+        names.append(path.name)
+    return sorted(names)
+
+
+def both(*commands: list[str]) -> list[tuple[int, str, str]]:
+    children = [start_tagpip(*command) for command in commands]
+    results = []
+    try:
+        for child in children:
+            out, err = child.communicate(timeout=60)
+            results.append((child.returncode, out, err))
+    finally:
+        for child in children:
+            if child.poll() is None:
+                child.kill()
+                child.communicate()
+    return results
+
+
+def assert_complete(server: IndexServer, dest: Path, names: list[str]) -> None:
+    assert sorted(p.name for p in dest.iterdir()) == names  # no .part, nothing else
+    for name in names:
+        assert (dest / name).read_bytes() == (server.root / name).read_bytes(), name
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="runs the POSIX way only for now")
+def test_two_downloads_sharing_cache_and_destination(
+    index_server: IndexServer, tmp_path: Path
+) -> None:
+    names = seed(index_server)
+    dest, cache = tmp_path / "wheels", tmp_path / "cache"
+    command = ["download", "alpha", "-d", str(dest), "-i", index_server.url, *TARGET]
+    command += ["--cache-dir", str(cache), "--progress-bar", "off"]
+    first, second = both(command, command)
+    assert first[0] == 0, first[2]
+    assert second[0] == 0, second[2]
+    assert first[2] == second[2] == ""
+    assert_complete(index_server, dest, names)
+    # Both really fetched: the runs overlapped rather than one reusing the other's files.
+    assert sum(path.endswith(".whl") for path in index_server.paths("GET")) >= 4
+
+    # The shared cache still works, and the destination is reused as it is.
+    (third,) = both(command)
+    assert third[0] == 0, third[2]
+    assert "File was already downloaded" in third[1]
+    assert_complete(index_server, dest, names)
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="runs the POSIX way only for now")
+def test_a_download_and_a_lock_sharing_the_cache(index_server: IndexServer, tmp_path: Path) -> None:
+    names = seed(index_server)
+    dest, cache, lock = tmp_path / "wheels", tmp_path / "cache", tmp_path / "pylock.toml"
+    common = ["-i", index_server.url, *TARGET, "--cache-dir", str(cache)]
+    download, locking = both(
+        ["download", "alpha", "-d", str(dest), "--progress-bar", "off", *common],
+        ["lock", "alpha", "-o", str(lock), *common],
+    )
+    assert download[0] == 0, download[2]
+    assert locking[0] == 0, locking[2]
+    assert_complete(index_server, dest, names)
+    text = lock.read_text()
+    assert all(f'name = "{name}"' in text for name in PROJECTS)
