@@ -9,9 +9,7 @@ conversion: lower-case keys with underscores, multiple-use fields as lists), plu
 from __future__ import annotations
 
 import json
-import os
 import sys
-import tempfile
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -19,6 +17,7 @@ from packaging.metadata import Metadata, RawMetadata
 from packaging.utils import NormalizedName
 
 from tagpip import __version__
+from tagpip._atomic import write_text_atomically
 from tagpip.errors import TagpipError
 from tagpip.index import Index, redact_url
 from tagpip.resolve import Pin, Resolution
@@ -105,13 +104,7 @@ def write_report(
     if path == "-":
         sys.stdout.write(text)
         return
-    folder = os.path.dirname(os.path.abspath(path))
-    fd, temp = tempfile.mkstemp(prefix=".tagpip-report-", dir=folder)
     try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(text)
-        os.replace(temp, path)
-    except BaseException:
-        if os.path.exists(temp):
-            os.unlink(temp)
-        raise
+        write_text_atomically(path, text)
+    except OSError as error:
+        raise TagpipError(f"cannot write the report {path}: {error.strerror or error}") from None
