@@ -26,7 +26,6 @@ import hashlib
 import os
 import re
 import sys
-import tempfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -44,6 +43,7 @@ from packaging.utils import (
 )
 from packaging.version import InvalidVersion, Version
 
+from tagpip._atomic import write_text_atomically
 from tagpip.errors import Span, TagpipError
 from tagpip.index import DistFile, Index
 from tagpip.resolve import (
@@ -536,23 +536,12 @@ def _wheel_table(file: LockedFile) -> dict[str, Any]:
 
 
 def write_lock(path: str | Path, text: str) -> None:
-    """Write ``text`` to ``path`` atomically (a temporary file in the same folder, then rename),
-    so a failed run never leaves half a lock behind."""
-    target = Path(path)
-    folder = target.parent if str(target.parent) else Path(".")
+    """Write ``text`` to ``path`` atomically (see :mod:`tagpip._atomic`), so a failed run never
+    leaves half a lock behind, and ``-o /dev/null`` stays a device."""
     try:
-        fd, temp = tempfile.mkstemp(prefix=".tagpip-lock-", dir=folder)
+        write_text_atomically(path, text)
     except OSError as error:
         raise LockError(f"cannot write {path}: {error.strerror or error}") from None
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
-            handle.write(text)
-        os.chmod(temp, 0o644)
-        os.replace(temp, target)
-    except BaseException:
-        if os.path.exists(temp):
-            os.unlink(temp)
-        raise
 
 
 # --------------------------------------------------------------------------------------------
