@@ -9,12 +9,17 @@ import pytest
 
 
 @pytest.fixture(autouse=True)
-def _hermetic_pip_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+def _hermetic_pip_environment(
+    monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory
+) -> None:
     for name in list(os.environ):
         if name.startswith(("PIP_", "UV_")):
             monkeypatch.delenv(name, raising=False)
     # pip skips every configuration file when PIP_CONFIG_FILE is os.devnull; tagpip does too.
     monkeypatch.setenv("PIP_CONFIG_FILE", os.devnull)
+    # tagpip's default cache (HTTP responses, wheels) is the test's own, never the user's: a
+    # wheel cached by one test must not serve another.
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path_factory.mktemp("xdg-cache")))
 
 
 # -- a real index on 127.0.0.1 (tests/support/server.py) ----------------------------------------

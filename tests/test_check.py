@@ -208,9 +208,9 @@ def test_docs_python_example_runs() -> None:
 
 def test_docs_check_transcript(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     text = (DOCS / "check.md").read_text()
-    start = text.index("    $ tagpip check requirements.txt\n")
-    transcript = text[start : text.index("\n\n", start)].splitlines()
-    expected = "".join(line[4:] + "\n" for line in transcript[1:])
+    start = text.index("$ tagpip check requirements.txt\n")
+    transcript = text[start : text.index("\n```", start)].splitlines()
+    expected = "".join(line + "\n" for line in transcript[1:])
     (tmp_path / "requirements.txt").write_text(
         "cryptography==3.2[manylinux3,cp36,x86_64]\nsix\nnumpy[manylinux2014,cp39]\n"
     )

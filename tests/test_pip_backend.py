@@ -481,3 +481,135 @@ def test_docs_example(
     assert status == 0
     assert contents(tmp_path / "wheels") == contents(tmp_path / "mine"), f"pip {pip_version}"
     assert len(contents(tmp_path / "mine")) == 4
+
+
+# --- install: --print-pip prints pip install --target; --backend pip has pip download ----------
+
+
+def tree_of(folder: Path) -> dict[str, bytes]:
+    return {
+        p.relative_to(folder).as_posix(): p.read_bytes()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file()
+    }
+
+
+def install_command(target_dir: Path, index_url: str, *args: str) -> list[str]:
+    return ["install", "--target", str(target_dir), "-i", index_url, "--no-cache-dir", *args]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("target", ["cp36-manylinux1", "cp311-windows"])
+def test_install_print_pip_runs_with_real_pip(
+    target: str,
+    index_server: IndexServer,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    pip_version: str,
+) -> None:
+    seed(index_server)
+    args = [*TARGETS[target], "app==1.0", "native==3.2", "stable"]
+    by_pip, by_tagpip = tmp_path / "pip", tmp_path / "tagpip"
+    status, out, err = run(
+        [*install_command(by_pip, index_server.url, *args), "--print-pip"], capsys
+    )
+    assert (status, err) == (0, "")
+    assert not by_pip.exists()
+    lines = out.splitlines()
+    assert len(lines) > 1  # pure and native wheels: several invocations into one folder
+    for line in lines:
+        argv = shlex.split(line)
+        assert argv[:7] == [
+            "python",
+            "-m",
+            "pip",
+            "install",
+            "--target",
+            str(by_pip),
+            "--no-deps",
+        ]
+        assert "--only-binary=:all:" in argv
+        assert "--no-compile" in argv
+        result = subprocess.run(
+            [sys.executable, *argv[1:]], capture_output=True, text=True, check=False
+        )
+        assert result.returncode == 0, f"pip {pip_version}: {line}\n{result.stdout}{result.stderr}"
+    status, _, _ = run([*install_command(by_tagpip, index_server.url, *args), "-q"], capsys)
+    assert status == 0
+
+    def installed(folder: Path) -> dict[str, str]:
+        return {
+            p.name: "\n".join(
+                line for line in (p / "WHEEL").read_text().splitlines() if line.startswith("Tag:")
+            )
+            for p in folder.glob("*.dist-info")
+        }
+
+    # pip installed the same projects, from the same wheels (their WHEEL tags), as tagpip.
+    assert installed(by_pip) == installed(by_tagpip), f"pip {pip_version}"
+    assert not list(by_pip.rglob("*.pyc"))
+
+
+@pytest.mark.slow
+def test_install_backend_pip_installs_what_tagpip_installs(
+    index_server: IndexServer,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    pip_version: str,
+) -> None:
+    seed(index_server)
+    # Not "built": its test wheels have a build tag but no Build line in WHEEL, which a second
+    # install reads as other tags (a wheel-builder artefact, the same with either backend).
+    requirements = [r for r in REQUIREMENTS if r != "built"]
+    args = [*TARGETS["cp36-manylinux1"], *requirements]
+    by_pip, by_tagpip = tmp_path / "pip", tmp_path / "tagpip"
+    status, out, err = run(
+        [*install_command(by_pip, index_server.url, *args), "--backend", "pip"], capsys
+    )
+    assert (status, err) == (0, "")
+    assert out.startswith("Successfully installed app-1.0 ")
+    status, _, err = run([*install_command(by_tagpip, index_server.url, *args), "-q"], capsys)
+    assert (status, err) == (0, "")
+    assert tree_of(by_pip) == tree_of(by_tagpip), f"pip {pip_version}"
+    # Installing again changes nothing, with either backend.
+    status, out, _ = run(
+        [*install_command(by_pip, index_server.url, *args), "--backend", "pip"], capsys
+    )
+    assert status == 0
+    assert out.startswith(f"Already installed in {by_pip}: ")
+
+
+@pytest.mark.slow
+def test_install_from_a_lock_with_the_pip_backend(
+    index_server: IndexServer,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    pip_version: str,
+) -> None:
+    seed(index_server)
+    monkeypatch.chdir(tmp_path)
+    index = ["-i", index_server.url, "--no-cache-dir"]
+    status, _, _ = run(
+        ["lock", "-o", "lock.txt", "-q", *index, *TARGETS["cp311-windows"], "app", "native"],
+        capsys,
+    )
+    assert status == 0
+    status, out, _ = run(
+        ["install", "-r", "lock.txt", "--target", "deps", *index, "--print-pip"], capsys
+    )
+    assert status == 0
+    assert all(
+        "--platform win_amd64" in line or "--platform any" in line for line in out.splitlines()
+    )
+    status, _, err = run(
+        ["install", "-r", "lock.txt", "--target", "deps", *index, "--backend", "pip", "-q"],
+        capsys,
+    )
+    assert (status, err) == (0, ""), f"pip {pip_version}"
+    assert sorted(p.name for p in (tmp_path / "deps").glob("*.dist-info")) == [
+        "app-1.0.dist-info",
+        "helper-2.0.dist-info",
+        "native-3.2.dist-info",
+        "winonly-1.0.dist-info",
+    ]

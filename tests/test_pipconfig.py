@@ -327,7 +327,7 @@ def test_the_real_environment_is_hermetic_in_tests() -> None:
 
 
 def test_the_pip_conf_example_in_docs(tmp_path: Path, home: Path) -> None:
-    doc = (Path(__file__).parent.parent / "docs" / "index.md").read_text()
+    doc = (Path(__file__).parent.parent / "docs" / "package-indexes.md").read_text()
     example = doc.split("```ini\n", 1)[1].split("```", 1)[0]
     conf = _write(tmp_path / "pip.conf", example)
     options = load_index_options("download", {}, _env(home), files=[ConfigFile("user", conf)])

@@ -150,7 +150,7 @@ def test_examples_in_docs_run(capsys: pytest.CaptureFixture[str]) -> None:
     commands = [
         shlex.split(line.split("#")[0].strip())
         for line in docs.read_text(encoding="utf-8").splitlines()
-        if line.startswith("    tagpip tags ") and "--from-python" not in line
+        if line.startswith("tagpip tags ") and "--from-python" not in line
     ]
     assert len(commands) == 3
     for command in commands:

@@ -5,12 +5,24 @@ been checked: the index's own digest and every ``--hash`` the user gave for the 
 it lives under a hidden temporary name in the same folder (so the final ``os.replace`` is atomic)
 and is removed on any failure, including Ctrl-C. A file already present under its final name is
 kept when it passes the same checks, and replaced otherwise.
+
+Verified wheels are also kept in a content-addressed cache (``wheels/<sha256[:2]>/<sha256>/<file
+name>`` under the cache folder, the index's :attr:`~tagpip.index.HttpIndex.wheel_cache`), so a
+later run that is told the same sha256 by the index takes the file from there instead of the
+network. A cached file is never trusted by its name: it is linked (or copied) into the
+destination under a temporary name and hashed there like a download, and an entry that fails is
+deleted. Entries are written under a temporary name and renamed into place, so runs sharing the
+cache never see half a file.
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
+import logging
 import os
+import re
+import shutil
 import tempfile
 import threading
 from collections.abc import Callable, Mapping, Sequence
@@ -38,6 +50,9 @@ STRONG_ALGORITHMS = ("sha256", "sha384", "sha512")
 _CHUNK = 256 * 1024
 _TEMP_PREFIX = ".tagpip-"
 _TEMP_SUFFIX = ".part"
+_SHA256 = re.compile(r"[0-9a-f]{64}")
+
+logger = logging.getLogger(__name__)
 
 
 class DownloadError(TagpipError):
@@ -102,14 +117,22 @@ def download(
     user_hashes: Mapping[NormalizedName, Sequence[str]] | None = None,
     workers: int = 8,
     on_progress: Callable[[ProgressEvent], None] | None = None,
+    cache: Path | bool = True,
 ) -> list[Downloaded]:
     """Fetch ``files`` into ``dest`` and return them, in the order given, once all are verified.
 
     ``user_hashes`` maps a project to the ``algo:hex`` values its ``--hash`` options allow; when a
     project has any for an algorithm, the file must match one of them. The first failure stops
     the remaining downloads; files already verified stay (they are complete and correct).
+    ``cache`` is the wheel cache folder: True (the default) for the index's ``wheel_cache``
+    when it has one (``--no-cache-dir`` gives it none), False for none, or a folder.
     """
     dest.mkdir(parents=True, exist_ok=True)
+    wheels: Path | None
+    if cache is True:
+        wheels = getattr(index, "wheel_cache", None)
+    else:
+        wheels = cache or None
     user_hashes = user_hashes or {}
     cancel = threading.Event()
     lock = threading.Lock()
@@ -120,7 +143,9 @@ def download(
                 on_progress(event)
 
     def one(file: DistFile) -> Downloaded:
-        return _download_one(file, dest, index, user_hashes.get(file.project, ()), cancel, report)
+        return _download_one(
+            file, dest, index, user_hashes.get(file.project, ()), cancel, report, wheels
+        )
 
     if not files:
         return []
@@ -160,6 +185,7 @@ def _download_one(
     user_hashes: Sequence[str],
     cancel: threading.Event,
     report: Callable[[ProgressEvent], None],
+    cache: Path | None = None,
 ) -> Downloaded:
     if cancel.is_set():
         raise _Cancelled(f"{file.project}: download of {file.filename} cancelled")
@@ -171,6 +197,13 @@ def _download_one(
             size = final.stat().st_size
             report(ProgressEvent("done", file.filename, size, size, reused=True))
             return Downloaded(file, final, digests["sha256"], reused=True)
+    entry = _cache_entry(cache, file)
+    if entry is not None:
+        found = _from_cache(entry, file, final, expected)
+        if found is not None:
+            size = final.stat().st_size
+            report(ProgressEvent("done", file.filename, size, size, reused=True))
+            return Downloaded(file, final, found, reused=True)
 
     fd, temp_name = tempfile.mkstemp(prefix=_TEMP_PREFIX, suffix=_TEMP_SUFFIX, dir=dest)
     temp = Path(temp_name)
@@ -199,6 +232,8 @@ def _download_one(
                 hint="the download was cut short or the file changed; try again",
             )
         os.chmod(temp, 0o644)
+        if entry is not None and digests["sha256"] == entry.parent.name:
+            _into_cache(temp, entry)
         os.replace(temp, final)
     except BaseException:
         # Stop the other workers' queued downloads too: the run has failed.
@@ -207,6 +242,81 @@ def _download_one(
         raise
     report(ProgressEvent("done", file.filename, done, done))
     return Downloaded(file, final, digests["sha256"], reused=False)
+
+
+def _cache_entry(cache: Path | None, file: DistFile) -> Path | None:
+    """Where the wheel cache keeps ``file``: by the sha256 the index gave (None without one)."""
+    if cache is None or not file.is_wheel:
+        return None
+    digest = next((d.lower() for a, d in file.hashes if a.lower() == "sha256"), None)
+    if digest is None or not _SHA256.fullmatch(digest):
+        return None
+    return cache / digest[:2] / digest / _safe_filename(file)
+
+
+def _from_cache(
+    entry: Path, file: DistFile, final: Path, expected: Mapping[str, Mapping[str, str]]
+) -> str | None:
+    """Put the cached copy of ``file`` at ``final`` once its bytes there pass every check;
+    its sha256, or None (a missing entry, or a bad one, which is deleted)."""
+    if not entry.is_file():
+        return None
+    try:
+        fd, temp_name = tempfile.mkstemp(prefix=_TEMP_PREFIX, suffix=_TEMP_SUFFIX, dir=final.parent)
+    except OSError:
+        return None
+    os.close(fd)
+    temp = Path(temp_name)
+    try:
+        _link_or_copy(entry, temp)
+        # The bytes that will be in the destination are hashed, not the cache's word for them.
+        digests = _hash_file(temp, expected)
+        if (
+            _problem(file, expected, digests) is not None
+            or digests["sha256"] != entry.parent.name
+            or (file.size is not None and temp.stat().st_size != file.size)
+        ):
+            logger.debug("dropping a bad wheel cache entry: %s", entry)
+            with contextlib.suppress(OSError):
+                entry.unlink()
+            temp.unlink(missing_ok=True)
+            return None
+        os.chmod(temp, 0o644)
+        os.replace(temp, final)
+    except OSError:
+        logger.debug("could not use the wheel cache entry %s", entry, exc_info=True)
+        temp.unlink(missing_ok=True)
+        return None
+    except BaseException:
+        temp.unlink(missing_ok=True)
+        raise
+    return digests["sha256"]
+
+
+def _into_cache(verified: Path, entry: Path) -> None:
+    """Keep a verified file in the wheel cache; a cache that cannot take it is no error."""
+    temp: Path | None = None
+    try:
+        entry.parent.mkdir(parents=True, exist_ok=True)
+        fd, temp_name = tempfile.mkstemp(prefix=_TEMP_PREFIX, suffix=_TEMP_SUFFIX, dir=entry.parent)
+        os.close(fd)
+        temp = Path(temp_name)
+        _link_or_copy(verified, temp)
+        os.replace(temp, entry)  # atomic: another run sees the old entry or the new, never half
+    except OSError:
+        logger.debug("could not add %s to the wheel cache", entry, exc_info=True)
+        if temp is not None:
+            temp.unlink(missing_ok=True)
+
+
+def _link_or_copy(source: Path, target: Path) -> None:
+    """``target`` (an existing placeholder) becomes ``source``'s bytes: a hard link when the
+    file system allows it, else a copy."""
+    target.unlink()
+    try:
+        os.link(source, target)
+    except OSError:
+        shutil.copyfile(source, target)
 
 
 def _safe_filename(file: DistFile) -> str:

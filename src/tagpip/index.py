@@ -756,6 +756,16 @@ class HttpIndex:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
+    @property
+    def wheel_cache(self) -> Path | None:
+        """The folder of the content-addressed wheel cache (see :mod:`tagpip.download`): the
+        ``wheels`` folder in the cache folder; None with ``--no-cache-dir``. Not part of
+        :class:`Index`: the downloader looks for it with ``getattr``."""
+        options = self.options
+        if options.no_cache or options.cache_dir is None:
+            return None
+        return Path(options.cache_dir, "wheels")
+
     # -- the Index protocol --------------------------------------------------------------------
 
     def files(self, project: NormalizedName) -> Sequence[DistFile]:

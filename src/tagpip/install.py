@@ -26,9 +26,11 @@ Layout in ``DIR`` (as pip's ``--target``): purelib, platlib and data at the top,
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import csv
 import email.parser
+import hashlib
 import io
 import os
 import posixpath
@@ -41,14 +43,15 @@ import threading
 import warnings
 import zipfile
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from types import FrameType
-from typing import TYPE_CHECKING, BinaryIO
+from typing import TYPE_CHECKING, BinaryIO, cast
 
 from installer import install as installer_install
 from installer.destinations import WheelDestination
-from installer.records import Hash, RecordEntry
+from installer.records import Hash, InvalidRecordEntry, RecordEntry
 from installer.scripts import Script
 from installer.sources import WheelFile
 from installer.utils import (
@@ -92,6 +95,7 @@ __all__ = [
 
 SCHEMES = ("purelib", "platlib", "headers", "scripts", "data")
 STAGE_PREFIX = ".tagpip-stage-"
+_READ_CHUNK = 1024 * 1024
 
 # Moves go through this name so tests can inject a failure into the commit phase.
 _move = os.replace
@@ -328,6 +332,7 @@ class _Wheel:
     project: Project
     tags: frozenset[Tag]
     build: str | None
+    members: int = 0
 
 
 def _member_problem(member: str) -> str | None:
@@ -452,17 +457,36 @@ def _inspect_archive(
 
     if problems:
         return None, problems
-    source = WheelFile(archive)
+    # RECORD's names and entries are checked here; the contents' hashes and sizes are checked
+    # while staging reads them anyway (one pass over the data, see _CheckedWheelFile). When the
+    # cheap check finds anything, the full one reports every issue as installer words it.
+    issues = _record_issues(archive, validate_contents=False)
+    if issues:
+        issues = _record_issues(archive, validate_contents=True)
+        problems.extend(WheelProblem(filename, None, issue) for issue in issues)
+        return None, problems
+    return _Wheel(path, Project(name, display_name, version), tags, build, len(members)), []
+
+
+def _record_issues(archive: zipfile.ZipFile, *, validate_contents: bool) -> list[str]:
+    """installer's RECORD validation of a wheel, as ``RECORD: ...`` reasons (none when valid)."""
     try:
-        source.validate_record()
+        WheelFile(archive).validate_record(validate_contents=validate_contents)
     except ValueError as error:
         issues = getattr(error, "issues", None) or [str(error)]
         prefix = f"In {archive.filename}, "
-        for issue in issues:
-            text = str(issue)
-            problem(None, "RECORD: " + (text[len(prefix) :] if text.startswith(prefix) else text))
-        return None, problems
-    return _Wheel(path, Project(name, display_name, version), tags, build), []
+        return [
+            "RECORD: " + (text[len(prefix) :] if text.startswith(prefix) else text)
+            for text in map(str, issues)
+        ]
+    return []
+
+
+def _contents_problems(path: Path) -> list[WheelProblem]:
+    """Every RECORD issue of a wheel, contents included (the slow path, only on failure)."""
+    with zipfile.ZipFile(path) as archive:
+        issues = _record_issues(archive, validate_contents=True)
+    return [WheelProblem(path.name, None, issue) for issue in issues]
 
 
 def _same_version(text: str, version: Version) -> bool:
@@ -483,6 +507,79 @@ class _Collision(Exception):
         self.why = why
 
 
+class _Cancelled(Exception):
+    """Staging of one wheel stopped because another failed or the run was interrupted."""
+
+
+class _HashingStream:
+    """A zip member's stream that hashes what its reader reads, whatever it seeks (installer's
+    shebang fixing reads the start twice): each byte is hashed once, in order; :meth:`finish`
+    reads what the reader left (installer skips some members) and gives digest and size."""
+
+    def __init__(self, stream: BinaryIO, algorithm: str):
+        self._stream = stream
+        self._hasher = hashlib.new(algorithm)
+        self._hashed = 0  # the first bytes of the member that are hashed
+
+    def _saw(self, start: int, data: bytes) -> bytes:
+        end = start + len(data)
+        if start <= self._hashed < end:
+            self._hasher.update(memoryview(data)[self._hashed - start :])
+            self._hashed = end
+        return data
+
+    def read(self, size: int = -1) -> bytes:
+        return self._saw(self._stream.tell(), self._stream.read(size))
+
+    def readline(self, size: int = -1) -> bytes:
+        return self._saw(self._stream.tell(), self._stream.readline(size))
+
+    def seek(self, offset: int, whence: int = io.SEEK_SET) -> int:
+        return self._stream.seek(offset, whence)
+
+    def tell(self) -> int:
+        return self._stream.tell()
+
+    def finish(self) -> tuple[str, int]:
+        if self._stream.tell() != self._hashed:
+            self._stream.seek(self._hashed)
+        while chunk := self._stream.read(_READ_CHUNK):
+            self._hasher.update(chunk)
+            self._hashed += len(chunk)
+        value = base64.urlsafe_b64encode(self._hasher.digest()).decode("ascii").rstrip("=")
+        return value, self._hashed
+
+
+class _CheckedWheelFile(WheelFile):
+    """installer's ``WheelFile`` that checks each member against RECORD as installer reads it
+    (``validate_record``'s content check, without a second pass over the data); the members
+    that fail are in ``issues``, worded as in :func:`_record_issues`."""
+
+    def __init__(self, f: zipfile.ZipFile) -> None:
+        super().__init__(f)
+        self.issues: list[str] = []
+
+    def get_contents(self) -> Iterator[tuple[tuple[str, str, str], BinaryIO, bool]]:
+        for elements, stream, executable in super().get_contents():
+            try:
+                entry = RecordEntry.from_elements(*elements)
+                checked = (
+                    _HashingStream(stream, entry.hash_.name) if entry.hash_ is not None else None
+                )
+            except (InvalidRecordEntry, ValueError) as error:
+                self.issues.append(f"RECORD: entry for {elements[0]} is invalid: {error}")
+                checked = None
+            if checked is None:
+                # No hash to check: the RECORD itself (installer refused entries without one).
+                yield elements, stream, executable
+                continue
+            yield elements, cast("BinaryIO", checked), executable
+            digest, size = checked.finish()
+            assert entry.hash_ is not None
+            if digest != entry.hash_.value or (entry.size is not None and size != entry.size):
+                self.issues.append(f"RECORD: hash / size of {elements[0]} didn't match RECORD")
+
+
 class _StagingDestination(WheelDestination):
     """installer's ``WheelDestination`` over one staging root laid out like the target folder.
 
@@ -501,8 +598,11 @@ class _StagingDestination(WheelDestination):
         kind: LauncherKind,
         owners: dict[str, str],
         wheel: str,
+        cancel: threading.Event | None = None,
     ) -> None:
         self.root = root
+        self.cancel = cancel
+        self.folders: set[Path] = set()  # made already: one mkdir per folder, not per file
         self.schemes = {
             "purelib": "",
             "platlib": "",
@@ -523,12 +623,16 @@ class _StagingDestination(WheelDestination):
         return normal
 
     def _write(self, rel: str, stream: BinaryIO, executable: bool) -> RecordEntry:
+        if self.cancel is not None and self.cancel.is_set():
+            raise _Cancelled
         owner = self.owners.get(rel)
         if owner is not None:
             raise _Collision(rel, f"{owner} installs it too")
         target = self.root / rel
         try:
-            target.parent.mkdir(parents=True, exist_ok=True)
+            if target.parent not in self.folders:
+                target.parent.mkdir(parents=True, exist_ok=True)
+                self.folders.add(target.parent)
             with target.open("xb") as out:
                 digest, size = copyfileobj_with_hashing(stream, out, "sha256")
         except (FileExistsError, NotADirectoryError, IsADirectoryError):
@@ -628,10 +732,14 @@ def install(
     report("checking wheels")
     inspected: list[_Wheel] = []
     problems: list[WheelProblem] = []
-    for path in wheels:
-        wheel, found = _inspect(Path(path))
+    results = [_inspect(Path(path)) for path in wheels]
+    failed = any(found for _, found in results)
+    for wheel, found in results:
+        if wheel is not None and failed:
+            # Contents are otherwise checked while staging; a refusal reports them all now.
+            found = _contents_problems(wheel.path)
         problems.extend(found)
-        if wheel is not None:
+        if wheel is not None and not found:
             inspected.append(wheel)
     names: dict[NormalizedName, str] = {}
     for wheel in inspected:
@@ -680,11 +788,11 @@ def install(
         stage = Path(tempfile.mkdtemp(prefix=STAGE_PREFIX, dir=_stage_parent(target_dir)))
         new_root = stage / "new"
         new_root.mkdir()
-        written = _stage(todo, new_root, target_dir, target, interpreter, report)
+        written, sources = _stage(todo, new_root, target_dir, target, interpreter, report)
         old_files = _old_files(target_dir, replaced)
         _check_conflicts(target_dir, written, set(old_files))
         report("moving into place")
-        _commit(target_dir, new_root, stage / "old", list(written), old_files)
+        _commit(target_dir, sources, stage / "old", list(written), old_files)
     except BaseException as error:
         # Keep the staging folder only when it holds the backup of files undo could not restore.
         kept = isinstance(error, InstallFailed) and not error.restored
@@ -747,6 +855,22 @@ def _stage_parent(target_dir: Path) -> Path:
     return parent
 
 
+@dataclass
+class _Staged:
+    """What staging one wheel gave: the paths written (in order, relative to its own root),
+    the collision that stopped it, the RECORD issues of what it read."""
+
+    written: list[str]
+    collision: _Collision | None
+    issues: list[str]
+
+
+# Unpacking many small files is bound by the file system's latency, which threads overlap; for a
+# few files the pool costs more than it saves (and sequential staging keeps the order simple).
+_PARALLEL_MEMBERS = 256
+_STAGE_WORKERS = 4
+
+
 def _stage(
     wheels: Sequence[_Wheel],
     root: Path,
@@ -754,32 +878,105 @@ def _stage(
     target: Target,
     interpreter: str | None,
     report: Callable[[str], None],
-) -> dict[str, str]:
-    """Unpack every wheel under ``root``; return each written path and the wheel it came from."""
+) -> tuple[dict[str, str], dict[str, Path]]:
+    """Unpack every wheel into its own folder under ``root`` (in parallel when there are many
+    files); return each written path with the wheel it came from, and the folder it is in.
+
+    Each member is checked against the wheel's RECORD as it is read; conflicts between wheels
+    are found afterwards, in the order the wheels were given, so the report does not depend on
+    which thread finished first.
+    """
     kind = script_kind(target)
     command = interpreter or script_interpreter(target)
-    owners: dict[str, str] = {}
-    conflicts: list[tuple[str, str, str]] = []
-    for number, wheel in enumerate(wheels, start=1):
-        report(f"installing {wheel.project.display_name} ({number}/{len(wheels)})")
+    cancel = threading.Event()
+    roots = [root / str(number) for number in range(len(wheels))]
+
+    def one(number: int) -> _Staged:
+        wheel = wheels[number]
+        roots[number].mkdir()
+        owners: dict[str, str] = {}
         destination = _StagingDestination(
-            root,
+            roots[number],
             f"include/python/{wheel.project.display_name}",
             command,
             kind,
             owners,
             wheel.path.name,
+            cancel,
         )
-        with WheelFile.open(wheel.path) as source, warnings.catch_warnings():
-            # installer skips __pycache__ members of a wheel with a warning; that is fine.
-            warnings.simplefilter("ignore", RuntimeWarning)
+        with zipfile.ZipFile(wheel.path) as archive:
+            source = _CheckedWheelFile(archive)
             try:
                 installer_install(source, destination, {"INSTALLER": b"tagpip\n"})
             except _Collision as clash:
-                conflicts.append((clash.path, wheel.path.name, clash.why))
+                return _Staged(list(owners), clash, source.issues)
+        return _Staged(list(owners), None, source.issues)
+
+    staged: list[_Staged] = []
+    with warnings.catch_warnings():
+        # installer skips __pycache__ members of a wheel with a warning; that is fine.
+        warnings.simplefilter("ignore", RuntimeWarning)
+        if len(wheels) < 2 or sum(w.members for w in wheels) < _PARALLEL_MEMBERS:
+            for number, wheel in enumerate(wheels):
+                report(f"installing {wheel.project.display_name} ({number + 1}/{len(wheels)})")
+                staged.append(one(number))
+        else:
+            report(f"installing {len(wheels)} wheels")
+            workers = min(_STAGE_WORKERS, len(wheels))
+            with ThreadPoolExecutor(workers, thread_name_prefix="tagpip-stage") as pool:
+                futures = [pool.submit(one, number) for number in range(len(wheels))]
+                try:
+                    staged = [future.result() for future in futures]
+                except BaseException:
+                    cancel.set()
+                    for future in futures:
+                        future.cancel()
+                    wait(futures)
+                    raise
+
+    problems: list[WheelProblem] = []
+    for wheel, result in zip(wheels, staged):
+        if result.collision is not None:
+            # Stopped early: what it did not read is checked now, so no issue goes unreported.
+            problems.extend(_contents_problems(wheel.path))
+        else:
+            problems.extend(WheelProblem(wheel.path.name, None, i) for i in result.issues)
+    if problems:
+        raise InvalidWheel(problems)
+
+    owners: dict[str, str] = {}
+    folders: set[str] = set()
+    sources: dict[str, Path] = {}
+    conflicts: list[tuple[str, str, str]] = []
+    for wheel, result, wheel_root in zip(wheels, staged, roots):
+        name = wheel.path.name
+        clash: _Collision | None = None
+        for rel in result.written:
+            parents = list(_folders_of(rel))
+            if rel in owners:
+                clash = _Collision(rel, f"{owners[rel]} installs it too")
+            elif rel in folders or any(p in owners for p in parents):
+                other = next((o for p, o in owners.items() if _overlaps(p, rel)), "another wheel")
+                clash = _Collision(rel, f"{other} installs a file or folder in the way")
+            if clash is not None:
+                break
+            owners[rel] = name
+            sources[rel] = wheel_root
+            folders.update(parents)
+        clash = clash or result.collision
+        if clash is not None:
+            conflicts.append((clash.path, name, clash.why))
     if conflicts:
         raise FileConflict(target_dir, conflicts)
-    return owners
+    return owners, sources
+
+
+def _folders_of(rel: str) -> Iterator[str]:
+    """The folders on the way to ``rel``: ``a``, ``a/b`` for ``a/b/c``."""
+    index = rel.find("/")
+    while index != -1:
+        yield rel[:index]
+        index = rel.find("/", index + 1)
 
 
 def _old_files(target_dir: Path, replaced: Sequence[Installed]) -> list[str]:
@@ -829,9 +1026,28 @@ def _check_conflicts(target_dir: Path, written: Mapping[str, str], leaving: set[
         for old in olds:
             for rel in old.files or ():
                 owners.setdefault(rel, str(old.project))
+    # What each folder on the way is, asked once per folder, not once per file under it.
+    folders: dict[str, str] = {}
+
+    def state(folder: str) -> str:
+        found = folders.get(folder)
+        if found is None:
+            path = target_dir / folder
+            if path.is_symlink():
+                found = "bad"
+            elif path.is_dir():
+                found = "folder"
+            else:
+                found = "bad" if path.exists() else "absent"
+            folders[folder] = found
+        return found
+
     for rel, wheel in written.items():
-        if not _real_path_in(target_dir, rel, leaving):
+        states = [state(f) for f in _folders_of(rel) if f not in leaving]
+        if "bad" in states:
             conflicts.append((rel, wheel, "a folder on its way is a file or a symbolic link"))
+        elif "absent" in states:
+            continue  # a folder on the way is not there: neither is the file
         elif rel not in leaving and os.path.lexists(target_dir / rel):
             if (target_dir / rel).is_dir() and not (target_dir / rel).is_symlink():
                 conflicts.append((rel, wheel, "a folder of that name is in the way"))
@@ -868,15 +1084,18 @@ def _held_signals() -> Iterator[list[int]]:
 
 def _commit(
     target_dir: Path,
-    new_root: Path,
+    sources: Mapping[str, Path],
     backup: Path,
     new_files: Sequence[str],
     old_files: Sequence[str],
 ) -> None:
-    """Move the old files to ``backup`` and the new ones into the folder, all or nothing.
+    """Move the old files to ``backup`` and the new ones (each from its wheel's staging folder
+    in ``sources``) into the folder, all or nothing.
 
-    Undoing restores the folders' modification times too, so the folder is as it was to the
-    last detail a backup tool or a build cache would look at.
+    A top-level folder of a wheel that the target folder does not have yet moves in with one
+    rename (the whole folder holds only that wheel's files); everything else moves file by
+    file. Undoing restores the folders' modification times too, so the folder is as it was to
+    the last detail a backup tool or a build cache would look at.
     """
     journal: list[tuple[Path, Path | None]] = []  # (moved from, to) or (created folder, None)
     times: dict[Path, tuple[int, int]] = {}  # folders in the target folder, before any change
@@ -905,8 +1124,19 @@ def _commit(
                 touch(source.parent)
                 _move(source, saved)
                 journal.append((source, saved))
+            whole: set[tuple[Path, str]] = set()  # (staging folder, top-level folder) moved whole
             for rel in new_files:
+                root = sources[rel]
+                top, slash, _ = rel.partition("/")
+                if slash and (root, top) in whole:
+                    continue
                 step()
+                if slash and not os.path.lexists(target_dir / top):
+                    touch(target_dir)
+                    _move(root / top, target_dir / top)
+                    journal.append((root / top, target_dir / top))
+                    whole.add((root, top))
+                    continue
                 final = target_dir / rel
                 for folder in reversed(list(PurePosixPath(rel).parents)[:-1]):
                     path = target_dir / folder
@@ -915,8 +1145,8 @@ def _commit(
                         path.mkdir()
                         journal.append((path, None))
                 touch(final.parent)
-                _move(new_root / rel, final)
-                journal.append((new_root / rel, final))
+                _move(root / rel, final)
+                journal.append((root / rel, final))
             step()
         except BaseException as error:
             failures = _undo(journal)

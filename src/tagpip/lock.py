@@ -27,7 +27,7 @@ import os
 import re
 import sys
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Literal
 from urllib.parse import unquote, urlsplit, urlunsplit
@@ -78,6 +78,7 @@ __all__ = [
     "read_lock",
     "resolve_keeping",
     "target_marker",
+    "target_of",
     "write_lock",
 ]
 
@@ -788,6 +789,46 @@ def pins_from_lock(lock: Lock, index: Index, target: Target | None = None) -> li
             seen.add(file.url)
             files.append(file)
     return files
+
+
+def target_of(lock: Lock) -> Target:
+    """The target a tagged lock of one section was made for, rebuilt from its lines' tag blocks
+    (each names its pin's interpreter and platform; where they name different manylinux levels,
+    the highest, as for any requirement file). Nothing is taken from the host.
+
+    Raises LockError when the lock cannot say: a pylock.toml (its markers do not name platform
+    tags), several sections, or lines without tag blocks; the message says which target options
+    to give instead.
+    """
+    where = lock.path or "the lock"
+    hint = (
+        "give the target with --preset, --target-file, --from-python, or --platform and "
+        "--python-version"
+    )
+    if lock.format == "pylock":
+        raise LockError(
+            f"{where} does not record its target's platform tags (a pylock.toml has markers only)",
+            hint=hint,
+        )
+    if len(lock.sections) != 1:
+        shown = "; ".join(s.target or "(no description)" for s in lock.sections)
+        raise LockError(f"{where} locks several targets ({shown}): say which one", hint=hint)
+    blocks = []
+    for package in lock.sections[0].packages:
+        if package.block is not None:
+            span = Span(where, package.line, 0, len(package.block), package.block)
+            try:
+                blocks.append(parse_tag_block(package.block, span))
+            except TokenError as error:
+                raise LockError(f"{where}:{package.line}: {error.message}", span=span) from None
+
+    def no_host() -> Target:
+        raise LockError(f"the tag blocks of {where} do not describe a whole target", hint=hint)
+
+    if not blocks:
+        no_host()
+    target = Target.from_sources(blocks=blocks, host=no_host)
+    return replace(target, source=where)
 
 
 def _select(lock: Lock, target: Target | None) -> list[tuple[LockedPackage, LockedFile]]:

@@ -1,4 +1,5 @@
-"""The pip invocations that fetch exactly a resolved set: pinned wheels -> ``pip download`` argv.
+"""The pip invocations that fetch exactly a resolved set: pinned wheels -> ``pip download`` (or
+``pip install --target``) argv.
 
 pip can only restrict tags globally, per invocation (``--platform``, ``--python-version``,
 ``--implementation``, ``--abi``, which need ``--only-binary=:all:`` or ``--no-deps``). So each
@@ -14,6 +15,12 @@ Index options are passed only where they differ from a *baseline*: pip's default
 command runs in the same environment) what pip reads by itself from its configuration, so
 configured lists are not repeated. Credentials stay in the argv that is run; the text for
 printing redacts them.
+
+The same grouping gives ``pip install --target DIR`` invocations (``command="install"``), with
+``--no-compile`` added: bytecode pip compiled would be the host's. pip moves each invocation's
+top-level folders into ``DIR`` and skips (or, with ``--upgrade``, replaces) those already there,
+so a ``bin/`` or a namespace package shared by two invocations keeps only one of them; see
+docs/pip-backend.md for why ``--backend pip`` therefore has pip download and tagpip install.
 
 Nothing here prints or touches the disk or the network: :mod:`tagpip.cli._pipbackend` runs the
 invocations and checks the files (:func:`differences`).
@@ -41,6 +48,7 @@ from tagpip.target import Target
 __all__ = [
     "Difference",
     "PipBackendError",
+    "PipCommand",
     "PipDownload",
     "PipFailed",
     "PipMismatch",
@@ -153,9 +161,13 @@ class PipRequirement:
         return " ".join([self.spec(), *(f"--hash={h}" for h in self.hashes)])
 
 
+PipCommand = Literal["download", "install"]
+
+
 @dataclass(frozen=True)
 class PipDownload:
-    """One ``pip download`` invocation.
+    """One ``pip download`` invocation (``pip install --target`` with ``command="install"``;
+    ``dest`` is then the target folder, and ``upgrade`` adds ``--upgrade``).
 
     ``index_args`` are the index options as pip takes them (see :func:`index_arguments`).
     ``ignore_requires_python`` is set when pip would refuse a pinned file's Requires-Python that
@@ -168,17 +180,27 @@ class PipDownload:
     dest: str
     index_args: tuple[str, ...] = ()
     ignore_requires_python: bool = False
+    command: PipCommand = "download"
+    upgrade: bool = False
 
     def arguments(self, *, redact: bool = False, requirements_file: str | None = None) -> list[str]:
-        """pip's arguments, from ``download`` on. With ``requirements_file`` (a file holding
-        :meth:`requirements_text`) the projects are read from it instead of the command line, so
-        pip checks every hash; ``redact`` hides credentials in URLs, for printing."""
-        args = ["download", "--no-deps", "--only-binary=:all:"]
+        """pip's arguments, from ``download`` (or ``install``) on. With ``requirements_file`` (a
+        file holding :meth:`requirements_text`) the projects are read from it instead of the
+        command line, so pip checks every hash; ``redact`` hides credentials in URLs, for
+        printing."""
+        if self.command == "install":
+            args = ["install", "--target", self.dest, "--no-deps", "--only-binary=:all:"]
+            args.append("--no-compile")
+            if self.upgrade:
+                args.append("--upgrade")
+        else:
+            args = ["download", "--no-deps", "--only-binary=:all:"]
         if self.ignore_requires_python:
             args.append("--ignore-requires-python")
         args += self.restriction.arguments()
         args += _redacted(self.index_args) if redact else list(self.index_args)
-        args += ["-d", self.dest]
+        if self.command == "download":
+            args += ["-d", self.dest]
         if requirements_file is not None:
             args += ["-r", requirements_file]
         else:
@@ -280,8 +302,11 @@ def pip_downloads(
     baseline: IndexOptions | None = None,
     extra_args: Sequence[str] = (),
     user_hashes: Mapping[NormalizedName, Sequence[str]] | None = None,
+    command: PipCommand = "download",
+    upgrade: bool = False,
 ) -> list[PipDownload]:
-    """The invocations that fetch exactly ``pins`` into ``dest``: one per distinct restriction.
+    """The invocations that fetch exactly ``pins`` into ``dest``: one per distinct restriction
+    (with ``command="install"``, that install them into the folder ``dest``).
 
     Invocations come in the order of their first pin; each keeps its pins' order (a resolution's
     pins are sorted by name, so the result is deterministic). ``extra_args`` (``--isolated``,
@@ -302,6 +327,8 @@ def pip_downloads(
             dest=str(dest),
             index_args=index_args,
             ignore_requires_python=ignore,
+            command=command,
+            upgrade=upgrade,
         )
         for (restriction, ignore), requirements in groups.items()
     ]
@@ -315,11 +342,12 @@ def pip_commands(
     python: str = "python",
     baseline: IndexOptions | None = None,
     redact: bool = False,
+    command: PipCommand = "download",
 ) -> list[list[str]]:
     """The full argv lists (``python -m pip download ...``) of :func:`pip_downloads`."""
     return [
         [python, "-m", "pip", *download.arguments(redact=redact)]
-        for download in pip_downloads(pins, dest, options, baseline=baseline)
+        for download in pip_downloads(pins, dest, options, baseline=baseline, command=command)
     ]
 
 

@@ -2,18 +2,26 @@
 
 It takes pip download's options (those that make no sense without building from source are
 refused by name, see :mod:`tagpip.cli._options`), plus the target options, resolves with
-markers evaluated for the target, and writes verified wheels into ``-d`` atomically.
+markers evaluated for the target, and writes verified wheels into ``-d`` atomically. With
+several targets (``--preset``, ``--from-python`` and ``--target-file`` repeat), it resolves each
+and downloads the union of their wheels, each file once.
 """
 
 from __future__ import annotations
 
 import argparse
-from typing import Any
+import logging
+from typing import TYPE_CHECKING, Any
 
 from tagpip.cli._options import add_fetch_options, add_output_options, add_target_options
 from tagpip.cli._pipbackend import add_backend_options
 
+if TYPE_CHECKING:
+    from tagpip.resolve import Pin
+
 __all__ = ["register"]
+
+logger = logging.getLogger("tagpip")
 
 
 def register(subparsers: Any) -> None:
@@ -32,7 +40,7 @@ def register(subparsers: Any) -> None:
         help="write pip's installation report (JSON) to FILE, '-' for stdout",
     )
     add_fetch_options(parser)
-    add_target_options(parser)
+    add_target_options(parser, several=True)
     add_output_options(parser)
     add_backend_options(parser)
     parser.set_defaults(run=run)
@@ -48,7 +56,7 @@ def run(args: argparse.Namespace) -> int:
         print_warnings,
         read_inputs,
         settle_index_options,
-        settle_target,
+        settle_targets,
         wants_hashes,
     )
     from tagpip.cli._progress import Progress
@@ -76,40 +84,59 @@ def run(args: argparse.Namespace) -> int:
     cutoff = parse_cutoff(args.uploaded_prior_to)
     inputs = read_inputs(args.requirements, args.requirement, args.constraint)
     print_warnings(inputs.warnings, args.quiet)
-    target = settle_target(args, inputs)
+    targets = settle_targets(args, inputs)
+    if len(targets) > 1 and args.report:
+        raise UsageError(
+            "--report describes one resolution: it cannot be used with several targets",
+            hint="run tagpip download once per target, each with its own --report FILE",
+        )
     options = settle_index_options(args, inputs, "download")
-    log_settings(target, options)
+    log_settings(targets[0], options)
+    for target in targets[1:]:
+        logger.info("target: %s", target.describe())
     progress = Progress(args.progress_bar, args.quiet)
     with HttpIndex(options) as index:
         try:
-            resolution = resolve(
-                inputs.requirements,
-                target,
-                index,
-                constraints=inputs.constraints,
-                pre=options.pre,
-                ignore_requires_python=args.ignore_requires_python,
-                no_deps=args.no_deps,
-                exclude_newer=cutoff,
-                on_progress=progress.status,
-            )
-            pins = list(resolution.pins)
-            if args.only_deps:
-                roots = set(resolution.roots)
-                pins = [pin for pin in pins if pin.name not in roots]
+            resolutions = []
+            chosen: dict[str, list[Pin]] = {}  # file name -> its pins, one per target
+            for target in targets:
+                resolution = resolve(
+                    inputs.requirements,
+                    target,
+                    index,
+                    constraints=inputs.constraints,
+                    pre=options.pre,
+                    ignore_requires_python=args.ignore_requires_python,
+                    no_deps=args.no_deps,
+                    exclude_newer=cutoff,
+                    on_progress=progress.status,
+                )
+                pins = list(resolution.pins)
+                if args.only_deps:
+                    roots = set(resolution.roots)
+                    pins = [pin for pin in pins if pin.name not in roots]
+                if wants_hashes(args, inputs):
+                    check_required_hashes(pins, inputs.user_hashes)
+                resolutions.append((resolution, pins))
+                for pin in pins:
+                    chosen.setdefault(pin.file.filename, []).append(pin)
+            if len(targets) > 1:
+                for filename, found in chosen.items():
+                    logger.info(
+                        "%s: for %s", filename, "; ".join(p.target.describe() for p in found)
+                    )
+            union = [found[0] for found in chosen.values()]
             user_hashes = inputs.user_hashes
-            if wants_hashes(args, inputs):
-                check_required_hashes(pins, user_hashes)
             if args.print_pip or args.backend == "pip":
                 from tagpip.cli._pipbackend import run_backend
 
                 progress.close()
                 if args.report:
-                    write_report(args.report, resolution, pins, index, target)
-                return run_backend(args, pins, options, user_hashes=user_hashes)
-            progress.expect(len(pins))
+                    write_report(args.report, resolution, union, index, targets[0])
+                return run_backend(args, union, options, user_hashes=user_hashes)
+            progress.expect(len(union))
             results = download(
-                [pin.file for pin in pins],
+                [pin.file for pin in union],
                 Path(args.dest),
                 index,
                 user_hashes=user_hashes,
@@ -118,11 +145,12 @@ def run(args: argparse.Namespace) -> int:
         finally:
             progress.close()
         if args.report:
-            write_report(args.report, resolution, pins, index, target)
+            write_report(args.report, resolution, union, index, targets[0])
     if not args.quiet:
         for result in results:
             verb = "File was already downloaded" if result.reused else "Saved"
             print(f"{verb} {result.path}")
         if results:
-            print("Successfully downloaded " + " ".join(pin.name for pin in pins))
+            names = dict.fromkeys(pin.name for pin in union)
+            print("Successfully downloaded " + " ".join(names))
     return 0

@@ -33,7 +33,16 @@ from tagpip.target import Sourced, Target, TargetOptions
 
 logger = logging.getLogger("tagpip")
 
-__all__ = ["Inputs", "read_inputs", "settle_index_options", "settle_target"]
+__all__ = [
+    "NAMED_TARGETS",
+    "TARGET_FLAGS",
+    "Inputs",
+    "has_target_options",
+    "read_inputs",
+    "settle_index_options",
+    "settle_target",
+    "settle_targets",
+]
 
 
 @dataclass(frozen=True)
@@ -97,26 +106,67 @@ def read_inputs(
     )
 
 
+# pip's flags, which describe one target; and tagpip's named targets (attribute, option).
+TARGET_FLAGS = ("platform", "python_version", "implementation", "abi")
+NAMED_TARGETS = (
+    ("preset", "--preset"),
+    ("from_python", "--from-python"),
+    ("target_file", "--target-file"),
+)
+
+
+def _named(args: argparse.Namespace, attr: str) -> list[str]:
+    """A named-target option's values: a list where the option repeats, else its one value."""
+    value = getattr(args, attr, None)
+    if isinstance(value, list):
+        return [str(v) for v in value]
+    return [value] if value else []
+
+
+def has_target_options(args: argparse.Namespace) -> bool:
+    """Whether the command line says anything about the target."""
+    return any(getattr(args, flag) for flag in TARGET_FLAGS) or any(
+        _named(args, attr) for attr, _ in NAMED_TARGETS
+    )
+
+
+def settle_targets(args: argparse.Namespace, inputs: Inputs) -> list[Target]:
+    """One target per ``--preset`` / ``--from-python`` / ``--target-file`` (those options
+    repeat for ``lock`` and ``download``), in that order, equal ones once; with at most one, the
+    one target :func:`settle_target` settles."""
+    bases = [(attr, value) for attr, _ in NAMED_TARGETS for value in _named(args, attr)]
+    if len(bases) <= 1:
+        return [settle_target(args, inputs)]
+    if any(getattr(args, flag) for flag in TARGET_FLAGS):
+        raise UsageError(
+            "--platform, --python-version, --implementation and --abi describe one target; "
+            "with several targets, name each with --preset, --from-python or --target-file"
+        )
+    targets: list[Target] = []
+    for attr, value in bases:
+        one = argparse.Namespace(**vars(args))
+        for other, _ in NAMED_TARGETS:
+            setattr(one, other, value if other == attr else None)
+        target = settle_target(one, inputs)
+        if not any(t == target for t in targets):
+            targets.append(target)
+    return targets
+
+
 def settle_target(args: argparse.Namespace, inputs: Inputs) -> Target:
     """The one target of this run, by DESIGN.md's precedence (command line first, host last)."""
-    bases = [
-        (name, value)
-        for name, value in (
-            ("--preset", args.preset),
-            ("--from-python", args.from_python),
-            ("--target-file", args.target_file),
-        )
-        if value
-    ]
+    bases = [(option, value) for attr, option in NAMED_TARGETS for value in _named(args, attr)]
     if len(bases) > 1:
         raise UsageError(f"{bases[0][0]} and {bases[1][0]} both name a target; give one")
     base: Target | None = None
-    if args.preset:
-        base = Target.from_preset(args.preset)
-    elif args.from_python:
-        base = Target.from_python(args.from_python)
-    elif args.target_file:
-        base = Target.from_file(args.target_file)
+    if bases:
+        option, value = bases[0]
+        if option == "--preset":
+            base = Target.from_preset(value)
+        elif option == "--from-python":
+            base = Target.from_python(value)
+        else:
+            base = Target.from_file(value)
     command_line = TargetOptions.from_strings(
         platforms=args.platform,
         python_version=args.python_version,

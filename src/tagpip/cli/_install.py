@@ -10,9 +10,24 @@ from __future__ import annotations
 
 import argparse
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from tagpip.cli._options import add_fetch_options, add_output_options, add_target_options
+from tagpip.cli._pipbackend import add_backend_options
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+    from pathlib import Path
+
+    from packaging.utils import NormalizedName
+
+    from tagpip.cli._lock import LockedRun
+    from tagpip.cli._progress import Progress
+    from tagpip.index import HttpIndex
+    from tagpip.install import InstallResult
+    from tagpip.pipconfig import IndexOptions
+    from tagpip.resolve import Pin
+    from tagpip.target import Target
 
 __all__ = ["register"]
 
@@ -85,6 +100,7 @@ def register(subparsers: Any) -> None:
     add_fetch_options(parser)
     add_target_options(parser)
     add_output_options(parser)
+    add_backend_options(parser, install=True)
     refused = parser.add_argument_group("pip install options tagpip refuses (docs/install.md)")
     for option, (nargs, _reason) in _REFUSED.items():
         names = ["-e", option] if option == "--editable" else [option]
@@ -93,7 +109,7 @@ def register(subparsers: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    """Resolve, download into a temporary folder, install into ``--target``, report."""
+    """Resolve (or read a lock), download into a temporary folder, install into ``--target``."""
     import tempfile
     from pathlib import Path
 
@@ -105,12 +121,11 @@ def run(args: argparse.Namespace) -> int:
         settle_target,
         wants_hashes,
     )
+    from tagpip.cli._lock import read_locked
     from tagpip.cli._progress import Progress
     from tagpip.cli._report import check_required_hashes, write_report
-    from tagpip.download import download
     from tagpip.errors import UsageError
     from tagpip.index import HttpIndex
-    from tagpip.install import install
     from tagpip.resolve import resolve
 
     for value in args.no_binary:
@@ -123,6 +138,9 @@ def run(args: argparse.Namespace) -> int:
             "nothing to install: give requirements or -r FILE",
             hint="for example: tagpip install -r requirements.txt --target ./deps",
         )
+    locked = read_locked(args, "install", need_target=True)
+    if locked is not None:
+        return _install_from_lock(args, locked)
     cutoff = parse_cutoff(args.uploaded_prior_to)
     inputs = read_inputs(args.requirements, args.requirement, args.constraint)
     print_warnings(inputs.warnings, args.quiet)
@@ -149,31 +167,104 @@ def run(args: argparse.Namespace) -> int:
             user_hashes = inputs.user_hashes
             if wants_hashes(args, inputs):
                 check_required_hashes(pins, user_hashes)
-            progress.expect(len(pins))
-            results = download(
-                [pin.file for pin in pins],
-                Path(temp),
-                index,
-                user_hashes=user_hashes,
-                on_progress=progress,
-            )
-            outcome = install(
-                [result.path for result in results],
-                Path(args.target_dir),
-                target,
-                upgrade=args.upgrade,
-                on_progress=progress.status,
+            if args.print_pip:
+                from tagpip.cli._pipbackend import print_pip
+
+                progress.close()
+                if args.report:
+                    write_report(args.report, resolution, pins, index, target)
+                return print_pip(args, pins, options, user_hashes=user_hashes, command="install")
+            outcome = _fetch_and_install(
+                args, pins, options, index, target, Path(temp), user_hashes, progress
             )
         finally:
             progress.close()
         if args.report:
             write_report(args.report, resolution, pins, index, target)
-    if not args.quiet:
-        if outcome.unchanged:
-            names = " ".join(str(project) for project in outcome.unchanged)
-            print(f"Already installed in {args.target_dir}: {names}")
-        for project in outcome.removed:
-            print(f"Successfully uninstalled {project}")
-        if outcome.installed:
-            print("Successfully installed " + " ".join(str(p) for p in outcome.installed))
+    _say(args, outcome)
     return 0
+
+
+def _install_from_lock(args: argparse.Namespace, locked: LockedRun) -> int:
+    """``install -r LOCK``: exactly the locked files for the lock's (or the given) target."""
+    import tempfile
+    from pathlib import Path
+
+    from tagpip.cli._progress import Progress
+    from tagpip.errors import UsageError
+    from tagpip.index import HttpIndex
+
+    if len(locked.targets) != 1:
+        raise UsageError(
+            "install takes one target: give one --preset, --target-file or --from-python"
+        )
+    target = locked.targets[0]
+    progress = Progress(args.progress_bar, args.quiet)
+    with HttpIndex(locked.options) as index, tempfile.TemporaryDirectory(prefix="tagpip-") as temp:
+        try:
+            chosen = locked.select(index)
+            pins = chosen.pins()
+            if args.print_pip:
+                from tagpip.cli._pipbackend import print_pip
+
+                progress.close()
+                return print_pip(
+                    args, pins, locked.options, user_hashes=chosen.hashes, command="install"
+                )
+            outcome = _fetch_and_install(
+                args, pins, locked.options, index, target, Path(temp), chosen.hashes, progress
+            )
+        finally:
+            progress.close()
+    _say(args, outcome)
+    return 0
+
+
+def _fetch_and_install(
+    args: argparse.Namespace,
+    pins: Sequence[Pin],
+    options: IndexOptions,
+    index: HttpIndex,
+    target: Target,
+    temp: Path,
+    user_hashes: Mapping[NormalizedName, Sequence[str]],
+    progress: Progress,
+) -> InstallResult:
+    """Fetch the pinned wheels into ``temp`` (tagpip, or pip with ``--backend pip``), then
+    install them into ``--target`` with tagpip's installer."""
+    from pathlib import Path
+
+    from tagpip.download import download
+    from tagpip.install import install
+
+    if args.backend == "pip":
+        from tagpip.cli._pipbackend import fetch_with_pip
+
+        progress.close()
+        fetch_with_pip(args, pins, options, temp, user_hashes=user_hashes)
+        paths = [temp / pin.file.filename for pin in pins]
+    else:
+        progress.expect(len(pins))
+        results = download(
+            [pin.file for pin in pins], temp, index, user_hashes=user_hashes, on_progress=progress
+        )
+        paths = [result.path for result in results]
+    return install(
+        paths,
+        Path(args.target_dir),
+        target,
+        upgrade=args.upgrade,
+        on_progress=progress.status,
+    )
+
+
+def _say(args: argparse.Namespace, outcome: InstallResult) -> None:
+    if args.quiet:
+        return
+    if outcome.unchanged:
+        names = " ".join(str(project) for project in outcome.unchanged)
+        print(f"Already installed in {args.target_dir}: {names}")
+    for project in outcome.removed:
+        print(f"Successfully uninstalled {project}")
+    if outcome.installed:
+        print("Successfully installed " + " ".join(str(p) for p in outcome.installed))

@@ -1,5 +1,5 @@
 """``tagpip lock``: resolve for one or several targets and write the pins as a lock file, and
-:func:`fetch_from_lock`, which lets ``download`` (and ``install``) take a lock file as ``-r``.
+:func:`read_locked`, which lets ``download`` and ``install`` take a lock file as ``-r``.
 
 The lock's format is tagpip's tagged requirement syntax unless ``--format pylock`` is given or
 the output is named ``pylock.toml`` / ``pylock.NAME.toml`` (PEP 751). An existing output lock
@@ -12,23 +12,29 @@ import argparse
 import datetime
 import shlex
 import sys
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from tagpip.cli._options import add_fetch_options, add_output_options
+from tagpip.cli._options import add_fetch_options, add_output_options, add_target_options
 
 if TYPE_CHECKING:
-    from tagpip.cli._fetch import Inputs
+    from packaging.utils import NormalizedName
+
+    from tagpip.index import DistFile, Index
     from tagpip.lock import Format, Lock
+    from tagpip.pipconfig import IndexOptions
+    from tagpip.resolve import Pin
     from tagpip.target import Target
 
-__all__ = ["fetch_from_lock", "lock_inputs", "parse_exclude_newer", "register"]
-
-_TARGET_FLAGS = ("platform", "python_version", "implementation", "abi")
-_BASES = (
-    ("preset", "--preset"),
-    ("from_python", "--from-python"),
-    ("target_file", "--target-file"),
-)
+__all__ = [
+    "LockedRun",
+    "LockedSet",
+    "fetch_from_lock",
+    "lock_inputs",
+    "parse_exclude_newer",
+    "read_locked",
+    "register",
+]
 
 
 def register(subparsers: Any) -> None:
@@ -68,23 +74,9 @@ def register(subparsers: Any) -> None:
         help="ignore files uploaded after DATE (ISO 8601; a date or a time without a zone is UTC)",
     )
     add_fetch_options(parser)
-    _add_lock_target_options(parser)
+    add_target_options(parser, several=True)
     add_output_options(parser)
     parser.set_defaults(run=run)
-
-
-def _add_lock_target_options(parser: argparse.ArgumentParser) -> None:
-    """download's target options, except that the named targets repeat: one lock, many targets."""
-    group = parser.add_argument_group(
-        "targets (repeat --preset, --from-python or --target-file to lock several at once)"
-    )
-    group.add_argument("--platform", action="append", default=[], metavar="PLATFORM")
-    group.add_argument("--python-version", metavar="VERSION", help="X.Y, X.Y.Z or pip's XY")
-    group.add_argument("--implementation", metavar="IMPL", help="cp, pp, py, ...")
-    group.add_argument("--abi", action="append", default=[], metavar="ABI")
-    group.add_argument("--preset", action="append", default=[], metavar="NAME")
-    group.add_argument("--from-python", action="append", default=[], metavar="PATH")
-    group.add_argument("--target-file", action="append", default=[], metavar="FILE")
 
 
 def parse_exclude_newer(text: str | None) -> datetime.datetime | None:
@@ -150,35 +142,6 @@ def _command(args: argparse.Namespace) -> str:
     return shlex.join(words)
 
 
-def _targets(args: argparse.Namespace, inputs: Inputs) -> list[Target]:
-    """One target per --preset / --from-python / --target-file, in that order; else the one
-    target download would use (flags, option lines, tag blocks, host)."""
-    from tagpip.cli._fetch import settle_target
-    from tagpip.errors import UsageError
-
-    bases = [(attr, value) for attr, _ in _BASES for value in getattr(args, attr)]
-    if len(bases) <= 1:
-        single = argparse.Namespace(**vars(args))
-        for attr, _ in _BASES:
-            setattr(single, attr, getattr(args, attr)[0] if getattr(args, attr) else None)
-        return [settle_target(single, inputs)]
-    if any(getattr(args, flag) for flag in _TARGET_FLAGS):
-        raise UsageError(
-            "--platform, --python-version, --implementation and --abi describe one target; "
-            "with several targets, name each with --preset, --from-python or --target-file"
-        )
-    targets: list[Target] = []
-    for attr, value in bases:
-        one = argparse.Namespace(**vars(args))
-        for other, _ in _BASES:
-            setattr(one, other, value if other == attr else None)
-        target = settle_target(one, inputs)
-        if any(t == target for t in targets):
-            continue
-        targets.append(target)
-    return targets
-
-
 def run(args: argparse.Namespace) -> int:
     """Resolve each target (keeping the existing lock's pins), then write the lock."""
     from pathlib import Path
@@ -190,6 +153,7 @@ def run(args: argparse.Namespace) -> int:
         print_warnings,
         read_inputs,
         settle_index_options,
+        settle_targets,
     )
     from tagpip.cli._progress import Progress
     from tagpip.errors import UsageError
@@ -224,7 +188,7 @@ def run(args: argparse.Namespace) -> int:
     cutoff = min(cutoffs) if cutoffs else None
     inputs = read_inputs(args.requirements, args.requirement, args.constraint)
     print_warnings(inputs.warnings, args.quiet)
-    targets = _targets(args, inputs)
+    targets = settle_targets(args, inputs)
     options = settle_index_options(args, inputs, "download")
 
     existing = None
@@ -294,24 +258,60 @@ def lock_inputs(requirement_files: list[str]) -> Lock | None:
     return found[0][1]
 
 
-def fetch_from_lock(args: argparse.Namespace) -> int | None:
-    """``download -r LOCK``: fetch exactly the locked files, hash-checked, without resolving.
+@dataclass(frozen=True)
+class LockedRun:
+    """What a lock given as ``-r`` means for this run: the lock, the targets it is read for
+    (none: every file of every section), and the index options to fetch with."""
 
-    Returns None when no ``-r`` file is a lock (download then goes on as usual), else the exit
-    status. With target options, only what that target installs is fetched (see
-    :func:`tagpip.lock.pins_from_lock`); without, every file the lock names.
+    lock: Lock
+    targets: tuple[Target, ...]
+    options: IndexOptions
+
+    def select(self, index: Index) -> LockedSet:
+        """The files to fetch, each once, with the target each is for and the lock's hashes."""
+        from tagpip.lock import lock_hashes, pins_from_lock
+
+        chosen: dict[str, tuple[DistFile, Target | None]] = {}
+        for target in self.targets or (None,):
+            for file in pins_from_lock(self.lock, index, target):
+                chosen.setdefault(file.url, (file, target))
+        return LockedSet(tuple(chosen.values()), lock_hashes(self.lock))
+
+
+@dataclass(frozen=True)
+class LockedSet:
+    """The locked files (each with the target it was selected for, None when no target was
+    given) and, per project, the ``algo:hex`` hashes the lock allows."""
+
+    files: tuple[tuple[DistFile, Target | None], ...]
+    hashes: dict[NormalizedName, list[str]]
+
+    def pins(self) -> list[Pin]:
+        """The files as pins, for the pip backend (each needs its target)."""
+        from tagpip.resolve import Pin
+
+        pins = []
+        for file, target in self.files:
+            assert target is not None
+            pins.append(Pin(file.project, file.version, file, frozenset(), (), (), target))
+        return pins
+
+
+def read_locked(args: argparse.Namespace, command: str, *, need_target: bool) -> LockedRun | None:
+    """``-r LOCK`` for ``download`` and ``install``: the lock, checked against the other options,
+    and the targets to read it for, or None when no ``-r`` file is a lock.
+
+    The targets are the command line's (one per ``--preset``/``--target-file``/``--from-python``
+    where those repeat). Without target options and with ``need_target`` (install, the pip
+    backend), the lock's own target (:func:`tagpip.lock.target_of`: a tagged lock of one
+    section); else none, meaning every file the lock names.
     """
     lock = lock_inputs(list(args.requirement))
     if lock is None:
         return None
-    from pathlib import Path
-
-    from tagpip.cli._fetch import Inputs, settle_index_options, settle_target
-    from tagpip.cli._progress import Progress
-    from tagpip.download import download
+    from tagpip.cli._fetch import Inputs, has_target_options, settle_index_options, settle_targets
     from tagpip.errors import UsageError
-    from tagpip.index import HttpIndex
-    from tagpip.lock import lock_hashes, pins_from_lock
+    from tagpip.lock import target_of
 
     if args.requirements or args.constraint:
         raise UsageError(
@@ -323,21 +323,45 @@ def fetch_from_lock(args: argparse.Namespace) -> int | None:
     if args.no_deps or args.only_deps:
         raise UsageError("--no-deps and --only-deps do not apply to a lock file")
     empty = Inputs((), (), ())
-    target = None
-    if any(getattr(args, flag) for flag in (*_TARGET_FLAGS, *(a for a, _ in _BASES))):
-        target = settle_target(args, empty)
-    options = settle_index_options(args, empty, "download")
+    targets: list[Target] = []
+    if has_target_options(args):
+        targets = settle_targets(args, empty)
+    elif need_target:
+        targets = [target_of(lock)]
+    options = settle_index_options(args, empty, command)
+    return LockedRun(lock, tuple(targets), options)
+
+
+def fetch_from_lock(args: argparse.Namespace) -> int | None:
+    """``download -r LOCK``: fetch exactly the locked files, hash-checked, without resolving.
+
+    Returns None when no ``-r`` file is a lock (download then goes on as usual), else the exit
+    status. With target options, only what those targets install is fetched (see
+    :func:`tagpip.lock.pins_from_lock`); without, every file the lock names.
+    """
+    backend = bool(args.print_pip) or args.backend == "pip"
+    run = read_locked(args, "download", need_target=backend)
+    if run is None:
+        return None
+    from pathlib import Path
+
+    from tagpip.cli._progress import Progress
+    from tagpip.download import download
+    from tagpip.index import HttpIndex
+
     progress = Progress(args.progress_bar, args.quiet)
-    with HttpIndex(options) as index:
+    with HttpIndex(run.options) as index:
         try:
-            files = pins_from_lock(lock, index, target)
+            locked = run.select(index)
+            if backend:
+                from tagpip.cli._pipbackend import run_backend
+
+                progress.close()
+                return run_backend(args, locked.pins(), run.options, user_hashes=locked.hashes)
+            files = [file for file, _ in locked.files]
             progress.expect(len(files))
             results = download(
-                files,
-                Path(args.dest),
-                index,
-                user_hashes=lock_hashes(lock),
-                on_progress=progress,
+                files, Path(args.dest), index, user_hashes=locked.hashes, on_progress=progress
             )
         finally:
             progress.close()

@@ -65,9 +65,19 @@ def _refuse_all(parser: argparse.ArgumentParser) -> None:
         group.add_argument(*names, action=_Refuse, nargs=nargs, help=argparse.SUPPRESS)
 
 
-def add_target_options(parser: argparse.ArgumentParser) -> None:
-    """The target: pip's four flags, plus tagpip's presets, interpreters and target files."""
-    group = parser.add_argument_group("target (default: the option lines and tag blocks)")
+def add_target_options(parser: argparse.ArgumentParser, *, several: bool = False) -> None:
+    """The target: pip's four flags, plus tagpip's presets, interpreters and target files.
+
+    With ``several``, ``--preset``, ``--from-python`` and ``--target-file`` repeat (each names
+    one more target: ``lock`` and ``download`` resolve each); given once, they mean what they mean
+    without ``several``. The values are then lists (see :func:`tagpip.cli._fetch.settle_targets`).
+    """
+    title = (
+        "targets (repeat --preset, --from-python or --target-file for several targets)"
+        if several
+        else "target (default: the option lines and tag blocks)"
+    )
+    group = parser.add_argument_group(title)
     group.add_argument(
         "--platform",
         action="append",
@@ -78,13 +88,22 @@ def add_target_options(parser: argparse.ArgumentParser) -> None:
     )
     group.add_argument("--python-version", metavar="VERSION", help="X.Y, X.Y.Z or pip's XY")
     group.add_argument("--implementation", metavar="IMPL", help="cp, pp, py, ...")
-    group.add_argument("--abi", action="append", default=[], metavar="ABI", help="repeatable")
     group.add_argument(
-        "--preset", metavar="NAME", help="a named target (tagpip tags --list-presets)"
+        "--abi",
+        action="append",
+        default=[],
+        metavar="ABI",
+        help="an ABI of the target (derived from the version when omitted)",
     )
-    group.add_argument("--from-python", metavar="PATH", help="the target is this interpreter")
+    repeat: dict[str, Any] = {"action": "append", "default": []} if several else {}
     group.add_argument(
-        "--target-file", metavar="FILE", help="a target written by tagpip tags --json"
+        "--preset", metavar="NAME", help="a named target (tagpip tags --list-presets)", **repeat
+    )
+    group.add_argument(
+        "--from-python", metavar="PATH", help="the target is this interpreter", **repeat
+    )
+    group.add_argument(
+        "--target-file", metavar="FILE", help="a target written by tagpip tags --json", **repeat
     )
 
 
@@ -93,15 +112,42 @@ def add_fetch_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "requirements", nargs="*", metavar="REQUIREMENT", help="tagged requirements"
     )
-    parser.add_argument("-r", "--requirement", action="append", default=[], metavar="FILE")
-    parser.add_argument("-c", "--constraint", action="append", default=[], metavar="FILE")
+    parser.add_argument(
+        "-r",
+        "--requirement",
+        action="append",
+        default=[],
+        metavar="FILE",
+        help="read requirements from FILE (tagged requirements, a tagpip lock or pylock.toml)",
+    )
+    parser.add_argument(
+        "-c",
+        "--constraint",
+        action="append",
+        default=[],
+        metavar="FILE",
+        help="constrain versions (and, with a tag block, wheels) with the lines of FILE",
+    )
     parser.add_argument("--no-deps", action="store_true", help="do not fetch dependencies")
     parser.add_argument(
         "--only-deps", action="store_true", help="fetch the dependencies, not the projects named"
     )
-    parser.add_argument("--require-hashes", action="store_true", default=None)
-    parser.add_argument("--no-require-hashes", action="store_true")
-    parser.add_argument("--ignore-requires-python", action="store_true")
+    parser.add_argument(
+        "--require-hashes",
+        action="store_true",
+        default=None,
+        help="require a --hash for every project (any --hash in a file turns this on)",
+    )
+    parser.add_argument(
+        "--no-require-hashes",
+        action="store_true",
+        help="do not require hashes, even when a file has --hash or --require-hashes",
+    )
+    parser.add_argument(
+        "--ignore-requires-python",
+        action="store_true",
+        help="ignore the Requires-Python of projects (checked against the target's Python)",
+    )
     parser.add_argument("--pre", action="store_true", help="include pre-releases")
     parser.add_argument(
         "--only-binary",
@@ -128,19 +174,57 @@ def add_fetch_options(parser: argparse.ArgumentParser) -> None:
         help="ignore files uploaded at or after this ISO 8601 time, or P<n>D days ago",
     )
     index = parser.add_argument_group("package index options (pip's; PIP_* and pip.conf apply)")
-    index.add_argument("-i", "--index-url", metavar="URL")
-    index.add_argument("--extra-index-url", action="append", default=[], metavar="URL")
-    index.add_argument("--no-index", action="store_true", default=None)
-    index.add_argument("-f", "--find-links", action="append", default=[], metavar="URL")
-    index.add_argument("--proxy", metavar="URL")
-    index.add_argument("--no-proxy-env", action="store_true")
-    index.add_argument("--retries", type=int, metavar="N")
-    index.add_argument("--timeout", type=float, metavar="SECONDS")
-    index.add_argument("--trusted-host", action="append", default=[], metavar="HOST")
-    index.add_argument("--cert", metavar="PATH")
-    index.add_argument("--client-cert", metavar="PATH")
-    index.add_argument("--cache-dir", metavar="DIR")
-    index.add_argument("--no-cache-dir", action="store_true", default=None)
+    index.add_argument(
+        "-i", "--index-url", metavar="URL", help="the package index (default: PyPI's simple API)"
+    )
+    index.add_argument(
+        "--extra-index-url",
+        action="append",
+        default=[],
+        metavar="URL",
+        help="another index, searched after --index-url",
+    )
+    index.add_argument(
+        "--no-index", action="store_true", default=None, help="use only --find-links locations"
+    )
+    index.add_argument(
+        "-f",
+        "--find-links",
+        action="append",
+        default=[],
+        metavar="URL",
+        help="a folder, HTML file or page whose links are wheels",
+    )
+    index.add_argument("--proxy", metavar="URL", help="an HTTP(S) proxy, [user:passwd@]host:port")
+    index.add_argument(
+        "--no-proxy-env",
+        action="store_true",
+        help="accepted for pip compatibility (proxy variables are still read)",
+    )
+    index.add_argument(
+        "--retries", type=int, metavar="N", help="retries of a failed request (default: 5)"
+    )
+    index.add_argument(
+        "--timeout",
+        type=float,
+        metavar="SECONDS",
+        help="socket timeout for connecting and each read (default: 15)",
+    )
+    index.add_argument(
+        "--trusted-host",
+        action="append",
+        default=[],
+        metavar="HOST",
+        help="allow plain http and skip TLS checks for HOST or HOST:PORT",
+    )
+    index.add_argument("--cert", metavar="PATH", help="a CA bundle to use instead of the default")
+    index.add_argument(
+        "--client-cert", metavar="PATH", help="a PEM file with a client certificate and its key"
+    )
+    index.add_argument("--cache-dir", metavar="DIR", help="the HTTP cache's parent folder")
+    index.add_argument(
+        "--no-cache-dir", action="store_true", default=None, help="do not use the HTTP cache"
+    )
     index.add_argument("--isolated", action="store_true", help="ignore PIP_* and pip.conf files")
     _refuse_all(parser)
 
@@ -148,13 +232,21 @@ def add_fetch_options(parser: argparse.ArgumentParser) -> None:
 def add_output_options(parser: argparse.ArgumentParser) -> None:
     """Verbosity, progress and pip's general options that only change presentation."""
     group = parser.add_argument_group("output")
-    group.add_argument("-q", "--quiet", action="count", default=0)
-    group.add_argument("-v", "--verbose", action="count", default=0)
+    group.add_argument(
+        "-q", "--quiet", action="count", default=0, help="print less (only errors with -q)"
+    )
+    group.add_argument(
+        "-v",
+        "--verbose",
+        action="count",
+        default=0,
+        help="print the target, configuration and indexes in use (-vv: debug detail)",
+    )
     group.add_argument(
         "--progress-bar", choices=["auto", "on", "off", "raw"], default="auto", help="as pip"
     )
     group.add_argument("--log", metavar="PATH", help="append a verbose log to PATH")
-    group.add_argument("--no-color", action="store_true")
+    group.add_argument("--no-color", action="store_true", help="accepted; tagpip prints no colour")
     group.add_argument("--no-input", action="store_true", help="tagpip never prompts")
     group.add_argument(
         "--disable-pip-version-check", action="store_true", help="accepted; tagpip never checks"

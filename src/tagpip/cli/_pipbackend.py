@@ -1,6 +1,11 @@
 """The pip backend: ``--print-pip`` prints, and ``--backend pip`` runs, the ``pip download``
 invocations that fetch exactly the resolved set (built by :mod:`tagpip.pipcmd`).
 
+For ``install``, ``--print-pip`` prints ``pip install --target DIR`` invocations, and
+``--backend pip`` has pip download into a temporary folder (checked as for ``download``) and
+tagpip's own installer install from there: pip's ``--target`` cannot merge several invocations
+into one folder, writes scripts for the host and is not all or nothing (docs/pip-backend.md).
+
 tagpip still resolves (markers for the target, tag blocks, manylinux expansion); pip only
 fetches, with its own configuration and credentials. After pip has run, the destination is
 checked against the resolution: every pinned file present with the index's digests (and the
@@ -24,11 +29,11 @@ if TYPE_CHECKING:
     from packaging.utils import NormalizedName
 
     from tagpip.index import DistFile
-    from tagpip.pipcmd import PipDownload
+    from tagpip.pipcmd import PipCommand, PipDownload
     from tagpip.pipconfig import IndexOptions
     from tagpip.resolve import Pin
 
-__all__ = ["add_backend_options", "run_backend"]
+__all__ = ["add_backend_options", "fetch_with_pip", "print_pip", "run_backend"]
 
 # Variables that would change what pip fetches or where: tagpip decides these. (pip appends
 # PIP_PLATFORM and PIP_ABI to the command line's values, silently widening the restriction.)
@@ -46,22 +51,24 @@ _STRIPPED_ENV = (
 _CHUNK = 256 * 1024
 
 
-def add_backend_options(parser: argparse.ArgumentParser) -> None:
-    """``--print-pip``, ``--backend`` and ``--pip``."""
+def add_backend_options(parser: argparse.ArgumentParser, *, install: bool = False) -> None:
+    """``--print-pip``, ``--backend`` and ``--pip`` (for ``download``, or ``install``)."""
     group = parser.add_argument_group("pip backend (see docs/pip-backend.md)")
+    printed = "pip install --target" if install else "pip download"
     group.add_argument(
         "--print-pip",
         action="store_true",
-        help="resolve, then print the pip download commands that fetch exactly the resolved set "
-        "(credentials redacted) instead of downloading",
+        help=f"resolve, then print the {printed} commands that fetch exactly the resolved set "
+        f"(credentials redacted) instead of {'installing' if install else 'downloading'}",
     )
-    group.add_argument(
-        "--backend",
-        choices=["tagpip", "pip"],
-        default="tagpip",
-        help="who fetches the resolved wheels: tagpip (default) or pip, run as a subprocess "
-        "with its own configuration and credentials",
+    fetcher = (
+        "who fetches the resolved wheels: tagpip (default) or pip download, run as a subprocess "
+        "with its own configuration and credentials; tagpip installs them either way"
+        if install
+        else "who fetches the resolved wheels: tagpip (default) or pip, run as a subprocess "
+        "with its own configuration and credentials"
     )
+    group.add_argument("--backend", choices=["tagpip", "pip"], default="tagpip", help=fetcher)
     group.add_argument(
         "--pip",
         metavar="PYTHON",
@@ -76,43 +83,77 @@ def run_backend(
     options: IndexOptions,
     *,
     user_hashes: Mapping[NormalizedName, Sequence[str]] | None = None,
-    command: str = "download",
 ) -> int:
-    """Print (``args.print_pip``) or run the pip invocations for ``pins``; return the status.
+    """``download``'s backend: print (``args.print_pip``) or run the pip invocations for
+    ``pins`` into ``args.dest``; return the status.
 
     ``options`` are the index options tagpip resolved with; pip is told only what its own
     configuration does not already say (everything, under ``--isolated``). Raises
     :class:`tagpip.pipcmd.PipFailed` when pip fails and :class:`tagpip.pipcmd.PipMismatch` when
     the files it left differ from the resolution.
     """
-    from tagpip.pipcmd import PipMismatch, differences, format_command, pip_downloads
-    from tagpip.pipconfig import load_index_options
+    if args.print_pip:
+        return print_pip(args, pins, options, user_hashes=user_hashes, command="download")
+    dest = Path(args.dest)
+    written = fetch_with_pip(args, pins, options, dest, user_hashes=user_hashes)
+    if not args.quiet:
+        changed = set(written)
+        for pin in pins:
+            name = pin.file.filename
+            verb = "Saved" if name in changed else "File was already downloaded"
+            print(f"{verb} {dest / name}")
+        if pins:
+            names = dict.fromkeys(pin.name for pin in pins)
+            print("Successfully downloaded " + " ".join(names))
+    return 0
+
+
+def print_pip(
+    args: argparse.Namespace,
+    pins: Sequence[Pin],
+    options: IndexOptions,
+    *,
+    user_hashes: Mapping[NormalizedName, Sequence[str]] | None = None,
+    command: PipCommand = "download",
+) -> int:
+    """Print the ``pip download -d DEST`` (``command="download"``) or ``pip install --target
+    DIR`` (``"install"``) invocations that fetch exactly ``pins``, credentials redacted."""
+    from tagpip.pipcmd import format_command
+
+    dest = args.dest if command == "download" else args.target_dir
+    upgrade = command == "install" and bool(getattr(args, "upgrade", False))
+    downloads = _invocations(args, pins, options, dest, user_hashes, command, upgrade=upgrade)
+    python = args.pip or "python"
+    for download in downloads:
+        print(format_command([python, "-m", "pip", *download.arguments(redact=True)]))
+    return 0
+
+
+def fetch_with_pip(
+    args: argparse.Namespace,
+    pins: Sequence[Pin],
+    options: IndexOptions,
+    dest: Path,
+    *,
+    user_hashes: Mapping[NormalizedName, Sequence[str]] | None = None,
+) -> list[str]:
+    """Run the ``pip download`` invocations for ``pins`` into ``dest``, then check that ``dest``
+    holds exactly the pinned files with their digests; return the names pip wrote or changed.
+
+    Raises :class:`tagpip.pipcmd.PipFailed` when pip fails and
+    :class:`tagpip.pipcmd.PipMismatch` when the files differ from the resolution.
+    """
+    from tagpip.pipcmd import PipMismatch, differences
 
     hashes = dict(user_hashes or {})
-    isolated = bool(getattr(args, "isolated", False))
-    baseline = load_index_options(command, {"isolated": isolated})
-    downloads = pip_downloads(
-        pins,
-        args.dest,
-        options,
-        baseline=baseline,
-        extra_args=["--isolated"] if isolated else [],
-        user_hashes=hashes,
-    )
-    if args.print_pip:
-        python = args.pip or "python"
-        for download in downloads:
-            print(format_command([python, "-m", "pip", *download.arguments(redact=True)]))
-        return 0
-
+    downloads = _invocations(args, pins, options, str(dest), hashes, "download")
     python = args.pip or sys.executable
-    dest = Path(args.dest)
     before = _snapshot(dest)
     for download in downloads:
         _run_pip(python, download, args)
     after = _snapshot(dest)
     written = [name for name, stamp in after.items() if before.get(name) != stamp]
-    expected = [pin.file for pin in pins]
+    expected = list({pin.file.filename: pin.file for pin in pins}.values())
     present = {
         file.filename: _digests(dest / file.filename, _algorithms(file, hashes))
         for file in expected
@@ -121,14 +162,35 @@ def run_backend(
     found = differences(expected, present, written, hashes)
     if found:
         raise PipMismatch(found)
-    if not args.quiet:
-        changed = set(written)
-        for file in expected:
-            verb = "Saved" if file.filename in changed else "File was already downloaded"
-            print(f"{verb} {dest / file.filename}")
-        if pins:
-            print("Successfully downloaded " + " ".join(pin.name for pin in pins))
-    return 0
+    return written
+
+
+def _invocations(
+    args: argparse.Namespace,
+    pins: Sequence[Pin],
+    options: IndexOptions,
+    dest: str,
+    user_hashes: Mapping[NormalizedName, Sequence[str]] | None,
+    command: PipCommand,
+    *,
+    upgrade: bool = False,
+) -> list[PipDownload]:
+    from tagpip.pipcmd import pip_downloads
+    from tagpip.pipconfig import load_index_options
+
+    isolated = bool(getattr(args, "isolated", False))
+    # What pip reads by itself for this command (pip.conf's [download] or [install] section).
+    baseline = load_index_options(command, {"isolated": isolated})
+    return pip_downloads(
+        pins,
+        dest,
+        options,
+        baseline=baseline,
+        extra_args=["--isolated"] if isolated else [],
+        user_hashes=dict(user_hashes or {}),
+        command=command,
+        upgrade=upgrade,
+    )
 
 
 def _run_pip(python: str, download: PipDownload, args: argparse.Namespace) -> None:

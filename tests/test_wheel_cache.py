@@ -1,0 +1,61 @@
+"""The content-addressed wheel cache of the downloader: filled after a verified download, used
+only after the bytes put in the destination pass the same checks, bad entries deleted."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+import pytest
+
+from tagpip.download import HashMismatch, download
+from test_download import MemoryIndex, make_file, names
+
+
+def entry_of(cache: Path, body: bytes, filename: str) -> Path:
+    digest = hashlib.sha256(body).hexdigest()
+    return cache / digest[:2] / digest / filename
+
+
+def test_a_verified_download_fills_the_cache_and_the_next_run_uses_it(tmp_path: Path) -> None:
+    body = b"wheel bytes" * 100
+    file = make_file("alpha", body)
+    cache = tmp_path / "wheels"
+    first = MemoryIndex({file.filename: body})
+    download([file], tmp_path / "one", first, cache=cache)
+    assert entry_of(cache, body, file.filename).read_bytes() == body
+    second = MemoryIndex({file.filename: body})
+    [result] = download([file], tmp_path / "two", second, cache=cache)
+    assert second.opened == []
+    assert result.reused
+    assert (tmp_path / "two" / file.filename).read_bytes() == body
+    assert names(tmp_path / "two") == [file.filename]
+
+
+def test_a_corrupted_entry_is_never_used_and_is_deleted(tmp_path: Path) -> None:
+    body = b"the real wheel" * 50
+    file = make_file("beta", body)
+    cache = tmp_path / "wheels"
+    entry = entry_of(cache, body, file.filename)
+    entry.parent.mkdir(parents=True)
+    entry.write_bytes(b"X" + body[1:])  # same size, other bytes
+    index = MemoryIndex({file.filename: body})
+    [result] = download([file], tmp_path / "out", index, cache=cache)
+    assert index.opened == [file.filename]
+    assert not result.reused
+    assert (tmp_path / "out" / file.filename).read_bytes() == body
+    assert entry.read_bytes() == body  # replaced by the verified download
+    assert names(tmp_path / "out") == [file.filename]
+
+
+def test_a_bad_download_does_not_reach_the_cache_and_no_cache_means_none(tmp_path: Path) -> None:
+    body = b"payload" * 10
+    file = make_file("gamma", body, sha256="0" * 64)
+    cache = tmp_path / "wheels"
+    index = MemoryIndex({file.filename: body})
+    with pytest.raises(HashMismatch):
+        download([file], tmp_path / "out", index, cache=cache)
+    assert not cache.exists()
+    good = make_file("gamma", body)
+    download([good], tmp_path / "out2", MemoryIndex({good.filename: body}), cache=False)
+    assert not cache.exists()
