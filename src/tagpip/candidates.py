@@ -268,10 +268,10 @@ class CandidateFinder:
             return "not a wheel"
         if file.yanked is not None and not exact_pin:
             because = f": {file.yanked}" if file.yanked else ""
-            return f"yanked{because} (pin it with == to use it)"
+            return f"is yanked{because} (pin it with == to use it)"
         cutoff = self.exclude_newer
         if cutoff is not None and file.upload_time and _aware(file.upload_time) > cutoff:
-            return f"uploaded after {cutoff.isoformat()}"
+            return f"was uploaded after {cutoff.isoformat()}"
         if not self.ignore_requires_python and file.requires_python:
             text = file.requires_python
             if text not in self._requires_python:

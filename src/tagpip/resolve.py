@@ -692,7 +692,7 @@ def _no_candidates(
         )
     rejections = finder.rejections(name, reqs)
     if rejections:
-        reason = "; ".join(f"{r.version} is {r.reason}" for r in rejections[:3])
+        reason = "; ".join(f"{r.version} {r.reason}" for r in rejections[:3])
         return Conflict(name, demands, f"every matching version is unusable: {reason}")
     return Conflict(name, demands, f"no version has a wheel for {target.describe()} that fits")
 
