@@ -51,6 +51,7 @@ def run(args: argparse.Namespace) -> int:
     from pathlib import Path
 
     from tagpip.cli._fetch import (
+        check_fetch_args,
         log_settings,
         parse_cutoff,
         print_warnings,
@@ -66,16 +67,7 @@ def run(args: argparse.Namespace) -> int:
     from tagpip.index import HttpIndex
     from tagpip.resolve import resolve
 
-    for value in args.no_binary:
-        if value.strip() != ":none:":
-            raise UsageError("--no-binary is not supported: tagpip never builds from source")
-    if args.no_deps and args.only_deps:
-        raise UsageError("--no-deps and --only-deps cannot be used together")
-    if not (args.requirements or args.requirement):
-        raise UsageError(
-            "nothing to download: give requirements or -r FILE",
-            hint="for example: tagpip download -r requirements.txt -d ./wheels",
-        )
+    check_fetch_args(args, "download", "tagpip download -r requirements.txt -d ./wheels")
     from tagpip.cli._lock import fetch_from_lock
 
     locked = fetch_from_lock(args)  # -r LOCK: the locked files, without resolving

@@ -256,6 +256,21 @@ def log_settings(target: Target, options: IndexOptions) -> None:
         logger.info("cache: %s", options.cache_dir)
 
 
+def check_fetch_args(args: argparse.Namespace, command: str, example: str) -> None:
+    """The usage rules download and install share: wheels only, one dependency mode, and
+    something to fetch (``example`` is the command line the hint suggests)."""
+    for value in args.no_binary:
+        if value.strip() != ":none:":
+            raise UsageError("--no-binary is not supported: tagpip never builds from source")
+    if args.no_deps and args.only_deps:
+        raise UsageError("--no-deps and --only-deps cannot be used together")
+    if not (args.requirements or args.requirement):
+        raise UsageError(
+            f"nothing to {command}: give requirements or -r FILE",
+            hint=f"for example: {example}",
+        )
+
+
 def wants_hashes(args: argparse.Namespace, inputs: Inputs) -> bool:
     """pip's rule: ``--require-hashes`` given, set in a file, or implied by any ``--hash``."""
     if args.no_require_hashes:

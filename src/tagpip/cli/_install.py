@@ -114,6 +114,7 @@ def run(args: argparse.Namespace) -> int:
     from pathlib import Path
 
     from tagpip.cli._fetch import (
+        check_fetch_args,
         parse_cutoff,
         print_warnings,
         read_inputs,
@@ -124,20 +125,10 @@ def run(args: argparse.Namespace) -> int:
     from tagpip.cli._lock import read_locked
     from tagpip.cli._progress import Progress
     from tagpip.cli._report import check_required_hashes, write_report
-    from tagpip.errors import UsageError
     from tagpip.index import HttpIndex
     from tagpip.resolve import resolve
 
-    for value in args.no_binary:
-        if value.strip() != ":none:":
-            raise UsageError("--no-binary is not supported: tagpip never builds from source")
-    if args.no_deps and args.only_deps:
-        raise UsageError("--no-deps and --only-deps cannot be used together")
-    if not (args.requirements or args.requirement):
-        raise UsageError(
-            "nothing to install: give requirements or -r FILE",
-            hint="for example: tagpip install -r requirements.txt --target ./deps",
-        )
+    check_fetch_args(args, "install", "tagpip install -r requirements.txt --target ./deps")
     locked = read_locked(args, "install", need_target=True)
     if locked is not None:
         return _install_from_lock(args, locked)
