@@ -752,17 +752,16 @@ def test_the_api_reports_what_it_did(tmp_path: Path) -> None:
 
 
 def doc_examples() -> list[tuple[list[str], list[str]]]:
-    """Each ``$ tagpip install ...`` line of docs/install.md with the output lines under it
-    (up to the next blank line)."""
+    """Each ``$ tagpip install ...`` line of docs/install.md's console blocks with the output
+    lines under it (up to the end of the block)."""
     examples: list[tuple[list[str], list[str]]] = []
     collecting = False
     for line in DOCS.read_text().splitlines():
-        text = line.strip()
-        if line.startswith("    $ tagpip install"):
-            examples.append((shlex.split(text[len("$ tagpip ") :]), []))
+        if line.startswith("$ tagpip install"):
+            examples.append((shlex.split(line[len("$ tagpip ") :]), []))
             collecting = True
-        elif collecting and line.startswith("    ") and text:
-            examples[-1][1].append(text)
+        elif collecting and line and not line.startswith("```"):
+            examples[-1][1].append(line.strip())
         else:
             collecting = False
     return examples
@@ -792,9 +791,9 @@ def test_the_documented_python_example_runs(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     text = DOCS.read_text()
-    lines = text[text.index("## From Python") :].splitlines()[2:]
-    end = next(i for i, line in enumerate(lines) if line and not line.startswith("    "))
-    code = "\n".join(line[4:] for line in lines[:end])
+    section = text[text.index("## From Python") :]
+    code = section[section.index("```python\n") + len("```python\n") :]
+    code = code[: code.index("```")]
     build_wheel(tmp_path, "app", "1.0")
     monkeypatch.chdir(tmp_path)
     exec(compile(code, str(DOCS), "exec"), {})
