@@ -19,6 +19,7 @@ target fails depends on the ``<python>`` node, which then has no candidate.
 from __future__ import annotations
 
 import datetime
+import re
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Union
@@ -119,6 +120,11 @@ class Resolution:
             if pin.name == wanted:
                 return pin
         raise KeyError(name)
+
+
+def _natural(text: str) -> list[int | str]:
+    """Sort key that reads digit runs as numbers, so ``cp39`` comes before ``cp310``."""
+    return [int(part) if part.isdigit() else part for part in re.split(r"(\d+)", text)]
 
 
 # --------------------------------------------------------------------------------------------
@@ -677,7 +683,9 @@ def _no_candidates(
     if not fitting:
         shipped = []
         for version in matching[:3]:
-            tags = sorted({str(t) for f in files if f.version == version for t in f.tags})
+            tags = sorted(
+                {str(t) for f in files if f.version == version for t in f.tags}, key=_natural
+            )
             shipped.append((version, tuple(tags)))
         spec = SpecifierSet()
         for r in reqs:
