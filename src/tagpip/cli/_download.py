@@ -54,6 +54,7 @@ def run(args: argparse.Namespace) -> int:
         check_fetch_args,
         log_settings,
         parse_cutoff,
+        print_downloaded,
         print_warnings,
         read_inputs,
         settle_index_options,
@@ -139,10 +140,5 @@ def run(args: argparse.Namespace) -> int:
         if args.report:
             write_report(args.report, resolution, union, index, targets[0])
     if not args.quiet:
-        for result in results:
-            verb = "File was already downloaded" if result.reused else "Saved"
-            print(f"{verb} {result.path}")
-        if results:
-            names = dict.fromkeys(pin.name for pin in union)
-            print("Successfully downloaded " + " ".join(names))
+        print_downloaded([(r.path, r.reused) for r in results], (pin.name for pin in union))
     return 0

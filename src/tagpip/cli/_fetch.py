@@ -15,7 +15,7 @@ import logging
 import os
 import re
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 from packaging.utils import NormalizedName
@@ -269,6 +269,16 @@ def check_fetch_args(args: argparse.Namespace, command: str, example: str) -> No
             f"nothing to {command}: give requirements or -r FILE",
             hint=f"for example: {example}",
         )
+
+
+def print_downloaded(saved: Sequence[tuple[object, bool]], names: Iterable[str]) -> None:
+    """pip's closing lines: ``Saved PATH`` (or ``File was already downloaded PATH`` for a file
+    that was kept) per file, then ``Successfully downloaded NAME ...`` (each name once)."""
+    for path, reused in saved:
+        verb = "File was already downloaded" if reused else "Saved"
+        print(f"{verb} {path}")
+    if saved:
+        print("Successfully downloaded " + " ".join(dict.fromkeys(names)))
 
 
 def wants_hashes(args: argparse.Namespace, inputs: Inputs) -> bool:

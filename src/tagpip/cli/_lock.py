@@ -366,10 +366,7 @@ def fetch_from_lock(args: argparse.Namespace) -> int | None:
         finally:
             progress.close()
     if not args.quiet:
-        for result in results:
-            verb = "File was already downloaded" if result.reused else "Saved"
-            print(f"{verb} {result.path}")
-        if results:
-            names = " ".join(dict.fromkeys(f.project for f in files))
-            print("Successfully downloaded " + names)
+        from tagpip.cli._fetch import print_downloaded
+
+        print_downloaded([(r.path, r.reused) for r in results], (f.project for f in files))
     return 0

@@ -97,14 +97,11 @@ def run_backend(
     dest = Path(args.dest)
     written = fetch_with_pip(args, pins, options, dest, user_hashes=user_hashes)
     if not args.quiet:
+        from tagpip.cli._fetch import print_downloaded
+
         changed = set(written)
-        for pin in pins:
-            name = pin.file.filename
-            verb = "Saved" if name in changed else "File was already downloaded"
-            print(f"{verb} {dest / name}")
-        if pins:
-            names = dict.fromkeys(pin.name for pin in pins)
-            print("Successfully downloaded " + " ".join(names))
+        saved = [(dest / p.file.filename, p.file.filename not in changed) for p in pins]
+        print_downloaded(saved, (pin.name for pin in pins))
     return 0
 
 
