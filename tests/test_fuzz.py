@@ -31,8 +31,9 @@ from packaging.utils import canonicalize_name
 from packaging.version import Version
 
 from tagpip.errors import Span, TagpipError
-from tagpip.index import DistFile, HttpIndex, IndexError_, _dist_file, parse_metadata
+from tagpip.index import DistFile, HttpIndex, IndexError_, parse_metadata
 from tagpip.lock import LockError, parse_pylock, parse_tagged
+from tagpip.pages import ProjectFiles
 from tagpip.pipconfig import IndexOptions
 from tagpip.syntax import parse_line
 from tagpip.tokens import TokenError, parse_tag_block
@@ -138,11 +139,11 @@ def _read_page(index: HttpIndex, body: bytes, content_type: str) -> None:
     response.headers["Content-Type"] = content_type
     response.url = _PAGE_URL
     try:
-        links = index._parse_response(response, project="demo")
+        entries = index._parse_response(response, project="demo")
     except IndexError_:
         return
-    for link in links:
-        _dist_file(canonicalize_name("demo"), link)
+    # Building every record (not only the versions a resolver asks for) must not raise either.
+    list(ProjectFiles(canonicalize_name("demo"), [entries]))
 
 
 @FUZZ

@@ -173,7 +173,8 @@ def test_unknown_project_is_empty(
     index_server: IndexServer, make_index: type[HttpIndex], cache_dir: Path
 ) -> None:
     index = make_index(_options(index_server, cache_dir))
-    assert index.files(_name("nothing-here")) == ()
+    assert not index.files(_name("nothing-here"))
+    assert tuple(index.files(_name("nothing-here"))) == ()
     assert [(r.path, r.status) for r in index_server.requests] == [("/simple/nothing-here/", 404)]
 
 
@@ -348,7 +349,7 @@ def test_file_url_index(make_index: type[HttpIndex], cache_dir: Path, tmp_path: 
     [file] = index.files(_name("demo"))
     assert (file.url, file.hashes) == (wheel.as_uri(), (("sha256", _sha256(wheel)),))
     assert index.metadata(file).name == "demo"
-    assert index.files(_name("absent")) == ()
+    assert tuple(index.files(_name("absent"))) == ()
 
 
 # -- metadata ------------------------------------------------------------------------------------
@@ -604,7 +605,7 @@ def test_second_run_uses_the_http_cache(
         ("/simple/demo/", 304),
     ]
     assert index_server.requests[2].headers.get("if-none-match")
-    assert (cache_dir / "http").is_dir()
+    assert (cache_dir / "http-v2").is_dir()
 
 
 def test_no_cache_fetches_everything_again(

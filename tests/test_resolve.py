@@ -617,18 +617,23 @@ def test_candidates_are_cached_and_is_satisfied_by_agrees_with_find_matches() ->
         Requirement("a", SpecifierSet("<2")),
         Requirement("a", SpecifierSet("==1.0")),
     ]
+
+    def find_matches(requirement: Requirement) -> list[Candidate]:
+        # The provider answers with a factory (resolvelib's lazy form); take all of it.
+        return list(provider.find_matches("a", {"a": iter([requirement])}, {"a": iter([])})())
+
     for requirement in requirements:
-        found = provider.find_matches("a", {"a": iter([requirement])}, {"a": iter([])})
-        again = provider.find_matches("a", {"a": iter([requirement])}, {"a": iter([])})
+        found = find_matches(requirement)
+        again = find_matches(requirement)
         assert all(x is y for x, y in zip(found, again))
         assert [c.version for c in found] == sorted((c.version for c in found), reverse=True)
         assert all(provider.is_satisfied_by(requirement, c) for c in found)
         assert all(c.file is not None and "cp36m" in c.file.filename for c in found)
     every = Requirement("a", SpecifierSet(">=0.dev0"))  # names a pre-release: allows them all
-    everything = provider.find_matches("a", {"a": iter([every])}, {"a": iter([])})
+    everything = find_matches(every)
     assert [str(c.version) for c in everything] == ["2.0", "1.1b1", "1.0"]
     for requirement in requirements:
-        matched = provider.find_matches("a", {"a": iter([requirement])}, {"a": iter([])})
+        matched = find_matches(requirement)
         satisfied = [c for c in everything if provider.is_satisfied_by(requirement, c)]
         # find_matches may drop pre-releases the requirement does not ask for; never more.
         assert set(map(id, matched)) <= set(map(id, satisfied))

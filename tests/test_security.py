@@ -22,8 +22,11 @@ import subprocess
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
+import urllib3.connection
+from urllib3.util.ssl_ import create_urllib3_context
 
 from support.server import IndexServer, Reply
 from tagpip.cli import main
@@ -438,6 +441,54 @@ def test_a_missing_cert_file_is_a_clear_error(
     assert "nope.pem" in err
     assert "Traceback" not in err
     assert "internal error" not in err
+
+
+def test_one_tls_context_serves_every_connection(
+    https_server: IndexServer,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    pki: Pki,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """urllib3 would load the CA bundle into a new context for each connection (tens of ms for
+    a system bundle); tagpip loads it once, and still verifies with it."""
+    per_connection: list[object] = []
+    real = create_urllib3_context
+
+    def counting(*args: Any, **kwargs: Any) -> ssl.SSLContext:
+        per_connection.append(args)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(urllib3.connection, "create_urllib3_context", counting)
+    status, err = _https_run(https_server, tmp_path / "w", capsys, "--cert", str(pki.ca))
+    assert (status, err) == (0, "")
+    assert len(https_server.requests) >= 3  # the page, the metadata, the files
+    assert per_connection == []
+    # With a client certificate, urllib3 does it all as before.
+    status, err = _https_run(
+        https_server,
+        tmp_path / "w2",
+        capsys,
+        "--cert",
+        str(pki.ca),
+        "--client-cert",
+        str(pki.client),
+    )
+    assert (status, err) == (0, "")
+    assert per_connection != []
+
+
+def test_a_cert_file_that_is_no_bundle_is_a_clear_error(
+    https_server: IndexServer, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    garbage = tmp_path / "garbage.pem"
+    garbage.write_text("not a certificate\n")
+    status, err = _https_run(https_server, tmp_path / "w", capsys, "--cert", str(garbage))
+    assert status == 1
+    assert err.startswith("error: app: "), err
+    assert "Traceback" not in err
+    assert "internal error" not in err
+    assert not (tmp_path / "w").exists() or list((tmp_path / "w").iterdir()) == []
 
 
 def test_environment_is_clean() -> None:

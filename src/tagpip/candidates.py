@@ -14,7 +14,7 @@ names one, or when nothing else matches.
 from __future__ import annotations
 
 import datetime
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
@@ -22,6 +22,7 @@ from packaging.utils import NormalizedName
 from packaging.version import Version
 
 from tagpip.index import DistFile, Index
+from tagpip.pages import ProjectFiles
 from tagpip.syntax import TaggedRequirement
 from tagpip.target import Target
 
@@ -165,25 +166,59 @@ class CandidateFinder:
         self.constraints: dict[str, list[Constraint]] = {}
         for constraint in constraints:
             self.constraints.setdefault(constraint.name, []).append(constraint)
-        self._files: dict[str, tuple[DistFile, ...]] = {}
+        self._files: dict[str, Sequence[DistFile]] = {}
+        self._releases: dict[str, ProjectFiles] = {}
+        # (name, version, exact pin) -> the version's usable wheels with their target rank.
+        self._usable: dict[tuple[str, Version, bool], tuple[tuple[int, DistFile], ...]] = {}
         self._cache: dict[tuple[str, frozenset[str], str], Candidate] = {}
         self._python: Candidate | None = None
         # Requires-Python strings repeat over thousands of files: judge each string once.
         self._requires_python: dict[str, str | None] = {}
 
-    def files(self, name: str) -> tuple[DistFile, ...]:
+    def files(self, name: str) -> Sequence[DistFile]:
         """The index's files for ``name`` (fetched once)."""
         if name not in self._files:
-            self._files[name] = tuple(self.index.files(NormalizedName(name)))
+            self._files[name] = self.index.files(NormalizedName(name))
         return self._files[name]
 
-    def prefetch_projects(self, names: Iterable[str]) -> None:
+    def releases(self, name: str) -> ProjectFiles:
+        """The files of ``name`` grouped by version, built one version at a time (an index may
+        already give them so; any other sequence is grouped here)."""
+        if name not in self._releases:
+            files = self.files(name)
+            if not isinstance(files, ProjectFiles):
+                files = _grouped(NormalizedName(name), files)
+            self._releases[name] = files
+        return self._releases[name]
+
+    def prefetch_projects(
+        self,
+        names: Iterable[str],
+        then: Callable[[NormalizedName, Sequence[DistFile]], None] | None = None,
+    ) -> None:
         """Ask the index to start fetching these projects' files in the background, when it can
-        (an optional method of the index: ``prefetch_projects``)."""
+        (an optional method of the index: ``prefetch_projects``), and to call ``then`` with
+        each project's files when they are there."""
         wanted = [n for n in names if n != PYTHON and n not in self._files]
         prefetch = getattr(self.index, "prefetch_projects", None)
         if wanted and prefetch is not None:
-            prefetch(wanted)
+            if then is None:
+                prefetch(wanted)
+            else:
+                prefetch(wanted, then=then)
+
+    def newest_wheel(self, name: str) -> DistFile | None:
+        """The wheel a bare requirement on ``name`` would most likely be pinned to (constraints
+        aside): what is worth fetching the metadata of before the resolver asks. It creates no
+        candidates, so a fetching thread may call it while the resolver runs."""
+        releases = self.releases(name)
+        for version in releases.versions():
+            if version.is_prerelease and not self.pre:
+                continue
+            wheels = self._usable_wheels(name, releases, version, exact_pin=False, cache=True)
+            if wheels:
+                return _best_wheel(wheels)[1]
+        return None
 
     def python(self) -> Candidate:
         """The single candidate standing for the target's Python."""
@@ -197,34 +232,70 @@ class CandidateFinder:
     ) -> list[Candidate]:
         """Every usable candidate meeting all ``requirements`` (and the constraints), best first:
         version descending, each with its best wheel."""
+        return list(self.iter_candidates(name, extras, requirements))
+
+    def iter_candidates(
+        self, name: str, extras: frozenset[str], requirements: Sequence[Requirement]
+    ) -> Iterator[Candidate]:
+        """:meth:`find`, lazily: a version's files are built and ranked only when the iteration
+        reaches it, and a resolver usually takes the first candidate."""
         if name == PYTHON:
             ok = all(self.target.allows_requires_python(r.specifier) for r in requirements)
-            return [self.python()] if ok or self.ignore_requires_python else []
+            if ok or self.ignore_requires_python:
+                yield self.python()
+            return
         url_files = [r.url_file for r in requirements if r.url_file is not None]
-        files = (url_files[0],) if url_files else self.files(name)
         constraints = self.constraints.get(name, [])
-        exact = [r for r in requirements if r.is_exact]
-        exact_pin = bool(exact) or bool(url_files)
-        by_version: dict[Version, list[tuple[int, DistFile]]] = {}
-        # A version has many files; its specifiers are checked once, not once per file.
-        matches: dict[Version, bool] = {}
-        for file in files:
-            version = file.version
-            if version not in matches:
-                matches[version] = all(r.accepts_version(version) for r in requirements) and all(
-                    c.accepts_version(version) for c in constraints
-                )
-            if not matches[version]:
-                continue
-            rank = self._usable_rank(file, exact_pin=exact_pin)
-            if rank is None:
-                continue
-            if all(r.accepts_file(file) for r in requirements) and all(
-                c.accepts_file(file) for c in constraints
+        exact_pin = any(r.is_exact for r in requirements) or bool(url_files)
+        if url_files:
+            releases = _grouped(NormalizedName(name), url_files[:1])
+        else:
+            releases = self.releases(name)
+        # Tag blocks, URLs and pinned extras nodes narrow the files; plain requirements do not.
+        narrows = any(
+            r.block is not None or r.url_file is not None or r.pinned is not None
+            for r in requirements
+        ) or any(c.block is not None for c in constraints)
+
+        def best(version: Version) -> Candidate | None:
+            if not all(r.accepts_version(version) for r in requirements) or not all(
+                c.accepts_version(version) for c in constraints
             ):
-                by_version.setdefault(file.version, []).append((rank, file))
-        versions = self._allowed_versions(by_version, requirements, constraints)
-        return [self._candidate(name, extras, v, by_version[v]) for v in versions]
+                return None
+            wheels = self._usable_wheels(
+                name, releases, version, exact_pin=exact_pin, cache=not url_files
+            )
+            if narrows:
+                wheels = tuple(
+                    (rank, file)
+                    for rank, file in wheels
+                    if all(r.accepts_file(file) for r in requirements)
+                    and all(c.accepts_file(file) for c in constraints)
+                )
+            return self._candidate(name, extras, version, wheels) if wheels else None
+
+        versions = releases.versions()
+        # A specifier that names a pre-release (``>=2.0b1``) allows them, as in pip, where the
+        # requirements' and constraints' specifiers are merged before asking.
+        explicit = any(r.specifier.prereleases for r in requirements) or any(
+            c.specifier.prereleases for c in constraints
+        )
+        any_final = False
+        for version in versions:
+            if version.is_prerelease and not (self.pre or explicit):
+                continue
+            candidate = best(version)
+            if candidate is not None:
+                any_final = True
+                yield candidate
+        if any_final or self.pre or explicit:
+            return
+        # As packaging's SpecifierSet.filter: pre-releases only when nothing else matches.
+        for version in versions:
+            if version.is_prerelease:
+                candidate = best(version)
+                if candidate is not None:
+                    yield candidate
 
     def rejections(self, name: str, requirements: Sequence[Requirement]) -> list[Rejection]:
         """For versions that match every specifier and have a wheel for the target and blocks,
@@ -289,42 +360,58 @@ class CandidateFinder:
             return f"requires Python {spec}"
         return None
 
-    def _allowed_versions(
+    def _usable_wheels(
         self,
-        by_version: dict[Version, list[tuple[int, DistFile]]],
-        reqs: Sequence[Requirement],
-        constraints: Sequence[Constraint],
-    ) -> list[Version]:
-        versions = sorted(by_version, reverse=True)
-        # A specifier that names a pre-release (``>=2.0b1``) allows them, as in pip, where the
-        # requirements' and constraints' specifiers are merged before asking.
-        explicit = any(r.specifier.prereleases for r in reqs) or any(
-            c.specifier.prereleases for c in constraints
-        )
-        if self.pre or explicit:
-            return versions
-        finals = [v for v in versions if not v.is_prerelease]
-        # As packaging's SpecifierSet.filter: pre-releases only when nothing else matches.
-        return finals or versions
+        name: str,
+        releases: ProjectFiles,
+        version: Version,
+        *,
+        exact_pin: bool,
+        cache: bool,
+    ) -> tuple[tuple[int, DistFile], ...]:
+        """The wheels of ``version`` the target can use, with their rank (cached for the index's
+        files: the resolver asks again every time a requirement on the project changes)."""
+        key = (name, version, exact_pin)
+        found = self._usable.get(key) if cache else None
+        if found is None:
+            found = tuple(
+                (rank, file)
+                for file in releases.of_version(version)
+                for rank in [self._usable_rank(file, exact_pin=exact_pin)]
+                if rank is not None
+            )
+            if cache:
+                self._usable[key] = found
+        return found
 
     def _candidate(
         self,
         name: str,
         extras: frozenset[str],
         version: Version,
-        wheels: list[tuple[int, DistFile]],
+        wheels: Sequence[tuple[int, DistFile]],
     ) -> Candidate:
-        best_rank = min(rank for rank, _ in wheels)
-        ranked = [file for rank, file in wheels if rank == best_rank]
-        # Higher build tag wins; the file name settles the rest so the choice never depends on
-        # the index's order.
-        best = sorted(ranked, key=lambda f: f.filename)
-        best.sort(key=lambda f: f.build, reverse=True)
-        file = best[0]
+        best_rank, file = _best_wheel(wheels)
         key = (name, extras, file.filename)
-        if key not in self._cache:
-            self._cache[key] = Candidate(name, version, file, extras, best_rank)
-        return self._cache[key]
+        found = self._cache.get(key)
+        if found is None:
+            found = self._cache.setdefault(key, Candidate(name, version, file, extras, best_rank))
+        return found
+
+
+def _best_wheel(wheels: Sequence[tuple[int, DistFile]]) -> tuple[int, DistFile]:
+    """The best-ranked wheel; a higher build tag wins, and the file name settles the rest so the
+    choice never depends on the index's order."""
+    best_rank = min(rank for rank, _ in wheels)
+    ranked = sorted((file for rank, file in wheels if rank == best_rank), key=lambda f: f.filename)
+    ranked.sort(key=lambda f: f.build, reverse=True)
+    return best_rank, ranked[0]
+
+
+def _grouped(project: NormalizedName, files: Sequence[DistFile]) -> ProjectFiles:
+    """Files that are already records (an index other than :class:`~tagpip.index.HttpIndex`,
+    a direct URL) in the by-version shape the finder reads."""
+    return ProjectFiles.from_files(project, files)
 
 
 def _aware(moment: datetime.datetime) -> datetime.datetime:

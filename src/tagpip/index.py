@@ -20,12 +20,10 @@ sent only to their own host, and never appear in a message: :func:`redact_url`.
 from __future__ import annotations
 
 import contextlib
-import datetime
 import functools
 import hashlib
 import io
 import ipaddress
-import json
 import logging
 import re
 import tempfile
@@ -35,8 +33,6 @@ import zipfile
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import AbstractContextManager
-from dataclasses import dataclass
-from html.parser import HTMLParser
 from pathlib import Path
 from typing import IO, Any, Protocol, TypeVar
 from urllib.parse import quote, unquote, urljoin, urlsplit, urlunsplit
@@ -45,23 +41,24 @@ from urllib.request import url2pathname
 import requests
 import urllib3
 from packaging.metadata import InvalidMetadata, Metadata, parse_email
-from packaging.specifiers import InvalidSpecifier, SpecifierSet
-from packaging.tags import Tag
 from packaging.utils import (
-    BuildTag,
-    InvalidSdistFilename,
-    InvalidWheelFilename,
     NormalizedName,
     canonicalize_name,
-    parse_sdist_filename,
-    parse_wheel_filename,
 )
-from packaging.version import InvalidVersion, Version
 from requests.adapters import HTTPAdapter
 from urllib3.util.retry import Retry
 
 from tagpip import __version__
+from tagpip._tls import SharedContextMixin
 from tagpip.errors import TagpipError
+from tagpip.pages import (
+    DistFile,
+    Entry,
+    Link,
+    ProjectFiles,
+    parse_html_page,
+    parse_json_page,
+)
 from tagpip.pipconfig import IndexOptions
 
 __all__ = [
@@ -86,8 +83,6 @@ ACCEPT = (
 )
 _JSON_TYPES = ("application/vnd.pypi.simple.v1+json", "application/json")
 _HTML_TYPES = ("application/vnd.pypi.simple.v1+html", "text/html")
-_HASH_FRAGMENT = re.compile(r"(sha1|sha224|sha384|sha256|sha512|md5)=([0-9a-fA-F]+)")
-_SDIST_SUFFIXES = (".tar.gz", ".zip", ".tar.bz2", ".tar.xz", ".tgz", ".tbz", ".tar")
 _CHUNK = 64 * 1024
 _TAIL = 64 * 1024  # first range request: the end of a wheel, where the central directory is
 _RETRY_STATUSES = (500, 502, 503, 504, 520, 527)
@@ -136,32 +131,6 @@ class MetadataError(IndexError_):
     def __init__(self, message: str, *, project: str, filename: str, hint: str | None = None):
         super().__init__(message, project=project, hint=hint)
         self.filename = filename
-
-
-@dataclass(frozen=True)
-class DistFile:
-    """One file an index lists for a project.
-
-    Wheels carry their parsed ``version``, ``build`` and ``tags``; other files (sdists) are kept
-    with ``is_wheel`` False and empty tags so that "only sdists" can be reported. ``hashes`` maps
-    algorithm to hex digest as the index gave them (sorted pairs). ``yanked`` is None when not
-    yanked, else the reason ("" when none given). ``metadata_hashes`` is None when the index has
-    no PEP 658/714 metadata file for it, else the hashes it gave (possibly empty).
-    """
-
-    project: NormalizedName
-    filename: str
-    url: str
-    version: Version
-    build: BuildTag
-    tags: frozenset[Tag]
-    is_wheel: bool
-    hashes: tuple[tuple[str, str], ...] = ()
-    requires_python: str | None = None
-    yanked: str | None = None
-    metadata_hashes: tuple[tuple[str, str], ...] | None = None
-    upload_time: datetime.datetime | None = None
-    size: int | None = None
 
 
 class Index(Protocol):
@@ -259,306 +228,6 @@ def _is_loopback(host: str) -> bool:
         return ipaddress.ip_address(host.strip("[]")).is_loopback
     except ValueError:
         return False
-
-
-# -- what pages say ------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class _Link:
-    """One file as a page or folder lists it, before it is matched to a project."""
-
-    filename: str
-    url: str  # absolute, no fragment
-    hashes: tuple[tuple[str, str], ...] = ()
-    requires_python: str | None = None
-    yanked: str | None = None
-    metadata_hashes: tuple[tuple[str, str], ...] | None = None
-    upload_time: datetime.datetime | None = None
-    size: int | None = None
-
-
-def _split_fragment(url: str) -> tuple[str, tuple[tuple[str, str], ...]]:
-    base, _, fragment = url.partition("#")
-    if not fragment:
-        return base, ()
-    match = _HASH_FRAGMENT.search(fragment)
-    hashes = ((match.group(1), match.group(2).lower()),) if match else ()
-    return base, hashes
-
-
-def _filename_of(url: str) -> str:
-    return unquote(urlsplit(url).path.rsplit("/", 1)[-1])
-
-
-def _requires_python(value: object) -> str | None:
-    """A valid specifier, or None: an invalid one is ignored, as pip does."""
-    if not isinstance(value, str) or not value.strip():
-        return None
-    return _valid_requires_python(value)
-
-
-@functools.lru_cache(maxsize=1024)
-def _valid_requires_python(value: str) -> str | None:
-    # A page repeats a handful of Requires-Python values over thousands of files.
-    try:
-        SpecifierSet(value)
-    except InvalidSpecifier:
-        logger.debug("ignoring invalid Requires-Python %r", value)
-        return None
-    return value
-
-
-def _hash_pairs(value: Mapping[Any, Any]) -> tuple[tuple[str, str], ...]:
-    if len(value) == 1:  # the usual case (sha256 alone), without sorting
-        ((key, digest),) = value.items()
-        if isinstance(key, str) and isinstance(digest, str):
-            return ((key.lower(), digest.lower()),)
-        return ()
-    return tuple(
-        sorted(
-            (k.lower(), v.lower())
-            for k, v in value.items()
-            if isinstance(k, str) and isinstance(v, str)
-        )
-    )
-
-
-_UPLOAD_TIME = re.compile(
-    r"(\d{4})-(\d\d)-(\d\d)[T ](\d\d):(\d\d):(\d\d)(?:\.(\d{1,6})\d*)?(Z|[+-]\d\d:?\d\d)?$"
-)
-
-
-def _upload_time(value: object) -> datetime.datetime | None:
-    """PEP 700's ``upload-time`` (ISO 8601, UTC); None when absent or unreadable."""
-    if not isinstance(value, str):
-        return None
-    if (
-        value[-1:] == "Z"
-        and value[10:11] == "T"
-        and value[19:20] in ("Z", ".")
-        and len(value) in (20, 27)
-    ):
-        # The shapes PyPI serves (2024-01-02T03:04:05Z, 2024-01-02T03:04:05.678901Z):
-        # fromisoformat is ~10x faster than the general pattern below and exact for these on
-        # every supported Python.
-        try:
-            return datetime.datetime.fromisoformat(value[:-1]).replace(tzinfo=datetime.timezone.utc)
-        except ValueError:
-            pass
-    match = _UPLOAD_TIME.match(value.strip())
-    if match is None:
-        return None
-    year, month, day, hour, minute, second = (int(g) for g in match.groups()[:6])
-    micro = int((match.group(7) or "0").ljust(6, "0"))
-    zone = match.group(8)
-    tz = datetime.timezone.utc
-    if zone and zone != "Z":
-        sign = -1 if zone[0] == "-" else 1
-        digits = zone[1:].replace(":", "")
-        tz = datetime.timezone(
-            sign * datetime.timedelta(hours=int(digits[:2]), minutes=int(digits[2:]))
-        )
-    try:
-        stamp = datetime.datetime(year, month, day, hour, minute, second, micro, tzinfo=tz)
-    except ValueError:
-        return None
-    return stamp.astimezone(datetime.timezone.utc)
-
-
-def _parse_json_page(text: str, page_url: str) -> list[_Link]:
-    """PEP 691 JSON; raises ValueError (with a reason) when it is not that."""
-    try:
-        doc = json.loads(text)
-    except RecursionError:
-        # Deep nesting is no simple-repository page; json raises this, not a ValueError.
-        raise ValueError("the JSON is nested too deeply") from None
-    if not isinstance(doc, dict):
-        raise ValueError("the JSON is not an object")
-    meta = doc.get("meta")
-    api = meta.get("api-version") if isinstance(meta, dict) else None
-    if not isinstance(api, str) or api.split(".")[0] != "1":
-        raise ValueError(f"unsupported or missing meta.api-version {api!r} (expected 1.x)")
-    files = doc.get("files")
-    if not isinstance(files, list):
-        raise ValueError("'files' is not a list")
-    links = []
-    for entry in files:
-        if not isinstance(entry, dict):
-            raise ValueError("an entry of 'files' is not an object")
-        filename, url = entry.get("filename"), entry.get("url")
-        if not isinstance(filename, str) or not isinstance(url, str):
-            raise ValueError("a file has no 'filename' or 'url' string")
-        # File URLs on PyPI are absolute: urljoin would only cost time (a third of the parse).
-        absolute = url if url.startswith(("https://", "http://")) else urljoin(page_url, url)
-        base, fragment_hashes = _split_fragment(absolute)
-        hashes = entry.get("hashes")
-        pairs = _hash_pairs(hashes) if isinstance(hashes, dict) else ()
-        meta_value = entry.get("core-metadata", entry.get("dist-info-metadata"))
-        if isinstance(meta_value, dict):
-            metadata_hashes: tuple[tuple[str, str], ...] | None = _hash_pairs(meta_value)
-        else:
-            metadata_hashes = () if meta_value is True else None
-        yanked = entry.get("yanked")
-        size = entry.get("size")
-        links.append(
-            _Link(
-                filename=filename,
-                url=base,
-                hashes=pairs or fragment_hashes,
-                requires_python=_requires_python(entry.get("requires-python")),
-                yanked=yanked if isinstance(yanked, str) else ("" if yanked is True else None),
-                metadata_hashes=metadata_hashes,
-                upload_time=_upload_time(entry.get("upload-time")),
-                size=size if isinstance(size, int) and not isinstance(size, bool) else None,
-            )
-        )
-    return links
-
-
-class _AnchorParser(HTMLParser):
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.base: str | None = None
-        self.anchors: list[dict[str, str | None]] = []
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag == "base" and self.base is None:
-            href = dict(attrs).get("href")
-            if href:
-                self.base = href
-        elif tag == "a":
-            self.anchors.append(dict(attrs))
-
-
-def _metadata_attribute(value: str | None) -> tuple[tuple[str, str], ...] | None:
-    if value is None or value.strip().lower() == "false":
-        return None
-    match = _HASH_FRAGMENT.fullmatch(value.strip())
-    return ((match.group(1), match.group(2).lower()),) if match else ()
-
-
-def _parse_html_page(text: str, page_url: str) -> list[_Link]:
-    """PEP 503 HTML (with PEP 592 yanking and PEP 658/714 metadata attributes)."""
-    parser = _AnchorParser()
-    try:
-        parser.feed(text)
-        parser.close()
-    except (AssertionError, NotImplementedError, RecursionError) as error:
-        # html.parser before Python 3.10 reports some malformed markup this way.
-        raise ValueError(f"malformed HTML: {error}") from None
-    base_url = urljoin(page_url, parser.base) if parser.base else page_url
-    links = []
-    for attrs in parser.anchors:
-        href = attrs.get("href")
-        if not href:
-            continue
-        url, hashes = _split_fragment(urljoin(base_url, href))
-        filename = _filename_of(url)
-        if not filename:
-            continue
-        core = attrs.get("data-core-metadata", attrs.get("data-dist-info-metadata"))
-        has_meta = "data-core-metadata" in attrs or "data-dist-info-metadata" in attrs
-        yanked = (attrs["data-yanked"] or "") if "data-yanked" in attrs else None
-        links.append(
-            _Link(
-                filename=filename,
-                url=url,
-                hashes=hashes,
-                requires_python=_requires_python(attrs.get("data-requires-python")),
-                yanked=yanked,
-                metadata_hashes=_metadata_attribute(core or "true") if has_meta else None,
-            )
-        )
-    return links
-
-
-def _dist_file(project: NormalizedName, link: _Link) -> DistFile | None:
-    """The link as a file of ``project``, or None when its name does not parse or names another
-    project (both are skipped, never fatal: indexes list odd files)."""
-    name = link.filename
-    try:
-        if name.endswith(".whl"):
-            wheel_name, version, build, tags = _parse_wheel_filename(name)
-            if wheel_name != project:
-                return None
-            return DistFile(
-                project=project,
-                filename=name,
-                url=link.url,
-                version=version,
-                build=build,
-                tags=tags,
-                is_wheel=True,
-                hashes=link.hashes,
-                requires_python=link.requires_python,
-                yanked=link.yanked,
-                metadata_hashes=link.metadata_hashes,
-                upload_time=link.upload_time,
-                size=link.size,
-            )
-        suffix = next((s for s in _SDIST_SUFFIXES if name.lower().endswith(s)), None)
-        if suffix is None:
-            return None
-        if suffix in (".tar.gz", ".zip"):
-            sdist_name, version = parse_sdist_filename(name)
-        else:
-            stem_name, _, stem_version = name[: -len(suffix)].rpartition("-")
-            sdist_name, version = canonicalize_name(stem_name), Version(stem_version)
-    except (InvalidWheelFilename, InvalidSdistFilename, InvalidVersion):
-        logger.debug("skipping %s: the file name does not parse", name)
-        return None
-    if sdist_name != project:
-        return None
-    return DistFile(
-        project=project,
-        filename=name,
-        url=link.url,
-        version=version,
-        build=(),
-        tags=frozenset(),
-        is_wheel=False,
-        hashes=link.hashes,
-        requires_python=link.requires_python,
-        yanked=link.yanked,
-        upload_time=link.upload_time,
-        size=link.size,
-    )
-
-
-def _parse_wheel_filename(
-    filename: str,
-) -> tuple[NormalizedName, Version, BuildTag, frozenset[Tag]]:
-    """packaging's ``parse_wheel_filename``, with its pieces memoised: a project page repeats the
-    same name, version and tag strings over hundreds of files. Anything unusual (and every error)
-    goes to packaging itself, so the result and the exceptions are packaging's."""
-    parts = filename[:-4].split("-")
-    if len(parts) == 5:
-        try:
-            return (
-                _wheel_project(parts[0]),
-                _version(parts[1]),
-                (),
-                _wheel_tags(f"{parts[2]}-{parts[3]}-{parts[4]}"),
-            )
-        except (InvalidWheelFilename, InvalidVersion):
-            pass
-    return parse_wheel_filename(filename)
-
-
-@functools.lru_cache(maxsize=256)
-def _wheel_project(name_part: str) -> NormalizedName:
-    return parse_wheel_filename(f"{name_part}-0-py3-none-any.whl")[0]
-
-
-@functools.lru_cache(maxsize=4096)
-def _version(text: str) -> Version:
-    return Version(text)
-
-
-@functools.lru_cache(maxsize=1024)
-def _wheel_tags(tag_part: str) -> frozenset[Tag]:
-    return parse_wheel_filename(f"x-0-{tag_part}.whl")[3]
 
 
 # -- metadata ------------------------------------------------------------------------------------
@@ -734,9 +403,9 @@ class HttpIndex:
         self._pages = self._session(cached=True)
         self._files_session = self._session(cached=False)
         self._lock = threading.Lock()
-        self._files: dict[NormalizedName, Future[tuple[DistFile, ...]]] = {}
+        self._files: dict[NormalizedName, Future[ProjectFiles]] = {}
         self._metadata: dict[str, Future[Metadata]] = {}
-        self._find_links_cache: dict[str, Future[list[_Link]]] = {}
+        self._find_links_cache: dict[str, Future[list[Entry]]] = {}
         self._executor: ThreadPoolExecutor | None = None
 
     # -- life cycle ----------------------------------------------------------------------------
@@ -775,38 +444,57 @@ class HttpIndex:
     def metadata(self, file: DistFile) -> Metadata:
         return self._memo(self._metadata, file.url, lambda: self._fetch_metadata(file)).result()
 
-    def prefetch(self, files: Sequence[DistFile]) -> None:
+    def prefetch(
+        self,
+        files: Sequence[DistFile],
+        then: Callable[[DistFile, Metadata], None] | None = None,
+    ) -> None:
+        """:meth:`Index.prefetch`; ``then`` (optional, not part of :class:`Index`) is called with
+        each file's metadata once it is there, in whichever thread fetched it, unless the fetch
+        failed. It must not raise; if it does, the error is logged and dropped."""
         try:
             for file in files:
                 if not file.is_wheel:
                     continue
                 with self._lock:
-                    if file.url in self._metadata:
-                        continue
-                    if self._executor is None:
-                        self._executor = ThreadPoolExecutor(
-                            self._workers, thread_name_prefix="tagpip-index"
-                        )
-                    self._metadata[file.url] = self._executor.submit(self._fetch_metadata, file)
+                    future = self._metadata.get(file.url)
+                    if future is None:
+                        if self._executor is None:
+                            self._executor = ThreadPoolExecutor(
+                                self._workers, thread_name_prefix="tagpip-index"
+                            )
+                        future = self._executor.submit(self._fetch_metadata, file)
+                        self._metadata[file.url] = future
+                if then is not None:
+                    future.add_done_callback(functools.partial(_call_then, then, file))
         except Exception:  # a failed prefetch only means metadata() fetches it itself
             logger.debug("prefetch failed", exc_info=True)
 
-    def prefetch_projects(self, projects: Iterable[str]) -> None:
+    def prefetch_projects(
+        self,
+        projects: Iterable[str],
+        then: Callable[[NormalizedName, Sequence[DistFile]], None] | None = None,
+    ) -> None:
         """Start fetching the files of ``projects`` (their pages on every source) in the
         background, so that a resolver that has just seen several new dependencies waits for
         the slowest page, not for the sum of them; never raises. Not part of :class:`Index`:
-        callers look for it with ``getattr``. An error is kept for :meth:`files` to raise."""
+        callers look for it with ``getattr``. An error is kept for :meth:`files` to raise.
+        ``then`` is called with each project's files once they are there, as in
+        :meth:`prefetch`."""
         try:
             for project in projects:
                 name = canonicalize_name(project)
                 with self._lock:
-                    if name in self._files:
-                        continue
-                    if self._executor is None:
-                        self._executor = ThreadPoolExecutor(
-                            self._workers, thread_name_prefix="tagpip-index"
-                        )
-                    self._files[name] = self._executor.submit(self._collect, name)
+                    future = self._files.get(name)
+                    if future is None:
+                        if self._executor is None:
+                            self._executor = ThreadPoolExecutor(
+                                self._workers, thread_name_prefix="tagpip-index"
+                            )
+                        future = self._executor.submit(self._collect, name)
+                        self._files[name] = future
+                if then is not None:
+                    future.add_done_callback(functools.partial(_call_then, then, name))
         except Exception:  # a failed prefetch only means files() fetches it itself
             logger.debug("prefetch failed", exc_info=True)
 
@@ -815,20 +503,10 @@ class HttpIndex:
 
     # -- collecting files ----------------------------------------------------------------------
 
-    def _collect(self, project: NormalizedName) -> tuple[DistFile, ...]:
-        found: list[DistFile] = []
-        seen: set[str] = set()
-        for source_links in self._sources(project):
-            batch = []
-            for link in source_links:
-                file = _dist_file(project, link)
-                if file is not None and file.url not in seen:
-                    seen.add(file.url)
-                    batch.append(file)
-            found += sorted(batch, key=lambda f: (f.filename, f.url))
-        return tuple(found)
+    def _collect(self, project: NormalizedName) -> ProjectFiles:
+        return ProjectFiles(project, list(self._sources(project)))
 
-    def _sources(self, project: NormalizedName) -> Iterator[list[_Link]]:
+    def _sources(self, project: NormalizedName) -> Iterator[list[Entry]]:
         for index_url in self._index_urls:
             yield self._project_page(index_url, project)
         for location in self._find_links:
@@ -836,7 +514,7 @@ class HttpIndex:
                 self._find_links_cache, location, functools.partial(self._find_links_page, location)
             ).result()
 
-    def _project_page(self, index_url: str, project: NormalizedName) -> list[_Link]:
+    def _project_page(self, index_url: str, project: NormalizedName) -> list[Entry]:
         url = urljoin(index_url, quote(project) + "/")
         if _is_file_url(url):
             folder = _url_to_path(url)
@@ -856,14 +534,14 @@ class HttpIndex:
             self._raise_for_status(response, url, project=project)
             return self._parse_response(response, project=project)
 
-    def _find_links_page(self, location: str) -> list[_Link]:
+    def _find_links_page(self, location: str) -> list[Entry]:
         what = f"find-links location {redact_url(location)}"
         if "://" not in location or _is_file_url(location):
             path = _url_to_path(location) if _is_file_url(location) else Path(location)
             path = path.expanduser()
             if path.is_dir():
                 return [
-                    _Link(filename=p.name, url=p.resolve().as_uri())
+                    Link(filename=p.name, url=p.resolve().as_uri())
                     for p in sorted(path.iterdir())
                     if p.is_file()
                 ]
@@ -876,7 +554,7 @@ class HttpIndex:
             self._raise_for_status(response, location, project=None)
             return self._parse_response(response, project=None)
 
-    def _parse_local_html(self, path: Path, url: str, *, project: str | None) -> list[_Link]:
+    def _parse_local_html(self, path: Path, url: str, *, project: str | None) -> list[Entry]:
         try:
             text = path.read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError) as error:
@@ -884,7 +562,7 @@ class HttpIndex:
                 f"{self._what(project, url)}: cannot read {path}: {error}", project=project, url=url
             ) from None
         try:
-            return _parse_html_page(text, url)
+            return parse_html_page(text, url)
         except ValueError as error:
             raise PageError(
                 f"{self._what(project, url)}: invalid HTML page {path}: {error}",
@@ -892,7 +570,7 @@ class HttpIndex:
                 url=url,
             ) from None
 
-    def _parse_response(self, response: requests.Response, *, project: str | None) -> list[_Link]:
+    def _parse_response(self, response: requests.Response, *, project: str | None) -> list[Entry]:
         url = response.url
         content_type = response.headers.get("Content-Type", "").split(";")[0].strip().lower()
         what = self._what(project, url)
@@ -917,8 +595,8 @@ class HttpIndex:
             raise self._fetch_error(error, url, project) from None
         try:
             if kind == "JSON":
-                return _parse_json_page(text, url)
-            return _parse_html_page(text, url)
+                return parse_json_page(text, url)
+            return parse_html_page(text, url)
         except ValueError as error:
             raise PageError(
                 f"{what}: invalid {kind} page: {error}", project=project, url=url
@@ -1134,14 +812,20 @@ class HttpIndex:
         adapter: HTTPAdapter
         if cached and not options.no_cache and options.cache_dir is not None:
             from cachecontrol import CacheControlAdapter
-            from cachecontrol.caches.file_cache import FileCache
+            from cachecontrol.caches.file_cache import SeparateBodyFileCache
 
-            cache = FileCache(str(Path(options.cache_dir, "http")))
-            adapter = CacheControlAdapter(
+            # Bodies in files of their own (as pip keeps them): a 304 rewrites only the headers,
+            # not a 6 MB page, and a cached body is read without being unpacked from msgpack.
+            cache = SeparateBodyFileCache(str(Path(options.cache_dir, "http-v2")))
+
+            class _CachingAdapter(SharedContextMixin, CacheControlAdapter):
+                pass
+
+            adapter = _CachingAdapter(
                 cache=cache, max_retries=retry, pool_connections=16, pool_maxsize=pool_size
             )
         else:
-            adapter = HTTPAdapter(max_retries=retry, pool_connections=16, pool_maxsize=pool_size)
+            adapter = _Adapter(max_retries=retry, pool_connections=16, pool_maxsize=pool_size)
         session.mount("https://", adapter)
         session.mount("http://", adapter)
         if options.proxy:
@@ -1257,6 +941,19 @@ class HttpIndex:
         except BaseException as error:
             future.set_exception(error)
         return future
+
+
+def _call_then(then: Callable[[Any, Any], None], key: Any, future: Future[Any]) -> None:
+    if future.cancelled() or future.exception() is not None:
+        return  # metadata() or files() raises it when the resolver asks
+    try:
+        then(key, future.result())
+    except Exception:
+        logger.debug("after prefetching %s", key, exc_info=True)
+
+
+class _Adapter(SharedContextMixin, HTTPAdapter):
+    """requests' adapter, with one TLS context per CA bundle (see :mod:`tagpip._tls`)."""
 
 
 def _is_timeout(error: BaseException) -> bool:

@@ -46,6 +46,7 @@ from packaging.version import InvalidVersion, Version
 from tagpip._atomic import write_text_atomically
 from tagpip.errors import Span, TagpipError
 from tagpip.index import DistFile, Index
+from tagpip.pages import files_of_version
 from tagpip.resolve import (
     NoWheelForTarget,
     Pin,
@@ -942,7 +943,7 @@ def _find_on_index(
     the locked hash)."""
     wanted = set(locked.hashes)
     same_version = [
-        f for f in index.files(package.name) if f.is_wheel and f.version == package.version
+        f for f in files_of_version(index.files(package.name), package.version) if f.is_wheel
     ]
     for file in same_version:
         if wanted & {(a.lower(), d.lower()) for a, d in file.hashes}:

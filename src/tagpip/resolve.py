@@ -44,7 +44,7 @@ from tagpip.candidates import (
     Requirement,
 )
 from tagpip.errors import Span, TagpipError
-from tagpip.index import DistFile, Index
+from tagpip.index import DistFile, HttpIndex, Index
 from tagpip.syntax import TaggedRequirement
 from tagpip.target import Target, TargetError
 
@@ -280,6 +280,8 @@ class _Provider(resolvelib.AbstractProvider[Requirement, Candidate, str]):
         self.no_deps = no_deps
         self._metadata: dict[str, Metadata] = {}
         self._seen: set[str] = set()
+        # Set when the resolution is over: background prefetches stop starting new work.
+        self.finished = False
 
     def identify(self, requirement_or_candidate: Requirement | Candidate) -> str:
         return requirement_or_candidate.key
@@ -307,14 +309,25 @@ class _Provider(resolvelib.AbstractProvider[Requirement, Candidate, str]):
         identifier: str,
         requirements: Mapping[str, Iterator[Requirement]],
         incompatibilities: Mapping[str, Iterator[Candidate]],
-    ) -> list[Candidate]:
+    ) -> Callable[[], Iterator[Candidate]]:
+        # A factory, which resolvelib calls once per criterion and iterates only as far as it
+        # needs: usually the first (newest) candidate, so older versions are never built.
         wanted = list(requirements[identifier])
         bad = {id(c) for c in incompatibilities[identifier]}
         name, extras = wanted[0].name, wanted[0].extras
-        found = [c for c in self.finder.find(name, extras, wanted) if id(c) not in bad]
-        if found and found[0].file is not None:
-            self.finder.index.prefetch([found[0].file])
-        return found
+        finder = self.finder
+
+        def matches() -> Iterator[Candidate]:
+            first = True
+            for candidate in finder.iter_candidates(name, extras, wanted):
+                if id(candidate) in bad:
+                    continue
+                if first and candidate.file is not None:
+                    self._prefetch([candidate.file])
+                first = False
+                yield candidate
+
+        return matches
 
     def is_satisfied_by(self, requirement: Requirement, candidate: Candidate) -> bool:
         if candidate.file is None:
@@ -346,17 +359,61 @@ class _Provider(resolvelib.AbstractProvider[Requirement, Candidate, str]):
         new = [r for r in dependencies if r.name not in self._seen]
         # Every new project's page at once, then the best wheel's metadata of each: the resolver
         # will ask for both soon, and waiting for them one by one is most of a cold run.
-        self.finder.prefetch_projects(_unique(r.name for r in new))
+        self.prefetch_projects(_unique(r.name for r in new))
         for requirement in dependencies:
             deps.append(requirement)
             if requirement.name not in self._seen:
                 self._seen.add(requirement.name)
-                top = self.finder.find(requirement.name, frozenset(), [requirement])
-                if top and top[0].file is not None:
-                    fresh.append(top[0].file)
+                top = next(
+                    self.finder.iter_candidates(requirement.name, frozenset(), [requirement]),
+                    None,
+                )
+                if top is not None and top.file is not None:
+                    fresh.append(top.file)
         if fresh:
-            self.finder.index.prefetch(fresh)
+            self._prefetch(fresh)
         return deps
+
+    def prefetch_projects(self, names: Iterable[str]) -> None:
+        """Start fetching these projects' pages; with an index that can say when a page is
+        there, then the metadata of the wheel each would most likely be pinned to, and from
+        that the next pages (:meth:`_prefetch`): a chain of dependencies is fetched while the
+        resolver is busy elsewhere, not one level after the other."""
+        if isinstance(self.finder.index, HttpIndex):
+            self.finder.prefetch_projects(names, then=self._prefetch_newest)
+        else:
+            self.finder.prefetch_projects(names)
+
+    def _prefetch(self, files: Sequence[DistFile]) -> None:
+        """Start fetching the metadata of ``files`` (then the pages of their dependencies)."""
+        index = self.finder.index
+        if isinstance(index, HttpIndex) and not self.no_deps:
+            index.prefetch(files, then=self._prefetch_dependencies)
+        else:
+            index.prefetch(files)
+
+    # The two below run in fetching threads, so they only read the resolver's state, and stop
+    # once the resolution is over. What they fetch is a guess (the newest usable wheel, the
+    # dependencies without extras); the resolver's own requests correct it.
+
+    def _prefetch_newest(self, name: str, files: Sequence[DistFile]) -> None:
+        if self.finished:
+            return
+        newest = self.finder.newest_wheel(name)
+        if newest is not None:
+            self._prefetch([newest])
+
+    def _prefetch_dependencies(self, file: DistFile, metadata: Metadata) -> None:
+        if self.finished:
+            return
+        names = []
+        for dependency in metadata.requires_dist or ():
+            try:
+                if self._applies(dependency, frozenset()):
+                    names.append(canonicalize_name(dependency.name))
+            except TargetError:
+                continue  # reported when the resolver reads the metadata itself
+        self.prefetch_projects(names)
 
     def metadata(self, file: DistFile) -> Metadata:
         if file.filename not in self._metadata:
@@ -454,8 +511,8 @@ def resolve(
         ignore_requires_python=ignore_requires_python,
         exclude_newer=exclude_newer,
     )
-    finder.prefetch_projects(_unique(r.name for r in roots if r.url_file is None))
     provider = _Provider(finder, no_deps=no_deps)
+    provider.prefetch_projects(_unique(r.name for r in roots if r.url_file is None))
     reporter: resolvelib.BaseReporter[Requirement, Candidate, str]
     reporter = _Reporter(on_progress) if on_progress else resolvelib.BaseReporter()
     resolver = resolvelib.Resolver(provider, reporter)
@@ -465,6 +522,8 @@ def resolve(
         raise _explain(finder, list(exc.causes), roots) from None
     except resolvelib.ResolutionTooDeep as exc:
         raise ResolutionTooDeep(exc.round_count) from None
+    finally:
+        provider.finished = True
     return _resolution(result, roots, target)
 
 

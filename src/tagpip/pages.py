@@ -1,0 +1,548 @@
+"""What simple-repository pages say: PEP 691 JSON and PEP 503 HTML pages turned into
+:class:`DistFile` records, one project at a time, lazily.
+
+A page of a large project lists tens of thousands of files (pydantic-core: 15,000; the realistic
+benchmark set: 58,000 over 33 pages), while a resolver looks at one or two versions of each. So a
+page is only checked for its shape and grouped by the version each file name states
+(:class:`ProjectFiles`); the full record of a file (hashes, Requires-Python, upload time, parsed
+tags) is built when its version is first asked for. Asking for every file (iterating, ``len``)
+builds them all, in the order :meth:`tagpip.index.Index.files` promises.
+"""
+
+from __future__ import annotations
+
+import datetime
+import functools
+import json
+import logging
+import re
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from html.parser import HTMLParser
+from typing import Any, Union, overload
+from urllib.parse import unquote, urljoin, urlsplit
+
+from packaging.specifiers import InvalidSpecifier, SpecifierSet
+from packaging.tags import Tag
+from packaging.utils import (
+    BuildTag,
+    InvalidSdistFilename,
+    InvalidWheelFilename,
+    NormalizedName,
+    canonicalize_name,
+    parse_sdist_filename,
+    parse_wheel_filename,
+)
+from packaging.version import InvalidVersion, Version
+
+__all__ = [
+    "DistFile",
+    "Entry",
+    "Link",
+    "ProjectFiles",
+    "dist_file",
+    "files_of_version",
+    "link_of",
+    "parse_html_page",
+    "parse_json_page",
+]
+
+logger = logging.getLogger("tagpip.index")
+
+HASH_FRAGMENT = re.compile(r"(sha1|sha224|sha384|sha256|sha512|md5)=([0-9a-fA-F]+)")
+_SDIST_SUFFIXES = (".tar.gz", ".zip", ".tar.bz2", ".tar.xz", ".tgz", ".tbz", ".tar")
+
+
+@dataclass(frozen=True)
+class DistFile:
+    """One file an index lists for a project.
+
+    Wheels carry their parsed ``version``, ``build`` and ``tags``; other files (sdists) are kept
+    with ``is_wheel`` False and empty tags so that "only sdists" can be reported. ``hashes`` maps
+    algorithm to hex digest as the index gave them (sorted pairs). ``yanked`` is None when not
+    yanked, else the reason ("" when none given). ``metadata_hashes`` is None when the index has
+    no PEP 658/714 metadata file for it, else the hashes it gave (possibly empty).
+    """
+
+    project: NormalizedName
+    filename: str
+    url: str
+    version: Version
+    build: BuildTag
+    tags: frozenset[Tag]
+    is_wheel: bool
+    hashes: tuple[tuple[str, str], ...] = ()
+    requires_python: str | None = None
+    yanked: str | None = None
+    metadata_hashes: tuple[tuple[str, str], ...] | None = None
+    upload_time: datetime.datetime | None = None
+    size: int | None = None
+
+
+@dataclass(frozen=True)
+class Link:
+    """One file as a page or folder lists it, before it is matched to a project."""
+
+    filename: str
+    url: str  # absolute, no fragment
+    hashes: tuple[tuple[str, str], ...] = ()
+    requires_python: str | None = None
+    yanked: str | None = None
+    metadata_hashes: tuple[tuple[str, str], ...] | None = None
+    upload_time: datetime.datetime | None = None
+    size: int | None = None
+
+
+# A file as a page lists it: a Link (HTML pages, folders), or a PEP 691 file entry with the URL of
+# its page, read into a Link only when its version is asked for.
+Entry = Union[Link, tuple[dict[str, Any], str]]
+
+
+def _split_fragment(url: str) -> tuple[str, tuple[tuple[str, str], ...]]:
+    base, _, fragment = url.partition("#")
+    if not fragment:
+        return base, ()
+    match = HASH_FRAGMENT.search(fragment)
+    hashes = ((match.group(1), match.group(2).lower()),) if match else ()
+    return base, hashes
+
+
+def _filename_of(url: str) -> str:
+    return unquote(urlsplit(url).path.rsplit("/", 1)[-1])
+
+
+def _requires_python(value: object) -> str | None:
+    """A valid specifier, or None: an invalid one is ignored, as pip does."""
+    if not isinstance(value, str) or not value.strip():
+        return None
+    return _valid_requires_python(value)
+
+
+@functools.lru_cache(maxsize=1024)
+def _valid_requires_python(value: str) -> str | None:
+    # A page repeats a handful of Requires-Python values over thousands of files.
+    try:
+        SpecifierSet(value)
+    except InvalidSpecifier:
+        logger.debug("ignoring invalid Requires-Python %r", value)
+        return None
+    return value
+
+
+def _hash_pairs(value: Mapping[Any, Any]) -> tuple[tuple[str, str], ...]:
+    if len(value) == 1:  # the usual case (sha256 alone), without sorting
+        ((key, digest),) = value.items()
+        if isinstance(key, str) and isinstance(digest, str):
+            return ((key.lower(), digest.lower()),)
+        return ()
+    return tuple(
+        sorted(
+            (k.lower(), v.lower())
+            for k, v in value.items()
+            if isinstance(k, str) and isinstance(v, str)
+        )
+    )
+
+
+_UPLOAD_TIME = re.compile(
+    r"(\d{4})-(\d\d)-(\d\d)[T ](\d\d):(\d\d):(\d\d)(?:\.(\d{1,6})\d*)?(Z|[+-]\d\d:?\d\d)?$"
+)
+
+
+def _upload_time(value: object) -> datetime.datetime | None:
+    """PEP 700's ``upload-time`` (ISO 8601, UTC); None when absent or unreadable."""
+    if not isinstance(value, str):
+        return None
+    if (
+        value[-1:] == "Z"
+        and value[10:11] == "T"
+        and value[19:20] in ("Z", ".")
+        and len(value) in (20, 27)
+    ):
+        # The shapes PyPI serves (2024-01-02T03:04:05Z, 2024-01-02T03:04:05.678901Z):
+        # fromisoformat is ~10x faster than the general pattern below and exact for these on
+        # every supported Python.
+        try:
+            return datetime.datetime.fromisoformat(value[:-1]).replace(tzinfo=datetime.timezone.utc)
+        except ValueError:
+            pass
+    match = _UPLOAD_TIME.match(value.strip())
+    if match is None:
+        return None
+    year, month, day, hour, minute, second = (int(g) for g in match.groups()[:6])
+    micro = int((match.group(7) or "0").ljust(6, "0"))
+    zone = match.group(8)
+    tz = datetime.timezone.utc
+    if zone and zone != "Z":
+        sign = -1 if zone[0] == "-" else 1
+        digits = zone[1:].replace(":", "")
+        tz = datetime.timezone(
+            sign * datetime.timedelta(hours=int(digits[:2]), minutes=int(digits[2:]))
+        )
+    try:
+        stamp = datetime.datetime(year, month, day, hour, minute, second, micro, tzinfo=tz)
+    except ValueError:
+        return None
+    return stamp.astimezone(datetime.timezone.utc)
+
+
+def parse_json_page(text: str, page_url: str) -> list[Entry]:
+    """PEP 691 JSON; raises ValueError (with a reason) when it is not that.
+
+    Only the page's shape is checked here; each file entry stays as the page gave it until
+    :func:`link_of` reads it, which most never need (see :class:`ProjectFiles`).
+    """
+    try:
+        doc = json.loads(text)
+    except RecursionError:
+        # Deep nesting is no simple-repository page; json raises this, not a ValueError.
+        raise ValueError("the JSON is nested too deeply") from None
+    if not isinstance(doc, dict):
+        raise ValueError("the JSON is not an object")
+    meta = doc.get("meta")
+    api = meta.get("api-version") if isinstance(meta, dict) else None
+    if not isinstance(api, str) or api.split(".")[0] != "1":
+        raise ValueError(f"unsupported or missing meta.api-version {api!r} (expected 1.x)")
+    files = doc.get("files")
+    if not isinstance(files, list):
+        raise ValueError("'files' is not a list")
+    entries: list[Entry] = []
+    for entry in files:
+        if not isinstance(entry, dict):
+            raise ValueError("an entry of 'files' is not an object")
+        if not isinstance(entry.get("filename"), str) or not isinstance(entry.get("url"), str):
+            raise ValueError("a file has no 'filename' or 'url' string")
+        entries.append((entry, page_url))
+    return entries
+
+
+def _json_link(entry: dict[str, Any], page_url: str) -> Link:
+    """A PEP 691 file entry (already known to have ``filename`` and ``url`` strings) as a Link;
+    unreadable optional fields are dropped, never fatal."""
+    url: str = entry["url"]
+    # File URLs on PyPI are absolute: urljoin would only cost time (a third of the parse).
+    absolute = url if url.startswith(("https://", "http://")) else urljoin(page_url, url)
+    base, fragment_hashes = _split_fragment(absolute)
+    hashes = entry.get("hashes")
+    pairs = _hash_pairs(hashes) if isinstance(hashes, dict) else ()
+    meta_value = entry.get("core-metadata", entry.get("dist-info-metadata"))
+    if isinstance(meta_value, dict):
+        metadata_hashes: tuple[tuple[str, str], ...] | None = _hash_pairs(meta_value)
+    else:
+        metadata_hashes = () if meta_value is True else None
+    yanked = entry.get("yanked")
+    size = entry.get("size")
+    return Link(
+        filename=entry["filename"],
+        url=base,
+        hashes=pairs or fragment_hashes,
+        requires_python=_requires_python(entry.get("requires-python")),
+        yanked=yanked if isinstance(yanked, str) else ("" if yanked is True else None),
+        metadata_hashes=metadata_hashes,
+        upload_time=_upload_time(entry.get("upload-time")),
+        size=size if isinstance(size, int) and not isinstance(size, bool) else None,
+    )
+
+
+def link_of(entry: Entry) -> Link:
+    """The :class:`Link` an entry stands for."""
+    return entry if isinstance(entry, Link) else _json_link(*entry)
+
+
+def _entry_filename(entry: Entry) -> str:
+    return entry.filename if isinstance(entry, Link) else str(entry[0]["filename"])
+
+
+class _AnchorParser(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.base: str | None = None
+        self.anchors: list[dict[str, str | None]] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag == "base" and self.base is None:
+            href = dict(attrs).get("href")
+            if href:
+                self.base = href
+        elif tag == "a":
+            self.anchors.append(dict(attrs))
+
+
+def _metadata_attribute(value: str | None) -> tuple[tuple[str, str], ...] | None:
+    if value is None or value.strip().lower() == "false":
+        return None
+    match = HASH_FRAGMENT.fullmatch(value.strip())
+    return ((match.group(1), match.group(2).lower()),) if match else ()
+
+
+def parse_html_page(text: str, page_url: str) -> list[Entry]:
+    """PEP 503 HTML (with PEP 592 yanking and PEP 658/714 metadata attributes)."""
+    parser = _AnchorParser()
+    try:
+        parser.feed(text)
+        parser.close()
+    except (AssertionError, NotImplementedError, RecursionError) as error:
+        # html.parser before Python 3.10 reports some malformed markup this way.
+        raise ValueError(f"malformed HTML: {error}") from None
+    base_url = urljoin(page_url, parser.base) if parser.base else page_url
+    links: list[Entry] = []
+    for attrs in parser.anchors:
+        href = attrs.get("href")
+        if not href:
+            continue
+        url, hashes = _split_fragment(urljoin(base_url, href))
+        filename = _filename_of(url)
+        if not filename:
+            continue
+        core = attrs.get("data-core-metadata", attrs.get("data-dist-info-metadata"))
+        has_meta = "data-core-metadata" in attrs or "data-dist-info-metadata" in attrs
+        yanked = (attrs["data-yanked"] or "") if "data-yanked" in attrs else None
+        links.append(
+            Link(
+                filename=filename,
+                url=url,
+                hashes=hashes,
+                requires_python=_requires_python(attrs.get("data-requires-python")),
+                yanked=yanked,
+                metadata_hashes=_metadata_attribute(core or "true") if has_meta else None,
+            )
+        )
+    return links
+
+
+def dist_file(project: NormalizedName, link: Link) -> DistFile | None:
+    """The link as a file of ``project``, or None when its name does not parse or names another
+    project (both are skipped, never fatal: indexes list odd files)."""
+    name = link.filename
+    try:
+        if name.endswith(".whl"):
+            wheel_name, version, build, tags = _parse_wheel_filename(name)
+            if wheel_name != project:
+                return None
+            return DistFile(
+                project=project,
+                filename=name,
+                url=link.url,
+                version=version,
+                build=build,
+                tags=tags,
+                is_wheel=True,
+                hashes=link.hashes,
+                requires_python=link.requires_python,
+                yanked=link.yanked,
+                metadata_hashes=link.metadata_hashes,
+                upload_time=link.upload_time,
+                size=link.size,
+            )
+        suffix = next((s for s in _SDIST_SUFFIXES if name.lower().endswith(s)), None)
+        if suffix is None:
+            return None
+        if suffix in (".tar.gz", ".zip"):
+            sdist_name, version = parse_sdist_filename(name)
+        else:
+            stem_name, _, stem_version = name[: -len(suffix)].rpartition("-")
+            sdist_name, version = canonicalize_name(stem_name), Version(stem_version)
+    except (InvalidWheelFilename, InvalidSdistFilename, InvalidVersion):
+        logger.debug("skipping %s: the file name does not parse", name)
+        return None
+    if sdist_name != project:
+        return None
+    return DistFile(
+        project=project,
+        filename=name,
+        url=link.url,
+        version=version,
+        build=(),
+        tags=frozenset(),
+        is_wheel=False,
+        hashes=link.hashes,
+        requires_python=link.requires_python,
+        yanked=link.yanked,
+        upload_time=link.upload_time,
+        size=link.size,
+    )
+
+
+def _parse_wheel_filename(
+    filename: str,
+) -> tuple[NormalizedName, Version, BuildTag, frozenset[Tag]]:
+    """packaging's ``parse_wheel_filename``, with its pieces memoised: a project page repeats the
+    same name, version and tag strings over hundreds of files. Anything unusual (and every error)
+    goes to packaging itself, so the result and the exceptions are packaging's."""
+    parts = filename[:-4].split("-")
+    if len(parts) == 5:
+        try:
+            return (
+                _wheel_project(parts[0]),
+                _version(parts[1]),
+                (),
+                _wheel_tags(f"{parts[2]}-{parts[3]}-{parts[4]}"),
+            )
+        except (InvalidWheelFilename, InvalidVersion):
+            pass
+    return parse_wheel_filename(filename)
+
+
+@functools.lru_cache(maxsize=256)
+def _wheel_project(name_part: str) -> NormalizedName:
+    return parse_wheel_filename(f"{name_part}-0-py3-none-any.whl")[0]
+
+
+@functools.lru_cache(maxsize=4096)
+def _version(text: str) -> Version:
+    return Version(text)
+
+
+@functools.lru_cache(maxsize=1024)
+def _wheel_tags(tag_part: str) -> frozenset[Tag]:
+    return parse_wheel_filename(f"x-0-{tag_part}.whl")[3]
+
+
+# -- grouping by version ---------------------------------------------------------------------------
+
+
+def _version_key(project: NormalizedName, filename: str) -> Version | None:
+    """The version a file name states, read cheaply, or None when :func:`dist_file` would skip
+    the file anyway (a name that does not parse, a wheel of another project). The version is
+    read from the same part of the name as packaging reads it, so it is the built record's."""
+    if filename.endswith(".whl"):
+        parts = filename[:-4].split("-")
+        if len(parts) not in (5, 6):
+            return None
+        try:
+            if _wheel_project(parts[0]) != project:
+                return None
+            return _version(parts[1])
+        except (InvalidWheelFilename, InvalidVersion):
+            return None
+    lower = filename.lower()
+    suffix = next((s for s in _SDIST_SUFFIXES if lower.endswith(s)), None)
+    if suffix is None:
+        return None
+    _, dash, text = filename[: -len(suffix)].rpartition("-")
+    if not dash:
+        return None
+    try:
+        return _version(text)
+    except InvalidVersion:
+        return None
+
+
+def _grouped(project: NormalizedName, entries: Iterable[Entry]) -> dict[Version, list[Entry]]:
+    """``entries`` by the version their file names state, leaving out what :func:`dist_file`
+    would skip anyway. Wheels are grouped by the raw name and version parts first, which are
+    read only once each: this loop runs over every file of a page."""
+    by_version: dict[Version, list[Entry]] = {}
+    wheels: dict[tuple[str, str], list[Entry]] = {}
+    for entry in entries:
+        filename = entry[0]["filename"] if isinstance(entry, tuple) else entry.filename
+        if filename.endswith(".whl"):
+            name, _, rest = filename.partition("-")
+            version, _, tags = rest.partition("-")
+            if tags.count("-") in (2, 3):  # packaging's rule: 4 or 5 dashes in all
+                wheels.setdefault((name, version), []).append(entry)
+            continue
+        key = _version_key(project, filename)
+        if key is not None:
+            by_version.setdefault(key, []).append(entry)
+    for (name, text), found in wheels.items():
+        key = _version_key(project, f"{name}-{text}-py3-none-any.whl")
+        if key is not None:
+            by_version.setdefault(key, []).extend(found)
+    return by_version
+
+
+class ProjectFiles(Sequence[DistFile]):
+    """Every file the sources list for one project, built into records version by version.
+
+    ``sources`` are the entries of each source in order (index, extra indexes, find-links). A
+    source's files come sorted by (file name, URL) and a URL seen in an earlier source is
+    skipped, so the order never depends on a page's order. :meth:`versions` and
+    :meth:`of_version` build only what is asked for; the sequence methods build everything.
+    """
+
+    def __init__(self, project: NormalizedName, sources: Iterable[Sequence[Entry]]) -> None:
+        self.project = project
+        self._sources = [_grouped(project, entries) for entries in sources]
+        self._versions: tuple[Version, ...] | None = None
+        self._by_version: dict[Version, tuple[DistFile, ...]] = {}
+        self._all: tuple[DistFile, ...] | None = None
+
+    @classmethod
+    def from_files(cls, project: NormalizedName, files: Iterable[DistFile]) -> ProjectFiles:
+        """Records that are already built (another :class:`~tagpip.index.Index`, a direct URL),
+        in the same shape; their order is kept as given."""
+        grouped = cls(project, [])
+        everything = tuple(files)
+        by_version: dict[Version, list[DistFile]] = {}
+        for file in everything:
+            by_version.setdefault(file.version, []).append(file)
+        grouped._by_version = {v: tuple(fs) for v, fs in by_version.items()}
+        grouped._versions = tuple(sorted(by_version, reverse=True))
+        grouped._all = everything
+        return grouped
+
+    def versions(self) -> tuple[Version, ...]:
+        """Every version a file name states, newest first. A version's files may still all be
+        skipped when built (a file name packaging rejects), so :meth:`of_version` can be empty."""
+        if self._versions is None:
+            found = {v for grouped in self._sources for v in grouped}
+            self._versions = tuple(sorted(found, reverse=True))
+        return self._versions
+
+    def of_version(self, version: Version) -> tuple[DistFile, ...]:
+        """The files of ``version``, in the order of the whole sequence."""
+        files = self._by_version.get(version)
+        if files is None:
+            files = self._build(grouped.get(version, ()) for grouped in self._sources)
+            self._by_version[version] = files
+        return files
+
+    def _build(self, sources: Iterable[Iterable[Entry]]) -> tuple[DistFile, ...]:
+        found: list[DistFile] = []
+        seen: set[str] = set()
+        for entries in sources:
+            batch = []
+            for entry in entries:
+                file = dist_file(self.project, link_of(entry))
+                if file is not None and file.url not in seen:
+                    seen.add(file.url)
+                    batch.append(file)
+            found += sorted(batch, key=lambda f: (f.filename, f.url))
+        return tuple(found)
+
+    def _everything(self) -> tuple[DistFile, ...]:
+        if self._all is None:
+            self._all = self._build(
+                (entry for entries in grouped.values() for entry in entries)
+                for grouped in self._sources
+            )
+        return self._all
+
+    @overload
+    def __getitem__(self, index: int) -> DistFile: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> Sequence[DistFile]: ...
+
+    def __getitem__(self, index: int | slice) -> DistFile | Sequence[DistFile]:
+        return self._everything()[index]
+
+    def __len__(self) -> int:
+        return len(self._everything())
+
+    def __iter__(self) -> Iterator[DistFile]:
+        return iter(self._everything())
+
+    def __bool__(self) -> bool:
+        return any(self.of_version(v) for v in self.versions())
+
+    def __repr__(self) -> str:
+        return f"<ProjectFiles {self.project}: {len(self.versions())} versions>"
+
+
+def files_of_version(files: Sequence[DistFile], version: Version) -> Sequence[DistFile]:
+    """The files of one version, without building the others when ``files`` is lazy."""
+    if isinstance(files, ProjectFiles):
+        return files.of_version(version)
+    return [f for f in files if f.version == version]
