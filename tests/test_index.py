@@ -605,7 +605,7 @@ def test_second_run_uses_the_http_cache(
         ("/simple/demo/", 304),
     ]
     assert index_server.requests[2].headers.get("if-none-match")
-    assert (cache_dir / "http-v2").is_dir()
+    assert (cache_dir / "http").is_dir()
 
 
 def test_no_cache_fetches_everything_again(

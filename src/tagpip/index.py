@@ -812,17 +812,17 @@ class HttpIndex:
         adapter: HTTPAdapter
         if cached and not options.no_cache and options.cache_dir is not None:
             from cachecontrol import CacheControlAdapter
-            from cachecontrol.caches.file_cache import SeparateBodyFileCache
-
-            # Bodies in files of their own (as pip keeps them): a 304 rewrites only the headers,
-            # not a 6 MB page, and a cached body is read without being unpacked from msgpack.
-            cache = SeparateBodyFileCache(str(Path(options.cache_dir, "http-v2")))
+            from cachecontrol.caches.file_cache import FileCache
 
             class _CachingAdapter(SharedContextMixin, CacheControlAdapter):
                 pass
 
             adapter = _CachingAdapter(
-                cache=cache, max_retries=retry, pool_connections=16, pool_maxsize=pool_size
+                cache=FileCache(str(Path(options.cache_dir, "http"))),
+                controller_class=_controller_class(),
+                max_retries=retry,
+                pool_connections=16,
+                pool_maxsize=pool_size,
             )
         else:
             adapter = _Adapter(max_retries=retry, pool_connections=16, pool_maxsize=pool_size)
@@ -950,6 +950,33 @@ def _call_then(then: Callable[[Any, Any], None], key: Any, future: Future[Any]) 
         then(key, future.result())
     except Exception:
         logger.debug("after prefetching %s", key, exc_info=True)
+
+
+@functools.cache
+def _controller_class() -> type[Any]:
+    """CacheControl's controller, except that a 304 leaves the cached entry as it is.
+
+    A project page is revalidated on every run (``max-age=0``, as pip does), and CacheControl
+    answers each 304 by serializing and writing the whole entry again (6 MB for pydantic-core's
+    page) to record a few new headers, which no later run reads: the ETag is the same by
+    definition, and a page is revalidated anyway. (Bodies in files of their own would avoid the
+    rewrite too, but CacheControl writes such an entry's headers before its body, and a second
+    tagpip sharing the cache could read headers whose body is not there yet.)
+    """
+    from cachecontrol.controller import CacheController
+
+    class _Controller(CacheController):
+        def update_cached_response(self, request: Any, response: Any) -> Any:
+            cached = self._load_from_cache(request)
+            if not cached:
+                return response
+            cached.headers.update(
+                {k: v for k, v in response.headers.items() if k.lower() != "content-length"}
+            )
+            cached.status = 200
+            return cached
+
+    return _Controller
 
 
 class _Adapter(SharedContextMixin, HTTPAdapter):
