@@ -13,6 +13,9 @@ The work happens in three phases, and only the last touches the target folder ``
 2. **Stage.** The wheels are unpacked with the ``installer`` library into a fresh staging folder
    next to ``DIR`` (same file system, so moves are renames): no bytecode is compiled (it would be
    the host's), console scripts are made for the target's operating system, RECORD is written.
+   With a cache of unpacked wheels (:mod:`tagpip._unpacked`), a wheel staged before for the same
+   kind of target is hard-linked (or copied) from there instead, and a newly staged one is kept
+   there; the staging folder and everything after it are the same either way.
 3. **Commit.** Files of the projects being replaced (those their RECORD lists, plus the bytecode
    the target's interpreter may have written) move into a backup inside the staging folder, then
    the new files move into ``DIR``. Every move is journalled; any failure or interrupt (SIGINT and
@@ -71,6 +74,7 @@ from packaging.utils import (
 )
 from packaging.version import InvalidVersion, Version
 
+from tagpip._unpacked import LinkMode, UnpackedCache, entry_key, file_sha256
 from tagpip.errors import TagpipError
 from tagpip.target import Target
 
@@ -84,6 +88,7 @@ __all__ = [
     "InstallResult",
     "Installed",
     "InvalidWheel",
+    "LinkMode",
     "NeedsUpgrade",
     "Project",
     "WheelProblem",
@@ -95,7 +100,9 @@ __all__ = [
 
 SCHEMES = ("purelib", "platlib", "headers", "scripts", "data")
 STAGE_PREFIX = ".tagpip-stage-"
+LINK_MODES: tuple[LinkMode, ...] = ("hardlink", "copy")
 _READ_CHUNK = 1024 * 1024
+_SHA256 = re.compile(r"[0-9a-f]{64}")
 
 # Moves go through this name so tests can inject a failure into the commit phase.
 _move = os.replace
@@ -714,6 +721,9 @@ def install(
     upgrade: bool = False,
     interpreter: str | None = None,
     on_progress: Callable[[str], None] | None = None,
+    cache: Path | None = None,
+    digests: Mapping[Path, str] | None = None,
+    link_mode: LinkMode = "hardlink",
 ) -> InstallResult:
     """Install ``wheels`` into ``target_dir`` for ``target``, all or nothing.
 
@@ -723,7 +733,15 @@ def install(
     whose project is in the folder at the same version and tags is left alone; at another version
     or other tags it is replaced when ``upgrade`` is true and is an error otherwise.
     ``interpreter`` overrides the command scripts start (default :func:`script_interpreter`).
+
+    ``cache`` is the folder of unpacked wheels (``CACHE/unpacked`` for the CLI; None for none):
+    a wheel whose hex sha256 ``digests`` gives (by the path given in ``wheels``) is staged from
+    its entry there, or kept there once staged. Its files are hard links into the cache with
+    ``link_mode="hardlink"`` (copies where the file system refuses links), copies with
+    ``"copy"``. Wheels without a digest are unpacked and not kept.
     """
+    if link_mode not in LINK_MODES:
+        raise ValueError(f"link_mode must be one of {', '.join(LINK_MODES)}, not {link_mode!r}")
     report = on_progress or (lambda _text: None)
     target_dir = Path(os.path.realpath(target_dir))
     if target_dir.exists() and not target_dir.is_dir():
@@ -788,7 +806,10 @@ def install(
         stage = Path(tempfile.mkdtemp(prefix=STAGE_PREFIX, dir=_stage_parent(target_dir)))
         new_root = stage / "new"
         new_root.mkdir()
-        written, sources = _stage(todo, new_root, target_dir, target, interpreter, report)
+        unpacked = UnpackedCache(cache, link_mode) if cache is not None else None
+        written, sources = _stage(
+            todo, new_root, target_dir, target, interpreter, report, unpacked, digests
+        )
         old_files = _old_files(target_dir, replaced)
         _check_conflicts(target_dir, written, set(old_files))
         report("moving into place")
@@ -878,6 +899,8 @@ def _stage(
     target: Target,
     interpreter: str | None,
     report: Callable[[str], None],
+    cache: UnpackedCache | None = None,
+    digests: Mapping[Path, str] | None = None,
 ) -> tuple[dict[str, str], dict[str, Path]]:
     """Unpack every wheel into its own folder under ``root`` (in parallel when there are many
     files); return each written path with the wheel it came from, and the folder it is in.
@@ -885,15 +908,64 @@ def _stage(
     Each member is checked against the wheel's RECORD as it is read; conflicts between wheels
     are found afterwards, in the order the wheels were given, so the report does not depend on
     which thread finished first.
+
+    With a ``cache``, a wheel whose sha256 ``digests`` gives is taken from its entry there when
+    there is one (linked or copied, nothing unpacked), and otherwise, once staged and checked,
+    kept there for the next run (see :mod:`tagpip._unpacked`).
     """
     kind = script_kind(target)
     command = interpreter or script_interpreter(target)
     cancel = threading.Event()
     roots = [root / str(number) for number in range(len(wheels))]
+    known: list[str | None] = [None] * len(wheels)  # each wheel's sha256, when given
+    keys: list[str | None] = [None] * len(wheels)
+    if cache is not None and digests:
+        for number, wheel in enumerate(wheels):
+            digest = (digests.get(wheel.path) or "").lower()
+            if _SHA256.fullmatch(digest):
+                known[number] = digest
+                keys[number] = entry_key(digest, wheel.path.name, kind, command)
+
+    def step() -> None:
+        if cancel.is_set():
+            raise _Cancelled
+
+    def from_cache(number: int) -> _Staged | None:
+        key = keys[number]
+        if cache is None or key is None:
+            return None
+        files = cache.lookup(key)
+        if files is None:
+            return None
+        try:
+            cache.place(key, files, roots[number], step)
+        except OSError:
+            # The entry went away under us (another run replacing it) or a file could not be
+            # put: unpack the wheel as if there were no entry.
+            shutil.rmtree(roots[number])
+            roots[number].mkdir()
+            return None
+        return _Staged([file.path for file in files], None, [])
+
+    def keep(number: int, written: list[str]) -> None:
+        """Keep a checked staged wheel in the cache, once the wheel file is hashed and found
+        to be the digest given (so a wrong digest cannot file one wheel under another's)."""
+        key = keys[number]
+        if cache is None or key is None:
+            return
+        try:
+            actual = file_sha256(wheels[number].path)
+        except OSError:
+            return
+        if actual == known[number]:
+            cache.keep(key, roots[number], written, step)
 
     def one(number: int) -> _Staged:
         wheel = wheels[number]
         roots[number].mkdir()
+        cached = from_cache(number)
+        if cached is not None:
+            return cached
         owners: dict[str, str] = {}
         destination = _StagingDestination(
             roots[number],
@@ -910,6 +982,8 @@ def _stage(
                 installer_install(source, destination, {"INSTALLER": b"tagpip\n"})
             except _Collision as clash:
                 return _Staged(list(owners), clash, source.issues)
+        if not source.issues:
+            keep(number, list(owners))
         return _Staged(list(owners), None, source.issues)
 
     staged: list[_Staged] = []

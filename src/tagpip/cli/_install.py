@@ -97,6 +97,15 @@ def register(subparsers: Any) -> None:
         metavar="FILE",
         help="write pip's installation report (JSON) to FILE, '-' for stdout",
     )
+    parser.add_argument(
+        "--link-mode",
+        choices=["hardlink", "copy"],
+        default="hardlink",
+        help="how files come from tagpip's cache of unpacked wheels: hardlink (the default; a "
+        "copy where the file system refuses links; DIR's files are then the cache's, so do not "
+        "edit them in place) or copy; with --no-cache-dir every wheel is unpacked and nothing "
+        "is cached (docs/install.md)",
+    )
     add_fetch_options(parser)
     add_target_options(parser)
     add_output_options(parser)
@@ -222,30 +231,47 @@ def _fetch_and_install(
     progress: Progress,
 ) -> InstallResult:
     """Fetch the pinned wheels into ``temp`` (tagpip, or pip with ``--backend pip``), then
-    install them into ``--target`` with tagpip's installer."""
+    install them into ``--target`` with tagpip's installer.
+
+    The cache of unpacked wheels is ``unpacked`` next to the wheel cache (none with
+    ``--no-cache-dir``); each wheel's sha256 is the downloader's, computed from the bytes it
+    verified, or, for pip's downloads, computed here.
+    """
+    import contextlib
     from pathlib import Path
 
+    from tagpip._unpacked import file_sha256
     from tagpip.download import download
     from tagpip.install import install
 
+    wheel_cache = index.wheel_cache
+    cache = wheel_cache.parent / "unpacked" if wheel_cache is not None else None
     if args.backend == "pip":
         from tagpip.cli._pipbackend import fetch_with_pip
 
         progress.close()
         fetch_with_pip(args, pins, options, temp, user_hashes=user_hashes)
         paths = [temp / pin.file.filename for pin in pins]
+        digests = {}
+        for path in paths if cache is not None else ():
+            with contextlib.suppress(OSError):  # a missing file is install()'s to report
+                digests[path] = file_sha256(path)
     else:
         progress.expect(len(pins))
         results = download(
             [pin.file for pin in pins], temp, index, user_hashes=user_hashes, on_progress=progress
         )
         paths = [result.path for result in results]
+        digests = {result.path: result.sha256 for result in results}
     return install(
         paths,
         Path(args.target_dir),
         target,
         upgrade=args.upgrade,
         on_progress=progress.status,
+        cache=cache,
+        digests=digests,
+        link_mode=args.link_mode,
     )
 
 

@@ -1,0 +1,301 @@
+"""The cache of unpacked wheels that makes installing the same wheels again cheap.
+
+Part of the install stage (:mod:`tagpip.install` is its only user). Staging a wheel with
+``installer`` decompresses, hashes and writes every member; a later run with the same wheel
+would do all of it again to produce the very same files. So once a wheel has been staged and
+its contents checked against its RECORD, the staged tree is kept here, and a later run stages
+that wheel by hard-linking (or copying) the kept files instead of unpacking it.
+
+Layout: ``<cache>/v1/<key[:2]>/<key>/`` holds ``files/`` (the wheel's tree as it lands in the
+target folder: scripts in ``bin/``, RECORD and INSTALLER written) and ``entry.json`` (every file
+in the order it was staged, with its size, mode and modification time). The key
+(:func:`entry_key`) is a digest of everything that decides those bytes: the wheel's sha256 and
+file name, the kind of scripts and their interpreter line, installer's version and
+:data:`LAYOUT`, which changes whenever tagpip stages differently.
+
+Promises:
+
+* **Complete or absent.** An entry is built under a temporary name (``.tmp-*``) next to where it
+  goes and renamed into place as the last step, so an interrupted fill leaves nothing that is
+  ever read. Runs racing to fill the same entry are harmless: one rename wins, the others throw
+  their copy away.
+* **Checked before use.** An entry is used only when ``entry.json`` is there and its tree is
+  exactly the files it lists (regular files and folders only, with the same sizes, modes and
+  modification times). That rejects a damaged entry and the usual way one goes stale: a file
+  edited in a target folder it was hard-linked into (the same file on disk). A rejected entry
+  is replaced by the next run that stages the wheel. It is not a defence against someone who
+  can write to the cache folder, who could change a file and its times back; that user could
+  as well change tagpip itself.
+* **Never in the way.** Filling the cache is best effort: a cache that cannot be written is
+  skipped, never an install error.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import hashlib
+import json
+import logging
+import os
+import shutil
+import stat
+import tempfile
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+__all__ = ["LAYOUT", "CachedFile", "LinkMode", "UnpackedCache", "entry_key", "file_sha256"]
+
+LinkMode = Literal["hardlink", "copy"]
+
+# Bump whenever staging writes different files for the same wheel (another RECORD format, new
+# generated files, other script templates): old entries are then simply never looked at.
+LAYOUT = 1
+_MANIFEST = "entry.json"
+_FILES = "files"
+_TEMP_PREFIX = ".tmp-"
+_CHUNK = 1024 * 1024
+# A link that fails with one of these will fail for every file: the cache is on another file
+# system (EXDEV), the file system or its policy refuses hard links (EPERM, e.g. Linux's
+# protected_hardlinks; ENOTSUP), or a file has as many links as it may have (EMLINK).
+_NO_LINKS = frozenset(
+    {errno.EXDEV, errno.EPERM, errno.EMLINK, errno.ENOTSUP, errno.EOPNOTSUPP, errno.ENOSYS}
+)
+
+logger = logging.getLogger(__name__)
+
+
+def _installer_version() -> str:
+    import installer
+
+    return str(getattr(installer, "__version__", "unknown"))
+
+
+def entry_key(sha256: str, filename: str, scripts: str, interpreter: str) -> str:
+    """The cache key of a wheel staged for one kind of target: a hex sha256 of the wheel's
+    sha256 and file name (installer finds the ``.data`` folder by the name), the launcher kind
+    (``posix``, ``win-amd64``, ...), the scripts' interpreter line, installer's version (it
+    writes the scripts) and :data:`LAYOUT`."""
+    parts = {
+        "layout": LAYOUT,
+        "sha256": sha256,
+        "wheel": filename,
+        "scripts": scripts,
+        "interpreter": interpreter,
+        "installer": _installer_version(),
+    }
+    return hashlib.sha256(json.dumps(parts, sort_keys=True).encode("utf-8")).hexdigest()
+
+
+def file_sha256(path: Path) -> str:
+    """The hex sha256 of a file's bytes."""
+    hasher = hashlib.sha256()
+    with path.open("rb") as f:
+        while chunk := f.read(_CHUNK):
+            hasher.update(chunk)
+    return hasher.hexdigest()
+
+
+@dataclass(frozen=True)
+class CachedFile:
+    """One file of an entry: its path as in the target folder, and what ``lstat`` said of it
+    when the entry was filled."""
+
+    path: str
+    size: int
+    mode: int
+    mtime_ns: int
+
+
+class UnpackedCache:
+    """The entries under ``folder`` (``CACHE/unpacked`` for the CLI), and how their files are
+    put into a staging folder: hard links (``link_mode="hardlink"``, falling back to copies
+    for the rest of the run at the first link the file system refuses) or copies.
+
+    Safe to use from several threads at once.
+    """
+
+    def __init__(self, folder: Path, link_mode: LinkMode = "hardlink") -> None:
+        self.root = folder / f"v{LAYOUT}"
+        self.copying = link_mode == "copy"
+
+    def entry(self, key: str) -> Path:
+        """The folder of the entry for ``key`` (which may not exist)."""
+        return self.root / key[:2] / key
+
+    # -- reading ---------------------------------------------------------------------------
+
+    def lookup(self, key: str) -> list[CachedFile] | None:
+        """The files of a complete, unchanged entry for ``key``, in the order they were staged;
+        None when there is none (missing, incomplete, damaged or edited)."""
+        entry = self.entry(key)
+        try:
+            with (entry / _MANIFEST).open(encoding="utf-8") as f:
+                manifest = json.load(f)
+            files = _manifest_files(manifest, key)
+        except (OSError, ValueError, TypeError, KeyError):
+            return None
+        if files is None:
+            logger.debug("ignoring a malformed unpacked cache entry: %s", entry)
+            return None
+        found = _scan(entry / _FILES)
+        if found != {f.path: (f.size, f.mode, f.mtime_ns) for f in files}:
+            logger.debug("ignoring a changed or incomplete unpacked cache entry: %s", entry)
+            return None
+        return files
+
+    def place(
+        self, key: str, files: Sequence[CachedFile], dest: Path, step: Callable[[], None]
+    ) -> None:
+        """Put the entry's ``files`` under ``dest`` (an empty folder), each a new file: linked,
+        or copied. ``step`` runs before each file (it raises to stop). Raises OSError when a
+        file cannot be put (the entry may have been replaced meanwhile): the caller unpacks
+        the wheel instead."""
+        tree = self.entry(key) / _FILES
+        made: set[str] = set()
+        for file in files:
+            step()
+            _make_folders(dest, file.path, made)
+            self._put(tree / file.path, dest / file.path, file.mode)
+
+    # -- filling ---------------------------------------------------------------------------
+
+    def keep(self, key: str, staged: Path, paths: Sequence[str], step: Callable[[], None]) -> bool:
+        """Add the entry for ``key``: the files ``paths`` (in staging order) of the verified
+        tree ``staged``, linked or copied as for :meth:`place`. Whether the entry now exists;
+        failing to write it is no error. ``step`` runs before each file and may raise; the
+        temporary folder is removed whatever happens."""
+        entry = self.entry(key)
+        temp: Path | None = None
+        try:
+            entry.parent.mkdir(parents=True, exist_ok=True)
+            temp = Path(tempfile.mkdtemp(prefix=_TEMP_PREFIX, dir=entry.parent))
+            tree = temp / _FILES
+            tree.mkdir()
+            made: set[str] = set()
+            rows: list[tuple[str, int, int, int]] = []
+            for rel in paths:
+                step()
+                _make_folders(tree, rel, made)
+                source = staged / rel
+                self._put(source, tree / rel, os.lstat(source).st_mode)
+                info = os.lstat(tree / rel)
+                rows.append((rel, info.st_size, stat.S_IMODE(info.st_mode), info.st_mtime_ns))
+            # Written last, so a folder with this file in it has everything it lists.
+            with (temp / _MANIFEST).open("x", encoding="utf-8") as out:
+                json.dump({"layout": LAYOUT, "key": key, "files": rows}, out)
+            return self._publish(temp, entry, key)
+        except OSError:
+            logger.debug("could not add %s to the unpacked cache", entry, exc_info=True)
+            return False
+        finally:
+            if temp is not None and os.path.lexists(temp):
+                shutil.rmtree(temp, ignore_errors=True)
+
+    def _publish(self, temp: Path, entry: Path, key: str) -> bool:
+        """Rename the finished ``temp`` to ``entry``; a complete entry there (another run won
+        the race) is kept, anything else there is replaced."""
+        try:
+            os.rename(temp, entry)
+            return True
+        except OSError:
+            pass
+        if self.lookup(key) is not None:
+            return True
+        # A bad entry is in the way: move it aside (one rename, so readers see it or nothing),
+        # put ours in its place, then delete it. Losing a race here only loses our copy.
+        trash = Path(tempfile.mkdtemp(prefix=_TEMP_PREFIX, dir=entry.parent))
+        with contextlib.suppress(OSError):
+            os.rename(entry, trash)
+        try:
+            os.rename(temp, entry)
+            placed = True
+        except OSError:
+            placed = self.lookup(key) is not None
+        shutil.rmtree(trash, ignore_errors=True)
+        return placed
+
+    # -- one file --------------------------------------------------------------------------
+
+    def _put(self, source: Path, target: Path, mode: int) -> None:
+        """Make ``target`` (which must not exist) a link to ``source``, or a copy with its
+        permissions. Never opens an existing file for writing, so a link into the cache is
+        never written through."""
+        if not self.copying:
+            try:
+                os.link(source, target)
+                return
+            except OSError as error:
+                if error.errno not in _NO_LINKS:
+                    raise
+                logger.debug("hard links refused (%s); copying instead", error)
+                self.copying = True
+        with source.open("rb") as src, target.open("xb") as dst:
+            shutil.copyfileobj(src, dst, _CHUNK)
+        os.chmod(target, stat.S_IMODE(mode))
+
+
+def _make_folders(root: Path, rel: str, made: set[str]) -> None:
+    folder = rel.rpartition("/")[0]
+    if folder and folder not in made:
+        (root / folder).mkdir(parents=True, exist_ok=True)
+        while folder and folder not in made:
+            made.add(folder)
+            folder = folder.rpartition("/")[0]
+
+
+def _manifest_files(manifest: object, key: str) -> list[CachedFile] | None:
+    """The manifest's files when it is well formed, for ``key``, with safe unique paths."""
+    if not isinstance(manifest, dict) or manifest.get("layout") != LAYOUT:
+        return None
+    if manifest.get("key") != key or not isinstance(manifest.get("files"), list):
+        return None
+    files: list[CachedFile] = []
+    seen: set[str] = set()
+    for row in manifest["files"]:
+        if not isinstance(row, list) or len(row) != 4:
+            return None
+        path, size, mode, mtime_ns = row
+        if not isinstance(path, str) or not _safe_path(path) or path in seen:
+            return None
+        if not all(type(n) is int for n in (size, mode, mtime_ns)):
+            return None
+        seen.add(path)
+        files.append(CachedFile(path, size, mode, mtime_ns))
+    return files
+
+
+def _safe_path(path: str) -> bool:
+    """A relative path in POSIX form with no way out of the folder it is joined to."""
+    if not path or "\0" in path or "\\" in path or path.startswith("/") or ":" in path[:2]:
+        return False
+    return all(part not in ("", ".", "..") for part in path.split("/"))
+
+
+def _scan(tree: Path) -> dict[str, tuple[int, int, int]] | None:
+    """Every regular file under ``tree`` with its size, permissions and modification time;
+    None when anything else is there (a symbolic link, a device) or the tree cannot be read."""
+    found: dict[str, tuple[int, int, int]] = {}
+    try:
+        for rel, entry in _walk(tree, ""):
+            if entry.is_dir(follow_symlinks=False):
+                continue
+            if not entry.is_file(follow_symlinks=False):
+                return None
+            info = entry.stat(follow_symlinks=False)
+            found[rel] = (info.st_size, stat.S_IMODE(info.st_mode), info.st_mtime_ns)
+    except OSError:
+        return None
+    return found
+
+
+def _walk(folder: Path, prefix: str) -> Iterator[tuple[str, os.DirEntry[str]]]:
+    with os.scandir(folder) as entries:
+        children = list(entries)
+    for entry in children:
+        rel = f"{prefix}{entry.name}"
+        yield rel, entry
+        if entry.is_dir(follow_symlinks=False):
+            yield from _walk(Path(entry.path), rel + "/")

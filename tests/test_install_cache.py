@@ -1,0 +1,409 @@
+"""The cache of unpacked wheels (``tagpip._unpacked``) as :func:`tagpip.install.install` and
+``tagpip install`` use it, on real files: a second install of the same wheels links (or copies)
+the cached tree instead of unpacking, gives the same folder as an install without the cache,
+and never trusts an entry that is incomplete, changed or for another kind of target.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import stat
+import threading
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+import tagpip._unpacked
+from support.server import IndexServer
+from support.wheels import build_wheel
+from tagpip.cli import main
+from tagpip.install import install
+from tagpip.target import Target
+
+LINUX = Target.from_flags(["manylinux2014_x86_64"], "3.11", None, [])
+WINDOWS = Target.from_flags(["win_amd64"], "3.11", None, [])
+
+Tree = dict[str, tuple[int, bytes]]
+
+
+def tree(folder: Path) -> Tree:
+    """Every file under ``folder`` with its permissions and bytes (folders are implied)."""
+    return {
+        path.relative_to(folder).as_posix(): (stat.S_IMODE(path.lstat().st_mode), path.read_bytes())
+        for path in sorted(folder.rglob("*"))
+        if path.is_file()
+    }
+
+
+def entries(cache: Path) -> list[Path]:
+    """The complete-looking entries of a cache folder (those with their manifest)."""
+    return sorted(p.parent for p in cache.glob("v*/*/*/entry.json"))
+
+
+def leftovers(cache: Path) -> list[str]:
+    """Temporary folders of fills that did not finish."""
+    return sorted(p.name for p in cache.rglob(".tmp-*"))
+
+
+def sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def wheels(folder: Path) -> list[Path]:
+    """A library and a tool with console, GUI and raw scripts, headers and data files."""
+    return [
+        build_wheel(folder, "lib", "1.0", extra_files={"lib/core.py": "VALUE = 1\n"}),
+        build_wheel(
+            folder,
+            "tool",
+            "2.0",
+            extra_files={
+                "tool-2.0.dist-info/entry_points.txt": (
+                    "[console_scripts]\ntool = tool:main\n[gui_scripts]\ntool-gui = tool:main\n"
+                ),
+                "tool/sub/deep.py": "",
+                "tool-2.0.data/scripts/tool-raw": "#!python\nprint('raw')\n",
+                "tool-2.0.data/data/share/tool/tool.txt": "data\n",
+                "tool-2.0.data/headers/tool.h": "/* header */\n",
+            },
+        ),
+    ]
+
+
+def digests_of(paths: list[Path]) -> Mapping[Path, str]:
+    return {path: sha256(path) for path in paths}
+
+
+@pytest.fixture
+def built(tmp_path: Path) -> list[Path]:
+    return wheels(tmp_path / "wheels")
+
+
+def cached_file(cache: Path, rel: str) -> Path:
+    """The one cache entry's copy of ``rel``."""
+    (found,) = [
+        entry / "files" / rel for entry in entries(cache) if (entry / "files" / rel).exists()
+    ]
+    return found
+
+
+# --------------------------------------------------------------------------------------------
+# Linking, copying, and the same result as without the cache
+
+
+def test_a_second_install_links_the_cached_files_and_matches_an_uncached_install(
+    tmp_path: Path, built: list[Path]
+) -> None:
+    cache = tmp_path / "cache"
+    digests = digests_of(built)
+    install(built, tmp_path / "plain", LINUX)
+    install(built, tmp_path / "cold", LINUX, cache=cache, digests=digests)
+    assert len(entries(cache)) == 2
+    install(built, tmp_path / "warm", LINUX, cache=cache, digests=digests)
+
+    expected = tree(tmp_path / "plain")
+    assert "bin/tool" in expected
+    assert tree(tmp_path / "cold") == expected
+    assert tree(tmp_path / "warm") == expected
+    for rel in expected:
+        warm = (tmp_path / "warm" / rel).stat()
+        assert warm.st_ino == cached_file(cache, rel).stat().st_ino, rel
+        assert warm.st_nlink == 3, rel  # the cache, the cold install and this one
+    assert leftovers(cache) == []
+    assert not list(tmp_path.glob(".tagpip-stage-*"))
+
+
+def test_copy_mode_makes_no_links(tmp_path: Path, built: list[Path]) -> None:
+    cache = tmp_path / "cache"
+    digests = digests_of(built)
+    install(built, tmp_path / "plain", LINUX)
+    install(built, tmp_path / "cold", LINUX, cache=cache, digests=digests, link_mode="copy")
+    install(built, tmp_path / "warm", LINUX, cache=cache, digests=digests, link_mode="copy")
+    expected = tree(tmp_path / "plain")
+    for name in ("cold", "warm"):
+        assert tree(tmp_path / name) == expected, name
+        links = [p for p in (tmp_path / name).rglob("*") if p.is_file() and p.stat().st_nlink > 1]
+        assert links == [], name
+    assert len(entries(cache)) == 2
+
+
+def test_hardlink_mode_copies_when_the_cache_is_on_another_file_system(
+    tmp_path: Path, built: list[Path]
+) -> None:
+    shm = Path("/dev/shm")
+    if not shm.is_dir() or shm.stat().st_dev == tmp_path.stat().st_dev:
+        pytest.skip("needs a second file system at /dev/shm")
+    import tempfile
+
+    digests = digests_of(built)
+    with tempfile.TemporaryDirectory(dir=shm) as other:
+        cache = Path(other) / "cache"
+        install(built, tmp_path / "cold", LINUX, cache=cache, digests=digests)
+        install(built, tmp_path / "warm", LINUX, cache=cache, digests=digests)
+        assert len(entries(cache)) == 2
+        expected = tree(tmp_path / "cold")
+        assert tree(tmp_path / "warm") == expected
+        for rel in expected:
+            assert (tmp_path / "warm" / rel).stat().st_nlink == 1, rel
+
+
+def test_wheels_without_a_digest_are_unpacked_and_not_cached(
+    tmp_path: Path, built: list[Path]
+) -> None:
+    cache = tmp_path / "cache"
+    install(built, tmp_path / "a", LINUX, cache=cache)
+    install(built, tmp_path / "b", LINUX, cache=cache, digests={built[0]: "not-a-digest"})
+    assert entries(cache) == []
+
+
+def test_a_digest_that_is_not_the_wheels_files_nothing(tmp_path: Path, built: list[Path]) -> None:
+    cache = tmp_path / "cache"
+    wrong = {built[0]: sha256(built[1]), built[1]: sha256(built[0])}
+    install(built, tmp_path / "a", LINUX, cache=cache, digests=wrong)
+    assert entries(cache) == []
+
+
+def test_an_unknown_link_mode_is_refused(tmp_path: Path, built: list[Path]) -> None:
+    with pytest.raises(ValueError, match="link_mode must be one of hardlink, copy"):
+        install(built, tmp_path / "a", LINUX, link_mode="symlink")  # type: ignore[arg-type]
+    assert not (tmp_path / "a").exists()
+
+
+# --------------------------------------------------------------------------------------------
+# Entries that must not be used
+
+
+def test_an_entry_without_its_manifest_is_ignored_and_rebuilt(
+    tmp_path: Path, built: list[Path]
+) -> None:
+    cache = tmp_path / "cache"
+    digests = digests_of(built)
+    install(built, tmp_path / "cold", LINUX, cache=cache, digests=digests)
+    lib_entry = cached_file(cache, "lib/core.py").parents[2]
+    (lib_entry / "entry.json").unlink()
+    stale = (lib_entry / "files" / "lib" / "core.py").stat().st_ino
+
+    install(built, tmp_path / "warm", LINUX, cache=cache, digests=digests)
+    assert tree(tmp_path / "warm") == tree(tmp_path / "cold")
+    assert (lib_entry / "entry.json").is_file()
+    rebuilt = cached_file(cache, "lib/core.py").stat().st_ino
+    assert rebuilt != stale
+    assert (tmp_path / "warm" / "lib" / "core.py").stat().st_ino == rebuilt
+    assert leftovers(cache) == []
+
+
+@pytest.mark.parametrize("damage", ["edited", "chmod", "missing", "extra", "symlink", "manifest"])
+def test_a_changed_entry_is_ignored_and_rebuilt(
+    damage: str, tmp_path: Path, built: list[Path]
+) -> None:
+    cache = tmp_path / "cache"
+    digests = digests_of(built)
+    install(built, tmp_path / "plain", LINUX)
+    install(built, tmp_path / "cold", LINUX, cache=cache, digests=digests)
+    target_file = tmp_path / "cold" / "lib" / "core.py"
+    entry_files = cached_file(cache, "lib/core.py").parents[1]
+    if damage == "edited":
+        # Edited in place in the target folder: the same file as the cache's.
+        with target_file.open("r+b") as f:
+            f.seek(0, os.SEEK_END)
+            f.write(b"EDITED = True\n")
+    elif damage == "chmod":
+        target_file.chmod(0o600)
+    elif damage == "missing":
+        (entry_files / "lib" / "__init__.py").unlink()
+    elif damage == "extra":
+        (entry_files / "lib" / "planted.py").write_text("")
+    elif damage == "symlink":
+        (entry_files / "lib" / "__init__.py").unlink()
+        (entry_files / "lib" / "__init__.py").symlink_to("/etc/passwd")
+    else:
+        (entry_files.parent / "entry.json").write_text("{not json")
+
+    install(built, tmp_path / "warm", LINUX, cache=cache, digests=digests)
+    assert tree(tmp_path / "warm") == tree(tmp_path / "plain")
+    rebuilt = cached_file(cache, "lib/core.py")
+    assert rebuilt.read_bytes() == b"VALUE = 1\n"
+    assert (tmp_path / "warm" / "lib" / "core.py").stat().st_ino == rebuilt.stat().st_ino
+    if damage == "edited":
+        # The user's edit stays where they made it; the cache no longer shares that file.
+        assert target_file.read_bytes().endswith(b"EDITED = True\n")
+        assert target_file.stat().st_ino != rebuilt.stat().st_ino
+    assert leftovers(cache) == []
+
+
+def test_windows_and_linux_targets_do_not_share_entries(tmp_path: Path, built: list[Path]) -> None:
+    cache = tmp_path / "cache"
+    digests = digests_of(built)
+    install(built, tmp_path / "linux", LINUX, cache=cache, digests=digests)
+    install(built, tmp_path / "windows", WINDOWS, cache=cache, digests=digests)
+    assert len(entries(cache)) == 4
+    install(built, tmp_path / "windows-again", WINDOWS, cache=cache, digests=digests)
+    install(built, tmp_path / "windows-plain", WINDOWS)
+    assert len(entries(cache)) == 4
+    windows = tree(tmp_path / "windows-again")
+    assert windows == tree(tmp_path / "windows-plain")
+    assert "bin/tool.exe" in windows
+    assert "bin/tool" not in windows
+    assert tree(tmp_path / "linux")["bin/tool"][1].startswith(b"#!/usr/bin/env python3\n")
+    assert windows["bin/tool-raw"][1].startswith(b"#!python.exe\n")
+    # Another interpreter line is another entry too.
+    install(built, tmp_path / "other", LINUX, cache=cache, digests=digests, interpreter="/opt/py")
+    assert len(entries(cache)) == 6
+    assert tree(tmp_path / "other")["bin/tool"][1].startswith(b"#!/opt/py\n")
+
+
+def test_an_interrupted_fill_leaves_nothing_usable_behind(
+    tmp_path: Path, built: list[Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    cache = tmp_path / "cache"
+    digests = digests_of(built)
+    real_put = tagpip._unpacked.UnpackedCache._put
+    puts: list[Path] = []
+
+    def put(self: Any, source: Path, target: Path, mode: int) -> None:
+        # Files put into the staging folder come from installer; these are the fill's.
+        if ".tmp-" in str(target):
+            puts.append(target)
+            if len(puts) == 3:
+                raise KeyboardInterrupt
+        real_put(self, source, target, mode)
+
+    monkeypatch.setattr(tagpip._unpacked.UnpackedCache, "_put", put)
+    with pytest.raises(KeyboardInterrupt):
+        install(built, tmp_path / "deps", LINUX, cache=cache, digests=digests)
+    assert len(puts) == 3
+    assert not (tmp_path / "deps").exists()
+    assert not list(tmp_path.glob(".tagpip-stage-*"))
+    assert leftovers(cache) == []
+    assert entries(cache) == []
+    assert not list(cache.glob("v*/*/*/files"))
+
+    monkeypatch.setattr(tagpip._unpacked.UnpackedCache, "_put", real_put)
+    install(built, tmp_path / "deps", LINUX, cache=cache, digests=digests)
+    assert len(entries(cache)) == 2
+    assert tree(tmp_path / "deps")["lib/core.py"][1] == b"VALUE = 1\n"
+
+
+def test_runs_racing_to_fill_the_same_entries_are_harmless(
+    tmp_path: Path, built: list[Path]
+) -> None:
+    cache = tmp_path / "cache"
+    digests = digests_of(built)
+    start = threading.Barrier(4)
+    errors: list[BaseException] = []
+
+    def one(number: int) -> None:
+        try:
+            start.wait()
+            install(built, tmp_path / f"deps{number}", LINUX, cache=cache, digests=digests)
+        except BaseException as error:  # reported below
+            errors.append(error)
+
+    threads = [threading.Thread(target=one, args=(n,)) for n in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    install(built, tmp_path / "plain", LINUX)
+    expected = tree(tmp_path / "plain")
+    for number in range(4):
+        assert tree(tmp_path / f"deps{number}") == expected
+    assert len(entries(cache)) == 2
+    assert leftovers(cache) == []
+    cache_used = tagpip._unpacked.UnpackedCache(cache)
+    for entry in entries(cache):
+        assert cache_used.lookup(entry.name) is not None
+
+
+def test_an_upgrade_never_writes_through_a_link_into_the_cache(tmp_path: Path) -> None:
+    cache = tmp_path / "cache"
+    old = build_wheel(tmp_path / "w1", "lib", "1.0", extra_files={"lib/core.py": "V = 1\n"})
+    new = build_wheel(tmp_path / "w2", "lib", "2.0", extra_files={"lib/core.py": "V = 2\n"})
+    dest = tmp_path / "deps"
+    install([old], dest, LINUX, cache=cache, digests=digests_of([old]))
+    before = {p: (p.read_bytes(), p.stat().st_mtime_ns) for p in cache.rglob("*") if p.is_file()}
+    install([new], dest, LINUX, cache=cache, digests=digests_of([new]), upgrade=True)
+    assert (dest / "lib" / "core.py").read_text() == "V = 2\n"
+    for path, (data, mtime) in before.items():
+        assert (path.read_bytes(), path.stat().st_mtime_ns) == (data, mtime), path
+    assert len(entries(cache)) == 2
+    for entry in entries(cache):
+        assert tagpip._unpacked.UnpackedCache(cache).lookup(entry.name) is not None
+
+
+# --------------------------------------------------------------------------------------------
+# The command line
+
+
+def run(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
+    status = main(args)
+    out, err = capsys.readouterr()
+    return status, out, err
+
+
+def serve_tool(server: IndexServer) -> None:
+    server.add_wheel(
+        "tool",
+        "2.0",
+        extra_files={
+            "tool-2.0.dist-info/entry_points.txt": "[console_scripts]\ntool = tool:main\n",
+            "tool/extra.py": "X = 1\n",
+        },
+    )
+
+
+LINUX_FLAGS = ("--python-version", "3.11", "--platform", "manylinux2014_x86_64", "-q")
+
+
+def test_the_cli_links_from_its_cache_on_a_second_install(
+    index_server: IndexServer, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    serve_tool(index_server)
+    cache = tmp_path / "pip-cache"
+    common = ["-i", index_server.url, "--cache-dir", str(cache), "tool", *LINUX_FLAGS]
+    assert run(["install", "--target", str(tmp_path / "a"), *common], capsys) == (0, "", "")
+    assert run(["install", "--target", str(tmp_path / "b"), *common], capsys) == (0, "", "")
+    assert len(entries(cache / "tagpip" / "unpacked")) == 1
+    module = (tmp_path / "b" / "tool" / "extra.py").stat()
+    assert module.st_nlink == 3
+    assert module.st_ino == (tmp_path / "a" / "tool" / "extra.py").stat().st_ino
+
+    args = ["install", "--target", str(tmp_path / "c"), "--link-mode", "copy", *common]
+    assert run(args, capsys) == (0, "", "")
+    assert tree(tmp_path / "c") == tree(tmp_path / "b")
+    assert (tmp_path / "c" / "tool" / "extra.py").stat().st_nlink == 1
+
+
+def test_the_cli_with_no_cache_dir_caches_nothing(
+    index_server: IndexServer, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    serve_tool(index_server)
+    cache = tmp_path / "pip-cache"
+    for name in ("a", "b"):
+        args = [
+            "install",
+            "--target",
+            str(tmp_path / name),
+            "-i",
+            index_server.url,
+            "--cache-dir",
+            str(cache),
+            "--no-cache-dir",
+            "tool",
+            *LINUX_FLAGS,
+        ]
+        assert run(args, capsys) == (0, "", "")
+    assert not list(cache.rglob("unpacked"))
+    assert not list(Path(os.environ["XDG_CACHE_HOME"]).rglob("unpacked"))
+    assert (tmp_path / "b" / "tool" / "extra.py").stat().st_nlink == 1
+
+
+def test_the_cli_refuses_an_unknown_link_mode(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exc:
+        main(["install", "x", "--target", "d", "--link-mode", "symlink"])
+    assert exc.value.code == 2
+    assert "invalid choice: 'symlink'" in capsys.readouterr().err
