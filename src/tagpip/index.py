@@ -48,7 +48,7 @@ from packaging.utils import (
 from requests.adapters import HTTPAdapter
 from urllib3.util.retry import Retry
 
-from tagpip import __version__
+from tagpip import __version__, pagecache
 from tagpip._tls import SharedContextMixin
 from tagpip.errors import TagpipError
 from tagpip.pages import (
@@ -56,6 +56,7 @@ from tagpip.pages import (
     Entry,
     Link,
     ProjectFiles,
+    Source,
     parse_html_page,
     parse_json_page,
 )
@@ -426,6 +427,15 @@ class HttpIndex:
         self.close()
 
     @property
+    def _page_folder(self) -> Path | None:
+        """Where parsed project pages are kept (:mod:`tagpip.pagecache`); None without a
+        cache."""
+        options = self.options
+        if options.no_cache or options.cache_dir is None:
+            return None
+        return Path(options.cache_dir, "pages")
+
+    @property
     def wheel_cache(self) -> Path | None:
         """The folder of the content-addressed wheel cache (see :mod:`tagpip.download`): the
         ``wheels`` folder in the cache folder; None with ``--no-cache-dir``. Not part of
@@ -506,7 +516,7 @@ class HttpIndex:
     def _collect(self, project: NormalizedName) -> ProjectFiles:
         return ProjectFiles(project, list(self._sources(project)))
 
-    def _sources(self, project: NormalizedName) -> Iterator[list[Entry]]:
+    def _sources(self, project: NormalizedName) -> Iterator[Source]:
         for index_url in self._index_urls:
             yield self._project_page(index_url, project)
         for location in self._find_links:
@@ -514,25 +524,39 @@ class HttpIndex:
                 self._find_links_cache, location, functools.partial(self._find_links_page, location)
             ).result()
 
-    def _project_page(self, index_url: str, project: NormalizedName) -> list[Entry]:
+    def _project_page(self, index_url: str, project: NormalizedName) -> Source:
         url = urljoin(index_url, quote(project) + "/")
         if _is_file_url(url):
-            folder = _url_to_path(url)
-            page = folder / "index.html"
+            page = _url_to_path(url) / "index.html"
             if not page.is_file():
                 return []
             return self._parse_local_html(page, page.as_uri(), project=project)
-        response = self._get(
-            self._pages,
-            url,
-            project=project,
-            headers={"Accept": ACCEPT, "Cache-Control": "max-age=0"},
-        )
+        folder = self._page_folder
+        stored = pagecache.load(folder, url) if folder is not None else None
+        headers = {"Accept": ACCEPT, "Cache-Control": "max-age=0"}
+        if stored is not None:
+            headers.update(stored.validators())
+        # With the page cache, pages skip the HTTP cache: it would only keep a second copy.
+        session = self._pages if folder is None else self._files_session
+        response = self._get(session, url, project=project, headers=headers)
         with response:
             if response.status_code == 404:
                 return []  # the index does not know the project
+            if response.status_code == 304 and stored is not None:
+                return stored.groups
             self._raise_for_status(response, url, project=project)
-            return self._parse_response(response, project=project)
+            entries = self._parse_response(response, project=project)
+            if folder is not None:
+                pagecache.store(
+                    folder,
+                    url,
+                    response.url,
+                    entries,
+                    html=not _is_json(response),
+                    etag=response.headers.get("ETag"),
+                    last_modified=response.headers.get("Last-Modified"),
+                )
+            return entries
 
     def _find_links_page(self, location: str) -> list[Entry]:
         what = f"find-links location {redact_url(location)}"
@@ -981,6 +1005,11 @@ def _controller_class() -> type[Any]:
 
 class _Adapter(SharedContextMixin, HTTPAdapter):
     """requests' adapter, with one TLS context per CA bundle (see :mod:`tagpip._tls`)."""
+
+
+def _is_json(response: requests.Response) -> bool:
+    content_type = response.headers.get("Content-Type", "").split(";")[0].strip().lower()
+    return content_type in _JSON_TYPES
 
 
 def _is_timeout(error: BaseException) -> bool:

@@ -15,6 +15,7 @@ import datetime
 import functools
 import json
 import logging
+import marshal
 import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -36,12 +37,16 @@ from packaging.utils import (
 from packaging.version import InvalidVersion, Version
 
 __all__ = [
+    "Chunk",
     "DistFile",
     "Entry",
+    "GroupKey",
     "Link",
     "ProjectFiles",
+    "Source",
     "dist_file",
     "files_of_version",
+    "group_entries",
     "link_of",
     "parse_html_page",
     "parse_json_page",
@@ -428,28 +433,125 @@ def _version_key(project: NormalizedName, filename: str) -> Version | None:
         return None
 
 
-def _grouped(project: NormalizedName, entries: Iterable[Entry]) -> dict[Version, list[Entry]]:
-    """``entries`` by the version their file names state, leaving out what :func:`dist_file`
-    would skip anyway. Wheels are grouped by the raw name and version parts first, which are
-    read only once each: this loop runs over every file of a page."""
-    by_version: dict[Version, list[Entry]] = {}
-    wheels: dict[tuple[str, str], list[Entry]] = {}
+# A group of a page's files: ("w", "name-version") for the wheels with those name and version
+# parts, ("f", file name) for any other file. Grouping reads each file name once, and reading a
+# group's version is left for later (a page has few groups for many files).
+GroupKey = tuple[str, str]
+
+
+def group_entries(entries: Iterable[Entry]) -> dict[GroupKey, list[Entry]]:
+    """A page's entries by :data:`GroupKey`, in page order; wheel names that cannot parse (not
+    4 or 5 dashes, packaging's rule) are left out, as :func:`dist_file` would skip them."""
+    groups: dict[GroupKey, list[Entry]] = {}
     for entry in entries:
         filename = entry[0]["filename"] if isinstance(entry, tuple) else entry.filename
         if filename.endswith(".whl"):
             name, _, rest = filename.partition("-")
             version, _, tags = rest.partition("-")
-            if tags.count("-") in (2, 3):  # packaging's rule: 4 or 5 dashes in all
-                wheels.setdefault((name, version), []).append(entry)
-            continue
-        key = _version_key(project, filename)
-        if key is not None:
-            by_version.setdefault(key, []).append(entry)
-    for (name, text), found in wheels.items():
-        key = _version_key(project, f"{name}-{text}-py3-none-any.whl")
-        if key is not None:
-            by_version.setdefault(key, []).extend(found)
+            if tags.count("-") in (2, 3):
+                groups.setdefault(("w", f"{name}-{version}"), []).append(entry)
+        else:
+            groups.setdefault(("f", filename), []).append(entry)
+    return groups
+
+
+@dataclass(frozen=True)
+class Chunk:
+    """The entries of one group as the page cache keeps them (:mod:`tagpip.pagecache`), in
+    ``marshal`` form (like Python's own bytecode cache: several times faster to write than JSON),
+    decoded only when the group's version is asked for."""
+
+    data: bytes
+    page_url: str
+    html: bool
+
+    @classmethod
+    def of(cls, entries: Sequence[Entry], page_url: str, *, html: bool) -> Chunk:
+        """``entries`` (all JSON entries of ``page_url``, or all Links) as a chunk."""
+        if html:
+            rows: list[Any] = [_link_fields(entry) for entry in entries]  # type: ignore[arg-type]
+        else:
+            rows = [entry[0] for entry in entries]  # type: ignore[index]
+        return cls(marshal.dumps(rows), page_url, html)
+
+    def entries(self) -> list[Entry]:
+        """The entries back; raises ValueError when the chunk is not one this module wrote."""
+        try:
+            rows = marshal.loads(self.data)
+        except (EOFError, TypeError) as error:
+            raise ValueError(str(error)) from None
+        if not isinstance(rows, list):
+            raise ValueError("not a list of entries")
+        if self.html:
+            return [_link_from_fields(row) for row in rows]
+        entries: list[Entry] = []
+        for row in rows:
+            if not (
+                isinstance(row, dict)
+                and isinstance(row.get("filename"), str)
+                and isinstance(row.get("url"), str)
+            ):
+                raise ValueError("an entry without 'filename' and 'url'")
+            entries.append((row, self.page_url))
+        return entries
+
+
+def _link_fields(link: Link) -> list[Any]:
+    stamp = link.upload_time.isoformat() if link.upload_time is not None else None
+    return [
+        link.filename,
+        link.url,
+        [list(pair) for pair in link.hashes],
+        link.requires_python,
+        link.yanked,
+        None if link.metadata_hashes is None else [list(p) for p in link.metadata_hashes],
+        stamp,
+        link.size,
+    ]
+
+
+def _link_from_fields(row: Any) -> Link:
+    filename, url, hashes, requires_python, yanked, metadata_hashes, stamp, size = row
+    return Link(
+        filename=str(filename),
+        url=str(url),
+        hashes=tuple((str(a), str(d)) for a, d in hashes),
+        requires_python=requires_python,
+        yanked=yanked,
+        metadata_hashes=None
+        if metadata_hashes is None
+        else tuple((str(a), str(d)) for a, d in metadata_hashes),
+        upload_time=datetime.datetime.fromisoformat(stamp) if stamp is not None else None,
+        size=size,
+    )
+
+
+# A source as ProjectFiles takes it: a page's (or folder's) entries, or a stored page's chunks.
+Source = Union[Sequence[Entry], Mapping[GroupKey, Chunk]]
+_Group = Union[Sequence[Entry], Chunk]
+
+
+def _grouped(project: NormalizedName, source: Source) -> dict[Version, list[_Group]]:
+    """A source's groups by the version their file names state, leaving out what
+    :func:`dist_file` would skip anyway (another project's wheels, names without a version)."""
+    groups: Mapping[GroupKey, _Group]
+    groups = source if isinstance(source, Mapping) else group_entries(source)
+    by_version: dict[Version, list[_Group]] = {}
+    for (kind, text), group in groups.items():
+        filename = f"{text}-py3-none-any.whl" if kind == "w" else text
+        version = _version_key(project, filename)
+        if version is not None:
+            by_version.setdefault(version, []).append(group)
     return by_version
+
+
+def _expand(groups: Iterable[_Group]) -> Iterator[Entry]:
+    for group in groups:
+        if isinstance(group, Chunk):
+            # The page cache checked the whole file's digest before handing out its chunks.
+            yield from group.entries()
+        else:
+            yield from group
 
 
 class ProjectFiles(Sequence[DistFile]):
@@ -461,7 +563,7 @@ class ProjectFiles(Sequence[DistFile]):
     :meth:`of_version` build only what is asked for; the sequence methods build everything.
     """
 
-    def __init__(self, project: NormalizedName, sources: Iterable[Sequence[Entry]]) -> None:
+    def __init__(self, project: NormalizedName, sources: Iterable[Source]) -> None:
         self.project = project
         self._sources = [_grouped(project, entries) for entries in sources]
         self._versions: tuple[Version, ...] | None = None
@@ -494,7 +596,7 @@ class ProjectFiles(Sequence[DistFile]):
         """The files of ``version``, in the order of the whole sequence."""
         files = self._by_version.get(version)
         if files is None:
-            files = self._build(grouped.get(version, ()) for grouped in self._sources)
+            files = self._build(_expand(grouped.get(version, ())) for grouped in self._sources)
             self._by_version[version] = files
         return files
 
@@ -514,7 +616,7 @@ class ProjectFiles(Sequence[DistFile]):
     def _everything(self) -> tuple[DistFile, ...]:
         if self._all is None:
             self._all = self._build(
-                (entry for entries in grouped.values() for entry in entries)
+                _expand(group for groups in grouped.values() for group in groups)
                 for grouped in self._sources
             )
         return self._all
