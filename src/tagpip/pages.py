@@ -319,50 +319,39 @@ def dist_file(project: NormalizedName, link: Link) -> DistFile | None:
     """The link as a file of ``project``, or None when its name does not parse or names another
     project (both are skipped, never fatal: indexes list odd files)."""
     name = link.filename
+    build: BuildTag = ()
+    tags: frozenset[Tag] = frozenset()
+    is_wheel = name.endswith(".whl")
     try:
-        if name.endswith(".whl"):
-            wheel_name, version, build, tags = _parse_wheel_filename(name)
-            if wheel_name != project:
-                return None
-            return DistFile(
-                project=project,
-                filename=name,
-                url=link.url,
-                version=version,
-                build=build,
-                tags=tags,
-                is_wheel=True,
-                hashes=link.hashes,
-                requires_python=link.requires_python,
-                yanked=link.yanked,
-                metadata_hashes=link.metadata_hashes,
-                upload_time=link.upload_time,
-                size=link.size,
-            )
-        suffix = next((s for s in _SDIST_SUFFIXES if name.lower().endswith(s)), None)
-        if suffix is None:
-            return None
-        if suffix in (".tar.gz", ".zip"):
-            sdist_name, version = parse_sdist_filename(name)
+        if is_wheel:
+            named, version, build, tags = _parse_wheel_filename(name)
         else:
-            stem_name, _, stem_version = name[: -len(suffix)].rpartition("-")
-            sdist_name, version = canonicalize_name(stem_name), Version(stem_version)
+            suffix = next((s for s in _SDIST_SUFFIXES if name.lower().endswith(s)), None)
+            if suffix is None:
+                return None
+            if suffix in (".tar.gz", ".zip"):
+                named, version = parse_sdist_filename(name)
+            else:
+                stem_name, _, stem_version = name[: -len(suffix)].rpartition("-")
+                named, version = canonicalize_name(stem_name), Version(stem_version)
     except (InvalidWheelFilename, InvalidSdistFilename, InvalidVersion):
         logger.debug("skipping %s: the file name does not parse", name)
         return None
-    if sdist_name != project:
+    if named != project:
         return None
     return DistFile(
         project=project,
         filename=name,
         url=link.url,
         version=version,
-        build=(),
-        tags=frozenset(),
-        is_wheel=False,
+        build=build,
+        tags=tags,
+        is_wheel=is_wheel,
         hashes=link.hashes,
         requires_python=link.requires_python,
         yanked=link.yanked,
+        # Only wheels have core metadata to fetch (PEP 658 serves a wheel's METADATA).
+        metadata_hashes=link.metadata_hashes if is_wheel else None,
         upload_time=link.upload_time,
         size=link.size,
     )
