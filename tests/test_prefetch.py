@@ -59,9 +59,14 @@ def _wait_for(condition: Callable[[], bool], seconds: float = 10.0) -> None:
 def test_one_page_brings_the_whole_chain(chain: IndexServer, index: HttpIndex) -> None:
     provider = _Provider(CandidateFinder(index, TARGET), no_deps=False)
     provider.prefetch_projects(["a"])
-    _wait_for(lambda: "d" in _pages(chain))
+    wanted = {f"{p}-1.0-py3-none-any.whl.metadata" for p in "abcd"}
+
+    def metadata_paths() -> set[str]:
+        return {r.path.rsplit("/", 1)[-1] for r in chain.requests if r.path.endswith(".metadata")}
+
+    _wait_for(lambda: metadata_paths() >= wanted)
     assert _pages(chain) >= {"a", "b", "c", "d"}
-    metadata = {r.path.rsplit("/", 1)[-1] for r in chain.requests if r.path.endswith(".metadata")}
+    metadata = metadata_paths()
     # The newest final release of each, never the pre-release or the older a.
     assert metadata >= {f"{p}-1.0-py3-none-any.whl.metadata" for p in "abcd"}
     assert not any(m.startswith(("c-2.0rc1", "a-0.9")) for m in metadata)

@@ -8,9 +8,26 @@ here.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Literal
+
+# Not `from typing import TYPE_CHECKING`: every command imports this module, and `tagpip check`
+# starts faster without typing (type checkers treat any name TYPE_CHECKING as true).
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+    from typing import Literal
+
+    Severity = Literal["error", "warning"]
+else:
+
+    def __getattr__(name: str) -> object:
+        """``Severity`` for code that reads it at run time, built on first use (see above)."""
+        if name == "Severity":
+            from typing import Literal
+
+            return Literal["error", "warning"]
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 __all__ = [
     "Diagnostic",
@@ -41,9 +58,6 @@ class Span:
     def column(self) -> int:
         """The 1-based column of the start, as editors and compilers print it."""
         return self.start + 1
-
-
-Severity = Literal["error", "warning"]
 
 
 @dataclass(frozen=True)

@@ -22,9 +22,8 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 from tagpip.errors import Diagnostic, Span, TagpipError, ValidationError
 from tagpip.tokens import (
@@ -35,8 +34,13 @@ from tagpip.tokens import (
     looks_like_tag_token,
     parse_abi,
     parse_platform,
+    tag_block_is_valid,
+    tag_block_problems,
 )
 
+# Not `from typing import TYPE_CHECKING`: importing typing is a noticeable part of the start-up of
+# `tagpip check` (type checkers treat any name TYPE_CHECKING as true).
+TYPE_CHECKING = False
 if TYPE_CHECKING:
     from packaging.requirements import InvalidRequirement, Requirement
     from packaging.utils import NormalizedName
@@ -167,7 +171,10 @@ _ENV_VAR_RE = re.compile(r"\$\{([A-Z0-9_]+)\}")
 _Origin = tuple[int, int, int]  # physical line index, start column, end column
 
 
-@dataclass
+# The private records below are plain classes, not dataclasses: making a dataclass costs a good
+# fraction of a millisecond at import, which `tagpip check` pays on every commit.
+
+
 class _Logical:
     """One logical line: its text and where each character was on the physical lines.
 
@@ -176,13 +183,25 @@ class _Logical:
     every character to (physical line index, start column, end column).
     """
 
-    text: str
-    origin: list[_Origin] | None
-    lines: Sequence[str]
-    source: str
-    first_line: int  # line number of lines[0]
-    index: int = 0
-    shift: int = 0
+    __slots__ = ("first_line", "index", "lines", "origin", "shift", "source", "text")
+
+    def __init__(
+        self,
+        text: str,
+        origin: list[_Origin] | None,
+        lines: Sequence[str],
+        source: str,
+        first_line: int,  # line number of lines[0]
+        index: int = 0,
+        shift: int = 0,
+    ) -> None:
+        self.text = text
+        self.origin = origin
+        self.lines = lines
+        self.source = source
+        self.first_line = first_line
+        self.index = index
+        self.shift = shift
 
     def span(self, start: int, end: int) -> Span:
         """The span on the user's physical line of logical ``text[start:end]``.
@@ -208,9 +227,12 @@ class _Logical:
         return Span(self.source, self.first_line + index, col, stop, self.lines[index])
 
 
-def _logical_lines(content: str, source: str, first_line: int = 1) -> Iterator[_Logical]:
+def _logical_lines(
+    content: str, source: str, first_line: int = 1, skip: Callable[[str], bool] | None = None
+) -> Iterator[_Logical]:
     """The logical lines of a file, after continuation joining, comment stripping and ``${VAR}``
-    expansion (pip's order); blank results are skipped."""
+    expansion (pip's order); blank results are skipped, and so are those for which ``skip`` says
+    True (before their spans are worked out)."""
     lines = [line.rstrip("\r") for line in content.split("\n")]
     if lines and lines[-1] == "":
         lines.pop()
@@ -235,7 +257,9 @@ def _logical_lines(content: str, source: str, first_line: int = 1) -> Iterator[_
                 stripped = text.lstrip()
                 if stripped.strip():
                     lead = len(text) - len(stripped)
-                    yield _Logical(stripped.rstrip(), None, lines, source, first_line, index, lead)
+                    text = stripped.rstrip()
+                    if skip is None or not skip(text):
+                        yield _Logical(text, None, lines, source, first_line, index, lead)
                 continue
         if is_comment and text_parts:
             # pip puts a space before a comment line that ends a continuation, so it is removed.
@@ -244,12 +268,12 @@ def _logical_lines(content: str, source: str, first_line: int = 1) -> Iterator[_
         text_parts.append(line)
         origin.extend((index, c, c + 1) for c in range(len(line)))
         logical = _finish("".join(text_parts), origin, lines, source, first_line)
-        if logical is not None:
+        if logical is not None and (skip is None or not skip(logical.text)):
             yield logical
         text_parts, origin = [], []
     if text_parts:
         logical = _finish("".join(text_parts), origin, lines, source, first_line)
-        if logical is not None:
+        if logical is not None and (skip is None or not skip(logical.text)):
             yield logical
 
 
@@ -299,11 +323,13 @@ def _expand(text: str, origin: list[_Origin]) -> tuple[str, list[_Origin]]:
 _WORD_RE = re.compile(r"""(?:[^\s"']+|"[^"]*"|'[^']*')+|["']""")
 
 
-@dataclass(frozen=True)
 class _Word:
-    text: str  # quotes removed
-    start: int
-    end: int
+    __slots__ = ("end", "start", "text")
+
+    def __init__(self, text: str, start: int, end: int) -> None:
+        self.text = text  # quotes removed
+        self.start = start
+        self.end = end
 
 
 def _words(text: str, offset: int) -> Iterator[_Word | str]:
@@ -501,16 +527,116 @@ _PACKAGING_WORDS = (
 )
 
 
-# A strict subset of PEP 508 that packaging always accepts: a name, simple extras, and clauses
-# of a comparison with a plain release number. Only used to skip packaging's parser when a line
-# is merely validated; tests check packaging accepts everything it matches.
-_PLAIN_RE = re.compile(
-    r"[A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?"
-    r"(?:\[[ \t]*(?:[A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?"
-    r"(?:[ \t]*,[ \t]*[A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?)*)?[ \t]*\])?"
-    r"[ \t]*(?:(?:==|!=|>=|<=|<|>)[ \t]*[0-9]+(?:\.[0-9]+)*"
-    r"(?:[ \t]*,[ \t]*(?:==|!=|>=|<=|<|>)[ \t]*[0-9]+(?:\.[0-9]+)*)*)?[ \t]*"
+# --- the fast path of `tagpip check` ---------------------------------------------------------
+#
+# Most lines of a real file are plain: a name, maybe extras, simple version clauses, a tag block,
+# a simple marker, hashes, a comment. `check` only has to know that such a line has no problem, so
+# a line matching _PLAIN_LINE_RE whose tag block is valid is skipped without building spans,
+# packaging values or TagSpecs. The patterns accept a strict subset of what the full path
+# accepts: every version form, operator and marker variable below is one that packaging (every
+# version tagpip supports) takes without a word, whitespace is only spaces and tabs, and nothing
+# can start a word with '-' before the options (pip's split). Anything else takes the full path,
+# which says what is wrong. tests/test_check_speed.py holds the two paths to the same answers.
+#
+# Whitespace is written so that a run of it can be matched one way only (each optional part
+# takes the whitespace before it): a line of many blanks that does not match must fail fast, not
+# try every way of sharing them out.
+
+_WS = r"[ \t]*"
+_NAME = r"[A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?"
+_EXTRAS = rf"\[{_WS}(?:{_NAME}(?:{_WS},{_WS}{_NAME})*{_WS})?\]"
+_RELEASE = r"[0-9]+(?:\.[0-9]+)*"
+_SUFFIXES = r"(?:(?:a|b|rc)[0-9]+)?(?:\.post[0-9]+)?(?:\.dev[0-9]+)?"
+# PEP 440: a wildcard or a local label only after == and !=; ~= needs two release numbers.
+_CLAUSE = (
+    rf"(?:(?:==|!=){_WS}{_RELEASE}(?:\.\*|{_SUFFIXES}(?:\+[a-z0-9]+(?:[-_.][a-z0-9]+)*)?)"
+    rf"|~={_WS}[0-9]+(?:\.[0-9]+)+{_SUFFIXES}"
+    rf"|(?:<=|>=|<|>){_WS}{_RELEASE}{_SUFFIXES}"
+    rf"|==={_WS}[A-Za-z0-9][A-Za-z0-9._+-]*)"
 )
+
+
+def _separated(item: str, separator: str, first: str) -> str:
+    """``item (separator item)*``, with ``item`` written once: compiling costs time in proportion
+    to a pattern's length, and `check` compiles this one at every start. ``first`` matches the
+    first character of every item and never what may follow the list. After each item comes
+    either the separator and (looking ahead) another item, or neither a separator nor an item."""
+    return rf"(?:{item}(?:{separator}(?={first})|(?!{separator}|{first})))+"
+
+
+_SPECIFIER = _separated(_CLAUSE, rf"{_WS},{_WS}", "[<>=!~]")
+_MARKER_VARIABLE = (
+    r"(?:python_(?:full_)?version|os_name|sys_platform"
+    r"|platform_(?:release|system|version|machine|python_implementation)"
+    r"|implementation_(?:name|version)|extra)"
+)
+_MARKER_VALUE = r"""(?:"[A-Za-z0-9._+*-]*"|'[A-Za-z0-9._+*-]*')"""
+_MARKER_ITEM = (
+    rf"{_MARKER_VARIABLE}"
+    rf"(?:{_WS}(?:===|==|~=|!=|<=|>=|<|>){_WS}|[ \t]+(?:not[ \t]+)?in[ \t]+){_MARKER_VALUE}"
+)
+_MARKER = _separated(_MARKER_ITEM, r"[ \t]+(?:and|or)[ \t]+", "[a-z]")
+_TAG_TOKEN = r"[A-Za-z0-9][A-Za-z0-9_.-]*"
+_HASH = r"(?:sha256:[0-9a-fA-F]{64}|sha384:[0-9a-fA-F]{96}|sha512:[0-9a-fA-F]{128})"
+
+# The requirement part alone: a requirement (tag block cut out) that packaging accepts as it is.
+_PLAIN_PATTERN = rf"{_NAME}(?:{_WS}{_EXTRAS})?(?:{_WS}{_SPECIFIER})?(?:{_WS};{_WS}{_MARKER})?{_WS}"
+# A whole logical line (comment and surrounding blanks already stripped): the requirement with its
+# tag block and hashes.
+_PLAIN_LINE_RE = re.compile(
+    rf"(?P<name>{_NAME})(?:{_WS}(?P<extras>{_EXTRAS}))?(?:{_WS}(?P<spec>{_SPECIFIER}))?"
+    rf"(?:{_WS}(?P<block>\[{_WS}{_TAG_TOKEN}(?:{_WS},{_WS}{_TAG_TOKEN})*{_WS}\]))?"
+    rf"(?:{_WS};{_WS}(?P<marker>{_MARKER}))?(?P<hashes>(?:{_WS} --hash[= ]{_HASH})*)"
+)
+
+if TYPE_CHECKING:
+    _PLAIN_RE: re.Pattern[str]
+else:
+
+    def __getattr__(name: str) -> object:
+        """``_PLAIN_RE`` (:data:`_PLAIN_PATTERN` compiled, for tests that generate from it) on
+        first use: compiling a pattern this size is a visible part of `tagpip check`'s start."""
+        if name == "_PLAIN_RE":
+            return re.compile(_PLAIN_PATTERN)
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def _plainly_valid(text: str) -> bool:
+    """Whether a logical line is a requirement in which the full path finds no problem at all
+    (no error, no warning), decided from :data:`_PLAIN_LINE_RE` and the tag block alone."""
+    match = _PLAIN_LINE_RE.fullmatch(text)
+    if match is None:
+        return False
+    extras, spec, block = match.group("extras", "spec", "block")
+    if block is None:
+        # A lone group is extras; the full path warns when it reads as tags.
+        return extras is None or not _group_reads_as_tags(extras)
+    if extras is None and spec is None:
+        return False  # the first group is extras, whatever it holds: the full path decides
+    return tag_block_is_valid(block)
+
+
+def _plain_requirement(text: str) -> bool:
+    """Whether packaging accepts a requirement (tag block cut out, no options) as it is."""
+    match = _PLAIN_LINE_RE.fullmatch(text.rstrip(" \t"))
+    return match is not None and match["block"] is None and not match["hashes"]
+
+
+_READS_AS_TAGS: dict[str, bool] = {}
+
+
+def _group_reads_as_tags(group: str) -> bool:
+    """Whether an extras group ``[...]`` reads as a tag block: every item is a valid tag token
+    and not all are plausible extra names (``win``, ``linux``, ``any``, ``none``)."""
+    known = _READS_AS_TAGS.get(group)
+    if known is not None:
+        return known
+    items = [item.strip() for item in group[1:-1].split(",")]
+    reads = bool(items) and all(items) and all(looks_like_tag_token(i) for i in items)
+    reads = reads and not all(i.lower() in ("win", "linux", "any", "none") for i in items)
+    if len(_READS_AS_TAGS) < 1024:
+        _READS_AS_TAGS[group] = reads
+    return reads
 
 
 def _split_args_options(text: str) -> int:
@@ -529,13 +655,15 @@ def _match_bracket(text: str, start: int) -> int:
     return text.find("]", start + 1)
 
 
-@dataclass(frozen=True)
 class _Cut:
     """A requirement with its tag block cut out: positions map back to the original text."""
 
-    text: str  # what packaging gets
-    block_start: int  # position of '[' in the original, or -1
-    block_end: int  # position after ']' in the original
+    __slots__ = ("block_end", "block_start", "text")
+
+    def __init__(self, text: str, block_start: int, block_end: int) -> None:
+        self.text = text  # what packaging gets
+        self.block_start = block_start  # position of '[' in the original, or -1
+        self.block_end = block_end  # position after ']' in the original
 
     def original(self, position: int) -> int:
         if self.block_start < 0 or position < self.block_start:
@@ -579,9 +707,9 @@ def _parse_requirement(
 ) -> TaggedRequirement | None:
     """One requirement line; problems go to ``diagnostics``; None when the line is unusable.
 
-    With ``build`` False the line is only validated and None is returned: a line that is plainly
-    valid PEP 508 (:data:`_PLAIN_RE`) then skips packaging's parser, which is most of the cost of
-    ``tagpip check`` on a large file.
+    With ``build`` False the line is only validated and None is returned: no TagSpec is built,
+    and a requirement in the subset of PEP 508 that :data:`_PLAIN_PATTERN` matches skips
+    packaging's parser, which is most of the cost of ``tagpip check`` on a large file.
     """
     text = logical.text
     options_at = _split_args_options(text)
@@ -625,11 +753,14 @@ def _parse_requirement(
     if cut.block_start >= 0:
         block_text = req_text[cut.block_start : cut.block_end]
         block_span = logical.span(cut.block_start, cut.block_end)
-        tags, token_errors = check_tag_block(block_text, block_span)
+        if build:
+            tags, token_errors = check_tag_block(block_text, block_span)
+        else:
+            token_errors = tag_block_problems(block_text, block_span)
         diagnostics.extend(e.diagnostic() for e in token_errors)
 
     requirement: Requirement | None = None
-    if build or not _PLAIN_RE.fullmatch(cut.text):
+    if build or not _plain_requirement(cut.text):
         # Imported here: `tagpip check` on a file of plain pins never needs packaging's parser.
         from packaging.requirements import InvalidRequirement, Requirement
 
@@ -644,7 +775,9 @@ def _parse_requirement(
         if warning is not None:
             diagnostics.append(warning)
 
-    if requirement is None or any(d.severity == "error" for d in diagnostics[first_new:]):
+    if not build or requirement is None:
+        return None
+    if any(d.severity == "error" for d in diagnostics[first_new:]):
         return None
     from packaging.utils import canonicalize_name
 
@@ -696,12 +829,9 @@ def _packaging_error(
 
 def _lone_group_warning(text: str, extras: tuple[int, int], logical: _Logical) -> Diagnostic | None:
     """A warning when the only bracket group reads as tags although PEP 508 makes it extras."""
-    items = [item.strip() for item in text[extras[0] + 1 : extras[1] - 1].split(",")]
-    if not items or not all(items) or not all(looks_like_tag_token(i) for i in items):
-        return None
-    if all(i.lower() in ("win", "linux", "any", "none") for i in items):
-        return None  # plausible extra names
     group = text[extras[0] : extras[1]]
+    if not _group_reads_as_tags(group):
+        return None
     name = text[: extras[0]].rstrip()
     after = text[extras[1] :].strip()
     spec, _, marker = after.partition(";")
@@ -773,7 +903,9 @@ class _Reader:
         self, content: str, source: str, constraint: bool, base_dir: str, first_line: int = 1
     ) -> None:
         self.files.append(source)
-        for logical in _logical_lines(content, source, first_line):
+        # Only checking: lines plainly valid are skipped (see _PLAIN_LINE_RE).
+        skip = None if self.build else _plainly_valid
+        for logical in _logical_lines(content, source, first_line, skip):
             if logical.text.startswith("-"):
                 self._option_line(logical, base_dir)
                 continue

@@ -21,16 +21,32 @@ report them together.
 
 from __future__ import annotations
 
-import difflib
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
-from typing import TYPE_CHECKING, Literal
 
 from tagpip.errors import Diagnostic, Span, TagpipError
 
+# Not `from typing import TYPE_CHECKING`: `tagpip check` starts faster without typing (type
+# checkers treat any name TYPE_CHECKING as true).
+TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from typing import Literal
+
     from packaging.tags import Tag
+
+    OsFamily = Literal["manylinux", "musllinux", "macosx", "win", "linux", "any"]
+    _Kind = Literal["platform", "arch", "python", "abi", "triple"]
+else:
+
+    def __getattr__(name: str) -> object:
+        """``OsFamily`` for code that reads it at run time, built on first use (see above)."""
+        if name == "OsFamily":
+            from typing import Literal
+
+            return Literal["manylinux", "musllinux", "macosx", "win", "linux", "any"]
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 __all__ = [
     "OsFamily",
@@ -45,10 +61,9 @@ __all__ = [
     "parse_platform",
     "parse_tag_block",
     "python_version_of",
+    "tag_block_is_valid",
     "tag_block_problems",
 ]
-
-OsFamily = Literal["manylinux", "musllinux", "macosx", "win", "linux", "any"]
 
 
 class TokenError(TagpipError):
@@ -367,16 +382,29 @@ def _abi_problem(token: str) -> str | None:
 
 # --- classification ---------------------------------------------------------------------------
 
-_Kind = Literal["platform", "arch", "python", "abi", "triple"]
+# A wheel tag as (interpreter, abi, platform), lower-cased: what packaging's Tag holds. Checking a
+# block needs only these strings; Tag objects are made when a TagSpec is built.
+_Triple = tuple[str, str, str]
 
 
-@dataclass(frozen=True)
 class _Token:
-    text: str  # lower-cased
-    span: Span
-    kind: _Kind
-    platform: PlatformSpec | None = None
-    tags: frozenset[Tag] = frozenset()
+    """One classified token of a block (a plain class: a dataclass costs start-up time)."""
+
+    __slots__ = ("kind", "platform", "span", "tags", "text")
+
+    def __init__(
+        self,
+        text: str,  # lower-cased
+        span: Span,
+        kind: _Kind,
+        platform: PlatformSpec | None = None,
+        tags: frozenset[_Triple] = frozenset(),
+    ) -> None:
+        self.text = text
+        self.span = span
+        self.kind = kind
+        self.platform = platform
+        self.tags = tags
 
 
 def _build_vocabulary() -> tuple[str, ...]:
@@ -425,6 +453,8 @@ def _suggest(token: str, vocabulary: Iterable[str] = _VOCABULARY) -> str | None:
         guess = legacy + (match.group(2) or "")
         if guess in vocabulary or match.group(2) is None:
             return guess
+    import difflib  # only a typo needs it
+
     close = difflib.get_close_matches(token, list(vocabulary), n=1, cutoff=0.6)
     return close[0] if close else None
 
@@ -450,7 +480,7 @@ def _classify(token: str, span: Span) -> _Token | TokenError:
     return TokenError(hit[0], token=token, span=span, hint=hit[1])
 
 
-def _classify_uncached(token: str, span: Span) -> _Token | TokenError:
+def _classify_uncached(token: str, span: Span, *, suggest: bool = True) -> _Token | TokenError:
     platform = _classify_platform(token)
     if isinstance(platform, PlatformSpec):
         return _Token(token, span, "platform", platform=platform)
@@ -472,7 +502,7 @@ def _classify_uncached(token: str, span: Span) -> _Token | TokenError:
         return _Token(token, span, "abi")
     if token.count("-") == 2:
         return _classify_triple(token, span)
-    suggestion = _suggest(token.replace("-", "_"))
+    suggestion = _suggest(token.replace("-", "_")) if suggest else None
     if suggestion:
         hint = f"did you mean {suggestion!r}?"
     else:
@@ -485,16 +515,11 @@ def _classify_uncached(token: str, span: Span) -> _Token | TokenError:
 
 def _classify_triple(token: str, span: Span) -> _Token | TokenError:
     """A whole wheel tag ``py-abi-plat`` (each part may be a ``.``-joined set)."""
-    # packaging.tags pulls in subprocess and sysconfig: only pay for it when a triple is written,
-    # so that `tagpip check` starts fast.
-    from packaging.tags import parse_tag
-
-    try:
-        tags = parse_tag(token)
-    except ValueError:  # pragma: no cover - two dashes always split into three parts
+    tags = _split_triple(token)
+    if tags is None:
         return TokenError(f"{token!r} is not a wheel tag triple", token=token, span=span)
-    for tag in sorted(tags, key=str):
-        for part, kind in ((tag.interpreter, "python"), (tag.abi, "abi"), (tag.platform, "plat")):
+    for tag in sorted(tags, key="-".join):
+        for part, kind in ((tag[0], "python"), (tag[1], "abi"), (tag[2], "plat")):
             if kind == "plat":
                 result = _classify_platform(part)
                 if not isinstance(result, PlatformSpec) or (
@@ -522,6 +547,28 @@ def _classify_triple(token: str, span: Span) -> _Token | TokenError:
                     hint="a triple reads python-abi-platform, e.g. 'cp36-cp36m-manylinux1_x86_64'",
                 )
     return _Token(token, span, "triple", tags=tags)
+
+
+def _split_triple(token: str) -> frozenset[_Triple] | None:
+    """The tags of ``py-abi-plat`` (a compressed set such as ``py2.py3-none-any`` is several), as
+    :func:`packaging.tags.parse_tag` reads it; None when packaging rejects it.
+
+    The usual shape (three parts, no empty member, identifiers for interpreters) is split here:
+    importing packaging.tags costs more than `tagpip check` spends on a whole file. Anything else
+    goes to packaging, whose rules for odd shapes differ between its versions.
+    """
+    parts = [component.split(".") for component in token.split("-")]
+    usual = len(parts) == 3 and all(all(members) for members in parts)
+    if usual and all(interpreter.isidentifier() for interpreter in parts[0]):
+        return frozenset((i, a, p) for i in parts[0] for a in parts[1] for p in parts[2])
+    # packaging.tags pulls in subprocess and sysconfig: only pay for it when it must decide.
+    from packaging.tags import parse_tag
+
+    try:
+        tags = parse_tag(token)
+    except ValueError:
+        return None
+    return frozenset((t.interpreter, t.abi, t.platform) for t in tags)
 
 
 # --- the block --------------------------------------------------------------------------------
@@ -556,16 +603,20 @@ class TagSpec:
 Locate = Callable[[int, int], Span]
 
 
-def _locator(text: str, span: Span) -> tuple[str, Locate]:
-    """The block's inside and a function from its offsets to spans on the user's line.
+def _inside(text: str) -> tuple[str, int]:
+    """A block's inside (brackets removed when both are there) and where it starts in ``text``."""
+    if text.startswith("[") and text.endswith("]") and len(text) >= 2:
+        return text[1:-1], 1
+    return text, 0
+
+
+def _locator(text: str, span: Span) -> Locate:
+    """A function from offsets in the block's inside to spans on the user's line.
 
     Offsets map column for column when ``text`` is what ``span`` covers; otherwise (the block came
     out of a ``${VAR}`` expansion) every token points at the whole block.
     """
-    inner_start = 0
-    inner = text
-    if inner.startswith("[") and inner.endswith("]") and len(inner) >= 2:
-        inner, inner_start = inner[1:-1], 1
+    inner_start = _inside(text)[1]
     exact = span.end - span.start == len(text) and span.text[span.start : span.end] == text
 
     base = span.start + inner_start
@@ -575,11 +626,14 @@ def _locator(text: str, span: Span) -> tuple[str, Locate]:
             return span
         return Span(span.source, span.line, base + start, base + end, span.text)
 
-    return inner, locate
+    return locate
 
 
-def _scan(inner: str, locate: Locate, block_span: Span) -> tuple[TagSpec | None, list[TokenError]]:
-    """Classify every token of a block's inside and check they fit together."""
+def _scan(
+    inner: str, locate: Locate, block_span: Span, *, build: bool = True
+) -> tuple[TagSpec | None, list[TokenError]]:
+    """Classify every token of a block's inside and check they fit together; with ``build``
+    False only the problems are wanted (the spec is None)."""
     problems: list[TokenError] = []
     tokens: list[_Token] = []
     if not inner.strip():
@@ -622,21 +676,22 @@ def _scan(inner: str, locate: Locate, block_span: Span) -> tuple[TagSpec | None,
             problems.append(result)
         else:
             tokens.append(result)
-    spec = _combine(tokens, problems)
+    spec = _combine(tokens, problems, build=build)
     if problems:
         return None, problems
     return spec, problems
 
 
-def _combine(tokens: list[_Token], problems: list[TokenError]) -> TagSpec:
-    """Merge classified tokens into one TagSpec, adding a problem for every clash."""
+def _combine(tokens: list[_Token], problems: list[TokenError], *, build: bool) -> TagSpec | None:
+    """Merge classified tokens into one TagSpec, adding a problem for every clash; None when there
+    are problems or ``build`` is False (checking a block makes no packaging Tag)."""
     interpreter: _Token | None = None
     interpreter_tag: str | None = None
     abis: list[tuple[str, _Token]] = []
     platform: PlatformSpec | None = None
     platform_token: _Token | None = None
     arch: tuple[str, _Token] | None = None
-    triples: list[Tag] = []
+    triples: list[_Triple] = []
 
     def set_interpreter(tag: str, token: _Token) -> None:
         nonlocal interpreter, interpreter_tag
@@ -715,10 +770,10 @@ def _combine(tokens: list[_Token], problems: list[TokenError]) -> TagSpec:
         elif token.kind == "abi":
             abis.append((token.text, token))
         else:
-            triples.extend(sorted(token.tags, key=str))
-            interpreters = {t.interpreter for t in token.tags}
-            abi_set = {t.abi for t in token.tags}
-            platforms = {t.platform for t in token.tags}
+            triples.extend(sorted(token.tags, key="-".join))  # str(Tag) order
+            interpreters = {t[0] for t in token.tags}
+            abi_set = {t[1] for t in token.tags}
+            platforms = {t[2] for t in token.tags}
             if len(interpreters) == 1:
                 set_interpreter(next(iter(interpreters)), token)
             if len(abi_set) == 1:
@@ -748,11 +803,18 @@ def _combine(tokens: list[_Token], problems: list[TokenError]) -> TagSpec:
         if problem:
             problems.append(TokenError(problem, token=token.text, span=token.span))
 
+    if problems or not build:
+        return None
+    tags: tuple[Tag, ...] = ()
+    if triples:
+        from packaging.tags import Tag
+
+        tags = tuple(dict.fromkeys(Tag(*triple) for triple in triples))
     return TagSpec(
         interpreter=interpreter_tag,
         abis=abi_names,
         platform=platform,
-        triples=tuple(dict.fromkeys(triples)),
+        triples=tags,
         tokens=tuple(t.text for t in tokens),
         arch=final_arch,
     )
@@ -789,8 +851,15 @@ def looks_like_tag_token(text: str) -> bool:
     word = text.strip().lower()
     if not word or any(c.isspace() for c in word) or "," in word:
         return False
-    span = Span("<token>", 1, 0, len(word), word)
-    return not isinstance(_classify(word, span), TokenError)
+    hit = _CACHE.get(word)
+    if hit is not None:
+        return isinstance(hit, _Token)
+    # Not through _classify: an error would be memoised without the typo suggestion, which is
+    # not needed here and costs more (difflib) than the rest of the check of a whole line.
+    result = _classify_uncached(word, _NOWHERE, suggest=False)
+    if isinstance(result, _Token) and len(_CACHE) < 4096:
+        _CACHE[word] = result
+    return isinstance(result, _Token)
 
 
 def parse_abi(text: str, *, span: Span | None = None) -> str:
@@ -814,11 +883,11 @@ def parse_abi(text: str, *, span: Span | None = None) -> str:
 def check_tag_block(text: str, span: Span) -> tuple[TagSpec | None, tuple[TokenError, ...]]:
     """The TagSpec of a block and every problem of it, in the order of its tokens: the spec is
     None exactly when there are problems. Takes the arguments of :func:`parse_tag_block`."""
-    inner, locate = _locator(text, span)
+    inner = _inside(text)[0]
     cached = _BLOCK_CACHE.get(inner)
     if cached is not None:
         return replace(cached, span=span), ()
-    spec, problems = _scan(inner, locate, span)
+    spec, problems = _scan(inner, _locator(text, span), span)
     if spec is not None:
         if len(_BLOCK_CACHE) < 1024:
             # Files repeat the same block on many lines; only valid blocks are kept (errors carry
@@ -829,14 +898,45 @@ def check_tag_block(text: str, span: Span) -> tuple[TagSpec | None, tuple[TokenE
 
 
 _BLOCK_CACHE: dict[str, TagSpec] = {}
+# Whether a block (as written: with or without brackets) has no problem, for checks that want no
+# TagSpec (see tag_block_is_valid).
+_VALID_BLOCKS: dict[str, bool] = {}
 
 
 def tag_block_problems(text: str, span: Span) -> tuple[TokenError, ...]:
     """Every problem of a tag block, in the order of its tokens; empty when the block is valid.
 
-    Takes the same arguments as :func:`parse_tag_block`.
+    Takes the same arguments as :func:`parse_tag_block`. Nothing is built for a valid block (no
+    TagSpec, no packaging Tag), which keeps `tagpip check` fast.
     """
-    return check_tag_block(text, span)[1]
+    if _VALID_BLOCKS.get(text):
+        return ()
+    inner = _inside(text)[0]
+    if inner in _BLOCK_CACHE:
+        return ()
+    problems = _scan(inner, _locator(text, span), span, build=False)[1]
+    _remember_validity(text, not problems)
+    return tuple(problems)
+
+
+def tag_block_is_valid(text: str) -> bool:
+    """Whether a tag block (brackets optional) has no problem: what :func:`tag_block_problems`
+    says, without spans. Memoised per block, since a file repeats the same few blocks."""
+    valid = _VALID_BLOCKS.get(text)
+    if valid is None:
+        inner = _inside(text)[0]
+        valid = inner in _BLOCK_CACHE or not _scan(inner, _nowhere, _NOWHERE, build=False)[1]
+        _remember_validity(text, valid)
+    return valid
+
+
+def _nowhere(start: int, end: int) -> Span:
+    return _NOWHERE
+
+
+def _remember_validity(text: str, valid: bool) -> None:
+    if len(_VALID_BLOCKS) < 4096:
+        _VALID_BLOCKS[text] = valid
 
 
 def parse_tag_block(text: str, span: Span) -> TagSpec:

@@ -10,16 +10,23 @@ usage error, 130 interrupted.
 
 from __future__ import annotations
 
-import argparse
 import contextlib
+import functools
 import importlib
 import signal
 import sys
 from collections.abc import Sequence
+from types import SimpleNamespace
 
 from tagpip import __version__
 from tagpip.cli._render import render_error
 from tagpip.errors import TagpipError
+
+# argparse is imported where a parser is built: `tagpip check` reads its usual command lines
+# without one (see main). Not `from typing import TYPE_CHECKING` either, for the same start-up.
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    import argparse
 
 __all__ = ["build_parser", "main"]
 
@@ -27,11 +34,16 @@ __all__ = ["build_parser", "main"]
 _COMMANDS = ("download", "install", "lock", "check", "tags")
 
 
-class _ArgumentParser(argparse.ArgumentParser):
+@functools.cache
+def _parser_class() -> type[argparse.ArgumentParser]:
     """argparse with pip's usage-error status (2) and message shape, without the usage dump."""
+    import argparse
 
-    def error(self, message: str) -> None:  # type: ignore[override]
-        self.exit(2, f"{self.prog}: error: {message}\n(see '{self.prog} --help')\n")
+    class _ArgumentParser(argparse.ArgumentParser):
+        def error(self, message: str) -> None:  # type: ignore[override]
+            self.exit(2, f"{self.prog}: error: {message}\n(see '{self.prog} --help')\n")
+
+    return _ArgumentParser
 
 
 def build_parser(only: str | None = None) -> argparse.ArgumentParser:
@@ -40,14 +52,13 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
     With ``only`` (a command name), just that command is registered: its module alone is
     imported, which is what keeps ``tagpip check`` quick to start.
     """
-    parser = _ArgumentParser(
+    parser_class = _parser_class()
+    parser = parser_class(
         prog="tagpip",
         description="Get the right wheels for a machine that is not the one you are on.",
     )
     parser.add_argument("--version", action="version", version=f"tagpip {__version__}")
-    subparsers = parser.add_subparsers(
-        dest="command", metavar="COMMAND", parser_class=_ArgumentParser
-    )
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=parser_class)
     subparsers.required = True
     for name in _COMMANDS if only is None else (only,):
         module = importlib.import_module(f"tagpip.cli._{name}")
@@ -58,12 +69,22 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run tagpip with ``argv`` (default: ``sys.argv[1:]``) and return the exit status."""
     words = list(sys.argv[1:] if argv is None else argv)
-    parser = build_parser(_command_in(words))
-    args = parser.parse_args(words)
+    command = _command_in(words)
+    args: argparse.Namespace | SimpleNamespace | None = None
+    if command == "check":
+        # A pre-commit hook: its usual command lines are read without building the parser.
+        from tagpip.cli._check import quick_args
+
+        args = quick_args(words[1:])
+    if args is None:
+        args = build_parser(command).parse_args(words)
     _terminate_as_interrupt()
     logging_on = False
     try:
-        if getattr(args, "verbose", None) or getattr(args, "log", None):
+        # Quick `check` arguments (a SimpleNamespace) have no logging options.
+        if not isinstance(args, SimpleNamespace) and (
+            getattr(args, "verbose", None) or getattr(args, "log", None)
+        ):
             from tagpip.cli._logging import configure_logging
 
             configure_logging(args)

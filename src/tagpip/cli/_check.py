@@ -11,11 +11,22 @@ the HTTP stack.
 
 from __future__ import annotations
 
-import argparse
 import sys
-from typing import Any
+from types import SimpleNamespace
 
-__all__ = ["register", "run"]
+# Not `from typing import TYPE_CHECKING`: typing is a visible part of this command's start-up
+# (type checkers treat any name TYPE_CHECKING as true); argparse is only needed for types here.
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    import argparse
+    from collections.abc import Sequence
+    from typing import Any
+
+    from tagpip.errors import Diagnostic
+
+__all__ = ["quick_args", "register", "run"]
+
+_FORMATS = ("text", "json")
 
 
 def register(subparsers: Any) -> None:
@@ -42,10 +53,41 @@ def register(subparsers: Any) -> None:
     parser.set_defaults(run=run)
 
 
-def run(args: argparse.Namespace) -> int:
+def quick_args(words: Sequence[str]) -> SimpleNamespace | None:
+    """What the `check` parser makes of ``words`` (the words after ``check``) when they have the
+    usual shape, options first then file names: ``-q``/``--quiet``, ``--format[=]text|json``,
+    ``FILE...``. None for anything else (help, abbreviations, ``--``, a name starting with '-'),
+    which argparse then parses and reports on.
+
+    Importing argparse and building the parser (its help formatter pulls in shutil and locale)
+    cost a pre-commit hook more start-up than checking a long file does. The attributes are the
+    ones argparse would set.
+    """
+    quiet = False
+    output = "text"
+    position = 0
+    while position < len(words) and words[position].startswith("-"):
+        word = words[position]
+        if word in ("-q", "--quiet"):
+            quiet = True
+        elif word.startswith("--format=") and word[len("--format=") :] in _FORMATS:
+            output = word[len("--format=") :]
+        elif word == "--format" and position + 1 < len(words) and words[position + 1] in _FORMATS:
+            position += 1
+            output = words[position]
+        else:
+            return None
+        position += 1
+    files = list(words[position:])
+    if not all(name and not name.startswith("-") for name in files):
+        return None
+    return SimpleNamespace(command="check", files=files, format=output, quiet=quiet, run=run)
+
+
+def run(args: argparse.Namespace | SimpleNamespace) -> int:
     """Check every file named on the command line; print the problems; return the exit status."""
     from tagpip.cli._render import render_diagnostic
-    from tagpip.errors import Diagnostic, UsageError
+    from tagpip.errors import UsageError
     from tagpip.syntax import validate_requirements_file
 
     files: list[str] = list(args.files)
@@ -95,7 +137,7 @@ def _summary(files: int, errors: int, warnings: int) -> str:
     return f"{checked}: {', '.join(parts)}"
 
 
-def _as_json(diagnostic: Any, files: list[str]) -> dict[str, object]:
+def _as_json(diagnostic: Diagnostic, files: list[str]) -> dict[str, object]:
     span = diagnostic.span
     return {
         "file": span.source if span else _file_of(diagnostic.message, files),
