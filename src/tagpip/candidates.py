@@ -187,7 +187,7 @@ class CandidateFinder:
         if name not in self._releases:
             files = self.files(name)
             if not isinstance(files, ProjectFiles):
-                files = _grouped(NormalizedName(name), files)
+                files = ProjectFiles.from_files(NormalizedName(name), files)
             self._releases[name] = files
         return self._releases[name]
 
@@ -248,7 +248,7 @@ class CandidateFinder:
         constraints = self.constraints.get(name, [])
         exact_pin = any(r.is_exact for r in requirements) or bool(url_files)
         if url_files:
-            releases = _grouped(NormalizedName(name), url_files[:1])
+            releases = ProjectFiles.from_files(NormalizedName(name), url_files[:1])
         else:
             releases = self.releases(name)
         # Tag blocks, URLs and pinned extras nodes narrow the files; plain requirements do not.
@@ -406,12 +406,6 @@ def _best_wheel(wheels: Sequence[tuple[int, DistFile]]) -> tuple[int, DistFile]:
     ranked = sorted((file for rank, file in wheels if rank == best_rank), key=lambda f: f.filename)
     ranked.sort(key=lambda f: f.build, reverse=True)
     return best_rank, ranked[0]
-
-
-def _grouped(project: NormalizedName, files: Sequence[DistFile]) -> ProjectFiles:
-    """Files that are already records (an index other than :class:`~tagpip.index.HttpIndex`,
-    a direct URL) in the by-version shape the finder reads."""
-    return ProjectFiles.from_files(project, files)
 
 
 def _aware(moment: datetime.datetime) -> datetime.datetime:

@@ -469,11 +469,7 @@ class HttpIndex:
                 with self._lock:
                     future = self._metadata.get(file.url)
                     if future is None:
-                        if self._executor is None:
-                            self._executor = ThreadPoolExecutor(
-                                self._workers, thread_name_prefix="tagpip-index"
-                            )
-                        future = self._executor.submit(self._fetch_metadata, file)
+                        future = self._submit(self._fetch_metadata, file)
                         self._metadata[file.url] = future
                 if then is not None:
                     future.add_done_callback(functools.partial(_call_then, then, file))
@@ -497,11 +493,7 @@ class HttpIndex:
                 with self._lock:
                     future = self._files.get(name)
                     if future is None:
-                        if self._executor is None:
-                            self._executor = ThreadPoolExecutor(
-                                self._workers, thread_name_prefix="tagpip-index"
-                            )
-                        future = self._executor.submit(self._collect, name)
+                        future = self._submit(self._collect, name)
                         self._files[name] = future
                 if then is not None:
                     future.add_done_callback(functools.partial(_call_then, then, name))
@@ -552,7 +544,7 @@ class HttpIndex:
                     url,
                     response.url,
                     entries,
-                    html=not _is_json(response),
+                    html=_content_type(response) not in _JSON_TYPES,
                     etag=response.headers.get("ETag"),
                     last_modified=response.headers.get("Last-Modified"),
                 )
@@ -596,7 +588,7 @@ class HttpIndex:
 
     def _parse_response(self, response: requests.Response, *, project: str | None) -> list[Entry]:
         url = response.url
-        content_type = response.headers.get("Content-Type", "").split(";")[0].strip().lower()
+        content_type = _content_type(response)
         what = self._what(project, url)
         if content_type in _JSON_TYPES:
             kind = "JSON"
@@ -952,6 +944,13 @@ class HttpIndex:
     def _what(project: str | None, url: str) -> str:
         return project if project is not None else f"find-links {redact_url(url)}"
 
+    def _submit(self, fn: Callable[[Any], T], arg: Any) -> Future[T]:
+        """Run ``fn(arg)`` on the background workers, started on first use; call with
+        ``self._lock`` held."""
+        if self._executor is None:
+            self._executor = ThreadPoolExecutor(self._workers, thread_name_prefix="tagpip-index")
+        return self._executor.submit(fn, arg)
+
     def _memo(self, cache: dict[Any, Future[T]], key: Any, compute: Callable[[], T]) -> Future[T]:
         """The one future for ``key``: computed here by the first caller, awaited by the rest."""
         with self._lock:
@@ -1007,9 +1006,9 @@ class _Adapter(SharedContextMixin, HTTPAdapter):
     """requests' adapter, with one TLS context per CA bundle (see :mod:`tagpip._tls`)."""
 
 
-def _is_json(response: requests.Response) -> bool:
-    content_type = response.headers.get("Content-Type", "").split(";")[0].strip().lower()
-    return content_type in _JSON_TYPES
+def _content_type(response: requests.Response) -> str:
+    """The media type of a response, lower-cased, without parameters."""
+    return response.headers.get("Content-Type", "").split(";")[0].strip().lower()
 
 
 def _is_timeout(error: BaseException) -> bool:

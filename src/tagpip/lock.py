@@ -22,6 +22,7 @@ Files are read and written only by :func:`read_lock` and :func:`write_lock`; not
 from __future__ import annotations
 
 import datetime
+import functools
 import hashlib
 import os
 import re
@@ -346,24 +347,13 @@ def _block_for(pin: Pin, target: Target) -> str | None:
     return fallback
 
 
+@functools.lru_cache(maxsize=256)
 def _narrowed(target: Target, block: str) -> Target | None:
     # A lock asks the same few blocks of the same target for every pin: narrow each once.
-    key = (id(target), block)
-    cached = _NARROWED.get(key)
-    if cached is not None and cached[0] is target:
-        return cached[1]
     try:
-        narrowed: Target | None = target.for_block(parse_tag_block(block, _span(block)))
+        return target.for_block(parse_tag_block(block, _span(block)))
     except (TargetError, TokenError):
-        narrowed = None
-    if len(_NARROWED) > 256:
-        _NARROWED.clear()
-    _NARROWED[key] = (target, narrowed)
-    return narrowed
-
-
-# (id of target, block) -> (that target, kept alive so the id stays its own; the narrowed one)
-_NARROWED: dict[tuple[int, str], tuple[Target, Target | None]] = {}
+        return None
 
 
 def _span(text: str) -> Span:

@@ -326,7 +326,7 @@ def dist_file(project: NormalizedName, link: Link) -> DistFile | None:
         if is_wheel:
             named, version, build, tags = _parse_wheel_filename(name)
         else:
-            suffix = next((s for s in _SDIST_SUFFIXES if name.lower().endswith(s)), None)
+            suffix = _sdist_suffix(name)
             if suffix is None:
                 return None
             if suffix in (".tar.gz", ".zip"):
@@ -395,6 +395,12 @@ def _wheel_tags(tag_part: str) -> frozenset[Tag]:
 # -- grouping by version ---------------------------------------------------------------------------
 
 
+def _sdist_suffix(filename: str) -> str | None:
+    """The source-archive suffix ``filename`` ends with (any case), or None."""
+    lower = filename.lower()
+    return next((s for s in _SDIST_SUFFIXES if lower.endswith(s)), None)
+
+
 def _version_key(project: NormalizedName, filename: str) -> Version | None:
     """The version a file name states, read cheaply, or None when :func:`dist_file` would skip
     the file anyway (a name that does not parse, a wheel of another project). The version is
@@ -409,8 +415,7 @@ def _version_key(project: NormalizedName, filename: str) -> Version | None:
             return _version(parts[1])
         except (InvalidWheelFilename, InvalidVersion):
             return None
-    lower = filename.lower()
-    suffix = next((s for s in _SDIST_SUFFIXES if lower.endswith(s)), None)
+    suffix = _sdist_suffix(filename)
     if suffix is None:
         return None
     _, dash, text = filename[: -len(suffix)].rpartition("-")
