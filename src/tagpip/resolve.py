@@ -354,24 +354,14 @@ class _Provider(resolvelib.AbstractProvider[Requirement, Candidate, str]):
             deps.append(Requirement(PYTHON, requires_python))
         if self.no_deps:
             return deps
-        fresh: list[DistFile] = []
         dependencies = self._dependencies(metadata, candidate)
-        new = [r for r in dependencies if r.name not in self._seen]
-        # Every new project's page at once, then the best wheel's metadata of each: the resolver
-        # will ask for both soon, and waiting for them one by one is most of a cold run.
-        self.prefetch_projects(_unique(r.name for r in new))
-        for requirement in dependencies:
-            deps.append(requirement)
-            if requirement.name not in self._seen:
-                self._seen.add(requirement.name)
-                top = next(
-                    self.finder.iter_candidates(requirement.name, frozenset(), [requirement]),
-                    None,
-                )
-                if top is not None and top.file is not None:
-                    fresh.append(top.file)
-        if fresh:
-            self._prefetch(fresh)
+        new = _unique(r.name for r in dependencies if r.name not in self._seen)
+        self._seen.update(new)
+        # Every new project's page at once (and from each, the likely wheel's metadata): the
+        # resolver asks for them next, one by one, and find_matches fetches the metadata of
+        # the candidate it actually starts with.
+        self.prefetch_projects(new)
+        deps.extend(dependencies)
         return deps
 
     def prefetch_projects(self, names: Iterable[str]) -> None:
