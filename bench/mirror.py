@@ -130,10 +130,13 @@ class Mirror:
                 self._urls.setdefault(filename, entry.get("url", ""))
             local = dict(entry)
             local["url"] = f"{self.base}/files/{filename}"
-            local.pop("data-dist-info-metadata", None)
+            upstream_metadata = local.pop("data-dist-info-metadata", None)
             local.pop("dist-info-metadata", None)
             if filename.endswith(".whl"):
-                local["core-metadata"] = True  # served from metadata/, made on first request
+                # Served from metadata/, made on first request out of the wheel: the very bytes
+                # PyPI serves, so PyPI's hash of them (when it gave one) is kept, as PyPI does.
+                given = local.get("core-metadata") or upstream_metadata
+                local["core-metadata"] = given if isinstance(given, dict) else True
             else:
                 local.pop("core-metadata", None)
             files.append(local)

@@ -9,9 +9,10 @@ in docs/contributing-docs.md:
     (tests/support/server.py) serving the wheels of tests/support/docs_catalog.py, which is
     given to tagpip as ``PIP_INDEX_URL``. ``http://127.0.0.1:8000`` in a command stands for the
     test index (``PIP_INDEX_URL`` is then left unset) and is written back in output.
-    ``hermetic fault=NAME`` first injects one of the ``FAULTS`` below into the index. ``sh``
-    blocks must exit 0 (``set -e``); each ``$ command`` of a ``console`` block must print
-    exactly the lines that follow it (stdout and stderr).
+    ``hermetic fault=NAME`` first injects one of the ``FAULTS`` below into the index (and
+    empties the cache, so that tagpip does visit it). ``sh`` blocks must exit 0 (``set -e``);
+    each ``$ command`` of a ``console`` block must print exactly the lines that follow it
+    (stdout and stderr).
 ``<!-- test: pypi -->`` (``sh`` or ``console``)
     The same against the live PyPI, only under ``pytest -m pypi``.
 ``<!-- test: file NAME -->`` (any block)
@@ -342,6 +343,9 @@ def run_block(block: Block, box: Sandbox, mode: str) -> str | None:
             for word in block.words:
                 if word.startswith("fault="):
                     FAULTS[word.removeprefix("fault=")](box.server)
+                    # A fault shows a server failing on a visit: earlier blocks' fresh cached
+                    # pages would spare tagpip that visit.
+                    shutil.rmtree(box.folder.parent / "cache", ignore_errors=True)
         if block.lang == "sh":
             result = box.run("set -e\n" + block.body)
             assert result.returncode == 0, f"{block.where()}: exit {result.returncode}\n" + (

@@ -590,7 +590,7 @@ def test_prefetch_runs_in_the_background_and_never_raises(
 # -- HTTP: caching, errors, credentials ----------------------------------------------------------
 
 
-def test_second_run_uses_the_http_cache(
+def test_second_run_uses_the_caches(
     index_server: IndexServer, make_index: type[HttpIndex], cache_dir: Path
 ) -> None:
     wheel = index_server.add_wheel("demo", "1.0")
@@ -598,14 +598,31 @@ def test_second_run_uses_the_http_cache(
         index = make_index(_options(index_server, cache_dir))
         [file] = index.files(_name("demo"))
         index.metadata(file)
-    # The page is revalidated (ETag -> 304); the metadata file is served from the cache.
+    # The page is still fresh (max-age=600); the metadata file is kept by its hash.
     assert [(r.path, r.status) for r in index_server.requests] == [
         ("/simple/demo/", 200),
         (f"/files/{wheel.name}.metadata", 200),
-        ("/simple/demo/", 304),
+    ]
+    assert (cache_dir / "pages").is_dir()
+    assert (cache_dir / "metadata").is_dir()
+
+
+def test_second_run_revalidates_a_page_that_says_no_cache(
+    index_server: IndexServer, make_index: type[HttpIndex], cache_dir: Path
+) -> None:
+    index_server.add_wheel("demo", "1.0")
+    index_server.cache_control = "no-cache"
+    for _ in range(2):
+        index = make_index(_options(index_server, cache_dir))
+        [file] = index.files(_name("demo"))
+        index.metadata(file)
+    # The page is revalidated (ETag -> 304); the metadata file is still kept by its hash.
+    assert [(r.path.split("/")[1], r.status) for r in index_server.requests] == [
+        ("simple", 200),
+        ("files", 200),
+        ("simple", 304),
     ]
     assert index_server.requests[2].headers.get("if-none-match")
-    assert (cache_dir / "http").is_dir()
 
 
 def test_no_cache_fetches_everything_again(

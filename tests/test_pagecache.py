@@ -1,17 +1,24 @@
-"""Project pages kept parsed between runs: a 304 serves the stored copy, which must give exactly
-the files the page gave; anything wrong with a stored copy makes it a miss, never an error."""
+"""Project pages kept parsed between runs: a fresh copy or a 304 serves the stored copy, which
+must give exactly the files the page gave; anything wrong with a stored copy makes it a miss,
+never an error; freshness follows the server's Cache-Control and Age."""
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import pytest
 from packaging.utils import canonicalize_name
 
-from support.server import IndexServer
+from support.server import IndexServer, LoggedRequest, Reply
+from tagpip import index as index_module
 from tagpip import pagecache
 from tagpip.index import HttpIndex
-from tagpip.pages import DistFile, ProjectFiles
+from tagpip.pagecache import Freshness
+from tagpip.pages import DistFile, Entry, ProjectFiles
 from tagpip.pipconfig import IndexOptions
 
 NAME = canonicalize_name("demo")
@@ -23,6 +30,8 @@ def server(index_server: IndexServer) -> IndexServer:
     index_server.add_wheel("demo", "1.0", tags="cp311-cp311-manylinux2014_x86_64", build_tag="2")
     index_server.add_wheel("demo", "2.0b1")
     index_server.add_sdist("demo", "0.9")
+    # Revalidate on every run (the freshness tests below set their own Cache-Control).
+    index_server.cache_control = "no-cache"
     return index_server
 
 
@@ -71,12 +80,27 @@ def test_a_changed_page_replaces_the_stored_copy(server: IndexServer, cache_dir:
     assert [s for s, _ in _page_requests(server)] == [200, 200, 304]
 
 
-def test_a_page_without_validators_is_not_stored(server: IndexServer, cache_dir: Path) -> None:
+def test_a_page_without_validators_is_recognised_by_its_content(
+    server: IndexServer, cache_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     server.etag = False
-    _files(server, cache_dir)
-    _files(server, cache_dir)
-    assert _stored(cache_dir) == []
-    assert _page_requests(server) == [(200, None), (200, None)]
+    first = _files(server, cache_dir)
+    parsed: list[str] = []
+    real = index_module.parse_json_page
+
+    def counting(text: str, url: str) -> list[Entry]:
+        parsed.append(url)
+        return real(text, url)
+
+    monkeypatch.setattr(index_module, "parse_json_page", counting)
+    assert _files(server, cache_dir) == first  # the same bytes again: not parsed
+    assert parsed == []
+    server.add_wheel("demo", "3.0")
+    assert len(_files(server, cache_dir)) == len(first) + 1  # other bytes: parsed, stored
+    assert len(parsed) == 1
+    assert _files(server, cache_dir) == _files(server, cache_dir, no_cache=True)
+    assert len(parsed) == 2  # the run without a cache parsed it, the one with it did not
+    assert _page_requests(server) == [(200, None)] * 5
 
 
 def test_no_cache_dir_stores_nothing(server: IndexServer, cache_dir: Path) -> None:
@@ -140,3 +164,144 @@ def test_stored_copies_keep_only_the_groups_asked_for_undecoded(
         newest = files.versions()[0]
         assert [f.filename for f in files.of_version(newest)] == ["demo-39.0-py3-none-any.whl"]
         assert len(files._by_version) == 1
+
+
+# -- freshness -----------------------------------------------------------------------------------
+
+
+def _age_stored_copy(cache_dir: Path, seconds: float) -> None:
+    [path] = _stored(cache_dir)
+    then = time.time() - seconds
+    os.utime(path, (then, then))
+
+
+def test_a_fresh_copy_is_used_without_asking(server: IndexServer, cache_dir: Path) -> None:
+    server.cache_control = "max-age=600, public"  # PyPI's
+    first = _files(server, cache_dir)
+    assert _files(server, cache_dir) == first
+    assert _page_requests(server) == [(200, None)]
+
+
+def test_refresh_revalidates_a_fresh_copy(server: IndexServer, cache_dir: Path) -> None:
+    server.cache_control = "max-age=600, public"
+    first = _files(server, cache_dir)
+    assert _files(server, cache_dir, refresh=True) == first
+    [_, (status, sent)] = _page_requests(server)
+    assert status == 304
+    assert sent is not None
+
+
+def test_a_stale_copy_is_revalidated_and_the_304_makes_it_fresh(
+    server: IndexServer, cache_dir: Path
+) -> None:
+    server.cache_control = "max-age=600"
+    first = _files(server, cache_dir)
+    _age_stored_copy(cache_dir, 601)
+    assert _files(server, cache_dir) == first
+    assert [s for s, _ in _page_requests(server)] == [200, 304]
+    assert _files(server, cache_dir) == first  # counted from the 304: fresh again
+    assert [s for s, _ in _page_requests(server)] == [200, 304]
+
+
+def test_a_stale_copy_of_a_changed_page_is_replaced(server: IndexServer, cache_dir: Path) -> None:
+    server.cache_control = "max-age=600"
+    _files(server, cache_dir)
+    server.add_wheel("demo", "3.0")
+    # Still fresh: the new file is not seen (as with uv; --refresh sees it).
+    assert "demo-3.0-py3-none-any.whl" not in {f.filename for f in _files(server, cache_dir)}
+    _age_stored_copy(cache_dir, 601)
+    assert "demo-3.0-py3-none-any.whl" in {f.filename for f in _files(server, cache_dir)}
+    assert [s for s, _ in _page_requests(server)] == [200, 200]
+
+
+def test_age_counts_against_freshness(server: IndexServer, cache_dir: Path) -> None:
+    server.cache_control = "max-age=600"
+
+    def aged(_request: LoggedRequest, reply: Reply) -> Reply:
+        reply.headers["Age"] = "600"  # a proxy held it for the whole lifetime already
+        return reply
+
+    server.mangle["/simple/demo/"] = aged
+    _files(server, cache_dir)
+    _files(server, cache_dir)
+    assert [s for s, _ in _page_requests(server)] == [200, 304]
+
+
+def test_a_copy_dated_in_the_future_is_not_fresh(server: IndexServer, cache_dir: Path) -> None:
+    server.cache_control = "max-age=600"
+    _files(server, cache_dir)
+    _age_stored_copy(cache_dir, -3600)  # the clock went back an hour
+    _files(server, cache_dir)
+    assert [s for s, _ in _page_requests(server)] == [200, 304]
+
+
+def test_no_store_is_not_stored(server: IndexServer, cache_dir: Path) -> None:
+    server.cache_control = "no-store"
+    _files(server, cache_dir)
+    assert _stored(cache_dir) == []
+
+
+def test_a_lifetime_without_validators_is_stored_and_used_while_fresh(
+    server: IndexServer, cache_dir: Path
+) -> None:
+    server.etag = False
+    server.cache_control = "max-age=600"
+    first = _files(server, cache_dir)
+    assert _files(server, cache_dir) == first
+    assert _page_requests(server) == [(200, None)]
+    _age_stored_copy(cache_dir, 601)
+    assert _files(server, cache_dir) == first
+    assert _page_requests(server) == [(200, None), (200, None)]
+
+
+@pytest.mark.parametrize(
+    ("cache_control", "age", "expected"),
+    [
+        ("max-age=600, public", None, Freshness(600.0)),
+        ("public,max-age=600", "12", Freshness(600.0, 12.0)),
+        ('max-age="600"', None, Freshness(600.0)),
+        ("Max-Age=60", None, Freshness(60.0)),
+        ("max-age=600, no-cache", None, Freshness(0.0)),
+        ('no-cache="Set-Cookie", max-age=600', None, Freshness(0.0)),
+        ("no-store, max-age=600", None, None),
+        ("public", None, Freshness(0.0)),
+        (None, None, Freshness(0.0)),
+        ("", None, Freshness(0.0)),
+        ("max-age=soon", None, Freshness(0.0)),
+        ("max-age=600", "yesterday", Freshness(0.0)),
+        ("max-age=-5", None, Freshness(0.0)),
+        ("max-age=600 garbage", None, Freshness(0.0)),
+        ("max-age=600,,", None, Freshness(600.0)),
+    ],
+)
+def test_freshness_of_headers(
+    cache_control: str | None, age: str | None, expected: Freshness | None
+) -> None:
+    assert pagecache.freshness(cache_control, age) == expected
+
+
+def test_a_run_with_everything_fresh_imports_no_http_stack(
+    server: IndexServer, cache_dir: Path
+) -> None:
+    server.cache_control = "max-age=600"
+    [wheel] = [f for f in _files(server, cache_dir) if f.filename == "demo-1.0-py3-none-any.whl"]
+    with HttpIndex(IndexOptions(index_url=server.url, cache_dir=cache_dir, retries=0)) as index:
+        index.metadata(wheel)
+    requests_before = len(server.requests)
+    script = (
+        "import sys\n"
+        "from packaging.utils import canonicalize_name\n"
+        "from tagpip.index import HttpIndex\n"
+        "from tagpip.pipconfig import IndexOptions\n"
+        f"options = IndexOptions(index_url={server.url!r}, cache_dir={str(cache_dir)!r})\n"
+        "with HttpIndex(options) as index:\n"
+        "    files = index.files(canonicalize_name('demo'))\n"
+        "    [wheel] = [f for f in files if f.filename == 'demo-1.0-py3-none-any.whl']\n"
+        "    print(index.metadata(wheel).version)\n"
+        "print(sorted(m for m in ('requests', 'urllib3', 'cachecontrol') if m in sys.modules))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, check=True
+    )
+    assert done.stdout.splitlines() == ["1.0", "[]"]
+    assert len(server.requests) == requests_before

@@ -6,12 +6,15 @@ OWNER: issue C (index). CONTRACT (used by resolve, download, lock): ``DistFile``
 
 :class:`HttpIndex` is the one real :class:`Index`. Where files come from, first to last: the
 index URL, the extra index URLs, then the find-links locations (folders, ``file://`` and HTTP
-pages). Project pages are asked for by content negotiation (JSON preferred) and revalidated on
-every run (``Cache-Control: max-age=0``, as pip does), so an ETag turns a repeat into a 304;
-metadata files are cached as long as the server allows. A wheel's metadata comes from its PEP
-658/714 metadata file when the index has one (checked against the hash the page gave), else out of
-the wheel itself: the zip's central directory and the METADATA member are read with HTTP range
-requests when the server takes them, else the wheel is downloaded to a temporary file.
+pages). Project pages are asked for by content negotiation (JSON preferred) and kept parsed
+(:mod:`tagpip.pagecache`): used without a request while the server's ``max-age`` says they are
+fresh, as uv does, else revalidated (an ETag turns a repeat into a 304); ``--refresh`` revalidates
+every page, as pip always does. A wheel's metadata comes from its PEP 658/714 metadata file when
+the index has one (checked against the hash the page gave, and then kept under that hash:
+:mod:`tagpip.metacache`), else out of the wheel itself: the zip's central directory and the
+METADATA member are read with HTTP range requests when the server takes them, else the wheel is
+downloaded to a temporary file. requests and urllib3 are imported only once a request is made
+(:mod:`tagpip._http`).
 
 Credentials in configured URLs (``https://user:token@host/simple/``) are taken out of the URLs,
 sent only to their own host, and never appear in a message: :func:`redact_url`.
@@ -28,28 +31,22 @@ import logging
 import re
 import tempfile
 import threading
-import warnings
 import zipfile
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import AbstractContextManager
 from pathlib import Path
-from typing import IO, Any, Protocol, TypeVar
-from urllib.parse import quote, unquote, urljoin, urlsplit, urlunsplit
-from urllib.request import url2pathname
+from typing import IO, TYPE_CHECKING, Any, Protocol, TypeVar
+from urllib.parse import quote, urljoin, urlsplit
 
-import requests
-import urllib3
 from packaging.metadata import InvalidMetadata, Metadata, parse_email
 from packaging.utils import (
     NormalizedName,
     canonicalize_name,
 )
-from requests.adapters import HTTPAdapter
-from urllib3.util.retry import Retry
 
-from tagpip import __version__, pagecache
-from tagpip._tls import SharedContextMixin
+from tagpip import __version__, metacache, pagecache
+from tagpip._urls import netloc_key, redact_url, scrub, strip_credentials
 from tagpip.errors import TagpipError
 from tagpip.pages import (
     DistFile,
@@ -61,6 +58,9 @@ from tagpip.pages import (
     parse_json_page,
 )
 from tagpip.pipconfig import IndexOptions
+
+if TYPE_CHECKING:
+    import requests
 
 __all__ = [
     "ACCEPT",
@@ -86,7 +86,6 @@ _JSON_TYPES = ("application/vnd.pypi.simple.v1+json", "application/json")
 _HTML_TYPES = ("application/vnd.pypi.simple.v1+html", "text/html")
 _CHUNK = 64 * 1024
 _TAIL = 64 * 1024  # first range request: the end of a wheel, where the central directory is
-_RETRY_STATUSES = (500, 502, 503, 504, 520, 527)
 
 
 class IndexError_(TagpipError):
@@ -158,60 +157,7 @@ class Index(Protocol):
         ...
 
 
-# -- URLs and credentials ------------------------------------------------------------------------
-
-
-def redact_url(url: str) -> str:
-    """``url`` with any password (or a lone user part, often a token) replaced by ``****``."""
-    try:
-        parts = urlsplit(url)
-    except ValueError:
-        return _scrub(url)
-    if "@" not in parts.netloc:
-        return url
-    userinfo, _, hostport = parts.netloc.rpartition("@")
-    user, has_password, _ = userinfo.partition(":")
-    shown = f"{user}:****" if has_password else "****"
-    return urlunsplit(parts._replace(netloc=f"{shown}@{hostport}"))
-
-
-_USERINFO = re.compile(r"(?<=//)[^/@\s]+@")
-
-
-def _scrub(text: str) -> str:
-    """Redact anything in free text (an exception's message) that looks like URL credentials."""
-    return _USERINFO.sub("****@", text)
-
-
-def _netloc_key(url: str) -> str:
-    parts = urlsplit(url)
-    port = parts.port or {"https": 443, "http": 80}.get(parts.scheme, 0)
-    return f"{(parts.hostname or '').lower()}:{port}"
-
-
-def _strip_credentials(url: str) -> tuple[str, tuple[str, str] | None]:
-    parts = urlsplit(url)
-    if "@" not in parts.netloc:
-        return url, None
-    userinfo, _, hostport = parts.netloc.rpartition("@")
-    user, _, password = userinfo.partition(":")
-    bare = urlunsplit(parts._replace(netloc=hostport))
-    return bare, (unquote(user), unquote(password))
-
-
-class _HostAuth(requests.auth.AuthBase):
-    """Basic auth for the hosts whose configured URLs carried credentials, and no others."""
-
-    def __init__(self, credentials: Mapping[str, tuple[str, str]]):
-        self._credentials = dict(credentials)
-
-    def __call__(self, request: requests.PreparedRequest) -> requests.PreparedRequest:
-        if request.url and "Authorization" not in request.headers:
-            found = self._credentials.get(_netloc_key(request.url))
-            if found is not None:
-                authorized: requests.PreparedRequest = requests.auth.HTTPBasicAuth(*found)(request)
-                return authorized
-        return request
+# -- URLs -------------------------------------------------------------------------------------
 
 
 def _is_file_url(url: str) -> bool:
@@ -219,6 +165,8 @@ def _is_file_url(url: str) -> bool:
 
 
 def _url_to_path(url: str) -> Path:
+    from urllib.request import url2pathname  # imports http.client: only for file: URLs
+
     return Path(url2pathname(urlsplit(url).path))
 
 
@@ -377,32 +325,23 @@ class HttpIndex:
     def __init__(self, options: IndexOptions, *, workers: int = 8) -> None:
         self.options = options
         self._workers = max(1, workers)
-        credentials: dict[str, tuple[str, str]] = {}
+        self._credentials: dict[str, tuple[str, str]] = {}
         self._index_urls: list[str] = []
         for url in options.index_urls:
-            bare, found = _strip_credentials(url)
+            bare, found = strip_credentials(url)
             self._index_urls.append(bare if bare.endswith("/") else bare + "/")
             if found is not None:
-                credentials[_netloc_key(bare)] = found
+                self._credentials[netloc_key(bare)] = found
         self._find_links: list[str] = []
         for link in options.find_links:
-            bare, found = _strip_credentials(link)
+            bare, found = strip_credentials(link)
             self._find_links.append(bare)
             if found is not None:
-                credentials[_netloc_key(bare)] = found
+                self._credentials[netloc_key(bare)] = found
         self._trusted = {h.lower() for h in options.trusted_hosts}
-        for host in sorted(self._trusted):
-            # --trusted-host means "do not verify": urllib3 need not warn about it on every
-            # request (pip does not either). Only these hosts' warnings are silenced.
-            name = host.rsplit(":", 1)[0] if host.count(":") == 1 else host
-            warnings.filterwarnings(
-                "ignore",
-                message=f"Unverified HTTPS request is being made to host '{re.escape(name)}'",
-                category=urllib3.exceptions.InsecureRequestWarning,
-            )
-        self._auth = _HostAuth(credentials)
-        self._pages = self._session(cached=True)
-        self._files_session = self._session(cached=False)
+        # The sessions are made on first use (see tagpip._http for why).
+        self._sessions: dict[bool, requests.Session] = {}
+        self._sessions_lock = threading.Lock()
         self._lock = threading.Lock()
         self._files: dict[NormalizedName, Future[ProjectFiles]] = {}
         self._metadata: dict[str, Future[Metadata]] = {}
@@ -417,8 +356,10 @@ class HttpIndex:
             executor, self._executor = self._executor, None
         if executor is not None:
             executor.shutdown(wait=True, cancel_futures=True)
-        self._pages.close()
-        self._files_session.close()
+        with self._sessions_lock:
+            sessions, self._sessions = list(self._sessions.values()), {}
+        for session in sessions:
+            session.close()
 
     def __enter__(self) -> HttpIndex:
         return self
@@ -426,14 +367,13 @@ class HttpIndex:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    @property
-    def _page_folder(self) -> Path | None:
-        """Where parsed project pages are kept (:mod:`tagpip.pagecache`); None without a
-        cache."""
+    def _cache_folder(self, name: str) -> Path | None:
+        """The cache's folder ``name`` (``pages``: :mod:`tagpip.pagecache`, ``metadata``:
+        :mod:`tagpip.metacache`); None without a cache."""
         options = self.options
         if options.no_cache or options.cache_dir is None:
             return None
-        return Path(options.cache_dir, "pages")
+        return Path(options.cache_dir, name)
 
     @property
     def wheel_cache(self) -> Path | None:
@@ -523,31 +463,45 @@ class HttpIndex:
             if not page.is_file():
                 return []
             return self._parse_local_html(page, page.as_uri(), project=project)
-        folder = self._page_folder
+        folder = self._cache_folder("pages")
         stored = pagecache.load(folder, url) if folder is not None else None
+        if stored is not None and stored.fresh and not self.options.refresh:
+            return stored.groups
+        # Asked for, a page is current as of now: no proxy may answer with an older copy.
         headers = {"Accept": ACCEPT, "Cache-Control": "max-age=0"}
         if stored is not None:
             headers.update(stored.validators())
-        # With the page cache, pages skip the HTTP cache: it would only keep a second copy.
-        session = self._pages if folder is None else self._files_session
-        response = self._get(session, url, project=project, headers=headers)
+        # Pages skip the HTTP cache: the page cache keeps them, parsed.
+        response = self._get(self._files_session, url, project=project, headers=headers)
         with response:
             if response.status_code == 404:
                 return []  # the index does not know the project
-            if response.status_code == 304 and stored is not None:
+            fresh = pagecache.freshness(
+                response.headers.get("Cache-Control"), response.headers.get("Age")
+            )
+            if response.status_code == 304 and stored is not None and folder is not None:
+                pagecache.touch(folder, url, fresh)
                 return stored.groups
             self._raise_for_status(response, url, project=project)
+            html = _content_type(response) not in _JSON_TYPES
+            if folder is None:
+                return self._parse_response(response, project=project)
+            body = self._body(response, url, project)
+            if stored is not None and stored.same_body(response.url, body, html=html):
+                pagecache.touch(folder, url, fresh)
+                return stored.groups
             entries = self._parse_response(response, project=project)
-            if folder is not None:
-                pagecache.store(
-                    folder,
-                    url,
-                    response.url,
-                    entries,
-                    html=_content_type(response) not in _JSON_TYPES,
-                    etag=response.headers.get("ETag"),
-                    last_modified=response.headers.get("Last-Modified"),
-                )
+            pagecache.store(
+                folder,
+                url,
+                response.url,
+                entries,
+                html=html,
+                etag=response.headers.get("ETag"),
+                last_modified=response.headers.get("Last-Modified"),
+                fresh=fresh,
+                body=body,
+            )
             return entries
 
     def _find_links_page(self, location: str) -> list[Entry]:
@@ -607,7 +561,7 @@ class HttpIndex:
             raise PageError(
                 f"{what}: invalid {kind} page: {error}", project=project, url=url
             ) from None
-        except requests.RequestException as error:
+        except _transport_errors() as error:
             raise self._fetch_error(error, url, project) from None
         try:
             if kind == "JSON":
@@ -628,14 +582,26 @@ class HttpIndex:
                 project=file.project,
                 filename=file.filename,
             )
+        folder = None if _is_file_url(file.url) else self._cache_folder("metadata")
+        kept = None
+        if folder is not None:
+            kept = metacache.key(file.url, file.metadata_hashes, file.hashes)
+        if folder is not None and kept is not None:
+            data = metacache.load(folder, kept)
+            if data is not None and self._metadata_hash_problem(file, data) is None:
+                with contextlib.suppress(MetadataError):  # then fetched as if not kept
+                    return parse_metadata(file, data)
         data = self._metadata_bytes(file)
         try:
-            return parse_metadata(file, data)
+            metadata = parse_metadata(file, data)
         except MetadataError:
             # A metadata file that does not parse must not be served again from the cache.
             if file.metadata_hashes is not None and not _is_file_url(file.url):
                 self._forget(file.url + ".metadata")
             raise
+        if folder is not None and kept is not None:
+            metacache.store(folder, kept, data)
+        return metadata
 
     def _metadata_bytes(self, file: DistFile) -> bytes:
         if _is_file_url(file.url):
@@ -689,13 +655,10 @@ class HttpIndex:
 
     def _forget(self, url: str) -> None:
         """Drop ``url`` from the HTTP cache, if there is one (a bad answer must not be reused)."""
-        adapter = self._pages.get_adapter(url)
-        controller = getattr(adapter, "controller", None)
-        cache = getattr(adapter, "cache", None)
-        if controller is None or cache is None:
-            return
+        from tagpip import _http
+
         try:
-            cache.delete(controller.cache_url(url))
+            _http.forget(self._pages, url)
         except Exception:  # a cache that cannot forget only costs a refetch next time
             logger.debug("could not drop %s from the cache", redact_url(url), exc_info=True)
 
@@ -804,50 +767,45 @@ class HttpIndex:
         # decode_content=False: the bytes as served are the bytes the hashes are of (as pip).
         try:
             yield from response.raw.stream(_CHUNK, decode_content=False)
-        except (requests.RequestException, urllib3.exceptions.HTTPError, OSError) as error:
+        except _transport_errors() as error:
             raise self._fetch_error(error, url, project) from None
 
     # -- HTTP ----------------------------------------------------------------------------------
 
+    @property
+    def _pages(self) -> requests.Session:
+        """The session for metadata files and find-links pages: HTTP-cached when the cache is
+        on."""
+        return self._session(cached=True)
+
+    @property
+    def _files_session(self) -> requests.Session:
+        """The session for files and project pages: never HTTP-cached (files are kept by hash
+        by the downloader, pages by :mod:`tagpip.pagecache`)."""
+        return self._session(cached=False)
+
     def _session(self, *, cached: bool) -> requests.Session:
-        options = self.options
-        session = requests.Session()
-        session.headers["User-Agent"] = f"tagpip/{__version__}"
-        retry = Retry(
-            total=options.retries,
-            connect=options.retries,
-            read=options.retries,
-            status=options.retries,
-            backoff_factor=0.25,
-            status_forcelist=_RETRY_STATUSES,
-            allowed_methods=frozenset({"GET", "HEAD"}),
-            raise_on_status=False,
-            respect_retry_after_header=True,
-        )
-        pool_size = max(10, self._workers * 2)
-        adapter: HTTPAdapter
-        if cached and not options.no_cache and options.cache_dir is not None:
-            from cachecontrol import CacheControlAdapter
-            from cachecontrol.caches.file_cache import FileCache
+        with self._sessions_lock:
+            session = self._sessions.get(cached)
+            if session is None:
+                from tagpip import _http
 
-            class _CachingAdapter(SharedContextMixin, CacheControlAdapter):
-                pass
-
-            adapter = _CachingAdapter(
-                cache=FileCache(str(Path(options.cache_dir, "http"))),
-                controller_class=_controller_class(),
-                max_retries=retry,
-                pool_connections=16,
-                pool_maxsize=pool_size,
-            )
-        else:
-            adapter = _Adapter(max_retries=retry, pool_connections=16, pool_maxsize=pool_size)
-        session.mount("https://", adapter)
-        session.mount("http://", adapter)
-        if options.proxy:
-            session.proxies = {"http": options.proxy, "https": options.proxy}
-        session.auth = self._auth
-        return session
+                options = self.options
+                if not self._sessions:
+                    _http.silence_trusted_hosts(self._trusted)
+                use_cache = cached and not options.no_cache and options.cache_dir is not None
+                session = _http.make_session(
+                    user_agent=f"tagpip/{__version__}",
+                    retries=options.retries,
+                    pool_size=max(10, self._workers * 2),
+                    proxy=options.proxy,
+                    auth=_http.HostAuth(self._credentials),
+                    http_cache=Path(options.cache_dir, "http")  # type: ignore[arg-type]
+                    if use_cache
+                    else None,
+                )
+                self._sessions[cached] = session
+            return session
 
     def _host_trusted(self, url: str) -> bool:
         parts = urlsplit(url)
@@ -892,13 +850,13 @@ class HttpIndex:
                 verify=verify,
                 cert=options.client_cert,
             )
-        except (requests.RequestException, urllib3.exceptions.HTTPError, OSError) as error:
+        except _transport_errors() as error:
             raise self._fetch_error(error, url, project) from None
 
     def _body(self, response: requests.Response, url: str, project: str | None) -> bytes:
         try:
             return response.content
-        except (requests.RequestException, urllib3.exceptions.HTTPError, OSError) as error:
+        except _transport_errors() as error:
             raise self._fetch_error(error, url, project) from None
 
     def _raise_for_status(
@@ -921,24 +879,15 @@ class HttpIndex:
         )
 
     def _fetch_error(self, error: BaseException, url: str, project: str | None) -> FetchError:
-        what = self._what(project, url)
-        shown = redact_url(url)
-        if _is_timeout(error):
-            cause = f"timed out after {self.options.timeout:g}s"
-            hint = "try again, or raise --timeout"
-        elif isinstance(error, requests.exceptions.SSLError):
-            cause = f"TLS error: {_scrub(str(error.args[0] if error.args else error))}"
-            hint = "pass --cert with your CA bundle, or --trusted-host for a host you trust"
-        elif isinstance(error, requests.ConnectionError):
-            cause = "could not connect"
-            reason = _root_cause(error)
-            if reason:
-                cause += f" ({_scrub(reason)})"
-            hint = "check the URL and your network, proxy (--proxy) and --retries"
-        else:
-            cause = _scrub(str(error)) or type(error).__name__
-            hint = None
-        return FetchError(f"{what}: {cause}: {shown}", project=project, url=url, hint=hint)
+        from tagpip import _http
+
+        cause, hint = _http.describe_error(error, self.options.timeout)
+        return FetchError(
+            f"{self._what(project, url)}: {scrub(cause)}: {redact_url(url)}",
+            project=project,
+            url=url,
+            hint=hint,
+        )
 
     @staticmethod
     def _what(project: str | None, url: str) -> str:
@@ -975,58 +924,18 @@ def _call_then(then: Callable[[Any, Any], None], key: Any, future: Future[Any]) 
         logger.debug("after prefetching %s", key, exc_info=True)
 
 
-@functools.cache
-def _controller_class() -> type[Any]:
-    """CacheControl's controller, except that a 304 leaves the cached entry as it is.
+def _transport_errors() -> tuple[type[BaseException], ...]:
+    """What a request or reading its body raises when the transport fails (evaluated only once
+    an exception is being matched, so the HTTP stack stays unimported until a request is
+    made)."""
+    from tagpip import _http
 
-    A project page is revalidated on every run (``max-age=0``, as pip does), and CacheControl
-    answers each 304 by serializing and writing the whole entry again (6 MB for pydantic-core's
-    page) to record a few new headers, which no later run reads: the ETag is the same by
-    definition, and a page is revalidated anyway. (Bodies in files of their own would avoid the
-    rewrite too, but CacheControl writes such an entry's headers before its body, and a second
-    tagpip sharing the cache could read headers whose body is not there yet.)
-    """
-    from cachecontrol.controller import CacheController
-
-    class _Controller(CacheController):
-        def update_cached_response(self, request: Any, response: Any) -> Any:
-            cached = self._load_from_cache(request)
-            if not cached:
-                return response
-            cached.headers.update(
-                {k: v for k, v in response.headers.items() if k.lower() != "content-length"}
-            )
-            cached.status = 200
-            return cached
-
-    return _Controller
-
-
-class _Adapter(SharedContextMixin, HTTPAdapter):
-    """requests' adapter, with one TLS context per CA bundle (see :mod:`tagpip._tls`)."""
+    return _http.TRANSPORT_ERRORS
 
 
 def _content_type(response: requests.Response) -> str:
     """The media type of a response, lower-cased, without parameters."""
     return response.headers.get("Content-Type", "").split(";")[0].strip().lower()
-
-
-def _is_timeout(error: BaseException) -> bool:
-    """Whether a timeout is what went wrong (requests wraps read timeouts after retries in a
-    ConnectionError)."""
-    seen: BaseException | None = error
-    for _ in range(10):
-        if seen is None:
-            return False
-        if isinstance(seen, urllib3.exceptions.NewConnectionError):
-            return False  # a subclass of ConnectTimeoutError, for history's sake
-        if isinstance(seen, (requests.Timeout, urllib3.exceptions.TimeoutError, TimeoutError)):
-            return True
-        reason = getattr(seen, "reason", None)
-        if not isinstance(reason, BaseException) and seen.args:
-            reason = seen.args[0]
-        seen = reason if isinstance(reason, BaseException) else seen.__cause__ or seen.__context__
-    return False
 
 
 def _charset(content_type: str) -> str:
@@ -1036,17 +945,3 @@ def _charset(content_type: str) -> str:
         if key.strip().lower() == "charset" and value.strip():
             return value.strip().strip('"')
     return "utf-8"
-
-
-def _root_cause(error: BaseException) -> str:
-    """The innermost reason of a connection error, without urllib3's pool details."""
-    seen = error
-    while True:
-        reason = getattr(seen, "reason", None) or seen.__cause__ or seen.__context__
-        if not isinstance(reason, BaseException) or reason is seen:
-            break
-        seen = reason
-        if isinstance(seen, OSError) and seen.strerror:
-            return seen.strerror
-    text = str(seen)
-    return text.split(": ", 1)[-1] if "Connection" in type(seen).__name__ else text

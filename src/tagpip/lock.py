@@ -32,7 +32,6 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Literal
 from urllib.parse import unquote, urlsplit, urlunsplit
-from urllib.request import url2pathname
 
 from packaging.markers import InvalidMarker, Marker
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
@@ -529,6 +528,8 @@ def _wheel_table(file: LockedFile) -> dict[str, Any]:
         table["name"] = file.filename
     if file.url:
         if file.url.startswith("file:"):
+            from urllib.request import url2pathname  # imports http.client: only for files
+
             table["path"] = url2pathname(unquote(urlsplit(file.url).path))
         else:
             table["url"] = file.url

@@ -1,17 +1,26 @@
-"""Project pages kept between runs, already split by version, and revalidated on every run.
+"""Project pages kept between runs, already split by version.
 
-Why not only the HTTP cache: a run revalidates every project page (as pip does), and an unchanged
-page then came back out of CacheControl's cache whole and was decoded again: for the realistic
-benchmark set that is 25 MB of JSON over 33 pages, about 40% of a warm ``tagpip lock``. Here a
-page is stored as its groups of files (:func:`tagpip.pages.group_entries`), each group's entries
-marshalled on their own, so a run that gets ``304 Not Modified`` reads only the small outer
-record and decodes the few groups the resolver asks for.
+Why not only the HTTP cache: an unchanged page came back out of CacheControl's cache whole and
+was decoded again: for the realistic benchmark set that is 25 MB of JSON over 33 pages, about
+40% of a warm ``tagpip lock``. Here a page is stored as its groups of files
+(:func:`tagpip.pages.group_entries`), each group's entries marshalled on their own, so a run
+reads only the small outer record and decodes the few groups the resolver asks for.
 
-An entry is used only after the server said the page is unchanged (``If-None-Match`` /
-``If-Modified-Since`` with the validators it gave), so it is never staler than the HTTP cache
-would be. A page without validators is not stored. Files are written to a temporary name and
-renamed, so concurrent runs never see half of one, and carry the sha256 of their contents, so a
-damaged one is a miss as a whole (its groups are decoded later, when it is too late to refetch).
+When a stored page may be used follows HTTP caching (RFC 9111) as uv does, not pip's "always
+revalidate": while the page is fresh (younger than the ``max-age`` the server gave it, minus the
+``Age`` a proxy reported) it is used without asking the server; after that, or always with
+``--refresh``, it is used only once the server answers ``304 Not Modified`` to its validators
+(``ETag``, ``Last-Modified``), and that answer makes it fresh again. A page the server marked
+``no-store`` is not stored; ``no-cache`` (or no ``max-age``) means revalidate every time. A
+stored page's modification time is the moment its freshness is counted from.
+
+A page is also recognised by its content: each stored page records the sha256 of the body it
+was parsed from, and a full response with the very same bytes (a server that gives no validators,
+as PyPI's answers arrive on this project's machines) is not parsed again.
+
+Files are written to a temporary name and renamed, so concurrent runs never see half of one, and
+carry the sha256 of their contents, so a damaged one is a miss as a whole (its groups are decoded
+later, when it is too late to refetch).
 """
 
 from __future__ import annotations
@@ -20,30 +29,46 @@ import hashlib
 import logging
 import marshal
 import os
+import re
 import tempfile
+import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from tagpip.pages import Chunk, Entry, GroupKey, group_entries
 
-__all__ = ["StoredPage", "load", "store"]
+__all__ = ["Freshness", "StoredPage", "freshness", "load", "store", "touch"]
 
 logger = logging.getLogger("tagpip.index")
 
 # Bump when the layout changes; older files are then misses (and replaced when next stored).
-FORMAT = 1
+FORMAT = 3
+
+# A Cache-Control list element (a directive, its value possibly quoted and holding commas).
+_ELEMENT = re.compile(r'(?:[^,"]|"[^"]*")+')
+_TOKEN = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+")
 
 
 @dataclass(frozen=True)
 class StoredPage:
     """A page as stored: where it was (its final URL, which relative file URLs are joined to),
-    its validators, and its groups."""
+    its validators, its groups, and whether it was still fresh when loaded."""
 
     page_url: str
     etag: str | None
     last_modified: str | None
     groups: Mapping[GroupKey, Chunk]
+    fresh: bool = False
+    body: str = ""  # the sha256 of the response body the page was parsed from
+
+    def same_body(self, page_url: str, body: bytes, *, html: bool) -> bool:
+        """Whether a full response for this page (from ``page_url``, of the kind ``html``)
+        carries exactly the body this copy was parsed from."""
+        if not self.groups or self.page_url != page_url:
+            return False
+        first = next(iter(self.groups.values()))
+        return first.html == html and hashlib.sha256(body).hexdigest() == self.body
 
     def validators(self) -> dict[str, str]:
         """The conditional request headers that ask the server whether this copy is current."""
@@ -55,6 +80,37 @@ class StoredPage:
         return headers
 
 
+@dataclass(frozen=True)
+class Freshness:
+    """What a response's caching headers say: fresh for ``max_age`` seconds (0: revalidate
+    before any use) from ``age`` seconds ago (a proxy's ``Age``)."""
+
+    max_age: float
+    age: float = 0.0
+
+
+def freshness(cache_control: str | None, age: str | None) -> Freshness | None:
+    """The freshness of a response with these ``Cache-Control`` and ``Age`` headers; None when
+    it must not be stored (``no-store``). A header that does not parse means revalidate."""
+    directives: dict[str, str] = {}
+    for element in _ELEMENT.findall(cache_control or ""):
+        name, _, value = element.partition("=")
+        name = name.strip()
+        if not name:
+            continue
+        if not _TOKEN.fullmatch(name):
+            return Freshness(0.0)
+        directives[name.lower()] = value.strip().strip('"')
+    if "no-store" in directives:
+        return None
+    if "no-cache" in directives or "max-age" not in directives:
+        return Freshness(0.0)
+    try:
+        return Freshness(float(max(0, int(directives["max-age"]))), float(max(0, int(age or 0))))
+    except ValueError:
+        return Freshness(0.0)
+
+
 def _path(folder: Path, url: str) -> Path:
     digest = hashlib.sha256(url.encode()).hexdigest()
     return folder / digest[:2] / f"{digest}.page"
@@ -62,8 +118,11 @@ def _path(folder: Path, url: str) -> Path:
 
 def load(folder: Path, url: str) -> StoredPage | None:
     """The stored copy of the page at ``url``, or None (none, or not readable as one)."""
+    path = _path(folder, url)
     try:
-        data = _path(folder, url).read_bytes()
+        with path.open("rb") as stream:
+            counted_from = os.fstat(stream.fileno()).st_mtime
+            data = stream.read()
     except OSError:
         return None
     digest, payload = data[:32], data[32:]
@@ -82,13 +141,14 @@ def load(folder: Path, url: str) -> StoredPage | None:
             for kind, text, chunk in record["groups"]
         }
         etag, modified = record["etag"], record["last_modified"]
-        if not (etag or modified):
-            return None
+        age = time.time() - counted_from
         return StoredPage(
             page_url,
             str(etag) if etag else None,
             str(modified) if modified else None,
             groups,
+            fresh=0 <= age < float(record["max_age"]),
+            body=str(record["body"]),
         )
     except (ValueError, TypeError, KeyError, EOFError) as error:
         logger.debug("ignoring the stored page of %s: %s", url, error)
@@ -104,11 +164,15 @@ def store(
     html: bool,
     etag: str | None,
     last_modified: str | None,
+    fresh: Freshness | None = Freshness(0.0),
+    body: bytes = b"",
 ) -> StoredPage | None:
-    """Keep the page's ``entries`` for the next run (nothing without a validator); never
-    raises: a cache that cannot be written only costs the next run a full page."""
-    if not (etag or last_modified):
+    """Keep the page's ``entries``, parsed from ``body``, for the next run, with the
+    :func:`freshness` its response gave (None: not at all, ``no-store``); never raises: a cache
+    that cannot be written only costs the next run a full page."""
+    if fresh is None:
         return None
+    digest = hashlib.sha256(body).hexdigest()
     groups = {
         key: Chunk.of(group, page_url, html=html) for key, group in group_entries(entries).items()
     }
@@ -119,6 +183,8 @@ def store(
         "html": html,
         "etag": etag,
         "last_modified": last_modified,
+        "max_age": fresh.max_age,
+        "body": digest,
         "groups": [[kind, text, chunk.data] for (kind, text), chunk in groups.items()],
     }
     path = _path(folder, url)
@@ -130,10 +196,30 @@ def store(
                 payload = marshal.dumps(record)
                 stream.write(hashlib.sha256(payload).digest())
                 stream.write(payload)
+            _count_from(temp, fresh.age)
             os.replace(temp, path)
         except BaseException:
             os.unlink(temp)
             raise
     except OSError as error:
         logger.debug("could not store the page of %s: %s", url, error)
-    return StoredPage(page_url, etag, last_modified, groups)
+    return StoredPage(page_url, etag, last_modified, groups, body=digest)
+
+
+def touch(folder: Path, url: str, fresh: Freshness | None) -> None:
+    """The server said the stored page is current (a 304 with :func:`freshness` ``fresh``):
+    count its freshness from now again, or, when the 304 says to revalidate every time, make
+    it stale. Never raises."""
+    try:
+        if fresh is None or fresh.max_age <= 0:
+            os.utime(_path(folder, url), (0, 0))
+        else:
+            _count_from(_path(folder, url), fresh.age)
+    except OSError as error:
+        logger.debug("could not refresh the stored page of %s: %s", url, error)
+
+
+def _count_from(path: Path | str, age: float) -> None:
+    """Date the file ``age`` seconds back from now: freshness is counted from its mtime."""
+    now = time.time()
+    os.utime(path, (now, now - age))

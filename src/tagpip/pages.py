@@ -382,7 +382,7 @@ def _wheel_project(name_part: str) -> NormalizedName:
     return parse_wheel_filename(f"{name_part}-0-py3-none-any.whl")[0]
 
 
-@functools.lru_cache(maxsize=4096)
+@functools.lru_cache(maxsize=65536)  # every version string of a run's pages: ~15,000 realistic
 def _version(text: str) -> Version:
     return Version(text)
 
@@ -582,7 +582,9 @@ class ProjectFiles(Sequence[DistFile]):
         """Every version a file name states, newest first. A version's files may still all be
         skipped when built (a file name packaging rejects), so :meth:`of_version` can be empty."""
         if self._versions is None:
-            found = {v for grouped in self._sources for v in grouped}
+            # Pages list files in upload order, mostly oldest first: kept in that order, the
+            # versions are nearly sorted already, which Python's sort finishes in few compares.
+            found = dict.fromkeys(v for grouped in self._sources for v in grouped)
             self._versions = tuple(sorted(found, reverse=True))
         return self._versions
 

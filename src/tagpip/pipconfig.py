@@ -67,6 +67,8 @@ class IndexOptions:
     in the platform's cache location (``~/.cache/tagpip`` on Linux); when pip's ``cache-dir`` is
     configured, a ``tagpip`` folder inside it, so pip's own entries are never touched.
     ``timeout`` is in seconds; ``retries`` is the number of retries after the first attempt.
+    ``refresh`` (tagpip's own, from ``--refresh``; no pip setting) revalidates every cached
+    project page with the index, even one the index said is still fresh.
     ``config_files`` lists the configuration files that were read, for ``-v`` output.
     """
 
@@ -83,6 +85,7 @@ class IndexOptions:
     cache_dir: Path | None = None
     no_cache: bool = False
     pre: bool = False
+    refresh: bool = False
     config_files: tuple[Path, ...] = ()
 
     @property
@@ -139,6 +142,7 @@ _CLI_KEYS: dict[str, str] = {
     "no_cache_dir": "no_cache",
     "no_cache": "no_cache",
     "pre": "pre",
+    "refresh": "refresh",
 }
 _LIST_FIELDS = ("extra_index_urls", "find_links", "trusted_hosts")
 

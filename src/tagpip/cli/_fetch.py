@@ -214,6 +214,7 @@ def settle_index_options(args: argparse.Namespace, inputs: Inputs, command: str)
         "proxy": args.proxy,
         "cache_dir": args.cache_dir,
         "no_cache_dir": args.no_cache_dir,
+        "refresh": args.refresh,
         "pre": args.pre,
         "isolated": args.isolated,
     }

@@ -30,7 +30,7 @@ REFUSED: dict[str, tuple[int, str]] = {
     "--group": (1, "dependency groups (PEP 735) are not supported yet"),
     "--all-releases": (1, "per-package release control is not supported yet; use --pre"),
     "--only-final": (1, "per-package release control is not supported yet"),
-    "--refresh-package": (1, "use --no-cache-dir to bypass the cache"),
+    "--refresh-package": (1, "use --refresh to revalidate every cached page"),
     "--use-feature": (1, "pip's feature flags do not apply to tagpip"),
     "--use-deprecated": (1, "pip's feature flags do not apply to tagpip"),
     "--resume-retries": (1, "resuming partial downloads is not supported; use --retries"),
@@ -224,6 +224,11 @@ def add_fetch_options(parser: argparse.ArgumentParser) -> None:
     index.add_argument("--cache-dir", metavar="DIR", help="the HTTP cache's parent folder")
     index.add_argument(
         "--no-cache-dir", action="store_true", default=None, help="do not use the HTTP cache"
+    )
+    index.add_argument(
+        "--refresh",
+        action="store_true",
+        help="ask the index about every cached project page, even one it said is still fresh",
     )
     index.add_argument("--isolated", action="store_true", help="ignore PIP_* and pip.conf files")
     _refuse_all(parser)

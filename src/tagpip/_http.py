@@ -1,0 +1,206 @@
+"""The HTTP layer of the index client: requests sessions as tagpip configures them, and what a
+failed request means in words.
+
+Part of the index stage (:mod:`tagpip.index` is its only user). It is a module of its own so that
+requests, urllib3 and CacheControl are imported only by a run that sends a request: a repeat run
+whose pages are still fresh in the page cache and whose metadata is in the metadata cache makes
+none, and importing that stack is about a tenth of a second of such a run.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+import warnings
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import Any
+
+import requests
+import urllib3
+from requests.adapters import HTTPAdapter
+from urllib3.util.retry import Retry
+
+from tagpip._tls import SharedContextMixin
+from tagpip._urls import netloc_key
+
+__all__ = [
+    "TRANSPORT_ERRORS",
+    "HostAuth",
+    "describe_error",
+    "forget",
+    "make_session",
+    "silence_trusted_hosts",
+]
+
+# What a request, or reading its body, raises when the transport fails.
+TRANSPORT_ERRORS = (requests.RequestException, urllib3.exceptions.HTTPError, OSError)
+_RETRY_STATUSES = (500, 502, 503, 504, 520, 527)
+
+
+class HostAuth(requests.auth.AuthBase):
+    """Basic auth for the hosts whose configured URLs carried credentials, and no others."""
+
+    def __init__(self, credentials: Mapping[str, tuple[str, str]]):
+        """``credentials``: by :func:`tagpip._urls.netloc_key`."""
+        self._credentials = dict(credentials)
+
+    def __call__(self, request: requests.PreparedRequest) -> requests.PreparedRequest:
+        if request.url and "Authorization" not in request.headers:
+            found = self._credentials.get(netloc_key(request.url))
+            if found is not None:
+                authorized: requests.PreparedRequest = requests.auth.HTTPBasicAuth(*found)(request)
+                return authorized
+        return request
+
+
+def silence_trusted_hosts(hosts: Iterable[str]) -> None:
+    """--trusted-host means "do not verify": urllib3 need not warn about it on every request
+    (pip does not either). Only these hosts' warnings are silenced."""
+    for host in sorted(hosts):
+        name = host.rsplit(":", 1)[0] if host.count(":") == 1 else host
+        warnings.filterwarnings(
+            "ignore",
+            message=f"Unverified HTTPS request is being made to host '{re.escape(name)}'",
+            category=urllib3.exceptions.InsecureRequestWarning,
+        )
+
+
+def make_session(
+    *,
+    user_agent: str,
+    retries: int,
+    pool_size: int,
+    proxy: str | None,
+    auth: HostAuth,
+    http_cache: Path | None,
+) -> requests.Session:
+    """A session that retries transient failures (as pip: 5xx statuses and connection errors,
+    with back-off, honouring Retry-After) and, with ``http_cache``, caches responses there as
+    HTTP allows (CacheControl)."""
+    session = requests.Session()
+    session.headers["User-Agent"] = user_agent
+    retry = Retry(
+        total=retries,
+        connect=retries,
+        read=retries,
+        status=retries,
+        backoff_factor=0.25,
+        status_forcelist=_RETRY_STATUSES,
+        allowed_methods=frozenset({"GET", "HEAD"}),
+        raise_on_status=False,
+        respect_retry_after_header=True,
+    )
+    adapter: HTTPAdapter
+    if http_cache is not None:
+        from cachecontrol import CacheControlAdapter
+        from cachecontrol.caches.file_cache import FileCache
+
+        class _CachingAdapter(SharedContextMixin, CacheControlAdapter):
+            pass
+
+        adapter = _CachingAdapter(
+            cache=FileCache(str(http_cache)),
+            controller_class=_controller_class(),
+            max_retries=retry,
+            pool_connections=16,
+            pool_maxsize=pool_size,
+        )
+    else:
+        adapter = _Adapter(max_retries=retry, pool_connections=16, pool_maxsize=pool_size)
+    session.mount("https://", adapter)
+    session.mount("http://", adapter)
+    if proxy:
+        session.proxies = {"http": proxy, "https": proxy}
+    session.auth = auth
+    return session
+
+
+def forget(session: requests.Session, url: str) -> None:
+    """Drop ``url`` from the session's HTTP cache, if it has one; raises what the cache raises."""
+    adapter = session.get_adapter(url)
+    controller = getattr(adapter, "controller", None)
+    cache = getattr(adapter, "cache", None)
+    if controller is not None and cache is not None:
+        cache.delete(controller.cache_url(url))
+
+
+def describe_error(error: BaseException, timeout: float) -> tuple[str, str | None]:
+    """What went wrong with a request, in words (credentials in URLs scrubbed by the caller),
+    and a hint for the user, if there is one."""
+    if _is_timeout(error):
+        return f"timed out after {timeout:g}s", "try again, or raise --timeout"
+    if isinstance(error, requests.exceptions.SSLError):
+        return (
+            f"TLS error: {error.args[0] if error.args else error}",
+            "pass --cert with your CA bundle, or --trusted-host for a host you trust",
+        )
+    if isinstance(error, requests.ConnectionError):
+        cause = "could not connect"
+        reason = _root_cause(error)
+        if reason:
+            cause += f" ({reason})"
+        return cause, "check the URL and your network, proxy (--proxy) and --retries"
+    return str(error) or type(error).__name__, None
+
+
+@functools.cache
+def _controller_class() -> type[Any]:
+    """CacheControl's controller, except that a 304 leaves the cached entry as it is.
+
+    CacheControl answers each 304 by serializing and writing the whole entry again to record a
+    few new headers, which no later run reads: the ETag is the same by definition. (Bodies in
+    files of their own would avoid the rewrite too, but CacheControl writes such an entry's
+    headers before its body, and a second tagpip sharing the cache could read headers whose
+    body is not there yet.)
+    """
+    from cachecontrol.controller import CacheController
+
+    class _Controller(CacheController):
+        def update_cached_response(self, request: Any, response: Any) -> Any:
+            cached = self._load_from_cache(request)
+            if not cached:
+                return response
+            cached.headers.update(
+                {k: v for k, v in response.headers.items() if k.lower() != "content-length"}
+            )
+            cached.status = 200
+            return cached
+
+    return _Controller
+
+
+class _Adapter(SharedContextMixin, HTTPAdapter):
+    """requests' adapter, with one TLS context per CA bundle (see :mod:`tagpip._tls`)."""
+
+
+def _is_timeout(error: BaseException) -> bool:
+    """Whether a timeout is what went wrong (requests wraps read timeouts after retries in a
+    ConnectionError)."""
+    seen: BaseException | None = error
+    for _ in range(10):
+        if seen is None:
+            return False
+        if isinstance(seen, urllib3.exceptions.NewConnectionError):
+            return False  # a subclass of ConnectTimeoutError, for history's sake
+        if isinstance(seen, (requests.Timeout, urllib3.exceptions.TimeoutError, TimeoutError)):
+            return True
+        reason = getattr(seen, "reason", None)
+        if not isinstance(reason, BaseException) and seen.args:
+            reason = seen.args[0]
+        seen = reason if isinstance(reason, BaseException) else seen.__cause__ or seen.__context__
+    return False
+
+
+def _root_cause(error: BaseException) -> str:
+    """The innermost reason of a connection error, without urllib3's pool details."""
+    seen = error
+    while True:
+        reason = getattr(seen, "reason", None) or seen.__cause__ or seen.__context__
+        if not isinstance(reason, BaseException) or reason is seen:
+            break
+        seen = reason
+        if isinstance(seen, OSError) and seen.strerror:
+            return seen.strerror
+    text = str(seen)
+    return text.split(": ", 1)[-1] if "Connection" in type(seen).__name__ else text

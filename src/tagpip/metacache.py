@@ -1,0 +1,108 @@
+"""Wheels' core metadata kept between runs, under names that pin what the metadata is of.
+
+Why not only the HTTP cache: how long a response may be cached is the server's say, and many
+answers say nothing (this project's own machines reach PyPI through a proxy that drops every
+caching header), while the metadata of a wheel whose hash the page states never changes. A run
+that finds here the metadata it needs asks the server for nothing, and with the page cache's
+fresh pages a repeat run sends no request at all.
+
+What names a kept copy (:func:`key`):
+
+* a PEP 658 metadata file's own strong hash from the page (sha256, sha384, sha512): the copy is
+  the file the index means, and is checked against that hash when read;
+* else the wheel's strong hash together with the URL it was read from: metadata read out of the
+  wheel (range requests, which cannot check the wheel's hash) or from a metadata file the page
+  gave no hash for. Keyed by the URL too, it is trusted exactly as an HTTP cache entry for that
+  URL would be, and a wheel whose bytes do not match its hash still fails when it is downloaded.
+
+A page that gives neither gets nothing kept. A digest that is not plain hex of its algorithm's
+length never becomes part of a path (a hostile page must not pick where we write). Files carry
+the sha256 of their contents and are written to a temporary name and renamed, so a damaged or
+half-written copy is a miss, never wrong metadata.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import re
+import tempfile
+from collections.abc import Sequence
+from pathlib import Path
+
+__all__ = ["key", "load", "store"]
+
+logger = logging.getLogger("tagpip.index")
+
+# Strongest first; the first of these a page gives is used.
+_ALGORITHMS = {"sha256": 64, "sha384": 96, "sha512": 128}
+_HEX = re.compile(r"[0-9a-f]+")
+
+
+def _strong(hashes: Sequence[tuple[str, str]] | None) -> tuple[str, str] | None:
+    """The (algorithm, lower-case hex digest) of the first strong, well-formed hash."""
+    found = {algo.lower(): digest.lower() for algo, digest in hashes or ()}
+    for algo, length in _ALGORITHMS.items():
+        digest = found.get(algo)
+        if digest is not None and len(digest) == length and _HEX.fullmatch(digest):
+            return algo, digest
+    return None
+
+
+def key(
+    url: str,
+    metadata_hashes: Sequence[tuple[str, str]] | None,
+    hashes: Sequence[tuple[str, str]],
+) -> str | None:
+    """The name the metadata of the wheel at ``url`` is kept under (see the module's
+    docstring), from the hashes its page gave; None when it must not be kept."""
+    own = _strong(metadata_hashes)
+    if own is not None:
+        return f"{own[0]}-{own[1]}"
+    wheel = _strong(hashes)
+    if wheel is not None:
+        pinned = hashlib.sha256(f"{url}\0{wheel[0]}:{wheel[1]}".encode()).hexdigest()
+        return f"wheel-{pinned}"
+    return None
+
+
+def _path(folder: Path, name: str) -> Path:
+    digest = name.rpartition("-")[2]
+    return folder / digest[:2] / name
+
+
+def load(folder: Path, name: str) -> bytes | None:
+    """The copy kept under ``name``, or None (none, or damaged)."""
+    try:
+        data = _path(folder, name).read_bytes()
+    except OSError:
+        return None
+    digest, payload = data[:32], data[32:]
+    if hashlib.sha256(payload).digest() != digest:
+        logger.debug("ignoring the kept metadata %s: damaged", name)
+        return None
+    algo, _, expected = name.partition("-")
+    if algo in _ALGORITHMS and hashlib.new(algo, payload).hexdigest() != expected:
+        logger.debug("ignoring the kept metadata %s: not the file its hash names", name)
+        return None
+    return payload
+
+
+def store(folder: Path, name: str, data: bytes) -> None:
+    """Keep ``data`` (checked by the caller) under ``name``; never raises: a cache that cannot
+    be written only costs the next run a request."""
+    path = _path(folder, name)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        handle, temp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
+        try:
+            with os.fdopen(handle, "wb") as stream:
+                stream.write(hashlib.sha256(data).digest())
+                stream.write(data)
+            os.replace(temp, path)
+        except BaseException:
+            os.unlink(temp)
+            raise
+    except OSError as error:
+        logger.debug("could not keep the metadata %s: %s", name, error)
