@@ -491,7 +491,7 @@ class HttpIndex:
                 pagecache.touch(folder, url, fresh)
                 return stored.groups
             entries = self._parse_response(response, project=project)
-            pagecache.store(
+            kept = pagecache.store(
                 folder,
                 url,
                 response.url,
@@ -502,7 +502,8 @@ class HttpIndex:
                 fresh=fresh,
                 body=body,
             )
-            return entries
+            # The kept copy is already grouped by version: handing it on spares grouping twice.
+            return entries if kept is None else kept.groups
 
     def _find_links_page(self, location: str) -> list[Entry]:
         what = f"find-links location {redact_url(location)}"
