@@ -14,7 +14,9 @@ from packaging.version import Version
 from tagpip.pages import (
     DistFile,
     Entry,
+    Ordered,
     ProjectFiles,
+    Source,
     dist_file,
     files_of_version,
     link_of,
@@ -107,6 +109,42 @@ def test_lazy_files_equal_an_eager_build(pages: list[list[dict[str, Any]]]) -> N
     assert bool(by_version) == bool(expected)
 
 
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(st.lists(_json_entries(), max_size=12), min_size=1, max_size=3),
+    st.data(),
+)
+def test_a_stored_page_gives_the_same_files(
+    pages: list[list[dict[str, Any]]], data: st.DataObject
+) -> None:
+    """A page kept by the page cache (:class:`Ordered`: grouped and ordered once, versions
+    parsed as reached) answers as the page itself: alone, or beside other sources."""
+    sources = [parse_json_page(_json_page(page), PAGE) for page in pages]
+    expected = _eager(PROJECT, sources)
+    stored: list[Source] = [Ordered.of(PROJECT, entries, PAGE, html=False) for entries in sources]
+    mixed: list[Source] = [
+        kept if data.draw(st.booleans()) else entries for kept, entries in zip(stored, sources)
+    ]
+    for given_sources in (stored[:1], mixed):
+        files = ProjectFiles(PROJECT, given_sources)
+        want = expected if given_sources is mixed else _eager(PROJECT, sources[:1])
+        versions = list(files.versions())
+        assert versions == sorted({*versions}, reverse=True)
+        assert len(files.versions()) == len(versions)
+        assert [v for v in versions if files.of_version(v)] == sorted(
+            {f.version for f in want}, reverse=True
+        )
+        for version in versions:
+            assert list(files.of_version(version)) == [f for f in want if f.version == version]
+        assert files.of_version(Version("999")) == ()
+        assert list(files) == want
+        assert bool(files) == bool(want)
+    # Asking for a version first, before any iteration, parses what it takes.
+    fresh = ProjectFiles(PROJECT, stored[:1])
+    for file in _eager(PROJECT, sources[:1]):
+        assert file in fresh.of_version(file.version)
+
+
 def test_html_entries_are_grouped_like_json_ones() -> None:
     html = (
         "<html><body>"
@@ -117,7 +155,7 @@ def test_html_entries_are_grouped_like_json_ones() -> None:
         "</body></html>"
     )
     files = ProjectFiles(PROJECT, [parse_html_page(html, PAGE)])
-    assert files.versions() == (Version("2.0b1"), Version("1.0"))
+    assert tuple(files.versions()) == (Version("2.0b1"), Version("1.0"))
     assert [f.filename for f in files.of_version(Version("1.0"))] == [
         "demo_pkg-1.0-py3-none-any.whl",
         "demo_pkg-1.0.tar.gz",
@@ -152,8 +190,21 @@ def test_records_made_elsewhere_keep_their_order() -> None:
     built = list(reversed(_eager(PROJECT, [parse_json_page(_json_page(entries), PAGE)])))
     grouped = ProjectFiles.from_files(PROJECT, built)
     assert list(grouped) == built
-    assert grouped.versions() == (Version("2.0"), Version("1.0"))
+    assert tuple(grouped.versions()) == (Version("2.0"), Version("1.0"))
     assert [f.url for f in grouped.of_version(Version("1.0"))] == [
         "https://index.example/c",
         "https://index.example/a",
     ]
+
+
+def test_a_stored_page_parses_only_the_versions_reached() -> None:
+    entries = [
+        {"filename": f"demo_pkg-{n}.0-py3-none-any.whl", "url": f"/f/{n}"} for n in range(1, 500)
+    ]
+    ordered = Ordered.of(PROJECT, parse_json_page(_json_page(entries), PAGE), PAGE, html=False)
+    files = ProjectFiles(PROJECT, [ordered])
+    assert next(iter(files.versions())) == Version("499.0")
+    assert files._lazy is not None
+    assert len(files._lazy._parsed) == 1
+    assert [f.url for f in files.of_version(Version("499.0"))] == ["https://index.example/f/499"]
+    assert len(files._lazy._parsed) == 1

@@ -466,7 +466,7 @@ class HttpIndex:
         folder = self._cache_folder("pages")
         stored = pagecache.load(folder, url) if folder is not None else None
         if stored is not None and stored.fresh and not self.options.refresh:
-            return stored.groups
+            return stored.source
         # Asked for, a page is current as of now: no proxy may answer with an older copy.
         headers = {"Accept": ACCEPT, "Cache-Control": "max-age=0"}
         if stored is not None:
@@ -481,7 +481,7 @@ class HttpIndex:
             )
             if response.status_code == 304 and stored is not None and folder is not None:
                 pagecache.touch(folder, url, fresh)
-                return stored.groups
+                return stored.source
             self._raise_for_status(response, url, project=project)
             html = _content_type(response) not in _JSON_TYPES
             if folder is None:
@@ -489,11 +489,12 @@ class HttpIndex:
             body = self._body(response, url, project)
             if stored is not None and stored.same_body(response.url, body, html=html):
                 pagecache.touch(folder, url, fresh)
-                return stored.groups
+                return stored.source
             entries = self._parse_response(response, project=project)
             kept = pagecache.store(
                 folder,
                 url,
+                project,
                 response.url,
                 entries,
                 html=html,
@@ -503,7 +504,7 @@ class HttpIndex:
                 body=body,
             )
             # The kept copy is already grouped by version: handing it on spares grouping twice.
-            return entries if kept is None else kept.groups
+            return entries if kept is None else kept.source
 
     def _find_links_page(self, location: str) -> list[Entry]:
         what = f"find-links location {redact_url(location)}"

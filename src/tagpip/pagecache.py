@@ -2,9 +2,10 @@
 
 Why not only the HTTP cache: an unchanged page came back out of CacheControl's cache whole and
 was decoded again: for the realistic benchmark set that is 25 MB of JSON over 33 pages, about
-40% of a warm ``tagpip lock``. Here a page is stored as its groups of files
-(:func:`tagpip.pages.group_entries`), each group's entries marshalled on their own, so a run
-reads only the small outer record and decodes the few groups the resolver asks for.
+40% of a warm ``tagpip lock``. Here a page is stored as its groups of files, each group's
+entries marshalled on their own, with its versions already in order
+(:class:`tagpip.pages.Ordered`), so a run reads only the small outer record, parses versions only
+as far as the resolver looks, and decodes the few groups it asks for.
 
 When a stored page may be used follows HTTP caching (RFC 9111) as uv does, not pip's "always
 revalidate": while the page is fresh (younger than the ``max-age`` the server gave it, minus the
@@ -32,18 +33,20 @@ import os
 import re
 import tempfile
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from tagpip.pages import Chunk, Entry, GroupKey, group_entries
+from packaging.utils import NormalizedName
+
+from tagpip.pages import Entry, Ordered
 
 __all__ = ["Freshness", "StoredPage", "freshness", "load", "store", "touch"]
 
 logger = logging.getLogger("tagpip.index")
 
 # Bump when the layout changes; older files are then misses (and replaced when next stored).
-FORMAT = 3
+FORMAT = 4
 
 # A Cache-Control list element (a directive, its value possibly quoted and holding commas).
 _ELEMENT = re.compile(r'(?:[^,"]|"[^"]*")+')
@@ -52,23 +55,24 @@ _TOKEN = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+")
 
 @dataclass(frozen=True)
 class StoredPage:
-    """A page as stored: where it was (its final URL, which relative file URLs are joined to),
-    its validators, its groups, and whether it was still fresh when loaded."""
+    """A page as stored: its files ordered by version (``source``: where the page was, its
+    groups), its validators, and whether it was still fresh when loaded."""
 
-    page_url: str
+    source: Ordered
     etag: str | None
     last_modified: str | None
-    groups: Mapping[GroupKey, Chunk]
     fresh: bool = False
     body: str = ""  # the sha256 of the response body the page was parsed from
 
     def same_body(self, page_url: str, body: bytes, *, html: bool) -> bool:
         """Whether a full response for this page (from ``page_url``, of the kind ``html``)
         carries exactly the body this copy was parsed from."""
-        if not self.groups or self.page_url != page_url:
-            return False
-        first = next(iter(self.groups.values()))
-        return first.html == html and hashlib.sha256(body).hexdigest() == self.body
+        source = self.source
+        return (
+            source.page_url == page_url
+            and source.html == html
+            and hashlib.sha256(body).hexdigest() == self.body
+        )
 
     def validators(self) -> dict[str, str]:
         """The conditional request headers that ask the server whether this copy is current."""
@@ -134,19 +138,17 @@ def load(folder: Path, url: str) -> StoredPage | None:
         record = marshal.loads(payload)
         if not isinstance(record, dict) or record.get("format") != FORMAT or record["url"] != url:
             return None
-        html = bool(record["html"])
-        page_url = str(record["page_url"])
-        groups = {
-            (str(kind), str(text)): Chunk(bytes(chunk), page_url, html)
-            for kind, text, chunk in record["groups"]
-        }
+        # Written by this module and intact (the digest): the types are as stored, and a
+        # chunk's entries are checked when it is decoded.
+        source = Ordered(
+            str(record["page_url"]), bool(record["html"]), record["chunks"], record["order"]
+        )
         etag, modified = record["etag"], record["last_modified"]
         age = time.time() - counted_from
         return StoredPage(
-            page_url,
+            source,
             str(etag) if etag else None,
             str(modified) if modified else None,
-            groups,
             fresh=0 <= age < float(record["max_age"]),
             body=str(record["body"]),
         )
@@ -158,6 +160,7 @@ def load(folder: Path, url: str) -> StoredPage | None:
 def store(
     folder: Path,
     url: str,
+    project: NormalizedName,
     page_url: str,
     entries: Sequence[Entry],
     *,
@@ -173,9 +176,7 @@ def store(
     if fresh is None:
         return None
     digest = hashlib.sha256(body).hexdigest()
-    groups = {
-        key: Chunk.of(group, page_url, html=html) for key, group in group_entries(entries).items()
-    }
+    source = Ordered.of(project, entries, page_url, html=html)
     record = {
         "format": FORMAT,
         "url": url,
@@ -185,7 +186,8 @@ def store(
         "last_modified": last_modified,
         "max_age": fresh.max_age,
         "body": digest,
-        "groups": [[kind, text, chunk.data] for (kind, text), chunk in groups.items()],
+        "chunks": list(source.chunks),
+        "order": [[text, list(positions)] for text, positions in source.order],
     }
     path = _path(folder, url)
     try:
@@ -203,7 +205,7 @@ def store(
             raise
     except OSError as error:
         logger.debug("could not store the page of %s: %s", url, error)
-    return StoredPage(page_url, etag, last_modified, groups, body=digest)
+    return StoredPage(source, etag, last_modified, body=digest)
 
 
 def touch(folder: Path, url: str, fresh: Freshness | None) -> None:

@@ -17,6 +17,7 @@ import json
 import logging
 import marshal
 import re
+import threading
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from html.parser import HTMLParser
@@ -42,6 +43,7 @@ __all__ = [
     "Entry",
     "GroupKey",
     "Link",
+    "Ordered",
     "ProjectFiles",
     "Source",
     "dist_file",
@@ -520,18 +522,51 @@ def _link_from_fields(row: Any) -> Link:
     )
 
 
-# A source as ProjectFiles takes it: a page's (or folder's) entries, or a stored page's chunks.
-Source = Union[Sequence[Entry], Mapping[GroupKey, Chunk]]
+@dataclass(frozen=True)
+class Ordered:
+    """A page as the page cache keeps it (:mod:`tagpip.pagecache`): each group's entries in
+    :class:`Chunk` form (``chunks``, by position) and its versions newest first, each with the
+    positions of its groups (``order``; a version as ``str(Version)``), worked out once, when the
+    page was stored. A run then parses a version only when the iteration reaches it."""
+
+    page_url: str
+    html: bool
+    chunks: Sequence[bytes]
+    order: Sequence[tuple[str, Sequence[int]]]
+
+    @classmethod
+    def of(
+        cls, project: NormalizedName, entries: Sequence[Entry], page_url: str, *, html: bool
+    ) -> Ordered:
+        """A page's ``entries`` ordered: what :func:`_grouped` and sorting would give."""
+        keys = list(group_entries(entries).items())
+        positions: dict[Version, list[int]] = {}
+        for position, ((kind, text), _group) in enumerate(keys):
+            version = _version_key(project, f"{text}-py3-none-any.whl" if kind == "w" else text)
+            if version is not None:
+                positions.setdefault(version, []).append(position)
+        order = [(str(v), positions[v]) for v in sorted(positions, reverse=True)]
+        chunks = [Chunk.of(group, page_url, html=html).data for _key, group in keys]
+        return cls(page_url, html, chunks, order)
+
+    def chunk(self, position: int) -> Chunk:
+        return Chunk(self.chunks[position], self.page_url, self.html)
+
+
+# A source as ProjectFiles takes it: a page's (or folder's) entries, or a stored page.
+Source = Union[Sequence[Entry], Ordered]
 _Group = Union[Sequence[Entry], Chunk]
 
 
 def _grouped(project: NormalizedName, source: Source) -> dict[Version, list[_Group]]:
     """A source's groups by the version their file names state, leaving out what
     :func:`dist_file` would skip anyway (another project's wheels, names without a version)."""
-    groups: Mapping[GroupKey, _Group]
-    groups = source if isinstance(source, Mapping) else group_entries(source)
     by_version: dict[Version, list[_Group]] = {}
-    for (kind, text), group in groups.items():
+    if isinstance(source, Ordered):
+        for text, positions in source.order:
+            by_version[_version(text)] = [source.chunk(p) for p in positions]
+        return by_version
+    for (kind, text), group in group_entries(source).items():
         filename = f"{text}-py3-none-any.whl" if kind == "w" else text
         version = _version_key(project, filename)
         if version is not None:
@@ -548,6 +583,55 @@ def _expand(groups: Iterable[_Group]) -> Iterator[Entry]:
             yield from group
 
 
+class _Versions(Sequence[Version]):
+    """The versions of one :class:`Ordered` page, newest first, each parsed when first reached
+    (a resolver usually stops at the first); safe to share between threads."""
+
+    def __init__(self, ordered: Ordered) -> None:
+        self._ordered = ordered
+        self._parsed: list[Version] = []
+        self.groups: dict[Version, Sequence[int]] = {}
+        self._lock = threading.Lock()
+
+    def _upto(self, count: int) -> None:
+        with self._lock:
+            order = self._ordered.order
+            for text, positions in order[len(self._parsed) : count]:
+                version = _version(text)
+                self._parsed.append(version)
+                self.groups[version] = positions
+
+    def __len__(self) -> int:
+        return len(self._ordered.order)
+
+    @overload
+    def __getitem__(self, index: int) -> Version: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> Sequence[Version]: ...
+
+    def __getitem__(self, index: int | slice) -> Version | Sequence[Version]:
+        if isinstance(index, slice) or index < 0:
+            self._upto(len(self))
+        elif index >= len(self._parsed):
+            self._upto(index + 1)
+        return self._parsed[index]
+
+    def __iter__(self) -> Iterator[Version]:
+        position = 0
+        while position < len(self):
+            if position >= len(self._parsed):
+                self._upto(position + 1)
+            yield self._parsed[position]
+            position += 1
+
+    def positions(self, version: Version) -> Sequence[int]:
+        """The group positions of ``version`` (none when the page does not have it)."""
+        if version not in self.groups and len(self._parsed) < len(self):
+            self._upto(len(self))
+        return self.groups.get(version, ())
+
+
 class ProjectFiles(Sequence[DistFile]):
     """Every file the sources list for one project, built into records version by version.
 
@@ -555,12 +639,21 @@ class ProjectFiles(Sequence[DistFile]):
     source's files come sorted by (file name, URL) and a URL seen in an earlier source is
     skipped, so the order never depends on a page's order. :meth:`versions` and
     :meth:`of_version` build only what is asked for; the sequence methods build everything.
+    A single stored page (:class:`Ordered`) is not even grouped: its versions are parsed as the
+    iteration reaches them.
     """
 
     def __init__(self, project: NormalizedName, sources: Iterable[Source]) -> None:
         self.project = project
-        self._sources = [_grouped(project, entries) for entries in sources]
-        self._versions: tuple[Version, ...] | None = None
+        given = list(sources)
+        self._lazy: _Versions | None = None
+        self._sources: list[dict[Version, list[_Group]]] = []
+        if len(given) == 1 and isinstance(given[0], Ordered):
+            self._ordered = given[0]
+            self._lazy = _Versions(given[0])
+        else:
+            self._sources = [_grouped(project, entries) for entries in given]
+        self._versions: Sequence[Version] | None = self._lazy
         self._by_version: dict[Version, tuple[DistFile, ...]] = {}
         self._all: tuple[DistFile, ...] | None = None
 
@@ -578,12 +671,13 @@ class ProjectFiles(Sequence[DistFile]):
         grouped._all = everything
         return grouped
 
-    def versions(self) -> tuple[Version, ...]:
+    def versions(self) -> Sequence[Version]:
         """Every version a file name states, newest first. A version's files may still all be
         skipped when built (a file name packaging rejects), so :meth:`of_version` can be empty."""
         if self._versions is None:
-            # Pages list files in upload order, mostly oldest first: kept in that order, the
-            # versions are nearly sorted already, which Python's sort finishes in few compares.
+            # Pages list files in upload or name order, mostly oldest first: kept in that order,
+            # the versions are nearly sorted already, which Python's sort finishes in few
+            # compares.
             found = dict.fromkeys(v for grouped in self._sources for v in grouped)
             self._versions = tuple(sorted(found, reverse=True))
         return self._versions
@@ -592,7 +686,12 @@ class ProjectFiles(Sequence[DistFile]):
         """The files of ``version``, in the order of the whole sequence."""
         files = self._by_version.get(version)
         if files is None:
-            files = self._build(_expand(grouped.get(version, ())) for grouped in self._sources)
+            if self._lazy is not None:
+                ordered = self._ordered
+                chunks = [ordered.chunk(p) for p in self._lazy.positions(version)]
+                files = self._build([_expand(chunks)])
+            else:
+                files = self._build(_expand(grouped.get(version, ())) for grouped in self._sources)
             self._by_version[version] = files
         return files
 
@@ -611,10 +710,15 @@ class ProjectFiles(Sequence[DistFile]):
 
     def _everything(self) -> tuple[DistFile, ...]:
         if self._all is None:
-            self._all = self._build(
-                _expand(group for groups in grouped.values() for group in groups)
-                for grouped in self._sources
-            )
+            if self._lazy is not None:
+                ordered = self._ordered
+                chunks = [ordered.chunk(p) for _text, groups in ordered.order for p in groups]
+                self._all = self._build([_expand(chunks)])
+            else:
+                self._all = self._build(
+                    _expand(group for groups in grouped.values() for group in groups)
+                    for grouped in self._sources
+                )
         return self._all
 
     @overload
