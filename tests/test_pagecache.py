@@ -14,11 +14,10 @@ import pytest
 from packaging.utils import canonicalize_name
 
 from support.server import IndexServer, LoggedRequest, Reply
-from tagpip import index as index_module
 from tagpip import pagecache
 from tagpip.index import HttpIndex
 from tagpip.pagecache import Freshness
-from tagpip.pages import DistFile, Entry, ProjectFiles
+from tagpip.pages import DistFile, Entry, ProjectFiles, parse_json_page
 from tagpip.pipconfig import IndexOptions
 
 NAME = canonicalize_name("demo")
@@ -86,13 +85,13 @@ def test_a_page_without_validators_is_recognised_by_its_content(
     server.etag = False
     first = _files(server, cache_dir)
     parsed: list[str] = []
-    real = index_module.parse_json_page
+    real = parse_json_page
 
     def counting(text: str, url: str) -> list[Entry]:
         parsed.append(url)
         return real(text, url)
 
-    monkeypatch.setattr(index_module, "parse_json_page", counting)
+    monkeypatch.setattr("tagpip.index.parse_json_page", counting)
     assert _files(server, cache_dir) == first  # the same bytes again: not parsed
     assert parsed == []
     server.add_wheel("demo", "3.0")
