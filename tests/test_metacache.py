@@ -90,7 +90,7 @@ def test_a_copy_that_is_not_the_named_file_is_a_miss(server: IndexServer, cache_
     _requirements(server, cache_dir)
     [path] = (cache_dir / "metadata").rglob("sha256-*")
     # Intact as a file (its own checksum is right), but not the file its name's hash names.
-    metacache.store(path.parent.parent, path.name, b"Metadata-Version: 2.1\nName: demo\n")
+    metacache.store(path.parent.parent, path.name, b"Metadata-Version: 2.1\nName: demo\n", {})
     assert _requirements(server, cache_dir) == ["idna>=2"]
     assert len(_file_requests(server)) == 2
 
@@ -101,7 +101,12 @@ def test_kept_metadata_that_does_not_fit_the_file_is_fetched_again(
     server.metadata_files = False
     _requirements(server, cache_dir)
     [path] = (cache_dir / "metadata").rglob("wheel-*")
-    metacache.store(path.parent.parent, path.name, b"Metadata-Version: 2.1\nName: other\n")
+    metacache.store(
+        path.parent.parent,
+        path.name,
+        b"Metadata-Version: 2.1\nName: other\n",
+        {"metadata_version": "2.1", "name": "other", "version": "1.0"},
+    )
     before = len(_file_requests(server))
     assert _requirements(server, cache_dir) == ["idna>=2"]
     assert len(_file_requests(server)) > before
@@ -143,6 +148,6 @@ def test_a_hostile_digest_never_becomes_a_path(digest: str, tmp_path: Path) -> N
     name = metacache.key(url, (("sha256", digest),), (("sha256", SHA),))
     assert name is not None
     assert name.startswith("wheel-")
-    metacache.store(tmp_path / "metadata", name, b"data")
+    metacache.store(tmp_path / "metadata", name, b"data", {})
     [kept] = [p for p in tmp_path.rglob("*") if p.is_file()]
     assert kept.parent.parent == tmp_path / "metadata"

@@ -39,7 +39,7 @@ from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, Protocol, TypeVar
 from urllib.parse import quote, urljoin, urlsplit
 
-from packaging.metadata import InvalidMetadata, Metadata, parse_email
+from packaging.metadata import InvalidMetadata, Metadata, RawMetadata, parse_email
 from packaging.utils import (
     NormalizedName,
     canonicalize_name,
@@ -189,20 +189,25 @@ def parse_metadata(file: DistFile, data: bytes) -> Metadata:
     """Core metadata for ``file``, validated leniently (as pip is with real-world metadata):
     invalid optional fields are dropped, invalid essential ones (Name, Version, Requires-Dist)
     are errors; Name and Version must agree with the file name."""
+    return _metadata_of(file, _lenient_raw(file, data))
 
-    def fail(reason: str) -> MetadataError:
-        return MetadataError(
-            f"{file.project}: the metadata of {file.filename} {reason}",
-            project=file.project,
-            filename=file.filename,
-        )
 
+def _metadata_error(file: DistFile, reason: str) -> MetadataError:
+    return MetadataError(
+        f"{file.project}: the metadata of {file.filename} {reason}",
+        project=file.project,
+        filename=file.filename,
+    )
+
+
+def _lenient_raw(file: DistFile, data: bytes) -> RawMetadata:
+    """``data`` parsed, without the optional fields that do not validate: a pure function of
+    ``data``, so :mod:`tagpip.metacache` keeps it beside the bytes."""
     try:
         raw, _unparsed = parse_email(data)
     except (ValueError, UnicodeError, LookupError) as error:
-        raise fail(f"cannot be parsed: {error}") from None
+        raise _metadata_error(file, f"cannot be parsed: {error}") from None
     metadata = Metadata.from_raw(raw, validate=False)
-    dropped = False
     for key in sorted(set(raw) | {"name", "version"}):
         if key == "metadata_version":
             continue  # versions pip accepts (2.0, 3.x) packaging refuses; nothing depends on it
@@ -210,12 +215,16 @@ def parse_metadata(file: DistFile, data: bytes) -> Metadata:
             getattr(metadata, key)
         except InvalidMetadata as error:
             if key in _ESSENTIAL:
-                raise fail(f"is invalid: {error}") from None
+                raise _metadata_error(file, f"is invalid: {error}") from None
             logger.debug("%s: ignoring invalid %s: %s", file.filename, key, error)
             raw.pop(key, None)  # type: ignore[misc]
-            dropped = True
-    if dropped:
-        metadata = Metadata.from_raw(raw, validate=False)
+    return raw
+
+
+def _metadata_of(file: DistFile, raw: RawMetadata) -> Metadata:
+    """Metadata out of what :func:`_lenient_raw` gave, checked to be ``file``'s."""
+    metadata = Metadata.from_raw(raw, validate=False)
+    fail = functools.partial(_metadata_error, file)
     if canonicalize_name(metadata.name) != file.project:
         raise fail(f"names the project {metadata.name!r}, but the file name says {file.project!r}")
     if metadata.version != file.version:
@@ -589,20 +598,23 @@ class HttpIndex:
         if folder is not None:
             kept = metacache.key(file.url, file.metadata_hashes, file.hashes)
         if folder is not None and kept is not None:
-            data = metacache.load(folder, kept)
-            if data is not None and self._metadata_hash_problem(file, data) is None:
-                with contextlib.suppress(MetadataError):  # then fetched as if not kept
-                    return parse_metadata(file, data)
+            found = metacache.load(folder, kept)
+            if found is not None and self._metadata_hash_problem(file, found[0]) is None:
+                with contextlib.suppress(
+                    MetadataError, ValueError, TypeError, KeyError, AttributeError
+                ):
+                    return _metadata_of(file, found[1])  # else fetched as if not kept
         data = self._metadata_bytes(file)
         try:
-            metadata = parse_metadata(file, data)
+            raw = _lenient_raw(file, data)
+            metadata = _metadata_of(file, raw)
         except MetadataError:
             # A metadata file that does not parse must not be served again from the cache.
             if file.metadata_hashes is not None and not _is_file_url(file.url):
                 self._forget(file.url + ".metadata")
             raise
         if folder is not None and kept is not None:
-            metacache.store(folder, kept, data)
+            metacache.store(folder, kept, data, raw)
         return metadata
 
     def _metadata_bytes(self, file: DistFile) -> bytes:

@@ -15,21 +15,25 @@ What names a kept copy (:func:`key`):
   gave no hash for. Keyed by the URL too, it is trusted exactly as an HTTP cache entry for that
   URL would be, and a wheel whose bytes do not match its hash still fails when it is downloaded.
 
-A page that gives neither gets nothing kept. A digest that is not plain hex of its algorithm's
-length never becomes part of a path (a hostile page must not pick where we write). Files carry
-the sha256 of their contents and are written to a temporary name and renamed, so a damaged or
-half-written copy is a miss, never wrong metadata.
+Beside the bytes, a copy keeps what they parsed into (the fields tagpip keeps, see
+:func:`tagpip.index.parse_metadata`), so a repeat run does not parse the same e-mail headers
+again. A page that gives neither hash gets nothing kept. A digest that is not plain hex of its
+algorithm's length never becomes part of a path (a hostile page must not pick where we write).
+Files carry the sha256 of their contents and are written to a temporary name and renamed, so a
+damaged or half-written copy is a miss, never wrong metadata.
 """
 
 from __future__ import annotations
 
 import hashlib
 import logging
+import marshal
 import os
 import re
 import tempfile
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 __all__ = ["key", "load", "store"]
 
@@ -72,8 +76,9 @@ def _path(folder: Path, name: str) -> Path:
     return folder / digest[:2] / name
 
 
-def load(folder: Path, name: str) -> bytes | None:
-    """The copy kept under ``name``, or None (none, or damaged)."""
+def load(folder: Path, name: str) -> tuple[bytes, Any] | None:
+    """The copy kept under ``name``: its bytes and what they parsed into; None when there is
+    none, or it is damaged, or not what its name says."""
     try:
         data = _path(folder, name).read_bytes()
     except OSError:
@@ -82,27 +87,36 @@ def load(folder: Path, name: str) -> bytes | None:
     if hashlib.sha256(payload).digest() != digest:
         logger.debug("ignoring the kept metadata %s: damaged", name)
         return None
+    try:
+        data, parsed = marshal.loads(payload)
+        if not isinstance(data, bytes):
+            raise TypeError("not bytes")
+    except (EOFError, ValueError, TypeError) as error:
+        logger.debug("ignoring the kept metadata %s: %s", name, error)
+        return None
     algo, _, expected = name.partition("-")
-    if algo in _ALGORITHMS and hashlib.new(algo, payload).hexdigest() != expected:
+    if algo in _ALGORITHMS and hashlib.new(algo, data).hexdigest() != expected:
         logger.debug("ignoring the kept metadata %s: not the file its hash names", name)
         return None
-    return payload
+    return data, parsed
 
 
-def store(folder: Path, name: str, data: bytes) -> None:
-    """Keep ``data`` (checked by the caller) under ``name``; never raises: a cache that cannot
-    be written only costs the next run a request."""
+def store(folder: Path, name: str, data: bytes, parsed: Any) -> None:
+    """Keep ``data`` (checked by the caller) and what it ``parsed`` into (plain values that
+    :mod:`marshal` takes) under ``name``; never raises: a cache that cannot be written only
+    costs the next run a request."""
     path = _path(folder, name)
     try:
+        payload = marshal.dumps((data, parsed))
         path.parent.mkdir(parents=True, exist_ok=True)
         handle, temp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
         try:
             with os.fdopen(handle, "wb") as stream:
-                stream.write(hashlib.sha256(data).digest())
-                stream.write(data)
+                stream.write(hashlib.sha256(payload).digest())
+                stream.write(payload)
             os.replace(temp, path)
         except BaseException:
             os.unlink(temp)
             raise
-    except OSError as error:
+    except (OSError, ValueError) as error:  # ValueError: not marshallable
         logger.debug("could not keep the metadata %s: %s", name, error)
