@@ -35,6 +35,7 @@ from urllib.parse import unquote, urlsplit, urlunsplit
 
 from packaging.markers import InvalidMarker, Marker
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
+from packaging.tags import Tag
 from packaging.utils import (
     InvalidWheelFilename,
     NormalizedName,
@@ -325,7 +326,11 @@ def _block_for(pin: Pin, target: Target) -> str | None:
     still runs the locked file (the hash is what selects the file; the block documents the
     target and keeps the lock a valid requirement file for it).
     """
-    own = pin.target
+    return _block_for_tags(pin.target, target, pin.file.tags)
+
+
+@functools.lru_cache(maxsize=256)  # a lock's pins share a handful of (target, tags) pairs
+def _block_for_tags(own: Target, target: Target, file_tags: frozenset[Tag]) -> str | None:
     version = f"{own.python_version[0]}{own.python_version[1]}"
     generic = all(t.interpreter.startswith("py") for t in own.tags)
     python = f"py{version}" if generic else f"{own.implementation}{version}"
@@ -341,7 +346,7 @@ def _block_for(pin: Pin, target: Target) -> str | None:
                 continue
             if narrowed.tags == own.tags:
                 return text
-            if fallback is None and narrowed.wheel_rank(pin.file.tags) is not None:
+            if fallback is None and narrowed.wheel_rank(file_tags) is not None:
                 fallback = text
     return fallback
 

@@ -372,7 +372,10 @@ class Target:
     python_version: tuple[int, ...]  # (3, 6) or (3, 6, 15)
     abis: tuple[str, ...]
     platforms: tuple[str, ...]  # ordered, expanded
-    tags: tuple[Tag, ...]  # ordered, most preferred first
+    # Ordered, most preferred first. Left out of the hash (equality still compares it): hashing
+    # hundreds of tags made every cache keyed by a target slow, and the other fields tell
+    # targets apart well enough for hashing.
+    tags: tuple[Tag, ...] = field(hash=False)
     markers: tuple[tuple[str, str], ...] = ()
     source: str = field(default="", compare=False)
     _ranks: dict[Tag, int] = field(init=False, repr=False, compare=False, hash=False)
