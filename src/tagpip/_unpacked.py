@@ -6,12 +6,13 @@ would do all of it again to produce the very same files. So once a wheel has bee
 its contents checked against its RECORD, the staged tree is kept here, and a later run stages
 that wheel by hard-linking (or copying) the kept files instead of unpacking it.
 
-Layout: ``<cache>/v1/<key[:2]>/<key>/`` holds ``files/`` (the wheel's tree as it lands in the
+Layout: ``<cache>/v2/<key[:2]>/<key>/`` holds ``files/`` (the wheel's tree as it lands in the
 target folder: scripts in ``bin/``, RECORD and INSTALLER written) and ``entry.json`` (every file
-in the order it was staged, with its size, mode and modification time). The key
-(:func:`entry_key`) is a digest of everything that decides those bytes: the wheel's sha256 and
-file name, the kind of scripts and their interpreter line, installer's version and
-:data:`LAYOUT`, which changes whenever tagpip stages differently.
+in the order it was staged, with its size, mode and modification time, and what inspecting the
+wheel found, so a later run need not open the wheel at all). The key (:func:`entry_key`) is a
+digest of everything that decides those bytes: the wheel's sha256 and file name, the kind of
+scripts and their interpreter line, installer's version and :data:`LAYOUT`, which changes
+whenever tagpip stages differently.
 
 Promises:
 
@@ -22,10 +23,10 @@ Promises:
 * **Checked before use.** An entry is used only when ``entry.json`` is there and its tree is
   exactly the files it lists (regular files and folders only, with the same sizes, modes and
   modification times). That rejects a damaged entry and the usual way one goes stale: a file
-  edited in a target folder it was hard-linked into (the same file on disk). A rejected entry
-  is replaced by the next run that stages the wheel. It is not a defence against someone who
-  can write to the cache folder, who could change a file and its times back; that user could
-  as well change tagpip itself.
+  edited in a target folder it was hard-linked into (the same file on disk). Nothing of a
+  rejected entry is used, its stored inspection neither; it is replaced by the next run that
+  stages the wheel. It is not a defence against someone who can write to the cache folder, who
+  could change a file and its times back; that user could as well change tagpip itself.
 * **Never in the way.** Filling the cache is best effort: a cache that cannot be written is
   skipped, never an install error.
 """
@@ -41,18 +42,19 @@ import os
 import shutil
 import stat
 import tempfile
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
-__all__ = ["LAYOUT", "CachedFile", "LinkMode", "UnpackedCache", "entry_key", "file_sha256"]
+__all__ = ["LAYOUT", "Entry", "LinkMode", "UnpackedCache", "entry_key", "file_sha256"]
 
 LinkMode = Literal["hardlink", "copy"]
 
 # Bump whenever staging writes different files for the same wheel (another RECORD format, new
-# generated files, other script templates): old entries are then simply never looked at.
-LAYOUT = 1
+# generated files, other script templates) or entry.json changes (2: the stored inspection):
+# old entries are then simply never looked at.
+LAYOUT = 2
 _MANIFEST = "entry.json"
 _FILES = "files"
 _TEMP_PREFIX = ".tmp-"
@@ -99,14 +101,17 @@ def file_sha256(path: Path) -> str:
 
 
 @dataclass(frozen=True)
-class CachedFile:
-    """One file of an entry: its path as in the target folder, and what ``lstat`` said of it
-    when the entry was filled."""
+class Entry:
+    """A complete, unchanged entry: the key, its files (paths as in the target folder, in the
+    order they were staged, with their permission bits), the folders they need (each after its
+    parent), and ``inspection``, what the install stage told :meth:`UnpackedCache.keep` about
+    the wheel (a JSON object it reads back itself)."""
 
-    path: str
-    size: int
-    mode: int
-    mtime_ns: int
+    key: str
+    paths: tuple[str, ...]
+    modes: tuple[int, ...]
+    folders: tuple[str, ...]
+    inspection: Mapping[str, object]
 
 
 class UnpackedCache:
@@ -127,44 +132,58 @@ class UnpackedCache:
 
     # -- reading ---------------------------------------------------------------------------
 
-    def lookup(self, key: str) -> list[CachedFile] | None:
-        """The files of a complete, unchanged entry for ``key``, in the order they were staged;
-        None when there is none (missing, incomplete, damaged or edited)."""
-        entry = self.entry(key)
+    def lookup(self, key: str) -> Entry | None:
+        """The complete, unchanged entry for ``key``; None when there is none (missing,
+        incomplete, damaged or edited)."""
+        folder = self.entry(key)
         try:
-            with (entry / _MANIFEST).open(encoding="utf-8") as f:
+            with (folder / _MANIFEST).open(encoding="utf-8") as f:
                 manifest = json.load(f)
-            files = _manifest_files(manifest, key)
-        except (OSError, ValueError, TypeError, KeyError):
+        except (OSError, ValueError):
             return None
-        if files is None:
-            logger.debug("ignoring a malformed unpacked cache entry: %s", entry)
+        listed = _manifest_files(manifest, key)
+        if listed is None:
+            logger.debug("ignoring a malformed unpacked cache entry: %s", folder)
             return None
-        found = _scan(entry / _FILES)
-        if found != {f.path: (f.size, f.mode, f.mtime_ns) for f in files}:
-            logger.debug("ignoring a changed or incomplete unpacked cache entry: %s", entry)
+        if not _same_tree(os.path.join(folder, _FILES), listed):
+            logger.debug("ignoring a changed or incomplete unpacked cache entry: %s", folder)
             return None
-        return files
+        # Every listed path is one the walk found, so none of them can lead out of the tree.
+        paths = tuple(listed)
+        return Entry(
+            key,
+            paths,
+            tuple(info[1] for info in listed.values()),
+            _folders(paths),
+            manifest["wheel"],
+        )
 
-    def place(
-        self, key: str, files: Sequence[CachedFile], dest: Path, step: Callable[[], None]
-    ) -> None:
-        """Put the entry's ``files`` under ``dest`` (an empty folder), each a new file: linked,
-        or copied. ``step`` runs before each file (it raises to stop). Raises OSError when a
-        file cannot be put (the entry may have been replaced meanwhile): the caller unpacks
-        the wheel instead."""
-        tree = self.entry(key) / _FILES
-        made: set[str] = set()
-        for file in files:
+    def place(self, entry: Entry, dest: Path, step: Callable[[], None]) -> None:
+        """Put the entry's files under ``dest`` (an empty folder), each a new file: linked, or
+        copied. ``step`` runs before each file (it raises to stop). Raises OSError when a file
+        cannot be put (the entry may have been replaced meanwhile): the caller unpacks the
+        wheel instead."""
+        tree = os.path.join(self.entry(entry.key), _FILES)
+        root = os.fspath(dest)
+        for folder in entry.folders:
+            os.mkdir(f"{root}/{folder}")
+        for path, mode in zip(entry.paths, entry.modes):
             step()
-            _make_folders(dest, file.path, made)
-            self._put(tree / file.path, dest / file.path, file.mode)
+            self._put(f"{tree}/{path}", f"{root}/{path}", mode)
 
     # -- filling ---------------------------------------------------------------------------
 
-    def keep(self, key: str, staged: Path, paths: Sequence[str], step: Callable[[], None]) -> bool:
+    def keep(
+        self,
+        key: str,
+        staged: Path,
+        paths: Sequence[str],
+        inspection: Mapping[str, object],
+        step: Callable[[], None],
+    ) -> bool:
         """Add the entry for ``key``: the files ``paths`` (in staging order) of the verified
-        tree ``staged``, linked or copied as for :meth:`place`. Whether the entry now exists;
+        tree ``staged``, linked or copied as for :meth:`place`, and ``inspection`` (a JSON
+        object, given back as :attr:`Entry.inspection`). Whether the entry now exists;
         failing to write it is no error. ``step`` runs before each file and may raise; the
         temporary folder is removed whatever happens."""
         entry = self.entry(key)
@@ -180,13 +199,14 @@ class UnpackedCache:
                 step()
                 _make_folders(tree, rel, made)
                 source = staged / rel
-                self._put(source, tree / rel, os.lstat(source).st_mode)
+                self._put(os.fspath(source), os.fspath(tree / rel), os.lstat(source).st_mode)
                 info = os.lstat(tree / rel)
                 rows.append((rel, info.st_size, stat.S_IMODE(info.st_mode), info.st_mtime_ns))
             # Written last, so a folder with this file in it has everything it lists.
             with (temp / _MANIFEST).open("x", encoding="utf-8") as out:
-                json.dump({"layout": LAYOUT, "key": key, "files": rows}, out)
-            return self._publish(temp, entry, key)
+                manifest = {"layout": LAYOUT, "key": key, "wheel": inspection, "files": rows}
+                json.dump(manifest, out)
+            return self._publish(temp, entry, key, inspection)
         except OSError:
             logger.debug("could not add %s to the unpacked cache", entry, exc_info=True)
             return False
@@ -194,15 +214,16 @@ class UnpackedCache:
             if temp is not None and os.path.lexists(temp):
                 shutil.rmtree(temp, ignore_errors=True)
 
-    def _publish(self, temp: Path, entry: Path, key: str) -> bool:
-        """Rename the finished ``temp`` to ``entry``; a complete entry there (another run won
-        the race) is kept, anything else there is replaced."""
+    def _publish(self, temp: Path, entry: Path, key: str, inspection: Mapping[str, object]) -> bool:
+        """Rename the finished ``temp`` to ``entry``; a complete entry there with the same
+        inspection (another run won the race) is kept, anything else there is replaced (one
+        whose inspection the caller could not use, say, would otherwise stay for good)."""
         try:
             os.rename(temp, entry)
             return True
         except OSError:
             pass
-        if self.lookup(key) is not None:
+        if self._complete(key, inspection):
             return True
         # A bad entry is in the way: move it aside (one rename, so readers see it or nothing),
         # put ours in its place, then delete it. Losing a race here only loses our copy.
@@ -213,13 +234,17 @@ class UnpackedCache:
             os.rename(temp, entry)
             placed = True
         except OSError:
-            placed = self.lookup(key) is not None
+            placed = self._complete(key, inspection)
         shutil.rmtree(trash, ignore_errors=True)
         return placed
 
+    def _complete(self, key: str, inspection: Mapping[str, object]) -> bool:
+        found = self.lookup(key)
+        return found is not None and found.inspection == inspection
+
     # -- one file --------------------------------------------------------------------------
 
-    def _put(self, source: Path, target: Path, mode: int) -> None:
+    def _put(self, source: str, target: str, mode: int) -> None:
         """Make ``target`` (which must not exist) a link to ``source``, or a copy with its
         permissions. Never opens an existing file for writing, so a link into the cache is
         never written through."""
@@ -232,7 +257,7 @@ class UnpackedCache:
                     raise
                 logger.debug("hard links refused (%s); copying instead", error)
                 self.copying = True
-        with source.open("rb") as src, target.open("xb") as dst:
+        with open(source, "rb") as src, open(target, "xb") as dst:
             shutil.copyfileobj(src, dst, _CHUNK)
         os.chmod(target, stat.S_IMODE(mode))
 
@@ -246,56 +271,68 @@ def _make_folders(root: Path, rel: str, made: set[str]) -> None:
             folder = folder.rpartition("/")[0]
 
 
-def _manifest_files(manifest: object, key: str) -> list[CachedFile] | None:
-    """The manifest's files when it is well formed, for ``key``, with safe unique paths."""
+def _folders(paths: Iterable[str]) -> tuple[str, ...]:
+    """Every folder on the way to ``paths``, sorted: a folder's name is a prefix of its
+    children's, so each comes after its parent and one ``mkdir`` each makes them all."""
+    found: set[str] = set()
+    for path in paths:
+        folder = path.rpartition("/")[0]
+        while folder and folder not in found:
+            found.add(folder)
+            folder = folder.rpartition("/")[0]
+    return tuple(sorted(found))
+
+
+def _manifest_files(manifest: object, key: str) -> dict[str, tuple[int, int, int]] | None:
+    """The manifest's files (path to size, permissions, modification time, in staging order)
+    when it is well formed and for ``key``. Paths are not checked here: :func:`_same_tree`
+    only accepts paths it finds in the tree."""
     if not isinstance(manifest, dict) or manifest.get("layout") != LAYOUT:
         return None
-    if manifest.get("key") != key or not isinstance(manifest.get("files"), list):
+    rows = manifest.get("files")
+    if manifest.get("key") != key or not isinstance(rows, list):
         return None
-    files: list[CachedFile] = []
-    seen: set[str] = set()
-    for row in manifest["files"]:
-        if not isinstance(row, list) or len(row) != 4:
+    if not isinstance(manifest.get("wheel"), dict):
+        return None
+    files: dict[str, tuple[int, int, int]] = {}
+    for row in rows:
+        if type(row) is not list or len(row) != 4:
             return None
         path, size, mode, mtime_ns = row
-        if not isinstance(path, str) or not _safe_path(path) or path in seen:
+        if type(path) is not str or type(size) is not int or type(mode) is not int:
             return None
-        if not all(type(n) is int for n in (size, mode, mtime_ns)):
+        if type(mtime_ns) is not int:
             return None
-        seen.add(path)
-        files.append(CachedFile(path, size, mode, mtime_ns))
+        files[path] = (size, mode, mtime_ns)
+    if len(files) != len(rows):
+        return None  # a path listed twice
     return files
 
 
-def _safe_path(path: str) -> bool:
-    """A relative path in POSIX form with no way out of the folder it is joined to."""
-    if not path or "\0" in path or "\\" in path or path.startswith("/") or ":" in path[:2]:
-        return False
-    return all(part not in ("", ".", "..") for part in path.split("/"))
+def _same_tree(tree: str, listed: Mapping[str, tuple[int, int, int]]) -> bool:
+    """Whether the regular files under ``tree`` are exactly those ``listed``, with the same
+    size, permissions and modification time, and nothing but folders is there besides.
 
-
-def _scan(tree: Path) -> dict[str, tuple[int, int, int]] | None:
-    """Every regular file under ``tree`` with its size, permissions and modification time;
-    None when anything else is there (a symbolic link, a device) or the tree cannot be read."""
-    found: dict[str, tuple[int, int, int]] = {}
+    One directory read per folder and one ``lstat`` per file, on plain strings: this runs for
+    every cached wheel of every install, so it is kept to what the check needs."""
+    matched = 0
+    pending = [("", tree)]
     try:
-        for rel, entry in _walk(tree, ""):
-            if entry.is_dir(follow_symlinks=False):
-                continue
-            if not entry.is_file(follow_symlinks=False):
-                return None
-            info = entry.stat(follow_symlinks=False)
-            found[rel] = (info.st_size, stat.S_IMODE(info.st_mode), info.st_mtime_ns)
+        while pending:
+            prefix, folder = pending.pop()
+            with os.scandir(folder) as found:
+                for item in found:
+                    rel = prefix + item.name
+                    if item.is_dir(follow_symlinks=False):
+                        pending.append((rel + "/", item.path))
+                        continue
+                    if not item.is_file(follow_symlinks=False):
+                        return False  # a symbolic link, a device, ...
+                    info = item.stat(follow_symlinks=False)
+                    now = (info.st_size, stat.S_IMODE(info.st_mode), info.st_mtime_ns)
+                    if listed.get(rel) != now:
+                        return False
+                    matched += 1
     except OSError:
-        return None
-    return found
-
-
-def _walk(folder: Path, prefix: str) -> Iterator[tuple[str, os.DirEntry[str]]]:
-    with os.scandir(folder) as entries:
-        children = list(entries)
-    for entry in children:
-        rel = f"{prefix}{entry.name}"
-        yield rel, entry
-        if entry.is_dir(follow_symlinks=False):
-            yield from _walk(Path(entry.path), rel + "/")
+        return False
+    return matched == len(listed)

@@ -7,9 +7,12 @@ The work happens in three phases, and only the last touches the target folder ``
    the same, no member that would land outside ``DIR`` (``..``, absolute paths, backslashes,
    symbolic links, a ``.data`` folder of another wheel or an unknown scheme, a console script
    name with a slash), and a RECORD that matches the contents (installer's ``validate_record``).
-   All problems of all wheels are reported together. Then the projects already in ``DIR`` (their
-   ``*.dist-info``) are compared with the wheels: the same version with the same tags is left
-   alone; anything else needs ``upgrade``.
+   All problems of all wheels are reported together. A wheel with a complete, unchanged entry in
+   the cache of unpacked wheels passed all of this, contents included, when the entry was made,
+   and the entry's key pins the wheel's bytes (the sha256 the caller verified): what that
+   inspection found is read from the entry instead of opening the wheel again. Then the
+   projects already in ``DIR`` (their ``*.dist-info``) are compared with the wheels: the same
+   version with the same tags is left alone; anything else needs ``upgrade``.
 2. **Stage.** The wheels are unpacked with the ``installer`` library into a fresh staging folder
    next to ``DIR`` (same file system, so moves are renames): no bytecode is compiled (it would be
    the host's), console scripts are made for the target's operating system, RECORD is written.
@@ -47,7 +50,7 @@ import warnings
 import zipfile
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor, wait
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from pathlib import Path, PurePosixPath
 from types import FrameType
 from typing import TYPE_CHECKING, BinaryIO, cast
@@ -74,7 +77,7 @@ from packaging.utils import (
 )
 from packaging.version import InvalidVersion, Version
 
-from tagpip._unpacked import LinkMode, UnpackedCache, entry_key, file_sha256
+from tagpip._unpacked import Entry, LinkMode, UnpackedCache, entry_key, file_sha256
 from tagpip.errors import TagpipError
 from tagpip.target import Target
 
@@ -335,11 +338,18 @@ def _is_absolute(path: str) -> bool:
 
 @dataclass(frozen=True)
 class _Wheel:
+    """A wheel that passed inspection. ``key`` is its cache entry's key when it can be cached
+    (a cache and its sha256, ``digest``, were given); ``entry`` is that entry when it was found
+    complete and unchanged, and the inspection came from it."""
+
     path: Path
     project: Project
     tags: frozenset[Tag]
     build: str | None
     members: int = 0
+    digest: str | None = None
+    key: str | None = None
+    entry: Entry | None = None
 
 
 def _member_problem(member: str) -> str | None:
@@ -359,7 +369,7 @@ def _inspect(path: Path) -> tuple[_Wheel | None, list[WheelProblem]]:
     """Everything wrong with one wheel (nothing is written)."""
     filename = path.name
     try:
-        name, version, build, _ = parse_wheel_filename(filename)
+        name, version, _, _ = parse_wheel_filename(filename)
     except InvalidWheelFilename as error:
         return None, [WheelProblem(filename, None, f"is not a valid wheel file name: {error}")]
     try:
@@ -367,7 +377,14 @@ def _inspect(path: Path) -> tuple[_Wheel | None, list[WheelProblem]]:
     except (OSError, zipfile.BadZipFile) as error:
         return None, [WheelProblem(filename, None, f"cannot be read as a zip archive: {error}")]
     with archive:
-        return _inspect_archive(archive, path, name, version, str(build[1]) if build else None)
+        return _inspect_archive(archive, path, name, version, _build_tag(filename))
+
+
+def _build_tag(filename: str) -> str | None:
+    """A valid wheel file name's build tag as written, which is how WHEEL's ``Build`` line
+    gives it too (packaging parses ``7`` into ``(7, "")``, whose text part is empty)."""
+    parts = filename[: -len(".whl")].split("-")
+    return parts[2] if len(parts) == 6 else None
 
 
 def _inspect_archive(
@@ -501,6 +518,72 @@ def _same_version(text: str, version: Version) -> bool:
         return Version(text) == version
     except InvalidVersion:
         return False
+
+
+# --------------------------------------------------------------------------------------------
+# Inspecting a wheel once: what a cache entry remembers of it
+
+
+def _inspect_or_recall(
+    path: Path,
+    cache: UnpackedCache | None,
+    digests: Mapping[Path, str] | None,
+    kind: LauncherKind,
+    command: str,
+) -> tuple[_Wheel | None, list[WheelProblem]]:
+    """:func:`_inspect` of one wheel, or, when the cache holds a complete and unchanged entry
+    for its sha256, what inspecting it found when that entry was made.
+
+    The entry's key pins the wheel's bytes (its sha256, which ``digests`` gives from the bytes
+    the downloader verified), and only a wheel that passed every check, RECORD and contents
+    included, is ever kept: inspecting it again would find the same, at the cost of reading
+    its zip directory, METADATA and RECORD. An entry that is missing, changed or whose stored
+    inspection does not read back is not used at all: the wheel is inspected as if there
+    were none.
+    """
+    digest = (digests.get(path) or "").lower() if digests else ""
+    if cache is None or not _SHA256.fullmatch(digest):
+        return _inspect(path)
+    key = entry_key(digest, path.name, kind, command)
+    entry = cache.lookup(key)
+    recalled = _recalled(path, entry) if entry is not None else None
+    if recalled is not None:
+        return replace(recalled, digest=digest, key=key, entry=entry), []
+    wheel, problems = _inspect(path)
+    if wheel is None:
+        return None, problems
+    return replace(wheel, digest=digest, key=key), problems
+
+
+def _inspection(wheel: _Wheel) -> dict[str, object]:
+    """What a cache entry stores of a wheel's inspection: all :func:`_recalled` needs beyond
+    the file name (which is part of the entry's key)."""
+    return {
+        "display_name": wheel.project.display_name,
+        "tags": sorted(str(tag) for tag in wheel.tags),
+        "members": wheel.members,
+    }
+
+
+def _recalled(path: Path, entry: Entry) -> _Wheel | None:
+    """The wheel as :func:`_inspect` found it, from the inspection stored in its cache entry
+    and its file name; None when that does not read back as a valid inspection."""
+    stored = entry.inspection
+    display_name, texts = stored.get("display_name"), stored.get("tags")
+    members = stored.get("members")
+    if not isinstance(display_name, str) or type(members) is not int or not isinstance(texts, list):
+        return None
+    if not all(isinstance(text, str) for text in texts):
+        return None
+    try:
+        name, version, _, _ = parse_wheel_filename(path.name)
+        tags = frozenset(tag for text in texts for tag in parse_tag(text))
+    except (InvalidWheelFilename, ValueError):
+        return None
+    if canonicalize_name(display_name) != name:
+        return None
+    project = Project(name, display_name, version)
+    return _Wheel(path, project, tags, _build_tag(path.name), members)
 
 
 # --------------------------------------------------------------------------------------------
@@ -736,9 +819,10 @@ def install(
 
     ``cache`` is the folder of unpacked wheels (``CACHE/unpacked`` for the CLI; None for none):
     a wheel whose hex sha256 ``digests`` gives (by the path given in ``wheels``) is staged from
-    its entry there, or kept there once staged. Its files are hard links into the cache with
-    ``link_mode="hardlink"`` (copies where the file system refuses links), copies with
-    ``"copy"``. Wheels without a digest are unpacked and not kept.
+    its entry there, along with what inspecting it found, or kept there once staged (the
+    digests must be of the bytes the files hold, verified as the downloader does). Its files
+    are hard links into the cache with ``link_mode="hardlink"`` (copies where the file system
+    refuses links), copies with ``"copy"``. Wheels without a digest are unpacked and not kept.
     """
     if link_mode not in LINK_MODES:
         raise ValueError(f"link_mode must be one of {', '.join(LINK_MODES)}, not {link_mode!r}")
@@ -748,13 +832,17 @@ def install(
         raise InstallError(f"{target_dir} exists and is not a folder")
 
     report("checking wheels")
+    kind = script_kind(target)
+    command = interpreter or script_interpreter(target)
+    unpacked = UnpackedCache(cache, link_mode) if cache is not None else None
     inspected: list[_Wheel] = []
     problems: list[WheelProblem] = []
-    results = [_inspect(Path(path)) for path in wheels]
+    results = [_inspect_or_recall(Path(path), unpacked, digests, kind, command) for path in wheels]
     failed = any(found for _, found in results)
     for wheel, found in results:
-        if wheel is not None and failed:
+        if wheel is not None and wheel.entry is None and failed:
             # Contents are otherwise checked while staging; a refusal reports them all now.
+            # (A wheel with a cache entry had its contents checked when it was kept.)
             found = _contents_problems(wheel.path)
         problems.extend(found)
         if wheel is not None and not found:
@@ -806,12 +894,9 @@ def install(
         stage = Path(tempfile.mkdtemp(prefix=STAGE_PREFIX, dir=_stage_parent(target_dir)))
         new_root = stage / "new"
         new_root.mkdir()
-        unpacked = UnpackedCache(cache, link_mode) if cache is not None else None
-        written, sources = _stage(
-            todo, new_root, target_dir, target, interpreter, report, unpacked, digests
-        )
+        written, sources = _stage(todo, new_root, target_dir, kind, command, report, unpacked)
         old_files = _old_files(target_dir, replaced)
-        _check_conflicts(target_dir, written, set(old_files))
+        _check_conflicts(target_dir, present, written, set(old_files))
         report("moving into place")
         _commit(target_dir, sources, stage / "old", list(written), old_files)
     except BaseException as error:
@@ -879,11 +964,13 @@ def _stage_parent(target_dir: Path) -> Path:
 @dataclass
 class _Staged:
     """What staging one wheel gave: the paths written (in order, relative to its own root),
-    the collision that stopped it, the RECORD issues of what it read."""
+    the collision that stopped it, the RECORD issues of what it read, and the problems of a
+    wheel that had to be inspected late (its cache entry went away while it was linked)."""
 
-    written: list[str]
+    written: Sequence[str]
     collision: _Collision | None
     issues: list[str]
+    problems: list[WheelProblem] = field(default_factory=list)
 
 
 # Unpacking many small files is bound by the file system's latency, which threads overlap; for a
@@ -896,11 +983,10 @@ def _stage(
     wheels: Sequence[_Wheel],
     root: Path,
     target_dir: Path,
-    target: Target,
-    interpreter: str | None,
+    kind: LauncherKind,
+    command: str,
     report: Callable[[str], None],
     cache: UnpackedCache | None = None,
-    digests: Mapping[Path, str] | None = None,
 ) -> tuple[dict[str, str], dict[str, Path]]:
     """Unpack every wheel into its own folder under ``root`` (in parallel when there are many
     files); return each written path with the wheel it came from, and the folder it is in.
@@ -909,56 +995,45 @@ def _stage(
     are found afterwards, in the order the wheels were given, so the report does not depend on
     which thread finished first.
 
-    With a ``cache``, a wheel whose sha256 ``digests`` gives is taken from its entry there when
-    there is one (linked or copied, nothing unpacked), and otherwise, once staged and checked,
-    kept there for the next run (see :mod:`tagpip._unpacked`).
+    With a ``cache``, a wheel found there (its ``entry``) is linked or copied from it, nothing
+    unpacked; any other wheel with a ``key`` is kept there once staged and checked, for the next
+    run (see :mod:`tagpip._unpacked`).
     """
-    kind = script_kind(target)
-    command = interpreter or script_interpreter(target)
     cancel = threading.Event()
     roots = [root / str(number) for number in range(len(wheels))]
-    known: list[str | None] = [None] * len(wheels)  # each wheel's sha256, when given
-    keys: list[str | None] = [None] * len(wheels)
-    if cache is not None and digests:
-        for number, wheel in enumerate(wheels):
-            digest = (digests.get(wheel.path) or "").lower()
-            if _SHA256.fullmatch(digest):
-                known[number] = digest
-                keys[number] = entry_key(digest, wheel.path.name, kind, command)
 
     def step() -> None:
         if cancel.is_set():
             raise _Cancelled
 
     def from_cache(number: int) -> _Staged | None:
-        key = keys[number]
-        if cache is None or key is None:
-            return None
-        files = cache.lookup(key)
-        if files is None:
+        wheel = wheels[number]
+        if cache is None or wheel.entry is None:
             return None
         try:
-            cache.place(key, files, roots[number], step)
+            cache.place(wheel.entry, roots[number], step)
+            return _Staged(wheel.entry.paths, None, [])
         except OSError:
             # The entry went away under us (another run replacing it) or a file could not be
-            # put: unpack the wheel as if there were no entry.
+            # put: unpack the wheel as if there were no entry, inspecting it first as it would
+            # have been (its stored inspection stood for that).
             shutil.rmtree(roots[number])
             roots[number].mkdir()
-            return None
-        return _Staged([file.path for file in files], None, [])
+        _, problems = _inspect(wheel.path)
+        return _Staged([], None, [], problems) if problems else None
 
     def keep(number: int, written: list[str]) -> None:
         """Keep a checked staged wheel in the cache, once the wheel file is hashed and found
         to be the digest given (so a wrong digest cannot file one wheel under another's)."""
-        key = keys[number]
-        if cache is None or key is None:
+        wheel = wheels[number]
+        if cache is None or wheel.key is None:
             return
         try:
-            actual = file_sha256(wheels[number].path)
+            actual = file_sha256(wheel.path)
         except OSError:
             return
-        if actual == known[number]:
-            cache.keep(key, roots[number], written, step)
+        if actual == wheel.digest:
+            cache.keep(wheel.key, roots[number], written, _inspection(wheel), step)
 
     def one(number: int) -> _Staged:
         wheel = wheels[number]
@@ -998,32 +1073,61 @@ def _stage(
             report(f"installing {len(wheels)} wheels")
             workers = min(_STAGE_WORKERS, len(wheels))
             with ThreadPoolExecutor(workers, thread_name_prefix="tagpip-stage") as pool:
-                futures = [pool.submit(one, number) for number in range(len(wheels))]
+                # The biggest first: one started last would keep the whole run waiting on it.
+                order = sorted(range(len(wheels)), key=lambda n: (-wheels[n].members, n))
+                futures = {number: pool.submit(one, number) for number in order}
                 try:
-                    staged = [future.result() for future in futures]
+                    staged = [futures[number].result() for number in range(len(wheels))]
                 except BaseException:
                     cancel.set()
-                    for future in futures:
+                    for future in futures.values():
                         future.cancel()
-                    wait(futures)
+                    wait(futures.values())
                     raise
 
     problems: list[WheelProblem] = []
     for wheel, result in zip(wheels, staged):
-        if result.collision is not None:
+        if result.problems:
+            problems.extend(result.problems)
+        elif result.collision is not None:
             # Stopped early: what it did not read is checked now, so no issue goes unreported.
             problems.extend(_contents_problems(wheel.path))
         else:
             problems.extend(WheelProblem(wheel.path.name, None, i) for i in result.issues)
     if problems:
         raise InvalidWheel(problems)
+    return _owners(target_dir, [w.path.name for w in wheels], staged, roots)
 
+
+def _owners(
+    target_dir: Path, names: Sequence[str], staged: Sequence[_Staged], roots: Sequence[Path]
+) -> tuple[dict[str, str], dict[str, Path]]:
+    """Each staged path with the wheel (file name) it came from and the folder it is staged
+    in, in the order the wheels were given; FileConflict when wheels write the same file, or
+    a file where another puts a folder.
+
+    A wheel whose files and folders meet nothing of the wheels before it (the usual case) is
+    added with set operations; otherwise its files are gone through one by one, to name the
+    first one in the way."""
     owners: dict[str, str] = {}
     folders: set[str] = set()
     sources: dict[str, Path] = {}
     conflicts: list[tuple[str, str, str]] = []
-    for wheel, result, wheel_root in zip(wheels, staged, roots):
-        name = wheel.path.name
+    for name, result, wheel_root in zip(names, staged, roots):
+        files = set(result.written)
+        own_folders = _all_folders(result.written)
+        if (
+            result.collision is None
+            and len(files) == len(result.written)
+            and files.isdisjoint(own_folders)
+            and files.isdisjoint(owners)
+            and files.isdisjoint(folders)
+            and own_folders.isdisjoint(owners)
+        ):
+            owners.update(dict.fromkeys(result.written, name))
+            sources.update(dict.fromkeys(result.written, wheel_root))
+            folders |= own_folders
+            continue
         clash: _Collision | None = None
         for rel in result.written:
             parents = list(_folders_of(rel))
@@ -1043,6 +1147,17 @@ def _stage(
     if conflicts:
         raise FileConflict(target_dir, conflicts)
     return owners, sources
+
+
+def _all_folders(paths: Iterable[str]) -> set[str]:
+    """Every folder on the way to ``paths`` (``a`` and ``a/b`` for ``a/b/c``)."""
+    found: set[str] = set()
+    for path in paths:
+        folder = path.rpartition("/")[0]
+        while folder and folder not in found:
+            found.add(folder)
+            folder = folder.rpartition("/")[0]
+    return found
 
 
 def _folders_of(rel: str) -> Iterator[str]:
@@ -1093,34 +1208,45 @@ def _real_path_in(target_dir: Path, rel: str, leaving: Collection[str] = ()) -> 
     return True
 
 
-def _check_conflicts(target_dir: Path, written: Mapping[str, str], leaving: set[str]) -> None:
+def _check_conflicts(
+    target_dir: Path,
+    present: Mapping[NormalizedName, Sequence[Installed]],
+    written: Mapping[str, str],
+    leaving: set[str],
+) -> None:
+    """FileConflict for every file of ``written`` (path to wheel) that the folder already has
+    and that is not ``leaving``, or whose way goes through a file or a symbolic link; the
+    projects ``present`` in the folder name the owners in the report."""
     conflicts: list[tuple[str, str, str]] = []
     owners: dict[str, str] = {}
-    for olds in find_installed(target_dir).values():
+    for olds in present.values():
         for old in olds:
             for rel in old.files or ():
                 owners.setdefault(rel, str(old.project))
-    # What each folder on the way is, asked once per folder, not once per file under it.
-    folders: dict[str, str] = {}
+    # The way to each folder: "bad" when a folder on it (a folder leaving does not count) is a
+    # file or a symbolic link, else "absent" when one is not there, else "folder". Asked once
+    # per folder, from its parent's answer, not once per file under it; under a folder that is
+    # absent nothing is there, so it is not asked at all.
+    ways: dict[str, str] = {"": "folder"}
 
-    def state(folder: str) -> str:
-        found = folders.get(folder)
+    def way(folder: str) -> str:
+        found = ways.get(folder)
         if found is None:
-            path = target_dir / folder
-            if path.is_symlink():
-                found = "bad"
-            elif path.is_dir():
-                found = "folder"
-            else:
-                found = "bad" if path.exists() else "absent"
-            folders[folder] = found
+            found = way(folder.rpartition("/")[0])
+            if found == "folder" and folder not in leaving:
+                path = target_dir / folder
+                if path.is_symlink():
+                    found = "bad"
+                elif not path.is_dir():
+                    found = "bad" if path.exists() else "absent"
+            ways[folder] = found
         return found
 
     for rel, wheel in written.items():
-        states = [state(f) for f in _folders_of(rel) if f not in leaving]
-        if "bad" in states:
+        on_way = way(rel.rpartition("/")[0])
+        if on_way == "bad":
             conflicts.append((rel, wheel, "a folder on its way is a file or a symbolic link"))
-        elif "absent" in states:
+        elif on_way == "absent":
             continue  # a folder on the way is not there: neither is the file
         elif rel not in leaving and os.path.lexists(target_dir / rel):
             if (target_dir / rel).is_dir() and not (target_dir / rel).is_symlink():
