@@ -14,6 +14,7 @@ names one, or when nothing else matches.
 from __future__ import annotations
 
 import datetime
+import functools
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 
@@ -90,7 +91,11 @@ class Requirement:
     def key(self) -> str:
         return identifier(self.name, self.extras)
 
-    @property
+    # resolvelib asks about every pin on every round (is_satisfied_by, get_preference), so a
+    # resolution of n projects asks n^2 times: the answers are kept on the requirement (values
+    # are immutable, so they never change; the cache is not a field, so equality ignores it).
+
+    @functools.cached_property
     def is_exact(self) -> bool:
         """Whether it pins one version (``==`` without a wildcard, ``===``, or an extras node's
         exact base candidate), which lets a yanked file be used."""
@@ -98,6 +103,10 @@ class Requirement:
             s.operator == "===" or (s.operator == "==" and not s.version.endswith(".*"))
             for s in self.specifier
         )
+
+    @functools.cached_property
+    def _accepted(self) -> dict[Version, bool]:
+        return {}
 
     def __str__(self) -> str:
         if self.name == PYTHON:
@@ -110,7 +119,10 @@ class Requirement:
         return text + str(self.specifier)
 
     def accepts_version(self, version: Version) -> bool:
-        return self.specifier.contains(version, prereleases=True)
+        accepted = self._accepted.get(version)
+        if accepted is None:
+            accepted = self._accepted[version] = self.specifier.contains(version, prereleases=True)
+        return accepted
 
     def accepts_file(self, file: DistFile) -> bool:
         if self.pinned is not None and file != self.pinned.file:
