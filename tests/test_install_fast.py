@@ -39,6 +39,19 @@ def digests_of(paths: Sequence[Path]) -> Mapping[Path, str]:
     return {path: hashlib.sha256(path.read_bytes()).hexdigest() for path in paths}
 
 
+def cached_alone(
+    wheels: Sequence[Path], tmp_path: Path, *, cached: bool
+) -> tuple[Path | None, Mapping[Path, str]]:
+    """The cache folder (None unless ``cached``) with each wheel kept there by an install of
+    its own, and the wheels' digests."""
+    cache = tmp_path / "cache" if cached else None
+    digests = digests_of(wheels)
+    if cached:
+        for number, wheel in enumerate(wheels):
+            install([wheel], tmp_path / f"fill{number}", LINUX, cache=cache, digests=digests)
+    return cache, digests
+
+
 def tree(folder: Path) -> dict[str, bytes]:
     return {
         path.relative_to(folder).as_posix(): path.read_bytes()
@@ -337,11 +350,7 @@ def test_a_file_where_another_wheel_puts_a_folder_conflicts(
     folder = build_wheel(tmp_path / "w", "one", "1.0", extra_files={"shared/deep/x.py": ""})
     file = build_wheel(tmp_path / "w", "two", "1.0", extra_files={"shared/deep": "x\n"})
     wheels = [file, folder] if file_first else [folder, file]
-    cache = tmp_path / "cache" if cached else None
-    digests = digests_of(wheels)
-    if cached:
-        for number, wheel in enumerate(wheels):
-            install([wheel], tmp_path / f"fill{number}", LINUX, cache=cache, digests=digests)
+    cache, digests = cached_alone(wheels, tmp_path, cached=cached)
     with pytest.raises(FileConflict) as caught:
         install(wheels, tmp_path / "deps", LINUX, cache=cache, digests=digests)
     in_the_way = "installs a file or folder in the way"
@@ -362,11 +371,7 @@ def test_the_same_file_in_two_wheels_conflicts_at_the_first_shared_file(
     two = build_wheel(tmp_path / "w", "two", "1.0", extra_files={"two/x.py": "", **files})
     three = build_wheel(tmp_path / "w", "three", "1.0", extra_files={"shared/b.py": ""})
     wheels = [one, two, three]
-    cache = tmp_path / "cache" if cached else None
-    digests = digests_of(wheels)
-    if cached:
-        for number, wheel in enumerate(wheels):
-            install([wheel], tmp_path / f"fill{number}", LINUX, cache=cache, digests=digests)
+    cache, digests = cached_alone(wheels, tmp_path, cached=cached)
     with pytest.raises(FileConflict) as caught:
         install(wheels, tmp_path / "deps", LINUX, cache=cache, digests=digests)
     assert caught.value.conflicts == (

@@ -47,7 +47,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
-__all__ = ["LAYOUT", "Entry", "LinkMode", "UnpackedCache", "entry_key", "file_sha256"]
+__all__ = [
+    "LAYOUT",
+    "Entry",
+    "LinkMode",
+    "UnpackedCache",
+    "entry_key",
+    "file_sha256",
+    "folders_of",
+]
 
 LinkMode = Literal["hardlink", "copy"]
 
@@ -154,7 +162,7 @@ class UnpackedCache:
             key,
             paths,
             tuple(info[1] for info in listed.values()),
-            _folders(paths),
+            folders_of(paths),
             manifest["wheel"],
         )
 
@@ -271,9 +279,10 @@ def _make_folders(root: Path, rel: str, made: set[str]) -> None:
             folder = folder.rpartition("/")[0]
 
 
-def _folders(paths: Iterable[str]) -> tuple[str, ...]:
-    """Every folder on the way to ``paths``, sorted: a folder's name is a prefix of its
-    children's, so each comes after its parent and one ``mkdir`` each makes them all."""
+def folders_of(paths: Iterable[str]) -> tuple[str, ...]:
+    """Every folder on the way to ``paths`` (``a`` and ``a/b`` for ``a/b/c``), sorted: a
+    folder's name is a prefix of its children's, so each comes after its parent and one
+    ``mkdir`` each makes them all."""
     found: set[str] = set()
     for path in paths:
         folder = path.rpartition("/")[0]

@@ -77,7 +77,14 @@ from packaging.utils import (
 )
 from packaging.version import InvalidVersion, Version
 
-from tagpip._unpacked import Entry, LinkMode, UnpackedCache, entry_key, file_sha256
+from tagpip._unpacked import (
+    Entry,
+    LinkMode,
+    UnpackedCache,
+    entry_key,
+    file_sha256,
+    folders_of,
+)
 from tagpip.errors import TagpipError
 from tagpip.target import Target
 
@@ -1115,7 +1122,7 @@ def _owners(
     conflicts: list[tuple[str, str, str]] = []
     for name, result, wheel_root in zip(names, staged, roots):
         files = set(result.written)
-        own_folders = _all_folders(result.written)
+        own_folders = set(folders_of(result.written))
         if (
             result.collision is None
             and len(files) == len(result.written)
@@ -1147,17 +1154,6 @@ def _owners(
     if conflicts:
         raise FileConflict(target_dir, conflicts)
     return owners, sources
-
-
-def _all_folders(paths: Iterable[str]) -> set[str]:
-    """Every folder on the way to ``paths`` (``a`` and ``a/b`` for ``a/b/c``)."""
-    found: set[str] = set()
-    for path in paths:
-        folder = path.rpartition("/")[0]
-        while folder and folder not in found:
-            found.add(folder)
-            folder = folder.rpartition("/")[0]
-    return found
 
 
 def _folders_of(rel: str) -> Iterator[str]:
