@@ -212,6 +212,30 @@ def test_existing_pins_are_kept_unless_upgraded(
     assert pins() == ["app==1.0", "lib==2.0", "other==2.0"]
 
 
+def test_a_fresh_cached_page_is_used_until_refresh(
+    index_server: IndexServer, work: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    index_server.add_wheel("lib", "1.0")
+    (work / "in.txt").write_text("lib\n")
+    cache = ["--cache-dir", str(tmp_path / "cache")]
+    command = ["lock", "-r", "in.txt", "-o", "lock.txt", *CP36, "-i", index_server.url, *cache]
+    assert run(command, capsys)[0] == 0
+    index_server.add_wheel("lib", "2.0")
+
+    def pins() -> list[str]:
+        lock = read_lock(work / "lock.txt")
+        assert lock is not None
+        return [f"{p.name}=={p.version}" for p in lock.packages]
+
+    # The page is still fresh (the index said max-age=600): not asked for again.
+    pages = len(index_server.paths())
+    assert run([*command, "-U"], capsys)[0] == 0
+    assert pins() == ["lib==1.0"]
+    assert len(index_server.paths()) == pages
+    assert run([*command, "-U", "--refresh"], capsys)[0] == 0
+    assert pins() == ["lib==2.0"]
+
+
 def per_file_upload_times(server: IndexServer, times: dict[str, str]) -> None:
     """Serve JSON project pages where each file has its own PEP 700 upload time (the server's
     own switch sets one time for all)."""
