@@ -604,7 +604,8 @@ class HttpIndex:
                     MetadataError, ValueError, TypeError, KeyError, AttributeError
                 ):
                     return _metadata_of(file, found[1])  # else fetched as if not kept
-        data = self._metadata_bytes(file)
+        # What the metadata cache keeps skips the HTTP cache: a second copy, slower to write.
+        data = self._metadata_bytes(file, http_cache=kept is None)
         try:
             raw = _lenient_raw(file, data)
             metadata = _metadata_of(file, raw)
@@ -617,7 +618,7 @@ class HttpIndex:
             metacache.store(folder, kept, data, raw)
         return metadata
 
-    def _metadata_bytes(self, file: DistFile) -> bytes:
+    def _metadata_bytes(self, file: DistFile, *, http_cache: bool = True) -> bytes:
         if _is_file_url(file.url):
             path = _url_to_path(file.url)
             try:
@@ -630,12 +631,12 @@ class HttpIndex:
                     filename=file.filename,
                 ) from None
         if file.metadata_hashes is not None:
-            data = self._metadata_file(file)
+            data = self._metadata_file(file, http_cache=http_cache)
             if data is not None:
                 return data
         return self._metadata_from_remote_wheel(file)
 
-    def _metadata_file(self, file: DistFile) -> bytes | None:
+    def _metadata_file(self, file: DistFile, *, http_cache: bool = True) -> bytes | None:
         """The PEP 658 metadata file, hash-checked; None when the index does not have it after
         all (a 404), so that the wheel itself is read instead.
 
@@ -644,7 +645,8 @@ class HttpIndex:
         the bad copy is not kept.
         """
         url = file.url + ".metadata"
-        response = self._get(self._pages, url, project=file.project)
+        session = self._pages if http_cache else self._files_session
+        response = self._get(session, url, project=file.project)
         with response:
             if response.status_code == 404:
                 return None
@@ -654,7 +656,7 @@ class HttpIndex:
             return data
         self._forget(url)
         response = self._get(
-            self._pages, url, project=file.project, headers={"Cache-Control": "no-cache"}
+            session, url, project=file.project, headers={"Cache-Control": "no-cache"}
         )
         with response:
             if response.status_code == 404:

@@ -297,11 +297,18 @@ class _Provider(resolvelib.AbstractProvider[Requirement, Candidate, str]):
         # Like pip: Requires-Python first (cheap, decisive), then direct URLs and exact pins,
         # then what caused the last backtrack, then the user's own lines; the identifier last,
         # so the order never depends on set or dict iteration.
-        infos = list(information[identifier])
-        requirements = [info.requirement for info in infos]
-        pinned = any(r.is_exact or r.url_file is not None for r in requirements)
-        in_conflict = any(cause.requirement.key == identifier for cause in backtrack_causes)
-        from_user = any(info.parent is None for info in infos)
+        # resolvelib asks this for every open criterion on every round (n^2 calls for n
+        # projects), hence one pass and no lists.
+        pinned = from_user = False
+        for info in information[identifier]:
+            requirement = info.requirement
+            pinned = pinned or requirement.is_exact or requirement.url_file is not None
+            from_user = from_user or info.parent is None
+            if pinned and from_user:
+                break
+        in_conflict = bool(backtrack_causes) and any(
+            cause.requirement.key == identifier for cause in backtrack_causes
+        )
         return (identifier != PYTHON, not pinned, not in_conflict, not from_user, identifier)
 
     def find_matches(
