@@ -128,6 +128,29 @@ def test_credentials_never_leave_their_host_or_reach_any_output(
     assert log.read_text()  # the log was written (and scrubbed), not skipped
 
 
+def test_netrc_credentials_are_used_for_their_host(
+    index_server: IndexServer,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    seed(index_server)
+    index_server.auth = (USER, PASSWORD)
+    netrc = tmp_path / "netrc"
+    netrc.write_text(f"machine 127.0.0.1 login {USER} password {PASSWORD}\n")
+    netrc.chmod(0o600)
+    monkeypatch.setenv("NETRC", str(netrc))
+    command = ["download", "app", "-d", str(tmp_path / "w"), "-i", index_server.url, *TARGET]
+    status, out, err = run([*command, "--no-cache-dir", "--retries", "0"], capsys)
+    assert status == 0, err
+    assert sorted(p.name for p in (tmp_path / "w").iterdir()) == [
+        "app-1.0-py3-none-any.whl",
+        "helper-1.0-py3-none-any.whl",
+    ]
+    assert all("authorization" in r.headers for r in index_server.requests)
+    assert PASSWORD not in out + err
+
+
 def test_wrong_credentials_fail_without_showing_them(
     index_server: IndexServer, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -39,15 +39,23 @@ _RETRY_STATUSES = (500, 502, 503, 504, 520, 527)
 
 
 class HostAuth(requests.auth.AuthBase):
-    """Basic auth for the hosts whose configured URLs carried credentials, and no others."""
+    """Basic auth for the hosts whose configured URLs carried credentials, and no others; a
+    host without them gets its ``~/.netrc`` (or ``$NETRC``) entry, as pip's requests would
+    give it (requests reads netrc only for a session without auth of its own)."""
 
     def __init__(self, credentials: Mapping[str, tuple[str, str]]):
         """``credentials``: by :func:`tagpip._urls.netloc_key`."""
         self._credentials = dict(credentials)
+        self._netrc: dict[str, tuple[str, str] | None] = {}
 
     def __call__(self, request: requests.PreparedRequest) -> requests.PreparedRequest:
         if request.url and "Authorization" not in request.headers:
-            found = self._credentials.get(netloc_key(request.url))
+            key = netloc_key(request.url)
+            found = self._credentials.get(key)
+            if found is None:
+                if key not in self._netrc:  # read once per host, not per request
+                    self._netrc[key] = requests.utils.get_netrc_auth(request.url)
+                found = self._netrc[key]
             if found is not None:
                 authorized: requests.PreparedRequest = requests.auth.HTTPBasicAuth(*found)(request)
                 return authorized
