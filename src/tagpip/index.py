@@ -62,6 +62,8 @@ from tagpip.pipconfig import IndexOptions
 if TYPE_CHECKING:
     import requests
 
+    from tagpip import _http
+
 __all__ = [
     "ACCEPT",
     "DistFile",
@@ -350,6 +352,7 @@ class HttpIndex:
         self._trusted = {h.lower() for h in options.trusted_hosts}
         # The sessions are made on first use (see tagpip._http for why).
         self._sessions: dict[bool, requests.Session] = {}
+        self._auth: _http.HostAuth | None = None
         self._sessions_lock = threading.Lock()
         self._lock = threading.Lock()
         self._files: dict[NormalizedName, Future[ProjectFiles]] = {}
@@ -806,19 +809,16 @@ class HttpIndex:
             if session is None:
                 from tagpip import _http
 
-                options = self.options
-                if not self._sessions:
+                if self._auth is None:  # the first session: what both share
                     _http.silence_trusted_hosts(self._trusted)
-                use_cache = cached and not options.no_cache and options.cache_dir is not None
+                    self._auth = _http.HostAuth(self._credentials)
                 session = _http.make_session(
                     user_agent=f"tagpip/{__version__}",
-                    retries=options.retries,
+                    retries=self.options.retries,
                     pool_size=max(10, self._workers * 2),
-                    proxy=options.proxy,
-                    auth=_http.HostAuth(self._credentials),
-                    http_cache=Path(options.cache_dir, "http")  # type: ignore[arg-type]
-                    if use_cache
-                    else None,
+                    proxy=self.options.proxy,
+                    auth=self._auth,
+                    http_cache=self._cache_folder("http") if cached else None,
                 )
                 self._sessions[cached] = session
             return session
