@@ -541,8 +541,8 @@ class Ordered:
         """A page's ``entries`` ordered: what :func:`_grouped` and sorting would give."""
         keys = list(group_entries(entries).items())
         positions: dict[Version, list[int]] = {}
-        for position, ((kind, text), _group) in enumerate(keys):
-            version = _version_key(project, f"{text}-py3-none-any.whl" if kind == "w" else text)
+        for position, (key, _group) in enumerate(keys):
+            version = _group_version(project, key)
             if version is not None:
                 positions.setdefault(version, []).append(position)
         order = [(str(v), positions[v]) for v in sorted(positions, reverse=True)]
@@ -551,6 +551,13 @@ class Ordered:
 
     def chunk(self, position: int) -> Chunk:
         return Chunk(self.chunks[position], self.page_url, self.html)
+
+
+def _group_version(project: NormalizedName, key: GroupKey) -> Version | None:
+    """The version a group's file names state (:func:`_version_key` of its first file: a wheel
+    group's files share their name and version parts)."""
+    kind, text = key
+    return _version_key(project, f"{text}-py3-none-any.whl" if kind == "w" else text)
 
 
 # A source as ProjectFiles takes it: a page's (or folder's) entries, or a stored page.
@@ -566,9 +573,8 @@ def _grouped(project: NormalizedName, source: Source) -> dict[Version, list[_Gro
         for text, positions in source.order:
             by_version[_version(text)] = [source.chunk(p) for p in positions]
         return by_version
-    for (kind, text), group in group_entries(source).items():
-        filename = f"{text}-py3-none-any.whl" if kind == "w" else text
-        version = _version_key(project, filename)
+    for key, group in group_entries(source).items():
+        version = _group_version(project, key)
         if version is not None:
             by_version.setdefault(version, []).append(group)
     return by_version
@@ -588,21 +594,21 @@ class _Versions(Sequence[Version]):
     (a resolver usually stops at the first); safe to share between threads."""
 
     def __init__(self, ordered: Ordered) -> None:
-        self._ordered = ordered
+        self.ordered = ordered
         self._parsed: list[Version] = []
         self.groups: dict[Version, Sequence[int]] = {}
         self._lock = threading.Lock()
 
     def _upto(self, count: int) -> None:
         with self._lock:
-            order = self._ordered.order
+            order = self.ordered.order
             for text, positions in order[len(self._parsed) : count]:
                 version = _version(text)
                 self._parsed.append(version)
                 self.groups[version] = positions
 
     def __len__(self) -> int:
-        return len(self._ordered.order)
+        return len(self.ordered.order)
 
     @overload
     def __getitem__(self, index: int) -> Version: ...
@@ -649,7 +655,6 @@ class ProjectFiles(Sequence[DistFile]):
         self._lazy: _Versions | None = None
         self._sources: list[dict[Version, list[_Group]]] = []
         if len(given) == 1 and isinstance(given[0], Ordered):
-            self._ordered = given[0]
             self._lazy = _Versions(given[0])
         else:
             self._sources = [_grouped(project, entries) for entries in given]
@@ -687,9 +692,7 @@ class ProjectFiles(Sequence[DistFile]):
         files = self._by_version.get(version)
         if files is None:
             if self._lazy is not None:
-                ordered = self._ordered
-                chunks = [ordered.chunk(p) for p in self._lazy.positions(version)]
-                files = self._build([_expand(chunks)])
+                files = self._build_stored(self._lazy.positions(version))
             else:
                 files = self._build(_expand(grouped.get(version, ())) for grouped in self._sources)
             self._by_version[version] = files
@@ -708,12 +711,17 @@ class ProjectFiles(Sequence[DistFile]):
             found += sorted(batch, key=lambda f: (f.filename, f.url))
         return tuple(found)
 
+    def _build_stored(self, positions: Iterable[int]) -> tuple[DistFile, ...]:
+        """:meth:`_build` of the stored page's groups at ``positions``."""
+        assert self._lazy is not None
+        ordered = self._lazy.ordered
+        return self._build([_expand(ordered.chunk(p) for p in positions)])
+
     def _everything(self) -> tuple[DistFile, ...]:
         if self._all is None:
             if self._lazy is not None:
-                ordered = self._ordered
-                chunks = [ordered.chunk(p) for _text, groups in ordered.order for p in groups]
-                self._all = self._build([_expand(chunks)])
+                order = self._lazy.ordered.order
+                self._all = self._build_stored([p for _text, groups in order for p in groups])
             else:
                 self._all = self._build(
                     _expand(group for groups in grouped.values() for group in groups)
