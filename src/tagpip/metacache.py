@@ -28,12 +28,12 @@ from __future__ import annotations
 import hashlib
 import logging
 import marshal
-import os
 import re
-import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
+
+from tagpip import _sealed
 
 __all__ = ["key", "load", "store"]
 
@@ -79,14 +79,10 @@ def _path(folder: Path, name: str) -> Path:
 def load(folder: Path, name: str) -> tuple[bytes, Any] | None:
     """The copy kept under ``name``: its bytes and what they parsed into; None when there is
     none, or it is damaged, or not what its name says."""
-    try:
-        data = _path(folder, name).read_bytes()
-    except OSError:
+    found = _sealed.read(_path(folder, name))
+    if found is None:
         return None
-    digest, payload = data[:32], data[32:]
-    if hashlib.sha256(payload).digest() != digest:
-        logger.debug("ignoring the kept metadata %s: damaged", name)
-        return None
+    payload = found[0]
     try:
         data, parsed = marshal.loads(payload)
         if not isinstance(data, bytes):
@@ -105,18 +101,7 @@ def store(folder: Path, name: str, data: bytes, parsed: Any) -> None:
     """Keep ``data`` (checked by the caller) and what it ``parsed`` into (plain values that
     :mod:`marshal` takes) under ``name``; never raises: a cache that cannot be written only
     costs the next run a request."""
-    path = _path(folder, name)
     try:
-        payload = marshal.dumps((data, parsed))
-        path.parent.mkdir(parents=True, exist_ok=True)
-        handle, temp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
-        try:
-            with os.fdopen(handle, "wb") as stream:
-                stream.write(hashlib.sha256(payload).digest())
-                stream.write(payload)
-            os.replace(temp, path)
-        except BaseException:
-            os.unlink(temp)
-            raise
+        _sealed.write(_path(folder, name), marshal.dumps((data, parsed)))
     except (OSError, ValueError) as error:  # ValueError: not marshallable
         logger.debug("could not keep the metadata %s: %s", name, error)

@@ -26,12 +26,12 @@ later, when it is too late to refetch).
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import logging
 import marshal
 import os
 import re
-import tempfile
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -39,6 +39,7 @@ from pathlib import Path
 
 from packaging.utils import NormalizedName
 
+from tagpip import _sealed
 from tagpip.pages import Entry, Ordered
 
 __all__ = ["Freshness", "StoredPage", "freshness", "load", "store", "touch"]
@@ -122,18 +123,10 @@ def _path(folder: Path, url: str) -> Path:
 
 def load(folder: Path, url: str) -> StoredPage | None:
     """The stored copy of the page at ``url``, or None (none, or not readable as one)."""
-    path = _path(folder, url)
-    try:
-        with path.open("rb") as stream:
-            counted_from = os.fstat(stream.fileno()).st_mtime
-            data = stream.read()
-    except OSError:
+    found = _sealed.read(_path(folder, url))
+    if found is None:
         return None
-    digest, payload = data[:32], data[32:]
-    if hashlib.sha256(payload).digest() != digest:
-        if data:
-            logger.debug("ignoring the stored page of %s: damaged", url)
-        return None
+    payload, counted_from = found
     try:
         record = marshal.loads(payload)
         if not isinstance(record, dict) or record.get("format") != FORMAT or record["url"] != url:
@@ -189,20 +182,12 @@ def store(
         "chunks": list(source.chunks),
         "order": [[text, list(positions)] for text, positions in source.order],
     }
-    path = _path(folder, url)
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        handle, temp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
-        try:
-            with os.fdopen(handle, "wb") as stream:
-                payload = marshal.dumps(record)
-                stream.write(hashlib.sha256(payload).digest())
-                stream.write(payload)
-            _count_from(temp, fresh.age)
-            os.replace(temp, path)
-        except BaseException:
-            os.unlink(temp)
-            raise
+        _sealed.write(
+            _path(folder, url),
+            marshal.dumps(record),
+            before=functools.partial(_count_from, age=fresh.age),
+        )
     except OSError as error:
         logger.debug("could not store the page of %s: %s", url, error)
     return StoredPage(source, etag, last_modified, body=digest)

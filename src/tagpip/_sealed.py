@@ -1,0 +1,55 @@
+"""Cache files that carry the sha256 of their own contents, written whole or not at all.
+
+Part of the index stage, shared by :mod:`tagpip.pagecache` and :mod:`tagpip.metacache`. A file
+is written to a temporary name beside its place and renamed, so a concurrent run never reads
+half of one; its first 32 bytes are the sha256 of the rest, so a damaged or truncated file reads
+as no file rather than as wrong contents.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+
+__all__ = ["read", "write"]
+
+logger = logging.getLogger("tagpip.index")
+
+
+def read(path: Path) -> tuple[bytes, float] | None:
+    """The contents of the sealed file at ``path`` and its modification time (read from the
+    file that was opened, so a rename meanwhile cannot mix two files); None when there is no
+    such file, or it is empty, damaged or cut short."""
+    try:
+        with path.open("rb") as stream:
+            modified = os.fstat(stream.fileno()).st_mtime
+            data = stream.read()
+    except OSError:
+        return None
+    digest, payload = data[:32], data[32:]
+    if len(digest) < 32 or hashlib.sha256(payload).digest() != digest:
+        if data:
+            logger.debug("ignoring a damaged cache file: %s", path)
+        return None
+    return payload, modified
+
+
+def write(path: Path, payload: bytes, *, before: Callable[[str], None] | None = None) -> None:
+    """Write ``payload`` sealed to ``path``; ``before`` is called with the finished temporary
+    file's name just before it is renamed into place. Raises OSError (and nothing is left)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, temp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
+    try:
+        with os.fdopen(handle, "wb") as stream:
+            stream.write(hashlib.sha256(payload).digest())
+            stream.write(payload)
+        if before is not None:
+            before(temp)
+        os.replace(temp, path)
+    except BaseException:
+        os.unlink(temp)
+        raise
