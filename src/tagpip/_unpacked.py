@@ -201,11 +201,11 @@ class UnpackedCache:
             temp = Path(tempfile.mkdtemp(prefix=_TEMP_PREFIX, dir=entry.parent))
             tree = temp / _FILES
             tree.mkdir()
-            made: set[str] = set()
+            for folder in folders_of(paths):
+                (tree / folder).mkdir()
             rows: list[tuple[str, int, int, int]] = []
             for rel in paths:
                 step()
-                _make_folders(tree, rel, made)
                 source = staged / rel
                 self._put(os.fspath(source), os.fspath(tree / rel), os.lstat(source).st_mode)
                 info = os.lstat(tree / rel)
@@ -268,15 +268,6 @@ class UnpackedCache:
         with open(source, "rb") as src, open(target, "xb") as dst:
             shutil.copyfileobj(src, dst, _CHUNK)
         os.chmod(target, stat.S_IMODE(mode))
-
-
-def _make_folders(root: Path, rel: str, made: set[str]) -> None:
-    folder = rel.rpartition("/")[0]
-    if folder and folder not in made:
-        (root / folder).mkdir(parents=True, exist_ok=True)
-        while folder and folder not in made:
-            made.add(folder)
-            folder = folder.rpartition("/")[0]
 
 
 def folders_of(paths: Iterable[str]) -> tuple[str, ...]:

@@ -10,13 +10,11 @@ from __future__ import annotations
 
 import argparse
 import logging
-import re
 
+from tagpip._urls import scrub
 from tagpip.errors import TagpipError
 
 __all__ = ["configure_logging", "reset_logging"]
-
-_USERINFO = re.compile(r"(?<=://)[^/@\s]+@")
 
 
 class _Redact(logging.Filter):
@@ -25,12 +23,12 @@ class _Redact(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
         message = record.getMessage()
         if "@" in message:
-            record.msg = _USERINFO.sub("****@", message)
+            record.msg = scrub(message)
             record.args = None
         if record.exc_info and record.exc_info[1] is not None:
             # The traceback text of an exception may hold a URL; keep only its scrubbed summary.
             error = record.exc_info[1]
-            record.msg = f"{record.msg}: {_USERINFO.sub('****@', str(error))}"
+            record.msg = f"{record.msg}: {scrub(str(error))}"
             record.exc_info = None
             record.exc_text = None
         return True
