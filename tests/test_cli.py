@@ -31,3 +31,26 @@ def test_python_dash_m() -> None:
     )
     assert result.returncode == 0
     assert result.stdout == f"tagpip {__version__}\n"
+
+
+def test_a_run_collects_garbage_less_often_and_puts_the_thresholds_back(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import gc
+
+    import tagpip.cli
+
+    before = gc.get_threshold()
+    with pytest.raises(SystemExit):
+        main(["--version"])  # argparse leaves by an exception
+    assert gc.get_threshold() == before
+    seen: list[tuple[int, ...]] = []
+
+    def run(argv: object) -> int:
+        seen.append(gc.get_threshold())
+        return 0
+
+    monkeypatch.setattr(tagpip.cli, "_main", run)
+    assert main([]) == 0
+    assert seen == [tagpip.cli._THRESHOLDS]
+    assert gc.get_threshold() == before
