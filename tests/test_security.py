@@ -151,6 +151,34 @@ def test_netrc_credentials_are_used_for_their_host(
     assert PASSWORD not in out + err
 
 
+def test_the_proxy_environment_applies_to_every_request_and_no_proxy_to_its_hosts(
+    index_server: IndexServer,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # tagpip's session reads the environment once per host, not per request (as requests does):
+    # the answer must stay requests' own.
+    import socket
+
+    seed(index_server)
+    with socket.socket() as closed:
+        closed.bind(("127.0.0.1", 0))
+        dead = f"http://127.0.0.1:{closed.getsockname()[1]}"
+    for name in ("no_proxy", "NO_PROXY", "all_proxy", "ALL_PROXY", "https_proxy"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("http_proxy", dead)
+    command = ["download", "app", "-d", str(tmp_path / "w"), "-i", index_server.url, *TARGET]
+    status, _out, err = run([*command, "--no-cache-dir", "--retries", "0"], capsys)
+    assert status == 1, err
+    assert "proxy" in err.lower()
+    assert not index_server.requests
+    monkeypatch.setenv("no_proxy", "127.0.0.1")
+    status, _out, err = run([*command, "--no-cache-dir", "--retries", "0"], capsys)
+    assert status == 0, err
+    assert len(index_server.requests) >= 4  # two pages and two wheels (and metadata), direct
+
+
 def test_wrong_credentials_fail_without_showing_them(
     index_server: IndexServer, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -15,6 +15,7 @@ import warnings
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import requests
 import urllib3
@@ -62,6 +63,41 @@ class HostAuth(requests.auth.AuthBase):
         return request
 
 
+class _Session(requests.Session):
+    """requests' Session, reading the environment's proxy and CA-bundle settings once per host
+    and set of arguments rather than once per request.
+
+    requests looks them up again for every request (``getproxies`` walks the whole environment,
+    ``no_proxy`` is parsed again): about 0.1 ms a request, 0.14 s of a 300-project lock. The
+    environment does not change during a run, so the answer for a host does not either.
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._settings: dict[tuple[Any, ...], dict[str, Any]] = {}
+
+    def merge_environment_settings(
+        self, url: Any, proxies: Any, stream: Any, verify: Any, cert: Any
+    ) -> Any:
+        key: tuple[Any, ...] | None = None
+        if isinstance(url, str):
+            parts = urlsplit(url)
+            key = (parts.scheme, parts.netloc, stream, verify, cert, self.trust_env)
+            key += tuple(sorted((proxies or {}).items()))
+            try:
+                hash(key)
+            except TypeError:  # an argument that cannot be a key: ask requests every time
+                key = None
+        if key is None:
+            return super().merge_environment_settings(url, proxies, stream, verify, cert)
+        found: dict[str, Any] | None = self._settings.get(key)
+        if found is None:
+            found = dict(super().merge_environment_settings(url, proxies, stream, verify, cert))
+            self._settings[key] = found
+        # A copy: requests may change the proxies it is given.
+        return {**found, "proxies": dict(found["proxies"])}
+
+
 def silence_trusted_hosts(hosts: Iterable[str]) -> None:
     """--trusted-host means "do not verify": urllib3 need not warn about it on every request
     (pip does not either). Only these hosts' warnings are silenced."""
@@ -86,7 +122,7 @@ def make_session(
     """A session that retries transient failures (as pip: 5xx statuses and connection errors,
     with back-off, honouring Retry-After) and, with ``http_cache``, caches responses there as
     HTTP allows (CacheControl)."""
-    session = requests.Session()
+    session = _Session()
     session.headers["User-Agent"] = user_agent
     retry = Retry(
         total=retries,
