@@ -615,8 +615,10 @@ class _HashingStream:
 
     def __init__(self, stream: BinaryIO, algorithm: str):
         self._stream = stream
+        self.algorithm = algorithm
         self._hasher = hashlib.new(algorithm)
         self._hashed = 0  # the first bytes of the member that are hashed
+        self._finished: tuple[str, int] | None = None
 
     def _saw(self, start: int, data: bytes) -> bytes:
         end = start + len(data)
@@ -638,13 +640,32 @@ class _HashingStream:
         return self._stream.tell()
 
     def finish(self) -> tuple[str, int]:
+        """Digest (urlsafe base64, as in RECORD) and size of the whole member; the same answer
+        however often it is asked."""
+        if self._finished is not None:
+            return self._finished
         if self._stream.tell() != self._hashed:
             self._stream.seek(self._hashed)
         while chunk := self._stream.read(_READ_CHUNK):
             self._hasher.update(chunk)
             self._hashed += len(chunk)
         value = base64.urlsafe_b64encode(self._hasher.digest()).decode("ascii").rstrip("=")
-        return value, self._hashed
+        self._finished = (value, self._hashed)
+        return self._finished
+
+
+def _copy_hashed(stream: BinaryIO, out: BinaryIO) -> tuple[str, int]:
+    """Copy a member to ``out``; its sha256 (as RECORD writes it) and size.
+
+    A member read whole, as it is, from a :class:`_HashingStream` that already hashes it with
+    sha256 (to check it against the wheel's RECORD) is not hashed a second time: the bytes
+    written are the bytes it hashed. Anything else (a script whose first line was changed, a
+    RECORD with another algorithm) is hashed as it is written, as installer does.
+    """
+    if isinstance(stream, _HashingStream) and stream.algorithm == "sha256" and stream.tell() == 0:
+        shutil.copyfileobj(stream, out, _READ_CHUNK)
+        return stream.finish()
+    return copyfileobj_with_hashing(stream, out, "sha256")
 
 
 class _CheckedWheelFile(WheelFile):
@@ -731,7 +752,7 @@ class _StagingDestination(WheelDestination):
                 target.parent.mkdir(parents=True, exist_ok=True)
                 self.folders.add(target.parent)
             with target.open("xb") as out:
-                digest, size = copyfileobj_with_hashing(stream, out, "sha256")
+                digest, size = _copy_hashed(stream, out)
         except (FileExistsError, NotADirectoryError, IsADirectoryError):
             clash = next((o for p, o in self.owners.items() if _overlaps(p, rel)), "another wheel")
             raise _Collision(rel, f"{clash} installs a file or folder in the way") from None
