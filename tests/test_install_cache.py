@@ -8,18 +8,25 @@ from __future__ import annotations
 
 import hashlib
 import os
+import shutil
 import stat
 import threading
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import pytest
+from packaging.tags import parse_tag
+from packaging.utils import canonicalize_name
+from packaging.version import Version
 
 import tagpip._unpacked
 from support.server import IndexServer
 from support.wheels import build_wheel
 from tagpip.cli import main
+from tagpip.download import known_sha256
+from tagpip.index import DistFile
 from tagpip.install import install
 from tagpip.target import Target
 
@@ -396,7 +403,9 @@ def test_the_cli_with_no_cache_dir_caches_nothing(
             "tool",
             *LINUX_FLAGS,
         ]
+        index_server.clear_log()
         assert run(args, capsys) == (0, "", "")
+        assert wheel_requests(index_server) == ["/files/tool-2.0-py3-none-any.whl"]
     assert not list(cache.rglob("unpacked"))
     assert not list(Path(os.environ["XDG_CACHE_HOME"]).rglob("unpacked"))
     assert (tmp_path / "b" / "tool" / "extra.py").stat().st_nlink == 1
@@ -407,3 +416,212 @@ def test_the_cli_refuses_an_unknown_link_mode(capsys: pytest.CaptureFixture[str]
         main(["install", "x", "--target", "d", "--link-mode", "symlink"])
     assert exc.value.code == 2
     assert "invalid choice: 'symlink'" in capsys.readouterr().err
+
+
+# --------------------------------------------------------------------------------------------
+# A warm install does not fetch the wheels its cache entries stand for
+
+
+def wheel_requests(server: IndexServer) -> list[str]:
+    """The wheel files the server was asked for (metadata files aside)."""
+    return [p for p in server.paths("GET") if p.startswith("/files/") and p.endswith(".whl")]
+
+
+def install_args(server: IndexServer, cache: Path, dest: Path, *more: str) -> list[str]:
+    return ["install", "--target", str(dest), "-i", server.url, "--cache-dir", str(cache), *more]
+
+
+def forget_downloads(cache: Path) -> None:
+    """Empty the wheel cache, so a wheel that is fetched at all is fetched from the server."""
+    shutil.rmtree(cache / "tagpip" / "wheels", ignore_errors=True)
+
+
+def test_a_warm_install_fetches_no_wheel_its_cache_entry_stands_for(
+    index_server: IndexServer, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    serve_tool(index_server)
+    index_server.add_wheel("lib", "1.0", extra_files={"lib/core.py": "VALUE = 1\n"})
+    cache = tmp_path / "pip-cache"
+    first = install_args(index_server, cache, tmp_path / "a", "tool", "lib", *LINUX_FLAGS[:-1])
+    status, out, err = run(first, capsys)
+    assert (status, out, err) == (0, "Successfully installed lib-1.0 tool-2.0\n", "")
+    assert len(wheel_requests(index_server)) == 2
+    forget_downloads(cache)
+    index_server.clear_log()
+
+    again = install_args(index_server, cache, tmp_path / "b", "tool", "lib", *LINUX_FLAGS[:-1])
+    assert run(again, capsys) == (0, "Successfully installed lib-1.0 tool-2.0\n", "")
+    assert wheel_requests(index_server) == []
+    assert tree(tmp_path / "b") == tree(tmp_path / "a")
+    assert (tmp_path / "b" / "tool" / "extra.py").stat().st_nlink == 3
+
+
+def test_a_warm_install_from_a_lock_fetches_no_wheel(
+    index_server: IndexServer, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    serve_tool(index_server)
+    cache, lock = tmp_path / "pip-cache", tmp_path / "lock.txt"
+    args = ["lock", "-o", str(lock), "-i", index_server.url, "--no-cache-dir", "tool"]
+    assert run([*args, *LINUX_FLAGS], capsys) == (0, "", "")
+    for name in ("a", "b"):
+        forget_downloads(cache)
+        index_server.clear_log()
+        args = install_args(index_server, cache, tmp_path / name, "-r", str(lock), "-q")
+        assert run(args, capsys) == (0, "", "")
+        assert len(wheel_requests(index_server)) == (1 if name == "a" else 0)
+    assert tree(tmp_path / "b") == tree(tmp_path / "a")
+
+
+def test_a_changed_entry_is_not_used_and_the_wheel_is_fetched(
+    index_server: IndexServer, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    serve_tool(index_server)
+    cache = tmp_path / "pip-cache"
+    copy = ("--link-mode", "copy", "tool", *LINUX_FLAGS)
+    assert run(install_args(index_server, cache, tmp_path / "a", *copy), capsys) == (0, "", "")
+    cached = cached_file(cache / "tagpip" / "unpacked", "tool/extra.py")
+    cached.write_text("X = 'changed'\n")
+    forget_downloads(cache)
+    index_server.clear_log()
+
+    assert run(install_args(index_server, cache, tmp_path / "b", *copy), capsys) == (0, "", "")
+    assert wheel_requests(index_server) == ["/files/tool-2.0-py3-none-any.whl"]
+    assert tree(tmp_path / "b") == tree(tmp_path / "a")
+    assert (tmp_path / "b" / "tool" / "extra.py").read_text() == "X = 1\n"
+    # The bad entry was replaced by a good one, which the next run uses without fetching.
+    forget_downloads(cache)
+    index_server.clear_log()
+    assert run(install_args(index_server, cache, tmp_path / "c", *copy), capsys) == (0, "", "")
+    assert wheel_requests(index_server) == []
+    assert tree(tmp_path / "c") == tree(tmp_path / "a")
+
+
+def test_an_entry_replaced_while_it_is_placed_makes_the_install_fetch_the_wheel(
+    index_server: IndexServer,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    serve_tool(index_server)
+    cache = tmp_path / "pip-cache"
+    args = ("tool", *LINUX_FLAGS)
+    assert run(install_args(index_server, cache, tmp_path / "a", *args), capsys) == (0, "", "")
+    forget_downloads(cache)
+    index_server.clear_log()
+    place = tagpip._unpacked.UnpackedCache.place
+    removed: list[str] = []
+
+    def another_run_removes_it_first(self: Any, entry: Any, dest: Path, step: Any) -> None:
+        # Another run replacing the entry between this run's lookup and its placing.
+        if not removed:
+            removed.append(entry.key)
+            shutil.rmtree(self.entry(entry.key))
+        place(self, entry, dest, step)
+
+    monkeypatch.setattr(tagpip._unpacked.UnpackedCache, "place", another_run_removes_it_first)
+    assert run(install_args(index_server, cache, tmp_path / "b", *args), capsys) == (0, "", "")
+    assert removed != []
+    assert wheel_requests(index_server) == ["/files/tool-2.0-py3-none-any.whl"]
+    assert tree(tmp_path / "b") == tree(tmp_path / "a")
+    assert not list(tmp_path.glob(".tagpip-stage-*"))
+
+
+@pytest.mark.parametrize("algorithm", ["sha256", "sha512"])
+def test_a_hash_the_cache_cannot_vouch_for_makes_the_install_fetch_the_wheel(
+    index_server: IndexServer, tmp_path: Path, capsys: pytest.CaptureFixture[str], algorithm: str
+) -> None:
+    wheel = index_server.add_wheel("lib", "1.0")
+    cache, reqs = tmp_path / "pip-cache", tmp_path / "reqs.txt"
+    digest = hashlib.new(algorithm, wheel.read_bytes()).hexdigest()
+    reqs.write_text(f"lib==1.0 --hash={algorithm}:{digest}\n")
+    for name in ("a", "b"):
+        forget_downloads(cache)
+        index_server.clear_log()
+        args = install_args(index_server, cache, tmp_path / name, "-r", str(reqs), *LINUX_FLAGS)
+        assert run(args, capsys) == (0, "", "")
+        # A user's sha256 that the index's agrees with vouches for the entry; a sha512 is
+        # for the downloader to check, so the wheel is fetched every time.
+        fetched = name == "a" or algorithm == "sha512"
+        assert wheel_requests(index_server) == (["/files/lib-1.0-py3-none-any.whl"] * fetched)
+    assert tree(tmp_path / "b") == tree(tmp_path / "a")
+
+
+def test_a_wrong_hash_still_fails_with_a_warm_cache(
+    index_server: IndexServer, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    index_server.add_wheel("lib", "1.0")
+    cache, reqs = tmp_path / "pip-cache", tmp_path / "reqs.txt"
+    plain = install_args(index_server, cache, tmp_path / "a", "lib", *LINUX_FLAGS)
+    assert run(plain, capsys) == (0, "", "")
+    reqs.write_text(f"lib==1.0 --hash=sha256:{'0' * 64}\n")
+    index_server.clear_log()
+    args = install_args(index_server, cache, tmp_path / "b", "-r", str(reqs), *LINUX_FLAGS)
+    status, out, err = run(args, capsys)
+    assert (status, out) == (1, "")
+    assert "error: lib: hash of lib-1.0-py3-none-any.whl does not match --hash: " in err
+    assert not (tmp_path / "b").exists()
+
+
+def test_install_fetches_only_the_absent_wheels_no_entry_stands_for(
+    tmp_path: Path, built: list[Path]
+) -> None:
+    cache, digests = tmp_path / "cache", digests_of(built)
+    install(built, tmp_path / "cold", LINUX, cache=cache, digests=digests, link_mode="copy")
+    cached_file(cache, "lib/core.py").write_text("VALUE = 2\n")
+    later = tmp_path / "later"
+    later.mkdir()
+    absent = {later / path.name: path for path in built}
+    asked: list[list[str]] = []
+
+    def fetch(needed: Sequence[Path]) -> None:
+        asked.append([path.name for path in needed])
+        for path in needed:
+            shutil.copyfile(absent[path], path)
+
+    given = {later / path.name: digest for path, digest in digests.items()}
+    result = install(
+        list(absent), tmp_path / "warm", LINUX, cache=cache, digests=given, fetch=fetch
+    )
+    assert asked == [[built[0].name]]
+    assert [str(p) for p in result.installed] == ["lib-1.0", "tool-2.0"]
+    assert tree(tmp_path / "warm") == tree(tmp_path / "cold")
+    assert (tmp_path / "warm" / "lib" / "core.py").read_text() == "VALUE = 1\n"
+    assert not (later / built[1].name).exists()
+
+
+A, B = "a" * 64, "b" * 64
+
+
+@pytest.mark.parametrize(
+    ("index_hashes", "user_hashes", "known"),
+    [
+        ((("sha256", A),), (), A),
+        ((("SHA256", A.upper()),), (), A),
+        ((("sha256", A),), (f"sha256:{A}", f"sha256:{B}"), A),
+        ((("sha256", A),), (f"sha256:{B}",), None),  # the downloader refuses it: let it say so
+        ((("sha256", A),), (f"sha512:{'c' * 128}",), None),  # only the downloader checks sha512
+        ((("sha256", A), ("sha384", "d" * 96)), (), None),
+        ((("sha256", A), ("md5", "e" * 32)), (), A),  # md5 is never checked
+        ((("sha256", A), ("sha256", B)), (), None),
+        ((), (f"sha256:{A}",), A),  # a lock's (or --hash's) only sha256
+        ((), (f"sha256:{A}", f"sha256:{B}"), None),  # which one is this file's?
+        ((), (), None),
+        ((("sha256", "not hex"),), (), None),
+    ],
+)
+def test_known_sha256_is_the_only_digest_the_downloader_would_accept(
+    index_hashes: tuple[tuple[str, str], ...], user_hashes: tuple[str, ...], known: str | None
+) -> None:
+    file = DistFile(
+        project=canonicalize_name("demo"),
+        filename="demo-1.0-py3-none-any.whl",
+        url="https://index.invalid/files/demo-1.0-py3-none-any.whl",
+        version=Version("1.0"),
+        build=(),
+        tags=frozenset(parse_tag("py3-none-any")),
+        is_wheel=True,
+        hashes=index_hashes,
+    )
+    assert known_sha256(file, user_hashes) == known
+    assert known_sha256(replace(file, filename="../demo-1.0-py3-none-any.whl"), user_hashes) is None
+    assert known_sha256(replace(file, is_wheel=False), user_hashes) is None

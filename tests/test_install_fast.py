@@ -135,10 +135,8 @@ def test_the_stored_inspection_is_what_inspecting_gives(tmp_path: Path, built: l
     for path in built:
         inspected, problems = tagpip.install._inspect(path)
         assert problems == []
-        recalled, problems = tagpip.install._inspect_or_recall(
-            path, UnpackedCache(cache), digests, kind, command
-        )
-        assert problems == []
+        recalled, keyed = tagpip.install._recall(path, UnpackedCache(cache), digests, kind, command)
+        assert keyed is not None
         assert recalled is not None
         assert recalled.entry is not None
         assert replace(recalled, digest=None, key=None, entry=None) == inspected

@@ -42,6 +42,7 @@ __all__ = [
     "HashMismatch",
     "ProgressEvent",
     "download",
+    "known_sha256",
     "parse_hash",
 ]
 
@@ -107,6 +108,34 @@ def parse_hash(text: str) -> tuple[str, str]:
     if not sep:
         algo, sep, digest = text.partition("=")
     return algo.strip().lower(), digest.strip().lower()
+
+
+def known_sha256(file: DistFile, user_hashes: Sequence[str]) -> str | None:
+    """The sha256 a download of ``file`` must have, when that one value decides, before
+    anything is fetched, whether :func:`download` would accept the bytes; None otherwise.
+
+    That is so for a wheel with a safe name whose strong hashes (the index's, and the
+    ``user_hashes`` of its project, a lock's included) are all sha256: the index's one value
+    when it gives one and the user's allow it, else the user's only one. A file with another
+    strong algorithm, several candidates or none is left to the downloader's checks. (The
+    index's size is not compared: the sha256 fixes the bytes, so a size that disagrees with
+    the index's own sha256 could only be the index contradicting itself.)
+    """
+    if not file.is_wheel or not _is_safe(file):
+        return None
+    user = [parse_hash(text) for text in user_hashes]
+    pairs = [(algo.lower(), digest.lower()) for algo, digest in file.hashes]
+    if any(algo in STRONG_ALGORITHMS and algo != "sha256" for algo, _ in pairs + user):
+        return None
+    from_index = {digest for algo, digest in pairs if algo == "sha256"}
+    from_user = {digest for algo, digest in user if algo == "sha256"}
+    candidates = from_index or from_user
+    if len(candidates) != 1:
+        return None
+    (digest,) = candidates
+    if (from_user and digest not in from_user) or not _SHA256.fullmatch(digest):
+        return None
+    return digest
 
 
 def download(
@@ -325,6 +354,14 @@ def _safe_filename(file: DistFile) -> str:
     if not name or name in {".", ".."} or "/" in name or "\\" in name or "\0" in name:
         raise DownloadError(f"{file.project}: refusing to write a file named {name!r}")
     return name
+
+
+def _is_safe(file: DistFile) -> bool:
+    try:
+        _safe_filename(file)
+    except DownloadError:
+        return False
+    return True
 
 
 def _expected_digests(file: DistFile, user_hashes: Sequence[str]) -> dict[str, dict[str, str]]:

@@ -531,35 +531,45 @@ def _same_version(text: str, version: Version) -> bool:
 # Inspecting a wheel once: what a cache entry remembers of it
 
 
-def _inspect_or_recall(
+def _recall(
     path: Path,
     cache: UnpackedCache | None,
     digests: Mapping[Path, str] | None,
     kind: LauncherKind,
     command: str,
-) -> tuple[_Wheel | None, list[WheelProblem]]:
-    """:func:`_inspect` of one wheel, or, when the cache holds a complete and unchanged entry
-    for its sha256, what inspecting it found when that entry was made.
+) -> tuple[_Wheel | None, tuple[str, str] | None]:
+    """What inspecting one wheel found when the cache's complete and unchanged entry for its
+    sha256 was made (None when there is no such entry), and the wheel's ``(digest, key)`` in
+    the cache (None without a cache or a sha256). The wheel's file is not opened: it need not
+    exist yet.
 
     The entry's key pins the wheel's bytes (its sha256, which ``digests`` gives from the bytes
-    the downloader verified), and only a wheel that passed every check, RECORD and contents
-    included, is ever kept: inspecting it again would find the same, at the cost of reading
-    its zip directory, METADATA and RECORD. An entry that is missing, changed or whose stored
-    inspection does not read back is not used at all: the wheel is inspected as if there
-    were none.
+    the downloader verified, or will verify), and only a wheel that passed every check, RECORD
+    and contents included, is ever kept: inspecting it again would find the same, at the cost
+    of reading its zip directory, METADATA and RECORD. An entry that is missing, changed or
+    whose stored inspection does not read back is not used at all: the wheel is inspected as
+    if there were none (:func:`_inspected`).
     """
     digest = (digests.get(path) or "").lower() if digests else ""
     if cache is None or not _SHA256.fullmatch(digest):
-        return _inspect(path)
+        return None, None
     key = entry_key(digest, path.name, kind, command)
     entry = cache.lookup(key)
     recalled = _recalled(path, entry) if entry is not None else None
-    if recalled is not None:
-        return replace(recalled, digest=digest, key=key, entry=entry), []
+    if recalled is None:
+        return None, (digest, key)
+    return replace(recalled, digest=digest, key=key, entry=entry), (digest, key)
+
+
+def _inspected(
+    path: Path, keyed: tuple[str, str] | None
+) -> tuple[_Wheel | None, list[WheelProblem]]:
+    """:func:`_inspect` of a wheel :func:`_recall` found no entry for, with its place in the
+    cache (``keyed``) for keeping it once staged."""
     wheel, problems = _inspect(path)
-    if wheel is None:
-        return None, problems
-    return replace(wheel, digest=digest, key=key), problems
+    if wheel is None or keyed is None:
+        return wheel, problems
+    return replace(wheel, digest=keyed[0], key=keyed[1]), problems
 
 
 def _inspection(wheel: _Wheel) -> dict[str, object]:
@@ -835,6 +845,7 @@ def install(
     cache: Path | None = None,
     digests: Mapping[Path, str] | None = None,
     link_mode: LinkMode = "hardlink",
+    fetch: Callable[[Sequence[Path]], None] | None = None,
 ) -> InstallResult:
     """Install ``wheels`` into ``target_dir`` for ``target``, all or nothing.
 
@@ -851,21 +862,74 @@ def install(
     digests must be of the bytes the files hold, verified as the downloader does). Its files
     are hard links into the cache with ``link_mode="hardlink"`` (copies where the file system
     refuses links), copies with ``"copy"``. Wheels without a digest are unpacked and not kept.
+
+    ``fetch`` spares the caller downloading a wheel whose entry is in the cache: with it, a
+    wheel with a digest may be given before its file exists, and install calls ``fetch`` once,
+    before inspecting anything, with the absent files it does need (maybe none); ``fetch``
+    puts each there with the bytes of its digest (a download checked against it) or raises.
+    An absent wheel is staged from the entry its lookup passed; should placing that entry fail
+    (replaced meanwhile), nothing has been written yet, so install removes its staging folder,
+    calls ``fetch`` with every file still absent and starts again from the files: one retry,
+    in one place, instead of fetching from the staging threads.
     """
     if link_mode not in LINK_MODES:
         raise ValueError(f"link_mode must be one of {', '.join(LINK_MODES)}, not {link_mode!r}")
-    report = on_progress or (lambda _text: None)
+    paths = [Path(path) for path in wheels]
+    settings = _Settings(
+        upgrade,
+        script_kind(target),
+        interpreter or script_interpreter(target),
+        on_progress or (lambda _text: None),
+        UnpackedCache(cache, link_mode) if cache is not None else None,
+        digests,
+    )
+    try:
+        return _install_once(paths, target_dir, settings, fetch)
+    except _Unfetched:
+        assert fetch is not None
+        fetch([path for path in paths if not path.exists()])
+        return _install_once(paths, target_dir, settings, None)
+
+
+@dataclass(frozen=True)
+class _Settings:
+    """What :func:`install` works out once from its arguments, for each try."""
+
+    upgrade: bool
+    kind: LauncherKind
+    command: str
+    report: Callable[[str], None]
+    unpacked: UnpackedCache | None
+    digests: Mapping[Path, str] | None
+
+
+class _Unfetched(Exception):
+    """The entry chosen for a wheel whose file was not fetched could not be placed."""
+
+
+def _install_once(
+    paths: Sequence[Path],
+    target_dir: Path,
+    settings: _Settings,
+    fetch: Callable[[Sequence[Path]], None] | None,
+) -> InstallResult:
+    """One try at :func:`install`; raises :class:`_Unfetched`, having written nothing, when a
+    wheel whose file is absent (with ``fetch`` only) cannot be staged from its entry."""
+    upgrade, report, unpacked = settings.upgrade, settings.report, settings.unpacked
+    kind, command = settings.kind, settings.command
+    recalls = [_recall(path, unpacked, settings.digests, kind, command) for path in paths]
+    unfetched = _fetch_needed(paths, [wheel for wheel, _ in recalls], fetch)
     target_dir = Path(os.path.realpath(target_dir))
     if target_dir.exists() and not target_dir.is_dir():
         raise InstallError(f"{target_dir} exists and is not a folder")
 
     report("checking wheels")
-    kind = script_kind(target)
-    command = interpreter or script_interpreter(target)
-    unpacked = UnpackedCache(cache, link_mode) if cache is not None else None
     inspected: list[_Wheel] = []
     problems: list[WheelProblem] = []
-    results = [_inspect_or_recall(Path(path), unpacked, digests, kind, command) for path in wheels]
+    results = [
+        (wheel, []) if wheel is not None else _inspected(path, keyed)
+        for path, (wheel, keyed) in zip(paths, recalls)
+    ]
     failed = any(found for _, found in results)
     for wheel, found in results:
         if wheel is not None and wheel.entry is None and failed:
@@ -922,7 +986,9 @@ def install(
         stage = Path(tempfile.mkdtemp(prefix=STAGE_PREFIX, dir=_stage_parent(target_dir)))
         new_root = stage / "new"
         new_root.mkdir()
-        written, sources = _stage(todo, new_root, target_dir, kind, command, report, unpacked)
+        written, sources = _stage(
+            todo, new_root, target_dir, kind, command, report, unpacked, unfetched
+        )
         old_files = _old_files(target_dir, replaced)
         _check_conflicts(target_dir, present, written, set(old_files))
         report("moving into place")
@@ -947,6 +1013,21 @@ def install(
         tuple(unchanged),
         tuple(old.project for old in replaced),
     )
+
+
+def _fetch_needed(
+    paths: Sequence[Path],
+    recalled: Sequence[_Wheel | None],
+    fetch: Callable[[Sequence[Path]], None] | None,
+) -> set[Path]:
+    """Have ``fetch`` put the absent wheels no cache entry stands for (all at once, so they
+    download together); the absent wheels left, each of which an entry stands for."""
+    if fetch is None:
+        return set()
+    absent = [path for path in paths if not path.exists()]
+    stood_for = {path for path, wheel in zip(paths, recalled) if wheel is not None}
+    fetch([path for path in absent if path not in stood_for])
+    return {path for path in absent if path in stood_for}
 
 
 def _same_install(old: Installed, wheel: _Wheel) -> bool:
@@ -1015,6 +1096,7 @@ def _stage(
     command: str,
     report: Callable[[str], None],
     cache: UnpackedCache | None = None,
+    unfetched: Collection[Path] = frozenset(),
 ) -> tuple[dict[str, str], dict[str, Path]]:
     """Unpack every wheel into its own folder under ``root`` (in parallel when there are many
     files); return each written path with the wheel it came from, and the folder it is in.
@@ -1025,7 +1107,8 @@ def _stage(
 
     With a ``cache``, a wheel found there (its ``entry``) is linked or copied from it, nothing
     unpacked; any other wheel with a ``key`` is kept there once staged and checked, for the next
-    run (see :mod:`tagpip._unpacked`).
+    run (see :mod:`tagpip._unpacked`). A wheel in ``unfetched`` has no file to unpack: when
+    its entry cannot be placed, :class:`_Unfetched` stops the staging (see :func:`install`).
     """
     cancel = threading.Event()
     roots = [root / str(number) for number in range(len(wheels))]
@@ -1045,6 +1128,8 @@ def _stage(
             # The entry went away under us (another run replacing it) or a file could not be
             # put: unpack the wheel as if there were no entry, inspecting it first as it would
             # have been (its stored inspection stood for that).
+            if wheel.path in unfetched:
+                raise _Unfetched(wheel.path) from None
             shutil.rmtree(roots[number])
             roots[number].mkdir()
         _, problems = _inspect(wheel.path)

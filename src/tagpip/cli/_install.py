@@ -1,7 +1,8 @@
 """``tagpip install --target DIR``: resolve and download for a target, then unpack into a folder.
 
 It takes ``tagpip download``'s options (pip's, plus the target options) and pip install's
-``-t/--target`` and ``-U/--upgrade``. The wheels are downloaded into a temporary folder and
+``-t/--target`` and ``-U/--upgrade``. The wheels are downloaded into a temporary folder (but
+for those the cache of unpacked wheels already holds: see :func:`_fetch_and_install`) and
 installed by :func:`tagpip.install.install`, which stages everything and moves it into place,
 so a failure or an interrupt leaves ``DIR`` as it was (see docs/install.md).
 """
@@ -16,14 +17,14 @@ from tagpip.cli._options import add_fetch_options, add_output_options, add_targe
 from tagpip.cli._pipbackend import add_backend_options
 
 if TYPE_CHECKING:
-    from collections.abc import Mapping
+    from collections.abc import Callable, Mapping
     from pathlib import Path
 
     from packaging.utils import NormalizedName
 
     from tagpip.cli._lock import LockedRun
     from tagpip.cli._progress import Progress
-    from tagpip.index import HttpIndex
+    from tagpip.index import DistFile, HttpIndex
     from tagpip.install import InstallResult
     from tagpip.pipconfig import IndexOptions
     from tagpip.resolve import Pin
@@ -235,7 +236,9 @@ def _fetch_and_install(
 
     The cache of unpacked wheels is ``unpacked`` next to the wheel cache (none with
     ``--no-cache-dir``); each wheel's sha256 is the downloader's, computed from the bytes it
-    verified, or, for pip's downloads, computed here.
+    verified, or, for pip's downloads, computed here. With tagpip's downloader and that cache,
+    a wheel whose sha256 is known before fetching (:func:`_fetch_later`) is fetched only if
+    the installer asks for it.
     """
     import contextlib
     from pathlib import Path
@@ -246,6 +249,7 @@ def _fetch_and_install(
 
     wheel_cache = index.wheel_cache
     cache = wheel_cache.parent / "unpacked" if wheel_cache is not None else None
+    fetch: Callable[[Sequence[Path]], None] | None = None
     if args.backend == "pip":
         from tagpip.cli._pipbackend import fetch_with_pip
 
@@ -258,11 +262,14 @@ def _fetch_and_install(
                 digests[path] = file_sha256(path)
     else:
         progress.expect(len(pins))
-        results = download(
-            [pin.file for pin in pins], temp, index, user_hashes=user_hashes, on_progress=progress
-        )
-        paths = [result.path for result in results]
+        later = _fetch_later(pins, temp, user_hashes) if cache is not None else {}
+        now = [pin.file for pin in pins if temp / pin.file.filename not in later]
+        results = download(now, temp, index, user_hashes=user_hashes, on_progress=progress)
         digests = {result.path: result.sha256 for result in results}
+        digests.update((path, digest) for path, (_, digest) in later.items())
+        paths = [temp / pin.file.filename for pin in pins]
+        if later:
+            fetch = _on_demand(later, temp, index, user_hashes, progress)
     return install(
         paths,
         Path(args.target_dir),
@@ -272,7 +279,54 @@ def _fetch_and_install(
         cache=cache,
         digests=digests,
         link_mode=args.link_mode,
+        fetch=fetch,
     )
+
+
+def _fetch_later(
+    pins: Sequence[Pin], temp: Path, user_hashes: Mapping[NormalizedName, Sequence[str]]
+) -> dict[Path, tuple[DistFile, str]]:
+    """The wheels that need not be downloaded before installing (by where they would land in
+    ``temp``), each with the sha256 a download of it must have: known from the index page or
+    the lock, and the only bytes the downloader would accept (:func:`known_sha256`). The
+    installer stages such a wheel from its entry in the cache of unpacked wheels, found by
+    that sha256 and checked as always, and asks for the file only when there is none."""
+    from tagpip.download import known_sha256
+
+    later: dict[Path, tuple[DistFile, str]] = {}
+    for pin in pins:
+        digest = known_sha256(pin.file, user_hashes.get(pin.file.project, ()))
+        if digest is not None:
+            later[temp / pin.file.filename] = (pin.file, digest)
+    return later
+
+
+def _on_demand(
+    later: Mapping[Path, tuple[DistFile, str]],
+    temp: Path,
+    index: HttpIndex,
+    user_hashes: Mapping[NormalizedName, Sequence[str]],
+    progress: Progress,
+) -> Callable[[Sequence[Path]], None]:
+    """install()'s ``fetch`` for the wheels :func:`_fetch_later` held back: downloads those it
+    asks for, with every check a download makes, and counts the others as done (as a wheel
+    taken from the wheel cache is) the first time, so progress ends at all files."""
+    from tagpip.download import ProgressEvent, download
+
+    counted: set[Path] = set()
+
+    def fetch(needed: Sequence[Path]) -> None:
+        wanted = set(needed)
+        for path, (file, _) in later.items():
+            if path not in wanted and path not in counted:
+                size = file.size or 0
+                progress(ProgressEvent("done", file.filename, file.size, size, reused=True))
+        counted.update(later)
+        # Only held-back wheels can be absent; anything else missing is install()'s to report.
+        files = [later[path][0] for path in needed if path in later]
+        download(files, temp, index, user_hashes=user_hashes, on_progress=progress)
+
+    return fetch
 
 
 def _say(args: argparse.Namespace, outcome: InstallResult) -> None:
