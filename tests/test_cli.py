@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -31,6 +32,18 @@ def test_python_dash_m() -> None:
     )
     assert result.returncode == 0
     assert result.stdout == f"tagpip {__version__}\n"
+
+
+def test_the_command_leaves_with_its_status(tmp_path: Path) -> None:
+    # console(), the entry point of `tagpip` and `python -m tagpip`, exits by itself.
+    bad = tmp_path / "bad.txt"
+    bad.write_text("requests==2.0[nonsense-tag]\n")
+    for argv, status in ((["check", str(bad)], 1), (["tags", "--nonsense"], 2)):
+        result = subprocess.run(
+            [sys.executable, "-m", "tagpip", *argv], capture_output=True, text=True, check=False
+        )
+        assert result.returncode == status, result.stderr
+        assert "Traceback" not in result.stderr
 
 
 def test_a_run_collects_garbage_less_often_and_puts_the_thresholds_back(
