@@ -139,7 +139,7 @@ def _read_page(index: HttpIndex, body: bytes, content_type: str) -> None:
     response.headers["Content-Type"] = content_type
     response.url = _PAGE_URL
     try:
-        entries = index._parse_response(response, project="demo")
+        entries = index._parse_response(response, body, project="demo")
     except IndexError_:
         return
     # Building every record (not only the versions a resolver asks for) must not raise either.
