@@ -87,7 +87,8 @@ ACCEPT = (
 _JSON_TYPES = ("application/vnd.pypi.simple.v1+json", "application/json")
 _HTML_TYPES = ("application/vnd.pypi.simple.v1+html", "text/html")
 _CHUNK = 64 * 1024
-_BODY_PIECE = 1024 * 1024  # see HttpIndex._body
+# Bodies (pages, wheels) are read a megabyte at a time: see HttpIndex._body.
+_BODY_PIECE = 1024 * 1024
 _TAIL = 64 * 1024  # first range request: the end of a wheel, where the central directory is
 
 
@@ -790,8 +791,9 @@ class HttpIndex:
 
     def _chunks(self, response: requests.Response, url: str, project: str) -> Iterator[bytes]:
         # decode_content=False: the bytes as served are the bytes the hashes are of (as pip).
+        # Pieces of a megabyte, as in _body: cold downloads of the realistic set 1.00 -> 0.88 s.
         try:
-            yield from response.raw.stream(_CHUNK, decode_content=False)
+            yield from response.raw.stream(_BODY_PIECE, decode_content=False)
         except _transport_errors() as error:
             raise self._fetch_error(error, url, project) from None
 
