@@ -123,12 +123,12 @@ def known_sha256(file: DistFile, user_hashes: Sequence[str]) -> str | None:
     """
     if not file.is_wheel or not _is_safe(file):
         return None
-    user = [parse_hash(text) for text in user_hashes]
-    pairs = [(algo.lower(), digest.lower()) for algo, digest in file.hashes]
-    if any(algo in STRONG_ALGORITHMS and algo != "sha256" for algo, _ in pairs + user):
-        return None
-    from_index = {digest for algo, digest in pairs if algo == "sha256"}
-    from_user = {digest for algo, digest in user if algo == "sha256"}
+    # The very digests download() checks the bytes against (_expected_digests, _problem).
+    expected = _expected_digests(file, user_hashes)
+    if set(expected) != {"sha256"}:
+        return None  # none at all, or another strong algorithm
+    from_index = {digest.lower() for algo, digest in file.hashes if algo.lower() == "sha256"}
+    from_user = {digest for digest, who in expected["sha256"].items() if who == "--hash"}
     candidates = from_index or from_user
     if len(candidates) != 1:
         return None
