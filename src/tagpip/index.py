@@ -506,7 +506,9 @@ class HttpIndex:
             body = self._body(response, url, project)
             if folder is None:
                 return self._parse_response(response, body, project=project)
-            if stored is not None and stored.same_body(response.url, body, html=html):
+            # Hashed once: to recognise the stored copy, or else to store this one.
+            body_sha256 = hashlib.sha256(body).hexdigest()
+            if stored is not None and stored.same_body(response.url, body_sha256, html=html):
                 pagecache.touch(folder, url, fresh)
                 return stored.source
             entries = self._parse_response(response, body, project=project)
@@ -520,7 +522,7 @@ class HttpIndex:
                 etag=response.headers.get("ETag"),
                 last_modified=response.headers.get("Last-Modified"),
                 fresh=fresh,
-                body=body,
+                body_sha256=body_sha256,
             )
             # The kept copy is already grouped by version: handing it on spares grouping twice.
             return entries if kept is None else kept.source

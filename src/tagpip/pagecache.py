@@ -65,15 +65,11 @@ class StoredPage:
     fresh: bool = False
     body: str = ""  # the sha256 of the response body the page was parsed from
 
-    def same_body(self, page_url: str, body: bytes, *, html: bool) -> bool:
-        """Whether a full response for this page (from ``page_url``, of the kind ``html``)
-        carries exactly the body this copy was parsed from."""
+    def same_body(self, page_url: str, body_sha256: str, *, html: bool) -> bool:
+        """Whether a full response for this page (from ``page_url``, of the kind ``html``, its
+        body's hex sha256 ``body_sha256``) carries exactly the body this copy was parsed from."""
         source = self.source
-        return (
-            source.page_url == page_url
-            and source.html == html
-            and hashlib.sha256(body).hexdigest() == self.body
-        )
+        return source.page_url == page_url and source.html == html and body_sha256 == self.body
 
     def validators(self) -> dict[str, str]:
         """The conditional request headers that ask the server whether this copy is current."""
@@ -161,14 +157,14 @@ def store(
     etag: str | None,
     last_modified: str | None,
     fresh: Freshness | None = Freshness(0.0),
-    body: bytes = b"",
+    body_sha256: str = "",
 ) -> StoredPage | None:
-    """Keep the page's ``entries``, parsed from ``body``, for the next run, with the
-    :func:`freshness` its response gave (None: not at all, ``no-store``); never raises: a cache
-    that cannot be written only costs the next run a full page."""
+    """Keep the page's ``entries``, parsed from a body whose hex sha256 is ``body_sha256``,
+    for the next run, with the :func:`freshness` its response gave (None: not at all,
+    ``no-store``); never raises: a cache that cannot be written only costs the next run a
+    full page."""
     if fresh is None:
         return None
-    digest = hashlib.sha256(body).hexdigest()
     source = Ordered.of(project, entries, page_url, html=html)
     record = {
         "format": FORMAT,
@@ -178,7 +174,7 @@ def store(
         "etag": etag,
         "last_modified": last_modified,
         "max_age": fresh.max_age,
-        "body": digest,
+        "body": body_sha256,
         "chunks": list(source.chunks),
         "order": [[text, list(positions)] for text, positions in source.order],
     }
@@ -190,7 +186,7 @@ def store(
         )
     except OSError as error:
         logger.debug("could not store the page of %s: %s", url, error)
-    return StoredPage(source, etag, last_modified, body=digest)
+    return StoredPage(source, etag, last_modified, body=body_sha256)
 
 
 def touch(folder: Path, url: str, fresh: Freshness | None) -> None:
