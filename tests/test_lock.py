@@ -290,6 +290,9 @@ def test_exclude_newer_ignores_later_uploads(
     assert locked("--exclude-newer", "2024-02-01") == "lib==1.1"
     assert locked("--exclude-newer", "2024-02-01T00:00:01Z") == "lib==2.0"
     assert locked("--exclude-newer", "2024-01-01T12:00:00+02:00") == "lib==1.0"
+    # pip's --uploaded-prior-to: strictly before the cut-off.
+    assert locked("--uploaded-prior-to", "2024-02-01T00:00:01Z") == "lib==1.1"
+    assert locked("--uploaded-prior-to", "2024-02-01T00:00:02Z") == "lib==2.0"
     status, _, err = run([*base, "--exclude-newer", "last tuesday"], capsys)
     assert status == 2
     assert "--exclude-newer: 'last tuesday' is not an ISO 8601 date or time" in err

@@ -576,6 +576,18 @@ def test_files_uploaded_after_the_cut_off_are_ignored() -> None:
     assert str(resolution["a"].version) == "1.0"
 
 
+def test_uploaded_prior_to_is_pips_rule() -> None:
+    """pip's --uploaded-prior-to keeps files uploaded strictly before the cut-off and leaves out
+    files whose upload time the index does not give (uv's --exclude-newer keeps those)."""
+    cut = datetime.datetime(2022, 1, 1, tzinfo=datetime.timezone.utc)
+    before = cut - datetime.timedelta(seconds=1)
+    index = FakeIndex({"a": {"1.0": rel(uploaded=before), "2.0": rel(uploaded=cut), "3.0": rel()}})
+    resolution = resolve(lines("a"), make_target(), index, uploaded_prior_to=cut)
+    assert str(resolution["a"].version) == "1.0"
+    resolution = resolve(lines("a"), make_target(), index, exclude_newer=cut)
+    assert str(resolution["a"].version) == "3.0"
+
+
 # --------------------------------------------------------------------------------------------
 # The provider's promises
 

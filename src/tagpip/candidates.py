@@ -169,12 +169,16 @@ class CandidateFinder:
         pre: bool = False,
         ignore_requires_python: bool = False,
         exclude_newer: datetime.datetime | None = None,
+        uploaded_prior_to: datetime.datetime | None = None,
     ) -> None:
         self.index = index
         self.target = target
         self.pre = pre
         self.ignore_requires_python = ignore_requires_python
         self.exclude_newer = _aware(exclude_newer) if exclude_newer is not None else None
+        self.uploaded_prior_to = (
+            _aware(uploaded_prior_to) if uploaded_prior_to is not None else None
+        )
         self.constraints: dict[str, list[Constraint]] = {}
         for constraint in constraints:
             self.constraints.setdefault(constraint.name, []).append(constraint)
@@ -355,6 +359,14 @@ class CandidateFinder:
         cutoff = self.exclude_newer
         if cutoff is not None and file.upload_time and _aware(file.upload_time) > cutoff:
             return f"was uploaded after {cutoff.isoformat()}"
+        prior_to = self.uploaded_prior_to
+        if prior_to is not None:
+            # pip's rule for --uploaded-prior-to: only files uploaded strictly before the cut-off,
+            # and a file whose upload time the index does not give is left out.
+            if not file.upload_time:
+                return f"has no upload time (--uploaded-prior-to {prior_to.isoformat()})"
+            if _aware(file.upload_time) >= prior_to:
+                return f"was not uploaded before {prior_to.isoformat()}"
         if not self.ignore_requires_python and file.requires_python:
             text = file.requires_python
             if text not in self._requires_python:

@@ -482,6 +482,7 @@ def resolve(
     ignore_requires_python: bool = False,
     no_deps: bool = False,
     exclude_newer: datetime.datetime | None = None,
+    uploaded_prior_to: datetime.datetime | None = None,
     on_progress: Callable[[str], None] | None = None,
 ) -> Resolution:
     """Pin one wheel per project so that every requirement holds on ``target``.
@@ -490,7 +491,9 @@ def resolve(
     marker is false is skipped. A line with a tag block only takes wheels that also fit the block.
     ``constraints`` restrict versions (and wheels, with a block) without adding projects. ``pre``
     allows pre-releases everywhere; ``exclude_newer`` ignores files uploaded after it (files
-    without an upload time are kept). ``on_progress`` receives short status texts.
+    without an upload time are kept); ``uploaded_prior_to`` keeps only files uploaded strictly
+    before it and leaves out files without an upload time, as pip's option of that name does.
+    ``on_progress`` receives short status texts.
 
     Raises :class:`ResolveError` subclasses, :class:`tagpip.target.TargetError` for a block the
     target cannot run or a marker it cannot evaluate, and the index's own errors.
@@ -507,6 +510,7 @@ def resolve(
         pre=pre,
         ignore_requires_python=ignore_requires_python,
         exclude_newer=exclude_newer,
+        uploaded_prior_to=uploaded_prior_to,
     )
     provider = _Provider(finder, no_deps=no_deps)
     provider.prefetch_projects(_unique(r.name for r in roots if r.url_file is None))

@@ -158,7 +158,7 @@ def run(args: argparse.Namespace) -> int:
                 pre=options.pre,
                 ignore_requires_python=args.ignore_requires_python,
                 no_deps=args.no_deps,
-                exclude_newer=cutoff,
+                uploaded_prior_to=cutoff,
                 on_progress=progress.status,
             )
             pins = list(resolution.pins)

@@ -180,12 +180,8 @@ def run(args: argparse.Namespace) -> int:
             hint="for example: tagpip lock -r requirements.in -o requirements.lock",
         )
     fmt: Format = args.format or ("pylock" if is_pylock_name(args.output_file) else "tagged")
-    cutoffs = [
-        c
-        for c in (parse_exclude_newer(args.exclude_newer), parse_cutoff(args.uploaded_prior_to))
-        if c is not None
-    ]
-    cutoff = min(cutoffs) if cutoffs else None
+    exclude_newer = parse_exclude_newer(args.exclude_newer)
+    uploaded_prior_to = parse_cutoff(args.uploaded_prior_to)
     inputs = read_inputs(args.requirements, args.requirement, args.constraint)
     print_warnings(inputs.warnings, args.quiet)
     targets = settle_targets(args, inputs)
@@ -222,7 +218,8 @@ def run(args: argparse.Namespace) -> int:
                         pre=options.pre,
                         ignore_requires_python=args.ignore_requires_python,
                         no_deps=args.no_deps,
-                        exclude_newer=cutoff,
+                        exclude_newer=exclude_newer,
+                        uploaded_prior_to=uploaded_prior_to,
                         on_progress=progress.status,
                     )
                 )

@@ -171,7 +171,10 @@ def add_fetch_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--uploaded-prior-to",
         metavar="WHEN",
-        help="ignore files uploaded at or after this ISO 8601 time, or P<n>D days ago",
+        help=(
+            "only files uploaded before this ISO 8601 time, or P<n>D days ago (files without an"
+            " upload time are left out, as pip does)"
+        ),
     )
     index = parser.add_argument_group("package index options (pip's; PIP_* and pip.conf apply)")
     index.add_argument(
