@@ -221,7 +221,7 @@ def test_syntax_errors_of_every_file_at_once(
 ) -> None:
     a, b = tmp_path / "a.txt", tmp_path / "b.txt"
     a.write_text("requests==2.25.1[manylinux3,cp36]\n")
-    b.write_text("ok==1\nbad===\n")
+    b.write_text("ok==1\nbad>=\n")
     status, _, err = run(
         ["download", "-r", str(a), "-r", str(b), "-d", str(tmp_path / "w")], capsys
     )

@@ -75,7 +75,11 @@ def _command(name: str, parser: argparse.ArgumentParser) -> str:
                 continue
             rows.append(f"| {_cell(_invocation(action))} | {_cell(_help(action))} |")
         if rows:
-            title = "arguments" if group.title == "positional arguments" else group.title
+            title = {
+                "positional arguments": "arguments",
+                # Python 3.9 titles them so; 3.10 and later say "options".
+                "optional arguments": "options",
+            }.get(group.title or "", group.title)
             lines += ["", f"**{_cell(title or '')}**", "", "| option | meaning |", "|---|---|"]
             lines += rows
     if refused:
