@@ -545,3 +545,29 @@ def test_a_cert_file_that_is_no_bundle_is_a_clear_error(
 def test_environment_is_clean() -> None:
     """Guard: the hermetic fixture keeps the machine's pip configuration out of these tests."""
     assert os.environ.get("PIP_CONFIG_FILE") == os.devnull
+
+
+def test_a_redirect_from_https_to_plain_http_is_refused(
+    https_server: IndexServer,
+    index_server: IndexServer,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    pki: Pki,
+) -> None:
+    """Even to loopback, even with credentials configured: once https, never plain http."""
+    seed(index_server)
+    https_server.auth = (USER, PASSWORD)
+    https_server.redirects["/simple/app/"] = (302, index_server.url + "app/")
+    url = with_credentials(https_server.url, USER, PASSWORD)
+    status, _, err = run(
+        ["download", "app", "-d", str(tmp_path / "w"), "-i", url, *TARGET, "--no-cache-dir",
+         "--cert", str(pki.ca), "--retries", "0"],
+        capsys,
+    )  # fmt: skip
+    assert status == 1, err
+    assert err.startswith(
+        f"error: app: refusing a redirect from {https_server.url}app/ to "
+        f"{index_server.url}app/: the original request was https, the redirect is plain http\n"
+    ), err
+    assert index_server.requests == []  # the plain http request was never sent
+    assert PASSWORD not in err

@@ -185,7 +185,7 @@ def store(
             before=functools.partial(_count_from, age=fresh.age),
         )
     except OSError as error:
-        logger.debug("could not store the page of %s: %s", url, error)
+        _sealed.unwritable(folder, error)
     return StoredPage(source, etag, last_modified, body=body_sha256)
 
 
@@ -198,8 +198,10 @@ def touch(folder: Path, url: str, fresh: Freshness | None) -> None:
             os.utime(_path(folder, url), (0, 0))
         else:
             _count_from(_path(folder, url), fresh.age)
+    except FileNotFoundError:
+        pass  # not stored after all (no-store, or a cache that could not take it)
     except OSError as error:
-        logger.debug("could not refresh the stored page of %s: %s", url, error)
+        _sealed.unwritable(folder, error)
 
 
 def _count_from(path: Path | str, age: float) -> None:
