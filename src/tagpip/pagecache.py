@@ -127,11 +127,23 @@ def load(folder: Path, url: str) -> StoredPage | None:
         record = marshal.loads(payload)
         if not isinstance(record, dict) or record.get("format") != FORMAT or record["url"] != url:
             return None
-        # Written by this module and intact (the digest): the types are as stored, and a
-        # chunk's entries are checked when it is decoded.
-        source = Ordered(
-            str(record["page_url"]), bool(record["html"]), record["chunks"], record["order"]
-        )
+        # Intact (the digest), but perhaps not what this module wrote (another version of
+        # tagpip, a bug): the shape is checked here, cheaply, so that a copy that would decode
+        # wrongly later is a miss now, refetched; a chunk's entries are checked when decoded.
+        chunks, order = record["chunks"], record["order"]
+        if not isinstance(chunks, list) or not all(isinstance(c, bytes) for c in chunks):
+            raise TypeError("chunks are not a list of bytes")
+        count = len(chunks)
+        if not isinstance(order, list) or not all(
+            isinstance(item, list)
+            and len(item) == 2
+            and isinstance(item[0], str)
+            and isinstance(item[1], list)
+            and all(isinstance(n, int) and 0 <= n < count for n in item[1])
+            for item in order
+        ):
+            raise TypeError("the order of versions is malformed")
+        source = Ordered(str(record["page_url"]), bool(record["html"]), chunks, order)
         etag, modified = record["etag"], record["last_modified"]
         age = time.time() - counted_from
         return StoredPage(
