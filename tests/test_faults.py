@@ -9,12 +9,18 @@ each fault, what tagpip does, and the test here that shows it.
 
 from __future__ import annotations
 
+import contextlib
+import gzip
+import hashlib
+import json
 import random
 import signal
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -32,7 +38,8 @@ from support.faults import (
     truncated,
     wait_until,
 )
-from support.server import IndexServer
+from support.server import JSON_TYPE, IndexServer, Reply
+from support.wheels import build_wheel, core_metadata
 from tagpip.cli import main
 
 TARGET = ["--python-version", "3.12", "--platform", "manylinux2014_x86_64"]
@@ -442,3 +449,348 @@ def test_an_interrupted_install_leaves_the_target_as_it_was(
     assert "Traceback" not in err
     assert snapshot(target) == before
     assert sorted(p.name for p in tmp_path.iterdir()) == ["deps", "index-root"]
+
+
+# -- an index whose metadata files disagree with its wheels (PEP 658) ---------------------------
+
+
+@pytest.mark.parametrize(
+    ("served", "field", "index_says", "wheel_says"),
+    [
+        ({"requires_dist": ["app>=1"]}, "Requires-Dist", "app>=1", "(none)"),
+        ({"requires_python": ">=3.13"}, "Requires-Python", ">=3.13", "(none)"),
+    ],
+    ids=["requires-dist", "requires-python"],
+)
+def test_a_metadata_file_that_disagrees_with_its_wheel_is_refused(
+    index_server: IndexServer,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    served: dict[str, Any],
+    field: str,
+    index_says: str,
+    wheel_says: str,
+) -> None:
+    seed(index_server)
+    if field == "Requires-Python":
+        served = {**served, "requires_python": ">=3"}  # still fits the 3.12 target
+        index_says = ">=3"
+    index_server.served_metadata[HELPER] = core_metadata("helper", "1.0", **served).encode()
+    dest, cache = tmp_path / "wheels", tmp_path / "cache"
+    status, err = fetch(index_server, dest, capsys, cache=cache)
+    assert_clean_failure(
+        status,
+        err,
+        f"helper: the metadata file the index serves for {HELPER} disagrees with the wheel's "
+        f"own METADATA on {field}: the index says '{index_says}', the wheel says '{wheel_says}'",
+    )
+    assert HELPER not in (p.name for p in dest.iterdir())
+    assert_only_verified(index_server, dest)
+    # Once the index is consistent (and its page, fresh for 10 minutes, is asked for again),
+    # the same cache serves a good run.
+    index_server.served_metadata.clear()
+    assert fetch(index_server, dest, capsys, "--refresh", cache=cache) == (0, "")
+    assert_only_verified(index_server, dest)
+
+
+def test_metadata_read_from_the_wheel_itself_needs_no_second_check(
+    index_server: IndexServer, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    index_server.metadata_files = False
+    seed(index_server)
+    status, err = fetch(index_server, tmp_path / "w", capsys)
+    assert (status, err) == (0, "")
+
+
+# -- bounded sizes: files, pages, decompression -------------------------------------------------
+
+
+def grown(extra: int) -> Callable[..., object]:
+    """A wheel body ``extra`` bytes longer than the file (and than the size its page lists)."""
+
+    def mangle(request: Any, reply: Any) -> Any:
+        if reply.status != 200 or request.method != "GET":
+            return None
+        return replace(reply, body=reply.body + b"\0" * extra)
+
+    return mangle
+
+
+def test_a_file_longer_than_its_listed_size_is_stopped(
+    index_server: IndexServer, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    seed(index_server)
+    size = (index_server.root / HELPER).stat().st_size
+    index_server.mangle[file_path(HELPER)] = grown(10 * 1024 * 1024)  # type: ignore[assignment]
+    dest, cache = tmp_path / "wheels", tmp_path / "cache"
+    status, err = fetch(index_server, dest, capsys, cache=cache)
+    assert_clean_failure(
+        status, err, "helper: ", f"more than the {size} the index lists; the transfer was stopped"
+    )
+    assert_only_verified(index_server, dest)
+    assert_recovers(index_server, dest, capsys, cache)
+
+
+def test_the_listed_size_is_enforced_while_streaming(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A source with no Content-Length (a local file here) is stopped at the listed size too,
+    the moment it passes it: no more than the listed size is ever written."""
+    from tagpip.download import DownloadError, download
+
+    index_root = tmp_path / "files"
+    index_root.mkdir()
+    wheel = build_wheel(index_root, "helper", "1.0", extra_files={"helper/blob.bin": PAYLOAD})
+    written: list[int] = []
+
+    class Source:
+        def open(self, file: Any) -> Any:
+            @contextlib.contextmanager
+            def chunks() -> Iterator[Iterator[bytes]]:
+                def pieces() -> Iterator[bytes]:
+                    data = wheel.read_bytes()
+                    for _ in range(100):  # endless, as a hostile server would be
+                        written.append(len(data))
+                        yield data
+
+                yield pieces()
+
+            return chunks()
+
+    file = dist_file_of(wheel, size=wheel.stat().st_size)
+    with pytest.raises(DownloadError, match=r"longer than the .* bytes the index lists"):
+        download([file], tmp_path / "dest", Source(), cache=False)  # type: ignore[arg-type]
+    assert len(written) == 2  # stopped at the first piece past the size
+    assert list((tmp_path / "dest").iterdir()) == []
+
+
+def dist_file_of(wheel: Path, *, size: int | None) -> Any:
+    from packaging.utils import parse_wheel_filename
+
+    from tagpip.index import DistFile
+
+    name, version, build, tags = parse_wheel_filename(wheel.name)
+    return DistFile(
+        project=name,
+        filename=wheel.name,
+        url=wheel.as_uri(),
+        version=version,
+        build=build,
+        tags=tags,
+        hashes=(("sha256", hashlib.sha256(wheel.read_bytes()).hexdigest()),),
+        size=size,
+        is_wheel=True,
+    )
+
+
+def gzip_bomb(content_type: str, size: int) -> Callable[..., object]:
+    """A page of ``size`` bytes of spaces, gzip-compressed (about 1000:1)."""
+    body = gzip.compress(b" " * size, compresslevel=9)
+
+    def override(request: Any) -> Any:
+        return Reply(200, body, {"Content-Type": content_type, "Content-Encoding": "gzip"})
+
+    return override
+
+
+@pytest.mark.parametrize("where", ["page", "metadata"])
+def test_a_gzip_bomb_ends_with_a_clear_error(
+    index_server: IndexServer,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    where: str,
+) -> None:
+    import tagpip.index
+
+    monkeypatch.setattr(tagpip.index, "MAX_PAGE", 2 * 1024 * 1024)
+    monkeypatch.setattr(tagpip.index, "MAX_METADATA", 1024 * 1024)
+    seed(index_server)
+    if where == "page":
+        path, bomb = page_path("helper"), gzip_bomb(JSON_TYPE, 8 * 1024 * 1024)
+        limit = "2 MB"
+    else:
+        path, bomb = file_path(HELPER) + ".metadata", gzip_bomb("text/plain", 8 * 1024 * 1024)
+        limit = "1 MB"
+    index_server.overrides[path] = bomb  # type: ignore[assignment]
+    dest, cache = tmp_path / "wheels", tmp_path / "cache"
+    status, err = fetch(index_server, dest, capsys, cache=cache)
+    assert_clean_failure(status, err, "helper: ", f"is larger than {limit} once decoded")
+    assert_recovers(index_server, dest, capsys, cache)
+
+
+@pytest.mark.parametrize("fmt", ["json", "html"])
+def test_a_remote_page_may_not_link_local_files(
+    index_server: IndexServer, tmp_path: Path, capsys: pytest.CaptureFixture[str], fmt: str
+) -> None:
+    seed(index_server)
+    local = build_wheel(tmp_path / "local", "helper", "2.0")
+    if fmt == "json":
+        doc = {
+            "meta": {"api-version": "1.1"},
+            "name": "helper",
+            "files": [{"filename": local.name, "url": local.as_uri(), "hashes": {}}],
+        }
+        page = garbage(JSON_TYPE, json.dumps(doc).encode())
+    else:
+        page = garbage("text/html", f'<a href="{local.as_uri()}">{local.name}</a>'.encode())
+    index_server.overrides[page_path("helper")] = page
+    dest = tmp_path / "wheels"
+    status, err = fetch(index_server, dest, capsys)
+    assert_clean_failure(
+        status, err, f"helper: refusing the file: link '{local.as_uri()}'", "may not name files"
+    )
+    assert not dest.exists() or list(dest.iterdir()) == []
+
+
+# -- redirects ----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("where", ["page", "wheel"])
+def test_a_redirect_to_a_remote_plain_http_host_is_refused(
+    index_server: IndexServer, tmp_path: Path, capsys: pytest.CaptureFixture[str], where: str
+) -> None:
+    seed(index_server)
+    path = page_path("helper") if where == "page" else file_path(HELPER)
+    index_server.redirects[path] = (302, "http://index.example.invalid/elsewhere")
+    dest = tmp_path / "wheels"
+    status, err = fetch(index_server, dest, capsys)
+    assert_clean_failure(
+        status,
+        err,
+        "helper: refusing a redirect from http://127.0.0.1:",
+        "to http://index.example.invalid/elsewhere: index.example.invalid is not a trusted or "
+        "secure host (plain http)",
+    )
+    assert_only_verified(index_server, dest)
+
+
+# -- a full disk, a cache that cannot be written --------------------------------------------------
+
+
+def test_a_full_disk_is_a_clear_error_naming_the_path(
+    index_server: IndexServer,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """An injected ENOSPC on the write (for machines where no small file system can be
+    mounted; the tmpfs test below shows the real thing)."""
+    import errno
+    import os
+
+    seed(index_server)
+    real_fdopen = os.fdopen
+
+    class Full:
+        def __init__(self, stream: Any) -> None:
+            self._stream = stream
+
+        def __enter__(self) -> Full:
+            return self
+
+        def __exit__(self, *exc: object) -> None:
+            self._stream.close()
+
+        def write(self, data: bytes) -> int:
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+        def __getattr__(self, name: str) -> Any:
+            return getattr(self._stream, name)
+
+    def fdopen(fd: int, *args: Any, **kwargs: Any) -> Any:
+        return Full(real_fdopen(fd, *args, **kwargs))
+
+    monkeypatch.setattr(os, "fdopen", fdopen)
+    dest = tmp_path / "wheels"
+    status, err = fetch(index_server, dest, capsys)
+    assert_clean_failure(status, err, f"cannot write {dest}/", "No space left on device")
+    assert "free some space" in err
+    assert_only_verified(index_server, dest)
+
+
+@pytest.fixture
+def small_tmpfs(tmp_path: Path) -> Iterator[Path]:
+    """A 256 KB tmpfs (as root, where mounting is allowed); skips elsewhere."""
+    import os
+    import subprocess
+
+    mount = tmp_path / "small"
+    mount.mkdir()
+    if os.geteuid() != 0:
+        pytest.skip("mounting a tmpfs needs root")
+    result = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", "size=256k", "tmpfs", str(mount)],
+        capture_output=True,
+        check=False,
+    )
+    if result.returncode != 0:
+        pytest.skip(f"cannot mount a tmpfs here: {result.stderr.decode(errors='replace')}")
+    try:
+        yield mount
+    finally:
+        subprocess.run(["umount", "-l", str(mount)], capture_output=True, check=False)
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="tmpfs")
+def test_a_really_full_disk_ends_with_exit_1(
+    index_server: IndexServer,
+    small_tmpfs: Path,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    seed(index_server)  # helper's wheel is 256 KB of random bytes: it cannot fit
+    dest = small_tmpfs / "wheels"
+    status, err = fetch(index_server, dest, capsys)
+    assert_clean_failure(status, err, f"cannot write {dest}/", "No space left on device")
+    assert_only_verified(index_server, dest)
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="tmpfs")
+def test_a_full_cache_warns_once_and_the_run_goes_on(
+    index_server: IndexServer,
+    small_tmpfs: Path,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """In a process of its own, so that stderr is what a user sees."""
+    seed(index_server)
+    cache = small_tmpfs / "cache"
+    (small_tmpfs / "filler").write_bytes(b"\0" * (250 * 1024))
+    dest = tmp_path / "wheels"
+    child = start_tagpip(
+        "download", "app", "-d", str(dest), "-i", index_server.url, *TARGET,
+        "--cache-dir", str(cache), "--retries", "0", "-q",
+    )  # fmt: skip
+    _, err = child.communicate(timeout=60)
+    assert child.returncode == 0, err
+    assert err == (
+        f"warning: the cache {cache}/tagpip cannot be written (No space left on device); "
+        "going on without storing in it\n"
+    )
+    assert sorted(p.name for p in dest.iterdir()) == [APP, HELPER]
+    assert_only_verified(index_server, dest)
+
+
+def test_a_cache_that_cannot_be_written_warns_once_and_the_run_goes_on(
+    index_server: IndexServer,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """Every part of the cache (pages, metadata, HTTP, wheels) under a path that is a file:
+    nothing can be written there, even by root."""
+    seed(index_server)
+    blocked = tmp_path / "not-a-folder"
+    blocked.write_text("a file where the cache's folders would be")
+    cache = blocked / "cache"
+    dest = tmp_path / "wheels"
+    status, err = fetch(index_server, dest, capsys, cache=cache)
+    assert status == 0, err
+    warnings = [r.getMessage() for r in caplog.records if r.levelname == "WARNING"]
+    assert warnings == [
+        f"warning: the cache {cache}/tagpip cannot be written (Not a directory); "
+        "going on without storing in it"
+    ]
+    assert sorted(p.name for p in dest.iterdir()) == [APP, HELPER]
+    assert_only_verified(index_server, dest)

@@ -304,3 +304,32 @@ def test_a_run_with_everything_fresh_imports_no_http_stack(
     )
     assert done.stdout.splitlines() == ["1.0", "[]"]
     assert len(server.requests) == requests_before
+
+
+@pytest.mark.parametrize("wrong", ["chunks", "order", "position", "record"])
+def test_a_sealed_copy_that_decodes_wrongly_is_discarded_and_refetched(
+    server: IndexServer, cache_dir: Path, wrong: str
+) -> None:
+    """Intact on disk (its digest matches) but not a page as this tagpip writes one."""
+    import marshal
+
+    from tagpip import _sealed
+
+    first = _files(server, cache_dir)
+    [path] = _stored(cache_dir)
+    found = _sealed.read(path)
+    assert found is not None
+    record = marshal.loads(found[0])
+    if wrong == "chunks":
+        record["chunks"] = ["not bytes"]
+    elif wrong == "order":
+        record["order"] = {"1.0": [0]}
+    elif wrong == "position":
+        record["order"] = [["1.0", [99]]]
+    else:
+        record = ["not", "a", "record"]
+    _sealed.write(path, marshal.dumps(record))
+    assert pagecache.load(cache_dir / "pages", server.url + "demo/") is None
+    assert _files(server, cache_dir) == first
+    assert _page_requests(server)[-1] == (200, None)
+    assert pagecache.load(cache_dir / "pages", server.url + "demo/") is not None

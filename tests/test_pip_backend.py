@@ -613,3 +613,48 @@ def test_install_from_a_lock_with_the_pip_backend(
         "native-3.2.dist-info",
         "winonly-1.0.dist-info",
     ]
+
+
+@pytest.mark.parametrize("isolated", [False, True], ids=["configured", "isolated"])
+def test_credentials_never_reach_the_pip_command_line(
+    index_server: IndexServer, tmp_path: Path, capsys: pytest.CaptureFixture[str], isolated: bool
+) -> None:
+    """The argv of the real pip subprocess (readable by every local user) holds no secret: the
+    index URLs with credentials and a direct URL's credentials reach pip through a private
+    (0600) requirements file, and pip fetches with them."""
+    seed(index_server)
+    index_server.auth = ("__token__", "s3cr3t-T0ken")
+    url = index_server.url.replace("http://", "http://__token__:s3cr3t-T0ken@")
+    link = index_server.file_url("winonly-1.0-py3-none-any.whl").replace(
+        "http://", "http://__token__:s3cr3t-T0ken@"
+    )
+    record = tmp_path / "argv.log"
+    shim = tmp_path / "python-shim"
+    # Records its argv and the mode of the requirements file pip is given, then runs pip.
+    shim.write_text(
+        "#!/bin/sh\n"
+        f'printf "%s\\n" "$*" >> "{record}"\n'
+        'prev=""; for a in "$@"; do\n'
+        f'  if [ "$prev" = "-r" ]; then stat -c "mode %a" "$a" >> "{record}"; fi; prev="$a"\n'
+        "done\n"
+        f'exec "{sys.executable}" "$@"\n'
+    )
+    shim.chmod(0o755)
+    dest = tmp_path / "wheels"
+    status, _, err = run(
+        command(dest, url, "--extra-index-url", url, "--backend", "pip", "--pip", str(shim),
+                *(["--isolated"] if isolated else []), *TARGETS["cp311-windows"], "-q",
+                "app==1.0", f"winonly @ {link}"),
+        capsys,
+    )  # fmt: skip
+    assert status == 0, err
+    assert sorted(p.name for p in dest.iterdir()) == [
+        "app-1.0-py3-none-any.whl",
+        "helper-2.0-py3-none-any.whl",
+        "winonly-1.0-py3-none-any.whl",
+    ]
+    logged = record.read_text()
+    assert "-m pip download" in logged
+    assert "s3cr3t" not in logged
+    assert "mode 600" in logged
+    assert all(r.status != 401 for r in index_server.requests)

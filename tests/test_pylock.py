@@ -263,3 +263,105 @@ def test_uv_installs_the_pylock(
     installed = sorted(p.name for p in dest.iterdir() if p.name.endswith(".dist-info"))
     assert installed == ["app-1.0.dist-info", "helper-1.0.dist-info"]
     shutil.rmtree(tmp_path / "uv-cache", ignore_errors=True)
+
+
+# -- malformed locks: every kind ends with a message naming the file, exit status 1 ------------
+
+_HEX64 = "a" * 64
+_HEAD = 'lock-version = "1.0"\ncreated-by = "x"\n'
+_WHEEL = "url = 'https://x.invalid/a-1-py3-none-any.whl'"
+_GOOD_HASH = f"hashes = {{sha256 = '{_HEX64}'}}"
+
+
+def _package(extra: str = "", wheel: str = f"{{{_WHEEL}, {_GOOD_HASH}}}") -> str:
+    return f"[[packages]]\nname = 'a'\nversion = '1'\n{extra}wheels = [{wheel}]\n"
+
+
+MALFORMED = {
+    "bad-toml": ("lock-version = ", "is not valid TOML"),
+    "not-utf8": (b"\xff\xfe lock".decode("latin-1"), "is not valid TOML"),
+    "lock-version-int": ("lock-version = 1\n", "lock-version 1 is not supported"),
+    "lock-version-2": ('lock-version = "2.0"\n', "lock-version '2.0' is not supported"),
+    "lock-version-missing": ("created-by = 'x'\n", "lock-version None is not supported"),
+    "no-packages": (_HEAD, "[[packages]] is missing"),
+    "packages-a-string": (_HEAD + "packages = 'x'\n", "[[packages]] is missing"),
+    "package-not-a-table": (_HEAD + "packages = ['x']\n", "package 1 has no name"),
+    "name-not-a-string": (_HEAD + "[[packages]]\nname = 1\n", "package 1 has no name"),
+    "name-invalid": (
+        _HEAD + _package().replace("name = 'a'", "name = '!!'"),
+        "'!!' is not a valid project name",
+    ),
+    "no-version": (_HEAD + "[[packages]]\nname = 'a'\n", "package a has no valid version"),
+    "version-a-list": (
+        _HEAD + "[[packages]]\nname = 'a'\nversion = [1]\n",
+        "package a has no valid version",
+    ),
+    "no-wheels": (_HEAD + "[[packages]]\nname = 'a'\nversion = '1'\n", "has no wheels"),
+    "wheels-a-string": (
+        _HEAD + "[[packages]]\nname = 'a'\nversion = '1'\nwheels = 'x'\n",
+        "a wheel entry is not a table",
+    ),
+    "wheel-not-a-table": (_HEAD + _package(wheel="1"), "a wheel entry is not a table"),
+    "url-not-a-string": (
+        _HEAD + _package(wheel=f"{{url = 1, {_GOOD_HASH}}}"),
+        "a wheel has neither url nor path",
+    ),
+    "wheel-name-not-a-string": (
+        _HEAD + _package(wheel=f"{{name = 1, {_WHEEL}, {_GOOD_HASH}}}"),
+        "a wheel's name must be a string",
+    ),
+    "no-hashes": (_HEAD + _package(wheel=f"{{{_WHEEL}}}"), "has no hashes"),
+    "hashes-a-list": (
+        _HEAD + _package(wheel=f"{{{_WHEEL}, hashes = ['x']}}"),
+        "has no hashes",
+    ),
+    "hash-not-hex": (
+        _HEAD + _package(wheel=f"{{{_WHEEL}, hashes = {{sha256 = 'zz'}}}}"),
+        "the sha256 hash of a-1-py3-none-any.whl is not 64 hex digits: 'zz'",
+    ),
+    "hash-not-a-string": (
+        _HEAD + _package(wheel=f"{{{_WHEEL}, hashes = {{sha256 = 5}}}}"),
+        "must be strings (hex digests)",
+    ),
+    "only-a-weak-hash": (
+        _HEAD + _package(wheel=f"{{{_WHEEL}, hashes = {{md5 = '{'b' * 32}'}}}}"),
+        "has no sha256, sha384 or sha512 hash",
+    ),
+    "wheel-of-another-project": (
+        _HEAD + _package(wheel=f"{{url = 'https://x.invalid/b-1-py3-none-any.whl', {_GOOD_HASH}}}"),
+        "the wheel b-1-py3-none-any.whl is not a 1",
+    ),
+    "marker-not-a-string": (_HEAD + _package("marker = 3\n"), "package a:"),
+    "marker-invalid": (_HEAD + _package("marker = 'python_version >'\n"), "package a:"),
+    "index-not-a-string": (_HEAD + _package("index = 3\n"), "index must be a URL"),
+    "environments-not-strings": (
+        _HEAD + "environments = [1]\n" + _package(),
+        "environments must be a list of markers",
+    ),
+    "environment-invalid": (
+        _HEAD + "environments = ['python_version >']\n" + _package(),
+        "Expected",
+    ),
+    "requires-python-invalid": (
+        _HEAD + "requires-python = '>>3'\n" + _package(),
+        "Invalid specifier",
+    ),
+}
+
+
+@pytest.mark.parametrize(("text", "cause"), list(MALFORMED.values()), ids=list(MALFORMED))
+def test_a_malformed_pylock_is_a_clean_error_naming_the_file(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], text: str, cause: str
+) -> None:
+    lock = tmp_path / "pylock.toml"
+    lock.write_bytes(text.encode("latin-1") if text.startswith("\xff") else text.encode())
+    with pytest.raises(LockError) as caught:
+        read_lock(lock)
+    assert str(caught.value).startswith(str(lock)), caught.value
+    assert cause in str(caught.value), caught.value
+    status = main(["download", "-r", str(lock), "-d", str(tmp_path / "w"), "--no-cache-dir"])
+    err = capsys.readouterr().err
+    assert status == 1, err
+    assert err.startswith(f"error: {lock}"), err
+    assert "Traceback" not in err
+    assert "internal error" not in err

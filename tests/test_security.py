@@ -12,6 +12,7 @@ The TLS tests make a throw-away CA with the ``openssl`` command line tool and sk
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import json
 import logging
@@ -545,3 +546,104 @@ def test_a_cert_file_that_is_no_bundle_is_a_clear_error(
 def test_environment_is_clean() -> None:
     """Guard: the hermetic fixture keeps the machine's pip configuration out of these tests."""
     assert os.environ.get("PIP_CONFIG_FILE") == os.devnull
+
+
+def test_a_redirect_from_https_to_plain_http_is_refused(
+    https_server: IndexServer,
+    index_server: IndexServer,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    pki: Pki,
+) -> None:
+    """Even to loopback, even with credentials configured: once https, never plain http."""
+    seed(index_server)
+    https_server.auth = (USER, PASSWORD)
+    https_server.redirects["/simple/app/"] = (302, index_server.url + "app/")
+    url = with_credentials(https_server.url, USER, PASSWORD)
+    status, _, err = run(
+        ["download", "app", "-d", str(tmp_path / "w"), "-i", url, *TARGET, "--no-cache-dir",
+         "--cert", str(pki.ca), "--retries", "0"],
+        capsys,
+    )  # fmt: skip
+    assert status == 1, err
+    assert err.startswith(
+        f"error: app: refusing a redirect from {https_server.url}app/ to "
+        f"{index_server.url}app/: the original request was https, the redirect is plain http\n"
+    ), err
+    assert index_server.requests == []  # the plain http request was never sent
+    assert PASSWORD not in err
+
+
+def test_credentials_in_a_direct_url_are_sent_and_never_written(
+    index_server: IndexServer, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``pkg @ https://user:token@host/...``: the file is fetched with those credentials (no
+    401), and neither the lock, its header, a pylock.toml, a report nor any output holds them."""
+    seed(index_server)
+    index_server.auth = (USER, PASSWORD)
+    public = tmp_path / "public"
+    with IndexServer(public) as plain:
+        seed(plain)  # the index, without auth: only the direct URL needs credentials
+        link = with_credentials(
+            index_server.file_url("helper-1.0-py3-none-any.whl"), USER, PASSWORD
+        )
+        requirements = tmp_path / "requirements.txt"
+        requirements.write_text(f"app\nhelper @ {link}\n")
+        report, lock, pylock = (
+            tmp_path / "report.json",
+            tmp_path / "lock.txt",
+            tmp_path / "pylock.toml",
+        )
+        common = ["-r", str(requirements), "-i", plain.url, *TARGET, "--no-cache-dir"]
+        outputs = []
+        for args in (
+            ["download", "-d", str(tmp_path / "w"), "--report", str(report), "-v"],
+            ["lock", "-o", str(lock)],
+            ["lock", "-o", str(pylock)],
+        ):
+            status, out, err = run([*args, *common], capsys)
+            assert status == 0, err
+            outputs += [out, err]
+    assert (tmp_path / "w" / "helper-1.0-py3-none-any.whl").read_bytes() == (
+        index_server.root / "helper-1.0-py3-none-any.whl"
+    ).read_bytes()
+    assert [r.status for r in index_server.requests if r.status == 401] == []
+    assert any(r.path.startswith("/files/helper") for r in index_server.requests)
+    everything = "\n".join([*outputs, texts_of(report, lock, pylock)])
+    assert PASSWORD not in everything
+    assert f"{USER}:" not in texts_of(lock, pylock)
+
+
+def test_the_http_cache_never_stores_credentials(
+    index_server: IndexServer, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Metadata files and find-links pages go through CacheControl: its entries (keys, stored
+    headers, Vary values) hold no credentials, even when the server varies on Authorization."""
+    seed(index_server)
+    index_server.auth = (USER, PASSWORD)
+    url = with_credentials(index_server.url, USER, PASSWORD)
+    cache = tmp_path / "cache"
+    links = with_credentials(index_server.links_url, USER, PASSWORD)
+    for vary in (False, True):
+        if vary:
+            index_server.mangle["/files/helper-1.0-py3-none-any.whl.metadata"] = _vary_on_auth
+        status, _, err = run(
+            ["download", "app", "-d", str(tmp_path / "w"), "-i", url, *TARGET,
+             "--cache-dir", str(cache), "-f", links],
+            capsys,
+        )  # fmt: skip
+        assert status == 0, err
+    stored = [p for p in (cache / "tagpip" / "http").rglob("*") if p.is_file()]
+    assert stored  # something was cached
+    token = base64.b64encode(f"{USER}:{PASSWORD}".encode())
+    for path in stored:
+        data = path.read_bytes()
+        assert PASSWORD.encode() not in data, path
+        assert token not in data, path
+    everything = b"".join(p.read_bytes() for p in cache.rglob("*") if p.is_file())
+    assert PASSWORD.encode() not in everything
+    assert token not in everything
+
+
+def _vary_on_auth(request: Any, reply: Reply) -> Reply:
+    return Reply(reply.status, reply.body, {**reply.headers, "Vary": "Authorization"})

@@ -12,7 +12,7 @@ from __future__ import annotations
 import functools
 import re
 import warnings
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -22,12 +22,14 @@ import urllib3
 from requests.adapters import HTTPAdapter
 from urllib3.util.retry import Retry
 
+from tagpip import _sealed
 from tagpip._tls import SharedContextMixin
-from tagpip._urls import netloc_key
+from tagpip._urls import netloc_key, redact_url
 
 __all__ = [
     "TRANSPORT_ERRORS",
     "HostAuth",
+    "InsecureRedirect",
     "describe_error",
     "forget",
     "make_session",
@@ -63,9 +65,26 @@ class HostAuth(requests.auth.AuthBase):
         return request
 
 
+class InsecureRedirect(Exception):
+    """A redirect that would take a request to plain http where that is refused (see
+    :meth:`_Session.rebuild_auth`); ``source`` and ``location`` are redacted."""
+
+    def __init__(self, source: str, location: str, reason: str):
+        super().__init__(f"redirected from {source} to {location}: {reason}")
+        self.source = source
+        self.location = location
+        self.reason = reason
+
+
+RedirectCheck = Callable[[str, str], "str | None"]
+
+
 class _Session(requests.Session):
     """requests' Session, reading the environment's proxy and CA-bundle settings once per host
-    and set of arguments rather than once per request.
+    and set of arguments rather than once per request; every redirect is checked by
+    ``redirect_check`` (``(from_url, to_url) -> reason to refuse, or None``) before it is
+    followed, and carries the credentials of its new host (:class:`HostAuth`), never those of
+    the old one.
 
     requests looks them up again for every request (``getproxies`` walks the whole environment,
     ``no_proxy`` is parsed again): about 0.1 ms a request, 0.14 s of a 300-project lock. The
@@ -75,6 +94,22 @@ class _Session(requests.Session):
     def __init__(self) -> None:
         super().__init__()
         self._settings: dict[tuple[Any, ...], dict[str, Any]] = {}
+        self.redirect_check: RedirectCheck | None = None
+
+    def rebuild_auth(
+        self, prepared_request: requests.PreparedRequest, response: requests.Response
+    ) -> None:
+        """Called by requests for every redirect, before it is sent: the place to refuse it
+        (an https request must never continue over plain http), and to give the new request
+        its own host's credentials (requests strips the old ones when the host changes)."""
+        source, location = response.url or "", prepared_request.url or ""
+        if self.redirect_check is not None:
+            reason = self.redirect_check(source, location)
+            if reason is not None:
+                raise InsecureRedirect(redact_url(source), redact_url(location), reason)
+        super().rebuild_auth(prepared_request, response)  # type: ignore[no-untyped-call]
+        if isinstance(self.auth, HostAuth):
+            self.auth(prepared_request)
 
     def merge_environment_settings(
         self, url: Any, proxies: Any, stream: Any, verify: Any, cert: Any
@@ -118,11 +153,14 @@ def make_session(
     proxy: str | None,
     auth: HostAuth,
     http_cache: Path | None,
+    redirect_check: RedirectCheck | None = None,
 ) -> requests.Session:
     """A session that retries transient failures (as pip: 5xx statuses and connection errors,
     with back-off, honouring Retry-After) and, with ``http_cache``, caches responses there as
-    HTTP allows (CacheControl)."""
+    HTTP allows (CacheControl; a cache that cannot be written is warned about once and then
+    done without, and what it stores never holds a request's credentials)."""
     session = _Session()
+    session.redirect_check = redirect_check
     session.headers["User-Agent"] = user_agent
     retry = Retry(
         total=retries,
@@ -144,8 +182,9 @@ def make_session(
             pass
 
         adapter = _CachingAdapter(
-            cache=FileCache(str(http_cache)),
+            cache=_safe_file_cache(FileCache)(str(http_cache)),
             controller_class=_controller_class(),
+            serializer=_scrubbing_serializer()(),
             max_retries=retry,
             pool_connections=16,
             pool_maxsize=pool_size,
@@ -186,6 +225,64 @@ def describe_error(error: BaseException, timeout: float) -> tuple[str, str | Non
             cause += f" ({reason})"
         return cause, "check the URL and your network, proxy (--proxy) and --retries"
     return str(error) or type(error).__name__, None
+
+
+@functools.cache
+def _safe_file_cache(base: type[Any]) -> type[Any]:
+    """CacheControl's FileCache, except that a cache that cannot be read or written (read-only,
+    full, gone) is a miss and a warning (once, :func:`tagpip._sealed.unwritable`), never an
+    error: CacheControl writes while the body is being read, so an OSError there would
+    otherwise fail the request."""
+
+    class _SafeFileCache(base):  # type: ignore[misc]
+        def get(self, key: str) -> bytes | None:
+            try:
+                found: bytes | None = super().get(key)
+            except OSError:
+                return None
+            return found
+
+        def set(self, key: str, value: bytes, expires: Any = None) -> None:
+            try:
+                super().set(key, value, expires)
+            except OSError as error:
+                _sealed.unwritable(Path(self.directory), error)
+
+        def delete(self, key: str) -> None:
+            try:
+                super().delete(key)
+            except OSError as error:
+                _sealed.unwritable(Path(self.directory), error)
+
+    return _SafeFileCache
+
+
+_REDACTED = "<redacted by tagpip>"
+
+
+@functools.cache
+def _scrubbing_serializer() -> type[Any]:
+    """CacheControl's serializer, except that the request headers it keeps for a response's
+    ``Vary`` never hold credentials (``Authorization``, ``Proxy-Authorization``, ``Cookie``):
+    they are stored as a placeholder that matches no request, so such an entry is only ever a
+    miss, as if it had not been stored. (The cache key is the URL, which tagpip never sends
+    with credentials in it: they are taken out before the request, :mod:`tagpip._urls`.)"""
+    from cachecontrol.serialize import Serializer
+
+    class _Serializer(Serializer):
+        def dumps(self, request: Any, response: Any, body: bytes | None = None) -> bytes:
+            secret = [h for h in _SECRET_HEADERS if h in request.headers]
+            if secret:
+                request = request.copy()
+                for header in secret:
+                    request.headers[header] = _REDACTED
+            data: bytes = super().dumps(request, response, body)
+            return data
+
+    return _Serializer
+
+
+_SECRET_HEADERS = ("Authorization", "Proxy-Authorization", "Cookie")
 
 
 @functools.cache

@@ -12,12 +12,36 @@ import hashlib
 import logging
 import os
 import tempfile
+import threading
 from collections.abc import Callable
 from pathlib import Path
 
-__all__ = ["read", "write"]
+__all__ = ["read", "unwritable", "write"]
 
 logger = logging.getLogger("tagpip.index")
+
+_warned: set[str] = set()
+_warned_lock = threading.Lock()
+
+
+def unwritable(folder: Path, error: OSError) -> None:
+    """Say, once per cache and process, that the cache holding ``folder`` (one of its
+    ``pages``, ``metadata``, ``http``, ``wheels`` folders) cannot be written, and that the run
+    goes on without it; later failures there are logged at debug level only. A cache never
+    fails a run (docs/reliability.md)."""
+    root = str(folder.parent)
+    with _warned_lock:
+        first = root not in _warned
+        _warned.add(root)
+    cause = error.strerror or str(error) or type(error).__name__
+    if first:
+        logger.warning(
+            "warning: the cache %s cannot be written (%s); going on without storing in it",
+            root,
+            cause,
+        )
+    else:
+        logger.debug("cache %s: %s", folder, cause)
 
 
 def read(path: Path) -> tuple[bytes, float] | None:

@@ -18,6 +18,7 @@ cache never see half a file.
 from __future__ import annotations
 
 import contextlib
+import errno
 import hashlib
 import logging
 import os
@@ -234,7 +235,10 @@ def _download_one(
             report(ProgressEvent("done", file.filename, size, size, reused=True))
             return Downloaded(file, final, found, reused=True)
 
-    fd, temp_name = tempfile.mkstemp(prefix=_TEMP_PREFIX, suffix=_TEMP_SUFFIX, dir=dest)
+    try:
+        fd, temp_name = tempfile.mkstemp(prefix=_TEMP_PREFIX, suffix=_TEMP_SUFFIX, dir=dest)
+    except OSError as error:
+        raise _write_error(file, dest, error) from None
     temp = Path(temp_name)
     try:
         hashers = {algo: hashlib.new(algo) for algo in set(expected) | {"sha256"}}
@@ -248,6 +252,14 @@ def _download_one(
                 for hasher in hashers.values():
                     hasher.update(chunk)
                 done += len(chunk)
+                if file.size is not None and done > file.size:
+                    # Never more than the index listed: stop now, not at the end (a local
+                    # file, or a server without Content-Length, is checked here).
+                    raise DownloadError(
+                        f"{file.project}: {file.filename} is longer than the {file.size} bytes "
+                        "the index lists; the transfer was stopped",
+                        hint="the file is not the one the index describes; nothing was kept",
+                    )
                 report(ProgressEvent("advance", file.filename, file.size, done))
             out.flush()
             os.fsync(out.fileno())
@@ -260,10 +272,18 @@ def _download_one(
                 f"{file.project}: {file.filename} is {done} bytes, the index says {file.size}",
                 hint="the download was cut short or the file changed; try again",
             )
+        _check_metadata(index, file, temp)
         os.chmod(temp, 0o644)
         if entry is not None and digests["sha256"] == entry.parent.name:
             _into_cache(temp, entry)
         os.replace(temp, final)
+    except OSError as error:
+        # Writing failed (transport errors arrive as the index's FetchError): a full disk, a
+        # read-only or vanished folder. A message naming the place, not a traceback.
+        cancel.set()
+        with contextlib.suppress(OSError):
+            temp.unlink(missing_ok=True)
+        raise _write_error(file, final, error) from None
     except BaseException:
         # Stop the other workers' queued downloads too: the run has failed.
         cancel.set()
@@ -271,6 +291,26 @@ def _download_one(
         raise
     report(ProgressEvent("done", file.filename, done, done))
     return Downloaded(file, final, digests["sha256"], reused=False)
+
+
+def _check_metadata(index: Index, file: DistFile, wheel: Path) -> None:
+    """Raise when the wheel's own METADATA disagrees with the index's metadata file that the
+    resolution used (pip's check); nothing to do when the metadata came from the wheel."""
+    known = getattr(index, "known_metadata", None)
+    served = known(file) if known is not None and file.is_wheel else None
+    if served is not None:
+        from tagpip.index import check_wheel_metadata
+
+        check_wheel_metadata(file, served, wheel)
+
+
+def _write_error(file: DistFile, path: Path, error: OSError) -> DownloadError:
+    """A local write that failed, in words that name the path (``ENOSPC``: a full disk)."""
+    cause = error.strerror or str(error) or type(error).__name__
+    hint = None
+    if error.errno == errno.ENOSPC:
+        hint = f"free some space on the file system of {path.parent}, or download elsewhere (-d)"
+    return DownloadError(f"{file.project}: cannot write {path}: {cause}", hint=hint)
 
 
 def _cache_entry(cache: Path | None, file: DistFile) -> Path | None:
@@ -332,8 +372,10 @@ def _into_cache(verified: Path, entry: Path) -> None:
         temp = Path(temp_name)
         _link_or_copy(verified, temp)
         os.replace(temp, entry)  # atomic: another run sees the old entry or the new, never half
-    except OSError:
-        logger.debug("could not add %s to the wheel cache", entry, exc_info=True)
+    except OSError as error:
+        from tagpip import _sealed
+
+        _sealed.unwritable(entry.parent.parent.parent, error)
         if temp is not None:
             temp.unlink(missing_ok=True)
 

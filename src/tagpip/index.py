@@ -73,6 +73,7 @@ __all__ = [
     "IndexError_",
     "MetadataError",
     "PageError",
+    "check_wheel_metadata",
     "parse_metadata",
     "redact_url",
 ]
@@ -90,6 +91,12 @@ _CHUNK = 64 * 1024
 # Bodies (pages, wheels) are read a megabyte at a time: see HttpIndex._body.
 _BODY_PIECE = 1024 * 1024
 _TAIL = 64 * 1024  # first range request: the end of a wheel, where the central directory is
+# The most a page, a find-links page or a metadata file may be once decoded (gzip): far above
+# any real one (PyPI's biggest JSON pages are tens of megabytes, metadata files a few hundred
+# kilobytes at most), far below what would exhaust memory. A body past it is an error, not a
+# truncated page.
+MAX_PAGE = 256 * 1024 * 1024
+MAX_METADATA = 16 * 1024 * 1024
 
 
 class IndexError_(TagpipError):
@@ -261,13 +268,65 @@ def _metadata_from_zip(file: DistFile, fileobj: IO[bytes]) -> bytes:
                 )
                 == file.project
             ]
-            return archive.read((wanted or candidates)[0])
+            member = (wanted or candidates)[0]
+            if member.file_size > MAX_METADATA:
+                raise MetadataError(
+                    f"{file.project}: the METADATA of {file.filename} is {member.file_size} "
+                    f"bytes uncompressed, more than the {MAX_METADATA // (1024 * 1024)} MB "
+                    "tagpip reads; refusing it",
+                    project=file.project,
+                    filename=file.filename,
+                )
+            return archive.read(member)
     except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, NotImplementedError) as error:
         raise MetadataError(
             f"{file.project}: {file.filename} is not a valid wheel: {error}",
             project=file.project,
             filename=file.filename,
         ) from None
+
+
+def _field_values(metadata: Metadata) -> dict[str, tuple[object, str]]:
+    """The fields the index's metadata file and the wheel must agree on: per field, a value
+    compared as pip compares it (names normalised, versions and specifiers by meaning,
+    requirements as a set) and the text that shows it."""
+    requires_dist = sorted({str(r) for r in metadata.requires_dist or ()})
+    requires_python = metadata.requires_python
+    return {
+        "Name": (canonicalize_name(metadata.name), metadata.name),
+        "Version": (metadata.version, str(metadata.version)),
+        "Requires-Dist": (tuple(requires_dist), ", ".join(requires_dist) or "(none)"),
+        "Requires-Python": (
+            requires_python,
+            str(requires_python) if requires_python is not None else "(none)",
+        ),
+    }
+
+
+def check_wheel_metadata(file: DistFile, served: Metadata, wheel: Path) -> None:
+    """Raise :class:`MetadataError` when the downloaded ``wheel``'s own METADATA disagrees with
+    ``served``, the metadata the resolver used (the index's PEP 658 file): Name, Version,
+    Requires-Dist or Requires-Python, as pip checks them. The resolution was made from the
+    served copy, so a wheel that says otherwise would install something that was not
+    resolved."""
+    try:
+        with wheel.open("rb") as handle:
+            data = _metadata_from_zip(file, handle)
+    except OSError as error:
+        raise _metadata_error(file, f"cannot be read from {wheel}: {error}") from None
+    own = _metadata_of(file, _lenient_raw(file, data))
+    theirs, ours = _field_values(served), _field_values(own)
+    for field in theirs:
+        if theirs[field][0] != ours[field][0]:
+            raise MetadataError(
+                f"{file.project}: the metadata file the index serves for {file.filename} "
+                f"disagrees with the wheel's own METADATA on {field}: the index says "
+                f"{theirs[field][1]!r}, the wheel says {ours[field][1]!r}",
+                project=file.project,
+                filename=file.filename,
+                hint="the index is inconsistent; nothing was written for this file (report it "
+                "to the index's maintainers)",
+            )
 
 
 class _NoRanges(Exception):
@@ -410,6 +469,21 @@ class HttpIndex:
 
     def metadata(self, file: DistFile) -> Metadata:
         return self._memo(self._metadata, file.url, lambda: self._fetch_metadata(file)).result()
+
+    def known_metadata(self, file: DistFile) -> Metadata | None:
+        """The metadata this run already has for ``file`` from the index's own metadata file
+        (PEP 658), if it has fetched it; None otherwise (nothing is fetched). Not part of
+        :class:`Index`: the downloader compares a downloaded wheel with it
+        (:func:`check_wheel_metadata`)."""
+        if file.metadata_hashes is None or _is_file_url(file.url):
+            return None
+        with self._lock:
+            future = self._metadata.get(file.url)
+        if future is None or not future.done() or future.cancelled():
+            return None
+        if future.exception() is not None:
+            return None
+        return future.result()
 
     def prefetch(
         self,
@@ -591,12 +665,16 @@ class HttpIndex:
             ) from None
         try:
             if kind == "JSON":
-                return parse_json_page(text, url)
-            return parse_html_page(text, url)
+                entries = parse_json_page(text, url)
+            else:
+                entries = parse_html_page(text, url)
         except ValueError as error:
             raise PageError(
                 f"{what}: invalid {kind} page: {error}", project=project, url=url
             ) from None
+        if _FILE_SCHEME.search(body) is not None:  # rare: only then is every link looked at
+            _refuse_local_links(entries, url, what, project)
+        return entries
 
     # -- metadata ------------------------------------------------------------------------------
 
@@ -666,7 +744,7 @@ class HttpIndex:
             if response.status_code == 404:
                 return None
             self._raise_for_status(response, url, project=file.project)
-            data = self._body(response, url, file.project)
+            data = self._body(response, url, file.project, metadata=True)
         if self._metadata_hash_problem(file, data) is None:
             return data
         self._forget(url)
@@ -677,7 +755,7 @@ class HttpIndex:
             if response.status_code == 404:
                 return None
             self._raise_for_status(response, url, project=file.project)
-            data = self._body(response, url, file.project)
+            data = self._body(response, url, file.project, metadata=True)
         problem = self._metadata_hash_problem(file, data)
         if problem is not None:
             self._forget(url)
@@ -761,7 +839,7 @@ class HttpIndex:
 
     def _metadata_from_download(self, file: DistFile, response: requests.Response) -> bytes:
         with tempfile.TemporaryFile() as temp:
-            for chunk in self._chunks(response, file.url, file.project):
+            for chunk in self._chunks(response, file.url, file.project, size=file.size):
                 temp.write(chunk)
             temp.seek(0)
             return _metadata_from_zip(file, temp)
@@ -792,15 +870,42 @@ class HttpIndex:
         )
         with response:
             self._raise_for_status(response, file.url, project=file.project)
-            yield self._chunks(response, file.url, file.project)
+            yield self._chunks(response, file.url, file.project, size=file.size)
 
-    def _chunks(self, response: requests.Response, url: str, project: str) -> Iterator[bytes]:
+    def _chunks(
+        self, response: requests.Response, url: str, project: str, *, size: int | None = None
+    ) -> Iterator[bytes]:
+        """The body as served, in pieces; stopped with an error the moment it is longer than
+        the Content-Length or the ``size`` the index listed (checked before a byte is read
+        when the Content-Length already says so), so no more than that is ever written."""
+        limits = [(size, "the index lists")] if size is not None else []
+        declared = response.headers.get("Content-Length", "").strip()
+        if declared.isdigit():
+            limits.append((int(declared), "its Content-Length says"))
+        for limit, who in limits:
+            if declared.isdigit() and int(declared) > limit:
+                raise self._too_long(url, project, int(declared), limit, who)
+        done = 0
         # decode_content=False: the bytes as served are the bytes the hashes are of (as pip).
         # Pieces of a megabyte, as in _body: cold downloads of the realistic set 1.00 -> 0.88 s.
         try:
-            yield from response.raw.stream(_BODY_PIECE, decode_content=False)
+            for piece in response.raw.stream(_BODY_PIECE, decode_content=False):
+                done += len(piece)
+                for limit, who in limits:
+                    if done > limit:
+                        raise self._too_long(url, project, done, limit, who)
+                yield piece
         except _transport_errors() as error:
             raise self._fetch_error(error, url, project) from None
+
+    def _too_long(self, url: str, project: str, got: int, limit: int, who: str) -> FetchError:
+        return FetchError(
+            f"{project}: {redact_url(url)} sends at least {got} bytes, more than the {limit} "
+            f"{who}; the transfer was stopped",
+            project=project,
+            url=url,
+            hint="the file on the server is not the one its index describes; nothing was kept",
+        )
 
     # -- HTTP ----------------------------------------------------------------------------------
 
@@ -832,6 +937,7 @@ class HttpIndex:
                     proxy=self.options.proxy,
                     auth=self._auth,
                     http_cache=self._cache_folder("http") if cached else None,
+                    redirect_check=self._redirect_problem,
                 )
                 self._sessions[cached] = session
             return session
@@ -870,27 +976,85 @@ class HttpIndex:
             )
         options = self.options
         verify: bool | str = False if trusted else (options.cert or True)
+        # Credentials in the URL itself (a direct link, ``name @ https://user:token@host/...``):
+        # sent as Basic auth to that host for this request, and kept out of the URL that
+        # requests, the HTTP cache and any message see.
+        bare, found = strip_credentials(url)
+        from tagpip import _http
+
         try:
             return session.get(
-                url,
+                bare,
                 headers=dict(headers or {}),
                 stream=stream,
                 timeout=options.timeout,
                 verify=verify,
                 cert=options.client_cert,
+                auth=found,
             )
+        except _http.InsecureRedirect as error:
+            raise FetchError(
+                f"{self._what(project, url)}: refusing a redirect from {error.source} to "
+                f"{error.location}: {error.reason}",
+                project=project,
+                url=url,
+                hint="a request that started over https never continues over plain http; "
+                "use the final URL directly if you trust it",
+            ) from None
         except _transport_errors() as error:
             raise self._fetch_error(error, url, project) from None
 
-    def _body(self, response: requests.Response, url: str, project: str | None) -> bytes:
-        """The whole body. One that was not read yet (``stream=True``) is read a megabyte at a
-        time: requests reads 10 KB at a time, and between two reads the fetching thread waits
-        its turn for the GIL behind the threads that parse other pages, so in a cold lock the
-        big pages (2-7 MB) took several times as long to read as alone."""
+    def _redirect_problem(self, source: str, location: str) -> str | None:
+        """Why a redirect from ``source`` to ``location`` must not be followed (None: it may).
+
+        The rule of ``-i http://``, for every hop: plain http only to a loopback or
+        ``--trusted-host`` host, and never once the request was made over https (a downgrade
+        would expose what https protects: the credentials, the bytes). Other schemes are
+        refused by requests itself."""
+        target = urlsplit(location)
+        if target.scheme != "http":
+            return None
+        if urlsplit(source).scheme == "https":
+            return "the original request was https, the redirect is plain http"
+        host = target.hostname or ""
+        if not self._host_trusted(location) and not _is_loopback(host):
+            return f"{host} is not a trusted or secure host (plain http)"
+        return None
+
+    def _body(
+        self,
+        response: requests.Response,
+        url: str,
+        project: str | None,
+        *,
+        metadata: bool = False,
+    ) -> bytes:
+        """The whole body, decoded, refused as soon as it grows past :data:`MAX_PAGE` bytes
+        (:data:`MAX_METADATA` for a ``metadata`` file): a gzip bomb ends here, not when memory
+        runs out. One that was not read
+        yet (``stream=True``) is read a megabyte at a time: requests reads 10 KB at a time, and
+        between two reads the fetching thread waits its turn for the GIL behind the threads
+        that parse other pages, so in a cold lock the big pages (2-7 MB) took several times as
+        long to read as alone."""
+        limit = MAX_METADATA if metadata else MAX_PAGE
+        pieces: list[bytes] = []
+        total = 0
         try:
-            return b"".join(response.iter_content(_BODY_PIECE))
+            for piece in response.iter_content(_BODY_PIECE):
+                total += len(piece)
+                if total > limit:
+                    raise FetchError(
+                        f"{self._what(project, url)}: the response from {redact_url(url)} is "
+                        f"larger than {limit // (1024 * 1024)} MB once decoded; refusing it",
+                        project=project,
+                        url=url,
+                        hint="the server sent far more than any index page or metadata file "
+                        "holds (a compressed bomb, or the wrong URL)",
+                    )
+                pieces.append(piece)
         except _transport_errors() as error:
             raise self._fetch_error(error, url, project) from None
+        return b"".join(pieces)
 
     def _raise_for_status(
         self, response: requests.Response, url: str, *, project: str | None
@@ -964,6 +1128,30 @@ def _transport_errors() -> tuple[type[BaseException], ...]:
     from tagpip import _http
 
     return _http.TRANSPORT_ERRORS
+
+
+_FILE_SCHEME = re.compile(rb"[Ff][Ii][Ll][Ee]:")
+
+
+def _refuse_local_links(
+    entries: Sequence[Entry], page_url: str, what: str, project: str | None
+) -> None:
+    """A page served over the network may not point at this machine's own files (``file:``
+    links): tagpip would read, hash and copy a local path that the index chose."""
+    for entry in entries:
+        if isinstance(entry, Link):
+            link = entry.url
+        else:
+            raw, base = entry
+            link = urljoin(base, str(raw.get("url", "")).strip())
+        if _is_file_url(link.strip()):
+            raise PageError(
+                f"{what}: refusing the file: link {link!r} on {redact_url(page_url)}: a remote "
+                "page may not name files on this machine",
+                project=project,
+                url=page_url,
+                hint="use --find-links with a local folder to install local files",
+            )
 
 
 def _content_type(response: requests.Response) -> str:

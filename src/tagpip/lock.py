@@ -94,6 +94,10 @@ _PYLOCK_NAME = re.compile(r"^pylock\.([^.]+\.)?toml$")
 # Marker variables that tell targets apart, in the order a pylock marker names them.
 _TARGET_MARKERS = ("implementation_name", "python_version", "sys_platform", "platform_machine")
 _STRONG = ("sha256", "sha384", "sha512")
+_DIGEST_LENGTHS = {"sha256": 64, "sha384": 96, "sha512": 128, "md5": 32, "sha1": 40}
+_HEX = re.compile(r"[0-9a-f]+")
+# PEP 508's project names.
+_PROJECT_NAME = re.compile(r"[A-Za-z0-9]([A-Za-z0-9._-]*[A-Za-z0-9])?")
 _CHUNK = 256 * 1024
 
 
@@ -577,6 +581,8 @@ def read_lock(path: str | Path) -> Lock | None:
             text = Path(source).read_text(encoding="utf-8")
         except OSError as error:
             raise LockError(f"cannot read {source}: {error.strerror or error}") from None
+        except UnicodeDecodeError as error:
+            raise LockError(f"{source} is not valid TOML: not UTF-8 text ({error})") from None
         return parse_pylock(text, source=source)
     try:
         with open(source, encoding="utf-8") as handle:
@@ -679,6 +685,13 @@ def parse_pylock(text: str, *, source: str = "pylock.toml") -> Lock:
         raise LockError(f"{source}: environments must be a list of markers")
     if requires_python is not None and not isinstance(requires_python, str):
         raise LockError(f"{source}: requires-python must be a string")
+    try:
+        for environment in environments:
+            Marker(environment)
+        if requires_python is not None:
+            SpecifierSet(requires_python)
+    except (InvalidMarker, InvalidSpecifier) as error:
+        raise LockError(f"{source}: {error}") from None
     return Lock(
         (LockSection("", tuple(packages)),),
         format="pylock",
@@ -692,6 +705,8 @@ def _pylock_package(raw: Any, number: int, source: str, base: Path) -> LockedPac
     where = f"{source}: package {number}"
     if not isinstance(raw, dict) or not isinstance(raw.get("name"), str):
         raise LockError(f"{where} has no name")
+    if not _PROJECT_NAME.fullmatch(raw["name"]):
+        raise LockError(f"{where}: {raw['name']!r} is not a valid project name")
     name = canonicalize_name(raw["name"])
     where = f"{source}: package {name}"
     try:
@@ -717,6 +732,8 @@ def _pylock_package(raw: Any, number: int, source: str, base: Path) -> LockedPac
             SpecifierSet(requires_python)
     except (InvalidMarker, InvalidSpecifier, TypeError) as error:
         raise LockError(f"{where}: {error}") from None
+    if raw.get("index") is not None and not isinstance(raw.get("index"), str):
+        raise LockError(f"{where}: index must be a URL (a string)")
     return LockedPackage(
         name=name,
         version=version,
@@ -740,6 +757,8 @@ def _pylock_wheel(
     if not isinstance(url, str):
         raise LockError(f"{where}: a wheel has neither url nor path")
     filename = wheel.get("name") or unquote(urlsplit(url).path.rsplit("/", 1)[-1])
+    if not isinstance(filename, str):
+        raise LockError(f"{where}: a wheel's name must be a string")
     try:
         wheel_name, wheel_version, _, _ = parse_wheel_filename(filename)
     except InvalidWheelFilename as error:
@@ -749,7 +768,15 @@ def _pylock_wheel(
     hashes = wheel.get("hashes")
     if not isinstance(hashes, dict) or not hashes:
         raise LockError(f"{where}: the wheel {filename} has no hashes")
+    if not all(isinstance(d, str) for d in hashes.values()):
+        raise LockError(f"{where}: the hashes of {filename} must be strings (hex digests)")
     pairs = tuple(sorted((str(a).lower(), str(d).lower()) for a, d in hashes.items()))
+    for algo, digest in pairs:
+        length = _DIGEST_LENGTHS.get(algo)
+        if length is not None and (len(digest) != length or not _HEX.fullmatch(digest)):
+            raise LockError(
+                f"{where}: the {algo} hash of {filename} is not {length} hex digits: {digest!r}"
+            )
     if not any(a in _STRONG for a, _ in pairs):
         raise LockError(f"{where}: the wheel {filename} has no sha256, sha384 or sha512 hash")
     upload = wheel.get("upload-time")

@@ -103,5 +103,7 @@ def store(folder: Path, name: str, data: bytes, parsed: Any) -> None:
     costs the next run a request."""
     try:
         _sealed.write(_path(folder, name), marshal.dumps((data, parsed)))
-    except (OSError, ValueError) as error:  # ValueError: not marshallable
+    except OSError as error:
+        _sealed.unwritable(folder, error)
+    except ValueError as error:  # not marshallable
         logger.debug("could not keep the metadata %s: %s", name, error)

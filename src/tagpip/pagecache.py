@@ -127,11 +127,23 @@ def load(folder: Path, url: str) -> StoredPage | None:
         record = marshal.loads(payload)
         if not isinstance(record, dict) or record.get("format") != FORMAT or record["url"] != url:
             return None
-        # Written by this module and intact (the digest): the types are as stored, and a
-        # chunk's entries are checked when it is decoded.
-        source = Ordered(
-            str(record["page_url"]), bool(record["html"]), record["chunks"], record["order"]
-        )
+        # Intact (the digest), but perhaps not what this module wrote (another version of
+        # tagpip, a bug): the shape is checked here, cheaply, so that a copy that would decode
+        # wrongly later is a miss now, refetched; a chunk's entries are checked when decoded.
+        chunks, order = record["chunks"], record["order"]
+        if not isinstance(chunks, list) or not all(isinstance(c, bytes) for c in chunks):
+            raise TypeError("chunks are not a list of bytes")
+        count = len(chunks)
+        if not isinstance(order, list) or not all(
+            isinstance(item, list)
+            and len(item) == 2
+            and isinstance(item[0], str)
+            and isinstance(item[1], list)
+            and all(isinstance(n, int) and 0 <= n < count for n in item[1])
+            for item in order
+        ):
+            raise TypeError("the order of versions is malformed")
+        source = Ordered(str(record["page_url"]), bool(record["html"]), chunks, order)
         etag, modified = record["etag"], record["last_modified"]
         age = time.time() - counted_from
         return StoredPage(
@@ -185,7 +197,7 @@ def store(
             before=functools.partial(_count_from, age=fresh.age),
         )
     except OSError as error:
-        logger.debug("could not store the page of %s: %s", url, error)
+        _sealed.unwritable(folder, error)
     return StoredPage(source, etag, last_modified, body=body_sha256)
 
 
@@ -198,8 +210,10 @@ def touch(folder: Path, url: str, fresh: Freshness | None) -> None:
             os.utime(_path(folder, url), (0, 0))
         else:
             _count_from(_path(folder, url), fresh.age)
+    except FileNotFoundError:
+        pass  # not stored after all (no-store, or a cache that could not take it)
     except OSError as error:
-        logger.debug("could not refresh the stored page of %s: %s", url, error)
+        _sealed.unwritable(folder, error)
 
 
 def _count_from(path: Path | str, age: float) -> None:

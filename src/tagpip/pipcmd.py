@@ -182,6 +182,8 @@ class PipDownload:
     ignore_requires_python: bool = False
     command: PipCommand = "download"
     upgrade: bool = False
+    # Every extra index pip is to use (not only those index_args adds): see private_invocation.
+    extra_index_urls: tuple[str, ...] = ()
 
     def arguments(self, *, redact: bool = False, requirements_file: str | None = None) -> list[str]:
         """pip's arguments, from ``download`` (or ``install``) on. With ``requirements_file`` (a
@@ -206,6 +208,74 @@ class PipDownload:
         else:
             args += [r.spec(redact=redact) for r in self.requirements]
         return args
+
+    def private_invocation(self, requirements_file: str) -> tuple[list[str], str, dict[str, str]]:
+        """The invocation to run, with no secret on its command line (every local user can
+        read a process's argv): pip's arguments, the text of the requirements file
+        ``requirements_file`` (to be written privately, 0600) and the environment variables to
+        add.
+
+        Index, extra-index and find-links URLs that carry credentials move into the
+        requirements file, which pip reads even under ``--isolated``, as do the requirements
+        (a direct URL may carry credentials too); a moved ``--index-url`` takes every extra
+        index with it, since in a requirements file it replaces the whole list. A proxy with
+        credentials is passed as ``HTTPS_PROXY``/``HTTP_PROXY`` instead of ``--proxy``.
+        """
+        index_args = list(self.index_args)
+        moved_index = any(
+            option == "--index-url" and _has_credentials(value)
+            for option, value in _pairs(index_args)
+        )
+        kept: list[str] = []
+        lines: list[str] = []
+        env: dict[str, str] = {}
+        position = 0
+        while position < len(index_args):
+            option = index_args[position]
+            if option not in _URL_OPTIONS or position + 1 >= len(index_args):
+                kept.append(option)
+                position += 1
+                continue
+            value = index_args[position + 1]
+            position += 2
+            if option == "--proxy":
+                if _has_credentials(value):
+                    env.update(dict.fromkeys(_PROXY_VARIABLES, value))
+                else:
+                    kept += [option, value]
+            elif _has_credentials(value) or (moved_index and option == "--extra-index-url"):
+                lines.append(f"{option} {value}")
+            else:
+                kept += [option, value]
+        if moved_index:
+            listed = {line.split(" ", 1)[1] for line in lines if line.startswith("--extra")}
+            lines += [f"--extra-index-url {u}" for u in self.extra_index_urls if u not in listed]
+        private = PipDownload(
+            restriction=self.restriction,
+            requirements=self.requirements,
+            dest=self.dest,
+            index_args=tuple(kept),
+            ignore_requires_python=self.ignore_requires_python,
+            command=self.command,
+            upgrade=self.upgrade,
+        )
+        # Hashes only when every requirement has one (pip's hash-checking mode is all or none).
+        wanted = (
+            self.requirements_text()
+            if self.can_check_hashes
+            else "".join(r.spec() + "\n" for r in self.requirements)
+        )
+        text = "".join(line + "\n" for line in lines) + wanted
+        return private.arguments(requirements_file=requirements_file), text, env
+
+    @property
+    def has_secrets(self) -> bool:
+        """Whether any URL of the invocation carries credentials."""
+        return any(
+            _has_credentials(value)
+            for option, value in _pairs(list(self.index_args))
+            if option in _URL_OPTIONS
+        ) or any(r.url is not None and _has_credentials(r.url) for r in self.requirements)
 
     @property
     def can_check_hashes(self) -> bool:
@@ -329,6 +399,7 @@ def pip_downloads(
             ignore_requires_python=ignore,
             command=command,
             upgrade=upgrade,
+            extra_index_urls=() if options.no_index else tuple(options.extra_index_urls),
         )
         for (restriction, ignore), requirements in groups.items()
     ]
@@ -457,6 +528,23 @@ def _hash_problem(
 
 
 _URL_OPTIONS = ("--index-url", "--extra-index-url", "--find-links", "--proxy")
+
+
+_PROXY_VARIABLES = ("HTTPS_PROXY", "HTTP_PROXY", "https_proxy", "http_proxy")
+
+
+def _has_credentials(url: str) -> bool:
+    from urllib.parse import urlsplit
+
+    try:
+        return "@" in urlsplit(url).netloc
+    except ValueError:
+        return "@" in url
+
+
+def _pairs(args: Sequence[str]) -> list[tuple[str, str]]:
+    """(option, value) for each option of ``args`` that is followed by a value."""
+    return [(args[i], args[i + 1]) for i in range(len(args) - 1)]
 
 
 def _redacted(args: Sequence[str]) -> list[str]:

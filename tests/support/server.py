@@ -121,6 +121,11 @@ class IndexServer:
         self.cache_control: str | None = "max-age=600, public"
         self.upload_time: str | None = FIXED_UPLOAD_TIME
         self.yanked: dict[str, str] = {}  # filename -> reason ("" for none)
+        # filename -> the METADATA the index serves (PEP 658) and hashes on its pages instead
+        # of the wheel's own: an index that disagrees with its wheels.
+        self.served_metadata: dict[str, bytes] = {}
+        # path -> (status, location): answer with a redirect instead (any URL, another host's).
+        self.redirects: dict[str, tuple[int, str]] = {}
         self.overrides: dict[str, Override] = {}
         self.mangle: dict[str, Mangle] = {}
         self.requests: list[LoggedRequest] = []
@@ -325,6 +330,9 @@ class _Handler(BaseHTTPRequestHandler):
         headers = {k.lower(): v for k, v in self.headers.items()}
         probe = LoggedRequest(self.command, path, headers, 0)
         reply = self._authorize(headers)
+        redirect = self.index.redirects.get(path)
+        if reply is None and redirect is not None:
+            reply = Reply(redirect[0], b"", {"Location": redirect[1]})
         override = self.index.overrides.get(path)
         if reply is None and override is not None:
             reply = override(probe)
@@ -410,7 +418,9 @@ class _Handler(BaseHTTPRequestHandler):
         if path.startswith("/files/"):
             filename = unquote(path[len("/files/") :])
             if filename.endswith(".metadata") and index.metadata_files:
-                metadata = wheel_metadata(index.root / filename[: -len(".metadata")])
+                metadata = index.served_metadata.get(filename[: -len(".metadata")])
+                if metadata is None:
+                    metadata = wheel_metadata(index.root / filename[: -len(".metadata")])
                 if metadata is not None:
                     return self._cached(
                         Reply(200, metadata, {"Content-Type": "text/plain"}), headers
@@ -482,6 +492,7 @@ class _Handler(BaseHTTPRequestHandler):
         for path in files:
             data = path.read_bytes()
             metadata = wheel_metadata(path) if path.name.endswith(".whl") else None
+            metadata = index.served_metadata.get(path.name, metadata)
             entry: dict[str, Any] = {
                 "filename": path.name,
                 "url": f"../../files/{quote(path.name)}",

@@ -201,14 +201,22 @@ def _run_pip(python: str, download: PipDownload, args: argparse.Namespace) -> No
     verbose = args.verbose > 0
     if not verbose or getattr(args, "no_input", False):
         env["PIP_NO_INPUT"] = "1"
-    with tempfile.TemporaryDirectory(prefix="tagpip-pip-") as scratch:
-        requirements_file = None
-        if download.can_check_hashes:
+    with tempfile.TemporaryDirectory(prefix="tagpip-pip-") as scratch:  # a 0700 folder
+        path = Path(scratch, "requirements.txt")
+        if download.has_secrets:
+            # Credentials never go on pip's command line, which every local user can read
+            # (/proc/PID/cmdline): they go into a requirements file only we can read, or the
+            # environment (pipcmd.PipDownload.private_invocation).
+            arguments, text, extra_env = download.private_invocation(str(path))
+            _write_private(path, text)
+            env.update(extra_env)
+        elif download.can_check_hashes:
             # Hash-checking mode: pip refuses any file but the pinned one.
-            path = Path(scratch, "requirements.txt")
-            path.write_text(download.requirements_text(), encoding="utf-8")
-            requirements_file = str(path)
-        argv = [python, "-m", "pip", *download.arguments(requirements_file=requirements_file)]
+            _write_private(path, download.requirements_text())
+            arguments = download.arguments(requirements_file=str(path))
+        else:
+            arguments = download.arguments()
+        argv = [python, "-m", "pip", *arguments]
         if verbose:
             print(f"Running: {format_command(shown)}", flush=True)
             sys.stderr.flush()
@@ -234,7 +242,17 @@ def _run_pip(python: str, download: PipDownload, args: argparse.Namespace) -> No
                 hint="--pip takes the path of a Python interpreter that has pip installed",
             ) from None
     if status != 0:
-        raise PipFailed(shown, status, output)
+        from tagpip._urls import scrub
+
+        # pip itself prints some URLs with their credentials (a direct URL's "Collecting").
+        raise PipFailed(shown, status, scrub(output))
+
+
+def _write_private(path: Path, text: str) -> None:
+    """Write ``text`` to a new file at ``path`` that only this user can read (0600)."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as stream:
+        stream.write(text)
 
 
 def _snapshot(folder: Path) -> dict[str, tuple[int, int]]:
