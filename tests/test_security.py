@@ -569,6 +569,7 @@ def test_a_redirect_from_https_to_plain_http_is_refused(
     assert err.startswith(
         f"error: app: refusing a redirect from {https_server.url}app/ to "
         f"{index_server.url}app/: the original request was https, the redirect is plain http\n"
+        "hint: a request made over https never continues over plain http\n"
     ), err
     assert index_server.requests == []  # the plain http request was never sent
     assert PASSWORD not in err
