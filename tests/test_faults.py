@@ -661,6 +661,7 @@ def test_a_redirect_to_a_remote_plain_http_host_is_refused(
         "helper: refusing a redirect from http://127.0.0.1:",
         "to http://index.example.invalid/elsewhere: index.example.invalid is not a trusted or "
         "secure host (plain http)",
+        "hint: pass --trusted-host index.example.invalid if you trust it",
     )
     assert_only_verified(index_server, dest)
 

@@ -151,3 +151,14 @@ def test_a_hostile_digest_never_becomes_a_path(digest: str, tmp_path: Path) -> N
     metacache.store(tmp_path / "metadata", name, b"data", {})
     [kept] = [p for p in tmp_path.rglob("*") if p.is_file()]
     assert kept.parent.parent == tmp_path / "metadata"
+
+
+def test_credentials_in_a_url_are_no_part_of_the_key() -> None:
+    from tagpip import metacache
+
+    wheel = (("sha256", "b" * 64),)
+    bare = metacache.key("https://host.invalid/a-1-py3-none-any.whl", None, wheel)
+    secret = metacache.key("https://user:s3cr3t@host.invalid/a-1-py3-none-any.whl", None, wheel)
+    assert bare == secret
+    assert bare is not None
+    assert bare.startswith("wheel-")

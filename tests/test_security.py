@@ -569,6 +569,7 @@ def test_a_redirect_from_https_to_plain_http_is_refused(
     assert err.startswith(
         f"error: app: refusing a redirect from {https_server.url}app/ to "
         f"{index_server.url}app/: the original request was https, the redirect is plain http\n"
+        "hint: a request made over https never continues over plain http\n"
     ), err
     assert index_server.requests == []  # the plain http request was never sent
     assert PASSWORD not in err
@@ -647,3 +648,23 @@ def test_the_http_cache_never_stores_credentials(
 
 def _vary_on_auth(request: Any, reply: Reply) -> Reply:
     return Reply(reply.status, reply.body, {**reply.headers, "Vary": "Authorization"})
+
+
+def test_credentials_in_a_direct_url_on_the_command_line_stay_out_of_lock_headers(
+    index_server: IndexServer, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    seed(index_server)
+    index_server.auth = (USER, PASSWORD)
+    link = with_credentials(index_server.file_url("helper-1.0-py3-none-any.whl"), USER, PASSWORD)
+    url = with_credentials(index_server.url, USER, PASSWORD)
+    for name in ("lock.txt", "pylock.toml"):
+        output = tmp_path / name
+        status, out, err = run(
+            ["lock", "app", f"helper @ {link}", "-i", url, *TARGET, "--no-cache-dir",
+             "-o", str(output)],
+            capsys,
+        )  # fmt: skip
+        assert status == 0, err
+        text = output.read_text()
+        assert "helper @ http://****@127.0.0.1:" in text
+        assert PASSWORD not in text + out + err

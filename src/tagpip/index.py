@@ -998,8 +998,11 @@ class HttpIndex:
                 f"{error.location}: {error.reason}",
                 project=project,
                 url=url,
-                hint="a request that started over https never continues over plain http; "
-                "use the final URL directly if you trust it",
+                hint=(
+                    "a request made over https never continues over plain http"
+                    if error.reason.startswith(_DOWNGRADE)
+                    else f"pass --trusted-host {urlsplit(error.location).hostname} if you trust it"
+                ),
             ) from None
         except _transport_errors() as error:
             raise self._fetch_error(error, url, project) from None
@@ -1015,7 +1018,7 @@ class HttpIndex:
         if target.scheme != "http":
             return None
         if urlsplit(source).scheme == "https":
-            return "the original request was https, the redirect is plain http"
+            return _DOWNGRADE
         host = target.hostname or ""
         if not self._host_trusted(location) and not _is_loopback(host):
             return f"{host} is not a trusted or secure host (plain http)"
@@ -1130,6 +1133,7 @@ def _transport_errors() -> tuple[type[BaseException], ...]:
     return _http.TRANSPORT_ERRORS
 
 
+_DOWNGRADE = "the original request was https, the redirect is plain http"
 _FILE_SCHEME = re.compile(rb"[Ff][Ii][Ll][Ee]:")
 
 

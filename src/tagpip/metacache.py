@@ -34,6 +34,7 @@ from pathlib import Path
 from typing import Any
 
 from tagpip import _sealed
+from tagpip._urls import strip_credentials
 
 __all__ = ["key", "load", "store"]
 
@@ -66,7 +67,10 @@ def key(
         return f"{own[0]}-{own[1]}"
     wheel = _strong(hashes)
     if wheel is not None:
-        pinned = hashlib.sha256(f"{url}\0{wheel[0]}:{wheel[1]}".encode()).hexdigest()
+        # The URL without credentials (a direct link's user:token@): they are no part of what
+        # the file is, and not even their digest belongs on disk.
+        bare = strip_credentials(url)[0]
+        pinned = hashlib.sha256(f"{bare}\0{wheel[0]}:{wheel[1]}".encode()).hexdigest()
         return f"wheel-{pinned}"
     return None
 
