@@ -115,7 +115,7 @@ SCHEMES = ("purelib", "platlib", "headers", "scripts", "data")
 STAGE_PREFIX = ".tagpip-stage-"
 JOURNAL = ".tagpip-journal"
 LOCK_PREFIX = ".tagpip-lock-"
-LINK_MODES: tuple[LinkMode, ...] = ("hardlink", "copy")
+LINK_MODES: tuple[LinkMode, ...] = ("clone", "copy", "hardlink")
 _READ_CHUNK = 1024 * 1024
 _SHA256 = re.compile(r"[0-9a-f]{64}")
 
@@ -850,7 +850,7 @@ def install(
     on_progress: Callable[[str], None] | None = None,
     cache: Path | None = None,
     digests: Mapping[Path, str] | None = None,
-    link_mode: LinkMode = "hardlink",
+    link_mode: LinkMode = "clone",
     fetch: Callable[[Sequence[Path]], None] | None = None,
 ) -> InstallResult:
     """Install ``wheels`` into ``target_dir`` for ``target``, all or nothing.
@@ -866,8 +866,12 @@ def install(
     a wheel whose hex sha256 ``digests`` gives (by the path given in ``wheels``) is staged from
     its entry there, along with what inspecting it found, or kept there once staged (the
     digests must be of the bytes the files hold, verified as the downloader does). Its files
-    are hard links into the cache with ``link_mode="hardlink"`` (copies where the file system
-    refuses links), copies with ``"copy"``. Wheels without a digest are unpacked and not kept.
+    are copy-on-write clones of the cache's with ``link_mode="clone"`` (the default; copies
+    where the file system cannot clone), copies with ``"copy"``, and hard links into the cache
+    (the same files: an edit in the folder edits the cache) only with ``"hardlink"``. Every
+    file placed from an entry is hashed where it lands and compared with what was stored; a
+    damaged entry is dropped and the wheel unpacked instead. Wheels without a digest are
+    unpacked and not kept.
 
     ``fetch`` spares the caller downloading a wheel whose entry is in the cache: with it, a
     wheel with a digest may be given before its file exists, and install calls ``fetch`` once,
