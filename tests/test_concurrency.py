@@ -94,3 +94,22 @@ def test_a_download_and_a_lock_sharing_the_cache(index_server: IndexServer, tmp_
     assert_complete(index_server, dest, names)
     text = lock.read_text()
     assert all(f'name = "{name}"' in text for name in PROJECTS)
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="runs the POSIX way only for now")
+def test_two_identical_installs_into_one_folder(index_server: IndexServer, tmp_path: Path) -> None:
+    seed(index_server)
+    dest = tmp_path / "deps"
+    command = ["install", "alpha", "--target", str(dest), "-i", index_server.url, *TARGET]
+    command += ["--no-cache-dir", "--progress-bar", "off"]
+    first, second = both(command, command)
+    assert first[0] == 0, first[2]
+    assert second[0] == 0, second[2]
+    outputs = sorted([first[1], second[1]])
+    # One installed; the other waited for it and found everything there.
+    assert outputs[0].startswith(f"Already installed in {dest}: alpha-1.0 ")
+    assert outputs[1].startswith("Successfully installed alpha-1.0 ")
+    assert sorted(p.name for p in dest.glob("*.dist-info")) == [
+        f"{name}-1.0.dist-info" for name in sorted(PROJECTS)
+    ]
+    assert sorted(p.name for p in tmp_path.rglob(".tagpip-*")) == []

@@ -107,9 +107,9 @@ def test_a_second_install_links_the_cached_files_and_matches_an_uncached_install
     cache = tmp_path / "cache"
     digests = digests_of(built)
     install(built, tmp_path / "plain", LINUX)
-    install(built, tmp_path / "cold", LINUX, cache=cache, digests=digests)
+    install(built, tmp_path / "cold", LINUX, cache=cache, digests=digests, link_mode="hardlink")
     assert len(entries(cache)) == 2
-    install(built, tmp_path / "warm", LINUX, cache=cache, digests=digests)
+    install(built, tmp_path / "warm", LINUX, cache=cache, digests=digests, link_mode="hardlink")
 
     expected = tree(tmp_path / "plain")
     assert "bin/tool" in expected
@@ -148,8 +148,8 @@ def test_hardlink_mode_copies_when_the_cache_is_on_another_file_system(
     digests = digests_of(built)
     with tempfile.TemporaryDirectory(dir=shm) as other:
         cache = Path(other) / "cache"
-        install(built, tmp_path / "cold", LINUX, cache=cache, digests=digests)
-        install(built, tmp_path / "warm", LINUX, cache=cache, digests=digests)
+        install(built, tmp_path / "cold", LINUX, cache=cache, digests=digests, link_mode="hardlink")
+        install(built, tmp_path / "warm", LINUX, cache=cache, digests=digests, link_mode="hardlink")
         assert len(entries(cache)) == 2
         expected = tree(tmp_path / "cold")
         assert tree(tmp_path / "warm") == expected
@@ -174,7 +174,7 @@ def test_a_digest_that_is_not_the_wheels_files_nothing(tmp_path: Path, built: li
 
 
 def test_an_unknown_link_mode_is_refused(tmp_path: Path, built: list[Path]) -> None:
-    with pytest.raises(ValueError, match="link_mode must be one of hardlink, copy"):
+    with pytest.raises(ValueError, match="link_mode must be one of clone, copy, hardlink"):
         install(built, tmp_path / "a", LINUX, link_mode="symlink")  # type: ignore[arg-type]
     assert not (tmp_path / "a").exists()
 
@@ -188,12 +188,12 @@ def test_an_entry_without_its_manifest_is_ignored_and_rebuilt(
 ) -> None:
     cache = tmp_path / "cache"
     digests = digests_of(built)
-    install(built, tmp_path / "cold", LINUX, cache=cache, digests=digests)
+    install(built, tmp_path / "cold", LINUX, cache=cache, digests=digests, link_mode="hardlink")
     lib_entry = cached_file(cache, "lib/core.py").parents[2]
     (lib_entry / "entry.json").unlink()
     stale = (lib_entry / "files" / "lib" / "core.py").stat().st_ino
 
-    install(built, tmp_path / "warm", LINUX, cache=cache, digests=digests)
+    install(built, tmp_path / "warm", LINUX, cache=cache, digests=digests, link_mode="hardlink")
     assert tree(tmp_path / "warm") == tree(tmp_path / "cold")
     assert (lib_entry / "entry.json").is_file()
     rebuilt = cached_file(cache, "lib/core.py").stat().st_ino
@@ -209,7 +209,7 @@ def test_a_changed_entry_is_ignored_and_rebuilt(
     cache = tmp_path / "cache"
     digests = digests_of(built)
     install(built, tmp_path / "plain", LINUX)
-    install(built, tmp_path / "cold", LINUX, cache=cache, digests=digests)
+    install(built, tmp_path / "cold", LINUX, cache=cache, digests=digests, link_mode="hardlink")
     target_file = tmp_path / "cold" / "lib" / "core.py"
     entry_files = cached_file(cache, "lib/core.py").parents[1]
     if damage == "edited":
@@ -229,7 +229,7 @@ def test_a_changed_entry_is_ignored_and_rebuilt(
     else:
         (entry_files.parent / "entry.json").write_text("{not json")
 
-    install(built, tmp_path / "warm", LINUX, cache=cache, digests=digests)
+    install(built, tmp_path / "warm", LINUX, cache=cache, digests=digests, link_mode="hardlink")
     assert tree(tmp_path / "warm") == tree(tmp_path / "plain")
     rebuilt = cached_file(cache, "lib/core.py")
     assert rebuilt.read_bytes() == b"VALUE = 1\n"
@@ -244,10 +244,19 @@ def test_a_changed_entry_is_ignored_and_rebuilt(
 def test_windows_and_linux_targets_do_not_share_entries(tmp_path: Path, built: list[Path]) -> None:
     cache = tmp_path / "cache"
     digests = digests_of(built)
-    install(built, tmp_path / "linux", LINUX, cache=cache, digests=digests)
-    install(built, tmp_path / "windows", WINDOWS, cache=cache, digests=digests)
+    install(built, tmp_path / "linux", LINUX, cache=cache, digests=digests, link_mode="hardlink")
+    install(
+        built, tmp_path / "windows", WINDOWS, cache=cache, digests=digests, link_mode="hardlink"
+    )
     assert len(entries(cache)) == 4
-    install(built, tmp_path / "windows-again", WINDOWS, cache=cache, digests=digests)
+    install(
+        built,
+        tmp_path / "windows-again",
+        WINDOWS,
+        cache=cache,
+        digests=digests,
+        link_mode="hardlink",
+    )
     install(built, tmp_path / "windows-plain", WINDOWS)
     assert len(entries(cache)) == 4
     windows = tree(tmp_path / "windows-again")
@@ -280,7 +289,7 @@ def test_an_interrupted_fill_leaves_nothing_usable_behind(
 
     monkeypatch.setattr(tagpip._unpacked.UnpackedCache, "_put", put)
     with pytest.raises(KeyboardInterrupt):
-        install(built, tmp_path / "deps", LINUX, cache=cache, digests=digests)
+        install(built, tmp_path / "deps", LINUX, cache=cache, digests=digests, link_mode="hardlink")
     assert len(puts) == 3
     assert not (tmp_path / "deps").exists()
     assert not list(tmp_path.glob(".tagpip-stage-*"))
@@ -289,7 +298,7 @@ def test_an_interrupted_fill_leaves_nothing_usable_behind(
     assert not list(cache.glob("v*/*/*/files"))
 
     monkeypatch.setattr(tagpip._unpacked.UnpackedCache, "_put", real_put)
-    install(built, tmp_path / "deps", LINUX, cache=cache, digests=digests)
+    install(built, tmp_path / "deps", LINUX, cache=cache, digests=digests, link_mode="hardlink")
     assert len(entries(cache)) == 2
     assert tree(tmp_path / "deps")["lib/core.py"][1] == b"VALUE = 1\n"
 
@@ -305,7 +314,14 @@ def test_runs_racing_to_fill_the_same_entries_are_harmless(
     def one(number: int) -> None:
         try:
             start.wait()
-            install(built, tmp_path / f"deps{number}", LINUX, cache=cache, digests=digests)
+            install(
+                built,
+                tmp_path / f"deps{number}",
+                LINUX,
+                cache=cache,
+                digests=digests,
+                link_mode="hardlink",
+            )
         except BaseException as error:  # reported below
             errors.append(error)
 
@@ -372,6 +388,7 @@ def test_the_cli_links_from_its_cache_on_a_second_install(
     serve_tool(index_server)
     cache = tmp_path / "pip-cache"
     common = ["-i", index_server.url, "--cache-dir", str(cache), "tool", *LINUX_FLAGS]
+    common += ["--link-mode", "hardlink"]
     assert run(["install", "--target", str(tmp_path / "a"), *common], capsys) == (0, "", "")
     assert run(["install", "--target", str(tmp_path / "b"), *common], capsys) == (0, "", "")
     assert len(entries(cache / "tagpip" / "unpacked")) == 1
@@ -379,7 +396,7 @@ def test_the_cli_links_from_its_cache_on_a_second_install(
     assert module.st_nlink == 3
     assert module.st_ino == (tmp_path / "a" / "tool" / "extra.py").stat().st_ino
 
-    args = ["install", "--target", str(tmp_path / "c"), "--link-mode", "copy", *common]
+    args = ["install", "--target", str(tmp_path / "c"), *common, "--link-mode", "copy"]
     assert run(args, capsys) == (0, "", "")
     assert tree(tmp_path / "c") == tree(tmp_path / "b")
     assert (tmp_path / "c" / "tool" / "extra.py").stat().st_nlink == 1
@@ -428,7 +445,8 @@ def wheel_requests(server: IndexServer) -> list[str]:
 
 
 def install_args(server: IndexServer, cache: Path, dest: Path, *more: str) -> list[str]:
-    return ["install", "--target", str(dest), "-i", server.url, "--cache-dir", str(cache), *more]
+    dest_args = ["--target", str(dest), "--link-mode", "hardlink"]
+    return ["install", *dest_args, "-i", server.url, "--cache-dir", str(cache), *more]
 
 
 def forget_downloads(cache: Path) -> None:
@@ -625,3 +643,45 @@ def test_known_sha256_is_the_only_digest_the_downloader_would_accept(
     assert known_sha256(file, user_hashes) == known
     assert known_sha256(replace(file, filename="../demo-1.0-py3-none-any.whl"), user_hashes) is None
     assert known_sha256(replace(file, is_wheel=False), user_hashes) is None
+
+
+# --------------------------------------------------------------------------------------------
+# Output folders and the cache share no file (issue 14, item 3)
+
+
+def test_by_default_the_folder_shares_no_file_with_the_cache(
+    tmp_path: Path, built: list[Path]
+) -> None:
+    cache, digests = tmp_path / "cache", digests_of(built)
+    install(built, tmp_path / "cold", LINUX, cache=cache, digests=digests)
+    install(built, tmp_path / "warm", LINUX, cache=cache, digests=digests)
+    assert tree(tmp_path / "warm") == tree(tmp_path / "cold")
+    for folder in ("cold", "warm"):
+        for path in (tmp_path / folder).rglob("*"):
+            if path.is_file():
+                assert path.stat().st_nlink == 1, path
+    # An edit in place in one folder changes neither the cache nor another folder.
+    with (tmp_path / "warm" / "lib" / "core.py").open("r+b") as f:
+        f.write(b"HACKED")
+    assert cached_file(cache, "lib/core.py").read_bytes() == b"VALUE = 1\n"
+    install(built, tmp_path / "third", LINUX, cache=cache, digests=digests)
+    assert (tmp_path / "third" / "lib" / "core.py").read_bytes() == b"VALUE = 1\n"
+
+
+@pytest.mark.parametrize("mode", ["clone", "copy", "hardlink"])
+def test_an_entry_damaged_with_its_size_and_times_kept_is_never_installed(
+    mode: Any, tmp_path: Path, built: list[Path]
+) -> None:
+    cache, digests = tmp_path / "cache", digests_of(built)
+    install(built, tmp_path / "cold", LINUX, cache=cache, digests=digests, link_mode="copy")
+    damaged = cached_file(cache, "lib/core.py")
+    info = damaged.stat()
+    with damaged.open("r+b") as f:
+        f.write(b"EVIL = 2\n\n")  # as many bytes as before
+    os.utime(damaged, ns=(info.st_atime_ns, info.st_mtime_ns))
+    install(built, tmp_path / "warm", LINUX, cache=cache, digests=digests, link_mode=mode)
+    assert (tmp_path / "warm" / "lib" / "core.py").read_bytes() == b"VALUE = 1\n"
+    assert tree(tmp_path / "warm") == tree(tmp_path / "cold")
+    # The damaged entry was replaced by the fresh unpack.
+    assert cached_file(cache, "lib/core.py").read_bytes() == b"VALUE = 1\n"
+    assert leftovers(cache) == []

@@ -229,7 +229,8 @@ def test_a_damaged_entry_is_not_used_and_the_wheel_is_inspected_and_unpacked(
 ) -> None:
     cache, digests = tmp_path / "cache", digests_of(built)
     install(built, tmp_path / "plain", LINUX)
-    install(built, tmp_path / "cold", LINUX, cache=cache, digests=digests)
+    # Hard links, so that an edit in the folder reaches the cache ("edited").
+    install(built, tmp_path / "cold", LINUX, cache=cache, digests=digests, link_mode="hardlink")
     damage_entry(damage, cache, tmp_path / "cold", built[0])
     opened.clear()
 

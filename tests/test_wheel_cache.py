@@ -59,3 +59,21 @@ def test_a_bad_download_does_not_reach_the_cache_and_no_cache_means_none(tmp_pat
     good = make_file("gamma", body)
     download([good], tmp_path / "out2", MemoryIndex({good.filename: body}), cache=False)
     assert not cache.exists()
+
+
+def test_download_folders_and_the_cache_share_no_file(tmp_path: Path) -> None:
+    body = b"shared wheel" * 100
+    file = make_file("delta", body)
+    cache = tmp_path / "wheels"
+    download([file], tmp_path / "one", MemoryIndex({file.filename: body}), cache=cache)
+    download([file], tmp_path / "two", MemoryIndex({file.filename: body}), cache=cache)
+    entry = entry_of(cache, body, file.filename)
+    one, two = tmp_path / "one" / file.filename, tmp_path / "two" / file.filename
+    for path in (entry, one, two):
+        assert path.stat().st_nlink == 1, path
+    with one.open("r+b") as f:  # an edit in place in one folder
+        f.write(b"EDITED")
+    assert entry.read_bytes() == body
+    assert two.read_bytes() == body
+    download([file], tmp_path / "three", MemoryIndex({file.filename: body}), cache=cache)
+    assert (tmp_path / "three" / file.filename).read_bytes() == body

@@ -47,6 +47,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
+from tagpip._atomic import clone_or_copy
+
 __all__ = [
     "LAYOUT",
     "Entry",
@@ -57,12 +59,12 @@ __all__ = [
     "folders_of",
 ]
 
-LinkMode = Literal["hardlink", "copy"]
+LinkMode = Literal["clone", "copy", "hardlink"]
 
 # Bump whenever staging writes different files for the same wheel (another RECORD format, new
-# generated files, other script templates) or entry.json changes (2: the stored inspection):
-# old entries are then simply never looked at.
-LAYOUT = 2
+# generated files, other script templates) or entry.json changes (2: the stored inspection; 3:
+# each file's sha256, and tagpip-files.json in the dist-info): old entries are then never looked at.
+LAYOUT = 3
 _MANIFEST = "entry.json"
 _FILES = "files"
 _TEMP_PREFIX = ".tmp-"
@@ -120,6 +122,7 @@ class Entry:
     modes: tuple[int, ...]
     folders: tuple[str, ...]
     inspection: Mapping[str, object]
+    digests: tuple[str, ...] = ()
 
 
 class UnpackedCache:
@@ -130,8 +133,9 @@ class UnpackedCache:
     Safe to use from several threads at once.
     """
 
-    def __init__(self, folder: Path, link_mode: LinkMode = "hardlink") -> None:
+    def __init__(self, folder: Path, link_mode: LinkMode = "clone") -> None:
         self.root = folder / f"v{LAYOUT}"
+        self.mode = link_mode
         self.copying = link_mode == "copy"
 
     def entry(self, key: str) -> Path:
@@ -164,6 +168,7 @@ class UnpackedCache:
             tuple(info[1] for info in listed.values()),
             folders_of(paths),
             manifest["wheel"],
+            tuple(info[3] for info in listed.values()),
         )
 
     def place(self, entry: Entry, dest: Path, step: Callable[[], None]) -> None:
@@ -175,9 +180,23 @@ class UnpackedCache:
         root = os.fspath(dest)
         for folder in entry.folders:
             os.mkdir(f"{root}/{folder}")
-        for path, mode in zip(entry.paths, entry.modes):
+        for path, mode, digest in zip(entry.paths, entry.modes, entry.digests):
             step()
-            self._put(f"{tree}/{path}", f"{root}/{path}", mode)
+            if self._put(f"{tree}/{path}", f"{root}/{path}", mode) != digest:
+                # Damaged in place (its size and times kept): never installed; removed so
+                # the caller's fresh unpack replaces it.
+                logger.debug("dropping a damaged unpacked cache entry: %s", tree)
+                self.discard(entry.key)
+                raise OSError(f"{tree}/{path} no longer has the contents it was stored with")
+
+    def discard(self, key: str) -> None:
+        """Remove the entry for ``key`` (moved aside in one rename, then deleted)."""
+        entry = self.entry(key)
+        with contextlib.suppress(OSError):
+            trash = Path(tempfile.mkdtemp(prefix=_TEMP_PREFIX, dir=entry.parent))
+            with contextlib.suppress(OSError):
+                os.rename(entry, trash / "gone")
+            shutil.rmtree(trash, ignore_errors=True)
 
     # -- filling ---------------------------------------------------------------------------
 
@@ -203,13 +222,17 @@ class UnpackedCache:
             tree.mkdir()
             for folder in folders_of(paths):
                 (tree / folder).mkdir()
-            rows: list[tuple[str, int, int, int]] = []
+            rows: list[tuple[str, int, int, int, str]] = []
             for rel in paths:
                 step()
                 source = staged / rel
-                self._put(os.fspath(source), os.fspath(tree / rel), os.lstat(source).st_mode)
+                digest = self._put(
+                    os.fspath(source), os.fspath(tree / rel), os.lstat(source).st_mode
+                )
                 info = os.lstat(tree / rel)
-                rows.append((rel, info.st_size, stat.S_IMODE(info.st_mode), info.st_mtime_ns))
+                rows.append(
+                    (rel, info.st_size, stat.S_IMODE(info.st_mode), info.st_mtime_ns, digest)
+                )
             # Written last, so a folder with this file in it has everything it lists.
             with (temp / _MANIFEST).open("x", encoding="utf-8") as out:
                 manifest = {"layout": LAYOUT, "key": key, "wheel": inspection, "files": rows}
@@ -252,22 +275,33 @@ class UnpackedCache:
 
     # -- one file --------------------------------------------------------------------------
 
-    def _put(self, source: str, target: str, mode: int) -> None:
-        """Make ``target`` (which must not exist) a link to ``source``, or a copy with its
-        permissions. Never opens an existing file for writing, so a link into the cache is
-        never written through."""
-        if not self.copying:
+    def _put(self, source: str, target: str, mode: int) -> str:
+        """Make ``target`` (which must not exist) a clone of ``source``, a copy, or (with
+        ``hardlink``) a link to it, with its permissions; the hex sha256 of the bytes now at
+        ``target``, read back from there, so what is placed is what is checked. Never opens
+        an existing file for writing, so a link into the cache is never written through."""
+        if self.mode == "hardlink" and not self.copying:
             try:
                 os.link(source, target)
-                return
+                return file_sha256(Path(target))
             except OSError as error:
                 if error.errno not in _NO_LINKS:
                     raise
                 logger.debug("hard links refused (%s); copying instead", error)
                 self.copying = True
+        if self.mode == "clone" and not self.copying:
+            cloned = clone_or_copy(source, target)
+            if not cloned:
+                self.copying = True  # refused here: it will be refused for every file
+            os.chmod(target, stat.S_IMODE(mode))
+            return file_sha256(Path(target))
+        hasher = hashlib.sha256()
         with open(source, "rb") as src, open(target, "xb") as dst:
-            shutil.copyfileobj(src, dst, _CHUNK)
+            while chunk := src.read(_CHUNK):
+                hasher.update(chunk)
+                dst.write(chunk)
         os.chmod(target, stat.S_IMODE(mode))
+        return hasher.hexdigest()
 
 
 def folders_of(paths: Iterable[str]) -> tuple[str, ...]:
@@ -283,7 +317,7 @@ def folders_of(paths: Iterable[str]) -> tuple[str, ...]:
     return tuple(sorted(found))
 
 
-def _manifest_files(manifest: object, key: str) -> dict[str, tuple[int, int, int]] | None:
+def _manifest_files(manifest: object, key: str) -> dict[str, tuple[int, int, int, str]] | None:
     """The manifest's files (path to size, permissions, modification time, in staging order)
     when it is well formed and for ``key``. Paths are not checked here: :func:`_same_tree`
     only accepts paths it finds in the tree."""
@@ -294,22 +328,22 @@ def _manifest_files(manifest: object, key: str) -> dict[str, tuple[int, int, int
         return None
     if not isinstance(manifest.get("wheel"), dict):
         return None
-    files: dict[str, tuple[int, int, int]] = {}
+    files: dict[str, tuple[int, int, int, str]] = {}
     for row in rows:
-        if type(row) is not list or len(row) != 4:
+        if type(row) is not list or len(row) != 5:
             return None
-        path, size, mode, mtime_ns = row
+        path, size, mode, mtime_ns, digest = row
         if type(path) is not str or type(size) is not int or type(mode) is not int:
             return None
-        if type(mtime_ns) is not int:
+        if type(mtime_ns) is not int or type(digest) is not str:
             return None
-        files[path] = (size, mode, mtime_ns)
+        files[path] = (size, mode, mtime_ns, digest)
     if len(files) != len(rows):
         return None  # a path listed twice
     return files
 
 
-def _same_tree(tree: str, listed: Mapping[str, tuple[int, int, int]]) -> bool:
+def _same_tree(tree: str, listed: Mapping[str, tuple[int, int, int, str]]) -> bool:
     """Whether the regular files under ``tree`` are exactly those ``listed``, with the same
     size, permissions and modification time, and nothing but folders is there besides.
 
@@ -330,7 +364,7 @@ def _same_tree(tree: str, listed: Mapping[str, tuple[int, int, int]]) -> bool:
                         return False  # a symbolic link, a device, ...
                     info = item.stat(follow_symlinks=False)
                     now = (info.st_size, stat.S_IMODE(info.st_mode), info.st_mtime_ns)
-                    if listed.get(rel) != now:
+                    if listed.get(rel, ())[:3] != now:
                         return False
                     matched += 1
     except OSError:

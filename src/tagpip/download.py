@@ -9,7 +9,7 @@ kept when it passes the same checks, and replaced otherwise.
 Verified wheels are also kept in a content-addressed cache (``wheels/<sha256[:2]>/<sha256>/<file
 name>`` under the cache folder, the index's :attr:`~tagpip.index.HttpIndex.wheel_cache`), so a
 later run that is told the same sha256 by the index takes the file from there instead of the
-network. A cached file is never trusted by its name: it is linked (or copied) into the
+network. A cached file is never trusted by its name: it is cloned (or copied) into the
 destination under a temporary name and hashed there like a download, and an entry that fails is
 deleted. Entries are written under a temporary name and renamed into place, so runs sharing the
 cache never see half a file.
@@ -23,7 +23,6 @@ import hashlib
 import logging
 import os
 import re
-import shutil
 import tempfile
 import threading
 from collections.abc import Callable, Mapping, Sequence
@@ -34,6 +33,7 @@ from typing import Literal
 
 from packaging.utils import NormalizedName
 
+from tagpip._atomic import clone_or_copy
 from tagpip.errors import TagpipError
 from tagpip.index import DistFile, Index
 
@@ -381,13 +381,12 @@ def _into_cache(verified: Path, entry: Path) -> None:
 
 
 def _link_or_copy(source: Path, target: Path) -> None:
-    """``target`` (an existing placeholder) becomes ``source``'s bytes: a hard link when the
-    file system allows it, else a copy."""
+    """``target`` (an existing placeholder) becomes an independent file with ``source``'s
+    bytes: a copy-on-write clone where the file system can, else a copy. Never a hard link:
+    a file in ``-d`` and its cache entry (and every other ``-d`` it went to) must not be one
+    file, or editing one would change them all and a damaged entry would spread."""
     target.unlink()
-    try:
-        os.link(source, target)
-    except OSError:
-        shutil.copyfile(source, target)
+    clone_or_copy(source, target)
 
 
 def _safe_filename(file: DistFile) -> str:

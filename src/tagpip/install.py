@@ -38,14 +38,17 @@ import csv
 import email.parser
 import hashlib
 import io
+import json
 import os
 import posixpath
 import re
 import shutil
 import signal
 import stat
+import sys
 import tempfile
 import threading
+import time
 import warnings
 import zipfile
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
@@ -110,7 +113,9 @@ __all__ = [
 
 SCHEMES = ("purelib", "platlib", "headers", "scripts", "data")
 STAGE_PREFIX = ".tagpip-stage-"
-LINK_MODES: tuple[LinkMode, ...] = ("hardlink", "copy")
+JOURNAL = ".tagpip-journal"
+LOCK_PREFIX = ".tagpip-lock-"
+LINK_MODES: tuple[LinkMode, ...] = ("clone", "copy", "hardlink")
 _READ_CHUNK = 1024 * 1024
 _SHA256 = re.compile(r"[0-9a-f]{64}")
 
@@ -159,6 +164,7 @@ class InstallResult:
     installed: tuple[Project, ...]
     unchanged: tuple[Project, ...]
     removed: tuple[Project, ...]
+    warnings: tuple[str, ...] = ()
 
 
 class InstallError(TagpipError):
@@ -844,7 +850,7 @@ def install(
     on_progress: Callable[[str], None] | None = None,
     cache: Path | None = None,
     digests: Mapping[Path, str] | None = None,
-    link_mode: LinkMode = "hardlink",
+    link_mode: LinkMode = "clone",
     fetch: Callable[[Sequence[Path]], None] | None = None,
 ) -> InstallResult:
     """Install ``wheels`` into ``target_dir`` for ``target``, all or nothing.
@@ -860,8 +866,12 @@ def install(
     a wheel whose hex sha256 ``digests`` gives (by the path given in ``wheels``) is staged from
     its entry there, along with what inspecting it found, or kept there once staged (the
     digests must be of the bytes the files hold, verified as the downloader does). Its files
-    are hard links into the cache with ``link_mode="hardlink"`` (copies where the file system
-    refuses links), copies with ``"copy"``. Wheels without a digest are unpacked and not kept.
+    are copy-on-write clones of the cache's with ``link_mode="clone"`` (the default; copies
+    where the file system cannot clone), copies with ``"copy"``, and hard links into the cache
+    (the same files: an edit in the folder edits the cache) only with ``"hardlink"``. Every
+    file placed from an entry is hashed where it lands and compared with what was stored; a
+    damaged entry is dropped and the wheel unpacked instead. Wheels without a digest are
+    unpacked and not kept.
 
     ``fetch`` spares the caller downloading a wheel whose entry is in the cache: with it, a
     wheel with a digest may be given before its file exists, and install calls ``fetch`` once,
@@ -883,12 +893,28 @@ def install(
         UnpackedCache(cache, link_mode) if cache is not None else None,
         digests,
     )
+    real_dir = Path(os.path.realpath(target_dir))
+    if real_dir.exists() and not real_dir.is_dir():
+        raise InstallError(f"{real_dir} exists and is not a folder")
     try:
-        return _install_once(paths, target_dir, settings, fetch)
-    except _Unfetched:
-        assert fetch is not None
-        fetch([path for path in paths if not path.exists()])
-        return _install_once(paths, target_dir, settings, None)
+        created = _make_parents(real_dir.parent)
+    except OSError as error:
+        raise InstallFailed(f"could not create {real_dir.parent}: {error}", restored=True) from None
+    try:
+        with _locked(real_dir, settings.report):
+            notes = recover(real_dir)
+            try:
+                result = _install_once(paths, real_dir, settings, fetch)
+            except _Unfetched:
+                assert fetch is not None
+                fetch([path for path in paths if not path.exists()])
+                result = _install_once(paths, real_dir, settings, None)
+    except BaseException:
+        _remove_empty(created)
+        raise
+    if notes:
+        result = replace(result, warnings=(*notes, *result.warnings))
+    return result
 
 
 @dataclass(frozen=True)
@@ -948,6 +974,7 @@ def _install_once(
         raise InvalidWheel(problems)
 
     present = find_installed(target_dir)
+    notes: list[str] = []
     unchanged: list[Project] = []
     todo: list[_Wheel] = []
     replaced: list[Installed] = []
@@ -955,7 +982,13 @@ def _install_once(
     for wheel in inspected:
         olds = present.get(wheel.project.name, [])
         if len(olds) == 1 and _same_install(olds[0], wheel):
-            unchanged.append(olds[0].project)
+            if _complete(target_dir, olds[0]):
+                unchanged.append(olds[0].project)
+                continue
+            # The same version, but files are missing: never counts as installed; repaired.
+            notes.append(f"{olds[0].project} in {target_dir} is incomplete; installing it again")
+            todo.append(wheel)
+            replaced.extend(olds)
             continue
         if olds and not upgrade:
             old = olds[0]
@@ -977,13 +1010,19 @@ def _install_once(
                 hint=f"remove {old.dist_info} and the files it installed by hand, then retry",
             )
     if not todo:
-        return InstallResult((), tuple(unchanged), ())
+        return InstallResult((), tuple(unchanged), (), tuple(notes))
 
     created_parents: list[Path] = []
     stage: Path | None = None
     try:
         created_parents.extend(_make_parents(target_dir.parent))
-        stage = Path(tempfile.mkdtemp(prefix=STAGE_PREFIX, dir=_stage_parent(target_dir)))
+        stage = Path(
+            tempfile.mkdtemp(
+                prefix=STAGE_PREFIX,
+                suffix="-" + _stage_tag(target_dir),
+                dir=_stage_parent(target_dir),
+            )
+        )
         new_root = stage / "new"
         new_root.mkdir()
         written, sources = _stage(
@@ -992,7 +1031,7 @@ def _install_once(
         old_files = _old_files(target_dir, replaced)
         _check_conflicts(target_dir, present, written, set(old_files))
         report("moving into place")
-        _commit(target_dir, sources, stage / "old", list(written), old_files)
+        _commit(target_dir, sources, stage, list(written), old_files)
     except BaseException as error:
         # Keep the staging folder only when it holds the backup of files undo could not restore.
         kept = isinstance(error, InstallFailed) and not error.restored
@@ -1011,8 +1050,18 @@ def _install_once(
     return InstallResult(
         tuple(w.project for w in todo),
         tuple(unchanged),
-        tuple(old.project for old in replaced),
+        tuple(old.project for old in replaced if old.project not in unchanged),
+        tuple(notes),
     )
+
+
+def _complete(target_dir: Path, old: Installed) -> bool:
+    """Whether an installed project is whole: its dist-info has METADATA, WHEEL and RECORD,
+    and every file RECORD lists is there (an emptied or half-moved dist-info is not)."""
+    info = target_dir / old.dist_info
+    if not all((info / name).is_file() for name in ("METADATA", "WHEEL", "RECORD")):
+        return False
+    return old.files is not None and all(os.path.lexists(target_dir / f) for f in old.files)
 
 
 def _fetch_needed(
@@ -1384,84 +1433,171 @@ def _held_signals() -> Iterator[list[int]]:
                 signal.signal(restored, handler)
 
 
-def _commit(
+def _plan(
     target_dir: Path,
     sources: Mapping[str, Path],
     backup: Path,
     new_files: Sequence[str],
     old_files: Sequence[str],
-) -> None:
-    """Move the old files to ``backup`` and the new ones (each from its wheel's staging folder
-    in ``sources``) into the folder, all or nothing.
+) -> list[tuple[str, str]]:
+    """The commit's steps, in order, worked out before anything moves: ``(from, to)`` for a
+    rename, ``(folder, "")`` for a folder to create in the target folder.
 
-    A top-level folder of a wheel that the target folder does not have yet moves in with one
-    rename (the whole folder holds only that wheel's files); everything else moves file by
-    file. Undoing restores the folders' modification times too, so the folder is as it was to
-    the last detail a backup tool or a build cache would look at.
+    Old files go to ``backup`` first, then the new ones (each from its wheel's staging folder
+    in ``sources``) come in. A top-level folder of a wheel that the target folder does not have
+    yet moves in with one rename (it holds only that wheel's files); everything else moves file
+    by file. The plan is what the journal holds, so a later run can undo any prefix of it.
     """
-    journal: list[tuple[Path, Path | None]] = []  # (moved from, to) or (created folder, None)
+    steps: list[tuple[str, str]] = []
+    made: set[str] = set()
+    leaving = set(old_files)  # gone by the time the new files come in
+    for rel in old_files:
+        steps.append((os.fspath(target_dir / rel), os.fspath(backup / rel)))
+    whole: dict[str, Path] = {}  # top-level folder moved in whole -> the root it came from
+    for rel in new_files:
+        root = sources[rel]
+        top, slash, _ = rel.partition("/")
+        if slash and whole.get(top) == root:
+            continue
+        if slash and top not in made and (top in leaving or not os.path.lexists(target_dir / top)):
+            steps.append((os.fspath(root / top), os.fspath(target_dir / top)))
+            whole[top] = root
+            made.add(top)
+            continue
+        for folder in reversed(list(PurePosixPath(rel).parents)[:-1]):
+            name = folder.as_posix()
+            came = whole.get(name.partition("/")[0])
+            if came is not None and (came / name).is_dir():
+                continue  # it moved in with its top-level folder
+            if name not in made and (name in leaving or not (target_dir / name).exists()):
+                steps.append((os.fspath(target_dir / name), ""))
+                made.add(name)
+        steps.append((os.fspath(root / rel), os.fspath(target_dir / rel)))
+    return steps
+
+
+def _fsync_folder(folder: Path) -> None:
+    """Make a folder's entries (a new or removed name) durable; a no-op where folders cannot
+    be opened (Windows)."""
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        with contextlib.suppress(OSError):
+            os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _write_journal(target_dir: Path, stage: Path, created: bool, steps: Sequence[object]) -> None:
+    """Put the commit's plan on disk, in the target folder, before the first move: written to
+    a temporary name, the file fsynced, renamed, then the folder fsynced, so a later run finds
+    either the whole journal or none (and none means nothing has moved yet)."""
+    data = json.dumps(
+        {"version": 1, "stage": os.fspath(stage), "created": created, "steps": steps}
+    ).encode("utf-8")
+    temp = target_dir / (JOURNAL + ".tmp")
+    with open(temp, "wb") as out:
+        out.write(data)
+        out.flush()
+        os.fsync(out.fileno())
+    os.replace(temp, target_dir / JOURNAL)
+    _fsync_folder(target_dir)
+
+
+def _forget_journal(target_dir: Path) -> None:
+    """The commit point: once the journal is gone, the new version is what the folder holds."""
+    (target_dir / JOURNAL).unlink()
+    _fsync_folder(target_dir)
+
+
+def _undo_steps(steps: Sequence[tuple[str, str]]) -> list[str]:
+    """Undo ``steps`` in reverse, each only if it was done (its result is there and its origin
+    is not): so it undoes exactly what an interrupted run did, and running it twice is safe."""
+    failures: list[str] = []
+    for source, moved_to in reversed(steps):
+        try:
+            if not moved_to:
+                if os.path.isdir(source) and not os.path.islink(source):
+                    with contextlib.suppress(OSError):
+                        os.rmdir(source)  # not empty: something not ours is in it; keep it
+            elif os.path.lexists(moved_to) and not os.path.lexists(source):
+                os.makedirs(os.path.dirname(source), exist_ok=True)
+                _move(moved_to, source)
+        except OSError as error:
+            failures.append(f"{source}: {error}")
+    return failures
+
+
+def _commit(
+    target_dir: Path,
+    sources: Mapping[str, Path],
+    stage: Path,
+    new_files: Sequence[str],
+    old_files: Sequence[str],
+) -> None:
+    """Move the old files to the backup in ``stage`` and the new ones into the folder, all or
+    nothing, also across a ``kill -9`` or a power cut: the plan is journalled in the target
+    folder (fsynced) before the first move, and any later run undoes an unfinished journal
+    before anything else (:func:`recover`). Undoing restores the folders' modification times
+    too, so the folder is as it was to the last detail a backup tool or a build cache would
+    look at.
+    """
+    backup = stage / "old"
+    steps = _plan(target_dir, sources, backup, new_files, old_files)
+    for rel in old_files:
+        (backup / rel).parent.mkdir(parents=True, exist_ok=True)
     times: dict[Path, tuple[int, int]] = {}  # folders in the target folder, before any change
-
-    def touch(folder: Path) -> None:
-        if folder not in times and folder.is_dir():
-            info = folder.stat()
-            times[folder] = (info.st_atime_ns, info.st_mtime_ns)
-
+    if target_dir.is_dir():
+        info = target_dir.stat()  # the journal comes and goes in it
+        times[target_dir] = (info.st_atime_ns, info.st_mtime_ns)
+    for source, moved_to in steps:
+        for path in (Path(source).parent, Path(moved_to).parent if moved_to else None):
+            if path is not None and path not in times and path.is_dir():
+                info = path.stat()
+                times[path] = (info.st_atime_ns, info.st_mtime_ns)
+    created = not target_dir.exists()
+    done = 0
+    journalled = False
     with _held_signals() as received:
-
-        def step() -> None:
+        try:
             if received:
                 raise KeyboardInterrupt
-
-        try:
-            step()
-            if not target_dir.exists():
+            if created:
                 target_dir.mkdir()
-                journal.append((target_dir, None))
-            for rel in old_files:
-                step()
-                source = target_dir / rel
-                saved = backup / rel
-                saved.parent.mkdir(parents=True, exist_ok=True)
-                touch(source.parent)
-                _move(source, saved)
-                journal.append((source, saved))
-            whole: set[tuple[Path, str]] = set()  # (staging folder, top-level folder) moved whole
-            for rel in new_files:
-                root = sources[rel]
-                top, slash, _ = rel.partition("/")
-                if slash and (root, top) in whole:
-                    continue
-                step()
-                if slash and not os.path.lexists(target_dir / top):
-                    touch(target_dir)
-                    _move(root / top, target_dir / top)
-                    journal.append((root / top, target_dir / top))
-                    whole.add((root, top))
-                    continue
-                final = target_dir / rel
-                for folder in reversed(list(PurePosixPath(rel).parents)[:-1]):
-                    path = target_dir / folder
-                    if not path.exists():
-                        touch(path.parent)
-                        path.mkdir()
-                        journal.append((path, None))
-                touch(final.parent)
-                _move(root / rel, final)
-                journal.append((root / rel, final))
-            step()
+            _write_journal(target_dir, stage, created, steps)
+            journalled = True
+            for source, moved_to in steps:
+                if received:
+                    raise KeyboardInterrupt
+                if moved_to:
+                    _move(source, moved_to)
+                else:
+                    os.mkdir(source)
+                done += 1
+            if received:
+                raise KeyboardInterrupt
+            _forget_journal(target_dir)
         except BaseException as error:
-            failures = _undo(journal)
+            failures = _undo_steps(steps[:done])
+            if journalled and not failures:
+                with contextlib.suppress(OSError):
+                    (target_dir / JOURNAL).unlink()
             for touched, (atime, mtime) in times.items():
                 with contextlib.suppress(OSError):
                     os.utime(touched, ns=(atime, mtime))
             if failures:
+                # The journal stays: the next run tries the undo again.
                 raise InstallFailed(
                     f"installing into {target_dir} failed ({error!r}), and undoing it failed for "
                     + ", ".join(failures),
                     restored=False,
                     backup=backup,
                 ) from error
+            if created:
+                with contextlib.suppress(OSError):
+                    target_dir.rmdir()
             if isinstance(error, OSError):
                 raise InstallFailed(
                     f"could not move files into {target_dir}: {error}", restored=True
@@ -1469,17 +1605,119 @@ def _commit(
             raise
 
 
-def _undo(journal: Sequence[tuple[Path, Path | None]]) -> list[str]:
-    failures: list[str] = []
-    for source, moved_to in reversed(journal):
+def _stage_tag(target_dir: Path) -> str:
+    """The end of the names of the staging folders of ``target_dir`` (a digest of its real
+    path), so a later run can tell its own leftovers from another folder's."""
+    return hashlib.sha256(os.fsencode(os.path.realpath(target_dir))).hexdigest()[:12]
+
+
+def _inside(path: str, folders: Sequence[Path]) -> bool:
+    real = os.path.normpath(path)
+    return any(real == os.fspath(f) or real.startswith(os.fspath(f) + os.sep) for f in folders)
+
+
+def recover(target_dir: Path) -> list[str]:
+    """Finish what an interrupted install into ``target_dir`` left (call it with the folder's
+    lock held): undo an unfinished journal, then remove this folder's staging folders that
+    no run is using any more. What it did, as one line each (nothing when there was nothing).
+
+    A journal is only followed within the target folder and its own staging folder, so a
+    tampered journal cannot move anything else."""
+    notes: list[str] = []
+    target_dir = Path(os.path.realpath(target_dir))
+    journal = target_dir / JOURNAL
+    if journal.is_file() and not journal.is_symlink():
         try:
-            if moved_to is None:
-                source.rmdir()
-            else:
-                _move(moved_to, source)
-        except OSError as error:
-            failures.append(f"{source}: {error}")
-    return failures
+            plan = json.loads(journal.read_bytes())
+            stage = Path(plan["stage"])
+            created = bool(plan["created"])
+            steps = [(str(a), str(b)) for a, b in plan["steps"]]
+        except (OSError, ValueError, KeyError, TypeError) as error:
+            raise InstallError(
+                f"{journal} is an unreadable record of an interrupted install ({error})",
+                hint="tagpip cannot tell what it changed; remove it and check the folder",
+            ) from error
+        allowed = [target_dir, stage]
+        if not stage.name.startswith(STAGE_PREFIX) or not all(
+            _inside(a, allowed) and (not b or _inside(b, allowed)) for a, b in steps
+        ):
+            raise InstallError(
+                f"{journal} names paths outside {target_dir} and its staging folder",
+                hint="it was not written by tagpip; remove it and check the folder",
+            )
+        failures = _undo_steps(steps)
+        if failures:
+            raise InstallFailed(
+                f"could not undo the interrupted install into {target_dir}: " + ", ".join(failures),
+                restored=False,
+                backup=stage / "old",
+            )
+        journal.unlink()
+        _fsync_folder(target_dir)
+        notes.append(f"an interrupted install into {target_dir} was rolled back")
+        if created:
+            with contextlib.suppress(OSError):
+                target_dir.rmdir()
+    with contextlib.suppress(OSError):
+        (target_dir / (JOURNAL + ".tmp")).unlink()
+    tag = _stage_tag(target_dir)
+    for folder in {target_dir.parent, target_dir}:
+        with contextlib.suppress(OSError), os.scandir(folder) as found:
+            for item in found:
+                if item.name.startswith(STAGE_PREFIX) and item.name.endswith("-" + tag):
+                    shutil.rmtree(item.path, ignore_errors=True)
+    return notes
+
+
+@contextlib.contextmanager
+def _locked(target_dir: Path, report: Callable[[str], None]) -> Iterator[None]:
+    """Hold the lock of ``target_dir`` (a file next to it, ``.tagpip-lock-NAME``), waiting for
+    another run that holds it: two installs into one folder run one after the other, and the
+    second sees what the first did. The lock file is removed on release; a run that locked a
+    file removed meanwhile locks again."""
+    path = target_dir.parent / f"{LOCK_PREFIX}{target_dir.name}"
+    if sys.platform == "win32":  # pragma: no cover - Windows hosts
+        import msvcrt
+
+        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            while True:
+                try:
+                    msvcrt.locking(fd, msvcrt.LK_NBLCK, 1)
+                    break
+                except OSError:
+                    report(f"waiting for another tagpip install into {target_dir}")
+                    time.sleep(0.1)
+            yield
+        finally:
+            os.close(fd)
+        return
+    import fcntl
+
+    while True:
+        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                report(f"waiting for another tagpip install into {target_dir}")
+                fcntl.flock(fd, fcntl.LOCK_EX)
+            try:
+                same = os.path.samestat(os.fstat(fd), os.stat(path))
+            except FileNotFoundError:
+                same = False
+        except BaseException:
+            os.close(fd)
+            raise
+        if same:
+            break
+        os.close(fd)
+    try:
+        yield
+    finally:
+        with contextlib.suppress(OSError):
+            os.unlink(path)
+        os.close(fd)
 
 
 def _prune_empty(target_dir: Path, removed: Collection[str]) -> None:

@@ -100,12 +100,13 @@ def register(subparsers: Any) -> None:
     )
     parser.add_argument(
         "--link-mode",
-        choices=["hardlink", "copy"],
-        default="hardlink",
-        help="how files come from tagpip's cache of unpacked wheels: hardlink (the default; a "
-        "copy where the file system refuses links; DIR's files are then the cache's, so do not "
-        "edit them in place) or copy; with --no-cache-dir every wheel is unpacked and nothing "
-        "is cached (docs/install.md)",
+        choices=["clone", "copy", "hardlink"],
+        default="clone",
+        help="how files come from tagpip's cache of unpacked wheels: clone (the default, as "
+        "uv's on Linux and macOS: copy-on-write clones where the file system can, else "
+        "copies), copy, or hardlink (DIR's files are then the cache's own: do not edit them "
+        "in place); with --no-cache-dir every wheel is unpacked and nothing is cached "
+        "(docs/install.md)",
     )
     add_fetch_options(parser)
     add_target_options(parser)
@@ -330,8 +331,12 @@ def _on_demand(
 
 
 def _say(args: argparse.Namespace, outcome: InstallResult) -> None:
+    import sys
+
     if args.quiet:
         return
+    for warning in outcome.warnings:
+        sys.stderr.write(f"warning: {warning}\n")
     if outcome.unchanged:
         names = " ".join(str(project) for project in outcome.unchanged)
         print(f"Already installed in {args.target_dir}: {names}")
