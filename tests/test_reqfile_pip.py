@@ -25,8 +25,9 @@ _ORACLE = r"""
 import json, sys
 from pip._internal.req.req_file import parse_requirements
 from pip._internal.req.constructors import install_req_from_parsed_requirement
+from pip._internal.network.session import PipSession
 out = []
-for parsed in parse_requirements(sys.argv[1], session=None):
+for parsed in parse_requirements(sys.argv[1], session=PipSession()):
     ireq = install_req_from_parsed_requirement(parsed)
     out.append({
         "req": str(ireq.req) if ireq.req else None,
@@ -262,3 +263,22 @@ def test_check_refuses_a_constraint_with_extras(tmp_path: Path) -> None:
         assert [d.message for d in errors] == [
             "a constraint cannot have extras (pip refuses them too)"
         ]
+
+
+@needs_pip26
+def test_include_by_file_url(tmp_path: Path) -> None:
+    (tmp_path / "sub").mkdir()
+    (tmp_path / "sub" / "a.txt").write_text("six==1.16\n-r b.txt\n")
+    (tmp_path / "sub" / "b.txt").write_text("attrs\n")
+    top = tmp_path / "requirements.txt"
+    top.write_text(f"-r file://{tmp_path}/sub/a.txt\n")
+    assert tagpip_reads(top) == _comparable(pip_reads(top))
+    assert [r["req"] for r in tagpip_reads(top)] == ["six==1.16", "attrs"]
+
+
+def test_include_by_relative_file_url_is_from_the_root(tmp_path: Path) -> None:
+    # pip 26 reads -r file:c.txt as /c.txt (requests makes it file:///c.txt); so does tagpip.
+    top = tmp_path / "requirements.txt"
+    top.write_text("-r file:no-such-dir-xyz/c.txt\n")
+    [error] = check_requirements_file(str(top)).errors
+    assert error.message.startswith("cannot read requirements file '/no-such-dir-xyz/c.txt'")

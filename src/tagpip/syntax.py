@@ -1011,6 +1011,27 @@ class _Reader:
                 self._set_option(name, destination, word.text, span)
 
     def _include(self, target: str, constraint: bool, span: Span, base_dir: str) -> None:
+        if target[:5].lower() == "file:":
+            # pip reads a file: URL as a local path (its LocalFSAdapter). The URL is absolute
+            # whatever it looks like: pip 26 reads file:rel as /rel (file:///rel), so do we.
+            from urllib.parse import urlsplit
+            from urllib.request import url2pathname
+
+            parts = urlsplit(target)
+            if parts.netloc not in ("", "localhost"):
+                self.diagnostics.append(
+                    _error(
+                        f"{target!r} names a file on another host ({parts.netloc})",
+                        span,
+                        hint="write file:///path for a local file",
+                    )
+                )
+                return
+            path = url2pathname(parts.path)
+            if not os.path.isabs(path):
+                path = os.path.abspath(os.sep + path)
+            self.read_file(os.path.normpath(path), constraint, span)
+            return
         if re.match(r"^[a-zA-Z][a-zA-Z0-9+.-]*://", target):
             self.diagnostics.append(
                 _error(
