@@ -282,3 +282,43 @@ def test_include_by_relative_file_url_is_from_the_root(tmp_path: Path) -> None:
     top.write_text("-r file:no-such-dir-xyz/c.txt\n")
     [error] = check_requirements_file(str(top)).errors
     assert error.message.startswith("cannot read requirements file '/no-such-dir-xyz/c.txt'")
+
+
+@needs_pip26
+def test_local_wheel_paths_as_pip(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    (tmp_path / "dist").mkdir()
+    (tmp_path / "dist" / "x-1.0-py3-none-any.whl").write_bytes(b"")
+    top = tmp_path / "requirements.txt"
+    top.write_text(
+        f"./dist/x-1.0-py3-none-any.whl\n{tmp_path}/dist/x-1.0-py3-none-any.whl\n"
+        'dist/x-1.0-py3-none-any.whl; python_version > "3"\n'
+    )
+    monkeypatch.chdir(tmp_path)  # pip reads a relative path from the working directory
+    ours = tagpip_reads(top)
+    url = (tmp_path / "dist" / "x-1.0-py3-none-any.whl").as_uri()
+    assert [(r["url"], r["marker"]) for r in ours] == [
+        (url, None),
+        (url, None),
+        (url, 'python_version > "3"'),
+    ]
+    theirs = pip_reads(top)
+    assert [(r["url"], r["marker"]) for r in theirs] == [(r["url"], r["marker"]) for r in ours]
+
+
+def test_local_sources_pass_check_and_are_refused_when_fetching(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tagpip.syntax import validate_requirements_file
+
+    (tmp_path / "pkg").mkdir()
+    (tmp_path / "pkg" / "pyproject.toml").write_text("")
+    top = tmp_path / "requirements.txt"
+    top.write_text("./pkg\n./y-1.0.tar.gz\n")
+    monkeypatch.chdir(tmp_path)
+    assert validate_requirements_file(str(top)) == ()
+    assert [d.message for d in check_requirements_file(str(top)).errors] == [
+        "a local folder (./pkg) needs building: tagpip installs wheels only, and does not build "
+        "local sources yet",
+        "a local source archive (./y-1.0.tar.gz) needs building: tagpip installs wheels only, "
+        "and does not build local sources yet",
+    ]

@@ -760,6 +760,11 @@ def _parse_requirement(
             else:
                 hashes.append(word.text.lower())
 
+    local = _local_path(req_text, logical, req_span, diagnostics, build)
+    if local is not None:
+        if not local:
+            return None
+        req_text = local
     if not _NAME_RE.match(req_text):
         looks_like_path = req_text.startswith((".", "/", "~")) or "://" in req_text
         if looks_like_path or "/" in req_text or "\\" in req_text:
@@ -821,6 +826,68 @@ def _parse_requirement(
         hashes=tuple(hashes),
         span=req_span,
     )
+
+
+_ARCHIVES = (
+    *(".whl", ".zip", ".tar.gz", ".tgz", ".tar", ".tar.bz2", ".tbz", ".tar.xz", ".txz"),
+    *(".tlz", ".tar.lz", ".tar.lzma"),
+)  # pip's ARCHIVE_EXTENSIONS
+
+
+def _local_path(
+    text: str, logical: _Logical, span: Span, diagnostics: list[Diagnostic], build: bool
+) -> str | None:
+    """A requirement line that pip reads as a local path (``parse_req_from_line``): the
+    equivalent ``name @ file:///abs...whl`` text for a wheel, "" when the line is a local
+    source (folder or archive) that has been reported, None when it is not a path.
+
+    As pip: the marker is cut at the first ';', extras ``[...]`` end the path, a relative path
+    is relative to the working directory (pip's ``os.path.abspath``), and an archive is named
+    by its extension; a folder counts when the text looks like a path.
+    """
+    head, semi, marker = text.partition(";")
+    head = head.strip()
+    if "://" in head or (" @ " in head) or "@" in head.split("/", 1)[0]:
+        return None
+    path, extras = head, ""
+    match = re.match(r"^(.+)(\[[^\]]+\])$", head)
+    if match:
+        path, extras = match.group(1).rstrip(), match.group(2)
+    lower = path.lower()
+    looks_like_path = "/" in path or os.sep in path or path.startswith(".")
+    is_archive = lower.endswith(_ARCHIVES)
+    absolute = os.path.normpath(os.path.abspath(os.path.expanduser(path)))
+    if not is_archive and not (looks_like_path and os.path.isdir(absolute)):
+        return None
+    if lower.endswith(".whl"):
+        from packaging.utils import InvalidWheelFilename, parse_wheel_filename
+
+        try:
+            name = parse_wheel_filename(os.path.basename(path))[0]
+        except InvalidWheelFilename as error:
+            diagnostics.append(_error(f"not a valid wheel file name: {error}", span))
+            return ""
+        if not os.path.isfile(absolute):
+            diagnostics.append(
+                Diagnostic("warning", f"no wheel file at {absolute} (yet)", span, None)
+            )
+        from pathlib import Path
+
+        url = Path(absolute).as_uri()
+        return f"{name}{extras} @ {url}" + (f" ; {marker.strip()}" if semi and marker else "")
+    # A folder or a source archive: pip builds it. tagpip fetches wheels; `check` accepts the
+    # line as pip does, and the fetching commands refuse it by name.
+    if build:
+        kind = "folder" if os.path.isdir(absolute) else "source archive"
+        diagnostics.append(
+            _error(
+                f"a local {kind} ({path}) needs building: tagpip installs wheels only, and does "
+                "not build local sources yet",
+                span,
+                hint="build a wheel (python -m build --wheel) and name it on the line instead",
+            )
+        )
+    return ""
 
 
 def _check_hash(value: str) -> str | None:
