@@ -168,10 +168,10 @@ def test_format_requirement(line: str, formatted: str | None) -> None:
             "       ^^^^^^^^^^^^",
         ),
         (
-            "./dist/foo.whl",
+            "./dist/foo",
             "<string>:1:1: expected a project name, not a path or URL\n"
-            "    ./dist/foo.whl\n"
-            "    ^^^^^^^^^^^^^^\n"
+            "    ./dist/foo\n"
+            "    ^^^^^^^^^^\n"
             "hint: name the project: 'name @ https://...' (tagpip fetches wheels by name)",
         ),
         (

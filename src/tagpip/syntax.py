@@ -53,6 +53,7 @@ __all__ = [
     "TaggedRequirement",
     "check_requirements_file",
     "check_requirements_text",
+    "decode_requirements",
     "format_requirement",
     "parse_line",
     "parse_python_version",
@@ -121,6 +122,9 @@ class FileOptions:
     Flags are the Span of where they were set, or None when not set. Single-valued options keep
     the last value, as pip does (``python_version`` and ``implementation`` must agree: they
     describe the target). ``no_binary`` is recorded so that ``download`` can refuse it by name.
+    ``release_control`` is pip 26's pre-release control in the order written: ``("pre",
+    value)``, ``("all_releases", value)`` and ``("only_final", value)``, each value ``:all:`` or
+    ``:none:`` (per-project values are refused).
     """
 
     index_url: OptionValue | None = None
@@ -130,6 +134,8 @@ class FileOptions:
     pre: Span | None = None
     prefer_binary: Span | None = None
     require_hashes: Span | None = None
+    no_require_hashes: Span | None = None
+    release_control: tuple[tuple[str, OptionValue], ...] = ()
     only_binary: tuple[OptionValue, ...] = ()
     no_binary: tuple[OptionValue, ...] = ()
     trusted_hosts: tuple[OptionValue, ...] = ()
@@ -233,9 +239,9 @@ def _logical_lines(
     """The logical lines of a file, after continuation joining, comment stripping and ``${VAR}``
     expansion (pip's order); blank results are skipped, and so are those for which ``skip`` says
     True (before their spans are worked out)."""
-    lines = [line.rstrip("\r") for line in content.split("\n")]
-    if lines and lines[-1] == "":
-        lines.pop()
+    # str.splitlines, as pip: a lone '\r', form feed, vertical tab, the file/group/record
+    # separators, NEL and the Unicode line and paragraph separators all end a line.
+    lines = content.splitlines()
     text_parts: list[str] = []
     origin: list[_Origin] = []
     for index, line in enumerate(lines):
@@ -303,8 +309,8 @@ def _expand(text: str, origin: list[_Origin]) -> tuple[str, list[_Origin]]:
     position = 0
     for match in _ENV_VAR_RE.finditer(text):
         value = os.environ.get(match.group(1))
-        if value is None:
-            continue
+        if not value:
+            continue  # unset or empty: left as written, as pip does
         parts.append(text[position : match.start()])
         new_origin.extend(origin[position : match.start()])
         first = origin[match.start()]
@@ -361,6 +367,11 @@ _FILE_OPTIONS: dict[str, tuple[str, bool]] = {
     "--pre": ("pre", False),
     "--prefer-binary": ("prefer_binary", False),
     "--require-hashes": ("require_hashes", False),
+    "--no-require-hashes": ("no_require_hashes", False),
+    "--pypi-url": ("index_url", True),
+    "--all-releases": ("all_releases", True),
+    "--only-final": ("only_final", True),
+    "--use-feature": ("ignored", True),
     "--only-binary": ("only_binary", True),
     "--no-binary": ("no_binary", True),
     "--trusted-host": ("trusted_hosts", True),
@@ -376,7 +387,7 @@ _REFUSED = {
     "--global-option": "'--global-option' is a build option; tagpip fetches wheels only",
     "--config-settings": "'--config-settings' is a build option; tagpip fetches wheels only",
     "--install-option": "'--install-option' is a build option; tagpip fetches wheels only",
-    "--use-feature": "'--use-feature' is a pip-only option and has no meaning for tagpip",
+    "-C": "'--config-settings' is a build option; tagpip fetches wheels only",
 }
 _HASH_LENGTHS = {"sha256": 64, "sha384": 96, "sha512": 128}
 _IMPLEMENTATIONS = ("cp", "pp", "py", "ip", "jy")
@@ -492,7 +503,10 @@ def _unknown_option(
         )
     if table is _FILE_OPTIONS and name in _LINE_OPTIONS:
         return _error(f"{name} belongs after a requirement on the same line", span)
-    close = difflib.get_close_matches(name, list(table), n=1, cutoff=0.6)
+    # Never the opposite option: '--no-foo' is not a typo of '--foo'.
+    negative = name.startswith("--no-")
+    candidates = [n for n in table if n.startswith("--no-") == negative]
+    close = difflib.get_close_matches(name, candidates, n=1, cutoff=0.6)
     hint = f"did you mean {close[0]!r}?" if close else None
     return _error(f"unknown option {name!r} {where}", span, hint=hint)
 
@@ -658,17 +672,36 @@ def _match_bracket(text: str, start: int) -> int:
 class _Cut:
     """A requirement with its tag block cut out: positions map back to the original text."""
 
-    __slots__ = ("block_end", "block_start", "text")
+    __slots__ = ("block_end", "block_start", "inserted", "inserted_at", "text")
 
     def __init__(self, text: str, block_start: int, block_end: int) -> None:
         self.text = text  # what packaging gets
         self.block_start = block_start  # position of '[' in the original, or -1
         self.block_end = block_end  # position after ']' in the original
+        self.inserted_at = -1  # where text was widened (a URL's ';' made ' ; '), or -1
+        self.inserted = 0  # by how many characters
 
     def original(self, position: int) -> int:
+        if self.inserted_at >= 0 and position > self.inserted_at:
+            return max(position - self.inserted, self.inserted_at)
         if self.block_start < 0 or position < self.block_start:
             return position
         return position + (self.block_end - self.block_start)
+
+
+def _url_marker_cut(text: str) -> _Cut:
+    """A URL requirement split at its first ';' as pip splits it (``req_file`` hands
+    ``name @ URL;marker`` to ``parse_req_from_line``, which cuts at the first ';' whatever
+    surrounds it); packaging, which wants whitespace between a URL and ';', gets ``' ; '``."""
+    semi = text.find(";")
+    if semi < 0:
+        return _Cut(text, -1, -1)
+    head = text[:semi].rstrip()
+    widened = f"{head} ; {text[semi + 1 :].lstrip()}"
+    cut = _Cut(widened, -1, -1)
+    cut.inserted_at = len(head)
+    cut.inserted = len(widened) - len(text)
+    return cut
 
 
 def _find_tag_block(text: str) -> tuple[_Cut, tuple[int, int] | None, int]:
@@ -690,7 +723,7 @@ def _find_tag_block(text: str) -> tuple[_Cut, tuple[int, int] | None, int]:
         position = close + 1
     rest = text[position:].lstrip()
     if rest.startswith("@"):
-        return no_cut, None, -1  # a URL requirement has no tag block
+        return _url_marker_cut(text), None, -1  # a URL requirement has no tag block
     while position < len(text) and text[position] not in "[;":
         position += 1
     if position >= len(text) or text[position] == ";":
@@ -727,6 +760,11 @@ def _parse_requirement(
             else:
                 hashes.append(word.text.lower())
 
+    local = _local_path(req_text, logical, req_span, diagnostics, build)
+    if local is not None:
+        if not local:
+            return None
+        req_text = local
     if not _NAME_RE.match(req_text):
         looks_like_path = req_text.startswith((".", "/", "~")) or "://" in req_text
         if looks_like_path or "/" in req_text or "\\" in req_text:
@@ -788,6 +826,68 @@ def _parse_requirement(
         hashes=tuple(hashes),
         span=req_span,
     )
+
+
+_ARCHIVES = (
+    *(".whl", ".zip", ".tar.gz", ".tgz", ".tar", ".tar.bz2", ".tbz", ".tar.xz", ".txz"),
+    *(".tlz", ".tar.lz", ".tar.lzma"),
+)  # pip's ARCHIVE_EXTENSIONS
+
+
+def _local_path(
+    text: str, logical: _Logical, span: Span, diagnostics: list[Diagnostic], build: bool
+) -> str | None:
+    """A requirement line that pip reads as a local path (``parse_req_from_line``): the
+    equivalent ``name @ file:///abs...whl`` text for a wheel, "" when the line is a local
+    source (folder or archive) that has been reported, None when it is not a path.
+
+    As pip: the marker is cut at the first ';', extras ``[...]`` end the path, a relative path
+    is relative to the working directory (pip's ``os.path.abspath``), and an archive is named
+    by its extension; a folder counts when the text looks like a path.
+    """
+    head, semi, marker = text.partition(";")
+    head = head.strip()
+    if "://" in head or (" @ " in head) or "@" in head.split("/", 1)[0]:
+        return None
+    path, extras = head, ""
+    match = re.match(r"^(.+)(\[[^\]]+\])$", head)
+    if match:
+        path, extras = match.group(1).rstrip(), match.group(2)
+    lower = path.lower()
+    looks_like_path = "/" in path or os.sep in path or path.startswith(".")
+    is_archive = lower.endswith(_ARCHIVES)
+    absolute = os.path.normpath(os.path.abspath(os.path.expanduser(path)))
+    if not is_archive and not (looks_like_path and os.path.isdir(absolute)):
+        return None
+    if lower.endswith(".whl"):
+        from packaging.utils import InvalidWheelFilename, parse_wheel_filename
+
+        try:
+            name = parse_wheel_filename(os.path.basename(path))[0]
+        except InvalidWheelFilename as error:
+            diagnostics.append(_error(f"not a valid wheel file name: {error}", span))
+            return ""
+        if not os.path.isfile(absolute):
+            diagnostics.append(
+                Diagnostic("warning", f"no wheel file at {absolute} (yet)", span, None)
+            )
+        from pathlib import Path
+
+        url = Path(absolute).as_uri()
+        return f"{name}{extras} @ {url}" + (f" ; {marker.strip()}" if semi and marker else "")
+    # A folder or a source archive: pip builds it. tagpip fetches wheels; `check` accepts the
+    # line as pip does, and the fetching commands refuse it by name.
+    if build:
+        kind = "folder" if os.path.isdir(absolute) else "source archive"
+        diagnostics.append(
+            _error(
+                f"a local {kind} ({path}) needs building: tagpip installs wheels only, and does "
+                "not build local sources yet",
+                span,
+                hint="build a wheel (python -m build --wheel) and name it on the line instead",
+            )
+        )
+    return ""
 
 
 def _check_hash(value: str) -> str | None:
@@ -852,6 +952,36 @@ def _lone_group_warning(text: str, extras: tuple[int, int], logical: _Logical) -
 
 # --- files ------------------------------------------------------------------------------------
 
+# pip's auto-decoding (req_file._decode_req_file): a BOM first (UTF-32 before UTF-16, whose
+# little-endian BOM is a prefix of UTF-32's), then a PEP 263 coding comment on line 1 or 2,
+# then UTF-8. PowerShell's `pip freeze > requirements.txt` writes UTF-16 with a BOM.
+_BOMS = (
+    (b"\xef\xbb\xbf", "utf-8"),
+    (b"\xff\xfe\x00\x00", "utf-32-le"),
+    (b"\x00\x00\xfe\xff", "utf-32-be"),
+    (b"\xff\xfe", "utf-16-le"),
+    (b"\xfe\xff", "utf-16-be"),
+)
+_CODING_RE = re.compile(rb"coding[:=]\s*([-\w.]+)")
+
+
+def decode_requirements(data: bytes) -> str:
+    """A requirement file's bytes as text, decoded as pip decodes them.
+
+    Where pip falls back to the locale's encoding for bytes that are not UTF-8, tagpip raises
+    UnicodeDecodeError instead: a file that means different things on different machines is
+    refused, with the hint to declare its encoding.
+    """
+    for bom, encoding in _BOMS:
+        if data.startswith(bom):
+            return data[len(bom) :].decode(encoding)
+    for line in data.split(b"\n")[:2]:
+        if line[:1] == b"#":
+            match = _CODING_RE.search(line)
+            if match is not None:
+                return data.decode(match.group(1).decode("ascii"))
+    return data.decode("utf-8")
+
 
 class _Reader:
     """Reads a requirement file and what it includes, collecting every problem."""
@@ -887,11 +1017,20 @@ class _Reader:
             self.diagnostics.append(_error(f"cannot read {kind} file {label!r}: {reason}", where))
             return
         try:
-            content = data.decode("utf-8-sig")
+            content = decode_requirements(data)
         except UnicodeDecodeError as error:
+            encoding = "UTF-8" if error.encoding in ("utf-8", "utf8") else error.encoding
             self.diagnostics.append(
-                _error(f"{label!r} is not UTF-8 text (byte {error.start})", where)
+                _error(
+                    f"{label!r} is not {encoding} text (byte {error.start})",
+                    where,
+                    hint="save it as UTF-8, or declare its encoding on line 1 as pip reads "
+                    "it: # -*- coding: latin-1 -*-",
+                )
             )
+            return
+        except LookupError as error:  # a coding comment naming no codec Python has
+            self.diagnostics.append(_error(f"{label!r}: {error}", where))
             return
         self.stack.append((real, label))
         try:
@@ -903,14 +1042,29 @@ class _Reader:
         self, content: str, source: str, constraint: bool, base_dir: str, first_line: int = 1
     ) -> None:
         self.files.append(source)
-        # Only checking: lines plainly valid are skipped (see _PLAIN_LINE_RE).
-        skip = None if self.build else _plainly_valid
+        # Only checking: lines plainly valid are skipped (see _PLAIN_LINE_RE). Constraint
+        # files always take the full path: whether a line has extras needs packaging's value.
+        build = self.build or constraint
+        skip = None if build else _plainly_valid
         for logical in _logical_lines(content, source, first_line, skip):
             if logical.text.startswith("-"):
                 self._option_line(logical, base_dir)
                 continue
-            requirement = _parse_requirement(logical, self.diagnostics, build=self.build)
-            if requirement is not None:
+            requirement = _parse_requirement(logical, self.diagnostics, build=build)
+            if requirement is None:
+                continue
+            if constraint and requirement.requirement.extras:
+                # pip: "Constraints cannot have extras"; check says so as download does.
+                self.diagnostics.append(
+                    _error(
+                        "a constraint cannot have extras (pip refuses them too)",
+                        requirement.span,
+                        hint=f"constrain the project itself: {requirement.name}"
+                        + str(requirement.requirement.specifier),
+                    )
+                )
+                continue
+            if self.build:
                 (self.constraints if constraint else self.requirements).append(requirement)
 
     def _option_line(self, logical: _Logical, base_dir: str) -> None:
@@ -924,6 +1078,27 @@ class _Reader:
                 self._set_option(name, destination, word.text, span)
 
     def _include(self, target: str, constraint: bool, span: Span, base_dir: str) -> None:
+        if target[:5].lower() == "file:":
+            # pip reads a file: URL as a local path (its LocalFSAdapter). The URL is absolute
+            # whatever it looks like: pip 26 reads file:rel as /rel (file:///rel), so do we.
+            from urllib.parse import urlsplit
+            from urllib.request import url2pathname
+
+            parts = urlsplit(target)
+            if parts.netloc not in ("", "localhost"):
+                self.diagnostics.append(
+                    _error(
+                        f"{target!r} names a file on another host ({parts.netloc})",
+                        span,
+                        hint="write file:///path for a local file",
+                    )
+                )
+                return
+            path = url2pathname(parts.path)
+            if not os.path.isabs(path):
+                path = os.path.abspath(os.sep + path)
+            self.read_file(os.path.normpath(path), constraint, span)
+            return
         if re.match(r"^[a-zA-Z][a-zA-Z0-9+.-]*://", target):
             self.diagnostics.append(
                 _error(
@@ -960,10 +1135,44 @@ class _Reader:
         if problem is not None:
             self.diagnostics.append(_error(problem, span, hint=hint))
             return
+        if name in ("--all-releases", "--only-final"):
+            items = [item.strip() for item in value.split(",")]
+            if any(item not in (":all:", ":none:") for item in items):
+                self.diagnostics.append(
+                    _error(
+                        f"{name} for single projects is not supported: tagpip allows "
+                        "pre-releases for all projects or none",
+                        span,
+                        hint=(
+                            f"write {name} :all: (or --pre), or pin the pre-release with =="
+                            if name == "--all-releases"
+                            else f"write {name} :all:, or leave it out: finals are the default"
+                        ),
+                    )
+                )
+                return
+        if name == "--pre":
+            self._release(("pre", OptionValue(":all:", span)))
         if name in ("--no-index", "--pre", "--prefer-binary", "--require-hashes"):
             self.options[destination] = span
             return
+        if destination == "ignored":
+            self.diagnostics.append(
+                Diagnostic(
+                    "warning",
+                    f"{name} {value} is one of pip's own feature flags: tagpip ignores it",
+                    span,
+                    None,
+                )
+            )
+            return
+        if name == "--no-require-hashes":
+            self.options[destination] = span
+            return
         option = OptionValue(value, span)
+        if destination in ("all_releases", "only_final"):
+            self._release((destination, option))
+            return
         if destination in ("index_url",):
             self.options[destination] = option
         elif destination in ("python_version", "implementation"):
@@ -983,6 +1192,11 @@ class _Reader:
             existing = self.options.get(destination, ())
             assert isinstance(existing, tuple)
             self.options[destination] = (*existing, option)
+
+    def _release(self, event: tuple[str, OptionValue]) -> None:
+        existing = self.options.get("release_control", ())
+        assert isinstance(existing, tuple)
+        self.options["release_control"] = (*existing, event)
 
     def result(self, path: str) -> RequirementsFile:
         options = FileOptions(**self.options)  # type: ignore[arg-type]

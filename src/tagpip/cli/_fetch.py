@@ -10,6 +10,7 @@ the files said, and only then does anything touch the network.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import datetime
 import logging
 import os
@@ -235,9 +236,9 @@ def settle_index_options(args: argparse.Namespace, inputs: Inputs, command: str)
         ]
         if options.no_index is not None:
             overrides["no_index"] = True
-        if options.pre is not None:
-            overrides["pre"] = True
-    return load_index_options(command, overrides)
+    loaded = load_index_options(command, overrides)
+    pre = release_control_pre(loaded.pre, inputs)
+    return loaded if pre == loaded.pre else dataclasses.replace(loaded, pre=pre)
 
 
 def log_settings(target: Target, options: IndexOptions) -> None:
@@ -283,14 +284,43 @@ def print_downloaded(saved: Sequence[tuple[object, bool]], names: Iterable[str])
 
 
 def wants_hashes(args: argparse.Namespace, inputs: Inputs) -> bool:
-    """pip's rule: ``--require-hashes`` given, set in a file, or implied by any ``--hash``."""
-    if args.no_require_hashes:
+    """pip 26's rule (``req_command.get_requirements``): ``--require-hashes`` given or set in a
+    file; otherwise implied by any ``--hash`` on a requirement or constraint line, unless
+    ``--no-require-hashes`` (given or set in a file) turns the implication off. Both set at once
+    is a usage error, as in pip."""
+    required = bool(args.require_hashes) or any(
+        o.require_hashes is not None for o in inputs.file_options
+    )
+    not_implied = bool(args.no_require_hashes) or any(
+        o.no_require_hashes is not None for o in inputs.file_options
+    )
+    if required and not_implied:
+        raise UsageError("--require-hashes and --no-require-hashes are mutually exclusive")
+    if required:
+        return True
+    if not_implied:
         return False
-    if args.require_hashes:
-        return True
-    if any(o.require_hashes is not None for o in inputs.file_options):
-        return True
-    return any(line.hashes for line in inputs.requirements)
+    return any(line.hashes for line in (*inputs.requirements, *inputs.constraints))
+
+
+def release_control_pre(pre: bool, inputs: Inputs) -> bool:
+    """Whether pre-releases are allowed once the files' pip 26 release options are applied.
+
+    pip keeps two sets, all-releases and only-final; ``:all:`` in one clears the other,
+    ``:none:`` empties its own, and ``--pre`` adds ``:all:`` to all-releases. With per-project
+    values refused (see syntax), what is left is whether all-releases holds ``:all:``: the
+    command line's and pip.conf's ``pre`` first, then each file's lines in reading order.
+    """
+    allowed = pre
+    for options in inputs.file_options:
+        for kind, value in options.release_control:
+            for item in value.value.split(","):
+                item = item.strip()
+                if kind in ("pre", "all_releases"):
+                    allowed = item == ":all:"
+                elif item == ":all:":  # --only-final :all:
+                    allowed = False
+    return allowed
 
 
 _DAYS = re.compile(r"^P(\d+)D$", re.IGNORECASE)

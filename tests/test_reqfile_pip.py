@@ -1,0 +1,324 @@
+"""Requirement files read as pip 26 reads them, held against pip's own parser.
+
+The oracle is real pip, in a subprocess (tagpip never imports pip): ``pip._internal``'s
+``parse_requirements`` and ``install_req_from_parsed_requirement``, the two steps ``pip
+download -r`` takes, print what they make of a file. Cases follow pip's
+tests/unit/test_req_file.py (encodings, line splitting, environment variables, URL requirements
+with markers). The oracle tests skip when the environment's pip is older than 26.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tagpip.cli._fetch import Inputs, release_control_pre, wants_hashes
+from tagpip.errors import UsageError
+from tagpip.syntax import FileOptions, check_requirements_file, decode_requirements
+
+_ORACLE = r"""
+import json, sys
+from pip._internal.req.req_file import parse_requirements
+from pip._internal.req.constructors import install_req_from_parsed_requirement
+from pip._internal.network.session import PipSession
+out = []
+for parsed in parse_requirements(sys.argv[1], session=PipSession()):
+    ireq = install_req_from_parsed_requirement(parsed)
+    out.append({
+        "req": str(ireq.req) if ireq.req else None,
+        "url": ireq.link.url if ireq.link else None,
+        "marker": str(ireq.markers) if ireq.markers else None,
+        "constraint": ireq.constraint,
+        "hashes": sorted(f"{k}:{v}" for k, vs in (ireq.hash_options or {}).items() for v in vs),
+    })
+print(json.dumps(out))
+"""
+
+
+def _pip_version() -> tuple[int, ...]:
+    try:
+        from importlib.metadata import version
+
+        return tuple(int(p) for p in version("pip").split(".")[:2])
+    except Exception:
+        return (0,)
+
+
+needs_pip26 = pytest.mark.skipif(_pip_version() < (26, 0), reason="needs pip 26 as the oracle")
+
+
+def pip_reads(path: Path) -> list[dict[str, object]]:
+    """What pip 26 makes of a requirement file."""
+    done = subprocess.run(
+        [sys.executable, "-c", _ORACLE, str(path)],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=path.parent,
+    )
+    result: list[dict[str, object]] = json.loads(done.stdout)
+    return result
+
+
+def tagpip_reads(path: Path) -> list[dict[str, object]]:
+    """The same shape from tagpip's parser (no errors allowed)."""
+    result = check_requirements_file(str(path))
+    assert result.errors == ()
+    out: list[dict[str, object]] = []
+    for line in result.requirements:
+        req = line.requirement
+        bare = req.name + (f"[{','.join(sorted(req.extras))}]" if req.extras else "")
+        out.append(
+            {
+                "req": f"{bare} @ {req.url}" if req.url else bare + str(req.specifier),
+                "url": req.url,
+                "marker": str(req.marker) if req.marker else None,
+                "constraint": False,
+                "hashes": sorted(line.hashes),
+            }
+        )
+    return out
+
+
+def _comparable(pip: list[dict[str, object]]) -> list[dict[str, object]]:
+    # pip's ireq.req of a URL requirement is "name@ url"; tagpip writes "name @ url".
+    return [{**r, "req": str(r["req"]).replace("@ ", " @ ").replace("  @", " @")} for r in pip]
+
+
+WHEEL = "https://example.com/x-1.0-py3-none-any.whl"
+
+
+@needs_pip26
+@pytest.mark.parametrize(
+    "content",
+    [
+        pytest.param(f'x @ {WHEEL} ; python_version < "4"\n', id="url-space-marker"),
+        pytest.param(f'x @ {WHEEL};python_version < "4"\n', id="url-semicolon-marker"),
+        pytest.param(f'x @ {WHEEL}; python_version < "4"\n', id="url-semicolon-space"),
+        pytest.param("six==1.16\rattrs>=22\n", id="lone-cr"),
+        pytest.param("six==1.16\x0cattrs>=22\x0bidna\x1cpip\u2028wheel\x85tomli\n", id="seps"),
+        pytest.param("six==1.16 \\\n  --hash=sha256:" + "a" * 64 + "\n", id="continuation"),
+        pytest.param("six==1.16 # comment\n# whole line\n\nattrs\n", id="comments"),
+        pytest.param('six; python_version >= "3"\n', id="plain-marker"),
+    ],
+)
+def test_lines_read_as_pip_reads_them(tmp_path: Path, content: str) -> None:
+    path = tmp_path / "requirements.txt"
+    path.write_text(content, encoding="utf-8", newline="")
+    assert tagpip_reads(path) == _comparable(pip_reads(path))
+
+
+@needs_pip26
+@pytest.mark.parametrize(
+    ("data", "label"),
+    [
+        ("six==1.16\nattrs\n".encode("utf-16"), "utf-16-bom"),
+        ("six==1.16\nattrs\n".encode("utf-32"), "utf-32-bom"),
+        (b"\xef\xbb\xbfsix==1.16\n", "utf-8-bom"),
+        (b"# -*- coding: latin-1 -*-\nsix==1.16 # caf\xe9\n", "coding-line-1"),
+        (b"\n# vim: set fileencoding=latin-1 :\nsix==1.16 # \xe9\n", "coding-line-2"),
+    ],
+)
+def test_encodings_as_pip(tmp_path: Path, data: bytes, label: str) -> None:
+    path = tmp_path / "requirements.txt"
+    path.write_bytes(data)
+    assert tagpip_reads(path) == _comparable(pip_reads(path)), label
+
+
+def test_decode_orders_utf32_before_utf16() -> None:
+    assert decode_requirements("six\n".encode("utf-32-le")[0:0] + b"\xff\xfe\x00\x00") == ""
+    assert decode_requirements("a".encode("utf-16")) == "a"
+    assert decode_requirements(b"\x00\x00\xfe\xff" + "a".encode("utf-32-be")) == "a"
+
+
+def test_unknown_coding_is_an_error_naming_the_file(tmp_path: Path) -> None:
+    path = tmp_path / "r.txt"
+    path.write_bytes(b"# coding: no-such-codec\nsix\n")
+    [error] = check_requirements_file(str(path)).errors
+    assert error.message == f"{str(path)!r}: unknown encoding: no-such-codec"
+
+
+@needs_pip26
+def test_empty_variable_left_as_written(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("EMPTY", "")
+    monkeypatch.setenv("VERSION", "1.16")
+    path = tmp_path / "requirements.txt"
+    path.write_text("six==${VERSION}\nattrs${EMPTY}\n")
+    result = check_requirements_file(str(path))
+    # pip keeps '${EMPTY}' and then fails on it; so does tagpip, pointing at it.
+    assert [str(r.requirement) for r in result.requirements] == ["six==1.16"]
+    assert len(result.errors) == 1
+    assert result.errors[0].span is not None
+    assert result.errors[0].span.line == 2
+    with pytest.raises(subprocess.CalledProcessError):
+        pip_reads(path)
+
+
+def test_url_marker_error_points_into_the_marker(tmp_path: Path) -> None:
+    path = tmp_path / "r.txt"
+    path.write_text(f'x @ {WHEEL}; python_verson < "4"\n')
+    [error] = check_requirements_file(str(path)).errors
+    assert error.span is not None
+    assert error.span.start == len(f"x @ {WHEEL}; ")
+
+
+# -- file options -----------------------------------------------------------------------------
+
+
+def _options(tmp_path: Path, content: str) -> FileOptions:
+    path = tmp_path / "r.txt"
+    path.write_text(content)
+    result = check_requirements_file(str(path))
+    assert result.errors == ()
+    return result.options
+
+
+def _inputs(*options: FileOptions) -> Inputs:
+    return Inputs((), (), options)
+
+
+def _args(**kwargs: object) -> argparse.Namespace:
+    return argparse.Namespace(**{"require_hashes": None, "no_require_hashes": False, **kwargs})
+
+
+@pytest.mark.parametrize(
+    ("content", "pre", "expected"),
+    [
+        ("--all-releases :all:\n", False, True),
+        ("--only-final :all:\n", True, False),
+        ("--pre\n", False, True),
+        ("--only-final :all:\n--all-releases :all:\n", False, True),
+        ("--all-releases :all:\n--only-final :all:\n", False, False),
+        ("--all-releases :all:,:none:\n", False, False),
+        ("--only-final :none:\n", True, True),
+    ],
+)
+def test_release_control_as_pip(tmp_path: Path, content: str, pre: bool, expected: bool) -> None:
+    assert release_control_pre(pre, _inputs(_options(tmp_path, content))) is expected
+
+
+def test_per_project_release_control_is_refused_by_name(tmp_path: Path) -> None:
+    path = tmp_path / "r.txt"
+    path.write_text("--only-final six\n")
+    [error] = check_requirements_file(str(path)).errors
+    assert error.message == (
+        "--only-final for single projects is not supported: tagpip allows pre-releases for all "
+        "projects or none"
+    )
+
+
+def test_use_feature_is_accepted_and_said_to_be_ignored(tmp_path: Path) -> None:
+    path = tmp_path / "r.txt"
+    path.write_text("--use-feature fast-deps\nsix\n")
+    result = check_requirements_file(str(path))
+    assert [(d.severity, d.message) for d in result.diagnostics] == [
+        ("warning", "--use-feature fast-deps is one of pip's own feature flags: tagpip ignores it")
+    ]
+
+
+def test_pypi_url_is_index_url(tmp_path: Path) -> None:
+    options = _options(tmp_path, "--pypi-url https://h/simple\n")
+    assert options.index_url is not None
+    assert options.index_url.value == "https://h/simple"
+
+
+def test_no_opposite_suggestion(tmp_path: Path) -> None:
+    path = tmp_path / "r.txt"
+    path.write_text("--no-require-hashs\n--require-hashs\n")
+    hints = [d.hint for d in check_requirements_file(str(path)).errors]
+    assert hints == ["did you mean '--no-require-hashes'?", "did you mean '--require-hashes'?"]
+
+
+def test_no_require_hashes_in_a_file(tmp_path: Path) -> None:
+    path = tmp_path / "r.txt"
+    path.write_text("--no-require-hashes\nsix==1.16 --hash=sha256:" + "a" * 64 + "\n")
+    result = check_requirements_file(str(path))
+    inputs = Inputs(result.requirements, (), (result.options,))
+    assert wants_hashes(_args(), inputs) is False
+    with pytest.raises(UsageError, match="mutually exclusive"):
+        wants_hashes(_args(require_hashes=True), inputs)
+
+
+def test_a_hash_in_a_constraints_file_turns_hash_checking_on(tmp_path: Path) -> None:
+    path = tmp_path / "c.txt"
+    path.write_text("six==1.16 --hash=sha256:" + "a" * 64 + "\n")
+    result = check_requirements_file(str(path), constraint=True)
+    assert wants_hashes(_args(), Inputs((), result.constraints, (result.options,))) is True
+
+
+def test_check_refuses_a_constraint_with_extras(tmp_path: Path) -> None:
+    (tmp_path / "c.txt").write_text("requests[socks]==2.31\n")
+    (tmp_path / "r.txt").write_text("-c c.txt\nrequests\n")
+    from tagpip.syntax import validate_requirements_file
+
+    for errors in (
+        [d for d in validate_requirements_file(str(tmp_path / "r.txt")) if d.severity == "error"],
+        list(check_requirements_file(str(tmp_path / "r.txt")).errors),
+    ):
+        assert [d.message for d in errors] == [
+            "a constraint cannot have extras (pip refuses them too)"
+        ]
+
+
+@needs_pip26
+def test_include_by_file_url(tmp_path: Path) -> None:
+    (tmp_path / "sub").mkdir()
+    (tmp_path / "sub" / "a.txt").write_text("six==1.16\n-r b.txt\n")
+    (tmp_path / "sub" / "b.txt").write_text("attrs\n")
+    top = tmp_path / "requirements.txt"
+    top.write_text(f"-r file://{tmp_path}/sub/a.txt\n")
+    assert tagpip_reads(top) == _comparable(pip_reads(top))
+    assert [r["req"] for r in tagpip_reads(top)] == ["six==1.16", "attrs"]
+
+
+def test_include_by_relative_file_url_is_from_the_root(tmp_path: Path) -> None:
+    # pip 26 reads -r file:c.txt as /c.txt (requests makes it file:///c.txt); so does tagpip.
+    top = tmp_path / "requirements.txt"
+    top.write_text("-r file:no-such-dir-xyz/c.txt\n")
+    [error] = check_requirements_file(str(top)).errors
+    assert error.message.startswith("cannot read requirements file '/no-such-dir-xyz/c.txt'")
+
+
+@needs_pip26
+def test_local_wheel_paths_as_pip(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    (tmp_path / "dist").mkdir()
+    (tmp_path / "dist" / "x-1.0-py3-none-any.whl").write_bytes(b"")
+    top = tmp_path / "requirements.txt"
+    top.write_text(
+        f"./dist/x-1.0-py3-none-any.whl\n{tmp_path}/dist/x-1.0-py3-none-any.whl\n"
+        'dist/x-1.0-py3-none-any.whl; python_version > "3"\n'
+    )
+    monkeypatch.chdir(tmp_path)  # pip reads a relative path from the working directory
+    ours = tagpip_reads(top)
+    url = (tmp_path / "dist" / "x-1.0-py3-none-any.whl").as_uri()
+    assert [(r["url"], r["marker"]) for r in ours] == [
+        (url, None),
+        (url, None),
+        (url, 'python_version > "3"'),
+    ]
+    theirs = pip_reads(top)
+    assert [(r["url"], r["marker"]) for r in theirs] == [(r["url"], r["marker"]) for r in ours]
+
+
+def test_local_sources_pass_check_and_are_refused_when_fetching(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tagpip.syntax import validate_requirements_file
+
+    (tmp_path / "pkg").mkdir()
+    (tmp_path / "pkg" / "pyproject.toml").write_text("")
+    top = tmp_path / "requirements.txt"
+    top.write_text("./pkg\n./y-1.0.tar.gz\n")
+    monkeypatch.chdir(tmp_path)
+    assert validate_requirements_file(str(top)) == ()
+    assert [d.message for d in check_requirements_file(str(top)).errors] == [
+        "a local folder (./pkg) needs building: tagpip installs wheels only, and does not build "
+        "local sources yet",
+        "a local source archive (./y-1.0.tar.gz) needs building: tagpip installs wheels only, "
+        "and does not build local sources yet",
+    ]
