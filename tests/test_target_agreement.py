@@ -80,3 +80,27 @@ def test_bare_major_is_refused_by_both() -> None:
     """pip takes ``--python-version 3``; tagpip needs a minor version, in check as in download."""
     assert not check_accepts("--python-version 3")
     assert not fetch_accepts(version="3")
+
+
+@pytest.mark.parametrize("version", [(10, 9), (10, 15), (10, 4)])
+def test_universal2_below_macos_11(version: tuple[int, int]) -> None:
+    """``macosx_10_9_universal2`` is a common wheel tag: a block and the flags take it, and the
+    target's tags are packaging's, all arguments explicit, in packaging's order."""
+    from packaging.tags import compatible_tags, cpython_tags, mac_platforms
+
+    from tagpip.errors import Span
+    from tagpip.tokens import parse_tag_block
+
+    platform = f"macosx_{version[0]}_{version[1]}_universal2"
+    assert check_accepts(f"--platform {platform}")
+    block = f"[{platform},cp39]"
+    target = Target.from_spec(parse_tag_block(block, Span("r.txt", 1, 0, len(block), block)))
+    platforms = list(mac_platforms(version, "universal2"))
+    expected = [
+        *cpython_tags((3, 9), ["cp39"], platforms),
+        *compatible_tags((3, 9), "cp39", platforms),
+    ]
+    assert list(target.tags) == expected
+    assert target.tags == Target.from_flags([platform], "3.9", None, []).tags
+    assert "platform_machine" not in target.marker_environment
+    assert target.marker_environment["sys_platform"] == "darwin"
