@@ -338,7 +338,7 @@ def test_options() -> None:
     ("line", "message"),
     [
         ("--platform manylinux3_x86_64", "unknown platform 'manylinux3_x86_64'"),
-        ("--python-version three", "'three' is not a Python version"),
+        ("--python-version three", "invalid Python version 'three'"),
         ("--implementation cpython", "unknown implementation 'cpython'"),
         ("--abi cp39m", "the ABI 'cp39m' does not exist: CPython dropped the 'm' flag in 3.8"),
         ("--index-url", "--index-url needs a value"),
@@ -371,7 +371,7 @@ def test_conflicting_python_versions() -> None:
 def test_parse_python_version() -> None:
     assert parse_python_version("37") == (3, 7)
     assert parse_python_version("310") == (3, 10)
-    assert parse_python_version("3") == (3,)
+    assert parse_python_version("3") is None  # the fetching commands refuse a bare major
     assert parse_python_version("3.12.1") == (3, 12, 1)
     assert parse_python_version("3.x") is None
 

@@ -37,6 +37,7 @@ from tagpip.tokens import (
     tag_block_is_valid,
     tag_block_problems,
 )
+from tagpip.vocabulary import VocabularyError, parse_implementation_code, read_python_version
 
 # Not `from typing import TYPE_CHECKING`: importing typing is a noticeable part of the start-up of
 # `tagpip check` (type checkers treat any name TYPE_CHECKING as true).
@@ -390,7 +391,6 @@ _REFUSED = {
     "-C": "'--config-settings' is a build option; tagpip fetches wheels only",
 }
 _HASH_LENGTHS = {"sha256": 64, "sha384": 96, "sha512": 128}
-_IMPLEMENTATIONS = ("cp", "pp", "py", "ip", "jy")
 
 
 def _find_option(
@@ -516,16 +516,12 @@ def _error(message: str, span: Span | None, hint: str | None = None) -> Diagnost
 
 
 def parse_python_version(text: str) -> tuple[int, ...] | None:
-    """A ``--python-version`` value as pip reads it (``37`` is 3.7, ``3``, ``3.7``, ``3.7.1``),
-    or None when it is not one."""
-    text = text.strip()
-    if re.fullmatch(r"\d+", text):
-        if len(text) == 1:
-            return (int(text),)
-        return (int(text[0]), int(text[1:]))
-    if re.fullmatch(r"\d+(\.\d+){1,2}", text):
-        return tuple(int(part) for part in text.split("."))
-    return None
+    """A ``--python-version`` value as the fetching commands read it (the one parser,
+    :func:`tagpip.vocabulary.read_python_version`), or None when it is not one."""
+    try:
+        return read_python_version(text)
+    except VocabularyError:
+        return None
 
 
 # --- requirement lines ------------------------------------------------------------------------
@@ -1120,13 +1116,15 @@ class _Reader:
             except TokenError as error:
                 problem, hint = error.message, error.hint
         elif destination == "python_version":
-            if parse_python_version(value) is None:
-                problem = f"{value!r} is not a Python version"
-                hint = "write it as pip does: 3.9, 39 or 3.9.18"
+            try:
+                read_python_version(value)
+            except VocabularyError as error:
+                problem, hint = error.message, error.hint
         elif destination == "implementation":
-            if value.lower() not in _IMPLEMENTATIONS:
-                problem = f"unknown implementation {value!r}"
-                hint = "expected one of: " + ", ".join(_IMPLEMENTATIONS)
+            try:
+                parse_implementation_code(value)
+            except VocabularyError as error:
+                problem, hint = error.message, error.hint
         elif destination == "abis":
             try:
                 parse_abi(value)

@@ -35,7 +35,8 @@ from packaging.tags import (
 from packaging.version import InvalidVersion, Version
 
 from tagpip.errors import Span, TagpipError, ValidationError
-from tagpip.tokens import PlatformSpec, TagSpec, parse_platform, python_version_of
+from tagpip.tokens import PlatformSpec, TagSpec, parse_abi, parse_platform, python_version_of
+from tagpip.vocabulary import VocabularyError, parse_implementation_code, read_python_version
 
 __all__ = [
     "JSON_VERSION",
@@ -151,38 +152,19 @@ class TargetOptions:
 
 
 def parse_python_version(text: str, *, span: Span | None = None) -> tuple[int, ...]:
-    """``--python-version`` as pip reads it: ``3.6``, ``3.6.15``, or ``36``/``310`` (pip's
-    "no dot" form: first digit major, the rest minor).
-
-    pip also takes a bare major (``3``) and then builds only ``cp3-none-*`` tags; a target needs
-    a minor version for its ABI and its markers, so tagpip refuses it.
-    """
-    value = text.strip()
-    parts = value.split(".")
-    if len(parts) == 1 and len(value) > 1 and value.isdigit():
-        parts = [value[0], value[1:]]
-    if not all(p.isdigit() for p in parts) or len(parts) > 3:
-        raise TargetError(
-            f"invalid Python version {text!r}",
-            hint="expected X.Y, X.Y.Z or pip's XY form (3.12, 3.6.15, 36)",
-            span=span,
-        )
-    if len(parts) < 2:
-        raise TargetError(
-            f"the Python version {text!r} has no minor version",
-            hint=f"give major and minor, e.g. --python-version {value}.12",
-            span=span,
-        )
-    return tuple(int(p) for p in parts)
+    """``--python-version`` as pip reads it (see :func:`tagpip.vocabulary.read_python_version`,
+    the one parser ``check`` uses too); raises TargetError."""
+    try:
+        return read_python_version(text, span=span)
+    except VocabularyError as error:
+        raise TargetError(error.message, hint=error.hint, span=span) from None
 
 
 def _parse_implementation(text: str, *, span: Span | None = None) -> str:
-    impl = text.strip().lower()
-    if impl in IMPLEMENTATIONS:
-        return impl
-    short = INTERPRETER_SHORT_NAMES.get(impl)
-    hint = f"did you mean '{short}'?" if short else "expected one of cp, pp, py, ip, jy"
-    raise TargetError(f"unknown implementation {text!r}", hint=hint, span=span)
+    try:
+        return parse_implementation_code(text, span=span)
+    except VocabularyError as error:
+        raise TargetError(error.message, hint=error.hint, span=span) from None
 
 
 def _derived_abis(implementation: str, version: tuple[int, ...]) -> tuple[str, ...]:
@@ -962,7 +944,8 @@ def _resolve_layers(
             span=(platforms[0].span if platforms else None),
         )
     implementation = implementation or "cp"
-    abis = [a.value.strip().lower() for a in abi_opts] if abi_opts else None
+    # The ABI vocabulary of tag blocks and `check` (tokens.parse_abi), so neither accepts more.
+    abis = [parse_abi(a.value, span=a.span) for a in abi_opts] if abi_opts else None
     if platform_tags is None:
         if host is None:
             raise TargetError("the target has no platform", hint="give --platform")

@@ -105,7 +105,9 @@ _MACOS_ARCHS = (
     "ppc",
     "ppc64",
 )
-_MACOS_ARM_ARCHS = frozenset({"arm64", "universal2"})
+# arm64 starts at macOS 11; universal2 holds an x86_64 part that may go back to 10.x
+# (macosx_10_9_universal2 is a common wheel tag), as packaging's mac_platforms lists it.
+_MACOS_ARM_ARCHS = frozenset({"arm64"})
 _WIN_ARCHS = ("amd64", "arm64", "win32")
 
 # Each family's own spelling of the architecture synonyms users write.
