@@ -140,5 +140,7 @@ def run(args: argparse.Namespace) -> int:
         if args.report:
             write_report(args.report, resolution, union, index, targets[0])
     if not args.quiet:
-        print_downloaded([(r.path, r.reused) for r in results], (pin.name for pin in union))
+        print_downloaded(
+            [(r.path, r.reused and not r.from_cache) for r in results], (pin.name for pin in union)
+        )
     return 0

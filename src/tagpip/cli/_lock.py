@@ -368,5 +368,7 @@ def fetch_from_lock(args: argparse.Namespace) -> int | None:
     if not args.quiet:
         from tagpip.cli._fetch import print_downloaded
 
-        print_downloaded([(r.path, r.reused) for r in results], (f.project for f in files))
+        print_downloaded(
+            [(r.path, r.reused and not r.from_cache) for r in results], (f.project for f in files)
+        )
     return 0
