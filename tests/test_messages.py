@@ -69,3 +69,44 @@ def test_already_downloaded_only_for_files_that_were_in_the_folder(
     assert run([*base, "-d", str(second)], capsys) == (
         0, f"File was already downloaded {second / wheel}\nSuccessfully downloaded alpha\n", ""
     )  # fmt: skip
+
+
+def test_no_wheel_is_short_names_the_newest_version_that_fits_and_lists_tags_under_v(
+    index_server: IndexServer, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    index_server.add_wheel("native", "1.0", tags="cp311-cp311-manylinux2014_x86_64")
+    for tags in ("cp312-cp312-manylinux_2_28_x86_64", "cp312-cp312-win_amd64"):
+        index_server.add_wheel("native", "2.0", tags=tags)
+    args = ["download", "native>=2", "-i", index_server.url, *TARGET, "--no-cache-dir"]
+    args += ["-d", str(tmp_path / "w")]
+    status, out, err = run(args, capsys)
+    head = (
+        "error: no wheel of native matching >=2 for CPython 3.11 on manylinux2014 x86_64"
+        " (required by <command line>:1)\n"
+        "  native 2.0 ships cp312 for manylinux_2_28, Windows\n"
+        "hint: native 1.0 is the newest version with a wheel for this target: require"
+        " native==1.0, or choose a target the newer releases support (-v lists every tag)\n"
+    )
+    assert (status, out, err) == (1, "", head)
+    status, out, err = run([*args, "-v"], capsys)
+    assert status == 1
+    assert err.endswith(
+        head + "native 2.0 ships: cp312-cp312-manylinux_2_28_x86_64, cp312-cp312-win_amd64\n"
+    )
+
+
+def test_no_wheel_of_a_project_with_a_binary_twin_suggests_the_twin(
+    index_server: IndexServer, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    index_server.add_sdist("psycopg2", "2.9.10")
+    args = ["download", "psycopg2", "-i", index_server.url, *TARGET, "--no-cache-dir"]
+    status, out, err = run([*args, "-d", str(tmp_path / "w")], capsys)
+    assert (status, out, err) == (
+        1,
+        "",
+        "error: no wheel of psycopg2 for CPython 3.11 on manylinux2014 x86_64"
+        " (required by <command line>:1)\n"
+        "  psycopg2 publishes only sdists, and tagpip never builds them\n"
+        "hint: psycopg2-binary publishes wheels of the same code: require it instead of"
+        " psycopg2\n",
+    )

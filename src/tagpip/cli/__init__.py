@@ -170,6 +170,9 @@ def _main(argv: Sequence[str] | None) -> int:
         status: int = args.run(args)
     except TagpipError as error:
         _print_err(render_error(error))
+        details: tuple[str, ...] = getattr(error, "details", None) or ()
+        if details and getattr(args, "verbose", None):
+            _print_err("\n".join(details))
         return error.exit_status
     except KeyboardInterrupt:
         _print_err("tagpip: interrupted; nothing partial was left behind")
