@@ -13,6 +13,7 @@ import argparse
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
+from tagpip.cli._downgrades import add_downgrade_option, report_downgrades
 from tagpip.cli._options import add_fetch_options, add_output_options, add_target_options
 from tagpip.cli._pipbackend import add_backend_options
 
@@ -107,6 +108,7 @@ def register(subparsers: Any) -> None:
         "edit them in place) or copy; with --no-cache-dir every wheel is unpacked and nothing "
         "is cached (docs/install.md)",
     )
+    add_downgrade_option(parser)
     add_fetch_options(parser)
     add_target_options(parser)
     add_output_options(parser)
@@ -161,6 +163,7 @@ def run(args: argparse.Namespace) -> int:
                 exclude_newer=cutoff,
                 on_progress=progress.status,
             )
+            report_downgrades(args, [resolution], index)
             pins = list(resolution.pins)
             if args.only_deps:
                 roots = set(resolution.roots)
