@@ -478,6 +478,23 @@ def test_a_real_signal_while_moving_into_place_is_held_then_undoes(
     capsys: pytest.CaptureFixture[str],
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    # Started from a shell that ignores SIGINT (a background job), this process inherits the
+    # ignoring and Python installs no KeyboardInterrupt handler: put Python's own back for the
+    # test (SIGTERM's default would end the run; tagpip installs its handler itself).
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        _signal_while_moving(signum, index_server, tmp_path, capsys, monkeypatch)
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
+def _signal_while_moving(
+    signum: int,
+    index_server: IndexServer,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     seed(index_server)
     dest = tmp_path / "deps"
     args = install_args(index_server, dest, "app", "helper==1.0", *LINUX311, "-q")

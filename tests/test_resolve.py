@@ -373,9 +373,9 @@ CASES: dict[str, Case] = {
         ["cryptography>=3.1,<3.3"],
         "no wheel of cryptography matching <3.3,>=3.1 for {target}"
         " (required by requirements.txt:1)\n"
-        "  3.2.1 ships: no wheels (sdist only)\n"
-        "  3.2 ships: cp35-abi3-macosx_10_10_x86_64, cp35-abi3-manylinux2014_aarch64\n"
-        "  3.1 ships: cp35-abi3-manylinux2010_x86_64",
+        "  cryptography 3.2.1 ships no wheels (sources only)\n"
+        "  cryptography 3.2 ships cp35 for manylinux2014, macOS\n"
+        "  cryptography 3.1 ships cp35 for manylinux2010",
     ),
     "only sdists": Case(
         {"a": {"1.0": rel(deps=["b"])}, "b": {"1.0": rel(sdist=True)}},
@@ -522,7 +522,11 @@ def test_a_direct_url_to_a_wheel_the_target_cannot_run() -> None:
         resolve(lines(f"a @ {url}"), target, FakeIndex({}))
     assert str(raised.value) == (
         f"no wheel of a matching @ {url} for {target.describe()} (required by requirements.txt:1)\n"
-        "  1.0 ships: cp39-cp39-win_amd64"
+        "  a 1.0 ships cp39 for Windows"
+    )
+    assert raised.value.hint == (
+        "no version of a has a wheel for this target: choose a target it supports"
+        " (-v lists every tag)"
     )
 
 

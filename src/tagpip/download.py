@@ -84,12 +84,15 @@ class HashMismatch(DownloadError):
 
 @dataclass(frozen=True)
 class Downloaded:
-    """A verified file in the destination folder."""
+    """A verified file in the destination folder. ``reused``: no bytes were fetched;
+    ``from_cache``: they came from the wheel cache (so the file was not in the folder before,
+    and the CLI says "Saved", not "already downloaded")."""
 
     file: DistFile
     path: Path
     sha256: str
     reused: bool
+    from_cache: bool = False
 
 
 @dataclass(frozen=True)
@@ -233,7 +236,7 @@ def _download_one(
         if found is not None:
             size = final.stat().st_size
             report(ProgressEvent("done", file.filename, size, size, reused=True))
-            return Downloaded(file, final, found, reused=True)
+            return Downloaded(file, final, found, reused=True, from_cache=True)
 
     try:
         fd, temp_name = tempfile.mkstemp(prefix=_TEMP_PREFIX, suffix=_TEMP_SUFFIX, dir=dest)

@@ -238,26 +238,19 @@ class NoWheelForTarget(ResolveError):
         required_by: Sequence[str],
         shipped: Sequence[tuple[Version, tuple[str, ...]]],
         only_sdists: bool,
+        fits_elsewhere: Version | None = None,
     ):
+        from tagpip.explain import no_wheel_text
+
         self.project = project
         self.target = target
         self.specifier = specifier
         self.required_by = tuple(required_by)
         self.shipped = tuple(shipped)
         self.only_sdists = only_sdists
-        matching = f" matching {specifier}" if specifier else ""
-        who = ", ".join(self.required_by)
-        lines = [f"no wheel of {project}{matching} for {target} (required by {who})"]
-        if only_sdists:
-            lines.append(f"  {project} publishes only sdists, and tagpip never builds them")
-        else:
-            for version, tags in self.shipped:
-                ships = ", ".join(tags) if tags else "no wheels (sdist only)"
-                lines.append(f"  {version} ships: {ships}")
-        super().__init__(
-            "\n".join(lines),
-            hint="choose a version or a target that has wheels (see the tags above)",
-        )
+        self.fits_elsewhere = fits_elsewhere
+        message, hint, self.details = no_wheel_text(self)
+        super().__init__(message, hint=hint)
 
 
 class UnsupportedRequirement(ResolveError):
@@ -747,6 +740,17 @@ def _no_candidates(
                 {str(t) for f in files if f.version == version for t in f.tags}, key=_natural
             )
             shipped.append((version, tuple(tags)))
+        # The newest version outside the specifiers that has a wheel for the target, if any.
+        fits_elsewhere = next(
+            (
+                f.version
+                for f in sorted(files, key=lambda f: f.version, reverse=True)
+                if f.is_wheel
+                and f.version not in matching
+                and target.wheel_rank(f.tags) is not None
+            ),
+            None,
+        )
         spec = SpecifierSet()
         for r in reqs:
             spec &= r.specifier
@@ -757,6 +761,7 @@ def _no_candidates(
             _unique(d.source() for d in demands if not d.constraint),
             shipped,
             only_sdists=not any(f.is_wheel for f in files),
+            fits_elsewhere=fits_elsewhere,
         )
     rejections = finder.rejections(name, reqs)
     if rejections:

@@ -15,6 +15,7 @@ the server stops, so no test's teardown waits on it.
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
 import threading
@@ -161,7 +162,17 @@ def start_tagpip(*args: str) -> subprocess.Popen[str]:
         stderr=subprocess.PIPE,
         text=True,
         env=dict(os.environ),
+        preexec_fn=_default_signals if sys.platform != "win32" else None,
     )
+
+
+def _default_signals() -> None:
+    """In the child, before it runs Python: Ctrl-C and SIGTERM back to their defaults. A shell
+    that starts the suite as a background job ignores SIGINT, the ignoring is inherited, and a
+    Python started so never installs its KeyboardInterrupt handler: the signal tests would then
+    signal a process that does not listen."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
 
 
 def wait_until(condition: Callable[[], bool], *, timeout: float = 15.0) -> bool:

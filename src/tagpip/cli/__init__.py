@@ -43,9 +43,46 @@ def _parser_class() -> type[argparse.ArgumentParser]:
 
     class _ArgumentParser(argparse.ArgumentParser):
         def error(self, message: str) -> None:  # type: ignore[override]
-            self.exit(2, f"{self.prog}: error: {message}\n(see '{self.prog} --help')\n")
+            hint = _did_you_mean(self, message)
+            self.exit(2, f"{self.prog}: error: {message}\n{hint}(see '{self.prog} --help')\n")
 
     return _ArgumentParser
+
+
+def _did_you_mean(parser: argparse.ArgumentParser, message: str) -> str:
+    """``did you mean '--platform'?`` for each unknown option of an ``unrecognized arguments``
+    error that is close to one of this command's options (difflib, as argparse 3.12+ does for
+    choices), as a line to print before the pointer to the help."""
+    import difflib
+
+    prefix = "unrecognized arguments: "
+    if not message.startswith(prefix):
+        return ""
+    known = [o for action in parser._actions for o in action.option_strings]
+    lines = []
+    for word in message[len(prefix) :].split():
+        option = word.split("=", 1)[0]
+        if not option.startswith("--"):
+            continue
+        close = difflib.get_close_matches(option, known, n=1, cutoff=0.75)
+        if close:
+            lines.append(f"hint: {option}: did you mean {close[0]}?\n")
+    return "".join(lines)
+
+
+def _parse(parser: argparse.ArgumentParser, words: Sequence[str]) -> argparse.Namespace:
+    """``parse_args``, except that options no command knows are reported by the command's own
+    parser: its name in the message, its options in the did-you-mean, its help pointed at."""
+    import argparse
+
+    args, extra = parser.parse_known_args(words)
+    if extra:
+        command = getattr(args, "command", None)
+        for action in parser._actions:
+            if isinstance(action, argparse._SubParsersAction) and command in action.choices:
+                parser = action.choices[command]
+        parser.error(f"unrecognized arguments: {' '.join(extra)}")
+    return args
 
 
 def build_parser(only: str | None = None) -> argparse.ArgumentParser:
@@ -114,7 +151,11 @@ def _main(argv: Sequence[str] | None) -> int:
 
         args = quick_args(words[1:])
     if args is None:
-        args = build_parser(command).parse_args(words)
+        if not words:
+            # Bare `tagpip`: the help, as git and pip print it, with the usage-error status.
+            build_parser().print_help(sys.stderr)
+            return 2
+        args = _parse(build_parser(command), words)
     _terminate_as_interrupt()
     logging_on = False
     try:
@@ -129,6 +170,9 @@ def _main(argv: Sequence[str] | None) -> int:
         status: int = args.run(args)
     except TagpipError as error:
         _print_err(render_error(error))
+        details: tuple[str, ...] = getattr(error, "details", None) or ()
+        if details and getattr(args, "verbose", None):
+            _print_err("\n".join(details))
         return error.exit_status
     except KeyboardInterrupt:
         _print_err("tagpip: interrupted; nothing partial was left behind")

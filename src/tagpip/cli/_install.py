@@ -13,6 +13,7 @@ import argparse
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
+from tagpip.cli._downgrades import add_downgrade_option, report_downgrades
 from tagpip.cli._options import add_fetch_options, add_output_options, add_target_options
 from tagpip.cli._pipbackend import add_backend_options
 
@@ -108,6 +109,7 @@ def register(subparsers: Any) -> None:
         "in place); with --no-cache-dir every wheel is unpacked and nothing is cached "
         "(docs/install.md)",
     )
+    add_downgrade_option(parser)
     add_fetch_options(parser)
     add_target_options(parser)
     add_output_options(parser)
@@ -162,6 +164,7 @@ def run(args: argparse.Namespace) -> int:
                 uploaded_prior_to=cutoff,
                 on_progress=progress.status,
             )
+            report_downgrades(args, [resolution], index)
             pins = list(resolution.pins)
             if args.only_deps:
                 roots = set(resolution.roots)

@@ -15,6 +15,7 @@ import sys
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from tagpip.cli._downgrades import add_downgrade_option, report_downgrades
 from tagpip.cli._options import add_fetch_options, add_output_options, add_target_options
 
 if TYPE_CHECKING:
@@ -73,6 +74,7 @@ def register(subparsers: Any) -> None:
         metavar="DATE",
         help="ignore files uploaded after DATE (ISO 8601; a date or a time without a zone is UTC)",
     )
+    add_downgrade_option(parser)
     add_fetch_options(parser)
     add_target_options(parser, several=True)
     add_output_options(parser)
@@ -223,6 +225,7 @@ def run(args: argparse.Namespace) -> int:
                         on_progress=progress.status,
                     )
                 )
+            report_downgrades(args, resolutions, index)
             lock = lock_from_resolutions(resolutions, index, index_urls=options.index_urls)
         finally:
             progress.close()
@@ -365,5 +368,7 @@ def fetch_from_lock(args: argparse.Namespace) -> int | None:
     if not args.quiet:
         from tagpip.cli._fetch import print_downloaded
 
-        print_downloaded([(r.path, r.reused) for r in results], (f.project for f in files))
+        print_downloaded(
+            [(r.path, r.reused and not r.from_cache) for r in results], (f.project for f in files)
+        )
     return 0
