@@ -51,6 +51,8 @@ from tagpip.target import Target, TargetError
 if TYPE_CHECKING:
     from resolvelib.structs import RequirementInformation
 
+    from tagpip.build import SourceBuilder
+
     Information = RequirementInformation[Requirement, Candidate]
     Preference = tuple[Union[bool, int, str], ...]
 
@@ -274,8 +276,10 @@ class _Provider(resolvelib.AbstractProvider[Requirement, Candidate, str]):
         finder: CandidateFinder,
         *,
         no_deps: bool,
+        builder: SourceBuilder | None = None,
     ) -> None:
         self.finder = finder
+        self.builder = builder
         self.target = finder.target
         self.no_deps = no_deps
         self._metadata: dict[str, Metadata] = {}
@@ -414,7 +418,11 @@ class _Provider(resolvelib.AbstractProvider[Requirement, Candidate, str]):
 
     def metadata(self, file: DistFile) -> Metadata:
         if file.filename not in self._metadata:
-            self._metadata[file.filename] = self.finder.index.metadata(file)
+            if not file.is_wheel and self.builder is not None:
+                # An sdist candidate: static PKG-INFO, else its built wheel's METADATA.
+                self._metadata[file.filename] = self.builder.metadata(file)
+            else:
+                self._metadata[file.filename] = self.finder.index.metadata(file)
         return self._metadata[file.filename]
 
     def _applies(self, dependency: PackagingRequirement, extras: frozenset[str]) -> bool:
@@ -483,6 +491,7 @@ def resolve(
     no_deps: bool = False,
     exclude_newer: datetime.datetime | None = None,
     on_progress: Callable[[str], None] | None = None,
+    builder: SourceBuilder | None = None,
 ) -> Resolution:
     """Pin one wheel per project so that every requirement holds on ``target``.
 
@@ -490,7 +499,10 @@ def resolve(
     marker is false is skipped. A line with a tag block only takes wheels that also fit the block.
     ``constraints`` restrict versions (and wheels, with a block) without adding projects. ``pre``
     allows pre-releases everywhere; ``exclude_newer`` ignores files uploaded after it (files
-    without an upload time are kept). ``on_progress`` receives short status texts.
+    without an upload time are kept). ``on_progress`` receives short status texts. With a
+    ``builder``, a version with no fitting wheel but an sdist the builder may build is a
+    candidate (ranked below wheels; the newest version still wins, as in pip and uv), its pin's
+    ``file`` the sdist; :func:`tagpip.build` turns it into a wheel.
 
     Raises :class:`ResolveError` subclasses, :class:`tagpip.target.TargetError` for a block the
     target cannot run or a marker it cannot evaluate, and the index's own errors.
@@ -507,8 +519,9 @@ def resolve(
         pre=pre,
         ignore_requires_python=ignore_requires_python,
         exclude_newer=exclude_newer,
+        builds=builder.allows if builder is not None else None,
     )
-    provider = _Provider(finder, no_deps=no_deps)
+    provider = _Provider(finder, no_deps=no_deps, builder=builder)
     provider.prefetch_projects(_unique(r.name for r in roots if r.url_file is None))
     reporter: resolvelib.BaseReporter[Requirement, Candidate, str]
     reporter = _Reporter(on_progress) if on_progress else resolvelib.BaseReporter()
