@@ -317,7 +317,7 @@ def test_a_project_with_only_sdists(
 ) -> None:
     index_server.add_wheel("app", "1.0", requires_dist=["sdonly"])
     index_server.add_sdist("sdonly", "1.0")
-    status, err = fetch(index_server, tmp_path / "w", capsys)
+    status, err = fetch(index_server, tmp_path / "w", capsys, "--no-build")
     assert_clean_failure(
         status, err, "no wheel of sdonly", "publishes only sdists, and tagpip never builds them"
     )

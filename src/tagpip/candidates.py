@@ -129,7 +129,10 @@ class Requirement:
             return False
         if self.url_file is not None and file != self.url_file:
             return False
-        return self.block is None or self.block.wheel_rank(file.tags) is not None
+        # An sdist's wheel is checked against the target once built (tagpip.build).
+        return (
+            self.block is None or not file.is_wheel or self.block.wheel_rank(file.tags) is not None
+        )
 
 
 @dataclass(frozen=True)
@@ -170,8 +173,11 @@ class CandidateFinder:
         ignore_requires_python: bool = False,
         exclude_newer: datetime.datetime | None = None,
         uploaded_prior_to: datetime.datetime | None = None,
+        builds: Callable[[str], bool] | None = None,
     ) -> None:
         self.index = index
+        # Whether a project may be built from its sdist (None: never; see tagpip.build).
+        self.builds = builds
         self.target = target
         self.pre = pre
         self.ignore_requires_python = ignore_requires_python
@@ -288,6 +294,8 @@ class CandidateFinder:
                     if all(r.accepts_file(file) for r in requirements)
                     and all(c.accepts_file(file) for c in constraints)
                 )
+            if not wheels and not url_files:
+                return self._sdist_candidate(name, extras, releases, version, exact_pin)
             return self._candidate(name, extras, version, wheels) if wheels else None
 
         versions = releases.versions()
@@ -421,6 +429,55 @@ class CandidateFinder:
         if found is None:
             found = self._cache.setdefault(key, Candidate(name, version, file, extras, best_rank))
         return found
+
+    def _sdist_candidate(
+        self,
+        name: str,
+        extras: frozenset[str],
+        releases: ProjectFiles,
+        version: Version,
+        exact_pin: bool,
+    ) -> Candidate | None:
+        """A "build from source" candidate for a version with no usable wheel, when the format
+        rules allow building the project: its sdist, ranked below every wheel. The newest
+        version wins, as in pip and uv; the build itself and the purity check are
+        :mod:`tagpip.build`'s."""
+        if self.builds is None or not self.builds(name):
+            return None
+        for file in sorted(releases.of_version(version), key=lambda f: f.filename):
+            if file.is_wheel or not file.filename.lower().endswith((".tar.gz", ".zip")):
+                continue
+            if _rejection_of_sdist(self, file, exact_pin=exact_pin) is not None:
+                continue
+            key = (name, extras, file.filename)
+            found = self._cache.get(key)
+            if found is None:
+                found = self._cache.setdefault(
+                    key, Candidate(name, version, file, extras, SDIST_RANK)
+                )
+            return found
+        return None
+
+
+# Below every wheel's rank: a built wheel is the last resort for its version.
+SDIST_RANK = 1 << 30
+
+
+def _rejection_of_sdist(finder: CandidateFinder, file: DistFile, *, exact_pin: bool) -> str | None:
+    """The wheel rules that apply to an sdist too: yanked, upload time, Requires-Python."""
+    as_wheel = DistFile(
+        project=file.project,
+        filename=file.filename,
+        url=file.url,
+        version=file.version,
+        build=(),
+        tags=frozenset(),
+        is_wheel=True,
+        requires_python=file.requires_python,
+        yanked=file.yanked,
+        upload_time=file.upload_time,
+    )
+    return finder._rejection(as_wheel, exact_pin=exact_pin)
 
 
 def _best_wheel(wheels: Sequence[tuple[int, DistFile]]) -> tuple[int, DistFile]:

@@ -51,6 +51,8 @@ from tagpip.target import Target, TargetError
 if TYPE_CHECKING:
     from resolvelib.structs import RequirementInformation
 
+    from tagpip.build import SourceBuilder
+
     Information = RequirementInformation[Requirement, Candidate]
     Preference = tuple[Union[bool, int, str], ...]
 
@@ -267,8 +269,10 @@ class _Provider(resolvelib.AbstractProvider[Requirement, Candidate, str]):
         finder: CandidateFinder,
         *,
         no_deps: bool,
+        builder: SourceBuilder | None = None,
     ) -> None:
         self.finder = finder
+        self.builder = builder
         self.target = finder.target
         self.no_deps = no_deps
         self._metadata: dict[str, Metadata] = {}
@@ -407,7 +411,11 @@ class _Provider(resolvelib.AbstractProvider[Requirement, Candidate, str]):
 
     def metadata(self, file: DistFile) -> Metadata:
         if file.filename not in self._metadata:
-            self._metadata[file.filename] = self.finder.index.metadata(file)
+            if not file.is_wheel and self.builder is not None:
+                # An sdist candidate: static PKG-INFO, else its built wheel's METADATA.
+                self._metadata[file.filename] = self.builder.metadata(file)
+            else:
+                self._metadata[file.filename] = self.finder.index.metadata(file)
         return self._metadata[file.filename]
 
     def _applies(self, dependency: PackagingRequirement, extras: frozenset[str]) -> bool:
@@ -477,6 +485,7 @@ def resolve(
     exclude_newer: datetime.datetime | None = None,
     uploaded_prior_to: datetime.datetime | None = None,
     on_progress: Callable[[str], None] | None = None,
+    builder: SourceBuilder | None = None,
 ) -> Resolution:
     """Pin one wheel per project so that every requirement holds on ``target``.
 
@@ -487,6 +496,10 @@ def resolve(
     without an upload time are kept); ``uploaded_prior_to`` keeps only files uploaded strictly
     before it and leaves out files without an upload time, as pip's option of that name does.
     ``on_progress`` receives short status texts.
+    without an upload time are kept). ``on_progress`` receives short status texts. With a
+    ``builder``, a version with no fitting wheel but an sdist the builder may build is a
+    candidate (ranked below wheels; the newest version still wins, as in pip and uv), its pin's
+    ``file`` the sdist; :func:`tagpip.build` turns it into a wheel.
 
     Raises :class:`ResolveError` subclasses, :class:`tagpip.target.TargetError` for a block the
     target cannot run or a marker it cannot evaluate, and the index's own errors.
@@ -504,8 +517,9 @@ def resolve(
         ignore_requires_python=ignore_requires_python,
         exclude_newer=exclude_newer,
         uploaded_prior_to=uploaded_prior_to,
+        builds=builder.allows if builder is not None else None,
     )
-    provider = _Provider(finder, no_deps=no_deps)
+    provider = _Provider(finder, no_deps=no_deps, builder=builder)
     provider.prefetch_projects(_unique(r.name for r in roots if r.url_file is None))
     reporter: resolvelib.BaseReporter[Requirement, Candidate, str]
     reporter = _Reporter(on_progress) if on_progress else resolvelib.BaseReporter()

@@ -15,7 +15,7 @@ import hashlib
 import io
 import tarfile
 import zipfile
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 
 from packaging.utils import canonicalize_name
@@ -171,6 +171,61 @@ def build_sdist(dest_dir: Path, name: str, version: str) -> Path:
         info.mode = 0o644
         tar.addfile(info, io.BytesIO(pkg_info))
     # gzip with a fixed mtime so the bytes are stable.
+    packed = io.BytesIO()
+    with gzip.GzipFile(filename="", mode="wb", fileobj=packed, mtime=0) as gz:
+        gz.write(raw.getvalue())
+    target = dest_dir / f"{base}.tar.gz"
+    target.write_bytes(packed.getvalue())
+    return target
+
+
+def build_source_sdist(
+    dest_dir: Path,
+    name: str,
+    version: str,
+    *,
+    dependencies: Sequence[str] = (),
+    setup_py: str | None = None,
+    static: bool = True,
+) -> Path:
+    """Write a real, buildable setuptools sdist (``.tar.gz``) of a one-module package into
+    ``dest_dir``: ``pyproject.toml``, the module (``NAME.py`` saying ``VALUE = 'NAME VERSION'``),
+    ``PKG-INFO`` (Metadata-Version 2.2 with static Requires-Dist when ``static``, else 2.1 so
+    that its dependencies come from a build), and ``setup_py`` when given (for a C extension or
+    dependencies computed at build time; the pyproject then declares them dynamic)."""
+    dest_dir = Path(dest_dir)
+    dest_dir.mkdir(parents=True, exist_ok=True)
+    module = name.replace("-", "_")
+    base = f"{_escaped(name)}-{version}"
+    dynamic = "" if setup_py is None else 'dynamic = ["dependencies"]\n'
+    deps = "" if setup_py is not None else f"dependencies = {list(dependencies)!r}\n"
+    pyproject = (
+        '[build-system]\nrequires = ["setuptools>=61"]\nbuild-backend = "setuptools.build_meta"\n'
+        f'\n[project]\nname = "{name}"\nversion = "{version}"\n{deps}{dynamic}'
+        f'\n[tool.setuptools]\npy-modules = ["{module}"]\n'
+    )
+    lines = [
+        f"Metadata-Version: {'2.2' if static and setup_py is None else '2.1'}",
+        f"Name: {name}",
+        f"Version: {version}",
+        *(f"Requires-Dist: {d}" for d in dependencies if setup_py is None),
+    ]
+    members = {
+        "PKG-INFO": "\n".join(lines) + "\n\n",
+        "pyproject.toml": pyproject,
+        f"{module}.py": f"VALUE = {f'{name} {version}'!r}\n",
+    }
+    if setup_py is not None:
+        members["setup.py"] = setup_py
+    raw = io.BytesIO()
+    with tarfile.open(fileobj=raw, mode="w", format=tarfile.PAX_FORMAT) as tar:
+        for member, text in sorted(members.items()):
+            data = text.encode()
+            info = tarfile.TarInfo(f"{base}/{member}")
+            info.size = len(data)
+            info.mtime = 315532800
+            info.mode = 0o644
+            tar.addfile(info, io.BytesIO(data))
     packed = io.BytesIO()
     with gzip.GzipFile(filename="", mode="wb", fileobj=packed, mtime=0) as gz:
         gz.write(raw.getvalue())

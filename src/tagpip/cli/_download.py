@@ -53,8 +53,11 @@ def run(args: argparse.Namespace) -> int:
     from pathlib import Path
 
     from tagpip.cli._fetch import (
+        build_pins,
+        built_hashes,
         check_fetch_args,
         log_settings,
+        make_builder,
         parse_cutoff,
         print_downloaded,
         print_warnings,
@@ -95,6 +98,7 @@ def run(args: argparse.Namespace) -> int:
             resolutions = []
             chosen: dict[str, list[Pin]] = {}  # file name -> its pins, one per target
             for target in targets:
+                builder = make_builder(args, inputs, index, target, options)
                 resolution = resolve(
                     inputs.requirements,
                     target,
@@ -105,6 +109,7 @@ def run(args: argparse.Namespace) -> int:
                     no_deps=args.no_deps,
                     uploaded_prior_to=cutoff,
                     on_progress=progress.status,
+                    builder=builder,
                 )
                 pins = list(resolution.pins)
                 if args.only_deps:
@@ -112,6 +117,7 @@ def run(args: argparse.Namespace) -> int:
                     pins = [pin for pin in pins if pin.name not in roots]
                 if wants_hashes(args, inputs):
                     check_required_hashes(pins, inputs.user_hashes)
+                pins = build_pins(pins, builder)  # sdists -> checked pure wheels
                 resolutions.append((resolution, pins))
                 for pin in pins:
                     chosen.setdefault(pin.file.filename, []).append(pin)
@@ -122,7 +128,7 @@ def run(args: argparse.Namespace) -> int:
                         "%s: for %s", filename, "; ".join(p.target.describe() for p in found)
                     )
             union = [found[0] for found in chosen.values()]
-            user_hashes = inputs.user_hashes
+            user_hashes = built_hashes(union, inputs.user_hashes)
             if args.print_pip or args.backend == "pip":
                 from tagpip.cli._pipbackend import run_backend
 

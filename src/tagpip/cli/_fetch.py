@@ -18,6 +18,7 @@ import re
 import sys
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
 
 from packaging.utils import NormalizedName
 
@@ -31,6 +32,10 @@ from tagpip.syntax import (
     parse_line,
 )
 from tagpip.target import Sourced, Target, TargetOptions
+
+if TYPE_CHECKING:
+    from tagpip.build import SourceBuilder
+    from tagpip.index import Index
 
 logger = logging.getLogger("tagpip")
 
@@ -95,9 +100,10 @@ def read_inputs(
         for value in file_options.no_binary:
             if value.value.strip() != ":none:":
                 raise TagpipError(
-                    "--no-binary is not supported: tagpip never builds from source",
+                    "--no-binary is not supported: tagpip builds from source only a project "
+                    "with no wheel for the target",
                     span=value.span,
-                    hint="remove the option line; tagpip fetches wheels only",
+                    hint="remove the option line",
                 )
     return Inputs(
         tuple(requirements),
@@ -258,12 +264,95 @@ def log_settings(target: Target, options: IndexOptions) -> None:
         logger.info("cache: %s", options.cache_dir)
 
 
+def build_rules(args: argparse.Namespace, inputs: Inputs) -> tuple[bool, frozenset[str]]:
+    """Whether nothing may be built, and which projects may not: pip's ``--only-binary``
+    (``:all:`` or names; ``:none:`` clears what came before), from the files' option lines then
+    the command line, plus uv's ``--no-build`` and ``--no-build-package``."""
+    from packaging.utils import canonicalize_name
+
+    values = [v.value for o in inputs.file_options for v in o.only_binary]
+    values += list(getattr(args, "only_binary", []) or [])
+    no_build = bool(getattr(args, "no_build", False))
+    names: set[str] = {canonicalize_name(n) for n in getattr(args, "no_build_package", []) or []}
+    for value in values:
+        for item in value.split(","):
+            item = item.strip()
+            if item == ":all:":
+                no_build = True
+            elif item == ":none:":
+                no_build = bool(getattr(args, "no_build", False))
+                names = {canonicalize_name(n) for n in getattr(args, "no_build_package", []) or []}
+            elif item:
+                names.add(canonicalize_name(item))
+    return no_build, frozenset(names)
+
+
+def make_builder(
+    args: argparse.Namespace, inputs: Inputs, index: Index, target: Target, options: IndexOptions
+) -> SourceBuilder | None:
+    """The run's :class:`tagpip.build.SourceBuilder` (it prints one line per build on stderr
+    unless ``-q``, and the metadata-honesty warnings), or None when nothing may be built."""
+    from tagpip.build import SourceBuilder
+
+    no_build, names = build_rules(args, inputs)
+    if no_build:
+        return None
+    quiet = bool(getattr(args, "quiet", 0))
+
+    def say(text: str) -> None:
+        if not quiet:
+            sys.stderr.write(text + "\n")
+
+    def warn(text: str) -> None:
+        sys.stderr.write(f"warning: {text}\n")
+
+    preferred = getattr(args, "from_python", None)
+    if isinstance(preferred, list):
+        preferred = preferred[0] if preferred else None
+    return SourceBuilder(
+        index,
+        target,
+        options,
+        no_build_packages=names,
+        user_hashes=inputs.user_hashes,
+        preferred_python=preferred,
+        on_build=say,
+        on_warning=warn,
+    )
+
+
+def build_pins(pins: Sequence[Any], builder: SourceBuilder | None) -> list[Any]:
+    """The pins with each sdist replaced by its built, checked wheel (nothing of a refused build
+    reaches the destination: check_pure raises before any file is written there)."""
+    import dataclasses
+
+    out = []
+    for pin in pins:
+        if not pin.file.is_wheel and builder is not None:
+            built = builder.wheel(pin.file)
+            pin = dataclasses.replace(pin, file=built.file)
+        out.append(pin)
+    return out
+
+
+def built_hashes(
+    pins: Sequence[Any], user_hashes: dict[NormalizedName, list[str]]
+) -> dict[NormalizedName, list[str]]:
+    """The user's hashes without those of built projects: they named the sdist, which the
+    builder checked before building; the built wheel is tagpip's own file."""
+    built = {pin.name for pin in pins if pin.file.url.startswith("file:") and pin.file.hashes}
+    return {name: values for name, values in user_hashes.items() if name not in built}
+
+
 def check_fetch_args(args: argparse.Namespace, command: str, example: str) -> None:
     """The usage rules download and install share: wheels only, one dependency mode, and
     something to fetch (``example`` is the command line the hint suggests)."""
     for value in args.no_binary:
         if value.strip() != ":none:":
-            raise UsageError("--no-binary is not supported: tagpip never builds from source")
+            raise UsageError(
+                "--no-binary is not supported: tagpip builds from source only a project with "
+                "no wheel for the target"
+            )
     if args.no_deps and args.only_deps:
         raise UsageError("--no-deps and --only-deps cannot be used together")
     if not (args.requirements or args.requirement):

@@ -127,7 +127,10 @@ def run(args: argparse.Namespace) -> int:
     from pathlib import Path
 
     from tagpip.cli._fetch import (
+        build_pins,
+        built_hashes,
         check_fetch_args,
+        make_builder,
         parse_cutoff,
         print_warnings,
         read_inputs,
@@ -153,6 +156,7 @@ def run(args: argparse.Namespace) -> int:
     progress = Progress(args.progress_bar, args.quiet)
     with HttpIndex(options) as index, tempfile.TemporaryDirectory(prefix="tagpip-") as temp:
         try:
+            builder = make_builder(args, inputs, index, target, options)
             resolution = resolve(
                 inputs.requirements,
                 target,
@@ -163,6 +167,7 @@ def run(args: argparse.Namespace) -> int:
                 no_deps=args.no_deps,
                 uploaded_prior_to=cutoff,
                 on_progress=progress.status,
+                builder=builder,
             )
             report_downgrades(args, [resolution], index)
             pins = list(resolution.pins)
@@ -172,6 +177,8 @@ def run(args: argparse.Namespace) -> int:
             user_hashes = inputs.user_hashes
             if wants_hashes(args, inputs):
                 check_required_hashes(pins, user_hashes)
+            pins = build_pins(pins, builder)  # sdists -> checked pure wheels
+            user_hashes = built_hashes(pins, user_hashes)
             if args.print_pip:
                 from tagpip.cli._pipbackend import print_pip
 

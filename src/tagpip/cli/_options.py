@@ -154,7 +154,19 @@ def add_fetch_options(parser: argparse.ArgumentParser) -> None:
         action="append",
         default=[],
         metavar="FORMAT",
-        help="accepted for pip compatibility: tagpip only ever fetches wheels",
+        help="':all:' or project names: never build these from their sdist (pip's option)",
+    )
+    parser.add_argument(
+        "--no-build",
+        action="store_true",
+        help="never build a project from its sdist, even when it has no wheel for the target",
+    )
+    parser.add_argument(
+        "--no-build-package",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="never build NAME from its sdist (repeatable)",
     )
     parser.add_argument(
         "--no-binary",

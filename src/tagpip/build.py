@@ -1,0 +1,478 @@
+"""Building pure-Python sdists into wheels for a target, and refusing what is not pure.
+
+When a version of a project has no wheel the target can run but has an sdist, and the format
+rules allow a build (pip's default; ``--only-binary``, ``--no-build`` and ``--no-build-package``
+forbid it), :class:`SourceBuilder` builds the sdist once:
+
+* the sdist is fetched through the index (so the index's options apply) and checked against the
+  index's sha256 and the user's ``--hash`` values;
+* it is built by pypa/build (``build.ProjectBuilder`` and pyproject-hooks) in an isolated
+  environment: a venv made by a real interpreter of the target's Python version when one is
+  found (:mod:`tagpip.interpreters`), else by the host's, whose own pip installs the build
+  requirements from the same index, find-links and certificates as the run;
+* the wheel is accepted only when it is pure and fits the target (:func:`check_pure`);
+* accepted wheels are kept in the cache by the sdist's sha256 and the build interpreter's
+  version, so the next run does not build again.
+
+Building runs the project's own code, as ``pip install`` of an sdist does.
+"""
+
+from __future__ import annotations
+
+import email.parser
+import hashlib
+import os
+import shutil
+import subprocess
+import tarfile
+import tempfile
+import warnings
+import zipfile
+from collections.abc import Callable, Collection, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+from typing import Any
+
+from packaging.metadata import Metadata
+from packaging.utils import NormalizedName, canonicalize_name, parse_wheel_filename
+
+from tagpip.errors import TagpipError
+from tagpip.index import DistFile, Index, parse_metadata
+from tagpip.interpreters import Interpreter, find_interpreter, host_interpreter
+from tagpip.pipconfig import IndexOptions
+from tagpip.target import Target
+
+__all__ = [
+    "BuildError",
+    "Built",
+    "NotPureError",
+    "SourceBuilder",
+    "build_wheel",
+    "check_pure",
+]
+
+# Members of a wheel that mean it was compiled for one platform.
+_COMPILED = (".so", ".pyd", ".dll", ".dylib")
+_TAIL = 20
+
+
+class BuildError(TagpipError):
+    """A build failed: carries the project, its version and the backend's last lines."""
+
+    def __init__(self, project: str, version: str, tail: Sequence[str], *, why: str):
+        self.project = project
+        self.version = version
+        self.tail = tuple(tail)
+        shown = "".join(f"\n  | {line}" for line in self.tail)
+        super().__init__(
+            f"building {project} {version} from its sdist failed: {why}{shown}",
+            hint="fix the build, use a version that ships wheels, or pass --no-build to fail "
+            "early instead of building",
+        )
+
+
+class NotPureError(TagpipError):
+    """A built wheel is not pure Python, or its tags do not fit the target."""
+
+    def __init__(self, project: str, version: str, target: str, reasons: Sequence[str]):
+        self.project = project
+        self.version = version
+        self.target = target
+        self.reasons = tuple(reasons)
+        super().__init__(
+            f"{project} {version} needs compiling for {target}: its sdist built a wheel that is "
+            f"not pure Python ({'; '.join(self.reasons)}); tagpip refused it",
+            hint=f"use a version of {project} that ships wheels for the target, build it on the "
+            "target itself, or build a wheel there and pass its folder with -f",
+        )
+
+
+class HashMismatch(TagpipError):
+    """An sdist's bytes do not have the hash the index or the user gave."""
+
+
+@dataclass(frozen=True)
+class Built:
+    """A built, accepted wheel: where it is, as a file the downloader can fetch, and whence."""
+
+    sdist: DistFile
+    path: Path
+    file: DistFile
+    interpreter: Interpreter
+    reused: bool
+
+
+def check_pure(wheel: Path, project: str, version: str, target: Target) -> None:
+    """Raise :class:`NotPureError` unless ``wheel`` is pure Python and its tags fit ``target``:
+    no compiled members, ``Root-Is-Purelib: true``, tags among the target's."""
+    reasons: list[str] = []
+    _, _, _, tags = parse_wheel_filename(wheel.name)
+    if target.wheel_rank(tags) is None:
+        shown = ", ".join(sorted(str(t) for t in tags))
+        reasons.append(f"its tags {shown} are not the target's")
+    with zipfile.ZipFile(wheel) as archive:
+        names = archive.namelist()
+        compiled = [n for n in names if n.lower().endswith(_COMPILED)]
+        if compiled:
+            reasons.append("compiled members: " + ", ".join(sorted(compiled)[:3]))
+        wheel_files = [n for n in names if n.count("/") == 1 and n.endswith(".dist-info/WHEEL")]
+        purelib = False
+        if wheel_files:
+            text = archive.read(wheel_files[0]).decode("utf-8", "replace")
+            fields = email.parser.Parser().parsestr(text)
+            purelib = (fields.get("Root-Is-Purelib") or "").strip().lower() == "true"
+        if not purelib:
+            reasons.append("Root-Is-Purelib is not true")
+    if reasons:
+        raise NotPureError(project, version, target.describe(), reasons)
+
+
+def _extract(archive: Path, into: Path) -> Path:
+    """Unpack an sdist safely (no member outside ``into``) and return its project folder."""
+    into.mkdir(parents=True, exist_ok=True)
+    if archive.name.lower().endswith(".zip"):
+        with zipfile.ZipFile(archive) as zipped:
+            for name in zipped.namelist():
+                _check_member(name)
+            zipped.extractall(into)
+    else:
+        with tarfile.open(archive) as tarred:
+            for member in tarred.getmembers():
+                _check_member(member.name)
+                if member.islnk() or member.issym():
+                    _check_member(str(PurePosixPath(member.name).parent / member.linkname))
+            if hasattr(tarfile, "data_filter"):
+                tarred.extractall(into, filter="data")
+            else:  # pragma: no cover - old 3.9 releases; members were checked above
+                tarred.extractall(into)
+    entries = list(into.iterdir())
+    if len(entries) == 1 and entries[0].is_dir():
+        return entries[0]
+    return into
+
+
+def _check_member(name: str) -> None:
+    path = PurePosixPath(name)
+    if path.is_absolute() or ".." in path.parts:
+        raise TagpipError(f"the sdist has a member outside its folder: {name}; tagpip refused it")
+
+
+def _static_metadata(archive: Path) -> bytes | None:
+    """The sdist's PKG-INFO when it states its dependencies statically (PEP 643: Metadata-
+    Version 2.2 or later, Requires-Dist and Requires-Python not Dynamic), else None."""
+    try:
+        if archive.name.lower().endswith(".zip"):
+            with zipfile.ZipFile(archive) as zipped:
+                names = [n for n in zipped.namelist() if n.count("/") == 1]
+                found = [n for n in names if n.endswith("/PKG-INFO")]
+                data = zipped.read(found[0]) if found else None
+        else:
+            with tarfile.open(archive) as tarred:
+                data = None
+                for member in tarred.getmembers():
+                    if member.name.count("/") == 1 and member.name.endswith("/PKG-INFO"):
+                        handle = tarred.extractfile(member)
+                        data = handle.read() if handle is not None else None
+                        break
+    except (OSError, tarfile.TarError, zipfile.BadZipFile, KeyError):
+        return None
+    if data is None:
+        return None
+    fields = email.parser.BytesParser().parsebytes(data)
+    try:
+        major, minor = (int(p) for p in (fields.get("Metadata-Version") or "0.0").split(".")[:2])
+    except ValueError:
+        return None
+    if (major, minor) < (2, 2):
+        return None
+    dynamic = {d.strip().lower() for d in fields.get_all("Dynamic") or ()}
+    if dynamic & {"requires-dist", "requires-python"}:
+        return None
+    return data
+
+
+class _VenvEnv:
+    """pypa/build's IsolatedEnv protocol over a venv made by a chosen interpreter, whose own pip
+    installs the build requirements from the run's index options."""
+
+    def __init__(self, interpreter: Interpreter, folder: Path, options: IndexOptions) -> None:
+        self.folder = folder
+        self.options = options
+        subprocess.run(
+            [interpreter.path, "-m", "venv", str(folder)],
+            check=True,
+            capture_output=True,
+            text=True,
+        )
+        scripts = "Scripts" if os.name == "nt" else "bin"
+        self._python = str(folder / scripts / ("python.exe" if os.name == "nt" else "python"))
+
+    @property
+    def python_executable(self) -> str:
+        return self._python
+
+    def make_extra_environ(self) -> Mapping[str, str] | None:
+        scripts = str(Path(self._python).parent)
+        return {"PATH": scripts + os.pathsep + os.environ.get("PATH", "")}
+
+    def install(self, requirements: Collection[str]) -> None:
+        if not requirements:
+            return
+        options = self.options
+        command = [self._python, "-m", "pip", "install", "--disable-pip-version-check", "-q"]
+        if options.no_index:
+            command.append("--no-index")
+        else:
+            command += ["--index-url", options.index_url]
+            for url in options.extra_index_urls:
+                command += ["--extra-index-url", url]
+        for link in options.find_links:
+            command += ["--find-links", link]
+        for host in options.trusted_hosts:
+            command += ["--trusted-host", host]
+        if options.cert:
+            command += ["--cert", options.cert]
+        if options.client_cert:
+            command += ["--client-cert", options.client_cert]
+        if options.proxy:
+            command += ["--proxy", options.proxy]
+        command += sorted(requirements)
+        environ = {k: v for k, v in os.environ.items() if not k.startswith("PIP_")}
+        environ["PIP_NO_INPUT"] = "1"
+        done = subprocess.run(command, capture_output=True, text=True, env=environ, check=False)
+        if done.returncode != 0:
+            raise _Failed(
+                "installing the build requirements failed: " + ", ".join(sorted(requirements)),
+                (done.stdout + done.stderr).splitlines(),
+            )
+
+
+class _Failed(Exception):
+    def __init__(self, why: str, lines: Sequence[str]):
+        super().__init__(why)
+        self.why = why
+        self.lines = list(lines)
+
+
+def build_wheel(
+    sdist: Path,
+    out: Path,
+    *,
+    project: str,
+    version: str,
+    interpreter: Interpreter,
+    options: IndexOptions,
+) -> Path:
+    """Build ``sdist`` into a wheel in ``out`` with pypa/build in an isolated venv made by
+    ``interpreter``; raise :class:`BuildError` with the backend's last lines when it fails."""
+    import build as pypa_build
+
+    captured: list[str] = []
+
+    def runner(
+        cmd: Sequence[str], cwd: str | None = None, extra_environ: Mapping[str, str] | None = None
+    ) -> None:
+        environ = dict(os.environ)
+        environ.update(extra_environ or {})
+        done = subprocess.run(
+            list(cmd), cwd=cwd, env=environ, capture_output=True, text=True, check=False
+        )
+        captured[:] = (done.stdout + done.stderr).splitlines()
+        if done.returncode != 0:
+            raise subprocess.CalledProcessError(done.returncode, cmd, done.stdout, done.stderr)
+
+    # The backend's own warnings (pypa/build re-raises them as Python warnings) are its business.
+    with tempfile.TemporaryDirectory(prefix="tagpip-build-") as temp, warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        work = Path(temp)
+        try:
+            source = _extract(sdist, work / "src")
+            env = _VenvEnv(interpreter, work / "env", options)
+            builder: Any = pypa_build.ProjectBuilder.from_isolated_env(env, source, runner=runner)
+            env.install(builder.build_system_requires)
+            env.install(builder.get_requires_for_build("wheel"))
+            out.mkdir(parents=True, exist_ok=True)
+            built = builder.build("wheel", str(work / "dist"))
+        except _Failed as failed:
+            raise BuildError(project, version, failed.lines[-_TAIL:], why=failed.why) from None
+        except subprocess.CalledProcessError as failed:
+            lines = ((failed.stdout or "") + (failed.stderr or "")).splitlines() or captured
+            raise BuildError(
+                project, version, lines[-_TAIL:], why="the build environment failed"
+            ) from None
+        except pypa_build.BuildBackendException:
+            raise BuildError(
+                project, version, captured[-_TAIL:], why="the build backend failed"
+            ) from None
+        except pypa_build.BuildException as failed:
+            raise BuildError(project, version, captured[-_TAIL:], why=str(failed)) from None
+        except (tarfile.TarError, zipfile.BadZipFile, OSError) as failed:
+            raise BuildError(project, version, [], why=f"cannot unpack it: {failed}") from None
+        wheel = Path(built)
+        final = out / wheel.name
+        shutil.move(str(wheel), final)
+        return final
+
+
+class SourceBuilder:
+    """Builds the sdists a resolution chose, once each, for one target.
+
+    ``on_build`` receives one line per build actually run (the CLI prints it); ``on_warning``
+    receives the metadata-honesty warning (dynamic metadata computed on another Python).
+    """
+
+    def __init__(
+        self,
+        index: Index,
+        target: Target,
+        options: IndexOptions,
+        *,
+        no_build: bool = False,
+        no_build_packages: Collection[str] = (),
+        user_hashes: Mapping[NormalizedName, Sequence[str]] | None = None,
+        preferred_python: str | None = None,
+        on_build: Callable[[str], None] | None = None,
+        on_warning: Callable[[str], None] | None = None,
+    ) -> None:
+        self.index = index
+        self.target = target
+        self.options = options
+        self.no_build = no_build
+        self.no_build_packages = frozenset(canonicalize_name(n) for n in no_build_packages)
+        self.user_hashes = dict(user_hashes or {})
+        self.preferred_python = preferred_python
+        self.on_build = on_build
+        self.on_warning = on_warning
+        self._built: dict[str, Built] = {}
+        self._sdists: dict[str, Path] = {}
+        self._interpreter: Interpreter | None = None
+        self._temp: tempfile.TemporaryDirectory[str] | None = None
+
+    def allows(self, project: str) -> bool:
+        """Whether the format rules let ``project`` be built from source."""
+        return not self.no_build and canonicalize_name(project) not in self.no_build_packages
+
+    def close(self) -> None:
+        if self._temp is not None:
+            self._temp.cleanup()
+            self._temp = None
+
+    def _folder(self, name: str) -> Path:
+        cache = self.options.cache_dir
+        if cache is not None and not self.options.no_cache:
+            folder = cache / name
+        else:
+            if self._temp is None:
+                self._temp = tempfile.TemporaryDirectory(prefix="tagpip-sources-")
+            folder = Path(self._temp.name) / name
+        folder.mkdir(parents=True, exist_ok=True)
+        return folder
+
+    def interpreter(self) -> Interpreter:
+        """The interpreter builds run on: the target's version when found, else the host's."""
+        if self._interpreter is None:
+            major, minor = self.target.python_version[:2]
+            found = find_interpreter(major, minor, preferred=self.preferred_python)
+            self._interpreter = found if found is not None else host_interpreter()
+        return self._interpreter
+
+    def sdist(self, file: DistFile) -> Path:
+        """The sdist's bytes on disk, checked against the index's and the user's hashes."""
+        if file.url in self._sdists:
+            return self._sdists[file.url]
+        folder = self._folder("sdists")
+        digest = hashlib.sha256()
+        with tempfile.NamedTemporaryFile(dir=folder, delete=False) as temp:  # noqa: SIM117
+            with self.index.open(file) as chunks:
+                for chunk in chunks:
+                    digest.update(chunk)
+                    temp.write(chunk)
+        sha256 = digest.hexdigest()
+        expected = dict(file.hashes).get("sha256")
+        user = [h.split(":", 1)[1].lower() for h in self.user_hashes.get(file.project, ())]
+        user = [h for h in user if len(h) == 64]
+        problem = None
+        if expected is not None and expected.lower() != sha256:
+            problem = f"the index says sha256 {expected}"
+        elif self.user_hashes.get(file.project) and sha256 not in user:
+            problem = "no --hash given for it matches"
+        if problem is not None:
+            os.unlink(temp.name)
+            raise HashMismatch(
+                f"{file.project}: {file.filename} has sha256 {sha256}, but {problem}; "
+                "tagpip refused it",
+                hint="check the index, or the --hash lines",
+            )
+        path = folder / sha256 / file.filename
+        path.parent.mkdir(parents=True, exist_ok=True)
+        os.replace(temp.name, path)
+        self._sdists[file.url] = path
+        return path
+
+    def metadata(self, file: DistFile) -> Metadata:
+        """The sdist's core metadata: static PKG-INFO when PEP 643 allows, else the built
+        wheel's METADATA."""
+        static = _static_metadata(self.sdist(file))
+        if static is not None:
+            return parse_metadata(file, static)
+        built = self.wheel(file)
+        interpreter = built.interpreter
+        if interpreter.version[:2] != tuple(self.target.python_version[:2]) and self.on_warning:
+            self.on_warning(
+                f"{file.project} {file.version}: its metadata is dynamic and it was built on "
+                f"{interpreter.describe()}, not the target's Python: its dependencies were "
+                "computed on another Python"
+            )
+        with zipfile.ZipFile(built.path) as archive:
+            names = [n for n in archive.namelist() if n.endswith(".dist-info/METADATA")]
+            return parse_metadata(built.file, archive.read(names[0]))
+
+    def wheel(self, file: DistFile) -> Built:
+        """The accepted wheel built from ``file`` (built once, then taken from the cache)."""
+        if file.url in self._built:
+            return self._built[file.url]
+        sdist = self.sdist(file)
+        sha256 = sdist.parent.name
+        interpreter = self.interpreter()
+        folder = self._folder("built") / sha256 / f"py{interpreter.short}"
+        found = sorted(folder.glob("*.whl")) if folder.is_dir() else []
+        reused = bool(found)
+        if found:
+            wheel = found[0]
+        else:
+            if self.on_build is not None:
+                self.on_build(
+                    f"building {file.project} {file.version} from its sdist (pure Python) on "
+                    f"{interpreter.describe()}"
+                )
+            with tempfile.TemporaryDirectory(prefix="tagpip-out-") as out:
+                wheel = build_wheel(
+                    sdist,
+                    Path(out),
+                    project=file.project,
+                    version=str(file.version),
+                    interpreter=interpreter,
+                    options=self.options,
+                )
+                check_pure(wheel, file.project, str(file.version), self.target)
+                folder.mkdir(parents=True, exist_ok=True)
+                kept = folder / wheel.name
+                shutil.move(str(wheel), kept)
+                wheel = kept
+        check_pure(wheel, file.project, str(file.version), self.target)
+        data = wheel.read_bytes()
+        _, version, build_tag, tags = parse_wheel_filename(wheel.name)
+        as_file = DistFile(
+            project=file.project,
+            filename=wheel.name,
+            url=wheel.resolve().as_uri(),
+            version=version,
+            build=build_tag,
+            tags=tags,
+            is_wheel=True,
+            hashes=(("sha256", hashlib.sha256(data).hexdigest()),),
+            requires_python=file.requires_python,
+        )
+        built = Built(file, wheel, as_file, interpreter, reused)
+        self._built[file.url] = built
+        return built

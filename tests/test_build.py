@@ -1,0 +1,250 @@
+"""Pure-Python sdists built into wheels for the target: real sdists on the local test index,
+real builds (pypa/build, setuptools served only by that index), real imports."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from support.server import IndexServer
+from support.wheels import build_source_sdist
+from tagpip.cli import main
+
+pytestmark = pytest.mark.slow
+
+TARGET = ["--platform", "manylinux2014_x86_64"]
+
+
+def _setuptools_wheel() -> Path | None:
+    try:
+        import virtualenv.seed.wheels.embed as embed
+    except ImportError:  # pragma: no cover - virtualenv is a test dependency
+        return None
+    found = sorted(Path(embed.__file__).parent.glob("setuptools-*.whl"))
+    return found[-1] if found else None
+
+
+def _pyenv_python(short: str) -> Path | None:
+    root = os.environ.get("PYENV_ROOT") or str(Path.home() / ".pyenv")
+    if shutil.which("pyenv"):
+        done = subprocess.run(["pyenv", "root"], capture_output=True, text=True, check=False)
+        root = done.stdout.strip() or root
+    found = sorted((Path(root) / "versions").glob(f"{short}.*/bin/python"))
+    return found[-1] if found else None
+
+
+@pytest.fixture
+def index(index_server: IndexServer) -> IndexServer:
+    """The test index, serving setuptools (the only build backend the builds can get)."""
+    wheel = _setuptools_wheel()
+    if wheel is None:
+        pytest.skip("no setuptools wheel to serve")
+    shutil.copy(wheel, index_server.root / wheel.name)
+    return index_server
+
+
+def run(index: IndexServer, tmp_path: Path, *args: str, version: str = "3.11") -> int:
+    return main(
+        [
+            *args,
+            "-i",
+            index.url,
+            "--python-version",
+            version,
+            *TARGET,
+            "--cache-dir",
+            str(tmp_path / "cache"),
+            "--retries",
+            "0",
+        ]
+    )
+
+
+def test_a_pure_sdist_is_built_once_and_delivered_as_a_wheel(
+    index: IndexServer, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    build_source_sdist(index.root, "sgmlpure", "1.0", dependencies=["helper>=1"])
+    index.add_wheel("helper", "1.0")
+    dest = tmp_path / "w"
+    assert run(index, tmp_path, "download", "sgmlpure", "-d", str(dest)) == 0
+    err = capsys.readouterr().err
+    assert "building sgmlpure 1.0 from its sdist (pure Python)" in err
+    assert sorted(p.name for p in dest.iterdir()) == [
+        "helper-1.0-py3-none-any.whl",
+        "sgmlpure-1.0-py3-none-any.whl",
+    ]
+    # The next run takes the built wheel from the cache.
+    shutil.rmtree(dest)
+    assert run(index, tmp_path, "download", "sgmlpure", "-d", str(dest)) == 0
+    assert "building" not in capsys.readouterr().err
+    assert (dest / "sgmlpure-1.0-py3-none-any.whl").exists()
+
+
+def test_a_newer_sdist_wins_over_an_older_wheel(
+    index: IndexServer, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    index.add_wheel("sgmlpure", "0.9")
+    build_source_sdist(index.root, "sgmlpure", "1.0")
+    dest = tmp_path / "w"
+    assert run(index, tmp_path, "download", "sgmlpure", "-d", str(dest), "-q") == 0
+    assert [p.name for p in dest.iterdir()] == ["sgmlpure-1.0-py3-none-any.whl"]
+
+
+@pytest.mark.parametrize(
+    "flags",
+    [
+        ["--no-build"],
+        ["--only-binary", ":all:"],
+        ["--only-binary", "sgmlpure"],
+        ["--no-build-package", "sgmlpure"],
+    ],
+)
+def test_the_format_rules_forbid_a_build(
+    index: IndexServer, tmp_path: Path, capsys: pytest.CaptureFixture[str], flags: list[str]
+) -> None:
+    build_source_sdist(index.root, "sgmlpure", "1.0")
+    dest = tmp_path / "w"
+    assert run(index, tmp_path, "download", "sgmlpure", "-d", str(dest), *flags) == 1
+    err = capsys.readouterr().err
+    assert "no wheel of sgmlpure" in err
+    assert "building" not in err
+    assert "Traceback" not in err
+
+
+# A setup.py that makes setuptools tag the wheel for this interpreter and platform, as a C
+# extension would, without needing a compiler.
+NOT_PURE = """\
+from setuptools import setup
+from setuptools.dist import Distribution
+
+class BinaryDistribution(Distribution):
+    def has_ext_modules(self):
+        return True
+
+setup(distclass=BinaryDistribution)
+"""
+
+
+def test_an_sdist_that_is_not_pure_is_refused(
+    index: IndexServer, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    build_source_sdist(index.root, "speedy", "2.0", setup_py=NOT_PURE)
+    dest = tmp_path / "w"
+    assert run(index, tmp_path, "download", "speedy", "-d", str(dest)) == 1
+    err = capsys.readouterr().err
+    assert "speedy 2.0 needs compiling for" in err
+    assert "Root-Is-Purelib is not true" in err
+    assert "-f" in err
+    assert "Traceback" not in err
+    assert not dest.exists() or list(dest.iterdir()) == []
+
+
+def test_a_failing_build_shows_the_backends_last_lines(
+    index: IndexServer, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    build_source_sdist(
+        index.root, "broken", "1.0", setup_py="raise SystemExit('no way to build broken')\n"
+    )
+    assert run(index, tmp_path, "download", "broken", "-d", str(tmp_path / "w")) == 1
+    err = capsys.readouterr().err
+    assert "building broken 1.0 from its sdist failed" in err
+    assert "no way to build broken" in err
+    assert "Traceback (most recent call last)" not in err.split("failed", 1)[0]
+
+
+DYNAMIC = """\
+import sys
+from setuptools import setup
+
+setup(install_requires=["helper"] if sys.version_info[:2] == (3, 9) else [])
+"""
+
+
+def test_dynamic_dependencies_come_from_a_build_on_the_targets_python(
+    index: IndexServer, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    if _pyenv_python("3.9") is None:
+        pytest.skip("needs pyenv's Python 3.9")
+    build_source_sdist(index.root, "dyn", "1.0", setup_py=DYNAMIC)
+    index.add_wheel("helper", "1.0")
+    dest = tmp_path / "w"
+    assert run(index, tmp_path, "download", "dyn", "-d", str(dest), version="3.9") == 0
+    err = capsys.readouterr().err
+    assert "on Python 3.9." in err
+    assert "warning" not in err
+    assert sorted(p.name for p in dest.iterdir()) == [
+        "dyn-1.0-py3-none-any.whl",
+        "helper-1.0-py3-none-any.whl",
+    ]
+
+
+@pytest.mark.parametrize("short", ["3.10", "3.12", "3.13"])
+def test_install_target_then_import_on_the_targets_python(
+    index: IndexServer, tmp_path: Path, capsys: pytest.CaptureFixture[str], short: str
+) -> None:
+    python = _pyenv_python(short)
+    if python is None:
+        pytest.skip(f"needs pyenv's Python {short}")
+    build_source_sdist(index.root, "sgmlpure", "1.0")
+    deps = tmp_path / "deps"
+    assert run(index, tmp_path, "install", "sgmlpure", "--target", str(deps), version=short) == 0
+    assert f"on Python {short}." in capsys.readouterr().err
+    done = subprocess.run(
+        [str(python), "-c", "import sgmlpure; print(sgmlpure.VALUE)"],
+        env={**os.environ, "PYTHONPATH": str(deps)},
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert done.stdout.strip() == "sgmlpure 1.0"
+    assert not list(deps.glob("*.tar.gz"))
+
+
+def test_check_pure_refuses_compiled_members(tmp_path: Path) -> None:
+    from tagpip.build import NotPureError, check_pure
+    from tagpip.target import Target, TargetOptions
+
+    wheel = tmp_path / "x-1.0-py3-none-any.whl"
+    with zipfile.ZipFile(wheel, "w") as archive:
+        archive.writestr("x/_speed.so", b"\0")
+        archive.writestr("x-1.0.dist-info/WHEEL", "Wheel-Version: 1.0\nRoot-Is-Purelib: true\n")
+    target = Target.from_sources(
+        command_line=TargetOptions.from_strings(
+            platforms=["manylinux2014_x86_64"], python_version="3.11"
+        )
+    )
+    with pytest.raises(NotPureError) as refused:
+        check_pure(wheel, "x", "1.0", target)
+    assert refused.value.reasons == ("compiled members: x/_speed.so",)
+
+
+@pytest.mark.pypi
+@pytest.mark.parametrize("project", ["feedparser==6.0.11", "docopt"])
+def test_live_pypi_sdist_only_projects_on_lambda(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], project: str
+) -> None:
+    """feedparser 6.0.11 needs sgmllib3k (sdist only); docopt is sdist only: both arrive as
+    wheels (newer feedparsers depend on feedparser-sgmllib, which has a wheel)."""
+    dest = tmp_path / "w"
+    status = main(
+        [
+            "download",
+            project,
+            "-d",
+            str(dest),
+            "--preset",
+            "aws-lambda-python3.12-x86_64",
+            "--cache-dir",
+            str(tmp_path / "cache"),
+        ]
+    )
+    assert status == 0, capsys.readouterr().err
+    names = sorted(p.name for p in dest.iterdir())
+    assert all(n.endswith(".whl") for n in names)
+    wanted = "docopt" if project == "docopt" else "sgmllib3k"
+    assert any(n.startswith(wanted + "-") for n in names)
