@@ -180,3 +180,24 @@ def test_a_journal_that_names_other_paths_is_refused(
     assert "names paths outside" in err
     assert "Traceback" not in err
     assert victim.read_text() == "mine\n"
+
+
+def test_a_missing_file_of_an_installed_project_is_repaired(
+    index_server: IndexServer, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    seed(index_server)
+    dest = tmp_path / "deps"
+    assert main(args(index_server, dest, "app==1.0", "helper==1.0", *LINUX311)) == 0
+    whole = contents(dest)
+    (dest / "helper" / "sub" / "a.py").unlink()
+    (dest / "helper-1.0.dist-info" / "WHEEL").unlink()
+    capsys.readouterr()
+    command = args(index_server, dest, "app==1.0", "helper==1.0", *LINUX311)
+    command.remove("-q")
+    assert main(command) == 0
+    out, err = capsys.readouterr()
+    assert err == f"warning: helper-1.0 in {dest} is incomplete; installing it again\n"
+    assert out.splitlines()[0] == f"Already installed in {dest}: app-1.0"
+    assert out.splitlines()[-1] == "Successfully installed helper-1.0"
+    assert contents(dest) == whole
+    no_leftovers(tmp_path)
