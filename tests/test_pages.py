@@ -208,3 +208,32 @@ def test_a_stored_page_parses_only_the_versions_reached() -> None:
     assert len(files._lazy._parsed) == 1
     assert [f.url for f in files.of_version(Version("499.0"))] == ["https://index.example/f/499"]
     assert len(files._lazy._parsed) == 1
+
+
+def test_sdist_names_split_at_the_project_name_as_pip_reads_them() -> None:
+    # cffi-1.0.2-2.tar.gz is cffi 1.0.2-2 (1.0.2.post2), as pip reads it; split at the last dash
+    # it read as version 2, and its group took in the 2.0.0 files (2 == 2.0.0).
+    project = canonicalize_name("cffi")
+    names = [
+        "cffi-1.0.2-2.tar.gz",
+        "cffi-2.0.0.tar.gz",
+        "cffi-2.0.0-cp312-cp312-manylinux_2_17_x86_64.whl",
+        "cffi-1.0.2.tar.gz",
+        "cffi-extra-3.0.tar.gz",  # another project's sdist
+        "cffi.tar.gz",  # no version
+    ]
+    page = json.dumps(
+        {
+            "meta": {"api-version": "1.1"},
+            "name": "cffi",
+            "files": [{"filename": n, "url": f"https://files.example/{n}"} for n in names],
+        }
+    )
+    files = ProjectFiles(project, [parse_json_page(page, "https://index.example/simple/cffi/")])
+    assert [str(v) for v in files.versions()] == ["2.0.0", "1.0.2.post2", "1.0.2"]
+    assert [(f.filename, str(f.version)) for f in files.of_version(Version("2"))] == [
+        ("cffi-2.0.0-cp312-cp312-manylinux_2_17_x86_64.whl", "2.0.0"),
+        ("cffi-2.0.0.tar.gz", "2.0.0"),
+    ]
+    assert [f.filename for f in files.of_version(Version("1.0.2.post2"))] == ["cffi-1.0.2-2.tar.gz"]
+    assert sorted(f.filename for f in files) == sorted(names[:4])

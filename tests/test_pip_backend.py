@@ -58,7 +58,7 @@ def seed(server: IndexServer) -> None:
     )
     server.add_wheel("helper", "1.0")
     server.add_wheel("helper", "2.0", requires_python=">=3.8")
-    server.add_wheel("backport", "1.5", requires_python=">=3.6.1")
+    server.add_wheel("backport", "1.5", requires_python=">=3.6")
     server.add_wheel("winonly", "1.0")
     for tags in (
         "cp36-cp36m-manylinux1_x86_64",

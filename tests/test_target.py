@@ -359,8 +359,15 @@ def test_wheel_rank_takes_the_best_tag() -> None:
 def test_requires_python_with_and_without_the_patch() -> None:
     xy = Target.from_flags(["manylinux1_x86_64"], "3.7", None, [])
     xyz = Target.from_flags(["manylinux1_x86_64"], "3.7.0", None, [])
-    assert xy.allows_requires_python(SpecifierSet(">=3.7.1"))
+    # With only X.Y, every 3.7.z must pass: 3.7.0 refuses >=3.7.1 (as pip and uv refuse it).
+    assert not xy.allows_requires_python(SpecifierSet(">=3.7.1"))
+    assert not xy.allows_requires_python(SpecifierSet("<3.7.5"))
+    assert xy.allows_requires_python(SpecifierSet(">=3.7,!=3.8.*"))
+    assert xy.allows_requires_python(SpecifierSet("==3.7.*"))
     assert not xyz.allows_requires_python(SpecifierSet(">=3.7.1"))
+    assert Target.from_flags(["manylinux1_x86_64"], "3.7.9", None, []).allows_requires_python(
+        SpecifierSet(">=3.7.1")
+    )
     assert not xy.allows_requires_python(SpecifierSet(">=3.8"))
     assert xy.allows_requires_python(SpecifierSet(""))
 

@@ -28,11 +28,9 @@ from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from packaging.tags import Tag
 from packaging.utils import (
     BuildTag,
-    InvalidSdistFilename,
     InvalidWheelFilename,
     NormalizedName,
     canonicalize_name,
-    parse_sdist_filename,
     parse_wheel_filename,
 )
 from packaging.version import InvalidVersion, Version
@@ -331,12 +329,12 @@ def dist_file(project: NormalizedName, link: Link) -> DistFile | None:
             suffix = _sdist_suffix(name)
             if suffix is None:
                 return None
-            if suffix in (".tar.gz", ".zip"):
-                named, version = parse_sdist_filename(name)
-            else:
-                stem_name, _, stem_version = name[: -len(suffix)].rpartition("-")
-                named, version = canonicalize_name(stem_name), Version(stem_version)
-    except (InvalidWheelFilename, InvalidSdistFilename, InvalidVersion):
+            text = _sdist_version_text(project, name[: -len(suffix)])
+            if text is None:
+                logger.debug("skipping %s: the file name is not a source of %s", name, project)
+                return None
+            named, version = project, Version(text)
+    except (InvalidWheelFilename, InvalidVersion):
         logger.debug("skipping %s: the file name does not parse", name)
         return None
     if named != project:
@@ -420,13 +418,26 @@ def _version_key(project: NormalizedName, filename: str) -> Version | None:
     suffix = _sdist_suffix(filename)
     if suffix is None:
         return None
-    _, dash, text = filename[: -len(suffix)].rpartition("-")
-    if not dash:
+    text = _sdist_version_text(project, filename[: -len(suffix)])
+    if text is None:
         return None
     try:
         return _version(text)
     except InvalidVersion:
         return None
+
+
+def _sdist_version_text(project: NormalizedName, stem: str) -> str | None:
+    """The version part of an sdist's name without its suffix, split where the part before a dash
+    is the project's normalised name, as pip reads it (``_find_name_version_sep``): so
+    ``cffi-1.0.2-2`` is cffi 1.0.2-2 (1.0.2.post2), not a project ``cffi-1.0.2`` at version 2
+    (packaging's ``parse_sdist_filename`` splits at the last dash). None when no dash does."""
+    position = stem.find("-")
+    while position > 0:
+        if canonicalize_name(stem[:position]) == project:
+            return stem[position + 1 :] or None
+        position = stem.find("-", position + 1)
+    return None
 
 
 # A group of a page's files: ("w", "name-version") for the wheels with those name and version

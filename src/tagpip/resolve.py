@@ -666,7 +666,8 @@ def _resolution(
         pins.append(
             Pin(
                 name=name,
-                version=candidate.version,
+                # As the chosen file spells it (2.0.0, not an equal 2 that another file states).
+                version=candidate.file.version,
                 file=candidate.file,
                 extras=frozenset(extras.get(name, ())),
                 lines=tuple(lines.get(name, ())),

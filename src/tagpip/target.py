@@ -658,15 +658,26 @@ class Target:
     def allows_requires_python(self, requires_python: SpecifierSet) -> bool:
         """Whether the target's Python satisfies a distribution's Requires-Python.
 
-        With X.Y.Z known, that version is checked. With only X.Y, the target stands for an
-        up-to-date X.Y release: a specifier that depends on the patch level (``>=3.7.1``) is
-        checked against the newest possible X.Y.z, so it is accepted (see docs/targets.md).
+        With X.Y.Z known, that version is checked. With only X.Y, the check must hold for every
+        X.Y.z the target may run, so ``>=3.11.5`` is refused for a ``3.11`` target, as pip and uv
+        refuse it (an interpreter 3.11.0-3.11.4 would not install it; see docs/targets.md).
         """
         if len(self.python_version) >= 3:
             version = ".".join(map(str, self.python_version[:3]))
-        else:
-            version = f"{self.python_version[0]}.{self.python_version[1]}.{_NEWEST_PATCH}"
-        return requires_python.contains(version, prereleases=True)
+            return requires_python.contains(version, prereleases=True)
+        major, minor = self.python_version[0], self.python_version[1]
+        patches = {0, _NEWEST_PATCH}
+        for spec in requires_python:
+            try:
+                release = Version(spec.version.rstrip(".*")).release
+            except InvalidVersion:
+                continue
+            if release[:2] == (major, minor) and len(release) >= 3:
+                patches.update(p for p in (release[2] - 1, release[2], release[2] + 1) if p >= 0)
+        return all(
+            requires_python.contains(f"{major}.{minor}.{patch}", prereleases=True)
+            for patch in sorted(patches)
+        )
 
     def for_block(self, spec: TagSpec) -> Target:
         """The narrower target a requirement's own tag block describes, filled from this target.
