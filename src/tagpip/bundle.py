@@ -1,0 +1,399 @@
+"""Turning an installed folder into the artifact a user uploads: a zip or a folder.
+
+The CLI installs the wheels with the install stage into a private folder (the tree); this
+module adds the user's own files, slims the tree on request, finds ``.pth`` files, measures
+what each project weighs, and writes the result. The zip is reproducible: entries sorted by
+name, one timestamp (``SOURCE_DATE_EPOCH``, else 1980-01-01), permissions 0644 or 0755, no
+extra fields. It is written under a temporary name next to the output and renamed, so a
+failure never leaves a partial zip.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import os
+import re
+import shutil
+import stat
+import tempfile
+import time
+import zipfile
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from tagpip.errors import TagpipError
+from tagpip.limits import Limits
+
+__all__ = [
+    "ADDED",
+    "BundleError",
+    "Dropped",
+    "PthFile",
+    "Sizes",
+    "TooLarge",
+    "add_paths",
+    "check_size",
+    "commit_dir",
+    "exclude",
+    "file_owners",
+    "find_pth",
+    "list_files",
+    "sizes",
+    "slim",
+    "write_zip",
+    "zip_time",
+]
+
+ADDED = "(your files)"
+UNRECORDED = "(other files)"
+_EPOCH_1980 = 315532800
+_TESTS = ("tests", "test")
+
+
+class BundleError(TagpipError):
+    """A bundle cannot be made as asked (bad input, an output in the way)."""
+
+
+class TooLarge(BundleError):
+    """The bundle is over a limit of the place it is for; carries the measured and the limits."""
+
+    def __init__(self, what: str, size: int, limit: int, limits: Limits):
+        super().__init__(
+            f"the bundle is {_mib(size)} {what}, over the {limits.family} limit of "
+            f"{_mib(limit)} ({limit:,} bytes; {limits.source})",
+            hint="drop weight with --slim or --exclude PATTERN, move projects into a layer or "
+            "a container image, or write it anyway with --no-size-check",
+        )
+        self.what = what
+        self.size = size
+        self.limit = limit
+        self.limits = limits
+
+
+def _mib(size: int) -> str:
+    return f"{size / (1024 * 1024):.1f} MiB"
+
+
+@dataclass(frozen=True, slots=True)
+class Owner:
+    """Who put a file in the tree: a project (name and version) or the user."""
+
+    name: str
+    version: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Dropped:
+    """A file left out of the bundle, by which option and why."""
+
+    path: str
+    size: int
+    owner: Owner
+    option: str
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class PthFile:
+    """A ``.pth`` file at the top of the bundle, which the target's Python will not read."""
+
+    path: str
+    owner: Owner
+    imports: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Sizes:
+    """One project's row of the size table."""
+
+    owner: Owner
+    files: int
+    unzipped: int
+    zipped: int | None
+    saved: Mapping[str, int] = field(default_factory=dict)
+
+
+def zip_time(environ: Mapping[str, str]) -> tuple[int, int, int, int, int, int]:
+    """The one timestamp of every entry: ``SOURCE_DATE_EPOCH`` (UTC, clamped to what a zip can
+    hold), else 1980-01-01 00:00:00."""
+    text = environ.get("SOURCE_DATE_EPOCH", "").strip()
+    epoch = _EPOCH_1980
+    if text:
+        try:
+            epoch = int(text)
+        except ValueError:
+            raise BundleError(
+                f"SOURCE_DATE_EPOCH={text!r} is not a whole number of seconds",
+                hint="set it to a Unix time such as $(git log -1 --format=%ct), or unset it",
+            ) from None
+    epoch = min(max(epoch, _EPOCH_1980), 4354819198)  # 2107-12-31, the last a zip can hold
+    when = time.gmtime(epoch)
+    return (when.tm_year, when.tm_mon, when.tm_mday, when.tm_hour, when.tm_min, when.tm_sec)
+
+
+def add_paths(root: Path, paths: Sequence[str], installed: Iterable[str]) -> list[str]:
+    """Copy the user's files into ``root``: a folder named with a trailing slash adds its
+    contents, without one the folder itself, a file the file. Returns their paths in the tree;
+    a path that is missing or already there (a project's file) is an error naming both."""
+    taken = set(installed)
+    added: list[str] = []
+    for given in paths:
+        source = Path(given)
+        if not source.exists():
+            raise BundleError(f"--add {given}: no such file or folder")
+        if source.is_dir():
+            base = "" if given.endswith(("/", os.sep)) else source.resolve().name + "/"
+            pairs = [
+                (base + file.relative_to(source).as_posix(), file)
+                for file in sorted(source.rglob("*"))
+                if file.is_file()
+            ]
+        else:
+            pairs = [(source.name, source)]
+        for rel, file in pairs:
+            if rel in taken:
+                raise BundleError(
+                    f"--add {given}: {rel} is already in the bundle",
+                    hint="a project or another --add puts a file there; rename yours",
+                )
+            taken.add(rel)
+            dest = root / rel
+            dest.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(file, dest)
+            if os.stat(file).st_mode & stat.S_IXUSR:
+                os.chmod(dest, 0o755)
+            added.append(rel)
+    return added
+
+
+def file_owners(root: Path) -> dict[str, Owner]:
+    """Each installed file (path relative to ``root``) and the project whose RECORD lists it."""
+    import csv
+
+    owners: dict[str, Owner] = {}
+    for record in sorted(root.glob("*.dist-info/RECORD")):
+        stem = record.parent.name[: -len(".dist-info")]
+        name, _, version = stem.partition("-")
+        owner = Owner(name.replace("_", "-").lower(), version)
+        with open(record, newline="", encoding="utf-8") as handle:
+            for row in csv.reader(handle):
+                if row and row[0]:
+                    owners[row[0]] = owner
+    return owners
+
+
+def list_files(root: Path) -> list[str]:
+    """Every file under ``root``, as sorted posix paths relative to it."""
+    found = [
+        path.relative_to(root).as_posix()
+        for path in root.rglob("*")
+        if path.is_file() or path.is_symlink()
+    ]
+    return sorted(found)
+
+
+def _is_metadata(rel: str) -> bool:
+    return any(part.endswith(".dist-info") for part in rel.split("/")[:-1])
+
+
+def exclude(root: Path, patterns: Sequence[str], owners: Mapping[str, Owner]) -> list[Dropped]:
+    """Delete the files matching a pattern (``fnmatch`` on the path or any folder above it);
+    ``.dist-info`` files are never removed (the runtime reads them)."""
+    dropped: list[Dropped] = []
+    for rel in list_files(root):
+        if _is_metadata(rel):
+            continue
+        parts = rel.split("/")
+        prefixes = ["/".join(parts[: i + 1]) for i in range(len(parts))]
+        for pattern in patterns:
+            if any(fnmatch.fnmatchcase(p, pattern.rstrip("/")) for p in prefixes):
+                dropped.append(_drop(root, rel, owners, f"--exclude {pattern}", "matched"))
+                break
+    return dropped
+
+
+def _drop(root: Path, rel: str, owners: Mapping[str, Owner], option: str, why: str) -> Dropped:
+    path = root / rel
+    size = path.lstat().st_size
+    path.unlink()
+    return Dropped(rel, size, owners.get(rel, Owner(UNRECORDED)), option, why)
+
+
+_PYC = re.compile(r"^(?P<stem>[^.]+)\.(?P<tag>[^.]+)(?:\.opt-\d)?\.pyc$")
+
+
+def slim(root: Path, owners: Mapping[str, Owner]) -> tuple[list[Dropped], list[str]]:
+    """``--slim``: delete, among the files a project's RECORD lists, bytecode (a wheel's
+    ``__pycache__`` is checked against the source's time, which the zip's fixed time breaks,
+    and a legacy ``.pyc`` with its ``.py`` beside it is of some other Python), test folders
+    that no other file of the bundle imports, and type stubs (``.pyi``, never imported).
+
+    Returns what was dropped and the test folders kept, each with the file that imports it.
+    """
+    files = list_files(root)
+    present = set(files)
+    dropped: list[Dropped] = []
+    tests: dict[str, list[str]] = {}
+    for rel in files:
+        if rel not in owners or _is_metadata(rel):
+            continue
+        parts = rel.split("/")
+        if (rel.endswith(".pyc") and "__pycache__" in parts) or (
+            rel.endswith(".pyc") and rel[:-1] in present
+        ):
+            dropped.append(_drop(root, rel, owners, "--slim", "bytecode"))
+        elif rel.endswith(".pyi"):
+            dropped.append(_drop(root, rel, owners, "--slim", "type stubs"))
+        else:
+            for i, part in enumerate(parts[:-1]):
+                if part in _TESTS:
+                    tests.setdefault("/".join(parts[: i + 1]), []).append(rel)
+                    break
+    kept: list[str] = []
+    sources = [rel for rel in files if rel.endswith(".py") and (root / rel).exists()]
+    for folder, members in sorted(tests.items()):
+        importer = _importer_of(root, folder, sources)
+        if importer is not None:
+            kept.append(f"{folder} (imported by {importer})")
+            continue
+        for rel in members:
+            if (root / rel).exists():
+                dropped.append(_drop(root, rel, owners, "--slim", "tests"))
+    return dropped, kept
+
+
+def _importer_of(root: Path, folder: str, sources: Sequence[str]) -> str | None:
+    """A Python file outside ``folder`` that names its module (``pkg.tests``, or ``.tests``
+    from the package above), or None."""
+    module = folder.replace("/", ".")
+    parent = module.rpartition(".")[0]
+    leaf = module.rpartition(".")[2]
+    absolute = re.compile(rf"\b{re.escape(module)}\b")
+    relative = re.compile(rf"from\s+\.\s+import\s+[^\n]*\b{leaf}\b|from\s+\.{leaf}\b")
+    for source in sources:
+        if source.startswith(folder + "/"):
+            continue
+        try:
+            text = (root / source).read_text(encoding="utf-8", errors="replace")
+        except OSError:
+            continue
+        here = source.rpartition("/")[0].replace("/", ".")
+        if absolute.search(text) or (here == parent and relative.search(text)):
+            return source
+    return None
+
+
+def find_pth(root: Path, owners: Mapping[str, Owner]) -> list[PthFile]:
+    """The ``.pth`` files at the top of ``root`` (where ``site`` would read them)."""
+    found: list[PthFile] = []
+    for path in sorted(root.glob("*.pth")):
+        text = path.read_text(encoding="utf-8", errors="replace")
+        imports = any(line.startswith(("import ", "import\t")) for line in text.splitlines())
+        found.append(PthFile(path.name, owners.get(path.name, Owner(UNRECORDED)), imports))
+    return found
+
+
+def write_zip(
+    root: Path,
+    output: Path,
+    when: tuple[int, int, int, int, int, int],
+    prefix: str = "",
+) -> dict[str, int]:
+    """Write the files under ``root`` (under ``prefix`` in the archive, ``python/`` for a
+    layer) into the zip ``output`` (a temporary name: :func:`commit_zip` renames it into
+    place) and return each file's compressed size, by its path under ``root``."""
+    compressed: dict[str, int] = {}
+    with zipfile.ZipFile(output, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        for rel in list_files(root):
+            path = root / rel
+            mode = path.stat().st_mode
+            info = zipfile.ZipInfo(prefix + rel, date_time=when)
+            info.compress_type = zipfile.ZIP_DEFLATED
+            info.create_system = 3
+            perms = 0o755 if mode & stat.S_IXUSR else 0o644
+            info.external_attr = (stat.S_IFREG | perms) << 16
+            info.file_size = path.stat().st_size
+            with open(path, "rb") as source, archive.open(info, "w") as sink:
+                shutil.copyfileobj(source, sink, 1024 * 1024)
+        for info in archive.infolist():
+            compressed[info.filename[len(prefix) :]] = info.compress_size
+    return compressed
+
+
+def temp_next_to(output: Path) -> Path:
+    """A fresh temporary file name in ``output``'s folder (same file system: rename works)."""
+    fd, name = tempfile.mkstemp(prefix=f".{output.name}.", suffix=".tmp", dir=output.parent)
+    os.close(fd)
+    return Path(name)
+
+
+def commit_zip(temp: Path, output: Path) -> None:
+    """Move the finished zip into place in one rename (never a partial file at ``output``)."""
+    os.chmod(temp, 0o644)
+    os.replace(temp, output)
+
+
+def commit_dir(tree: Path, output: Path) -> None:
+    """Move the finished folder into place (``tree`` is in ``output``'s folder); an existing
+    ``output`` must be empty: tagpip does not delete a folder of yours."""
+    if output.exists():
+        if not output.is_dir() or any(output.iterdir()):
+            raise BundleError(
+                f"{output} exists and is not an empty folder; tagpip refuses to replace it",
+                hint="remove it first or name a new folder",
+            )
+        output.rmdir()
+    os.replace(tree, output)
+
+
+def sizes(
+    root: Path,
+    owners: Mapping[str, Owner],
+    added: Iterable[str],
+    dropped: Sequence[Dropped],
+    compressed: Mapping[str, int] | None,
+) -> list[Sizes]:
+    """The size table: one row per project (and one for the user's files), largest first."""
+    added_set = set(added)
+    rows: dict[Owner, list[int]] = {}
+    saved: dict[Owner, dict[str, int]] = {}
+    for rel in list_files(root):
+        owner = Owner(ADDED) if rel in added_set else owners.get(rel)
+        if owner is None:
+            source = _source_of(rel)
+            owner = owners.get(source, Owner(UNRECORDED)) if source else Owner(UNRECORDED)
+        row = rows.setdefault(owner, [0, 0, 0])
+        row[0] += 1
+        row[1] += (root / rel).lstat().st_size
+        row[2] += (compressed or {}).get(rel, 0)
+    for item in dropped:
+        rows.setdefault(item.owner, [0, 0, 0])
+        per = saved.setdefault(item.owner, {})
+        per[item.option] = per.get(item.option, 0) + item.size
+    table = [
+        Sizes(owner, n, unzipped, zipped if compressed is not None else None, saved.get(owner, {}))
+        for owner, (n, unzipped, zipped) in rows.items()
+    ]
+    table.sort(key=lambda row: (-row.unzipped, row.owner.name))
+    return table
+
+
+def _source_of(rel: str) -> str | None:
+    """The source a compiled file was made from (``pkg/__pycache__/m.cpython-312.pyc``)."""
+    folder, _, name = rel.rpartition("/")
+    if not folder.endswith("__pycache__"):
+        return None
+    match = _PYC.match(name)
+    if match is None:
+        return None
+    parent = folder[: -len("__pycache__")]
+    return f"{parent}{match.group('stem')}.py"
+
+
+def check_size(unzipped: int, zipped: int | None, limits: Limits) -> None:
+    """Raise :class:`TooLarge` when the bundle is over a limit."""
+    if unzipped > limits.unzipped:
+        raise TooLarge("unzipped", unzipped, limits.unzipped, limits)
+    if zipped is not None and zipped > limits.zipped:
+        raise TooLarge("zipped", zipped, limits.zipped, limits)

@@ -1,0 +1,330 @@
+"""``tagpip bundle``: the deployable artifact, a reproducible zip (or a folder) for a target.
+
+The wheels are resolved (or read from a lock) and installed with ``tagpip install``'s own
+stages (:func:`tagpip.cli._install._fetch_and_install`: hash-checked, all or nothing, no host
+bytecode) into a private folder; :mod:`tagpip.bundle` then adds the user's files, slims on
+request, measures, checks the target's size limits and writes the zip atomically.
+"""
+
+from __future__ import annotations
+
+import argparse
+from typing import TYPE_CHECKING, Any
+
+from tagpip.cli._options import add_fetch_options, add_output_options, add_target_options
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+    from pathlib import Path
+
+    from tagpip.bundle import Dropped, Sizes
+    from tagpip.limits import Limits
+    from tagpip.target import Target
+
+__all__ = ["register"]
+
+
+def register(subparsers: Any) -> None:
+    """Add the ``bundle`` command to the top-level parser."""
+    parser = subparsers.add_parser(
+        "bundle",
+        help="make a deployment zip (or folder) of a target's wheels and your code",
+        description="Resolve tagged requirements (or read a lock) for a target, install them "
+        "into a private folder and write a reproducible zip, checked against the target's size "
+        "limits (docs/recipes/bundle.md).",
+    )
+    parser.add_argument(
+        "-o", "--output", required=True, metavar="PATH", help="the zip (or, with --dir, folder)"
+    )
+    parser.add_argument(
+        "--dir", action="store_true", help="write a folder instead of a zip (for a container)"
+    )
+    parser.add_argument(
+        "--layer", action="store_true", help="put everything under python/, as a Lambda layer"
+    )
+    parser.add_argument(
+        "--add",
+        action="append",
+        default=[],
+        metavar="PATH",
+        help="add your own file or folder (a folder with a trailing / adds its contents)",
+    )
+    parser.add_argument(
+        "--slim",
+        action="store_true",
+        help="drop the wheels' bytecode, tests folders nothing imports and type stubs",
+    )
+    parser.add_argument(
+        "--exclude",
+        action="append",
+        default=[],
+        metavar="PATTERN",
+        help="drop files whose path (or a folder above) matches PATTERN (never .dist-info)",
+    )
+    parser.add_argument(
+        "--no-size-check",
+        action="store_true",
+        help="write the bundle even when it is over the target's size limits",
+    )
+    add_fetch_options(parser)
+    add_target_options(parser)
+    add_output_options(parser)
+    parser.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    """Install into a private folder, shape it, measure it, write it."""
+    import os
+    import sys
+    import tempfile
+    from pathlib import Path
+
+    from tagpip import bundle
+    from tagpip.cli._fetch import check_fetch_args
+    from tagpip.errors import UsageError
+    from tagpip.limits import limits_for
+
+    check_fetch_args(
+        args,
+        "bundle",
+        "tagpip bundle -r requirements.txt --preset aws-lambda-python3.12-x86_64 -o function.zip",
+    )
+    output = Path(args.output)
+    if not output.parent.is_dir():
+        raise UsageError(f"--output {args.output}: the folder {output.parent} does not exist")
+    if args.dir:
+        if output.exists() and (not output.is_dir() or any(output.iterdir())):
+            raise bundle.BundleError(
+                f"{output} exists and is not an empty folder; tagpip refuses to replace it",
+                hint="remove it first or name a new folder",
+            )
+    elif output.is_dir():
+        raise UsageError(f"--output {args.output} is a folder; name a zip file or give --dir")
+    for given in args.add:
+        if not Path(given).exists():
+            raise bundle.BundleError(f"--add {given}: no such file or folder")
+    when = bundle.zip_time(os.environ)
+    prefix = "python/" if args.layer else ""
+    # A folder output is built next to it (one rename puts it in place) from copies, so that
+    # editing it never touches tagpip's cache; a zip's private folder can hold hard links.
+    work_parent = str(output.parent) if args.dir else None
+    with tempfile.TemporaryDirectory(prefix=".tagpip-bundle-", dir=work_parent) as work:
+        tree = Path(work) / "tree"
+        site = tree / prefix if prefix else tree
+        target = _install(args, site, "copy" if args.dir else "hardlink")
+        site.mkdir(parents=True, exist_ok=True)
+        owners = bundle.file_owners(site)
+        added = bundle.add_paths(site, args.add, owners)
+        dropped: list[Dropped] = []
+        kept: list[str] = []
+        if args.exclude:
+            dropped += bundle.exclude(site, args.exclude, owners)
+        if args.slim:
+            slimmed, kept = bundle.slim(site, owners)
+            dropped += slimmed
+        pth = bundle.find_pth(site, owners)
+        compressed: dict[str, int] | None = None
+        zipped: int | None = None
+        temp: Path | None = None
+        try:
+            if not args.dir:
+                temp = bundle.temp_next_to(output)
+                compressed = bundle.write_zip(site, temp, when, prefix)
+                zipped = temp.stat().st_size
+            table = bundle.sizes(site, owners, added, dropped, compressed)
+            limits = limits_for(args.preset if isinstance(args.preset, str) else None)
+            if not args.quiet:
+                print(_render_table(table, zipped, dropped, kept, limits, target))
+            for item in pth:
+                _warn(args, _pth_warning(item))
+            unzipped = sum(row.unzipped for row in table)
+            if limits is not None:
+                if args.no_size_check:
+                    try:
+                        bundle.check_size(unzipped, zipped, limits)
+                    except bundle.TooLarge as error:
+                        _warn(args, f"writing it anyway (--no-size-check): {error.message}")
+                else:
+                    bundle.check_size(unzipped, zipped, limits)
+            if temp is not None:
+                bundle.commit_zip(temp, output)
+                temp = None
+            else:
+                bundle.commit_dir(tree, output)
+        finally:
+            if temp is not None and temp.exists():
+                temp.unlink()
+    if not args.quiet:
+        files = sum(row.files for row in table)
+        size = f", {_size(zipped)} zipped" if zipped is not None else ""
+        print(f"Wrote {args.output} ({files} files, {_size(unzipped)} unzipped{size})")
+    sys.stdout.flush()
+    return 0
+
+
+def _warn(args: argparse.Namespace, text: str) -> None:
+    import sys
+
+    if not args.quiet:
+        sys.stderr.write(f"tagpip: warning: {text}\n")
+
+
+def _pth_warning(item: Any) -> str:
+    what = "runs an import at start-up" if item.imports else "adds folders to sys.path"
+    return (
+        f"{item.owner.name} installs {item.path}, which {what} only from a site-packages "
+        "folder; a Lambda (or PYTHONPATH) puts the bundle on sys.path without reading .pth "
+        "files, so it has no effect there. If the project needs it, call "
+        "site.addsitedir(<the bundle's folder>) first in your code (docs/recipes/bundle.md)"
+    )
+
+
+def _install(args: argparse.Namespace, site: Path, link_mode: str) -> Target:
+    """Resolve (or read the lock) and install into ``site`` with install's own stages."""
+    import tempfile
+    from pathlib import Path
+
+    from tagpip.cli._fetch import (
+        parse_cutoff,
+        print_warnings,
+        read_inputs,
+        settle_index_options,
+        settle_target,
+        wants_hashes,
+    )
+    from tagpip.cli._install import _fetch_and_install
+    from tagpip.cli._lock import read_locked
+    from tagpip.cli._progress import Progress
+    from tagpip.cli._report import check_required_hashes
+    from tagpip.errors import UsageError
+    from tagpip.index import HttpIndex
+    from tagpip.resolve import resolve
+
+    settings = argparse.Namespace(**vars(args))
+    settings.target_dir = str(site)
+    settings.upgrade = False
+    settings.link_mode = link_mode
+    settings.backend = "tagpip"
+    settings.print_pip = False
+    settings.report = None
+    locked = read_locked(settings, "bundle", need_target=True)
+    progress = Progress(args.progress_bar, args.quiet)
+    with tempfile.TemporaryDirectory(prefix="tagpip-") as temp:
+        if locked is not None:
+            if len(locked.targets) != 1:
+                raise UsageError("bundle takes one target: give one --preset or --from-python")
+            target = locked.targets[0]
+            with HttpIndex(locked.options) as index:
+                try:
+                    chosen = locked.select(index)
+                    _fetch_and_install(
+                        settings,
+                        chosen.pins(),
+                        locked.options,
+                        index,
+                        target,
+                        Path(temp),
+                        chosen.hashes,
+                        progress,
+                    )
+                finally:
+                    progress.close()
+            return target
+        cutoff = parse_cutoff(args.uploaded_prior_to)
+        inputs = read_inputs(args.requirements, args.requirement, args.constraint)
+        print_warnings(inputs.warnings, args.quiet)
+        target = settle_target(args, inputs)
+        options = settle_index_options(args, inputs, "bundle")
+        with HttpIndex(options) as index:
+            try:
+                resolution = resolve(
+                    inputs.requirements,
+                    target,
+                    index,
+                    constraints=inputs.constraints,
+                    pre=options.pre,
+                    ignore_requires_python=args.ignore_requires_python,
+                    no_deps=args.no_deps,
+                    exclude_newer=cutoff,
+                    on_progress=progress.status,
+                )
+                pins = list(resolution.pins)
+                if args.only_deps:
+                    roots = set(resolution.roots)
+                    pins = [pin for pin in pins if pin.name not in roots]
+                if wants_hashes(args, inputs):
+                    check_required_hashes(pins, inputs.user_hashes)
+                _fetch_and_install(
+                    settings, pins, options, index, target, Path(temp), inputs.user_hashes, progress
+                )
+            finally:
+                progress.close()
+    return target
+
+
+def _size(size: int) -> str:
+    if size >= 1024 * 1024:
+        return f"{size / (1024 * 1024):.1f} MiB"
+    if size >= 1024:
+        return f"{size / 1024:.1f} KiB"
+    return f"{size} B"
+
+
+def _render_table(
+    table: Sequence[Sizes],
+    zipped: int | None,
+    dropped: Sequence[Dropped],
+    kept: Sequence[str],
+    limits: Limits | None,
+    target: Target,
+) -> str:
+    """The size table, largest first, with totals, savings per option and the limits."""
+    with_zip = zipped is not None
+    header = ["project", "version", "files", "unzipped"] + (["zipped"] if with_zip else [])
+    header.append("saved")
+    rows = [header]
+    for row in table:
+        saved = ", ".join(f"{_size(n)} by {opt}" for opt, n in sorted(row.saved.items()))
+        cells = [row.owner.name, row.owner.version, str(row.files), _size(row.unzipped)]
+        if with_zip:
+            cells.append(_size(row.zipped or 0))
+        rows.append([*cells, saved])
+    total = [
+        "total",
+        "",
+        str(sum(r.files for r in table)),
+        _size(sum(r.unzipped for r in table)),
+    ]
+    if zipped is not None:
+        total.append(_size(zipped))
+    total.append(_size(sum(d.size for d in dropped)) if dropped else "")
+    rows.append(total)
+    widths = [max(len(r[i]) for r in rows) for i in range(len(header))]
+    numeric = {2, 3, 4} if with_zip else {2, 3}
+    lines = []
+    for number, cells in enumerate(rows):
+        text = "  ".join(
+            cell.rjust(widths[i]) if i in numeric else cell.ljust(widths[i])
+            for i, cell in enumerate(cells)
+        )
+        lines.append(text.rstrip())
+        if number == 0 or number == len(rows) - 2:
+            lines.append("  ".join("-" * w for w in widths))
+    options: dict[str, list[int]] = {}
+    for item in dropped:
+        key = f"{item.option} ({item.reason})"
+        entry = options.setdefault(key, [0, 0])
+        entry[0] += 1
+        entry[1] += item.size
+    for key, (count, size) in sorted(options.items()):
+        lines.append(f"{key}: dropped {count} files, {_size(size)}")
+    for folder in kept:
+        lines.append(f"--slim kept {folder}")
+    if limits is not None:
+        lines.append(
+            f"limits of {limits.family}: {_size(limits.unzipped)} unzipped, "
+            f"{_size(limits.zipped)} zipped ({limits.note}; {limits.source})"
+        )
+    else:
+        lines.append(f"no size limits known for {target.source}; not checked")
+    return "\n".join(lines)
