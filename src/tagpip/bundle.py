@@ -75,7 +75,7 @@ def _mib(size: int) -> str:
     return f"{size / (1024 * 1024):.1f} MiB"
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Owner:
     """Who put a file in the tree: a project (name and version) or the user."""
 
@@ -83,7 +83,7 @@ class Owner:
     version: str = ""
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Dropped:
     """A file left out of the bundle, by which option and why."""
 
@@ -94,7 +94,7 @@ class Dropped:
     reason: str
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class PthFile:
     """A ``.pth`` file at the top of the bundle, which the target's Python will not read."""
 
@@ -103,7 +103,7 @@ class PthFile:
     imports: bool
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Sizes:
     """One project's row of the size table."""
 

@@ -13,7 +13,7 @@ __all__ = ["LIMITS", "Limits", "limits_for"]
 _MB = 1024 * 1024
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Limits:
     """What the service accepts: bytes unpacked (all layers included) and zipped (upload)."""
 
