@@ -245,7 +245,7 @@ def _install(args: argparse.Namespace, site: Path, link_mode: str) -> Target:
                     pre=options.pre,
                     ignore_requires_python=args.ignore_requires_python,
                     no_deps=args.no_deps,
-                    exclude_newer=cutoff,
+                    uploaded_prior_to=cutoff,
                     on_progress=progress.status,
                 )
                 pins = list(resolution.pins)
