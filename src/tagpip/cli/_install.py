@@ -13,7 +13,6 @@ import argparse
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from tagpip.cli._downgrades import add_downgrade_option, report_downgrades
 from tagpip.cli._options import add_fetch_options, add_output_options, add_target_options
 from tagpip.cli._pipbackend import add_backend_options
 
@@ -109,7 +108,6 @@ def register(subparsers: Any) -> None:
         "in place); with --no-cache-dir every wheel is unpacked and nothing is cached "
         "(docs/install.md)",
     )
-    add_downgrade_option(parser)
     add_fetch_options(parser)
     add_target_options(parser)
     add_output_options(parser)
@@ -169,7 +167,6 @@ def run(args: argparse.Namespace) -> int:
                 on_progress=progress.status,
                 builder=builder,
             )
-            report_downgrades(args, [resolution], index)
             pins = list(resolution.pins)
             if args.only_deps:
                 roots = set(resolution.roots)
