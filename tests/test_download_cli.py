@@ -200,7 +200,7 @@ def test_report(
 @pytest.mark.parametrize(
     ("option", "reason"),
     [
-        (["--no-build-isolation"], "tagpip never builds from source"),
+        (["--no-build-isolation"], "isolated PEP 517 environments of its own"),
         (["--src", "x"], "editable"),
         (["--group", "dev"], "dependency groups"),
     ],

@@ -319,7 +319,7 @@ def test_a_project_with_only_sdists(
     index_server.add_sdist("sdonly", "1.0")
     status, err = fetch(index_server, tmp_path / "w", capsys, "--no-build")
     assert_clean_failure(
-        status, err, "no wheel of sdonly", "publishes only sdists, and tagpip never builds them"
+        status, err, "no wheel of sdonly", "publishes only sdists, and this run does not build them"
     )
     assert not (tmp_path / "w").exists() or list((tmp_path / "w").iterdir()) == []
 

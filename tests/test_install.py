@@ -830,7 +830,7 @@ def test_install_appears_in_help(capsys: pytest.CaptureFixture[str]) -> None:
         (["--user"], "use --target DIR"),
         (["--compile"], "this machine's Python"),
         (["-e", "."], "editable"),
-        (["--no-build-isolation"], "never builds from source"),
+        (["--no-build-isolation"], "isolated PEP 517 environments of its own"),
     ],
 )
 def test_refused_install_options_are_named(

@@ -109,7 +109,7 @@ WHEEL = "https://example.com/x-1.0-py3-none-any.whl"
 )
 def test_lines_read_as_pip_reads_them(tmp_path: Path, content: str) -> None:
     path = tmp_path / "requirements.txt"
-    path.write_text(content, encoding="utf-8", newline="")
+    path.write_bytes(content.encode("utf-8"))  # as written: no newline translation
     assert tagpip_reads(path) == _comparable(pip_reads(path))
 
 

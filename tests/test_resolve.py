@@ -381,7 +381,7 @@ CASES: dict[str, Case] = {
         {"a": {"1.0": rel(deps=["b"])}, "b": {"1.0": rel(sdist=True)}},
         ["a"],
         "no wheel of b for {target} (required by a==1.0)\n"
-        "  b publishes only sdists, and tagpip never builds them",
+        "  b publishes only sdists, and this run does not build them",
     ),
     "an unknown project": Case(
         {"a": {"1.0": rel(deps=["nope>=1"])}},

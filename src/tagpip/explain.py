@@ -88,7 +88,7 @@ def no_wheel_text(error: NoWheelForTarget) -> tuple[str, str, tuple[str, ...]]:
     lines = [f"no wheel of {project}{matching} for {error.target} (required by {who})"]
     details = []
     if error.only_sdists:
-        lines.append(f"  {project} publishes only sdists, and tagpip never builds them")
+        lines.append(f"  {project} publishes only sdists, and this run does not build them")
     else:
         for version, tags in error.shipped:
             lines.append(f"  {project} {version} ships {summarise_tags(tags)}")

@@ -669,8 +669,9 @@ def _toml_loads(text: str) -> dict[str, Any]:
 def parse_pylock(text: str, *, source: str = "pylock.toml") -> Lock:
     """A PEP 751 lock's text, as one section whose packages carry their markers.
 
-    Only wheels are taken (tagpip never builds): a package with only an sdist, a VCS, directory
-    or archive source is an error naming it. Relative wheel paths are relative to the lock file.
+    Only wheels are taken (sources in a lock are not built yet): a package with only an sdist, a
+    VCS, directory or archive source is an error naming it. Relative wheel paths are relative to
+    the lock file.
     """
     try:
         data = _toml_loads(text)
@@ -727,7 +728,7 @@ def _pylock_package(raw: Any, number: int, source: str, base: Path) -> LockedPac
         kinds = [k for k in ("sdist", "vcs", "directory", "archive") if k in raw]
         raise LockError(
             f"{where} has no wheels (only {', '.join(kinds) or 'no source'})",
-            hint="tagpip only installs wheels; it never builds from source",
+            hint="tagpip does not build sources from a lock yet: lock a version that ships a wheel",
         )
     files = []
     for wheel in wheels:

@@ -37,7 +37,10 @@ _REFUSED: dict[str, tuple[int, str]] = {
     "--user": (0, "tagpip installs only into a folder; use --target DIR"),
     "--root": (1, "tagpip installs only into a folder; use --target DIR"),
     "--prefix": (1, "tagpip installs only into a folder; use --target DIR"),
-    "--editable": (1, "tagpip never builds from source, so it cannot install editable projects"),
+    "--editable": (
+        1,
+        "tagpip installs wheels for another machine, so it cannot install editable projects",
+    ),
     "--compile": (0, "bytecode compiled here would be for this machine's Python, not the target's"),
     "--force-reinstall": (0, "not supported yet; remove the project's files or use a new folder"),
     "--ignore-installed": (0, "not supported yet; use --upgrade or a new folder"),

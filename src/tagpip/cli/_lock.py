@@ -171,7 +171,9 @@ def run(args: argparse.Namespace) -> int:
 
     for value in args.no_binary:
         if value.strip() != ":none:":
-            raise UsageError("--no-binary is not supported: tagpip never builds from source")
+            raise UsageError(
+                "--no-binary is not supported: tagpip builds a source only when no wheel fits"
+            )
     if args.only_deps:
         raise UsageError("--only-deps is not supported by lock: a lock holds the whole set")
     if not (args.requirements or args.requirement):

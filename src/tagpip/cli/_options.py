@@ -14,15 +14,21 @@ from typing import Any
 
 __all__ = ["REFUSED", "add_fetch_options", "add_output_options", "add_target_options"]
 
-# Options pip download has that tagpip refuses, with why. tagpip only ever fetches wheels.
-_BUILD_ONLY = "tagpip never builds from source, so build options have no meaning"
+# Options pip download has that tagpip refuses, with why.
+_BUILD_ONLY = (
+    "tagpip builds pure-Python sources only in isolated PEP 517 environments of its own,"
+    " so build options do not apply"
+)
 REFUSED: dict[str, tuple[int, str]] = {
     # option: (number of values it takes, reason)
     "--build-constraint": (1, _BUILD_ONLY),
     "--no-build-isolation": (0, _BUILD_ONLY),
     "--check-build-dependencies": (0, _BUILD_ONLY),
     "--no-clean": (0, _BUILD_ONLY),
-    "--src": (1, "tagpip does not check out editable projects (it never builds from source)"),
+    "--src": (
+        1,
+        "tagpip does not check out editable projects (it installs wheels for another machine)",
+    ),
     "--config-settings": (1, _BUILD_ONLY),
     "--global-option": (1, _BUILD_ONLY),
     "--use-pep517": (0, _BUILD_ONLY),
@@ -173,7 +179,7 @@ def add_fetch_options(parser: argparse.ArgumentParser) -> None:
         action="append",
         default=[],
         metavar="FORMAT",
-        help="only ':none:' is accepted: tagpip never builds from source",
+        help="only ':none:' is accepted: tagpip builds a source only when no wheel fits",
     )
     parser.add_argument(
         "--prefer-binary",
