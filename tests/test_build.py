@@ -248,3 +248,19 @@ def test_live_pypi_sdist_only_projects_on_lambda(
     assert all(n.endswith(".whl") for n in names)
     wanted = "docopt" if project == "docopt" else "sgmllib3k"
     assert any(n.startswith(wanted + "-") for n in names)
+
+
+def test_bundle_builds_a_pure_sdist_as_install_does(
+    index: IndexServer, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``bundle`` resolves through install's own path, pure-source builds included."""
+    build_source_sdist(index.root, "sgmlpure", "1.0", dependencies=["helper>=1"])
+    index.add_wheel("helper", "1.0")
+    out = tmp_path / "function.zip"
+    assert run(index, tmp_path, "bundle", "sgmlpure", "-o", str(out)) == 0
+    assert "building sgmlpure 1.0 from its sdist (pure Python)" in capsys.readouterr().err
+    with zipfile.ZipFile(out) as archive:
+        listed = archive.namelist()
+    assert "sgmlpure-1.0.dist-info/METADATA" in listed
+    assert any(name.startswith("helper-1.0.dist-info/") for name in listed)
+    assert not [name for name in listed if name.endswith(".tar.gz")]

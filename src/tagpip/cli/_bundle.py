@@ -190,15 +190,12 @@ def _install(args: argparse.Namespace, site: Path, link_mode: str) -> Target:
         read_inputs,
         settle_index_options,
         settle_target,
-        wants_hashes,
     )
-    from tagpip.cli._install import _fetch_and_install
+    from tagpip.cli._install import _fetch_and_install, resolve_pins
     from tagpip.cli._lock import read_locked
     from tagpip.cli._progress import Progress
-    from tagpip.cli._report import check_required_hashes
     from tagpip.errors import UsageError
     from tagpip.index import HttpIndex
-    from tagpip.resolve import resolve
 
     settings = argparse.Namespace(**vars(args))
     settings.target_dir = str(site)
@@ -237,25 +234,11 @@ def _install(args: argparse.Namespace, site: Path, link_mode: str) -> Target:
         options = settle_index_options(args, inputs, "bundle")
         with HttpIndex(options) as index:
             try:
-                resolution = resolve(
-                    inputs.requirements,
-                    target,
-                    index,
-                    constraints=inputs.constraints,
-                    pre=options.pre,
-                    ignore_requires_python=args.ignore_requires_python,
-                    no_deps=args.no_deps,
-                    uploaded_prior_to=cutoff,
-                    on_progress=progress.status,
+                _, pins, user_hashes = resolve_pins(
+                    settings, inputs, index, target, options, progress, cutoff
                 )
-                pins = list(resolution.pins)
-                if args.only_deps:
-                    roots = set(resolution.roots)
-                    pins = [pin for pin in pins if pin.name not in roots]
-                if wants_hashes(args, inputs):
-                    check_required_hashes(pins, inputs.user_hashes)
                 _fetch_and_install(
-                    settings, pins, options, index, target, Path(temp), inputs.user_hashes, progress
+                    settings, pins, options, index, target, Path(temp), user_hashes, progress
                 )
             finally:
                 progress.close()

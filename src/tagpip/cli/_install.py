@@ -17,17 +17,19 @@ from tagpip.cli._options import add_fetch_options, add_output_options, add_targe
 from tagpip.cli._pipbackend import add_backend_options
 
 if TYPE_CHECKING:
+    import datetime
     from collections.abc import Callable, Mapping
     from pathlib import Path
 
     from packaging.utils import NormalizedName
 
+    from tagpip.cli._fetch import Inputs
     from tagpip.cli._lock import LockedRun
     from tagpip.cli._progress import Progress
     from tagpip.index import DistFile, HttpIndex
     from tagpip.install import InstallResult
     from tagpip.pipconfig import IndexOptions
-    from tagpip.resolve import Pin
+    from tagpip.resolve import Pin, Resolution
     from tagpip.target import Target
 
 __all__ = ["register"]
@@ -128,22 +130,17 @@ def run(args: argparse.Namespace) -> int:
     from pathlib import Path
 
     from tagpip.cli._fetch import (
-        build_pins,
-        built_hashes,
         check_fetch_args,
-        make_builder,
         parse_cutoff,
         print_warnings,
         read_inputs,
         settle_index_options,
         settle_target,
-        wants_hashes,
     )
     from tagpip.cli._lock import read_locked
     from tagpip.cli._progress import Progress
-    from tagpip.cli._report import check_required_hashes, write_report
+    from tagpip.cli._report import write_report
     from tagpip.index import HttpIndex
-    from tagpip.resolve import resolve
 
     check_fetch_args(args, "install", "tagpip install -r requirements.txt --target ./deps")
     locked = read_locked(args, "install", need_target=True)
@@ -157,28 +154,9 @@ def run(args: argparse.Namespace) -> int:
     progress = Progress(args.progress_bar, args.quiet)
     with HttpIndex(options) as index, tempfile.TemporaryDirectory(prefix="tagpip-") as temp:
         try:
-            builder = make_builder(args, inputs, index, target, options)
-            resolution = resolve(
-                inputs.requirements,
-                target,
-                index,
-                constraints=inputs.constraints,
-                pre=options.pre,
-                ignore_requires_python=args.ignore_requires_python,
-                no_deps=args.no_deps,
-                uploaded_prior_to=cutoff,
-                on_progress=progress.status,
-                builder=builder,
+            resolution, pins, user_hashes = resolve_pins(
+                args, inputs, index, target, options, progress, cutoff
             )
-            pins = list(resolution.pins)
-            if args.only_deps:
-                roots = set(resolution.roots)
-                pins = [pin for pin in pins if pin.name not in roots]
-            user_hashes = inputs.user_hashes
-            if wants_hashes(args, inputs):
-                check_required_hashes(pins, user_hashes)
-            pins = build_pins(pins, builder)  # sdists -> checked pure wheels
-            user_hashes = built_hashes(pins, user_hashes)
             if args.print_pip:
                 from tagpip.cli._pipbackend import print_pip
 
@@ -195,6 +173,44 @@ def run(args: argparse.Namespace) -> int:
             write_report(args.report, resolution, pins, index, target)
     _say(args, outcome)
     return 0
+
+
+def resolve_pins(
+    args: argparse.Namespace,
+    inputs: Inputs,
+    index: HttpIndex,
+    target: Target,
+    options: IndexOptions,
+    progress: Progress,
+    cutoff: datetime.datetime | None,
+) -> tuple[Resolution, list[Pin], dict[NormalizedName, list[str]]]:
+    """Resolve the inputs for ``target`` and turn the pins into wheels to install: the one path
+    ``install`` and ``bundle`` share (``--only-deps``, required hashes, pure-source builds)."""
+    from tagpip.cli._fetch import build_pins, built_hashes, make_builder, wants_hashes
+    from tagpip.cli._report import check_required_hashes
+    from tagpip.resolve import resolve
+
+    builder = make_builder(args, inputs, index, target, options)
+    resolution = resolve(
+        inputs.requirements,
+        target,
+        index,
+        constraints=inputs.constraints,
+        pre=options.pre,
+        ignore_requires_python=args.ignore_requires_python,
+        no_deps=args.no_deps,
+        uploaded_prior_to=cutoff,
+        on_progress=progress.status,
+        builder=builder,
+    )
+    pins = list(resolution.pins)
+    if args.only_deps:
+        roots = set(resolution.roots)
+        pins = [pin for pin in pins if pin.name not in roots]
+    if wants_hashes(args, inputs):
+        check_required_hashes(pins, inputs.user_hashes)
+    pins = build_pins(pins, builder)  # sdists -> checked pure wheels
+    return resolution, pins, built_hashes(pins, inputs.user_hashes)
 
 
 def _install_from_lock(args: argparse.Namespace, locked: LockedRun) -> int:
