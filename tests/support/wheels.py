@@ -162,19 +162,26 @@ def build_sdist(dest_dir: Path, name: str, version: str) -> Path:
     dest_dir = Path(dest_dir)
     dest_dir.mkdir(parents=True, exist_ok=True)
     base = f"{_escaped(name)}-{version}"
-    pkg_info = core_metadata(name, version).encode()
+    return _write_sdist(
+        dest_dir / f"{base}.tar.gz", base, {"PKG-INFO": core_metadata(name, version)}
+    )
+
+
+def _write_sdist(target: Path, base: str, members: Mapping[str, str]) -> Path:
+    """Write ``members`` (path under ``base/`` -> text) as a ``.tar.gz`` whose bytes depend on
+    nothing else: sorted members, fixed times and modes, gzip with a fixed mtime."""
     raw = io.BytesIO()
     with tarfile.open(fileobj=raw, mode="w", format=tarfile.PAX_FORMAT) as tar:
-        info = tarfile.TarInfo(f"{base}/PKG-INFO")
-        info.size = len(pkg_info)
-        info.mtime = 315532800
-        info.mode = 0o644
-        tar.addfile(info, io.BytesIO(pkg_info))
-    # gzip with a fixed mtime so the bytes are stable.
+        for member, text in sorted(members.items()):
+            data = text.encode()
+            info = tarfile.TarInfo(f"{base}/{member}")
+            info.size = len(data)
+            info.mtime = 315532800
+            info.mode = 0o644
+            tar.addfile(info, io.BytesIO(data))
     packed = io.BytesIO()
     with gzip.GzipFile(filename="", mode="wb", fileobj=packed, mtime=0) as gz:
         gz.write(raw.getvalue())
-    target = dest_dir / f"{base}.tar.gz"
     target.write_bytes(packed.getvalue())
     return target
 
@@ -217,18 +224,4 @@ def build_source_sdist(
     }
     if setup_py is not None:
         members["setup.py"] = setup_py
-    raw = io.BytesIO()
-    with tarfile.open(fileobj=raw, mode="w", format=tarfile.PAX_FORMAT) as tar:
-        for member, text in sorted(members.items()):
-            data = text.encode()
-            info = tarfile.TarInfo(f"{base}/{member}")
-            info.size = len(data)
-            info.mtime = 315532800
-            info.mode = 0o644
-            tar.addfile(info, io.BytesIO(data))
-    packed = io.BytesIO()
-    with gzip.GzipFile(filename="", mode="wb", fileobj=packed, mtime=0) as gz:
-        gz.write(raw.getvalue())
-    target = dest_dir / f"{base}.tar.gz"
-    target.write_bytes(packed.getvalue())
-    return target
+    return _write_sdist(dest_dir / f"{base}.tar.gz", base, members)
