@@ -145,6 +145,7 @@ def test_the_stored_inspection_is_what_inspecting_gives(tmp_path: Path, built: l
         "display_name": "Some.Tool",
         "tags": ["py2-none-any", "py3-none-any"],
         "members": 7,
+        "notes": [],
     }
 
 
@@ -245,6 +246,7 @@ def test_a_damaged_entry_is_not_used_and_the_wheel_is_inspected_and_unpacked(
         "display_name": "lib",
         "tags": ["py3-none-any"],
         "members": 5,
+        "notes": [],
     }
     opened.clear()
     install(built, tmp_path / "again", LINUX, cache=cache, digests=digests)

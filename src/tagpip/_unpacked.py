@@ -63,8 +63,9 @@ LinkMode = Literal["clone", "copy", "hardlink"]
 
 # Bump whenever staging writes different files for the same wheel (another RECORD format, new
 # generated files, other script templates) or entry.json changes (2: the stored inspection; 3:
-# each file's sha256, and tagpip-files.json in the dist-info): old entries are then never looked at.
-LAYOUT = 3
+# each file's sha256; 4: the inspection's notes, and tagpip-files.json in the dist-info): old
+# entries are then never looked at.
+LAYOUT = 4
 _MANIFEST = "entry.json"
 _FILES = "files"
 _TEMP_PREFIX = ".tmp-"

@@ -160,7 +160,12 @@ def download(
     ``cache`` is the wheel cache folder: True (the default) for the index's ``wheel_cache``
     when it has one (``--no-cache-dir`` gives it none), False for none, or a folder.
     """
-    dest.mkdir(parents=True, exist_ok=True)
+    try:
+        dest.mkdir(parents=True, exist_ok=True)
+    except FileExistsError:
+        raise DownloadError(f"{dest} exists and is not a folder", hint="name a folder") from None
+    except OSError as error:
+        raise DownloadError(f"cannot create the folder {dest}: {error.strerror}") from None
     wheels: Path | None
     if cache is True:
         wheels = getattr(index, "wheel_cache", None)

@@ -33,12 +33,14 @@ Layout in ``DIR`` (as pip's ``--target``): purelib, platlib and data at the top,
 from __future__ import annotations
 
 import base64
+import configparser
 import contextlib
 import csv
 import email.parser
 import hashlib
 import io
 import json
+import lzma
 import os
 import posixpath
 import re
@@ -51,6 +53,7 @@ import threading
 import time
 import warnings
 import zipfile
+import zlib
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor, wait
 from dataclasses import dataclass, field, replace
@@ -60,7 +63,7 @@ from typing import TYPE_CHECKING, BinaryIO, cast
 
 from installer import install as installer_install
 from installer.destinations import WheelDestination
-from installer.records import Hash, InvalidRecordEntry, RecordEntry
+from installer.records import Hash, InvalidRecordEntry, RecordEntry, parse_record_file
 from installer.scripts import Script
 from installer.sources import WheelFile
 from installer.utils import (
@@ -87,6 +90,13 @@ from tagpip._unpacked import (
     entry_key,
     file_sha256,
     folders_of,
+)
+from tagpip._wheelpaths import (
+    OWN_RECORD,
+    FileSystem,
+    case_collisions,
+    reserved_problem,
+    windows_problem,
 )
 from tagpip.errors import TagpipError
 from tagpip.target import Target
@@ -118,6 +128,40 @@ LOCK_PREFIX = ".tagpip-lock-"
 LINK_MODES: tuple[LinkMode, ...] = ("clone", "copy", "hardlink")
 _READ_CHUNK = 1024 * 1024
 _SHA256 = re.compile(r"[0-9a-f]{64}")
+# Schemes that land at the top of the folder, where a .dist-info folder would be found.
+_TOP_SCHEMES = frozenset({"purelib", "platlib", "data"})
+_ZIP_ENCRYPTED = 0x1
+# What reading a damaged zip member raises: a bad CRC or a truncated member (BadZipFile,
+# EOFError), data that does not decompress (zlib.error, lzma.LZMAError and OSError from bz2),
+# a compression module missing from this Python (RuntimeError), an unknown method
+# (NotImplementedError).
+# OSError only without an errno (bz2's "Invalid data stream"): one with an errno is the file
+# system's (a full disk while staging) and is not the wheel's fault.
+_ZIP_READ_ERRORS = (
+    zipfile.BadZipFile,
+    zlib.error,
+    lzma.LZMAError,
+    EOFError,
+    RuntimeError,
+    NotImplementedError,
+    OSError,
+)
+
+
+def _unreadable(error: BaseException) -> bool:
+    """Whether ``error`` (one of ``_ZIP_READ_ERRORS``) says the archive's data is bad."""
+    return (
+        not isinstance(error, OSError)
+        or isinstance(error, zipfile.BadZipFile)
+        or (error.errno is None)
+    )
+
+
+# The compression methods Python's zipfile reads (Zstandard from Python 3.14).
+_ZIP_METHODS = frozenset(
+    {zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED, zipfile.ZIP_BZIP2, zipfile.ZIP_LZMA}
+    | {getattr(zipfile, "ZIP_ZSTANDARD", zipfile.ZIP_STORED)}
+)
 
 # Moves go through this name so tests can inject a failure into the commit phase.
 _move = os.replace
@@ -144,8 +188,11 @@ class Installed:
     """A project found in a target folder through its ``*.dist-info``.
 
     ``tags`` are the WHEEL file's ``Tag`` lines (None when it has no WHEEL file); ``files`` are
-    the RECORD's paths relative to the folder, normalised, those outside the folder left out
-    (None when there is no RECORD).
+    the paths the project owns, relative to the folder, normalised, those outside the folder
+    left out: those tagpip's own record (``tagpip-files.json``) lists when tagpip installed it
+    (``own`` is then true), else RECORD's (None when there is no RECORD). ``hashes`` are
+    RECORD's hashes by path (``sha256=...``), for the checks made on a RECORD tagpip did not
+    write; ``unowned`` are RECORD's paths that tagpip's own record does not list.
     """
 
     project: Project
@@ -153,6 +200,9 @@ class Installed:
     tags: frozenset[Tag] | None
     build: str | None
     files: tuple[str, ...] | None
+    own: bool = False
+    hashes: tuple[tuple[str, str], ...] = ()
+    unowned: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -261,6 +311,14 @@ def script_kind(target: Target) -> LauncherKind:
     return _WINDOWS_KINDS.get(markers.get("platform_machine", ""), "win-amd64")
 
 
+def file_system(target: Target) -> FileSystem:
+    """The kind of file system the target's folder will live on, for the names it can hold:
+    Windows and macOS fold case (macOS by default), Windows reserves names; a target that
+    names no operating system gets no such checks."""
+    platform = target.marker_environment.get("sys_platform")
+    return "windows" if platform == "win32" else "macos" if platform == "darwin" else "posix"
+
+
 def script_interpreter(target: Target) -> str:
     """The command scripts start: ``/usr/bin/env python3`` (``pypy3`` for PyPy) on POSIX, so the
     folder works wherever the target's interpreter is on PATH; ``python.exe`` for the Windows
@@ -312,13 +370,41 @@ def _read_installed(target_dir: Path, folder: Path) -> Installed | None:
     if wheel.is_file():
         tags, build = _wheel_tags(wheel.read_text(encoding="utf-8", errors="replace"))
     files: tuple[str, ...] | None = None
+    hashes: dict[str, str] = {}
     record = folder / "RECORD"
     if record.is_file():
-        rows = csv.reader(record.read_text(encoding="utf-8", errors="replace").splitlines())
-        paths = [_normalised(row[0]) for row in rows if row]
-        files = tuple(p for p in paths if p is not None)
+        for row in csv.reader(record.read_text(encoding="utf-8", errors="replace").splitlines()):
+            path = _normalised(row[0]) if row else None
+            if path is not None:
+                hashes.setdefault(path, row[1] if len(row) > 1 else "")
+        files = tuple(hashes)
     project = Project(canonicalize_name(name), name, parsed)
-    return Installed(project, folder.name, tags, build, files)
+    own = _own_record(target_dir, folder)
+    if own is None:
+        return Installed(project, folder.name, tags, build, files, False, tuple(hashes.items()))
+    listed = set(own)
+    unowned = tuple(path for path in hashes if path not in listed)
+    return Installed(project, folder.name, tags, build, own, True, tuple(hashes.items()), unowned)
+
+
+def _own_record(target_dir: Path, folder: Path) -> tuple[str, ...] | None:
+    """The files tagpip's own record in a dist-info folder lists, relative to ``target_dir``;
+    None when there is none, or it does not read back as one written by tagpip."""
+    path = folder / OWN_RECORD
+    try:
+        data = json.loads(path.read_bytes()) if path.is_file() else None
+    except (OSError, ValueError):
+        return None
+    if not isinstance(data, dict) or data.get("tagpip-files") != 1:
+        return None
+    listed = data.get("files")
+    if not isinstance(listed, list) or not all(isinstance(item, str) for item in listed):
+        return None
+    own = f"{folder.relative_to(target_dir).as_posix()}/{OWN_RECORD}"
+    paths = [_normalised(item) for item in listed]
+    if own not in paths:
+        return None
+    return tuple(p for p in paths if p is not None)
 
 
 def _wheel_tags(text: str) -> tuple[frozenset[Tag], str | None]:
@@ -363,6 +449,7 @@ class _Wheel:
     digest: str | None = None
     key: str | None = None
     entry: Entry | None = None
+    notes: tuple[str, ...] = ()
 
 
 def _member_problem(member: str) -> str | None:
@@ -390,7 +477,17 @@ def _inspect(path: Path) -> tuple[_Wheel | None, list[WheelProblem]]:
     except (OSError, zipfile.BadZipFile) as error:
         return None, [WheelProblem(filename, None, f"cannot be read as a zip archive: {error}")]
     with archive:
-        return _inspect_archive(archive, path, name, version, _build_tag(filename))
+        try:
+            return _inspect_archive(archive, path, name, version, _build_tag(filename))
+        except _ZIP_READ_ERRORS as error:
+            if not _unreadable(error):
+                raise
+            return None, [WheelProblem(filename, None, f"cannot be read: {_one_line(error)}")]
+
+
+def _one_line(error: BaseException) -> str:
+    """An error's message on one line (configparser's and zlib's span several)."""
+    return " ".join(str(error).split()) or type(error).__name__
 
 
 def _build_tag(filename: str) -> str | None:
@@ -420,6 +517,17 @@ def _inspect_archive(
         if stat.S_ISLNK(info.external_attr >> 16):
             problem(member, "is a symbolic link, which could point outside the target folder")
             continue
+        if info.flag_bits & _ZIP_ENCRYPTED:
+            problem(member, "is encrypted; a wheel's members cannot need a password")
+        elif info.compress_type not in _ZIP_METHODS:
+            problem(
+                member,
+                f"uses zip compression method {info.compress_type}, "
+                "which Python's zipfile cannot read",
+            )
+        reserved = reserved_problem(member)
+        if reserved is not None:
+            problem(member, reserved)
         if member in seen:
             problem(member, "appears twice in the archive")
         seen.add(member)
@@ -450,6 +558,15 @@ def _inspect_archive(
         if parts[0] == data_dir:
             if len(parts) < 3 or parts[1] not in SCHEMES:
                 problem(member, f"is not inside one of the .data schemes ({', '.join(SCHEMES)})")
+                continue
+            lands = "/".join(parts[2:])
+            if parts[1] in _TOP_SCHEMES and parts[2].lower().endswith(".dist-info"):
+                whose = "its own" if parts[2] == dist_info else "another project's"
+                problem(member, f"would write {whose} .dist-info folder {parts[2]}/ from .data")
+            elif parts[1] in _TOP_SCHEMES and reserved_problem(lands) is not None:
+                problem(member, f"would land at {lands}, which {reserved_problem(lands)}")
+        elif parts[0] == dist_info and len(parts) == 2 and parts[1] == OWN_RECORD:
+            problem(member, f"is {OWN_RECORD}, the name of tagpip's own record of an install")
         elif len(parts) == 1 and member.endswith(".data"):
             problem(member, "is a file named like a .data folder")
 
@@ -485,8 +602,8 @@ def _inspect_archive(
                 script
                 for script, _, _, _ in parse_entrypoints(archive.read(entry_points).decode("utf-8"))
             ]
-        except (ValueError, UnicodeDecodeError, KeyError) as error:
-            problem(entry_points, f"cannot be read: {error}")
+        except (ValueError, KeyError, configparser.Error) as error:
+            problem(entry_points, f"cannot be read: {_one_line(error)}")
             scripts = []
         for script in scripts:
             if not script or script in (".", "..") or _member_problem(script) or "/" in script:
@@ -496,33 +613,129 @@ def _inspect_archive(
         return None, problems
     # RECORD's names and entries are checked here; the contents' hashes and sizes are checked
     # while staging reads them anyway (one pass over the data, see _CheckedWheelFile). When the
-    # cheap check finds anything, the full one reports every issue as installer words it.
-    issues = _record_issues(archive, validate_contents=False)
+    # cheap check finds anything, the contents are checked too, so every issue is reported.
+    issues, lenient = _record_check(archive, dist_info)
     if issues:
-        issues = _record_issues(archive, validate_contents=True)
+        issues.extend(_content_issues(archive, dist_info))
         problems.extend(WheelProblem(filename, None, issue) for issue in issues)
         return None, problems
-    return _Wheel(path, Project(name, display_name, version), tags, build, len(members)), []
+    project = Project(name, display_name, version)
+    notes = (f"{filename}: {lenient}",) if lenient else ()
+    return _Wheel(path, project, tags, build, len(members), notes=notes), []
 
 
-def _record_issues(archive: zipfile.ZipFile, *, validate_contents: bool) -> list[str]:
-    """installer's RECORD validation of a wheel, as ``RECORD: ...`` reasons (none when valid)."""
+_SIGNATURES = ("RECORD.jws", "RECORD.p7s")
+
+
+def _record_rows(archive: zipfile.ZipFile, dist_info: str) -> dict[str, tuple[str, str, str]]:
+    """RECORD's rows by path (ValueError, worded for the user, when it cannot be read)."""
+    record = f"{dist_info}/RECORD"
     try:
-        WheelFile(archive).validate_record(validate_contents=validate_contents)
+        text = archive.read(record).decode("utf-8")
+    except KeyError:
+        raise ValueError(f"{record} is missing") from None
+    except UnicodeDecodeError as error:
+        raise ValueError(f"{record} is not UTF-8: {error}") from None
+    try:
+        return {row[0]: row for row in parse_record_file(text.splitlines())}
+    except (ValueError, csv.Error) as error:
+        raise ValueError(f"{record} cannot be read: {_one_line(error)}") from None
+
+
+def _record_check(archive: zipfile.ZipFile, dist_info: str) -> tuple[list[str], str | None]:
+    """RECORD against the archive's members, without reading their data: the reasons to refuse
+    the wheel, and the one line to warn with when RECORD is lenient.
+
+    Refused, as unsafe: no RECORD, a row that cannot be read, and a row naming a file the wheel
+    does not hold (pip copies such a row into the installed RECORD, so uninstalling would remove
+    a file the wheel never wrote). Warned about and installed, as pip 26 and uv install them:
+    files RECORD does not list, or lists without a hash (nothing to check them against). A
+    hash that does not match is refused later, when the contents are read.
+    """
+    try:
+        rows = _record_rows(archive, dist_info)
     except ValueError as error:
-        issues = getattr(error, "issues", None) or [str(error)]
-        prefix = f"In {archive.filename}, "
-        return [
-            "RECORD: " + (text[len(prefix) :] if text.startswith(prefix) else text)
-            for text in map(str, issues)
-        ]
-    return []
+        return [f"RECORD: {error}"], None
+    issues: list[str] = []
+    unlisted: list[str] = []
+    unhashed: list[str] = []
+    for info in archive.infolist():
+        member = info.filename
+        if member.endswith("/"):
+            continue
+        row = rows.pop(member, None)
+        if member.startswith(dist_info + "/") and member.rpartition("/")[2] in _SIGNATURES:
+            continue
+        if row is None:
+            if member != f"{dist_info}/RECORD":
+                unlisted.append(member)
+            continue
+        try:
+            entry = RecordEntry.from_elements(*row)
+        except InvalidRecordEntry as error:
+            issues.extend(f"RECORD: entry for {member} is invalid: {i}" for i in error.issues)
+            continue
+        if member != f"{dist_info}/RECORD" and entry.hash_ is None:
+            unhashed.append(member)
+    for claimed in rows:
+        if not claimed.endswith("/"):
+            issues.append(
+                f"RECORD: lists {claimed}, which the wheel does not hold; a RECORD may only "
+                "claim the wheel's own files"
+            )
+    parts = []
+    if unlisted:
+        parts.append(f"does not list {_some(unlisted)}")
+    if unhashed:
+        parts.append(f"gives no hash for {_some(unhashed)}")
+    lenient = f"RECORD {' and '.join(parts)}; installed without checking them" if parts else None
+    return issues, lenient
+
+
+def _some(paths: Sequence[str]) -> str:
+    """A few paths for one line: ``a, b and 3 more files``."""
+    shown = ", ".join(paths[:2])
+    rest = len(paths) - 2
+    return shown + (f" and {rest} more file{'s' if rest != 1 else ''}" if rest > 0 else "")
+
+
+def _content_issues(archive: zipfile.ZipFile, dist_info: str) -> list[str]:
+    """The members whose data does not match the hash and size RECORD gives them."""
+    try:
+        rows = _record_rows(archive, dist_info)
+    except ValueError:
+        return []  # reported by _record_check
+    issues = []
+    for member, row in rows.items():
+        try:
+            entry = RecordEntry.from_elements(*row)
+            if entry.hash_ is None or member not in archive.NameToInfo:
+                continue
+        except InvalidRecordEntry:
+            continue
+        with archive.open(member) as stream:
+            if not entry.validate_stream(cast("BinaryIO", stream)):
+                issues.append(f"RECORD: hash / size of {member} didn't match RECORD")
+    return issues
 
 
 def _contents_problems(path: Path) -> list[WheelProblem]:
     """Every RECORD issue of a wheel, contents included (the slow path, only on failure)."""
-    with zipfile.ZipFile(path) as archive:
-        issues = _record_issues(archive, validate_contents=True)
+    try:
+        with zipfile.ZipFile(path) as archive:
+            dist_info = next(
+                (
+                    n.rpartition("/")[0]
+                    for n in archive.namelist()
+                    if n.endswith(".dist-info/RECORD") and n.count("/") == 1
+                ),
+                None,
+            )
+            issues = _content_issues(archive, dist_info) if dist_info else []
+    except _ZIP_READ_ERRORS as error:
+        if not _unreadable(error):
+            raise
+        issues = [f"cannot be read: {_one_line(error)}"]
     return [WheelProblem(path.name, None, issue) for issue in issues]
 
 
@@ -585,6 +798,7 @@ def _inspection(wheel: _Wheel) -> dict[str, object]:
         "display_name": wheel.project.display_name,
         "tags": sorted(str(tag) for tag in wheel.tags),
         "members": wheel.members,
+        "notes": list(wheel.notes),
     }
 
 
@@ -593,10 +807,10 @@ def _recalled(path: Path, entry: Entry) -> _Wheel | None:
     and its file name; None when that does not read back as a valid inspection."""
     stored = entry.inspection
     display_name, texts = stored.get("display_name"), stored.get("tags")
-    members = stored.get("members")
+    members, notes = stored.get("members"), stored.get("notes")
     if not isinstance(display_name, str) or type(members) is not int or not isinstance(texts, list):
         return None
-    if not all(isinstance(text, str) for text in texts):
+    if not isinstance(notes, list) or not all(isinstance(t, str) for t in (*texts, *notes)):
         return None
     try:
         name, version, _, _ = parse_wheel_filename(path.name)
@@ -606,7 +820,7 @@ def _recalled(path: Path, entry: Entry) -> _Wheel | None:
     if canonicalize_name(display_name) != name:
         return None
     project = Project(name, display_name, version)
-    return _Wheel(path, project, tags, _build_tag(path.name), members)
+    return _Wheel(path, project, tags, _build_tag(path.name), members, notes=tuple(notes))
 
 
 # --------------------------------------------------------------------------------------------
@@ -821,6 +1035,14 @@ class _StagingDestination(WheelDestination):
         records: Iterable[tuple[Scheme, RecordEntry]],
     ) -> None:
         rel_record = self._relative(scheme, record_file_path)
+        records = list(records)
+        # tagpip's own record of what this install wrote, the only list an upgrade removes
+        # files by (see _old_files): RECORD in the folder may be rewritten by other tools.
+        rel_own = posixpath.join(posixpath.dirname(rel_record), OWN_RECORD)
+        files = sorted({record.path for _, record in records} | {rel_record, rel_own})
+        own = json.dumps({"tagpip-files": 1, "wheel": self.wheel, "files": files}, indent=0)
+        own_entry = self._write(rel_own, io.BytesIO(own.encode("utf-8") + b"\n"), False)
+        records.insert(-1, (scheme, own_entry))
         out = io.StringIO()
         writer = csv.writer(out, delimiter=",", quotechar='"', lineterminator="\n")
         for _, record in records:
@@ -892,10 +1114,14 @@ def install(
         on_progress or (lambda _text: None),
         UnpackedCache(cache, link_mode) if cache is not None else None,
         digests,
+        file_system(target),
     )
     real_dir = Path(os.path.realpath(target_dir))
     if real_dir.exists() and not real_dir.is_dir():
         raise InstallError(f"{real_dir} exists and is not a folder")
+    above = next(folder for folder in real_dir.parents if folder.exists())
+    if not above.is_dir():
+        raise InstallError(f"{above} is a file, so {real_dir} cannot be created")
     try:
         created = _make_parents(real_dir.parent)
     except OSError as error:
@@ -927,6 +1153,7 @@ class _Settings:
     report: Callable[[str], None]
     unpacked: UnpackedCache | None
     digests: Mapping[Path, str] | None
+    fs: FileSystem = "posix"
 
 
 class _Unfetched(Exception):
@@ -1003,6 +1230,7 @@ def _install_once(
         replaced.extend(olds)
     if blocked:
         raise NeedsUpgrade(target_dir, blocked)
+    notes.extend(note for wheel in todo for note in wheel.notes)
     for old in replaced:
         if old.files is None:
             raise InstallError(
@@ -1026,9 +1254,12 @@ def _install_once(
         new_root = stage / "new"
         new_root.mkdir()
         written, sources = _stage(
-            todo, new_root, target_dir, kind, command, report, unpacked, unfetched
+            todo, new_root, target_dir, kind, command, report, unpacked, unfetched, settings.fs
         )
-        old_files = _old_files(target_dir, replaced)
+        projects = {wheel.path.name: wheel.project.name for wheel in todo}
+        rewritten = {rel: projects[name] for rel, name in written.items()}
+        old_files, left = _old_files(target_dir, replaced, present, rewritten)
+        notes.extend(left)
         _check_conflicts(target_dir, present, written, set(old_files))
         report("moving into place")
         _commit(target_dir, sources, stage, list(written), old_files)
@@ -1146,6 +1377,7 @@ def _stage(
     report: Callable[[str], None],
     cache: UnpackedCache | None = None,
     unfetched: Collection[Path] = frozenset(),
+    fs: FileSystem = "posix",
 ) -> tuple[dict[str, str], dict[str, Path]]:
     """Unpack every wheel into its own folder under ``root`` (in parallel when there are many
     files); return each written path with the wheel it came from, and the folder it is in.
@@ -1219,6 +1451,14 @@ def _stage(
                 installer_install(source, destination, {"INSTALLER": b"tagpip\n"})
             except _Collision as clash:
                 return _Staged(list(owners), clash, source.issues)
+            except _ZIP_READ_ERRORS as error:
+                if not _unreadable(error):
+                    raise
+                # A member that does not decompress (bad CRC, truncated data): nothing staged
+                # is kept, and the wheel is refused with the reason zipfile gave.
+                return _Staged(
+                    list(owners), None, [*source.issues, f"cannot be read: {_one_line(error)}"]
+                )
         if not source.issues:
             keep(number, list(owners))
         return _Staged(list(owners), None, source.issues)
@@ -1256,9 +1496,43 @@ def _stage(
             problems.extend(_contents_problems(wheel.path))
         else:
             problems.extend(WheelProblem(wheel.path.name, None, i) for i in result.issues)
+    if not problems:
+        problems = _name_problems(wheels, staged, fs)
     if problems:
         raise InvalidWheel(problems)
     return _owners(target_dir, [w.path.name for w in wheels], staged, roots)
+
+
+def _name_problems(
+    wheels: Sequence[_Wheel], staged: Sequence[_Staged], fs: FileSystem
+) -> list[WheelProblem]:
+    """The paths, as they land in the folder, that the target's file system cannot hold apart
+    or at all: names differing only in case (Windows, macOS), names Windows refuses. Checked on
+    what was staged, so a wheel placed from the cache is checked as one just unpacked."""
+    if fs == "posix":
+        return []
+    problems: list[WheelProblem] = []
+    taken: list[str] = []
+    system = "Windows" if fs == "windows" else "macOS"
+    for wheel, result in zip(wheels, staged):
+        if fs == "windows":
+            for rel in result.written:
+                why = windows_problem(rel)
+                if why is not None:
+                    problems.append(
+                        WheelProblem(wheel.path.name, rel, f"{why} (the target is {system})")
+                    )
+        for path, other in case_collisions(result.written, taken):
+            problems.append(
+                WheelProblem(
+                    wheel.path.name,
+                    path,
+                    f"differs only in case from {other!r}: one name on {system}'s "
+                    "case-insensitive file system",
+                )
+            )
+        taken.extend(result.written)
+    return problems
 
 
 def _owners(
@@ -1319,20 +1593,56 @@ def _folders_of(rel: str) -> Iterator[str]:
         index = rel.find("/", index + 1)
 
 
-def _old_files(target_dir: Path, replaced: Sequence[Installed]) -> list[str]:
-    """The files of the installations being replaced that exist in the folder: RECORD's paths,
-    every file of the dist-info folder, and the bytecode the target may have compiled for them.
-    A path through a symbolic link is left alone: it is not really in the folder."""
+def _old_files(
+    target_dir: Path,
+    replaced: Sequence[Installed],
+    present: Mapping[NormalizedName, Sequence[Installed]],
+    rewritten: Mapping[str, NormalizedName],
+) -> tuple[list[str], list[str]]:
+    """The files of the installations being replaced that exist in the folder and that this
+    upgrade may remove, and one warning line for each kind of file it leaves in place.
+
+    Removed: what the project owns (:attr:`Installed.files`), every file of its own dist-info
+    folder, and the bytecode the target may have compiled for its ``.py`` files. Never removed,
+    whatever a RECORD claims: a file another installed project owns, anything in another
+    project's dist-info or under tagpip's reserved names, a path through a symbolic link. When
+    tagpip did not write the project's record (another tool installed it), a file is removed
+    only when its contents still match the hash RECORD gives it, or the new version of the same
+    project writes that path; RECORD's paths that tagpip's own record does not list stay.
+    """
+    staying = [old for olds in present.values() for old in olds if old not in replaced]
+    others = {rel for old in staying for rel in old.files or ()}
     found: dict[str, None] = {}
+    notes: list[str] = []
     for old in replaced:
-        listed = list(old.files or ())
         info = target_dir / old.dist_info
-        for dirpath, _dirs, filenames in os.walk(info):
-            for filename in filenames:
-                rel = Path(dirpath, filename).relative_to(target_dir).as_posix()
+        listed = [
+            Path(dirpath, filename).relative_to(target_dir).as_posix()
+            for dirpath, _dirs, filenames in os.walk(info)
+            for filename in filenames
+        ]
+        hashes = dict(old.hashes)
+        owned_elsewhere: list[str] = []
+        unproven: list[str] = []
+        for rel in old.files or ():
+            top = rel.split("/", 1)[0]
+            if not _exists_in(target_dir, rel):
+                continue
+            if top == old.dist_info:
+                continue  # walked above
+            if rel in others or top.endswith(".dist-info") or reserved_problem(rel) is not None:
+                owned_elsewhere.append(rel)
+            elif (
+                old.own
+                or rewritten.get(rel) == old.project.name
+                or _matches(target_dir / rel, hashes.get(rel, ""))
+                or _is_bytecode(rel)
+            ):
                 listed.append(rel)
+            else:
+                unproven.append(rel)
         for rel in listed:
-            if _real_path_in(target_dir, rel) and os.path.lexists(target_dir / rel):
+            if _exists_in(target_dir, rel):
                 found.setdefault(rel, None)
             if rel.endswith(".py"):
                 folder, _, name = rel.rpartition("/")
@@ -1342,7 +1652,48 @@ def _old_files(target_dir: Path, replaced: Sequence[Installed]) -> list[str]:
                     stem = name[: -len(".py")]
                     for pyc in sorted(cache_dir.glob(f"{stem}.*.pyc")):
                         found.setdefault(f"{cache}/{pyc.name}", None)
-    return list(found)
+        unowned: list[str] = []
+        for rel in old.unowned:
+            top = rel.split("/", 1)[0]
+            if rel in found or top == old.dist_info or not _exists_in(target_dir, rel):
+                continue
+            if rel in others or top.endswith(".dist-info") or reserved_problem(rel) is not None:
+                owned_elsewhere.append(rel)
+            else:
+                unowned.append(rel)
+        for paths, why in (
+            (owned_elsewhere, "another project or tagpip owns them"),
+            (unowned, "its RECORD lists them, but tagpip's record of its install does not"),
+            (unproven, "its RECORD, which tagpip did not write, gives them another hash or none"),
+        ):
+            if paths:
+                notes.append(f"replacing {old.project} left {_some(paths)} in place: {why}")
+    return list(found), notes
+
+
+def _exists_in(target_dir: Path, rel: str) -> bool:
+    """Whether ``rel`` is there, really in the folder (not through a symbolic link)."""
+    return _real_path_in(target_dir, rel) and os.path.lexists(target_dir / rel)
+
+
+def _is_bytecode(rel: str) -> bool:
+    """A ``__pycache__/*.pyc`` path (RECORD lists bytecode without a hash, as pip writes it)."""
+    folder, _, name = rel.rpartition("/")
+    return name.endswith(".pyc") and folder.rpartition("/")[2] == "__pycache__"
+
+
+def _matches(path: Path, hash_text: str) -> bool:
+    """Whether the file at ``path`` has the hash a RECORD row gives (``sha256=...``)."""
+    try:
+        expected = Hash.parse(hash_text)
+        hasher = hashlib.new(expected.name)
+        with path.open("rb") as stream:
+            while chunk := stream.read(_READ_CHUNK):
+                hasher.update(chunk)
+    except (ValueError, OSError):
+        return False
+    value = base64.urlsafe_b64encode(hasher.digest()).decode("ascii").rstrip("=")
+    return value == expected.value
 
 
 def _real_path_in(target_dir: Path, rel: str, leaving: Collection[str] = ()) -> bool:
