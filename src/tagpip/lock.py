@@ -71,6 +71,7 @@ __all__ = [
     "format_pylock",
     "format_tagged",
     "is_pylock_name",
+    "kept_note",
     "kept_pins",
     "lock_from_resolutions",
     "lock_hashes",
@@ -81,6 +82,7 @@ __all__ = [
     "resolve_keeping",
     "target_marker",
     "target_of",
+    "usable_kept",
     "write_lock",
 ]
 
@@ -227,10 +229,13 @@ def kept_pins(
 ) -> dict[NormalizedName, tuple[Version, str]]:
     """The pins of ``lock`` that apply to ``target``, to keep when locking again.
 
-    A tagged section applies when it describes the same target (or when it is the only section
-    and only one target is being locked, ``several`` False); a pylock package applies when it has
-    no marker or its marker holds for the target.
+    A tagged section applies when it describes the same target: a lock made for another target
+    is locked again from scratch for this one (its pins were chosen for another Python or
+    platform, and forcing them onto this target sends the resolver backtracking around them);
+    :func:`kept_note` says so. A pylock package applies when it has no marker or its marker
+    holds for the target. ``several`` is whether several targets are being locked at once.
     """
+    del several  # each target finds its own section, however many are locked
     found: dict[NormalizedName, tuple[Version, str]] = {}
     if lock.format == "pylock":
         for package in lock.packages:
@@ -240,12 +245,84 @@ def kept_pins(
         return found
     description = target.describe()
     sections = [s for s in lock.sections if s.target == description]
-    if not sections and len(lock.sections) == 1 and not several:
-        sections = list(lock.sections)
     for section in sections[:1]:
         for package in section.packages:
             found.setdefault(package.name, (package.version, f"{lock.path}:{package.line}"))
     return found
+
+
+def kept_note(lock: Lock, target: Target) -> str | None:
+    """The line to say when ``lock`` has pins but none of them is kept for ``target`` because
+    the lock was made for other targets; None when some apply."""
+    if lock.format == "pylock" or not lock.packages:
+        return None
+    description = target.describe()
+    if any(section.target == description for section in lock.sections):
+        return None
+    old = "; ".join(section.target for section in lock.sections)
+    return f"{lock.path} was locked for {old}; locking afresh for {description}"
+
+
+def usable_kept(
+    kept: Mapping[NormalizedName, tuple[Version, str]],
+    target: Target,
+    index: Index,
+    *,
+    ignore_requires_python: bool = False,
+) -> tuple[dict[NormalizedName, tuple[Version, str]], list[str]]:
+    """The kept pins the target can use, and one line for each dropped one (which and why).
+
+    A pin is dropped at once when its version has no file the target can use: no wheel whose
+    tags fit (and no sdist), or only wheels whose Requires-Python excludes the target. Kept,
+    such a pin is a constraint no candidate meets, which the resolver backtracks around for a
+    long time before giving up on it. The projects' pages are fetched together first (they are
+    what the resolution needs anyway).
+    """
+    prefetch = getattr(index, "prefetch_projects", None)
+    if prefetch is not None and kept:
+        prefetch(sorted(kept))
+    usable: dict[NormalizedName, tuple[Version, str]] = {}
+    notes: list[str] = []
+    for name, (version, where) in sorted(kept.items()):
+        try:
+            files = files_of_version(index.files(name), version)
+        except TagpipError:
+            usable[name] = (version, where)  # the resolution will say what is wrong
+            continue
+        why = _unusable(files, target, ignore_requires_python=ignore_requires_python)
+        if why is None:
+            usable[name] = (version, where)
+        else:
+            notes.append(f"{where}: {name}=={version} {why}; not kept, locking {name} afresh")
+    return usable, notes
+
+
+def _unusable(
+    files: Sequence[DistFile], target: Target, *, ignore_requires_python: bool
+) -> str | None:
+    """Why none of one version's files can serve the target, or None when one can."""
+    if not files:
+        return "is no longer on the index"
+    excluded: list[str] = []
+    for file in files:
+        if not file.is_wheel:
+            return None  # a source: whether it may be built is the resolution's to decide
+        if target.wheel_rank(file.tags) is None:
+            continue
+        spec = _requires_python(file.requires_python)
+        if ignore_requires_python or spec is None or target.allows_requires_python(spec):
+            return None
+        excluded.append(str(spec))
+    if excluded:
+        return f"requires Python {excluded[0]}, which {target.describe()} is not"
+    return f"has no wheel for {target.describe()}"
+
+
+def _requires_python(text: str | None) -> SpecifierSet | None:
+    try:
+        return SpecifierSet(text) if text else None
+    except InvalidSpecifier:
+        return None  # ignored, as pip ignores an invalid Requires-Python on the index
 
 
 def _holds(marker: str, target: Target) -> bool:

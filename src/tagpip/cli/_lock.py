@@ -161,10 +161,12 @@ def run(args: argparse.Namespace) -> int:
     from tagpip.lock import (
         format_lock,
         is_pylock_name,
+        kept_note,
         kept_pins,
         lock_from_resolutions,
         read_lock,
         resolve_keeping,
+        usable_kept,
         write_lock,
     )
     from tagpip.syntax import parse_line
@@ -207,9 +209,18 @@ def run(args: argparse.Namespace) -> int:
             resolutions = []
             for target in targets:
                 kept = {}
+                notes = []
                 if existing is not None:
                     kept = kept_pins(existing, target, several=len(targets) > 1)
+                    notes += filter(None, [kept_note(existing, target)])
                 kept = {name: pin for name, pin in kept.items() if name not in freed}
+                kept, dropped = usable_kept(
+                    kept, target, index, ignore_requires_python=args.ignore_requires_python
+                )
+                if not args.quiet:
+                    for note in [*notes, *dropped]:
+                        progress.close()
+                        print(f"note: {note}", file=sys.stderr)
                 resolutions.append(
                     resolve_keeping(
                         inputs.requirements,
