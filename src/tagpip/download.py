@@ -164,8 +164,8 @@ def download(
         dest.mkdir(parents=True, exist_ok=True)
     except FileExistsError:
         raise DownloadError(f"{dest} exists and is not a folder", hint="name a folder") from None
-    except OSError as error:
-        raise DownloadError(f"cannot create the folder {dest}: {error.strerror}") from None
+    except OSError as failure:
+        raise DownloadError(f"cannot create the folder {dest}: {failure.strerror}") from None
     wheels: Path | None
     if cache is True:
         wheels = getattr(index, "wheel_cache", None)

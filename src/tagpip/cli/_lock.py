@@ -209,7 +209,7 @@ def run(args: argparse.Namespace) -> int:
             resolutions = []
             for target in targets:
                 kept = {}
-                notes = []
+                notes: list[str] = []
                 if existing is not None:
                     kept = kept_pins(existing, target, several=len(targets) > 1)
                     notes += filter(None, [kept_note(existing, target)])
