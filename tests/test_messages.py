@@ -110,3 +110,52 @@ def test_no_wheel_of_a_project_with_a_binary_twin_suggests_the_twin(
         "hint: psycopg2-binary publishes wheels of the same code: require it instead of"
         " psycopg2\n",
     )
+
+
+def test_a_downgrade_the_target_forces_is_reported_and_can_fail(
+    index_server: IndexServer, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    index_server.add_wheel("alpha", "1.0")
+    index_server.add_wheel("alpha", "2.0", tags="cp311-cp311-win_amd64")
+    index_server.add_wheel("beta", "1.0")
+    index_server.add_wheel("beta", "2.0", requires_python=">=3.12")
+    index_server.add_wheel("gamma", "1.0")
+    index_server.add_wheel("gamma", "2.0", tags="cp311-cp311-win_amd64")
+    dest = tmp_path / "w"
+    args = ["download", "alpha", "beta", "gamma<2", "-i", index_server.url, *TARGET]
+    args += ["--no-cache-dir", "-d", str(dest), "-q"]
+    # gamma<2 is the user's own choice, not a downgrade.
+    notes = (
+        "note: alpha 1.0, not 2.0: 2.0 ships no wheel for CPython 3.11 on manylinux2014 x86_64\n"
+        "note: beta 1.0, not 2.0: 2.0 requires Python >=3.12\n"
+    )
+    assert run(args[:-1], capsys)[2] == notes
+    assert run(args, capsys) == (0, "", "")
+    assert run([*args, "--fail-on-downgrade"], capsys) == (
+        1,
+        "",
+        "error: the target forces older versions (--fail-on-downgrade):\n"
+        "  alpha 1.0, not 2.0: 2.0 ships no wheel for CPython 3.11 on manylinux2014 x86_64\n"
+        "  beta 1.0, not 2.0: 2.0 requires Python >=3.12\n"
+        "hint: choose a target the newer releases support, or pin these versions\n",
+    )
+
+
+@pytest.mark.parametrize("command", ["lock", "install"])
+def test_lock_and_install_report_downgrades_too(
+    command: str, index_server: IndexServer, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    index_server.add_wheel("alpha", "1.0")
+    index_server.add_wheel("alpha", "2.0", tags="cp311-cp311-win_amd64")
+    where = ["--target", str(tmp_path / "t")] if command == "install" else []
+    args = [command, "alpha", "-i", index_server.url, *TARGET, "--no-cache-dir", *where]
+    status, _, err = run(args, capsys)
+    assert (status, err) == (
+        0, "note: alpha 1.0, not 2.0: 2.0 ships no wheel for CPython 3.11 on manylinux2014 x86_64\n"
+    )  # fmt: skip
+    assert run([*args, "-q", "--fail-on-downgrade"], capsys)[0::2] == (
+        1,
+        "error: the target forces older versions (--fail-on-downgrade):\n"
+        "  alpha 1.0, not 2.0: 2.0 ships no wheel for CPython 3.11 on manylinux2014 x86_64\n"
+        "hint: choose a target the newer releases support, or pin these versions\n",
+    )

@@ -10,12 +10,16 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from dataclasses import dataclass
+
+from packaging.version import Version
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from tagpip.resolve import NoWheelForTarget
+    from tagpip.index import Index
+    from tagpip.resolve import NoWheelForTarget, Resolution
 
-__all__ = ["BINARY_TWINS", "no_wheel_text", "summarise_tags"]
+__all__ = ["BINARY_TWINS", "Downgrade", "downgrades", "no_wheel_text", "summarise_tags"]
 
 # Projects that publish sources only (or sources first) and a twin that publishes wheels of the
 # same code. Sources: psycopg2's docs, "psycopg2 vs psycopg2-binary"
@@ -109,3 +113,65 @@ def no_wheel_text(error: NoWheelForTarget) -> tuple[str, str, tuple[str, ...]]:
     if details:
         hint += " (-v lists every tag)"
     return "\n".join(lines), hint, tuple(details)
+
+
+@dataclass(frozen=True)
+class Downgrade:
+    """A project pinned below the newest release its requirements allow, because of the target:
+    ``newest`` ships no wheel for it or needs a newer Python (``reason``)."""
+
+    name: str
+    chosen: Version
+    newest: Version
+    reason: str
+
+    def describe(self) -> str:
+        return f"{self.name} {self.chosen}, not {self.newest}: {self.newest} {self.reason}"
+
+
+def downgrades(resolution: Resolution, index: Index) -> list[Downgrade]:
+    """The pins the target forced below the newest final release the user's own lines on the
+    project allow (a dependency's pins and other projects' demands are not the target's doing:
+    only a newer release that has no wheel for the target, or needs a newer Python, counts)."""
+    from packaging.specifiers import InvalidSpecifier, SpecifierSet
+
+    found = []
+    for pin in resolution.pins:
+        if any(line.requirement.url for line in pin.lines):
+            continue
+        files = [f for f in index.files(pin.name) if f.yanked is None]
+        allowed = sorted(
+            {
+                f.version
+                for f in files
+                if not f.version.is_prerelease
+                and all(line.requirement.specifier.contains(f.version) for line in pin.lines)
+            },
+            reverse=True,
+        )
+        if not allowed or allowed[0] <= pin.version:
+            continue
+        newest = allowed[0]
+        wheels = [
+            f
+            for f in files
+            if f.version == newest and f.is_wheel and pin.target.wheel_rank(f.tags) is not None
+        ]
+        if not wheels:
+            reason = f"ships no wheel for {pin.target.describe()}"
+        else:
+            needs = []
+            for f in wheels:
+                try:
+                    spec = SpecifierSet(f.requires_python or "")
+                except InvalidSpecifier:
+                    spec = SpecifierSet()
+                if pin.target.allows_requires_python(spec):
+                    break
+                needs.append(str(spec))
+            else:
+                reason = f"requires Python {needs[0]}"
+                found.append(Downgrade(pin.name, pin.version, newest, reason))
+            continue
+        found.append(Downgrade(pin.name, pin.version, newest, reason))
+    return found

@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 from typing import TYPE_CHECKING, Any
 
+from tagpip.cli._downgrades import add_downgrade_option
 from tagpip.cli._options import add_fetch_options, add_output_options, add_target_options
 
 if TYPE_CHECKING:
@@ -69,6 +70,7 @@ def register(subparsers: Any) -> None:
     add_fetch_options(parser)
     add_target_options(parser)
     add_output_options(parser)
+    add_downgrade_option(parser)
     parser.set_defaults(run=run)
 
 
@@ -91,7 +93,8 @@ def run(args: argparse.Namespace) -> int:
     )
     output = Path(args.output)
     if not output.parent.is_dir():
-        raise UsageError(f"--output {args.output}: the folder {output.parent} does not exist")
+        what = "is not a folder" if output.parent.exists() else "does not exist"
+        raise UsageError(f"--output {args.output}: {output.parent} {what}")
     if args.dir:
         if output.exists() and (not output.is_dir() or any(output.iterdir())):
             raise bundle.BundleError(

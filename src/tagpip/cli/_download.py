@@ -13,6 +13,7 @@ import argparse
 import logging
 from typing import TYPE_CHECKING, Any
 
+from tagpip.cli._downgrades import add_downgrade_option, report_downgrades
 from tagpip.cli._options import add_fetch_options, add_output_options, add_target_options
 from tagpip.cli._pipbackend import add_backend_options
 
@@ -39,6 +40,7 @@ def register(subparsers: Any) -> None:
         metavar="FILE",
         help="write pip's installation report (JSON) to FILE, '-' for stdout",
     )
+    add_downgrade_option(parser)
     add_fetch_options(parser)
     add_target_options(parser, several=True)
     add_output_options(parser)
@@ -119,6 +121,7 @@ def run(args: argparse.Namespace) -> int:
                 resolutions.append((resolution, pins))
                 for pin in pins:
                     chosen.setdefault(pin.file.filename, []).append(pin)
+            report_downgrades(args, [r for r, _ in resolutions], index)
             if len(targets) > 1:
                 for filename, found in chosen.items():
                     logger.info(

@@ -13,6 +13,7 @@ import argparse
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
+from tagpip.cli._downgrades import add_downgrade_option, report_downgrades
 from tagpip.cli._options import add_fetch_options, add_output_options, add_target_options
 from tagpip.cli._pipbackend import add_backend_options
 
@@ -113,6 +114,7 @@ def register(subparsers: Any) -> None:
         "in place); with --no-cache-dir every wheel is unpacked and nothing is cached "
         "(docs/install.md)",
     )
+    add_downgrade_option(parser)
     add_fetch_options(parser)
     add_target_options(parser)
     add_output_options(parser)
@@ -203,6 +205,8 @@ def resolve_pins(
         on_progress=progress.status,
         builder=builder,
     )
+    progress.close()
+    report_downgrades(args, [resolution], index)
     pins = list(resolution.pins)
     if args.only_deps:
         roots = set(resolution.roots)

@@ -15,6 +15,7 @@ import sys
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from tagpip.cli._downgrades import add_downgrade_option, report_downgrades
 from tagpip.cli._options import add_fetch_options, add_output_options, add_target_options
 
 if TYPE_CHECKING:
@@ -73,6 +74,7 @@ def register(subparsers: Any) -> None:
         metavar="DATE",
         help="ignore files uploaded after DATE (ISO 8601; a date or a time without a zone is UTC)",
     )
+    add_downgrade_option(parser)
     add_fetch_options(parser)
     add_target_options(parser, several=True)
     add_output_options(parser)
@@ -236,6 +238,7 @@ def run(args: argparse.Namespace) -> int:
                         on_progress=progress.status,
                     )
                 )
+            report_downgrades(args, resolutions, index)
             lock = lock_from_resolutions(resolutions, index, index_urls=options.index_urls)
         finally:
             progress.close()
