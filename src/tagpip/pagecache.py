@@ -42,7 +42,7 @@ from packaging.utils import NormalizedName
 from tagpip import _sealed
 from tagpip.pages import Entry, Ordered
 
-__all__ = ["Freshness", "StoredPage", "freshness", "load", "store", "touch"]
+__all__ = ["Freshness", "StoredPage", "freshness", "is_current", "load", "store", "touch"]
 
 logger = logging.getLogger("tagpip.index")
 
@@ -115,6 +115,19 @@ def freshness(cache_control: str | None, age: str | None) -> Freshness | None:
 def _path(folder: Path, url: str) -> Path:
     digest = hashlib.sha256(url.encode()).hexdigest()
     return folder / digest[:2] / f"{digest}.page"
+
+
+def is_current(path: Path) -> bool:
+    """Whether the file at ``path`` is a stored page this version of tagpip reads: intact and
+    of :data:`FORMAT` (for :mod:`tagpip.cachedir`, which sweeps the others)."""
+    found = _sealed.read(path)
+    if found is None:
+        return False
+    try:
+        record = marshal.loads(found[0])
+    except (EOFError, ValueError, TypeError):
+        return False
+    return isinstance(record, dict) and record.get("format") == FORMAT
 
 
 def load(folder: Path, url: str) -> StoredPage | None:

@@ -33,7 +33,7 @@ if TYPE_CHECKING:
 __all__ = ["build_parser", "console", "main"]
 
 # Command modules in the order `tagpip --help` lists them.
-_COMMANDS = ("download", "install", "bundle", "lock", "check", "tags")
+_COMMANDS = ("download", "install", "bundle", "lock", "check", "tags", "cache")
 
 
 @functools.cache
