@@ -26,7 +26,8 @@ from typing import Any, Optional
 import pytest
 from packaging.utils import canonicalize_name
 
-import tagpip.install
+import tagpip._journal
+import tagpip._staging
 from support.server import IndexServer
 from support.wheels import build_wheel
 from tagpip.cli import main
@@ -467,7 +468,7 @@ def test_a_failure_while_moving_into_place_restores_the_folder(
     index_server.add_wheel("helper", "2.0")
     index_server.add_wheel("app", "2.0", requires_dist=["helper>=2"])
     before = snapshot(dest)
-    monkeypatch.setattr(tagpip.install, "_move", failing_move(after, error))
+    monkeypatch.setattr(tagpip._journal, "_move", failing_move(after, error))
     result, _, err = run(install_args(index_server, dest, "app", *LINUX311, "-U"), capsys)
     assert result == status
     assert message in err
@@ -517,7 +518,7 @@ def _signal_while_moving(
             # Arrives in the middle of the commit; the move itself completes.
             os.kill(os.getpid(), signum)
 
-    monkeypatch.setattr(tagpip.install, "_move", move)
+    monkeypatch.setattr(tagpip._journal, "_move", move)
     status, _, err = run(install_args(index_server, dest, "app", *LINUX311, "-U"), capsys)
     assert status == 130
     assert err == "tagpip: interrupted; nothing partial was left behind\n"
@@ -539,7 +540,7 @@ def test_a_disk_error_while_staging_is_a_message_and_no_trace(
     def full(*args: Any) -> None:
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(tagpip.install, "copyfileobj_with_hashing", full)
+    monkeypatch.setattr(tagpip._staging, "copyfileobj_with_hashing", full)
     status, _, err = run(install_args(index_server, dest, "app", *LINUX36), capsys)
     assert status == 1
     assert err == (
@@ -569,7 +570,7 @@ def test_when_undo_fails_too_the_backup_is_kept_and_named(
             raise OSError(5, "Input/output error")
         os.replace(source, target)
 
-    monkeypatch.setattr(tagpip.install, "_move", move)
+    monkeypatch.setattr(tagpip._journal, "_move", move)
     status, _, err = run(install_args(index_server, dest, "helper", *LINUX311, "-U"), capsys)
     assert status == 1
     assert "and undoing it failed for" in err
@@ -600,7 +601,7 @@ def test_an_interrupt_while_staging_leaves_no_trace(
             raise KeyboardInterrupt
         real(source, destination, metadata)
 
-    monkeypatch.setattr(tagpip.install, "installer_install", interrupted)
+    monkeypatch.setattr(tagpip._staging, "installer_install", interrupted)
     status, _, err = run(install_args(index_server, dest, "app", *LINUX36), capsys)
     assert status == 130
     assert err == "tagpip: interrupted; nothing partial was left behind\n"

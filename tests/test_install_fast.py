@@ -19,7 +19,7 @@ from typing import Any
 import pytest
 
 import tagpip._unpacked
-import tagpip.install
+import tagpip._wheelcheck
 from support.wheels import build_wheel
 from tagpip._unpacked import UnpackedCache
 from tagpip.install import (
@@ -133,9 +133,11 @@ def test_the_stored_inspection_is_what_inspecting_gives(tmp_path: Path, built: l
     install(built, tmp_path / "cold", LINUX, cache=cache, digests=digests)
     kind, command = script_kind(LINUX), script_interpreter(LINUX)
     for path in built:
-        inspected, problems = tagpip.install._inspect(path)
+        inspected, problems = tagpip._wheelcheck._inspect(path)
         assert problems == []
-        recalled, keyed = tagpip.install._recall(path, UnpackedCache(cache), digests, kind, command)
+        recalled, keyed = tagpip._wheelcheck._recall(
+            path, UnpackedCache(cache), digests, kind, command
+        )
         assert keyed is not None
         assert recalled is not None
         assert recalled.entry is not None
