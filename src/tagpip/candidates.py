@@ -352,6 +352,12 @@ class CandidateFinder:
             )
         return self._cache[key]
 
+    def rejection(self, file: DistFile, *, exact_pin: bool = False) -> str | None:
+        """Why ``file`` cannot be used whatever its tags (yanked, a cut-off, Requires-Python),
+        or None: this finder's own rule, for explaining a resolution after the fact
+        (:mod:`tagpip.explain`) without a second definition of it."""
+        return self._rejection(file, exact_pin=exact_pin)
+
     def _usable_rank(self, file: DistFile, *, exact_pin: bool) -> int | None:
         if self._rejection(file, exact_pin=exact_pin) is not None:
             return None

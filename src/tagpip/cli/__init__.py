@@ -32,8 +32,10 @@ if TYPE_CHECKING:
 
 __all__ = ["build_parser", "console", "main"]
 
-# Command modules in the order `tagpip --help` lists them.
-_COMMANDS = ("download", "install", "bundle", "lock", "check", "tags", "cache")
+# Commands in the order `tagpip --help` lists them; each is its module's `register`, but for
+# `matrix`, which lives with `why` (`register_matrix` in tagpip.cli._why).
+_COMMANDS = ("download", "install", "bundle", "lock", "check", "tags", "why", "matrix", "cache")
+_MODULE_OF = {"matrix": "why"}
 
 
 @functools.cache
@@ -100,8 +102,8 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=parser_class)
     subparsers.required = True
     for name in _COMMANDS if only is None else (only,):
-        module = importlib.import_module(f"tagpip.cli._{name}")
-        module.register(subparsers)
+        module = importlib.import_module(f"tagpip.cli._{_MODULE_OF.get(name, name)}")
+        getattr(module, f"register_{name}", module.register)(subparsers)
     return parser
 
 

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 from tagpip.cli._downgrades import add_downgrade_option, report_downgrades
 from tagpip.cli._options import add_fetch_options, add_output_options, add_target_options
 from tagpip.cli._pipbackend import add_backend_options
+from tagpip.cli._why import add_explain_option, report_explanations
 
 if TYPE_CHECKING:
     from tagpip.resolve import Pin
@@ -41,6 +42,7 @@ def register(subparsers: Any) -> None:
         help="write pip's installation report (JSON) to FILE, '-' for stdout",
     )
     add_downgrade_option(parser)
+    add_explain_option(parser)
     add_fetch_options(parser)
     add_target_options(parser, several=True)
     add_output_options(parser)
@@ -122,6 +124,15 @@ def run(args: argparse.Namespace) -> int:
                 for pin in pins:
                     chosen.setdefault(pin.file.filename, []).append(pin)
             report_downgrades(args, [r for r, _ in resolutions], index)
+            progress.close()
+            report_explanations(
+                args,
+                [r for r, _ in resolutions],
+                index,
+                inputs=inputs,
+                pre=options.pre,
+                uploaded_prior_to=cutoff,
+            )
             if len(targets) > 1:
                 for filename, found in chosen.items():
                     logger.info(

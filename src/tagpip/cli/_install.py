@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 from tagpip.cli._downgrades import add_downgrade_option, report_downgrades
 from tagpip.cli._options import add_fetch_options, add_output_options, add_target_options
 from tagpip.cli._pipbackend import add_backend_options
+from tagpip.cli._why import add_explain_option, report_explanations
 
 if TYPE_CHECKING:
     import datetime
@@ -115,6 +116,7 @@ def register(subparsers: Any) -> None:
         "(docs/install.md)",
     )
     add_downgrade_option(parser)
+    add_explain_option(parser)
     add_fetch_options(parser)
     add_target_options(parser)
     add_output_options(parser)
@@ -207,6 +209,9 @@ def resolve_pins(
     )
     progress.close()
     report_downgrades(args, [resolution], index)
+    report_explanations(
+        args, [resolution], index, inputs=inputs, pre=options.pre, uploaded_prior_to=cutoff
+    )
     pins = list(resolution.pins)
     if args.only_deps:
         roots = set(resolution.roots)

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from tagpip.cli._downgrades import add_downgrade_option, report_downgrades
 from tagpip.cli._options import add_fetch_options, add_output_options, add_target_options
+from tagpip.cli._why import add_explain_option, report_explanations
 
 if TYPE_CHECKING:
     from packaging.utils import NormalizedName
@@ -75,6 +76,7 @@ def register(subparsers: Any) -> None:
         help="ignore files uploaded after DATE (ISO 8601; a date or a time without a zone is UTC)",
     )
     add_downgrade_option(parser)
+    add_explain_option(parser)
     add_fetch_options(parser)
     add_target_options(parser, several=True)
     add_output_options(parser)
@@ -239,6 +241,16 @@ def run(args: argparse.Namespace) -> int:
                     )
                 )
             report_downgrades(args, resolutions, index)
+            progress.close()
+            report_explanations(
+                args,
+                resolutions,
+                index,
+                inputs=inputs,
+                pre=options.pre,
+                uploaded_prior_to=uploaded_prior_to,
+                exclude_newer=exclude_newer,
+            )
             lock = lock_from_resolutions(resolutions, index, index_urls=options.index_urls)
         finally:
             progress.close()
