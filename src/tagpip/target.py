@@ -615,7 +615,9 @@ class Target:
 
     @classmethod
     def from_file(cls, path: str | Path) -> Target:
-        """Read a target file (the JSON ``tagpip tags --json`` prints)."""
+        """Read a target file: the JSON ``tagpip tags --json`` prints, pex's
+        ``--complete-platform`` JSON, or a PEP 739 ``build-details.json`` (told apart by their
+        keys; see :func:`_read_pex_platform` and :func:`_read_build_details`)."""
         try:
             text = Path(path).read_text(encoding="utf-8")
         except OSError as error:
@@ -624,7 +626,12 @@ class Target:
             data = json.loads(text)
         except ValueError as error:
             raise TargetError(f"the target file {str(path)!r} is not JSON: {error}") from None
-        return cls.from_json(data, source=f"the target file {path}")
+        source = f"the target file {path}"
+        if isinstance(data, dict) and "compatible_tags" in data and "version" not in data:
+            return _read_pex_platform(data, source)
+        if isinstance(data, dict) and "schema_version" in data and "version" not in data:
+            return _read_build_details(data, source)
+        return cls.from_json(data, source=source)
 
     @classmethod
     def from_preset(cls, name: str) -> Target:
@@ -1370,3 +1377,140 @@ def _target_from_facts(facts: Mapping[str, Any], source: str) -> Target:
         markers=tuple(sorted(markers.items())),
         source=source,
     )
+
+
+# --- other tools' target descriptions -----------------------------------------------------------
+
+
+def _bad_file(source: str, kind: str, why: str) -> TargetError:
+    return TargetError(f"{source} is not a valid {kind}: {why}")
+
+
+def _read_pex_platform(data: Mapping[str, Any], source: str) -> Target:
+    """pex's ``--complete-platform`` file: ``marker_environment`` (the PEP 508 values of the real
+    interpreter) and ``compatible_tags`` (its ``sys_tags()``, best first). Both are the real
+    machine's, so they are kept as they are; implementation, version, ABIs and platforms are read
+    back from them for messages and for narrowing by tag blocks."""
+    kind = "pex complete platform"
+    tags_text = data.get("compatible_tags")
+    if not isinstance(tags_text, list) or not tags_text:
+        raise _bad_file(source, kind, "'compatible_tags' must be a non-empty list of tags")
+    environment = data.get("marker_environment")
+    if not isinstance(environment, dict):
+        raise _bad_file(source, kind, "'marker_environment' must be an object")
+    markers: dict[str, str] = {}
+    for name, value in environment.items():
+        if name in MARKER_NAMES and isinstance(value, str):
+            markers[name] = value
+        elif name in MARKER_NAMES:
+            raise _bad_file(source, kind, f"marker {name!r} must be a string")
+    version_text = markers.get("python_full_version") or markers.get("python_version")
+    if version_text is None:
+        raise _bad_file(source, kind, "'marker_environment' has no python_version")
+    release = Version(version_text).release if _is_version(version_text) else ()
+    if len(release) < 2:
+        raise _bad_file(source, kind, f"python version {version_text!r} is not X.Y or X.Y.Z")
+    tags: list[Tag] = []
+    for text in tags_text:
+        parts = text.lower().split("-") if isinstance(text, str) else []
+        if len(parts) != 3 or not all(parts):
+            raise _bad_file(source, kind, f"invalid tag {text!r}")
+        tags.append(Tag(*parts))
+    name = markers.get("implementation_name", "")
+    impl = INTERPRETER_SHORT_NAMES.get(name, name)
+    if impl not in IMPLEMENTATIONS:
+        raise _bad_file(source, kind, f"unknown implementation_name {name!r}")
+    version = release[:3] if "python_full_version" in markers else release[:2]
+    abis = [t.abi for t in tags if _specific_abi(t.abi)]
+    platforms = [t.platform for t in tags if t.platform != "any"]
+    target = Target._build(
+        impl, version, list(dict.fromkeys(abis)), platforms, markers=markers, expand=False
+    )
+    return replace(target, tags=tuple(dict.fromkeys(tags)), source=source)
+
+
+def _is_version(text: str) -> bool:
+    try:
+        Version(text)
+    except InvalidVersion:
+        return False
+    return True
+
+
+def _read_build_details(data: Mapping[str, Any], source: str) -> Target:
+    """A PEP 739 ``build-details.json`` (schema 1.x, installed with Python from 3.14): its
+    ``language.version_info``, ``implementation`` and ``abi`` give the interpreter; ``platform``
+    is ``sysconfig.get_platform()``. The file does not say the glibc or musl version, so a Linux
+    build gives only its ``linux_<arch>`` platform, and the target says so in a note."""
+    kind = "PEP 739 build-details.json"
+    schema = data.get("schema_version")
+    if not isinstance(schema, str) or schema.split(".")[0] != "1":
+        raise _bad_file(source, kind, f"unsupported schema_version {schema!r} (tagpip reads 1.x)")
+    language = data.get("language")
+    implementation = data.get("implementation")
+    platform = data.get("platform")
+    if not isinstance(language, dict) or not isinstance(implementation, dict):
+        raise _bad_file(source, kind, "'language' and 'implementation' must be objects")
+    if not isinstance(platform, str) or not platform:
+        raise _bad_file(source, kind, "'platform' must be a string such as 'linux-x86_64'")
+    info = language.get("version_info")
+    version: tuple[int, ...]
+    markers: dict[str, str] = {}
+    if isinstance(info, dict) and all(isinstance(info.get(k), int) for k in ("major", "minor")):
+        version = (info["major"], info["minor"])
+        if isinstance(info.get("micro"), int):
+            version = (*version, info["micro"])
+            markers["python_full_version"] = _full_version(info)
+    elif isinstance(language.get("version"), str):
+        version = parse_python_version(language["version"])
+    else:
+        raise _bad_file(source, kind, "'language' has no version")
+    name = implementation.get("name")
+    if not isinstance(name, str):
+        raise _bad_file(source, kind, "'implementation.name' must be a string")
+    impl = INTERPRETER_SHORT_NAMES.get(name, name)
+    if impl not in IMPLEMENTATIONS:
+        raise _bad_file(source, kind, f"unknown implementation {name!r}")
+    abi = data.get("abi", {})
+    if not isinstance(abi, dict):
+        raise _bad_file(source, kind, "'abi' must be an object")
+    flags = abi.get("flags", [])
+    if not isinstance(flags, list) or not all(isinstance(f, str) for f in flags):
+        raise _bad_file(source, kind, "'abi.flags' must be a list of strings")
+    facts = {
+        "py_debug": "d" in flags,
+        "py_gil_disabled": "t" in flags,
+        "with_pymalloc": "m" in flags,
+        "ext_suffix": abi.get("extension_suffix"),
+    }
+    abis = _fact_abis(facts, impl, version)
+    native = _normalize(platform).lower()
+    platforms = list(expand_platforms([native]))
+    markers.update(_platform_markers([native]))
+    markers["python_version"] = f"{version[0]}.{version[1]}"
+    markers["implementation_name"] = name
+    if IMPLEMENTATIONS[impl][1]:
+        markers["platform_python_implementation"] = IMPLEMENTATIONS[impl][1]
+    implementation_version = implementation.get("version")
+    if isinstance(implementation_version, dict) and all(
+        isinstance(implementation_version.get(k), int) for k in ("major", "minor", "micro")
+    ):
+        markers["implementation_version"] = _full_version(implementation_version)
+    notes: list[str] = []
+    if native.startswith("linux_"):
+        notes.append(
+            f"{source} does not say the glibc or musl version, so the target takes only "
+            f"{native} wheels, no manylinux or musllinux ones; capture the interpreter with "
+            "tagpip tags --from-python PATH --json for those"
+        )
+    target = Target._build(impl, version, abis, platforms, markers=markers, expand=False)
+    return replace(target, source=source, notes=tuple(notes))
+
+
+def _full_version(info: Mapping[str, Any]) -> str:
+    """``python_full_version`` as packaging's ``format_full_version`` writes it."""
+    text = f"{info['major']}.{info['minor']}.{info['micro']}"
+    level = info.get("releaselevel", "final")
+    if isinstance(level, str) and level != "final":
+        text += level[0] + str(info.get("serial", 0))
+    return text
