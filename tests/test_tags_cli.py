@@ -86,7 +86,7 @@ def test_list_presets(capsys: pytest.CaptureFixture[str]) -> None:
     status, out, _ = run(["--list-presets"], capsys)
     assert status == 0
     lines = out.splitlines()
-    assert len(lines) == 10
+    assert len(lines) == 12
     assert lines[0] == (
         "aws-lambda-python3.10-arm64   AWS Lambda python3.10 runtime on arm64 "
         "(Amazon Linux 2, glibc 2.26)"
