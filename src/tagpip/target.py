@@ -4,9 +4,10 @@ OWNER: issue B. CONTRACT (used by resolve, download, lock, cli): the names and s
 Add what is needed; do not rename or remove these.
 
 A :class:`Target` is pure data. The tags come from packaging's own generators (``cpython_tags``,
-``generic_tags``, ``compatible_tags``, ``mac_platforms``) called with every argument explicit, so
-the list is the one a real interpreter of that kind computes for itself with ``sys_tags()``; the
-platform list is expanded as a real interpreter on that system would (TAGS.md). Only
+``generic_tags``, ``compatible_tags``, ``mac_platforms``, ``ios_platforms``,
+``android_platforms``) called with every argument explicit, so the list is the one a real
+interpreter of that kind computes for itself with ``sys_tags()``; the platform list is expanded as
+a real interpreter on that system would (TAGS.md, docs/targets.md "Target families"). Only
 :meth:`Target.from_host` and :meth:`Target.from_python` look at a real interpreter, and marker
 evaluation never falls back to the host's values (packaging's ``Marker.evaluate`` would).
 """
