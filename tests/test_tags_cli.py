@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 from pathlib import Path
 
@@ -85,7 +86,7 @@ def test_list_presets(capsys: pytest.CaptureFixture[str]) -> None:
     status, out, _ = run(["--list-presets"], capsys)
     assert status == 0
     lines = out.splitlines()
-    assert len(lines) == 10
+    assert len(lines) == 12
     assert lines[0] == (
         "aws-lambda-python3.10-arm64   AWS Lambda python3.10 runtime on arm64 "
         "(Amazon Linux 2, glibc 2.26)"
@@ -157,3 +158,42 @@ def test_examples_in_docs_run(capsys: pytest.CaptureFixture[str]) -> None:
         status, out, err = run(command[2:], capsys)
         assert (status, err) == (0, "")
         assert out
+
+
+def test_an_impossible_platform_is_skipped_with_one_warning(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """pip takes ``--platform`` lists holding platforms that cannot exist (issue 16.14)."""
+    argv = ["--platform", "manylinux_2_16_aarch64", "--platform", "manylinux_2_28_aarch64"]
+    status, out, err = run([*argv, "--python-version", "3.12"], capsys)
+    assert status == 0
+    assert out.splitlines()[0] == "cp312-cp312-manylinux_2_28_aarch64"
+    assert err == (
+        "warning: skipping --platform manylinux_2_16_aarch64: manylinux_2_16 has no "
+        "architecture 'aarch64'; no wheel can have that tag\n"
+    )
+
+
+def test_the_download_path_warns_too(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    argv = ["--platform", "manylinux1_aarch64", "--platform", "manylinux_2_28_aarch64"]
+    argv += ["--python-version", "3.12", "--no-index", "-d", str(tmp_path), "--no-deps"]
+    with contextlib.suppress(SystemExit):
+        main(["download", *argv, str(tmp_path / "missing-1.0-py3-none-any.whl")])
+    err = capsys.readouterr().err
+    assert err.splitlines()[0] == (
+        "warning: skipping --platform manylinux1_aarch64: manylinux1 has no architecture "
+        "'aarch64'; no wheel can have that tag"
+    )
+
+
+def test_families_beyond_the_desktop(capsys: pytest.CaptureFixture[str]) -> None:
+    status, out, _ = run(["[android_24_arm64_v8a,cp313]", "--markers"], capsys)
+    assert status == 0
+    assert 'sys_platform = "android"' in out.splitlines()
+    assert 'platform_machine = "aarch64"' in out.splitlines()
+    status, out, _ = run(["[ios_13_0_arm64_iphoneos,cp313]"], capsys)
+    assert status == 0
+    assert out.splitlines()[:2] == [
+        "cp313-cp313-ios_13_0_arm64_iphoneos",
+        "cp313-cp313-ios_12_9_arm64_iphoneos",
+    ]

@@ -14,7 +14,7 @@ from tagpip.syntax import check_requirements_text
 from tagpip.target import Target
 
 VERSIONS = ["3.12", "312", "36", "3.6.15", "3", "3.x", "three", "", "3.12.1.1", "3..1", "٣.١٢"]
-IMPLEMENTATIONS = ["cp", "pp", "py", "ip", "jy", "CP", "cpython", "graal", "x"]
+IMPLEMENTATIONS = ["cp", "pp", "py", "ip", "jy", "CP", "cpython", "graal", "graalpy", "x"]
 PLATFORMS = [
     "manylinux2014_x86_64",
     "manylinux_2_28_aarch64",
@@ -29,8 +29,23 @@ PLATFORMS = [
     "manylinux1_aarch64",
     "macosx_10_9_arm64",
     "nonsense",
+    # issue 16.12: the families packaging 26 knows, and ones that cannot exist
+    "ios_13_0_arm64_iphoneos",
+    "ios_13_0_x86_64_iphonesimulator",
+    "ios_11_0_arm64_iphoneos",
+    "android_24_arm64_v8a",
+    "android_24_x86",
+    "android_15_x86_64",
+    "pyemscripten_2026_0_wasm32",
+    "pyodide_2024_0_wasm32",
+    "manylinux_2_17_armv8l",
+    "musllinux_1_2_loongarch64",
+    "manylinux_2_16_aarch64",
 ]
-ABIS = ["cp312", "cp312d", "cp313t", "abi3", "none", "cp38m", "cp312m", "x"]
+ABIS = [
+    *("cp312", "cp312d", "cp313t", "cp313td", "cp313dt", "cp38d", "cp37dm", "abi3", "abi3t"),
+    *("none", "cp38m", "cp312m", "cp312t", "graalpy242_311_native", "x"),
+]
 
 
 def check_accepts(line: str) -> bool:

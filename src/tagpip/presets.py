@@ -2,7 +2,8 @@
 
 A preset is only a short name for pip's flags (``--python-version`` and ``--platform``); its
 glibc level is the one the place's operating system ships, so that ``manylinux_2_N`` expands to
-exactly the wheels that load there. Sources are listed in docs/targets.md.
+exactly the wheels that load there. Sources are listed in docs/targets.md, whose preset table
+tests/test_target.py holds these facts to: a change on one side fails until the other follows.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ _LAMBDA_OS = {
     "3.11": ("Amazon Linux 2", (2, 26)),
     "3.12": ("Amazon Linux 2023", (2, 34)),
     "3.13": ("Amazon Linux 2023", (2, 34)),
+    "3.14": ("Amazon Linux 2023", (2, 34)),
 }
 # Lambda's architecture names and the Linux machine names wheels use for them.
 _LAMBDA_ARCHS = {"x86_64": "x86_64", "arm64": "aarch64"}

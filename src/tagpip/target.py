@@ -4,9 +4,10 @@ OWNER: issue B. CONTRACT (used by resolve, download, lock, cli): the names and s
 Add what is needed; do not rename or remove these.
 
 A :class:`Target` is pure data. The tags come from packaging's own generators (``cpython_tags``,
-``generic_tags``, ``compatible_tags``, ``mac_platforms``) called with every argument explicit, so
-the list is the one a real interpreter of that kind computes for itself with ``sys_tags()``; the
-platform list is expanded as a real interpreter on that system would (TAGS.md). Only
+``generic_tags``, ``compatible_tags``, ``mac_platforms``, ``ios_platforms``,
+``android_platforms``) called with every argument explicit, so the list is the one a real
+interpreter of that kind computes for itself with ``sys_tags()``; the platform list is expanded as
+a real interpreter on that system would (TAGS.md, docs/targets.md "Target families"). Only
 :meth:`Target.from_host` and :meth:`Target.from_python` look at a real interpreter, and marker
 evaluation never falls back to the host's values (packaging's ``Marker.evaluate`` would).
 """
@@ -27,15 +28,25 @@ from packaging.specifiers import SpecifierSet
 from packaging.tags import (
     INTERPRETER_SHORT_NAMES,
     Tag,
+    android_platforms,
     compatible_tags,
     cpython_tags,
     generic_tags,
+    ios_platforms,
     mac_platforms,
 )
 from packaging.version import InvalidVersion, Version
 
 from tagpip.errors import Span, TagpipError, ValidationError
-from tagpip.tokens import PlatformSpec, TagSpec, parse_abi, parse_platform, python_version_of
+from tagpip.tokens import (
+    ImpossiblePlatform,
+    PlatformSpec,
+    TagSpec,
+    implementation_of,
+    parse_abi,
+    parse_platform,
+    python_version_of,
+)
 from tagpip.vocabulary import VocabularyError, parse_implementation_code, read_python_version
 
 __all__ = [
@@ -74,6 +85,9 @@ IMPLEMENTATIONS = {
     "pp": ("pypy", "PyPy", "PyPy"),
     "ip": ("ironpython", "IronPython", "IronPython"),
     "jy": ("jython", "Jython", "Jython"),
+    # GraalPy reports sys.implementation.name 'graalpy' and platform.python_implementation()
+    # 'GraalVM'; packaging has no short code for it, so its python tag is 'graalpy311'.
+    "graalpy": ("graalpy", "GraalVM", "GraalPy"),
     "py": ("", "", "Python"),  # any implementation: none of its markers is determined
 }
 
@@ -173,7 +187,9 @@ def _derived_abis(implementation: str, version: tuple[int, ...]) -> tuple[str, .
     CPython: ``cpXY`` plus pymalloc's ``m`` before 3.8 and wide-unicode ``u`` before 3.3, which
     is what pip's ``_cpython_abis`` gives on a normal (non-debug, GIL) build. PyPy: pip would read
     the *host's* EXT_SUFFIX here (giving ``cp311`` on a CPython host); tagpip instead gives the ABI
-    every PyPy 7.3 release of that version uses, ``pypyXY_pp73``. Others: none (only ``none``).
+    every PyPy 7.3 release of that version uses, ``pypyXY_pp73``. Others: none (only ``none``);
+    GraalPy's ABI names its own release (``graalpy242_311_native``), which the Python version
+    does not tell, so a GraalPy target without ``--abi`` says so in a note.
     """
     nodot = f"{version[0]}{version[1]}"
     if implementation == "cp":
@@ -192,12 +208,28 @@ _LEGACY_LEVEL = {name: level for level, name in _LEGACY_MANYLINUX.items()}
 # glibc 2.5 (manylinux1), the others start at 2.17 (manylinux2014).
 _MANYLINUX_OLD_ARCHS = frozenset({"x86_64", "i686"})
 _MANYLINUX_ARCHS = frozenset(
-    {"x86_64", "i686", "aarch64", "armv7l", "ppc64", "ppc64le", "s390x", "loongarch64", "riscv64"}
+    {
+        "x86_64",
+        "i686",
+        "aarch64",
+        "armv7l",
+        "armv8l",
+        "ppc64",
+        "ppc64le",
+        "s390x",
+        "loongarch64",
+        "riscv64",
+    }
 )
+# A 32-bit ARM userland on a 64-bit kernel also runs armv7l code: packaging's _linux_platforms
+# lists every armv8l tag, then the same for armv7l.
+_ALSO_RUNS = {"armv8l": ("armv7l",)}
 _LAST_GLIBC_MINOR = 50  # packaging's guess for the last minor of an older glibc major
 
 _PLATFORM_RE = re.compile(
-    r"(?P<family>manylinux|musllinux|macosx)_(?P<major>\d+)_(?P<minor>\d+)_(?P<arch>.+)"
+    r"(?P<family>manylinux|musllinux|macosx|ios|pyemscripten)_(?P<major>\d+)_(?P<minor>\d+)"
+    r"_(?P<arch>.+)"
+    r"|android_(?P<api>\d+)_(?P<android_arch>.+)"
     r"|(?P<legacy>manylinux1|manylinux2010|manylinux2014)_(?P<legacy_arch>.+)"
     r"|linux_(?P<linux_arch>.+)"
 )
@@ -208,7 +240,7 @@ _WINDOWS = {"win32": "x86", "win_amd64": "AMD64", "win_arm64": "ARM64", "win_ia6
 class _Platform:
     """What one platform tag says: OS family, level, architecture."""
 
-    family: str  # manylinux, musllinux, macosx, linux, win, any, other
+    family: str  # manylinux, musllinux, macosx, ios, android, pyemscripten, linux, win, any, other
     level: tuple[int, int] | None
     arch: str | None
 
@@ -226,6 +258,8 @@ def _classify(tag: str) -> _Platform:
         return _Platform(match["family"], level, match["arch"])
     if match["legacy"]:
         return _Platform("manylinux", _LEGACY_LEVEL[match["legacy"]], match["legacy_arch"])
+    if match["api"]:
+        return _Platform("android", (int(match["api"]), 0), match["android_arch"])
     return _Platform("linux", None, match["linux_arch"])
 
 
@@ -252,21 +286,30 @@ def _musllinux_tags(musl: tuple[int, int], arch: str) -> Iterator[str]:
 
 def _expand_one(tag: str) -> list[str]:
     info = _classify(tag)
-    if info.family == "manylinux" and info.level and info.arch:
-        expanded = list(_manylinux_tags(info.level, info.arch))
+    if not (info.level and info.arch):
+        return [tag]
+    archs = (info.arch, *_ALSO_RUNS.get(info.arch, ()))
+    if info.family == "manylinux":
+        expanded = [t for arch in archs for t in _manylinux_tags(info.level, arch)]
         return expanded or [tag]
-    if info.family == "musllinux" and info.level and info.arch:
-        return list(_musllinux_tags(info.level, info.arch))
-    if info.family == "macosx" and info.level and info.arch:
+    if info.family == "musllinux":
+        return [t for arch in archs for t in _musllinux_tags(info.level, arch)]
+    if info.family == "macosx":
         return list(mac_platforms(info.level, info.arch)) or [tag]
-    return [tag]
+    if info.family == "ios":
+        return list(ios_platforms(info.level, info.arch)) or [tag]
+    if info.family == "android":
+        return list(android_platforms(info.level[0], info.arch)) or [tag]
+    return [tag]  # pyemscripten: packaging's _emscripten_platforms gives the one version
 
 
 def expand_platforms(platforms: Iterable[str]) -> tuple[str, ...]:
     """Each platform expanded in place to what a real system of that kind accepts, keeping the
     given order and dropping repeats (TAGS.md): ``manylinux_2_N_arch`` down to 2_5 (2_17 off x86)
-    with the legacy aliases after their level, ``musllinux_1_N`` down to 1_0, macOS through
-    packaging's ``mac_platforms``; Windows, ``linux_*`` and ``any`` stand alone."""
+    with the legacy aliases after their level, ``musllinux_1_N`` down to 1_0 (armv8l then also
+    armv7l, for both), macOS, iOS and Android through packaging's ``mac_platforms``,
+    ``ios_platforms`` and ``android_platforms``; Windows, ``linux_*``, ``pyemscripten_*`` and
+    ``any`` stand alone."""
     seen: dict[str, None] = {}
     for platform in platforms:
         for tag in _expand_one(platform.lower()):
@@ -293,6 +336,25 @@ def _platform_markers(platforms: Sequence[str]) -> dict[str, str]:
         elif info.family == "win" and info.arch:
             own = {"sys_platform": "win32", "platform_system": "Windows", "os_name": "nt"}
             own["platform_machine"] = _WINDOWS[info.arch]
+        elif info.family == "ios":
+            # PEP 730: platform.system() is "iOS" or "iPadOS" by device, platform.machine() the
+            # device model ("iPhone13,2"): neither is determined by the tag.
+            own = {"sys_platform": "ios", "os_name": "posix"}
+        elif info.family == "android" and info.arch:
+            # PEP 738: platform.machine() is the Linux machine name of the ABI; a 32-bit ARM
+            # process reports armv7l or armv8l by kernel, so that one is left undefined.
+            own = {"sys_platform": "android", "platform_system": "Android", "os_name": "posix"}
+            machine = _ANDROID_MACHINES.get(info.arch)
+            if machine:
+                own["platform_machine"] = machine
+        elif info.family == "pyemscripten":
+            # PEP 776/783: Emscripten reports sys.platform "emscripten", machine "wasm32".
+            own = {
+                "sys_platform": "emscripten",
+                "platform_system": "Emscripten",
+                "os_name": "posix",
+                "platform_machine": "wasm32",
+            }
         if values is None:
             values = own
         else:
@@ -301,6 +363,7 @@ def _platform_markers(platforms: Sequence[str]) -> dict[str, str]:
 
 
 _PLATFORM_MARKERS = ("sys_platform", "platform_system", "os_name", "platform_machine")
+_ANDROID_MACHINES = {"arm64_v8a": "aarch64", "x86_64": "x86_64", "x86": "i686"}
 
 
 def _version_markers(implementation: str, version: tuple[int, ...]) -> dict[str, str]:
@@ -347,7 +410,7 @@ class Target:
 
     ``markers`` holds the PEP 508 values the target determines, as sorted ``(name, value)``
     pairs; a name that is absent is undefined, and a marker that needs it is an error.
-    ``source`` says where the target came from, for messages.
+    ``source`` says where the target came from, for messages; ``notes`` what the CLI warns of.
     """
 
     implementation: str  # "cp", "pp", ...
@@ -360,6 +423,9 @@ class Target:
     tags: tuple[Tag, ...] = field(hash=False)
     markers: tuple[tuple[str, str], ...] = ()
     source: str = field(default="", compare=False)
+    # One line each for what building the target did that a user might not expect (a skipped
+    # --platform, a GraalPy without its ABI); the CLI prints them as warnings.
+    notes: tuple[str, ...] = field(default=(), compare=False, hash=False)
     _ranks: dict[Tag, int] = field(init=False, repr=False, compare=False, hash=False)
 
     def __post_init__(self) -> None:
@@ -431,9 +497,8 @@ class Target:
             missing = "a python tag such as cp312" if layer.python is None else "a platform"
             raise TargetError(f"the tag block does not name {missing}", span=spec.span)
         impl, version = layer.python
-        return cls._build(
-            impl, version, spec.abis or None, [_platform_tag(layer.platform, spec.span)]
-        )
+        abis = list(layer.abis) or spec.abis or None
+        return cls._build(impl, version, abis, [_platform_tag(layer.platform, spec.span)])
 
     @classmethod
     def from_python(cls, path: str | Path) -> Target:
@@ -551,7 +616,9 @@ class Target:
 
     @classmethod
     def from_file(cls, path: str | Path) -> Target:
-        """Read a target file (the JSON ``tagpip tags --json`` prints)."""
+        """Read a target file: the JSON ``tagpip tags --json`` prints, pex's
+        ``--complete-platform`` JSON, or a PEP 739 ``build-details.json`` (told apart by their
+        keys; see :func:`_read_pex_platform` and :func:`_read_build_details`)."""
         try:
             text = Path(path).read_text(encoding="utf-8")
         except OSError as error:
@@ -560,7 +627,12 @@ class Target:
             data = json.loads(text)
         except ValueError as error:
             raise TargetError(f"the target file {str(path)!r} is not JSON: {error}") from None
-        return cls.from_json(data, source=f"the target file {path}")
+        source = f"the target file {path}"
+        if isinstance(data, dict) and "compatible_tags" in data and "version" not in data:
+            return _read_pex_platform(data, source)
+        if isinstance(data, dict) and "schema_version" in data and "version" not in data:
+            return _read_build_details(data, source)
+        return cls.from_json(data, source=source)
 
     @classmethod
     def from_preset(cls, name: str) -> Target:
@@ -812,16 +884,27 @@ class _BlockLayer:
 
     python: tuple[str, tuple[int, ...]] | None = None
     platform: PlatformSpec | None = None
+    # The blocks' version-specific ABIs (cp313t, cp38d), in order: what --abi would say.
+    abis: tuple[str, ...] = ()
 
 
 def _block_python(spec: TagSpec) -> tuple[str, tuple[int, ...]] | None:
-    if not spec.interpreter:
+    """The interpreter a block names: its python tag, or else its version-specific ABI
+    (``[cp313t,manylinux_2_28,x86_64]`` is a CPython 3.13)."""
+    named = spec.interpreter or next((a for a in spec.abis if _specific_abi(a)), None)
+    if not named:
         return None
-    impl = spec.interpreter[:2].lower()
-    version = python_version_of(spec.interpreter)
+    impl = implementation_of(named)
+    version = python_version_of(named)
     if impl == "py" or version is None or len(version) < 2:
         return None
     return impl, version
+
+
+def _specific_abi(abi: str) -> bool:
+    """Whether an ABI belongs to one interpreter build (``cp313t``, ``cp38d``, ``pypy39_pp73``),
+    not to many (``abi3``, ``abi3t``, ``none``): only those become the target's ABIs."""
+    return python_version_of(abi) is not None
 
 
 def _os_class(os: str) -> str:
@@ -878,7 +961,37 @@ def _block_layer(blocks: Sequence[TagSpec]) -> _BlockLayer:
             platform = plat
     if platform is not None and arch is not None:
         platform = replace(platform, arch=arch)
-    return _BlockLayer(python, platform)
+    return _BlockLayer(python, platform, _block_abis(blocks))
+
+
+def _block_abis(blocks: Sequence[TagSpec]) -> tuple[str, ...]:
+    """The ABIs the blocks name for one interpreter build, as ``--abi`` would give them.
+
+    ``abi3``, ``abi3t`` and ``none`` only narrow their own line. A free-threaded ABI and a GIL
+    one cannot both be the target's (one interpreter is one build): that is an error citing both.
+    """
+    found: dict[str, Span | None] = {}
+    for spec in blocks:
+        for abi in spec.abis:
+            if _specific_abi(abi):
+                found.setdefault(abi.lower(), spec.span)
+    threaded = [a for a in found if _threaded(a)]
+    gil = [a for a in found if not _threaded(a) and a.startswith("cp")]
+    if threaded and gil:
+        later, earlier = sorted((threaded[0], gil[0]), key=list(found).index, reverse=True)
+        raise TargetError(
+            f"this block asks for the ABI {later} but the block at {_where(found[earlier])} "
+            f"asks for {earlier}: one is a free-threaded build, the other is not",
+            hint="one run serves one interpreter build; split the requirements",
+            span=found[later],
+        )
+    return tuple(found)
+
+
+def _threaded(abi: str) -> bool:
+    """Whether a CPython ABI is a free-threaded build's (``cp313t``, ``cp313td``)."""
+    match = re.fullmatch(r"cp\d+([a-z]*)", abi)
+    return bool(match and "t" in match[1])
 
 
 def _python_text(python: tuple[str, tuple[int, ...]]) -> str:
@@ -892,7 +1005,7 @@ def _platform_tag(platform: PlatformSpec, span: Span | None) -> str:
             hint=f"add one to a tag block (e.g. [{platform.family()},x86_64]) or give --platform",
             span=span,
         )
-    if platform.os in ("manylinux", "musllinux", "macosx") and platform.level is None:
+    if platform.os in _LEVELLED and platform.level is None:
         raise TargetError(f"the platform {platform.os} needs a level", span=span)
     return platform.tag()
 
@@ -931,11 +1044,28 @@ def _resolve_layers(
         if version is None:
             version = block_layer.python[1]
     platform_tags: list[str] | None = None
+    notes: list[str] = []
     if platforms:
         platform_tags = []
         for option in platforms:
-            parse_platform(option.value, span=option.span)  # a typo is an error, with a hint
+            try:
+                parse_platform(option.value, span=option.span)  # a typo is an error, with a hint
+            except ImpossiblePlatform as error:
+                # pip takes such --platform lists (scripts generate them) and matches no wheel
+                # for the impossible entry; file option lines stay strict, as `check` reads them.
+                if option.span is not None:
+                    raise
+                notes.append(
+                    f"skipping --platform {option.value.strip()}: {error.message}; "
+                    "no wheel can have that tag"
+                )
+                continue
             platform_tags.append(option.value.strip().lower())
+        if not platform_tags:
+            raise TargetError(
+                "no --platform value names a platform that exists",
+                hint="; ".join(notes),
+            )
     elif block_layer.platform is not None:
         first_block = next((b.span for b in blocks if b.platform is not None), None)
         platform_tags = [_platform_tag(block_layer.platform, first_block)]
@@ -956,7 +1086,12 @@ def _resolve_layers(
         )
     implementation = implementation or "cp"
     # The ABI vocabulary of tag blocks and `check` (tokens.parse_abi), so neither accepts more.
+    # Without --abi, the blocks' own build ABIs (cp313t, cp38d) are the target's, as --abi
+    # would make them; a block naming none leaves them derived from the version.
     abis = [parse_abi(a.value, span=a.span) for a in abi_opts] if abi_opts else None
+    same_python = block_layer.python == (implementation or "cp", version)
+    if abis is None and block_layer.abis and same_python:
+        abis = list(block_layer.abis)
     if platform_tags is None:
         if host is None:
             raise TargetError("the target has no platform", hint="give --platform")
@@ -965,8 +1100,16 @@ def _resolve_layers(
         host_markers = host_target.marker_environment
         markers = {k: v for k, v in host_markers.items() if k in _PLATFORM_MARKERS}
         markers.update(_version_markers(implementation, version))
-        return Target._build(implementation, version, abis, platform_tags, markers=markers)
-    return Target._build(implementation, version, abis, platform_tags)
+        target = Target._build(implementation, version, abis, platform_tags, markers=markers)
+    else:
+        target = Target._build(implementation, version, abis, platform_tags)
+    if implementation == "graalpy" and not abis:
+        notes.append(
+            "a GraalPy target without --abi takes only wheels with the ABI 'none': GraalPy's "
+            "own ABI names its release (e.g. --abi graalpy242_311_native), which the Python "
+            "version does not tell"
+        )
+    return replace(target, notes=tuple(notes)) if notes else target
 
 
 def _check_layers_agree(file_layers: Sequence[TargetOptions]) -> None:
@@ -1010,7 +1153,7 @@ def _narrow(target: Target, spec: TagSpec) -> Target:
     keep_interpreter: Callable[[str], bool] = lambda interpreter: True  # noqa: E731
     if spec.interpreter:
         token = spec.interpreter.lower()
-        impl = token[:2]
+        impl = implementation_of(token)
         version = python_version_of(token) or ()
         wanted = ".".join(map(str, version))
         have = ".".join(map(str, target.python_version[: len(version)]))
@@ -1075,6 +1218,8 @@ def _block_platforms(target: Target, platform: PlatformSpec, span: Span | None) 
             for a in [_classify(p).arch]
             if a
         )
+        also = {a for one in own for a in _ALSO_RUNS.get(one, ())}
+        own = [a for a in own if a not in also]
         if len(set(own)) != 1:
             raise TargetError(
                 f"this block needs an architecture: the target runs {', '.join(sorted(archs))}",
@@ -1082,7 +1227,7 @@ def _block_platforms(target: Target, platform: PlatformSpec, span: Span | None) 
             )
         arch = own[0]
     level = platform.level
-    if level is None and platform.os in ("manylinux", "musllinux", "macosx"):
+    if level is None and platform.os in _LEVELLED:
         levels = [
             info.level
             for info in map(_classify, target.platforms)
@@ -1105,6 +1250,9 @@ def _block_platforms(target: Target, platform: PlatformSpec, span: Span | None) 
     return set(expanded)
 
 
+_LEVELLED = ("manylinux", "musllinux", "macosx", "ios", "android", "pyemscripten")
+
+
 def _describe_platforms(platforms: Sequence[str]) -> str:
     """The platforms in a few words: the highest level of each family, in order."""
     shown: list[str] = []
@@ -1112,13 +1260,15 @@ def _describe_platforms(platforms: Sequence[str]) -> str:
     for tag in platforms:
         info = _classify(tag)
         key = (info.family, info.arch)
-        if info.family in ("manylinux", "musllinux", "macosx") and key in families:
+        if info.family in _LEVELLED and key in families:
             continue
         families.add(key)
         if info.family == "manylinux" and info.level in _LEGACY_MANYLINUX:
             assert info.level is not None
             tag = f"{_LEGACY_MANYLINUX[info.level]} {info.arch}"
-        elif info.family in ("manylinux", "musllinux", "macosx") and info.level:
+        elif info.family == "android" and info.level:
+            tag = f"android_{info.level[0]} {info.arch}"
+        elif info.family in _LEVELLED and info.level:
             tag = f"{info.family}_{info.level[0]}_{info.level[1]} {info.arch}"
         if tag not in shown:
             shown.append(tag)
@@ -1228,3 +1378,140 @@ def _target_from_facts(facts: Mapping[str, Any], source: str) -> Target:
         markers=tuple(sorted(markers.items())),
         source=source,
     )
+
+
+# --- other tools' target descriptions -----------------------------------------------------------
+
+
+def _bad_file(source: str, kind: str, why: str) -> TargetError:
+    return TargetError(f"{source} is not a valid {kind}: {why}")
+
+
+def _read_pex_platform(data: Mapping[str, Any], source: str) -> Target:
+    """pex's ``--complete-platform`` file: ``marker_environment`` (the PEP 508 values of the real
+    interpreter) and ``compatible_tags`` (its ``sys_tags()``, best first). Both are the real
+    machine's, so they are kept as they are; implementation, version, ABIs and platforms are read
+    back from them for messages and for narrowing by tag blocks."""
+    kind = "pex complete platform"
+    tags_text = data.get("compatible_tags")
+    if not isinstance(tags_text, list) or not tags_text:
+        raise _bad_file(source, kind, "'compatible_tags' must be a non-empty list of tags")
+    environment = data.get("marker_environment")
+    if not isinstance(environment, dict):
+        raise _bad_file(source, kind, "'marker_environment' must be an object")
+    markers: dict[str, str] = {}
+    for name, value in environment.items():
+        if name in MARKER_NAMES and isinstance(value, str):
+            markers[name] = value
+        elif name in MARKER_NAMES:
+            raise _bad_file(source, kind, f"marker {name!r} must be a string")
+    version_text = markers.get("python_full_version") or markers.get("python_version")
+    if version_text is None:
+        raise _bad_file(source, kind, "'marker_environment' has no python_version")
+    release = Version(version_text).release if _is_version(version_text) else ()
+    if len(release) < 2:
+        raise _bad_file(source, kind, f"python version {version_text!r} is not X.Y or X.Y.Z")
+    tags: list[Tag] = []
+    for text in tags_text:
+        parts = text.lower().split("-") if isinstance(text, str) else []
+        if len(parts) != 3 or not all(parts):
+            raise _bad_file(source, kind, f"invalid tag {text!r}")
+        tags.append(Tag(*parts))
+    name = markers.get("implementation_name", "")
+    impl = INTERPRETER_SHORT_NAMES.get(name, name)
+    if impl not in IMPLEMENTATIONS:
+        raise _bad_file(source, kind, f"unknown implementation_name {name!r}")
+    version = release[:3] if "python_full_version" in markers else release[:2]
+    abis = [t.abi for t in tags if _specific_abi(t.abi)]
+    platforms = [t.platform for t in tags if t.platform != "any"]
+    target = Target._build(
+        impl, version, list(dict.fromkeys(abis)), platforms, markers=markers, expand=False
+    )
+    return replace(target, tags=tuple(dict.fromkeys(tags)), source=source)
+
+
+def _is_version(text: str) -> bool:
+    try:
+        Version(text)
+    except InvalidVersion:
+        return False
+    return True
+
+
+def _read_build_details(data: Mapping[str, Any], source: str) -> Target:
+    """A PEP 739 ``build-details.json`` (schema 1.x, installed with Python from 3.14): its
+    ``language.version_info``, ``implementation`` and ``abi`` give the interpreter; ``platform``
+    is ``sysconfig.get_platform()``. The file does not say the glibc or musl version, so a Linux
+    build gives only its ``linux_<arch>`` platform, and the target says so in a note."""
+    kind = "PEP 739 build-details.json"
+    schema = data.get("schema_version")
+    if not isinstance(schema, str) or schema.split(".")[0] != "1":
+        raise _bad_file(source, kind, f"unsupported schema_version {schema!r} (tagpip reads 1.x)")
+    language = data.get("language")
+    implementation = data.get("implementation")
+    platform = data.get("platform")
+    if not isinstance(language, dict) or not isinstance(implementation, dict):
+        raise _bad_file(source, kind, "'language' and 'implementation' must be objects")
+    if not isinstance(platform, str) or not platform:
+        raise _bad_file(source, kind, "'platform' must be a string such as 'linux-x86_64'")
+    info = language.get("version_info")
+    version: tuple[int, ...]
+    markers: dict[str, str] = {}
+    if isinstance(info, dict) and all(isinstance(info.get(k), int) for k in ("major", "minor")):
+        version = (info["major"], info["minor"])
+        if isinstance(info.get("micro"), int):
+            version = (*version, info["micro"])
+            markers["python_full_version"] = _full_version(info)
+    elif isinstance(language.get("version"), str):
+        version = parse_python_version(language["version"])
+    else:
+        raise _bad_file(source, kind, "'language' has no version")
+    name = implementation.get("name")
+    if not isinstance(name, str):
+        raise _bad_file(source, kind, "'implementation.name' must be a string")
+    impl = INTERPRETER_SHORT_NAMES.get(name, name)
+    if impl not in IMPLEMENTATIONS:
+        raise _bad_file(source, kind, f"unknown implementation {name!r}")
+    abi = data.get("abi", {})
+    if not isinstance(abi, dict):
+        raise _bad_file(source, kind, "'abi' must be an object")
+    flags = abi.get("flags", [])
+    if not isinstance(flags, list) or not all(isinstance(f, str) for f in flags):
+        raise _bad_file(source, kind, "'abi.flags' must be a list of strings")
+    facts = {
+        "py_debug": "d" in flags,
+        "py_gil_disabled": "t" in flags,
+        "with_pymalloc": "m" in flags,
+        "ext_suffix": abi.get("extension_suffix"),
+    }
+    abis = _fact_abis(facts, impl, version)
+    native = _normalize(platform).lower()
+    platforms = list(expand_platforms([native]))
+    markers.update(_platform_markers([native]))
+    markers["python_version"] = f"{version[0]}.{version[1]}"
+    markers["implementation_name"] = name
+    if IMPLEMENTATIONS[impl][1]:
+        markers["platform_python_implementation"] = IMPLEMENTATIONS[impl][1]
+    implementation_version = implementation.get("version")
+    if isinstance(implementation_version, dict) and all(
+        isinstance(implementation_version.get(k), int) for k in ("major", "minor", "micro")
+    ):
+        markers["implementation_version"] = _full_version(implementation_version)
+    notes: list[str] = []
+    if native.startswith("linux_"):
+        notes.append(
+            f"{source} does not say the glibc or musl version, so the target takes only "
+            f"{native} wheels, no manylinux or musllinux ones; capture the interpreter with "
+            "tagpip tags --from-python PATH --json for those"
+        )
+    target = Target._build(impl, version, abis, platforms, markers=markers, expand=False)
+    return replace(target, source=source, notes=tuple(notes))
+
+
+def _full_version(info: Mapping[str, Any]) -> str:
+    """``python_full_version`` as packaging's ``format_full_version`` writes it."""
+    text = f"{info['major']}.{info['minor']}.{info['micro']}"
+    level = info.get("releaselevel", "final")
+    if isinstance(level, str) and level != "final":
+        text += level[0] + str(info.get("serial", 0))
+    return text

@@ -7,11 +7,14 @@ A tag block is the bracket group ``[manylinux1,cp36,x86_64]`` of a tagged requir
 are case-insensitive and order-free; each is one of (TAGS.md):
 
 - a platform family (``manylinux2014``, ``manylinux_2_28``, ``musllinux_1_2``, ``macosx_11_0``,
-  ``win``, ``linux``, ``any``) or a full platform tag (``manylinux2014_x86_64``, ``win_amd64``);
+  ``ios_13_0``, ``android_24``, ``pyemscripten_2026_0``, ``win``, ``linux``, ``any``) or a full
+  platform tag (``manylinux2014_x86_64``, ``win_amd64``, ``ios_13_0_arm64_iphoneos``,
+  ``android_24_arm64_v8a``, ``pyemscripten_2026_0_wasm32``);
 - an architecture (``x86_64``, ``aarch64``, ``arm64``, ...), with the synonyms ``amd64``~``x86_64``
   and ``arm64``~``aarch64`` mapped to the family's own spelling;
-- a python tag (``cp36``, ``py3``, ``pp39``);
-- an ABI tag (``cp36m``, ``cp313t``, ``abi3``, ``none``, ``pypy39_pp73``);
+- a python tag (``cp36``, ``py3``, ``pp39``, ``graalpy311``);
+- an ABI tag (``cp36m``, ``cp313t``, ``cp38d``, ``cp313td``, ``abi3``, ``abi3t``, ``none``,
+  ``pypy39_pp73``, ``graalpy242_311_native``);
 - a whole wheel tag triple (``cp36-cp36m-manylinux1_x86_64``).
 
 Every problem is a :class:`TokenError` carrying the span of the bad token, and
@@ -35,7 +38,9 @@ if TYPE_CHECKING:
 
     from packaging.tags import Tag
 
-    OsFamily = Literal["manylinux", "musllinux", "macosx", "win", "linux", "any"]
+    OsFamily = Literal[
+        "manylinux", "musllinux", "macosx", "win", "linux", "any", "ios", "android", "pyemscripten"
+    ]
     _Kind = Literal["platform", "arch", "python", "abi", "triple"]
 else:
 
@@ -44,11 +49,22 @@ else:
         if name == "OsFamily":
             from typing import Literal
 
-            return Literal["manylinux", "musllinux", "macosx", "win", "linux", "any"]
+            return Literal[
+                "manylinux",
+                "musllinux",
+                "macosx",
+                "win",
+                "linux",
+                "any",
+                "ios",
+                "android",
+                "pyemscripten",
+            ]
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 __all__ = [
+    "ImpossiblePlatform",
     "OsFamily",
     "PlatformSpec",
     "TagSpec",
@@ -56,6 +72,7 @@ __all__ = [
     "canonical_arch",
     "check_tag_block",
     "format_tag_block",
+    "implementation_of",
     "looks_like_tag_token",
     "parse_abi",
     "parse_platform",
@@ -84,14 +101,40 @@ class TokenError(TagpipError):
         return Diagnostic("error", self.message, self.span, self.hint)
 
 
+class ImpossiblePlatform(TokenError):
+    """A platform tag of a known family whose level and architecture never existed together
+    (``manylinux_2_16_aarch64``: aarch64 manylinux starts at 2_17). Tag blocks and ``check``
+    refuse it; pip's ``--platform`` on the command line skips it with a warning, as pip accepts
+    such lists (issue 16.14)."""
+
+
 # --- architectures --------------------------------------------------------------------------
 
 _MANYLINUX_OLD_ARCHS = ("x86_64", "i686")
 # PEP 599 (manylinux2014) architectures; the PEP 600 names add what glibc-based builds exist for.
-_MANYLINUX2014_ARCHS = ("x86_64", "i686", "aarch64", "armv7l", "ppc64", "ppc64le", "s390x")
+# armv8l is a 32-bit ARM userland on a 64-bit kernel: packaging's _linux_platforms gives it
+# manylinux and musllinux tags of its own (then armv7l's), legacy manylinux2014 included.
+_MANYLINUX2014_ARCHS = (
+    "x86_64",
+    "i686",
+    "aarch64",
+    "armv7l",
+    "armv8l",
+    "ppc64",
+    "ppc64le",
+    "s390x",
+)
 _MANYLINUX_ARCHS = (*_MANYLINUX2014_ARCHS, "riscv64", "loongarch64")
-_MUSLLINUX_ARCHS = ("x86_64", "i686", "aarch64", "armv7l", "ppc64le", "s390x", "riscv64")
+# packaging's _musllinux.platform_tags puts no limit on the architecture; musllinux takes every
+# architecture packaging builds Linux tags for (its _manylinux._ALLOWED_ARCHS plus i686 and the
+# 32-bit ARMs).
+_MUSLLINUX_ARCHS = _MANYLINUX_ARCHS
 _LINUX_ARCHS = (*_MANYLINUX_ARCHS, "armv6l")
+# PEP 730: sys.implementation._multiarch of the iOS builds, as ios_platforms spells them.
+_IOS_ARCHS = ("arm64_iphoneos", "arm64_iphonesimulator", "x86_64_iphonesimulator")
+# PEP 738: the Android ABIs CPython is built for, as android_platforms spells them.
+_ANDROID_ARCHS = ("arm64_v8a", "x86_64", "armeabi_v7a", "x86")
+_EMSCRIPTEN_ARCHS = ("wasm32",)
 _MACOS_ARCHS = (
     "x86_64",
     "arm64",
@@ -115,10 +158,21 @@ _SYNONYMS: dict[str, dict[str, str]] = {
     "linux": {"amd64": "x86_64", "arm64": "aarch64", "x86": "i686"},
     "macosx": {"amd64": "x86_64", "aarch64": "arm64"},
     "win": {"x86_64": "amd64", "aarch64": "arm64", "x86": "win32", "i686": "win32"},
+    "android": {"aarch64": "arm64_v8a", "arm64": "arm64_v8a", "amd64": "x86_64", "i686": "x86"},
 }
 
 _ALL_ARCHS = frozenset(
-    (*_LINUX_ARCHS, *_MUSLLINUX_ARCHS, *_MACOS_ARCHS, *_WIN_ARCHS, "amd64", "x86")
+    (
+        *_LINUX_ARCHS,
+        *_MUSLLINUX_ARCHS,
+        *_MACOS_ARCHS,
+        *_WIN_ARCHS,
+        *_IOS_ARCHS,
+        *_ANDROID_ARCHS,
+        *_EMSCRIPTEN_ARCHS,
+        "amd64",
+        "x86",
+    )
 )
 
 _LEGACY_MANYLINUX = {"manylinux1": (2, 5), "manylinux2010": (2, 12), "manylinux2014": (2, 17)}
@@ -141,6 +195,12 @@ def _archs_of(os: OsFamily, level: tuple[int, int] | None, legacy: bool = False)
         return _MACOS_ARCHS
     if os == "win":
         return _WIN_ARCHS
+    if os == "ios":
+        return _IOS_ARCHS
+    if os == "android":
+        return _ANDROID_ARCHS
+    if os == "pyemscripten":
+        return _EMSCRIPTEN_ARCHS
     return ()
 
 
@@ -160,7 +220,9 @@ class PlatformSpec:
     """A platform family with an optional level and architecture.
 
     ``level`` is the glibc version for manylinux (``manylinux1`` -> ``(2, 5)``), the musl version
-    for musllinux, the macOS version for macosx, and None for win/linux/any. ``arch`` is in the
+    for musllinux, the macOS version for macosx, the iOS version for ios, ``(api_level, 0)`` for
+    android, the PEP 783 platform version for pyemscripten (``(2026, 0)``), and None for
+    win/linux/any. ``arch`` is in the
     family's own spelling (``x86_64``/``aarch64`` on Linux, ``arm64``/``x86_64``/``universal2`` on
     macOS, ``amd64``/``arm64``/``win32`` on Windows), or None when the block leaves it open.
 
@@ -178,6 +240,8 @@ class PlatformSpec:
         ``linux``, ``any``."""
         if self.level is None:
             return self.os
+        if self.os == "android":
+            return f"android_{self.level[0]}"
         if legacy and self.os == "manylinux" and self.level in _LEGACY_BY_LEVEL:
             return _LEGACY_BY_LEVEL[self.level]
         return f"{self.os}_{self.level[0]}_{self.level[1]}"
@@ -235,11 +299,13 @@ def _arch_hint(platform: PlatformSpec, legacy: bool) -> str | None:
 
 _FAMILY_RE = re.compile(
     r"(?:(?P<legacy>manylinux1|manylinux2010|manylinux2014)"
-    r"|(?P<os>manylinux|musllinux|macosx)_(?P<major>\d+)_(?P<minor>\d+))"
+    r"|(?P<os>manylinux|musllinux|macosx|ios|pyemscripten)_(?P<major>\d+)_(?P<minor>\d+)"
+    r"|(?P<android>android)_(?P<api>\d+))"
 )
 _FULL_RE = re.compile(
     r"(?:(?P<legacy>manylinux1|manylinux2010|manylinux2014)"
-    r"|(?P<os>manylinux|musllinux|macosx)_(?P<major>\d+)_(?P<minor>\d+))_(?P<arch>[a-z0-9_]+)"
+    r"|(?P<os>manylinux|musllinux|macosx|ios|pyemscripten)_(?P<major>\d+)_(?P<minor>\d+)"
+    r"|(?P<android>android)_(?P<api>\d+))_(?P<arch>[a-z][a-z0-9_]*)"
 )
 _WIN_FULL = {"win32": "win32", "win_amd64": "amd64", "win_arm64": "arm64"}
 
@@ -248,13 +314,18 @@ def _family_of(match: re.Match[str]) -> tuple[OsFamily, tuple[int, int]]:
     legacy = match.group("legacy")
     if legacy:
         return "manylinux", _LEGACY_MANYLINUX[legacy]
+    if match.group("android"):
+        return "android", (int(match.group("api")), 0)
     os = match.group("os")
     level = (int(match.group("major")), int(match.group("minor")))
-    if os == "manylinux":
-        return "manylinux", level
-    if os == "musllinux":
-        return "musllinux", level
-    return "macosx", level
+    families: dict[str, OsFamily] = {
+        "manylinux": "manylinux",
+        "musllinux": "musllinux",
+        "macosx": "macosx",
+        "ios": "ios",
+        "pyemscripten": "pyemscripten",
+    }
+    return families[os], level
 
 
 def _check_level(os: OsFamily, level: tuple[int, int], token: str) -> str | None:
@@ -265,12 +336,22 @@ def _check_level(os: OsFamily, level: tuple[int, int], token: str) -> str | None
         return f"{token!r} is not a musl level: musllinux levels are musllinux_1_N"
     if os == "macosx" and level[0] < 10:
         return f"{token!r} is not a macOS version: macOS tags start at macosx_10_0"
+    # The floors of packaging's ios_platforms (12.0) and android_platforms (API level 16).
+    if os == "ios" and level[0] < 12:
+        return f"{token!r} is not an iOS version CPython runs on: iOS tags start at ios_12_0"
+    if os == "android" and level[0] < 16:
+        return f"{token!r} is not an Android API level CPython runs on: they start at android_16"
     return None
 
 
-def _classify_platform(token: str) -> PlatformSpec | tuple[str, str | None] | None:
+# Why a token that looks like a platform is none: message, hint, and whether it is a real family
+# with a level or architecture it never had (ImpossiblePlatform) rather than a misspelling.
+_Problem = tuple[str, "str | None", bool]
+
+
+def _classify_platform(token: str) -> PlatformSpec | _Problem | None:
     """A PlatformSpec when ``token`` (lower-case) is a platform family or full platform tag, a
-    message and hint when it looks like one but cannot be, None when it is not a platform at all."""
+    problem when it looks like one but cannot be, None when it is not a platform at all."""
     if token in ("win", "linux", "any"):
         return PlatformSpec(token)  # type: ignore[arg-type]
     if token in _WIN_FULL:
@@ -279,7 +360,7 @@ def _classify_platform(token: str) -> PlatformSpec | tuple[str, str | None] | No
     if match:
         os, level = _family_of(match)
         problem = _check_level(os, level, token)
-        return (problem, None) if problem else PlatformSpec(os, level)
+        return (problem, None, True) if problem else PlatformSpec(os, level)
     arch: str | None = None
     base: PlatformSpec | None = None
     legacy = False
@@ -288,7 +369,7 @@ def _classify_platform(token: str) -> PlatformSpec | tuple[str, str | None] | No
         os, level = _family_of(match)
         problem = _check_level(os, level, token)
         if problem:
-            return problem, None
+            return problem, None, True
         base, arch, legacy = PlatformSpec(os, level), match.group("arch"), bool(match["legacy"])
     elif token.startswith("linux_"):
         base, arch = PlatformSpec("linux"), token[len("linux_") :]
@@ -302,8 +383,8 @@ def _classify_platform(token: str) -> PlatformSpec | tuple[str, str | None] | No
         own = canonical_arch(base.os, arch)
         if own in allowed and own != arch:
             spelled = replace(base, arch=own).tag(legacy=legacy)
-            return f"{token!r} is not a platform tag", f"wheels spell it {spelled!r}"
-        return _arch_message(base, arch), _arch_hint(base, legacy)
+            return f"{token!r} is not a platform tag", f"wheels spell it {spelled!r}", False
+        return _arch_message(base, arch), _arch_hint(base, legacy), arch in _ALL_ARCHS
     return replace(base, arch=arch)
 
 
@@ -320,7 +401,8 @@ def parse_platform(text: str, *, span: Span | None = None) -> PlatformSpec:
     if isinstance(result, PlatformSpec):
         return result
     if result is not None:
-        raise TokenError(result[0], token=text, span=span, hint=result[1])
+        error = ImpossiblePlatform if result[2] else TokenError
+        raise error(result[0], token=text, span=span, hint=result[1])
     suggestion = _suggest(token, _PLATFORM_VOCABULARY)
     raise TokenError(
         f"unknown platform {text!r}",
@@ -337,9 +419,12 @@ _PLATFORM_EXPECTED = (
 
 # --- python tags and ABIs ---------------------------------------------------------------------
 
-_PYTHON_RE = re.compile(r"(?P<impl>cp|pp|py)(?P<major>\d)(?P<minor>\d+)?")
+_PYTHON_RE = re.compile(r"(?P<impl>cp|pp|py|graalpy)(?P<major>\d)(?P<minor>\d+)?")
 _CP_ABI_RE = re.compile(r"cp(?P<major>\d)(?P<minor>\d+)(?P<flags>[dmut]+)")
 _PYPY_ABI_RE = re.compile(r"pypy(?P<major>\d)(?P<minor>\d+)_pp(?P<pp>\d+)")
+# GraalPy's ABI, as packaging's _generic_abi reads EXT_SUFFIX '.graalpy242-311-native-...':
+# the GraalPy release, then the Python version it implements.
+_GRAALPY_ABI_RE = re.compile(r"graalpy(?P<release>\d+)_(?P<major>\d)(?P<minor>\d+)_native")
 _GENERIC_ABIS = ("abi3", "abi3t", "none")
 
 
@@ -348,12 +433,29 @@ def python_version_of(tag: str) -> tuple[int, ...] | None:
     ``py3`` gives ``(3,)``, ``pypy39_pp73`` gives ``(3, 9)``; None for ``abi3``/``none`` and for
     anything else."""
     tag = tag.lower()
-    match = _PYTHON_RE.fullmatch(tag) or _CP_ABI_RE.fullmatch(tag) or _PYPY_ABI_RE.fullmatch(tag)
+    match = (
+        _PYTHON_RE.fullmatch(tag)
+        or _CP_ABI_RE.fullmatch(tag)
+        or _PYPY_ABI_RE.fullmatch(tag)
+        or _GRAALPY_ABI_RE.fullmatch(tag)
+    )
     if not match:
         return None
     if match["minor"] is None:
         return (int(match["major"]),)
     return (int(match["major"]), int(match["minor"]))
+
+
+def implementation_of(tag: str) -> str:
+    """The implementation code of a python or ABI tag: ``cp39``/``cp39d`` give ``cp``,
+    ``pp39``/``pypy39_pp73`` give ``pp``, ``graalpy311``/``graalpy242_311_native`` give
+    ``graalpy``, ``py3`` gives ``py``; the tag's letters for anything else."""
+    tag = tag.lower()
+    if tag.startswith("graalpy"):
+        return "graalpy"
+    if tag.startswith("pypy"):
+        return "pp"
+    return tag[:2]
 
 
 def _python_tag_problem(token: str) -> str | None:
@@ -371,8 +473,10 @@ def _abi_problem(token: str) -> str | None:
     assert match is not None
     version = (int(match["major"]), int(match["minor"]))
     flags = match["flags"]
-    if len(set(flags)) != len(flags) or "".join(sorted(flags, key="dmut".index)) != flags:
-        return f"{token!r} is not an ABI tag: its flags should read in the order d, m, u, t"
+    # CPython writes them threading, debug, pymalloc, wide unicode: 'cp313td' (packaging's
+    # _cpython_abis builds f"cp{version}{threading}{debug}{pymalloc}{ucs4}").
+    if len(set(flags)) != len(flags) or "".join(sorted(flags, key="tdmu".index)) != flags:
+        return f"{token!r} is not an ABI tag: its flags should read in the order t, d, m, u"
     if "m" in flags and version >= (3, 8):
         return f"the ABI {token!r} does not exist: CPython dropped the 'm' flag in 3.8"
     if "u" in flags and version >= (3, 3):
@@ -420,7 +524,10 @@ def _build_vocabulary() -> tuple[str, ...]:
     words += [f"manylinux2014_{a}" for a in _MANYLINUX2014_ARCHS]
     words += [f"musllinux_1_2_{a}" for a in _MUSLLINUX_ARCHS]
     words += [f"macosx_11_0_{a}" for a in ("arm64", "x86_64", "universal2")]
-    words += [f"linux_{a}" for a in ("x86_64", "aarch64", "i686", "armv7l")]
+    words += [f"linux_{a}" for a in ("x86_64", "aarch64", "i686", "armv7l", "armv8l")]
+    words += [f"ios_13_0_{a}" for a in _IOS_ARCHS] + ["ios_13_0"]
+    words += [f"android_24_{a}" for a in _ANDROID_ARCHS] + ["android_24"]
+    words += ["pyemscripten_2026_0_wasm32", "pyemscripten_2026_0"]
     return tuple(dict.fromkeys(words))
 
 
@@ -500,7 +607,7 @@ def _classify_uncached(token: str, span: Span, *, suggest: bool = True) -> _Toke
         if problem:
             return TokenError(problem, token=token, span=span)
         return _Token(token, span, "abi")
-    if token in _GENERIC_ABIS or _PYPY_ABI_RE.fullmatch(token):
+    if token in _GENERIC_ABIS or _PYPY_ABI_RE.fullmatch(token) or _GRAALPY_ABI_RE.fullmatch(token):
         return _Token(token, span, "abi")
     if token.count("-") == 2:
         return _classify_triple(token, span)
@@ -831,14 +938,14 @@ def _abi_fit(abi: str, interpreter: str | None) -> str | None:
     """Why ``abi`` cannot go with the python tag ``interpreter``, or None when it can."""
     if interpreter is None or abi == "none":
         return None
-    impl = interpreter[:2]
+    impl = implementation_of(interpreter)
     version = python_version_of(interpreter)
     if abi in ("abi3", "abi3t"):
-        if impl == "pp":
+        if impl in ("pp", "graalpy"):
             return f"the ABI {abi!r} is CPython's stable ABI; {interpreter!r} cannot use it"
         return None
     abi_version = python_version_of(abi)
-    abi_impl = "pp" if abi.startswith("pypy") else "cp"
+    abi_impl = implementation_of(abi)
     if impl != "py" and abi_impl != impl:
         return f"the ABI {abi!r} does not fit the python tag {interpreter!r}"
     assert version is not None
@@ -878,7 +985,8 @@ def parse_abi(text: str, *, span: Span | None = None) -> str:
         f"{text!r} is not an ABI tag",
         token=text,
         span=span,
-        hint="expected an ABI such as cp36m, cp39, cp313t, abi3, none or pypy39_pp73",
+        hint="expected an ABI such as cp36m, cp39, cp313t, cp38d, abi3, abi3t, none, pypy39_pp73 "
+        "or graalpy242_311_native",
     )
 
 

@@ -18,8 +18,9 @@ __all__ = [
     "read_python_version",
 ]
 
-# pip's --implementation codes tagpip knows (packaging's INTERPRETER_SHORT_NAMES plus 'py').
-IMPLEMENTATION_CODES = ("cp", "pp", "py", "ip", "jy")
+# pip's --implementation codes tagpip knows (packaging's INTERPRETER_SHORT_NAMES plus 'py', and
+# 'graalpy': packaging has no short name for GraalPy, so its interpreter name is the code).
+IMPLEMENTATION_CODES = ("cp", "pp", "py", "ip", "jy", "graalpy")
 
 
 class VocabularyError(TagpipError):
@@ -55,11 +56,20 @@ def read_python_version(text: str, *, span: Span | None = None) -> tuple[int, ..
 
 
 def parse_implementation_code(text: str, *, span: Span | None = None) -> str:
-    """An ``--implementation`` value (``cp``, ``pp``, ``py``, ``ip``, ``jy``), lower-cased."""
+    """An ``--implementation`` value (``cp``, ``pp``, ``py``, ``ip``, ``jy``, ``graalpy``),
+    lower-cased."""
     impl = text.strip().lower()
     if impl in IMPLEMENTATION_CODES:
         return impl
-    long_names = {"python": "py", "cpython": "cp", "pypy": "pp", "ironpython": "ip", "jython": "jy"}
+    long_names = {
+        "python": "py",
+        "cpython": "cp",
+        "pypy": "pp",
+        "ironpython": "ip",
+        "jython": "jy",
+        "graalvm": "graalpy",
+        "gp": "graalpy",
+    }
     short = long_names.get(impl)
-    hint = f"did you mean '{short}'?" if short else "expected one of cp, pp, py, ip, jy"
+    hint = f"did you mean '{short}'?" if short else "expected one of cp, pp, py, ip, jy, graalpy"
     raise VocabularyError(f"unknown implementation {text!r}", hint=hint, span=span)

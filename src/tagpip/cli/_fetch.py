@@ -194,12 +194,14 @@ def settle_target(args: argparse.Namespace, inputs: Inputs) -> Target:
         for o in inputs.file_options
     ]
     blocks = [r.tags for r in (*inputs.requirements, *inputs.constraints) if r.tags is not None]
-    return Target.from_sources(
+    target = Target.from_sources(
         command_line=command_line,
         base=base,
         file_options=[layer for layer in file_layers if not layer.is_empty()],
         blocks=blocks,
     )
+    print_warnings([Diagnostic("warning", n, None) for n in target.notes], args.quiet)
+    return target
 
 
 def settle_index_options(args: argparse.Namespace, inputs: Inputs, command: str) -> IndexOptions:

@@ -88,6 +88,7 @@ def run(args: argparse.Namespace) -> int:
         args.platform, args.python_version, args.implementation, args.abi
     )
     target = Target.from_sources(command_line=command_line, base=base, blocks=blocks)
+    sys.stderr.write("".join(f"warning: {note}\n" for note in target.notes))
     shown = target.for_block(blocks[0]) if blocks else target
 
     if args.json:

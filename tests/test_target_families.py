@@ -1,0 +1,360 @@
+"""Every ABI a block can name and every target family packaging knows (issue 16.10, 16.12, 16.14).
+
+Each target is compared with packaging's own generators, every argument explicit: the interpreter
+tags with ``cpython_tags``/``generic_tags`` plus ``compatible_tags``, the platform lists with
+``ios_platforms``, ``android_platforms``, ``mac_platforms`` and packaging's manylinux and musllinux
+generators fed a glibc or musl version (they read the host's otherwise). Blocks go through both
+``tagpip check`` and the fetching path's target, which must agree.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import packaging
+import pytest
+from packaging import _manylinux, _musllinux
+from packaging.tags import (
+    Tag,
+    android_platforms,
+    compatible_tags,
+    cpython_tags,
+    generic_tags,
+    ios_platforms,
+)
+from packaging.version import Version
+
+from tagpip.errors import Span, TagpipError
+from tagpip.syntax import check_requirements_text
+from tagpip.target import Target, TargetError, TargetOptions
+from tagpip.tokens import TagSpec, TokenError, parse_tag_block
+
+
+def spec(text: str, line: int = 1) -> TagSpec:
+    full = f"name==1.0{text}"
+    return parse_tag_block(text, Span("req.txt", line, len("name==1.0"), len(full), full))
+
+
+def from_blocks(*texts: str) -> Target:
+    """The target the fetching commands build from these blocks alone (never the host)."""
+    blocks = [spec(text, line) for line, text in enumerate(texts, 1)]
+
+    def no_host() -> Target:
+        raise AssertionError("the host was read")
+
+    return Target.from_sources(blocks=blocks, host=no_host)
+
+
+def check_accepts(*texts: str) -> bool:
+    lines = "".join(f"name==1.0{text}\n" for text in texts)
+    return not check_requirements_text(lines).errors
+
+
+def fetch_accepts(*texts: str) -> bool:
+    try:
+        from_blocks(*texts)
+    except TagpipError:
+        return False
+    return True
+
+
+def cpython(version: tuple[int, int], abis: Sequence[str], platforms: Sequence[str]) -> list[Tag]:
+    """What a CPython of that build computes with ``sys_tags()``, every argument explicit."""
+    return [
+        *cpython_tags(version, list(abis), list(platforms)),
+        *compatible_tags(version, f"cp{version[0]}{version[1]}", list(platforms)),
+    ]
+
+
+def manylinux(
+    monkeypatch: pytest.MonkeyPatch, glibc: tuple[int, int], archs: Sequence[str]
+) -> list[str]:
+    """packaging's own manylinux list for a system with this glibc (no _manylinux module)."""
+    with monkeypatch.context() as patch:
+        patch.setattr(_manylinux, "_get_glibc_version", lambda: _manylinux._GLibCVersion(*glibc))
+        patch.setattr(_manylinux, "_have_compatible_abi", lambda executable, archs: True)
+        patch.setattr(_manylinux, "_get_manylinux_module", lambda: None)
+        return list(_manylinux.platform_tags(list(archs)))
+
+
+def musllinux(
+    monkeypatch: pytest.MonkeyPatch, musl: tuple[int, int], archs: Sequence[str]
+) -> list[str]:
+    """packaging's own musllinux list for a system with this musl."""
+    with monkeypatch.context() as patch:
+        version = _musllinux._MuslVersion(*musl)
+        patch.setattr(_musllinux, "_get_musl_version", lambda executable: version)
+        return list(_musllinux.platform_tags(list(archs)))
+
+
+# --- item 10: any ABI the flags can name -------------------------------------------------------
+
+ABI_BLOCKS = [
+    # block, version, the ABIs it makes the target's, the platform
+    ("[manylinux_2_28,cp313,cp313t,x86_64]", (3, 13), ["cp313t"]),
+    ("[manylinux_2_28,cp313t,x86_64]", (3, 13), ["cp313t"]),
+    ("[manylinux_2_28,cp314,cp314td,x86_64]", (3, 14), ["cp314td"]),
+    ("[manylinux_2_28,cp38,cp38d,x86_64]", (3, 8), ["cp38d"]),
+    ("[manylinux_2_28,cp38,cp38d,cp38,x86_64]", (3, 8), ["cp38d", "cp38"]),
+    ("[manylinux_2_28,cp37,cp37dm,x86_64]", (3, 7), ["cp37dm"]),
+    ("[manylinux_2_28,cp315,cp315t,x86_64]", (3, 15), ["cp315t"]),
+]
+
+
+@pytest.mark.parametrize(("block", "version", "abis"), ABI_BLOCKS)
+def test_a_block_names_any_abi_and_check_agrees(
+    block: str, version: tuple[int, int], abis: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert check_accepts(block)
+    target = from_blocks(block)
+    platforms = manylinux(monkeypatch, (2, 28), ["x86_64"])
+    assert list(target.tags) == cpython(version, abis, platforms)
+    assert target.abis == tuple(abis)
+    # The flags say the same thing.
+    flags = Target.from_flags(["manylinux_2_28_x86_64"], f"{version[0]}.{version[1]}", None, abis)
+    assert flags.tags == target.tags
+
+
+def test_free_threaded_takes_abi3t_back_to_cp32(monkeypatch: pytest.MonkeyPatch) -> None:
+    """PEP 803: abi3t (packaging >= 26.1), never abi3, for a free-threaded 3.15."""
+    assert Version(packaging.__version__) >= Version("26.1")
+    tags = [str(t) for t in from_blocks("[manylinux_2_28,cp315t,x86_64]").tags]
+    assert "cp315-abi3t-manylinux_2_28_x86_64" in tags
+    assert "cp32-abi3t-manylinux1_x86_64" in tags
+    assert not any("-abi3-" in t for t in tags)
+
+
+@pytest.mark.parametrize(
+    "block",
+    [
+        "[manylinux_2_28,cp312t,x86_64]",  # free-threading starts at 3.13
+        "[manylinux_2_28,cp313dt,x86_64]",  # CPython writes 'td'
+        "[manylinux_2_28,cp38dm,x86_64]",  # no 'm' from 3.8
+        "[manylinux_2_28,cp39,cp38d,x86_64]",  # the ABI of another version
+    ],
+)
+def test_abis_that_cannot_exist_are_refused_by_both(block: str) -> None:
+    assert not check_accepts(block)
+    assert not fetch_accepts(block)
+
+
+def test_a_gil_block_and_a_free_threaded_block_cannot_share_a_target() -> None:
+    """A block that names no ABI takes the target's; two that name both builds conflict."""
+    assert from_blocks("[cp313,manylinux_2_28,x86_64]", "[cp313t]").abis == ("cp313t",)
+    with pytest.raises(TargetError) as caught:
+        from_blocks("[manylinux_2_28,cp313,cp313,x86_64]", "[manylinux_2_28,cp313t,x86_64]")
+    assert caught.value.message == (
+        "this block asks for the ABI cp313t but the block at req.txt:1:10 asks for cp313: "
+        "one is a free-threaded build, the other is not"
+    )
+
+
+def test_an_explicit_abi_beats_the_blocks() -> None:
+    """--abi on the command line comes first; the block is then checked against it."""
+    options = TargetOptions.from_strings(["manylinux_2_28_x86_64"], "3.13", None, ["cp313"])
+    with pytest.raises(TargetError, match="the ABI cp313t of this block does not run"):
+        Target.from_sources(command_line=options, blocks=[spec("[cp313t]")])
+
+
+# --- item 12: every family packaging knows -----------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "multiarch", ["arm64_iphoneos", "arm64_iphonesimulator", "x86_64_iphonesimulator"]
+)
+def test_ios(multiarch: str) -> None:
+    block = f"[ios_13_0_{multiarch},cp313]"
+    assert check_accepts(block)
+    target = from_blocks(block)
+    platforms = list(ios_platforms((13, 0), multiarch))
+    assert target.platforms == tuple(platforms)
+    assert list(target.tags) == cpython((3, 13), ["cp313"], platforms)
+    # PEP 730: platform.system() is iOS or iPadOS, platform.machine() the device model.
+    assert target.marker_environment == {
+        "implementation_name": "cpython",
+        "os_name": "posix",
+        "platform_python_implementation": "CPython",
+        "python_version": "3.13",
+        "sys_platform": "ios",
+    }
+    # The family and the architecture as two tokens say the same.
+    assert from_blocks(f"[ios_13_0,{multiarch},cp313]").tags == target.tags
+
+
+@pytest.mark.parametrize(
+    ("abi", "machine"),
+    [("arm64_v8a", "aarch64"), ("x86_64", "x86_64"), ("armeabi_v7a", None), ("x86", "i686")],
+)
+def test_android(abi: str, machine: str | None) -> None:
+    block = f"[android_24_{abi},cp313]"
+    assert check_accepts(block)
+    target = from_blocks(block)
+    platforms = list(android_platforms(24, abi))
+    assert platforms[0] == f"android_24_{abi}"
+    assert platforms[-1] == f"android_16_{abi}"
+    assert target.platforms == tuple(platforms)
+    assert list(target.tags) == cpython((3, 13), ["cp313"], platforms)
+    env = target.marker_environment
+    assert (env["sys_platform"], env["platform_system"], env["os_name"]) == (
+        "android",
+        "Android",
+        "posix",
+    )
+    assert env.get("platform_machine") == machine
+
+
+def test_android_synonyms_map_to_the_android_abi() -> None:
+    assert from_blocks("[android_24,aarch64,cp313]").platforms[0] == "android_24_arm64_v8a"
+
+
+def test_pyemscripten() -> None:
+    """PEP 783: one platform version per Python, no expansion (packaging's _emscripten_platforms
+    gives the one tag, then sysconfig's own, which only a real interpreter knows)."""
+    block = "[pyemscripten_2026_0_wasm32,cp314]"
+    assert check_accepts(block)
+    target = from_blocks(block)
+    assert target.platforms == ("pyemscripten_2026_0_wasm32",)
+    assert list(target.tags) == cpython((3, 14), ["cp314"], ["pyemscripten_2026_0_wasm32"])
+    env = target.marker_environment
+    assert env["sys_platform"] == "emscripten"
+    assert env["platform_system"] == "Emscripten"
+    assert env["platform_machine"] == "wasm32"
+
+
+def test_pyodide_is_not_a_family_packaging_knows() -> None:
+    """packaging 26 builds no pyodide_* tag; tagpip follows it (docs/targets.md)."""
+    import inspect
+
+    from packaging import tags
+
+    assert "pyodide" not in inspect.getsource(tags)
+    assert not check_accepts("[pyodide_2024_0_wasm32,cp312]")
+
+
+def test_graalpy(monkeypatch: pytest.MonkeyPatch) -> None:
+    block = "[graalpy311,graalpy242_311_native,manylinux_2_28_x86_64]"
+    assert check_accepts(block)
+    target = from_blocks(block)
+    platforms = manylinux(monkeypatch, (2, 28), ["x86_64"])
+    # sys_tags for GraalPy: generic_tags, then compatible_tags with no interpreter tag.
+    expected = [
+        *generic_tags("graalpy311", ["graalpy242_311_native"], platforms),
+        *compatible_tags((3, 11), None, platforms),
+    ]
+    assert list(target.tags) == expected
+    env = target.marker_environment
+    assert env["implementation_name"] == "graalpy"
+    assert env["platform_python_implementation"] == "GraalVM"
+    flags = Target.from_flags(
+        ["manylinux_2_28_x86_64"], "3.11", "graalpy", ["graalpy242_311_native"]
+    )
+    assert flags.tags == target.tags
+    assert not flags.notes
+
+
+def test_graalpy_without_its_abi_says_so() -> None:
+    target = Target.from_flags(["manylinux_2_28_x86_64"], "3.11", "graalpy", [])
+    assert target.abis == ()
+    assert len(target.notes) == 1
+    assert target.notes[0].startswith("a GraalPy target without --abi takes only wheels")
+
+
+def test_abi3_does_not_fit_graalpy() -> None:
+    assert not check_accepts("[graalpy311,abi3,manylinux_2_28_x86_64]")
+
+
+@pytest.mark.parametrize("family", ["manylinux", "musllinux"])
+def test_armv8l_also_runs_armv7l(family: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """packaging's _linux_platforms gives a 32-bit ARM on a 64-bit kernel armv8l then armv7l."""
+    level = "2_28" if family == "manylinux" else "1_2"
+    block = f"[{family}_{level}_armv8l,cp312]"
+    assert check_accepts(block)
+    target = from_blocks(block)
+    if family == "manylinux":
+        platforms = manylinux(monkeypatch, (2, 28), ["armv8l", "armv7l"])
+    else:
+        platforms = musllinux(monkeypatch, (1, 2), ["armv8l", "armv7l"])
+    assert target.platforms == tuple(platforms)
+    assert list(target.tags) == cpython((3, 12), ["cp312"], platforms)
+    assert target.marker_environment["platform_machine"] == "armv8l"
+    # A block without an architecture on that target takes its own (armv8l), not armv7l.
+    assert target.for_block(spec(f"[{family}_{level}]")).platforms == target.platforms
+
+
+MANYLINUX_ARCHS = sorted(_manylinux._ALLOWED_ARCHS | {"i686", "armv7l"})
+
+
+@pytest.mark.parametrize("arch", MANYLINUX_ARCHS)
+def test_musllinux_on_every_architecture_packaging_lists(
+    arch: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    block = f"[musllinux_1_2_{arch},cp312]"
+    assert check_accepts(block)
+    platforms = musllinux(monkeypatch, (1, 2), [arch])
+    target = from_blocks(block)
+    assert list(target.tags) == cpython((3, 12), ["cp312"], platforms)
+    assert target.marker_environment["platform_machine"] == arch
+
+
+@pytest.mark.parametrize("arch", MANYLINUX_ARCHS)
+@pytest.mark.parametrize("glibc", [(2, 41), (2, 45), (2, 50)])
+def test_manylinux_above_2_40(
+    arch: str, glibc: tuple[int, int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    block = f"[manylinux_{glibc[0]}_{glibc[1]}_{arch},cp312]"
+    assert check_accepts(block)
+    platforms = manylinux(monkeypatch, glibc, [arch])
+    assert list(from_blocks(block).tags) == cpython((3, 12), ["cp312"], platforms)
+
+
+# --- item 14: pip's --platform lists may hold platforms that cannot exist ----------------------
+
+
+def test_an_impossible_command_line_platform_is_skipped_with_one_note() -> None:
+    options = TargetOptions.from_strings(
+        ["manylinux_2_16_aarch64", "manylinux_2_28_aarch64"], "3.12", None, []
+    )
+    target = Target.from_sources(command_line=options)
+    alone = Target.from_flags(["manylinux_2_28_aarch64"], "3.12", None, [])
+    assert target.platforms == alone.platforms
+    assert target.notes == (
+        "skipping --platform manylinux_2_16_aarch64: manylinux_2_16 has no architecture "
+        "'aarch64'; no wheel can have that tag",
+    )
+
+
+@pytest.mark.parametrize(
+    "platform", ["manylinux1_aarch64", "macosx_10_9_arm64", "ios_11_0_arm64_iphoneos"]
+)
+def test_other_impossible_platforms_are_skipped_too(platform: str) -> None:
+    options = TargetOptions.from_strings([platform, "manylinux_2_28_x86_64"], "3.12", None, [])
+    target = Target.from_sources(command_line=options)
+    assert len(target.notes) == 1
+    assert target.notes[0].startswith(f"skipping --platform {platform}: ")
+
+
+def test_only_impossible_platforms_is_an_error() -> None:
+    with pytest.raises(TargetError, match="no --platform value names a platform that exists"):
+        Target.from_flags(["manylinux_2_16_aarch64"], "3.12", None, [])
+
+
+@pytest.mark.parametrize("platform", ["manylinux3_x86_64", "nonsense", "manylinux2014_amd64"])
+def test_a_misspelt_platform_stays_an_error(platform: str) -> None:
+    with pytest.raises(TokenError):
+        Target.from_flags([platform, "manylinux_2_28_x86_64"], "3.12", None, [])
+
+
+def test_tag_blocks_and_check_stay_strict() -> None:
+    assert not check_accepts("[manylinux_2_16,aarch64,cp312]")
+    assert not fetch_accepts("[manylinux_2_16,aarch64,cp312]")
+    assert check_requirements_text("--platform manylinux_2_16_aarch64\n").errors
+    line = "--platform manylinux_2_16_aarch64"
+    file_layer = TargetOptions.from_strings(["manylinux_2_16_aarch64"], "3.12")
+    located = TargetOptions(
+        platforms=tuple(
+            type(p)(p.value, Span("r.txt", 1, 11, len(line), line)) for p in file_layer.platforms
+        ),
+        python_version=file_layer.python_version,
+    )
+    with pytest.raises(TokenError):
+        Target.from_sources(file_options=[located], host=Target.from_host)
