@@ -2,14 +2,21 @@
 inputs, laid out as Lambda expects, checked against the target's size limits.
 
 The wheels come from a real index on 127.0.0.1; the zip is read back with ``zipfile`` and, where
-pyenv has CPython 3.12, imported by that interpreter from the unzipped folder.
+pyenv has CPython 3.12, imported by that interpreter from the unzipped folder. ``--compile`` runs
+that interpreter too (skipped cleanly without it); its refusals need none.
 """
 
 from __future__ import annotations
 
+import base64
+import csv
 import dataclasses
+import hashlib
+import io
 import os
+import shutil
 import subprocess
+import sys
 import zipfile
 from pathlib import Path
 
@@ -20,7 +27,19 @@ from tagpip import limits
 from tagpip.cli import main
 
 PRESET = ["--preset", "aws-lambda-python3.12-x86_64"]
-PYENV = Path(os.path.expanduser("~/.pyenv/versions"))
+
+
+def _pyenv_versions() -> Path:
+    root = os.environ.get("PYENV_ROOT")
+    if not root and shutil.which("pyenv"):
+        done = subprocess.run(["pyenv", "root"], capture_output=True, text=True, check=False)
+        root = done.stdout.strip() if done.returncode == 0 else None
+    return Path(root or os.path.expanduser("~/.pyenv")) / "versions"
+
+
+PYENV = _pyenv_versions()
+PY312 = sorted(PYENV.glob("3.12.*/bin/python"))
+needs_312 = pytest.mark.skipif(not PY312, reason="no pyenv CPython 3.12")
 
 
 def run(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
@@ -176,7 +195,7 @@ def test_a_pth_file_is_warned_about(
     assert "app_lib.pth" in err
 
 
-@pytest.mark.skipif(not sorted(PYENV.glob("3.12.*/bin/python")), reason="no pyenv CPython 3.12")
+@needs_312
 def test_the_unzipped_bundle_imports_in_the_targets_python(
     index_server: IndexServer, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -186,7 +205,7 @@ def test_the_unzipped_bundle_imports_in_the_targets_python(
     task = tmp_path / "task"
     with zipfile.ZipFile(tmp_path / "function.zip") as archive:
         archive.extractall(task)
-    python = sorted(PYENV.glob("3.12.*/bin/python"))[-1]
+    python = PY312[-1]
     result = subprocess.run(
         [
             str(python),
@@ -201,3 +220,181 @@ def test_the_unzipped_bundle_imports_in_the_targets_python(
         check=False,
     )
     assert (result.returncode, result.stdout.strip()) == (0, "42"), result.stderr
+
+
+# -- --compile -----------------------------------------------------------------------------------
+
+
+def record_rows(archive: zipfile.ZipFile, name: str) -> dict[str, tuple[str, str]]:
+    text = archive.read(name).decode("utf-8")
+    return {row[0]: (row[1], row[2]) for row in csv.reader(io.StringIO(text)) if row}
+
+
+def pyc_flags(data: bytes) -> int:
+    """PEP 552's flags word: 0b01 hash-based, 0b10 check the source."""
+    return int.from_bytes(data[4:8], "little")
+
+
+@needs_312
+def test_compile_writes_recorded_unchecked_hash_pycs_reproducibly(
+    index_server: IndexServer, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    seed(index_server)
+    src = tmp_path / "src"
+    src.mkdir()
+    (src / "handler.py").write_text("import app_lib.core\n")
+    (src / "legacy.py").write_text('print "Python 2"\n')
+    status, out, err = bundle(index_server, tmp_path, capsys, "--compile", "--add", f"{src}/")
+    assert status == 0, err
+    # Found as builds find one (pyenv here), named on the one line that says what was done.
+    assert "--compile: wrote 7 pycs" in out
+    assert "with Python 3.12." in out
+    assert (
+        "tagpip: warning: --compile: 1 files do not compile for Python 3.12 and stay source "
+        "only: legacy.py (" in err
+    )
+    first = (tmp_path / "function.zip").read_bytes()
+    (tmp_path / "function.zip").unlink()
+    status, _, err = bundle(index_server, tmp_path, capsys, "--compile", "--add", f"{src}/")
+    assert status == 0, err
+    assert (tmp_path / "function.zip").read_bytes() == first
+    with zipfile.ZipFile(tmp_path / "function.zip") as archive:
+        listed = archive.namelist()
+        pycs = [n for n in listed if n.endswith(".pyc")]
+        assert pycs == [
+            "__pycache__/handler.cpython-312.pyc",
+            "app_lib/__pycache__/__init__.cpython-312.pyc",
+            "app_lib/__pycache__/core.cpython-312.pyc",
+            "app_lib/tests/__pycache__/__init__.cpython-312.pyc",
+            "app_lib/tests/__pycache__/test_it.cpython-312.pyc",
+            "helper/__pycache__/__init__.cpython-312.pyc",
+            "helper/__pycache__/value.cpython-312.pyc",
+        ]
+        assert {pyc_flags(archive.read(n)) for n in pycs} == {0b01}  # hash-based, unchecked
+        # Each pyc is in its project's RECORD with its hash and size, as pip records them;
+        # the user's handler has no RECORD to be in.
+        rows = record_rows(archive, "helper-2.0.dist-info/RECORD")
+        data = archive.read("helper/__pycache__/value.cpython-312.pyc")
+        digest = base64.urlsafe_b64encode(hashlib.sha256(data).digest()).rstrip(b"=").decode()
+        assert rows["helper/__pycache__/value.cpython-312.pyc"] == (
+            f"sha256={digest}",
+            str(len(data)),
+        )
+        assert list(rows)[-1] == "helper-2.0.dist-info/RECORD"
+        app_rows = record_rows(archive, "app_lib-1.0.dist-info/RECORD")
+        assert "app_lib/__pycache__/core.cpython-312.pyc" in app_rows
+        assert not any("handler" in row for row in app_rows)
+    # The tree was hard-linked from the cache of unpacked wheels: compiling changed none of
+    # the cache's files, so a bundle without --compile from that cache has no bytecode.
+    status, _, err = bundle(index_server, tmp_path, capsys, output="plain.zip")
+    assert status == 0, err
+    with zipfile.ZipFile(tmp_path / "plain.zip") as archive:
+        assert not [n for n in archive.namelist() if "__pycache__" in n]
+        assert "pyc" not in archive.read("helper-2.0.dist-info/RECORD").decode()
+
+
+@needs_312
+def test_the_compiled_bundle_imports_from_its_pycs(
+    index_server: IndexServer, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    seed(index_server)
+    status, _, err = bundle(index_server, tmp_path, capsys, "--compile", "--layer")
+    assert status == 0, err
+    task = tmp_path / "opt"
+    with zipfile.ZipFile(tmp_path / "function.zip") as archive:
+        archive.extractall(task)
+    # An unchecked-hash pyc is used without looking at the source: a changed source proves
+    # that the import ran the bundle's bytecode.
+    (task / "python" / "helper" / "value.py").write_text("VALUE = 0\n")
+    result = subprocess.run(
+        [
+            str(PY312[-1]),
+            "-I",
+            "-B",
+            "-c",
+            "import sys; sys.path.insert(0, sys.argv[1]); "
+            "import app_lib.core, helper.value; "
+            "print(app_lib.core.VALUE, helper.value.__spec__.cached.endswith('.cpython-312.pyc'))",
+            str(task / "python"),
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert (result.returncode, result.stdout.strip()) == (0, "42 True"), result.stderr
+
+
+def test_compile_refuses_an_interpreter_of_another_version(
+    index_server: IndexServer, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    seed(index_server)
+    host = sys.version_info[:2]
+    other = "3.11" if host == (3, 12) else "3.12"
+    status, _, err = run(
+        [
+            "bundle",
+            "app-lib",
+            "-o",
+            str(tmp_path / "function.zip"),
+            "--python-version",
+            other,
+            "--platform",
+            "manylinux2014_x86_64",
+            "-i",
+            index_server.url,
+            "--cache-dir",
+            str(tmp_path / "cache"),
+            "--compile-python",
+            sys.executable,
+        ],
+        capsys,
+    )
+    assert status == 1
+    assert (
+        f"error: --compile: {sys.executable} is CPython "
+        f"{'.'.join(map(str, sys.version_info[:3]))}, and the target is CPython {other}; "
+        "tagpip refuses to compile with another version, whose bytecode the target would not "
+        f"use\nhint: name a CPython {other} interpreter with --compile-python, or leave out "
+        "--compile\n"
+    ) in err
+    assert "Traceback" not in err
+    assert not (tmp_path / "function.zip").exists()
+
+
+def test_compile_refuses_when_no_interpreter_of_the_version_is_found(
+    index_server: IndexServer,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    seed(index_server)
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    monkeypatch.setenv("PYENV_ROOT", str(empty))  # no pyenv versions
+    monkeypatch.setenv("PATH", str(empty))  # no uv, no python3.8
+    status, _, err = run(
+        [
+            "bundle",
+            "app-lib",
+            "-o",
+            str(tmp_path / "function.zip"),
+            "--python-version",
+            "3.8",
+            "--platform",
+            "manylinux2014_x86_64",
+            "-i",
+            index_server.url,
+            "--cache-dir",
+            str(tmp_path / "cache"),
+            "--compile",
+        ],
+        capsys,
+    )
+    assert status == 1
+    assert (
+        "error: --compile: no Python 3.8 interpreter found (looked at --from-python, pyenv's "
+        "versions, uv python find and python3.8 on PATH); tagpip refuses to compile with "
+        "another version, whose bytecode the target would not use"
+    ) in err
+    assert "Traceback" not in err
+    assert not (tmp_path / "function.zip").exists()
