@@ -398,3 +398,122 @@ def test_compile_refuses_when_no_interpreter_of_the_version_is_found(
     ) in err
     assert "Traceback" not in err
     assert not (tmp_path / "function.zip").exists()
+
+
+# -- the recipes of docs/recipes/bundle.md -------------------------------------------------------
+
+RECIPES = "recipes/bundle.md"
+
+
+def machines(files: dict[str, bytes], project: str) -> set[str]:
+    """The machines the installed project's wheel was built for (its WHEEL ``Tag:`` lines)."""
+    (wheel,) = [
+        name
+        for name in files
+        if name.endswith(".dist-info/WHEEL")
+        and name.split("/")[-2].lower().startswith(project + "-")
+    ]
+    tags = [line[5:] for line in files[wheel].decode().splitlines() if line.startswith("Tag: ")]
+    return {tag.rsplit("_", 1)[-1] if "x86_64" not in tag else "x86_64" for tag in tags}
+
+
+def zip_files(path: Path) -> dict[str, bytes]:
+    with zipfile.ZipFile(path) as archive:
+        return {name: archive.read(name) for name in archive.namelist()}
+
+
+def folder_files(path: Path) -> dict[str, bytes]:
+    return {
+        p.relative_to(path).as_posix(): p.read_bytes()
+        for p in sorted(path.rglob("*"))
+        if p.is_file()
+    }
+
+
+def imports_in_312(folder: Path, modules: str) -> None:
+    result = subprocess.run(
+        [
+            str(PY312[-1]),
+            "-I",
+            "-B",
+            "-c",
+            f"import sys; sys.path.insert(0, sys.argv[1]); import {modules}",
+            str(folder),
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+
+
+def test_each_recipe_runs_and_makes_what_it_says(tmp_path: Path) -> None:
+    """The page's blocks run as tests/test_docs.py runs them (same runner, same index of real
+    names); then each recipe's output is checked: the function zip at the root, the layers
+    under ``python/`` with x86_64 and aarch64 wheels, the container folder; where pyenv has
+    CPython 3.12, each x86_64 one imports, and the ``--compile`` recipe runs and imports too."""
+    from support.docs_catalog import populate
+    from test_docs import Sandbox, blocks_of, run_block
+
+    blocks = blocks_of(RECIPES)
+    with IndexServer(tmp_path / "index") as server:
+        populate(server)
+        box = Sandbox(tmp_path / "work", server)
+        for block in blocks:
+            run_block(block, box, "hermetic")
+        work = box.folder
+        function = zip_files(work / "function.zip")
+        assert "lambda_function.py" in function
+        assert "requests/__init__.py" in function
+        assert not [n for n in function if n.startswith("python/")]
+        assert machines(function, "cryptography") == {"x86_64"}
+        for arch in ("x86_64", "arm64"):
+            layer = zip_files(work / f"layer-{arch}.zip")
+            assert all(n.startswith("python/") for n in layer), arch
+            assert "python/pyyaml/__init__.py" in layer
+            machine = "x86_64" if arch == "x86_64" else "aarch64"
+            assert machines(layer, "pyyaml") == {machine}, arch
+            assert machines(layer, "cryptography") == {machine}, arch
+        image = folder_files(work / "image-site")
+        assert "cryptography/__init__.py" in image
+        assert machines(image, "cryptography") == {"aarch64"}
+        if not PY312:
+            return
+        # The docs' wheels are stand-ins of the real projects (their modules are named after
+        # the projects: pyyaml, not yaml), so the imports name those.
+        modules = "requests, pyyaml, cryptography, urllib3"
+        with zipfile.ZipFile(work / "function.zip") as archive:
+            archive.extractall(tmp_path / "task")
+        imports_in_312(tmp_path / "task", modules)
+        with zipfile.ZipFile(work / "layer-x86_64.zip") as archive:
+            archive.extractall(tmp_path / "opt")
+        imports_in_312(tmp_path / "opt" / "python", modules)
+        (compiling,) = [b for b in blocks if b.kind == "covered-by" and "--compile" in b.body]
+        box.env["PYENV_ROOT"] = str(PYENV.parent)  # the sandbox's HOME has no ~/.pyenv
+        result = box.run("set -e\n" + compiling.body)
+        assert result.returncode == 0, result.stdout
+        compiled = zip_files(work / "function.zip")
+        assert "requests/__pycache__/__init__.cpython-312.pyc" in compiled
+        assert "__pycache__/lambda_function.cpython-312.pyc" in compiled
+        shutil.rmtree(tmp_path / "task")
+        with zipfile.ZipFile(work / "function.zip") as archive:
+            archive.extractall(tmp_path / "task")
+        imports_in_312(tmp_path / "task", modules)
+
+
+@needs_312
+@pytest.mark.slow
+def test_the_import_time_bench_runs() -> None:
+    """bench/bench_bundle.py (whose numbers docs/recipes/bundle.md shows) still runs; one run
+    per side, nothing about its times asserted."""
+    bench = Path(__file__).resolve().parent.parent / "bench" / "bench_bundle.py"
+    result = subprocess.run(
+        [sys.executable, str(bench), "--runs", "1", "--python", str(PY312[-1]), "--only", "idna"],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "| --compile | " in result.stdout
+    assert "| no --compile | " in result.stdout
