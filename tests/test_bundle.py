@@ -517,3 +517,25 @@ def test_the_import_time_bench_runs() -> None:
     assert result.returncode == 0, result.stderr
     assert "| --compile | " in result.stdout
     assert "| no --compile | " in result.stdout
+
+
+HOST = ".".join(map(str, sys.version_info[:3]))
+
+
+@pytest.mark.parametrize(
+    ("implementation", "version", "expected"),
+    [
+        ("cp", (3, 6), "--compile: the target is Python 3.6; tagpip compiles only for Python 3.7"),
+        ("pp", sys.version_info[:2], f"is CPython {HOST}, and the target is PyPy"),
+    ],
+)
+def test_compile_refuses_old_targets_and_other_implementations(
+    tmp_path: Path, implementation: str, version: tuple[int, int], expected: str
+) -> None:
+    from tagpip.bundle import CompileError, compile_tree
+
+    (tmp_path / "m.py").write_text("X = 1\n")
+    with pytest.raises(CompileError) as caught:
+        compile_tree(tmp_path, sys.executable, implementation, version)
+    assert expected in caught.value.message
+    assert not (tmp_path / "__pycache__").exists()

@@ -319,9 +319,10 @@ def find_pth(root: Path, owners: Mapping[str, Owner]) -> list[PthFile]:
 # the relative paths of the sources on stdin; prints what it wrote and what did not compile.
 # ``dfile`` keeps the build folder's name out of the bytes (the importer sets the real path).
 _COMPILE_SCRIPT = """\
-import json, py_compile, sys
-info = sys.implementation
-print(json.dumps({"implementation": info.name, "version": list(sys.version_info[:3])}))
+import json, platform, py_compile, sys
+info = getattr(sys, "implementation", None)  # Python 2 has none
+name = info.name if info else platform.python_implementation().lower()
+print(json.dumps({"implementation": name, "version": list(sys.version_info[:3])}))
 sys.stdout.flush()
 if sys.stdin.readline().strip() != "go":
     sys.exit(0)
