@@ -6,15 +6,30 @@ what each project weighs, and writes the result. The zip is reproducible: entrie
 name, one timestamp (``SOURCE_DATE_EPOCH``, else 1980-01-01), permissions 0644 or 0755, no
 extra fields. It is written under a temporary name next to the output and renamed, so a
 failure never leaves a partial zip.
+
+``--compile`` (:func:`compile_tree`) writes the bytecode the target's Python would write, made
+by a real interpreter of that version (another version's would be ignored, and its magic number
+refused, by the target): unchecked-hash pycs, which the importer uses without comparing the
+source's time (the zip's fixed time would make timestamp pycs stale), compiled in one process
+with a fixed hash seed so that the same tree gives the same bytes. Each pyc is added to the
+RECORD of the project whose source it compiles, with its hash and size, as pip does when it
+compiles; RECORD is rewritten under a new name and renamed, so a tree hard-linked from the cache
+of unpacked wheels never changes the cache's files.
 """
 
 from __future__ import annotations
 
+import base64
+import csv
 import fnmatch
+import hashlib
+import io
+import json
 import os
 import re
 import shutil
 import stat
+import subprocess
 import tempfile
 import time
 import zipfile
@@ -28,6 +43,8 @@ from tagpip.limits import Limits
 __all__ = [
     "ADDED",
     "BundleError",
+    "CompileError",
+    "Compiled",
     "Dropped",
     "PthFile",
     "Sizes",
@@ -35,6 +52,7 @@ __all__ = [
     "add_paths",
     "check_size",
     "commit_dir",
+    "compile_tree",
     "exclude",
     "file_owners",
     "find_pth",
@@ -53,6 +71,11 @@ _TESTS = ("tests", "test")
 
 class BundleError(TagpipError):
     """A bundle cannot be made as asked (bad input, an output in the way)."""
+
+
+class CompileError(BundleError):
+    """``--compile`` cannot compile for the target: no interpreter of its version, another
+    version or implementation given, or the interpreter failed."""
 
 
 class TooLarge(BundleError):
@@ -169,8 +192,6 @@ def add_paths(root: Path, paths: Sequence[str], installed: Iterable[str]) -> lis
 
 def file_owners(root: Path) -> dict[str, Owner]:
     """Each installed file (path relative to ``root``) and the project whose RECORD lists it."""
-    import csv
-
     owners: dict[str, Owner] = {}
     for record in sorted(root.glob("*.dist-info/RECORD")):
         stem = record.parent.name[: -len(".dist-info")]
@@ -294,6 +315,162 @@ def find_pth(root: Path, owners: Mapping[str, Owner]) -> list[PthFile]:
     return found
 
 
+# Run by the target's interpreter (3.7 or later: PEP 552's hash-based pycs), in the tree, with
+# the relative paths of the sources on stdin; prints what it wrote and what did not compile.
+# ``dfile`` keeps the build folder's name out of the bytes (the importer sets the real path).
+_COMPILE_SCRIPT = """\
+import json, platform, py_compile, sys
+info = getattr(sys, "implementation", None)  # Python 2 has none
+name = info.name if info else platform.python_implementation().lower()
+print(json.dumps({"implementation": name, "version": list(sys.version_info[:3])}))
+sys.stdout.flush()
+if sys.stdin.readline().strip() != "go":
+    sys.exit(0)
+done, failed = [], []
+for rel in json.load(sys.stdin):
+    try:
+        pyc = py_compile.compile(rel, dfile=rel, doraise=True, optimize=0,
+            invalidation_mode=py_compile.PycInvalidationMode.UNCHECKED_HASH)
+    except Exception as error:
+        failed.append([rel, str(error).strip().splitlines()[-1] if str(error).strip() else ""])
+    else:
+        done.append(pyc.replace("\\\\", "/"))
+print(json.dumps({"done": done, "failed": failed}))
+"""
+
+# sys.implementation.name of the interpreters a target's implementation code names.
+_IMPLEMENTATIONS = {"cp": "cpython", "pp": "pypy", "gp": "graalpy", "ip": "ironpython"}
+_NAMES = {"cpython": "CPython", "pypy": "PyPy", "graalpy": "GraalPy", "ironpython": "IronPython"}
+
+
+@dataclass(frozen=True)
+class Compiled:
+    """What ``--compile`` did: the interpreter (described), the pycs it wrote and their total
+    size, and the sources that did not compile (each with the compiler's one-line reason)."""
+
+    python: str
+    pycs: tuple[str, ...]
+    size: int
+    failed: tuple[tuple[str, str], ...]
+
+
+def compile_tree(root: Path, python: str, implementation: str, version: Sequence[int]) -> Compiled:
+    """Compile every ``.py`` file under ``root`` (outside ``.dist-info``) with the interpreter
+    ``python``, which must be the target's implementation and ``major.minor`` version, into
+    unchecked-hash pycs, and add each pyc to the RECORD of the project its source belongs to.
+
+    A source that does not compile (Python 2 syntax in a test file, a template) stays as it is
+    and is reported. Raises :class:`CompileError` for another version or implementation, a
+    target before Python 3.7, or an interpreter that does not run.
+    """
+    want = tuple(version[:2])
+    if want < (3, 7):
+        raise CompileError(
+            f"--compile: the target is Python {want[0]}.{want[1]}; tagpip compiles only for "
+            "Python 3.7 or later, whose unchecked-hash pycs (PEP 552) stay valid in a zip's "
+            "fixed timestamps",
+            hint="leave out --compile",
+        )
+    sources = [rel for rel in list_files(root) if rel.endswith(".py") and not _is_metadata(rel)]
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PYTHON")}
+    env["PYTHONHASHSEED"] = "0"  # frozenset constants are marshalled in hash order
+    try:
+        process = subprocess.Popen(
+            [python, "-S", "-W", "ignore", "-c", _COMPILE_SCRIPT],
+            cwd=root,
+            env=env,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            encoding="utf-8",
+        )
+    except OSError as error:
+        raise CompileError(f"--compile: cannot run {python}: {error.strerror}") from None
+    assert process.stdin is not None
+    assert process.stdout is not None
+    first = process.stdout.readline()
+    try:
+        facts = json.loads(first)
+        name = str(facts["implementation"])
+        found = tuple(int(part) for part in facts["version"])
+    except (ValueError, KeyError, TypeError):
+        process.kill()
+        _, err = process.communicate()
+        raise CompileError(
+            f"--compile: {python} is not a Python interpreter tagpip can compile with "
+            "(Python 3.7 or later)",
+            hint=(err.strip().splitlines() or [""])[-1] or None,
+        ) from None
+    described = f"Python {'.'.join(str(p) for p in found)} ({python})"
+    expected = _IMPLEMENTATIONS.get(implementation, implementation)
+    if found[:2] != want or name != expected:
+        process.stdin.write("stop\n")
+        process.communicate()
+        what = f"{_NAMES.get(expected, expected)} {want[0]}.{want[1]}"
+        full = ".".join(str(p) for p in found)
+        raise CompileError(
+            f"--compile: {python} is {_NAMES.get(name, name)} {full}, and the target is "
+            f"{what}; tagpip refuses to compile with another version, whose bytecode the "
+            "target would not use",
+            hint=f"name a {what} interpreter with --compile-python, or leave out --compile",
+        )
+    out, err = process.communicate("go\n" + json.dumps(sources) + "\n")
+    try:
+        result = json.loads(out)
+        done = [str(rel) for rel in result["done"]]
+        failed = tuple((str(rel), str(why)) for rel, why in result["failed"])
+    except (ValueError, KeyError, TypeError):
+        raise CompileError(
+            f"--compile: {described} failed while compiling (exit {process.returncode})",
+            hint=(err.strip().splitlines() or [""])[-1] or None,
+        ) from None
+    size = _record_bytecode(root, done)
+    return Compiled(described, tuple(sorted(done)), size, failed)
+
+
+def _record_bytecode(root: Path, pycs: Sequence[str]) -> int:
+    """Add the pycs to the RECORD of the project owning each one's source (a row with its
+    sha256 and size, as pip writes), each RECORD written anew; returns their total size."""
+    records: dict[str, str] = {}
+    for record in sorted(root.glob("*.dist-info/RECORD")):
+        rel_record = record.relative_to(root).as_posix()
+        for row in _read_record(record):
+            records[row[0]] = rel_record
+    rows: dict[str, list[list[str]]] = {}
+    total = 0
+    for pyc in sorted(pycs):
+        data = (root / pyc).read_bytes()
+        total += len(data)
+        source = _source_of(pyc)
+        owner = records.get(source) if source else None
+        if owner is None:
+            continue  # the user's own file, or one no RECORD lists
+        digest = base64.urlsafe_b64encode(hashlib.sha256(data).digest()).rstrip(b"=")
+        rows.setdefault(owner, []).append([pyc, f"sha256={digest.decode()}", str(len(data))])
+    for rel_record, new in rows.items():
+        path = root / rel_record
+        fresh = {row[0] for row in new}
+        old = [row for row in _read_record(path) if row[0] not in fresh]
+        own = [i for i, row in enumerate(old) if row[0] == rel_record]
+        at = own[0] if own else len(old)
+        out = io.StringIO()
+        writer = csv.writer(out, delimiter=",", quotechar='"', lineterminator="\n")
+        writer.writerows([*old[:at], *new, *old[at:]])
+        # A new file renamed over RECORD: in a tree hard-linked from the cache of unpacked
+        # wheels, writing in place would change the cache's copy too.
+        temp = path.with_name(".RECORD.tagpip-tmp")
+        temp.write_text(out.getvalue(), encoding="utf-8", newline="")
+        os.chmod(temp, 0o644)
+        os.replace(temp, path)
+    return total
+
+
+def _read_record(path: Path) -> list[list[str]]:
+    with open(path, newline="", encoding="utf-8") as handle:
+        return [row for row in csv.reader(handle) if row and row[0]]
+
+
 def write_zip(
     root: Path,
     output: Path,
@@ -362,7 +539,10 @@ def sizes(
         owner = Owner(ADDED) if rel in added_set else owners.get(rel)
         if owner is None:
             source = _source_of(rel)
-            owner = owners.get(source, Owner(UNRECORDED)) if source else Owner(UNRECORDED)
+            if source is not None and source in added_set:
+                owner = Owner(ADDED)
+            else:
+                owner = owners.get(source, Owner(UNRECORDED)) if source else Owner(UNRECORDED)
         row = rows.setdefault(owner, [0, 0, 0])
         row[0] += 1
         row[1] += (root / rel).lstat().st_size

@@ -1,9 +1,11 @@
 """``tagpip bundle``: the deployable artifact, a reproducible zip (or a folder) for a target.
 
 The wheels are resolved (or read from a lock) and installed with ``tagpip install``'s own
-stages (:func:`tagpip.cli._install._fetch_and_install`: hash-checked, all or nothing, no host
-bytecode) into a private folder; :mod:`tagpip.bundle` then adds the user's files, slims on
-request, measures, checks the target's size limits and writes the zip atomically.
+stages (:func:`tagpip.cli._install.resolve_pins` and :func:`~tagpip.cli._install.fetch_and_install`:
+hash-checked, all or nothing, no host bytecode) into a private folder; :mod:`tagpip.bundle` then
+adds the user's files, slims on request, compiles with ``--compile`` (on an interpreter of the
+target's version, found as builds find one: :func:`tagpip.interpreters.find_interpreter`),
+measures, checks the target's size limits and writes the zip atomically.
 """
 
 from __future__ import annotations
@@ -18,7 +20,8 @@ if TYPE_CHECKING:
     from collections.abc import Sequence
     from pathlib import Path
 
-    from tagpip.bundle import Dropped, Sizes
+    from tagpip.bundle import Compiled, Dropped, Sizes
+    from tagpip.install import LinkMode
     from tagpip.limits import Limits
     from tagpip.target import Target
 
@@ -61,6 +64,19 @@ def register(subparsers: Any) -> None:
         default=[],
         metavar="PATTERN",
         help="drop files whose path (or a folder above) matches PATTERN (never .dist-info)",
+    )
+    parser.add_argument(
+        "--compile",
+        action="store_true",
+        help="compile the bundle's .py files into unchecked-hash pycs with an interpreter of "
+        "the target's Python version (--compile-python, else --from-python, pyenv, uv python "
+        "find or pythonX.Y on PATH); refused when none of that version is found",
+    )
+    parser.add_argument(
+        "--compile-python",
+        metavar="PYTHON",
+        help="the interpreter --compile uses (implies --compile); it must be of the target's "
+        "implementation and version",
     )
     parser.add_argument(
         "--no-size-check",
@@ -125,6 +141,12 @@ def run(args: argparse.Namespace) -> int:
         if args.slim:
             slimmed, kept = bundle.slim(site, owners)
             dropped += slimmed
+        compiled: Compiled | None = None
+        if args.compile or args.compile_python:
+            python = _compile_python(args, target)
+            compiled = bundle.compile_tree(
+                site, python, target.implementation, target.python_version
+            )
         pth = bundle.find_pth(site, owners)
         compressed: dict[str, int] | None = None
         zipped: int | None = None
@@ -138,6 +160,13 @@ def run(args: argparse.Namespace) -> int:
             limits = limits_for(args.preset if isinstance(args.preset, str) else None)
             if not args.quiet:
                 print(_render_table(table, zipped, dropped, kept, limits, target))
+                if compiled is not None:
+                    print(
+                        f"--compile: wrote {len(compiled.pycs)} pycs, {_size(compiled.size)}, "
+                        f"with {compiled.python}"
+                    )
+            if compiled is not None and compiled.failed:
+                _warn(args, _compile_warning(compiled, target))
             for item in pth:
                 _warn(args, _pth_warning(item))
             unzipped = sum(row.unzipped for row in table)
@@ -182,7 +211,42 @@ def _pth_warning(item: Any) -> str:
     )
 
 
-def _install(args: argparse.Namespace, site: Path, link_mode: str) -> Target:
+def _compile_python(args: argparse.Namespace, target: Target) -> str:
+    """The interpreter ``--compile`` runs: ``--compile-python`` (checked by
+    :func:`tagpip.bundle.compile_tree`), else one of the target's version found as builds find
+    one; none found is a refusal, never the host's other version."""
+    from tagpip.bundle import CompileError
+    from tagpip.interpreters import find_interpreter
+
+    if args.compile_python:
+        return str(args.compile_python)
+    major, minor = target.python_version[:2]
+    preferred = getattr(args, "from_python", None)
+    if isinstance(preferred, list):
+        preferred = preferred[0] if preferred else None
+    found = find_interpreter(major, minor, preferred=preferred)
+    if found is None:
+        raise CompileError(
+            f"--compile: no Python {major}.{minor} interpreter found (looked at --from-python, "
+            f"pyenv's versions, uv python find and python{major}.{minor} on PATH); tagpip "
+            "refuses to compile with another version, whose bytecode the target would not use",
+            hint=f"install Python {major}.{minor} (pyenv install {major}.{minor}), name one with "
+            "--compile-python PATH, or leave out --compile",
+        )
+    return found.path
+
+
+def _compile_warning(compiled: Compiled, target: Target) -> str:
+    version = ".".join(str(part) for part in target.python_version[:2])
+    shown = ", ".join(f"{rel} ({why})" if why else rel for rel, why in compiled.failed[:3])
+    more = f" and {len(compiled.failed) - 3} more" if len(compiled.failed) > 3 else ""
+    return (
+        f"--compile: {len(compiled.failed)} files do not compile for Python {version} and stay "
+        f"source only: {shown}{more}"
+    )
+
+
+def _install(args: argparse.Namespace, site: Path, link_mode: LinkMode) -> Target:
     """Resolve (or read the lock) and install into ``site`` with install's own stages."""
     import tempfile
     from pathlib import Path
@@ -194,16 +258,15 @@ def _install(args: argparse.Namespace, site: Path, link_mode: str) -> Target:
         settle_index_options,
         settle_target,
     )
-    from tagpip.cli._install import _fetch_and_install, resolve_pins
+    from tagpip.cli._install import fetch_and_install, resolve_pins
     from tagpip.cli._lock import read_locked
     from tagpip.cli._progress import Progress
     from tagpip.errors import UsageError
     from tagpip.index import HttpIndex
 
+    # read_locked and resolve_pins read install's options too: bundle has no pip backend,
+    # no --print-pip and no report.
     settings = argparse.Namespace(**vars(args))
-    settings.target_dir = str(site)
-    settings.upgrade = False
-    settings.link_mode = link_mode
     settings.backend = "tagpip"
     settings.print_pip = False
     settings.report = None
@@ -217,7 +280,7 @@ def _install(args: argparse.Namespace, site: Path, link_mode: str) -> Target:
             with HttpIndex(locked.options) as index:
                 try:
                     chosen = locked.select(index)
-                    _fetch_and_install(
+                    fetch_and_install(
                         settings,
                         chosen.pins(),
                         locked.options,
@@ -226,6 +289,8 @@ def _install(args: argparse.Namespace, site: Path, link_mode: str) -> Target:
                         Path(temp),
                         chosen.hashes,
                         progress,
+                        folder=site,
+                        link_mode=link_mode,
                     )
                 finally:
                     progress.close()
@@ -240,8 +305,17 @@ def _install(args: argparse.Namespace, site: Path, link_mode: str) -> Target:
                 _, pins, user_hashes = resolve_pins(
                     settings, inputs, index, target, options, progress, cutoff
                 )
-                _fetch_and_install(
-                    settings, pins, options, index, target, Path(temp), user_hashes, progress
+                fetch_and_install(
+                    settings,
+                    pins,
+                    options,
+                    index,
+                    target,
+                    Path(temp),
+                    user_hashes,
+                    progress,
+                    folder=site,
+                    link_mode=link_mode,
                 )
             finally:
                 progress.close()

@@ -2,7 +2,7 @@
 
 It takes ``tagpip download``'s options (pip's, plus the target options) and pip install's
 ``-t/--target`` and ``-U/--upgrade``. The wheels are downloaded into a temporary folder (but
-for those the cache of unpacked wheels already holds: see :func:`_fetch_and_install`) and
+for those the cache of unpacked wheels already holds: see :func:`fetch_and_install`) and
 installed by :func:`tagpip.install.install`, which stages everything and moves it into place,
 so a failure or an interrupt leaves ``DIR`` as it was (see docs/install.md).
 """
@@ -29,12 +29,12 @@ if TYPE_CHECKING:
     from tagpip.cli._lock import LockedRun
     from tagpip.cli._progress import Progress
     from tagpip.index import DistFile, HttpIndex
-    from tagpip.install import InstallResult
+    from tagpip.install import InstallResult, LinkMode
     from tagpip.pipconfig import IndexOptions
     from tagpip.resolve import Pin, Resolution
     from tagpip.target import Target
 
-__all__ = ["register"]
+__all__ = ["fetch_and_install", "register", "resolve_pins"]
 
 # pip install options that have no meaning for a --target folder of another machine.
 _REFUSED: dict[str, tuple[int, str]] = {
@@ -168,8 +168,8 @@ def run(args: argparse.Namespace) -> int:
                 if args.report:
                     write_report(args.report, resolution, pins, index, target)
                 return print_pip(args, pins, options, user_hashes=user_hashes, command="install")
-            outcome = _fetch_and_install(
-                args, pins, options, index, target, Path(temp), user_hashes, progress
+            outcome = fetch_and_install(
+                args, pins, options, index, target, Path(temp), user_hashes, progress, **_into(args)
             )
         finally:
             progress.close()
@@ -248,8 +248,16 @@ def _install_from_lock(args: argparse.Namespace, locked: LockedRun) -> int:
                 return print_pip(
                     args, pins, locked.options, user_hashes=chosen.hashes, command="install"
                 )
-            outcome = _fetch_and_install(
-                args, pins, locked.options, index, target, Path(temp), chosen.hashes, progress
+            outcome = fetch_and_install(
+                args,
+                pins,
+                locked.options,
+                index,
+                target,
+                Path(temp),
+                chosen.hashes,
+                progress,
+                **_into(args),
             )
         finally:
             progress.close()
@@ -257,7 +265,19 @@ def _install_from_lock(args: argparse.Namespace, locked: LockedRun) -> int:
     return 0
 
 
-def _fetch_and_install(
+def _into(args: argparse.Namespace) -> dict[str, Any]:
+    """``install``'s own destination options, as :func:`fetch_and_install` takes them."""
+    from pathlib import Path
+
+    return {
+        "folder": Path(args.target_dir),
+        "upgrade": args.upgrade,
+        "link_mode": args.link_mode,
+        "backend": args.backend,
+    }
+
+
+def fetch_and_install(
     args: argparse.Namespace,
     pins: Sequence[Pin],
     options: IndexOptions,
@@ -266,9 +286,20 @@ def _fetch_and_install(
     temp: Path,
     user_hashes: Mapping[NormalizedName, Sequence[str]],
     progress: Progress,
+    *,
+    folder: Path,
+    upgrade: bool = False,
+    link_mode: LinkMode = "clone",
+    backend: str = "tagpip",
 ) -> InstallResult:
-    """Fetch the pinned wheels into ``temp`` (tagpip, or pip with ``--backend pip``), then
-    install them into ``--target`` with tagpip's installer.
+    """Fetch the pinned wheels into ``temp`` (tagpip, or pip with ``backend="pip"``), then
+    install them into ``folder`` with tagpip's installer: the one seam ``install`` and
+    ``bundle`` share, so a bundle gets exactly install's checks (hashes verified, all or
+    nothing, no host bytecode).
+
+    ``args`` carries the fetch options (pip's, for the pip backend); where the files go and how
+    is said by the keywords, which ``install`` takes from ``--target``, ``--upgrade``,
+    ``--link-mode`` and ``--backend``.
 
     The cache of unpacked wheels is ``unpacked`` next to the wheel cache (none with
     ``--no-cache-dir``); each wheel's sha256 is the downloader's, computed from the bytes it
@@ -277,7 +308,6 @@ def _fetch_and_install(
     the installer asks for it.
     """
     import contextlib
-    from pathlib import Path
 
     from tagpip._unpacked import file_sha256
     from tagpip.download import download
@@ -286,7 +316,7 @@ def _fetch_and_install(
     wheel_cache = index.wheel_cache
     cache = wheel_cache.parent / "unpacked" if wheel_cache is not None else None
     fetch: Callable[[Sequence[Path]], None] | None = None
-    if args.backend == "pip":
+    if backend == "pip":
         from tagpip.cli._pipbackend import fetch_with_pip
 
         progress.close()
@@ -308,13 +338,13 @@ def _fetch_and_install(
             fetch = _on_demand(later, temp, index, user_hashes, progress)
     return install(
         paths,
-        Path(args.target_dir),
+        folder,
         target,
-        upgrade=args.upgrade,
+        upgrade=upgrade,
         on_progress=progress.status,
         cache=cache,
         digests=digests,
-        link_mode=args.link_mode,
+        link_mode=link_mode,
         fetch=fetch,
     )
 
