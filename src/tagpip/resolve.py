@@ -277,6 +277,8 @@ class _Provider(resolvelib.AbstractProvider[Requirement, Candidate, str]):
         self.no_deps = no_deps
         self._metadata: dict[str, Metadata] = {}
         self._seen: set[str] = set()
+        # Extras nodes of user lines whose extras read as tags (syntax.TagLikeExtras), by key.
+        self.tag_like: dict[str, TaggedRequirement] = {}
         # Set when the resolution is over: background prefetches stop starting new work.
         self.finished = False
 
@@ -349,6 +351,8 @@ class _Provider(resolvelib.AbstractProvider[Requirement, Candidate, str]):
         if candidate.extras:
             deps.append(Requirement(candidate.name, pinned=self.finder.plain(candidate)))
         metadata = self.metadata(candidate.file)
+        if candidate.key in self.tag_like:
+            _refuse_tag_like_extras(self.tag_like[candidate.key], candidate, metadata)
         requires_python = metadata.requires_python
         if (
             requires_python is not None
@@ -445,6 +449,29 @@ class _Provider(resolvelib.AbstractProvider[Requirement, Candidate, str]):
         return found
 
 
+def _refuse_tag_like_extras(
+    line: TaggedRequirement, candidate: Candidate, metadata: Metadata
+) -> None:
+    """Refuse a lone bracket group that reads as tags (``numpy[manylinux2014,cp39]``) unless the
+    project declares every name in it as an extra: fetching the target's default wheels for a
+    line that meant a tag block would be a silent wrong answer. ``check`` warns about the same
+    lines (``syntax.TagLikeExtras``) without deciding, having no metadata."""
+    tag_like = line.tag_like_extras
+    assert tag_like is not None
+    declared = {canonicalize_name(e) for e in metadata.provides_extra or ()}
+    missing = sorted(tag_like.extras - declared)
+    if not missing:
+        return
+    words = "extra" if len(missing) == 1 else "extras"
+    raise UnsupportedRequirement(
+        f"{tag_like.group} is read as extras (PEP 508), but it looks like a tag block and "
+        f"{candidate.name} {candidate.version} declares no {words} {', '.join(missing)}: "
+        "tagpip refuses the line rather than fetch wheels for another target",
+        hint=f"for tags write {tag_like.suggestion!r} (docs/syntax.md, Tag blocks and extras)",
+        span=tag_like.span,
+    )
+
+
 def _from_metadata(dependency: PackagingRequirement, parent: Candidate) -> Requirement:
     name = canonicalize_name(dependency.name)
     extras = frozenset(canonicalize_name(e) for e in dependency.extras)
@@ -520,6 +547,9 @@ def resolve(
         builds=builder.allows if builder is not None else None,
     )
     provider = _Provider(finder, no_deps=no_deps, builder=builder)
+    provider.tag_like = {
+        r.key: r.line for r in roots if r.line is not None and r.line.tag_like_extras is not None
+    }
     provider.prefetch_projects(_unique(r.name for r in roots if r.url_file is None))
     reporter: resolvelib.BaseReporter[Requirement, Candidate, str]
     reporter = _Reporter(on_progress) if on_progress else resolvelib.BaseReporter()
