@@ -242,3 +242,19 @@ def test_the_option_table_is_pips_own(command: str) -> None:
     )
     assert PIP_COMMAND_OPTIONS[command] == set(done.stdout.split()) - {"help"}
     assert PIP_COMMAND_OPTIONS["install"] >= QUIET_OPTIONS
+
+
+def test_a_lock_file_is_fetched_as_locked_and_says_the_constraint_is_ignored(
+    world: IndexServer, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["lock", "helper", "-i", world.url, "--no-cache-dir", "-o", "req.lock"]) == 0
+    capsys.readouterr()
+    Path("c.txt").write_text("helper<2\n")
+    monkeypatch.setenv("PIP_CONSTRAINT", "c.txt")
+    status, got, err = tagpip(["-r", "req.lock", "-i", world.url], capsys)
+    assert (status, got) == (0, ["helper-2.0-py3-none-any.whl"])
+    assert err.splitlines() == [
+        "warning: pip's configuration sets constraint (environment variable PIP_CONSTRAINT), "
+        "which tagpip does not apply from pip's configuration: ignored "
+        "(docs/package-indexes.md lists what applies)"
+    ]
