@@ -258,3 +258,35 @@ def test_a_lock_file_is_fetched_as_locked_and_says_the_constraint_is_ignored(
         "which tagpip does not apply from pip's configuration: ignored "
         "(docs/package-indexes.md lists what applies)"
     ]
+
+
+@needs_pip26
+def test_verbose_lists_what_pip_config_debug_reads(
+    world: IndexServer, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The files and variables ``-v`` names are the ones ``pip config debug`` reports as read
+    (the global files of this machine, if any, take part in both)."""
+    user = Path(os.environ["HOME"], ".config", "pip", "pip.conf")
+    user.parent.mkdir(parents=True)
+    user.write_text("[global]\ntimeout = 30\n")
+    monkeypatch.delenv("PIP_CONFIG_FILE")
+    monkeypatch.setenv("PIP_RETRIES", "2")
+    debug = subprocess.run(
+        [sys.executable, "-m", "pip", "config", "debug"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.splitlines()
+    pip_files = {line.strip()[: -len(", exists: True")] for line in debug if "exists: True" in line}
+    at = debug.index("env_var:") + 1
+    pip_variables = set()
+    while at < len(debug) and debug[at].startswith("  "):
+        pip_variables.add(debug[at].strip().split("=", 1)[0])
+        at += 1
+    status, _, err = tagpip(["helper", "-i", world.url, "-v"], capsys)
+    assert status == 0
+    lines = err.splitlines()
+    files = {line.split(": ", 1)[1] for line in lines if "pip configuration file read" in line}
+    variables = {line.split(": ", 1)[1] for line in lines if "pip environment variable" in line}
+    assert str(user) in files
+    assert (files, variables) == (pip_files, pip_variables)
