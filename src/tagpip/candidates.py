@@ -138,17 +138,21 @@ class Requirement:
 @dataclass(frozen=True)
 class Constraint:
     """A ``-c`` line: restricts the versions (and, with a tag block, the wheels) of a project;
-    never adds it."""
+    never adds it. A ``name @ URL`` constraint (``url_file``) restricts the project to that
+    wheel, as pip restricts it to the link."""
 
     name: NormalizedName
     specifier: SpecifierSet
     block: Target | None
     line: TaggedRequirement
+    url_file: DistFile | None = None
 
     def accepts_version(self, version: Version) -> bool:
         return self.specifier.contains(version, prereleases=True)
 
     def accepts_file(self, file: DistFile) -> bool:
+        if self.url_file is not None and file != self.url_file:
+            return False
         return self.block is None or self.block.wheel_rank(file.tags) is not None
 
 
@@ -266,8 +270,11 @@ class CandidateFinder:
             if ok or self.ignore_requires_python:
                 yield self.python()
             return
-        url_files = [r.url_file for r in requirements if r.url_file is not None]
         constraints = self.constraints.get(name, [])
+        # As pip: a URL constraint's wheel is the candidate of a requirement by name; a URL
+        # requirement comes first and must then be the same wheel (accepts_file below).
+        url_files = [r.url_file for r in requirements if r.url_file is not None]
+        url_files += [c.url_file for c in constraints if c.url_file is not None]
         exact_pin = any(r.is_exact for r in requirements) or bool(url_files)
         if url_files:
             releases = ProjectFiles.from_files(NormalizedName(name), url_files[:1])
@@ -277,7 +284,7 @@ class CandidateFinder:
         narrows = any(
             r.block is not None or r.url_file is not None or r.pinned is not None
             for r in requirements
-        ) or any(c.block is not None for c in constraints)
+        ) or any(c.block is not None or c.url_file is not None for c in constraints)
 
         def best(version: Version) -> Candidate | None:
             if not all(r.accepts_version(version) for r in requirements) or not all(

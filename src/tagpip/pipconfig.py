@@ -18,7 +18,13 @@ Sources, lowest precedence first (pip's ``configuration.py`` and ``cli/parser.py
 
 Values convert as pip converts them: booleans by pip's ``strtobool`` words, lists split on
 whitespace, empty values ignored, and ``no-cache-dir`` set to any boolean disables the cache.
-Options that are not index options (``constraint``, ``require-hashes``, ...) are not read here.
+
+:func:`load_index_options` applies the index options. :func:`load_pip_settings` reads the rest,
+so that nothing in a user's pip setup is silently dropped: ``constraint`` and ``require-hashes``
+are applied by the fetching commands; options that only change how pip presents itself
+(:data:`QUIET_OPTIONS`) are ignored quietly; every other option of pip's command that tagpip does
+not apply from configuration is reported (:attr:`PipSettings.unapplied`), so that the command can
+say so in one line. A key that is no option of pip's command is ignored, as pip ignores it.
 """
 
 from __future__ import annotations
@@ -36,12 +42,17 @@ from tagpip.errors import TagpipError
 
 __all__ = [
     "DEFAULT_INDEX_URL",
+    "PIP_COMMAND_OPTIONS",
+    "QUIET_OPTIONS",
     "ConfigFile",
+    "ConfiguredOption",
     "IndexOptions",
     "PipConfigError",
+    "PipSettings",
     "config_files",
     "default_cache_dir",
     "load_index_options",
+    "load_pip_settings",
 ]
 
 DEFAULT_INDEX_URL = "https://pypi.org/simple/"
@@ -419,3 +430,131 @@ def _check(options: IndexOptions) -> None:
         )
     if options.retries < 0:
         raise PipConfigError(f"retries must be 0 or more, not {options.retries}")
+
+
+# -- the other options: applied, ignored quietly, or reported --------------------------------------
+
+# The long option names pip 26.3's ``pip download`` and ``pip install`` take (every alias; a
+# configuration key is any of them, as pip's ``_update_defaults`` looks keys up by ``--KEY``).
+# tests/test_pipconfig.py compares these with real pip's parser.
+_PIP_SHARED = (
+    *("abi", "all-releases", "build-constraint", "cache-dir", "cert", "check-build-dependencies"),
+    *("client-cert", "constraint", "debug", "default-timeout", "disable-pip-version-check"),
+    *("exists-action", "extra-index-url", "find-links", "group", "ignore-requires-python"),
+    *("implementation", "index-url", "isolated", "keyring-provider", "local-log", "log"),
+    *("log-file", "no-binary", "no-build-isolation", "no-cache-dir", "no-clean", "no-color"),
+    *("no-dependencies", "no-deps", "no-index", "no-input", "no-proxy-env"),
+    *("no-python-version-warning", "no-require-hashes", "only-binary", "only-dependencies"),
+    *("only-deps", "only-final", "platform", "pre", "prefer-binary", "progress-bar", "proxy"),
+    *("pypi-url", "python", "python-version", "quiet", "refresh-package", "require-hashes"),
+    *("require-venv", "require-virtualenv", "requirement", "requirements-from-script"),
+    *("resume-retries", "retries", "source", "source-dir", "source-directory", "src", "timeout"),
+    *("trusted-host", "uploaded-prior-to", "use-deprecated", "use-feature", "use-pep517"),
+    "verbose",
+)
+PIP_COMMAND_OPTIONS: dict[str, frozenset[str]] = {
+    "download": frozenset((*_PIP_SHARED, "dest", "destination-dir", "destination-directory")),
+    "install": frozenset(
+        (
+            *_PIP_SHARED,
+            *("break-system-packages", "compile", "config-settings", "dry-run", "editable"),
+            *("force-reinstall", "ignore-installed", "no-compile", "no-user"),
+            *("no-warn-conflicts", "no-warn-script-location", "prefix", "report", "root"),
+            *("root-user-action", "target", "upgrade", "upgrade-strategy", "user"),
+        )
+    ),
+}
+# tagpip's commands -> the pip command whose options a configuration may set for them.
+_PIP_COMMAND = {
+    "download": "download",
+    "lock": "download",
+    "install": "install",
+    "bundle": "install",
+}
+
+# Options that change how pip presents itself or talks, not what it fetches: ignored quietly.
+QUIET_OPTIONS = frozenset(
+    {
+        *("debug", "disable-pip-version-check", "exists-action", "isolated", "local-log", "log"),
+        *("log-file", "no-clean", "no-color", "no-input", "no-proxy-env"),
+        *("no-python-version-warning", "no-warn-conflicts", "no-warn-script-location"),
+        *("progress-bar", "quiet", "require-venv", "require-virtualenv", "resume-retries"),
+        *("root-user-action", "use-deprecated", "use-feature", "verbose"),
+    }
+)
+# Applied by the fetching commands (tagpip.cli._fetch), besides the index options above.
+_APPLIED_ELSEWHERE = frozenset({"constraint", "require-hashes"})
+
+
+@dataclass(frozen=True)
+class ConfiguredOption:
+    """A pip option set in pip's configuration, and where (for messages)."""
+
+    name: str
+    origin: str  # "/etc/pip.conf [global]", "environment variable PIP_NO_DEPS"
+
+
+@dataclass(frozen=True)
+class PipSettings:
+    """What pip's configuration says besides the index options (see :func:`load_pip_settings`).
+
+    ``constraints`` are the constraints files ``constraint`` names (relative to the working
+    directory, as in pip), set in ``constraint_origin``; ``require_hashes`` is pip's
+    ``require-hashes``. ``unapplied`` lists, by name, the options of pip's command that tagpip
+    does not apply from configuration and that would change what pip fetches. ``files`` and
+    ``variables`` are the configuration files and ``PIP_*`` variables that were read.
+    """
+
+    constraints: tuple[str, ...] = ()
+    constraint_origin: str | None = None
+    require_hashes: bool = False
+    unapplied: tuple[ConfiguredOption, ...] = ()
+    files: tuple[Path, ...] = ()
+    variables: tuple[str, ...] = ()
+
+
+def load_pip_settings(
+    command: str,
+    environ: Mapping[str, str] | None = None,
+    *,
+    isolated: bool = False,
+    files: Sequence[ConfigFile] | None = None,
+) -> PipSettings:
+    """The non-index part of pip's configuration for tagpip's ``command``, read as pip reads it.
+
+    Sources and precedence are :func:`load_index_options`'s: for each option the last of
+    ``[global]``, the command's section and ``PIP_*`` wins, and an empty value is ignored.
+    Raises :class:`PipConfigError` for a ``require-hashes`` value pip would refuse.
+    """
+    env = os.environ if environ is None else environ
+    found = config_files(env, isolated=isolated) if files is None else list(files)
+    merged = _merged_settings(found, env, isolated=isolated)
+    effective: dict[str, _Setting] = {}
+    for section in ("global", command, _ENV_SECTION):
+        for key, setting in merged.items():
+            where, name = key.split(".", 1)
+            if where == section and setting.value:
+                effective[name] = setting
+    known = PIP_COMMAND_OPTIONS[_PIP_COMMAND.get(command, "download")]
+    constraint = effective.get("constraint")
+    hashes = effective.get("require-hashes")
+    unapplied = tuple(
+        ConfiguredOption(name, effective[name].origin)
+        for name in sorted(effective)
+        if name in known
+        and name not in _OPTIONS
+        and name not in _APPLIED_ELSEWHERE
+        and name not in QUIET_OPTIONS
+    )
+    # pip reads PIP_CONFIG_FILE even in isolated mode, and no other variable then.
+    variables = tuple(
+        sorted(v for v in env if v.startswith("PIP_") and (not isolated or v == "PIP_CONFIG_FILE"))
+    )
+    return PipSettings(
+        constraints=tuple(constraint.value.split()) if constraint is not None else (),
+        constraint_origin=constraint.origin if constraint is not None else None,
+        require_hashes=_strtobool(hashes, "require-hashes") if hashes is not None else False,
+        unapplied=unapplied,
+        files=tuple(f.path for f in found if f.path.is_file()),
+        variables=variables,
+    )

@@ -277,6 +277,8 @@ class _Provider(resolvelib.AbstractProvider[Requirement, Candidate, str]):
         self.no_deps = no_deps
         self._metadata: dict[str, Metadata] = {}
         self._seen: set[str] = set()
+        # Extras nodes of user lines whose extras read as tags (syntax.TagLikeExtras), by key.
+        self.tag_like: dict[str, TaggedRequirement] = {}
         # Set when the resolution is over: background prefetches stop starting new work.
         self.finished = False
 
@@ -349,6 +351,8 @@ class _Provider(resolvelib.AbstractProvider[Requirement, Candidate, str]):
         if candidate.extras:
             deps.append(Requirement(candidate.name, pinned=self.finder.plain(candidate)))
         metadata = self.metadata(candidate.file)
+        if candidate.key in self.tag_like:
+            _refuse_tag_like_extras(self.tag_like[candidate.key], candidate, metadata)
         requires_python = metadata.requires_python
         if (
             requires_python is not None
@@ -445,6 +449,29 @@ class _Provider(resolvelib.AbstractProvider[Requirement, Candidate, str]):
         return found
 
 
+def _refuse_tag_like_extras(
+    line: TaggedRequirement, candidate: Candidate, metadata: Metadata
+) -> None:
+    """Refuse a lone bracket group that reads as tags (``numpy[manylinux2014,cp39]``) unless the
+    project declares every name in it as an extra: fetching the target's default wheels for a
+    line that meant a tag block would be a silent wrong answer. ``check`` warns about the same
+    lines (``syntax.TagLikeExtras``) without deciding, having no metadata."""
+    tag_like = line.tag_like_extras
+    assert tag_like is not None
+    declared = {canonicalize_name(e) for e in metadata.provides_extra or ()}
+    missing = sorted(tag_like.extras - declared)
+    if not missing:
+        return
+    words = "extra" if len(missing) == 1 else "extras"
+    raise UnsupportedRequirement(
+        f"{tag_like.group} is read as extras (PEP 508), but it looks like a tag block and "
+        f"{candidate.name} {candidate.version} declares no {words} {', '.join(missing)}: "
+        "tagpip refuses the line rather than fetch wheels for another target",
+        hint=f"for tags write {tag_like.suggestion!r} (docs/syntax.md, Tag blocks and extras)",
+        span=tag_like.span,
+    )
+
+
 def _from_metadata(dependency: PackagingRequirement, parent: Candidate) -> Requirement:
     name = canonicalize_name(dependency.name)
     extras = frozenset(canonicalize_name(e) for e in dependency.extras)
@@ -520,6 +547,9 @@ def resolve(
         builds=builder.allows if builder is not None else None,
     )
     provider = _Provider(finder, no_deps=no_deps, builder=builder)
+    provider.tag_like = {
+        r.key: r.line for r in roots if r.line is not None and r.line.tag_like_extras is not None
+    }
     provider.prefetch_projects(_unique(r.name for r in roots if r.url_file is None))
     reporter: resolvelib.BaseReporter[Requirement, Candidate, str]
     reporter = _Reporter(on_progress) if on_progress else resolvelib.BaseReporter()
@@ -568,8 +598,8 @@ def _block(line: TaggedRequirement, target: Target) -> Target | None:
         raise
 
 
-def _url_wheel(line: TaggedRequirement, target: Target) -> DistFile:
-    """The wheel a ``name @ url`` line names, checked to fit the target."""
+def _url_wheel(line: TaggedRequirement, target: Target, *, fit: bool = True) -> DistFile:
+    """The wheel a ``name @ url`` line names, checked to fit the target (unless not ``fit``)."""
     url = line.requirement.url or ""
     path, _, fragment = url.partition("#")
     filename = path.rstrip("/").rsplit("/", 1)[-1]
@@ -589,7 +619,7 @@ def _url_wheel(line: TaggedRequirement, target: Target) -> DistFile:
         raise UnsupportedRequirement(
             f"{line.name} @ {url}: the wheel is for {name}, not {line.name}", span=line.span
         )
-    if target.wheel_rank(tags) is None:
+    if fit and target.wheel_rank(tags) is None:
         raise NoWheelForTarget(
             line.name,
             target.describe(),
@@ -615,19 +645,23 @@ def _url_wheel(line: TaggedRequirement, target: Target) -> DistFile:
 
 
 def _constraints(lines: Sequence[TaggedRequirement], target: Target) -> list[Constraint]:
+    """The ``-c`` lines whose marker holds. ``name @ URL`` restricts the project to that wheel,
+    as in pip 26, which also checks the wheel against the target only once the project is
+    needed: a constrained wheel the target cannot use leaves the project no candidate."""
     found = []
     for line in lines:
         req = line.requirement
-        if req.extras or req.url:
+        if req.extras:
             raise UnsupportedRequirement(
-                f"constraint '{req}': constraints take a name and a version specifier only",
-                hint="pip refuses extras and links in constraint files too",
+                f"constraint '{req}': a constraint cannot have extras",
+                hint="pip refuses extras in constraint files too",
                 span=line.span,
             )
         block = _block(line, target)
         if req.marker is not None and not _evaluate(line, block or target):
             continue
-        found.append(Constraint(line.name, req.specifier, block, line))
+        url_file = _url_wheel(line, block or target, fit=False) if req.url else None
+        found.append(Constraint(line.name, req.specifier, block, line, url_file))
     return found
 
 
@@ -723,8 +757,11 @@ def _no_candidates(
     finder: CandidateFinder, name: str, reqs: Sequence[Requirement], demands: tuple[Demand, ...]
 ) -> ResolveError | Conflict:
     """Why these requirements on ``name`` have no candidate even on their own."""
-    files = finder.files(name)
     constraints = finder.constraints.get(name, [])
+    linked = next((c for c in constraints if c.url_file is not None), None)
+    if linked is not None:
+        return _url_constraint_conflict(finder, name, reqs, demands, linked)
+    files = finder.files(name)
     versions = sorted({f.version for f in files}, reverse=True)
     matching = [
         v
@@ -783,6 +820,33 @@ def _no_candidates(
         reason = "; ".join(f"{r.version} {r.reason}" for r in rejections[:3])
         return Conflict(name, demands, f"every matching version is unusable: {reason}")
     return Conflict(name, demands, f"no version has a wheel for {target.describe()} that fits")
+
+
+def _url_constraint_conflict(
+    finder: CandidateFinder,
+    name: str,
+    reqs: Sequence[Requirement],
+    demands: tuple[Demand, ...],
+    linked: Constraint,
+) -> Conflict:
+    """Why a project restricted to one wheel by a ``name @ URL`` constraint cannot have it."""
+    wheel = linked.url_file
+    assert wheel is not None
+    where = f"the constraint at {_where(linked.line.span)} allows only {wheel.filename}"
+    if not demands or not any(d.constraint for d in demands):
+        demands = (
+            *demands,
+            Demand(f"{name} @ {wheel.url}", span=linked.line.span, constraint=True),
+        )
+    target = next((r.block for r in reqs if r.block is not None), finder.target)
+    other = next((r.url_file for r in reqs if r.url_file not in (None, wheel)), None)
+    if other is not None:
+        reason = f"{where}, not {other.filename}"
+    elif target.wheel_rank(wheel.tags) is None:
+        reason = f"{where}, which {target.describe()} cannot use"
+    else:
+        reason = f"{where}, which the other demands exclude"
+    return Conflict(name, demands, reason)
 
 
 def _python_conflict(

@@ -51,6 +51,7 @@ __all__ = [
     "OptionValue",
     "RequirementSyntaxError",
     "RequirementsFile",
+    "TagLikeExtras",
     "TaggedRequirement",
     "check_requirements_file",
     "check_requirements_text",
@@ -82,6 +83,9 @@ class TaggedRequirement:
     ``name`` is the PEP 503-normalised project name; ``tags`` is None when the line has no tag
     block; ``hashes`` are ``algo:hex`` strings from ``--hash`` options on the line (lower-cased,
     in the order given); ``span`` covers the requirement on the user's own line.
+    ``tag_like_extras`` is set when the line's only bracket group is extras that read as a tag
+    block (``numpy[manylinux2014,cp39]``): ``check`` warns, and the resolver refuses the line
+    unless the project declares those extras (only its metadata can say).
 
     Two values are equal when they say the same thing: same ``str(requirement)``, name, tag block
     and hashes; where they were written (spans) does not count.
@@ -92,6 +96,7 @@ class TaggedRequirement:
     tags: TagSpec | None
     hashes: tuple[str, ...]
     span: Span
+    tag_like_extras: TagLikeExtras | None = None
 
     def _key(self) -> tuple[object, ...]:
         return (str(self.requirement), self.name, self.tags, self.hashes)
@@ -106,6 +111,31 @@ class TaggedRequirement:
 
     def __str__(self) -> str:
         return format_requirement(self)
+
+
+@dataclass(frozen=True)
+class TagLikeExtras:
+    """A lone bracket group that PEP 508 makes extras but that reads as a tag block.
+
+    ``group`` is as written (``[manylinux2014,cp39]``), ``extras`` its names normalised,
+    ``span`` where it is, ``suggestion`` the line written with a tag block
+    (``numpy[][manylinux2014,cp39]``). :meth:`warning` is what ``check`` says; the fetching
+    commands refuse the line with the same words unless the project declares every name.
+    """
+
+    group: str
+    extras: frozenset[str]
+    span: Span
+    suggestion: str
+
+    def warning(self) -> Diagnostic:
+        """``check``'s warning (it cannot read the project's metadata, so it cannot decide)."""
+        return Diagnostic(
+            "warning",
+            f"{self.group} is read as extras (PEP 508), but it looks like a tag block",
+            self.span,
+            f"for tags write {self.suggestion!r}",
+        )
 
 
 @dataclass(frozen=True)
@@ -804,10 +834,11 @@ def _parse_requirement(
             diagnostics.append(_packaging_error(error, cut, logical, len(req_text)))
             return None
 
+    tag_like: TagLikeExtras | None = None
     if lone_extras is not None and (requirement is None or requirement.url is None):
-        warning = _lone_group_warning(req_text, lone_extras, logical)
-        if warning is not None:
-            diagnostics.append(warning)
+        tag_like = _tag_like_extras(req_text, lone_extras, logical)
+        if tag_like is not None:
+            diagnostics.append(tag_like.warning())
 
     if not build or requirement is None:
         return None
@@ -821,6 +852,7 @@ def _parse_requirement(
         tags=tags,
         hashes=tuple(hashes),
         span=req_span,
+        tag_like_extras=tag_like,
     )
 
 
@@ -923,8 +955,8 @@ def _packaging_error(
     return _error(f"invalid requirement: {text}", logical.span(0, length))
 
 
-def _lone_group_warning(text: str, extras: tuple[int, int], logical: _Logical) -> Diagnostic | None:
-    """A warning when the only bracket group reads as tags although PEP 508 makes it extras."""
+def _tag_like_extras(text: str, extras: tuple[int, int], logical: _Logical) -> TagLikeExtras | None:
+    """The only bracket group, when it reads as tags although PEP 508 makes it extras."""
     group = text[extras[0] : extras[1]]
     if not _group_reads_as_tags(group):
         return None
@@ -938,12 +970,10 @@ def _lone_group_warning(text: str, extras: tuple[int, int], logical: _Logical) -
         suggestion = f"{name}[]{group}"
     if marker:
         suggestion += f"; {marker.strip()}"
-    return Diagnostic(
-        "warning",
-        f"{group} is read as extras (PEP 508), but it looks like a tag block",
-        logical.span(extras[0], extras[1]),
-        f"for tags write {suggestion!r}",
-    )
+    from packaging.utils import canonicalize_name
+
+    names = frozenset(canonicalize_name(item.strip()) for item in group[1:-1].split(","))
+    return TagLikeExtras(group, names, logical.span(extras[0], extras[1]), suggestion)
 
 
 # --- files ------------------------------------------------------------------------------------

@@ -296,7 +296,13 @@ def _install(args: argparse.Namespace, site: Path, link_mode: LinkMode) -> Targe
                     progress.close()
             return target
         cutoff = parse_cutoff(args.uploaded_prior_to)
-        inputs = read_inputs(args.requirements, args.requirement, args.constraint)
+        inputs = read_inputs(
+            args.requirements,
+            args.requirement,
+            args.constraint,
+            command="bundle",
+            isolated=args.isolated,
+        )
         print_warnings(inputs.warnings, args.quiet)
         target = settle_target(args, inputs)
         options = settle_index_options(args, inputs, "bundle")

@@ -82,7 +82,13 @@ def run(args: argparse.Namespace) -> int:
     if locked is not None:
         return locked
     cutoff = parse_cutoff(args.uploaded_prior_to)
-    inputs = read_inputs(args.requirements, args.requirement, args.constraint)
+    inputs = read_inputs(
+        args.requirements,
+        args.requirement,
+        args.constraint,
+        command="download",
+        isolated=args.isolated,
+    )
     print_warnings(inputs.warnings, args.quiet)
     targets = settle_targets(args, inputs)
     if len(targets) > 1 and args.report:

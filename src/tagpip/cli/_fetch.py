@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 from packaging.utils import NormalizedName
 
 from tagpip.errors import Diagnostic, TagpipError, UsageError, ValidationError
-from tagpip.pipconfig import IndexOptions, load_index_options
+from tagpip.pipconfig import IndexOptions, PipSettings, load_index_options, load_pip_settings
 from tagpip.syntax import (
     FileOptions,
     RequirementSyntaxError,
@@ -53,12 +53,14 @@ __all__ = [
 
 @dataclass(frozen=True)
 class Inputs:
-    """Everything the requirement inputs said: lines, constraints, option lines, warnings."""
+    """Everything the requirement inputs said: lines, constraints, option lines, warnings, and
+    what pip's configuration adds (``pip``: None when it was not read)."""
 
     requirements: tuple[TaggedRequirement, ...]
     constraints: tuple[TaggedRequirement, ...]
     file_options: tuple[FileOptions, ...]
     warnings: tuple[Diagnostic, ...] = field(default=())
+    pip: PipSettings | None = None
 
     @property
     def user_hashes(self) -> dict[NormalizedName, list[str]]:
@@ -73,9 +75,31 @@ def read_inputs(
     requirement_args: Sequence[str],
     requirement_files: Sequence[str],
     constraint_files: Sequence[str],
+    *,
+    command: str | None = None,
+    isolated: bool = False,
 ) -> Inputs:
-    """Parse command-line requirements and every file, reporting all problems in one error."""
+    """Parse command-line requirements and every file, reporting all problems in one error.
+
+    With ``command`` (``"download"``, ``"install"``, ...), pip's configuration for it is read
+    too (not with ``isolated``), and the constraints files its ``constraint`` names
+    (``PIP_CONSTRAINT``) come first, before ``constraint_files``, as pip puts them."""
     diagnostics: list[Diagnostic] = []
+    pip: PipSettings | None = None
+    if command is not None:
+        pip = load_pip_settings(command, isolated=isolated)
+        for path in pip.constraints:
+            if not os.path.isfile(path):
+                diagnostics.append(
+                    Diagnostic(
+                        "error",
+                        f"pip's configuration ({pip.constraint_origin}) names the constraints "
+                        f"file {path}, which does not exist",
+                        hint="fix the setting, or give --isolated to ignore pip's configuration",
+                    )
+                )
+        constraint_files = [*pip.constraints, *constraint_files]
+    pip_named = set(pip.constraints) if pip is not None else set()
     requirements: list[TaggedRequirement] = []
     constraints: list[TaggedRequirement] = []
     options: list[FileOptions] = []
@@ -87,7 +111,7 @@ def read_inputs(
         except TagpipError as error:
             diagnostics.append(Diagnostic("error", error.message, error.span, error.hint))
     for path, constraint in [(p, False) for p in requirement_files] + [
-        (p, True) for p in constraint_files
+        (p, True) for p in constraint_files if os.path.isfile(p) or p not in pip_named
     ]:
         result = check_requirements_file(path, constraint=constraint)
         diagnostics.extend(result.diagnostics)
@@ -110,6 +134,7 @@ def read_inputs(
         tuple(constraints),
         tuple(options),
         tuple(d for d in diagnostics if d.severity == "warning"),
+        pip,
     )
 
 
@@ -245,8 +270,34 @@ def settle_index_options(args: argparse.Namespace, inputs: Inputs, command: str)
         if options.no_index is not None:
             overrides["no_index"] = True
     loaded = load_index_options(command, overrides)
+    pip = inputs.pip
+    if pip is None:  # a lock file: read_inputs did not run
+        pip = load_pip_settings(command, isolated=bool(args.isolated))
+    _say_pip_settings(
+        pip, quiet=int(getattr(args, "quiet", 0) or 0), applied=inputs.pip is not None
+    )
     pre = release_control_pre(loaded.pre, inputs)
     return loaded if pre == loaded.pre else dataclasses.replace(loaded, pre=pre)
+
+
+def _say_pip_settings(pip: PipSettings, *, quiet: int, applied: bool) -> None:
+    """Under ``-v``, which pip configuration files and ``PIP_*`` variables were read; unless
+    ``-q``, one warning line per option of pip's configuration that tagpip does not apply
+    (``constraint`` too when ``applied`` is False: a lock file is fetched as it is)."""
+    for path in pip.files:
+        logger.info("pip configuration file read: %s", path)
+    for variable in pip.variables:
+        logger.info("pip environment variable read: %s", variable)
+    if quiet:
+        return
+    unapplied = [(o.name, o.origin) for o in pip.unapplied]
+    if not applied and pip.constraints:
+        unapplied.insert(0, ("constraint", pip.constraint_origin or "pip's configuration"))
+    for name, origin in unapplied:
+        sys.stderr.write(
+            f"warning: pip's configuration sets {name} ({origin}), which tagpip does not apply "
+            "from pip's configuration: ignored (docs/package-indexes.md lists what applies)\n"
+        )
 
 
 def log_settings(target: Target, options: IndexOptions) -> None:
@@ -254,8 +305,6 @@ def log_settings(target: Target, options: IndexOptions) -> None:
     from tagpip.index import redact_url
 
     logger.info("target: %s", target.describe())
-    for path in options.config_files:
-        logger.info("pip configuration read: %s", path)
     for url in options.index_urls:
         logger.info("index: %s", redact_url(url))
     for link in options.find_links:
@@ -375,12 +424,15 @@ def print_downloaded(saved: Sequence[tuple[object, bool]], names: Iterable[str])
 
 
 def wants_hashes(args: argparse.Namespace, inputs: Inputs) -> bool:
-    """pip 26's rule (``req_command.get_requirements``): ``--require-hashes`` given or set in a
-    file; otherwise implied by any ``--hash`` on a requirement or constraint line, unless
-    ``--no-require-hashes`` (given or set in a file) turns the implication off. Both set at once
+    """pip 26's rule (``req_command.get_requirements``): ``--require-hashes`` given, set in
+    pip's configuration or in a file; otherwise implied by any ``--hash`` on a requirement or
+    constraint line, unless ``--no-require-hashes`` (given or set in a file) turns the
+    implication off. Both set at once
     is a usage error, as in pip."""
-    required = bool(args.require_hashes) or any(
-        o.require_hashes is not None for o in inputs.file_options
+    required = (
+        bool(args.require_hashes)
+        or (inputs.pip is not None and inputs.pip.require_hashes)
+        or any(o.require_hashes is not None for o in inputs.file_options)
     )
     not_implied = bool(args.no_require_hashes) or any(
         o.no_require_hashes is not None for o in inputs.file_options

@@ -151,7 +151,13 @@ def run(args: argparse.Namespace) -> int:
     if locked is not None:
         return _install_from_lock(args, locked)
     cutoff = parse_cutoff(args.uploaded_prior_to)
-    inputs = read_inputs(args.requirements, args.requirement, args.constraint)
+    inputs = read_inputs(
+        args.requirements,
+        args.requirement,
+        args.constraint,
+        command="install",
+        isolated=args.isolated,
+    )
     print_warnings(inputs.warnings, args.quiet)
     target = settle_target(args, inputs)
     options = settle_index_options(args, inputs, "install")

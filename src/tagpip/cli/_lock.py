@@ -190,7 +190,13 @@ def run(args: argparse.Namespace) -> int:
     fmt: Format = args.format or ("pylock" if is_pylock_name(args.output_file) else "tagged")
     exclude_newer = parse_exclude_newer(args.exclude_newer)
     uploaded_prior_to = parse_cutoff(args.uploaded_prior_to)
-    inputs = read_inputs(args.requirements, args.requirement, args.constraint)
+    inputs = read_inputs(
+        args.requirements,
+        args.requirement,
+        args.constraint,
+        command="download",
+        isolated=args.isolated,
+    )
     print_warnings(inputs.warnings, args.quiet)
     targets = settle_targets(args, inputs)
     options = settle_index_options(args, inputs, "download")
