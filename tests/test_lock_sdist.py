@@ -253,3 +253,61 @@ def test_uv_installs_the_pylock_with_an_sdist(
     installed = sorted(p.name for p in dest.iterdir() if p.name.endswith(".dist-info"))
     assert installed == ["helper-1.0.dist-info", "sgmlpure-1.0.dist-info"]
     shutil.rmtree(tmp_path / "uv-cache", ignore_errors=True)
+
+
+def test_one_target_builds_the_sdist_while_another_takes_a_wheel(
+    index: IndexServer, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """sgmlpure 1.0 also ships a cp312 wheel: a 3.12 target takes it, a 3.11 one builds the
+    sdist. pylock.toml holds both in one package; each target reads back its own file."""
+    index.add_wheel("sgmlpure", "1.0", tags="cp312-none-any", requires_dist=["helper>=1"])
+    for short in ("3.11", "3.12"):
+        platform = ["--platform", "manylinux2014_x86_64", "--python-version", short]
+        assert main(["tags", *platform, "--json"]) == 0
+        Path(f"t{short}.json").write_text(capsys.readouterr().out)
+    targets = ["--target-file", "t3.11.json", "--target-file", "t3.12.json"]
+    assert tagpip(index, "lock", "sgmlpure", *targets, "-o", "pylock.toml") == 0
+    assert tagpip(index, "lock", "sgmlpure", *targets, "-o", "lock.txt") == 0
+    data = tomllib.loads(Path("pylock.toml").read_text())
+    package = next(p for p in data["packages"] if p["name"] == "sgmlpure")
+    assert "marker" not in package
+    assert package["sdist"]["name"] == "sgmlpure-1.0.tar.gz"
+    assert [w["name"] for w in package["wheels"]] == ["sgmlpure-1.0-cp312-none-any.whl"]
+    assert Path("lock.txt").read_text().count("# sdist: sgmlpure-1.0.tar.gz ") == 1
+    capsys.readouterr()
+    for name in ("pylock.toml", "lock.txt"):
+        for short, wheel in (("3.12", "cp312-none-any"), ("3.11", "py3-none-any")):
+            dest = f"{name}-{short}"
+            assert tagpip(index, "download", "-r", name, "-d", dest, "-q",
+                          "--target-file", f"t{short}.json") == 0  # fmt: skip
+            assert sorted(p.name for p in Path(dest).iterdir()) == [
+                "helper-1.0-py3-none-any.whl",
+                f"sgmlpure-1.0-{wheel}.whl",
+            ]
+    # Without a target, a tagged lock's files are every section's: the sdist built for the
+    # target its line names.
+    assert tagpip(index, "download", "-r", "lock.txt", "-d", "all", "-q") == 0
+    assert sorted(p.name for p in Path("all").iterdir()) == [
+        "helper-1.0-py3-none-any.whl",
+        "sgmlpure-1.0-cp312-none-any.whl",
+        "sgmlpure-1.0-py3-none-any.whl",
+    ]
+
+
+def test_the_lock_lines_as_plain_requirements_check_the_sdist_hash(
+    index: IndexServer, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Without its marker line the lock is an ordinary requirement file: resolved again, with
+    --require-hashes checking the sdist against the line's hash before it is built."""
+    assert tagpip(index, "lock", "sgmlpure", *TARGET, "-o", "lock.txt") == 0
+    text = Path("lock.txt").read_text().replace("# tagpip-lock: 1\n", "")
+    Path("plain.txt").write_text(text)
+    capsys.readouterr()
+    assert tagpip(index, "download", "-r", "plain.txt", "-d", "w", "--require-hashes", "-q") == 0
+    assert sorted(p.name for p in Path("w").iterdir())[1] == "sgmlpure-1.0-py3-none-any.whl"
+    Path("plain.txt").write_text(text.replace(sha256(sdist_of(index)), "0" * 64))
+    assert tagpip(index, "download", "-r", "plain.txt", "-d", "v", "--require-hashes") == 1
+    err = capsys.readouterr().err
+    assert "sgmlpure-1.0.tar.gz has sha256" in err
+    assert "tagpip refused it" in err
+    assert not Path("v").exists() or not list(Path("v").iterdir())

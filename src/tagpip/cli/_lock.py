@@ -330,7 +330,8 @@ class LockedRun:
                 if build_for not in builders:
                     made = self.builder(index, build_for) if self.builder else None
                     if made is not None:
-                        made.user_hashes = dict(hashes)  # the sdist must have a locked hash
+                        # The sdist must have a locked hash (a copy: built wheels join below).
+                        made.user_hashes = {n: list(v) for n, v in hashes.items()}
                     builders[build_for] = made
                 builder = builders[build_for]
                 if builder is None or not builder.allows(file.project):
