@@ -228,9 +228,9 @@ def test_kept_pins_from_a_pylock(
 def test_only_wheels_are_read() -> None:
     text = (
         'lock-version = "1.0"\ncreated-by = "x"\n[[packages]]\nname = "a"\nversion = "1"\n'
-        '[packages.sdist]\nurl = "https://x/a-1.tar.gz"\nhashes = {sha256 = "00"}\n'
+        '[packages.vcs]\ntype = "git"\nurl = "https://x/a.git"\ncommit-id = "00"\n'
     )
-    with pytest.raises(LockError, match="package a has no wheels \\(only sdist\\)"):
+    with pytest.raises(LockError, match="package a has no wheels and no sdist \\(only vcs\\)"):
         parse_pylock(text, source="pylock.toml")
     with pytest.raises(LockError, match=r"lock-version '2\.0' is not supported"):
         parse_pylock('lock-version = "2.0"\n', source="pylock.toml")

@@ -12,7 +12,9 @@ forbid it), :class:`SourceBuilder` builds the sdist once:
   requirements from the same index, find-links and certificates as the run;
 * the wheel is accepted only when it is pure and fits the target (:func:`check_pure`);
 * accepted wheels are kept in the cache by the sdist's sha256 and the build interpreter's
-  version, so the next run does not build again.
+  version, so the next run does not build again; when that sha256 is known before fetching (the
+  index's, or the one a lock or ``--hash`` allows), a cached build is used without fetching the
+  sdist at all.
 
 Building runs the project's own code, as ``pip install`` of an sdist does.
 """
@@ -53,6 +55,7 @@ __all__ = [
 
 # Members of a wheel that mean it was compiled for one platform.
 _COMPILED = (".so", ".pyd", ".dll", ".dylib")
+_STRONG = ("sha256", "sha384", "sha512")
 _TAIL = 20
 
 
@@ -376,26 +379,51 @@ class SourceBuilder:
             self._interpreter = found if found is not None else host_interpreter()
         return self._interpreter
 
+    def _user_digests(self, project: str) -> set[tuple[str, str]]:
+        """The ``(algorithm, hex)`` pairs the user's ``--hash`` values (or a lock's) allow."""
+        pairs = set()
+        for value in self.user_hashes.get(canonicalize_name(project), ()):
+            algo, _, digest = value.partition(":")
+            if algo.lower() in _STRONG:
+                pairs.add((algo.lower(), digest.lower()))
+        return pairs
+
+    def _known_sha256(self, file: DistFile) -> str | None:
+        """The one sha256 the sdist's bytes must have, when the index and the user's hashes say
+        so before fetching it; None when that is not certain."""
+        expected = dict(file.hashes).get("sha256")
+        user = self._user_digests(file.project)
+        if expected is not None:
+            expected = expected.lower()
+            if user and ("sha256", expected) not in user:
+                return None  # the fetch will report the mismatch
+            return expected
+        allowed = [d for a, d in user if a == "sha256"]
+        if len(allowed) == 1 and len(user) == 1:
+            return allowed[0]
+        return None
+
     def sdist(self, file: DistFile) -> Path:
         """The sdist's bytes on disk, checked against the index's and the user's hashes."""
         if file.url in self._sdists:
             return self._sdists[file.url]
         folder = self._folder("sdists")
-        digest = hashlib.sha256()
+        user = self._user_digests(file.project)
+        digests = {a: hashlib.new(a) for a in {"sha256", *(a for a, _ in user)}}
         with tempfile.NamedTemporaryFile(dir=folder, delete=False) as temp:  # noqa: SIM117
             with self.index.open(file) as chunks:
                 for chunk in chunks:
-                    digest.update(chunk)
+                    for digest in digests.values():
+                        digest.update(chunk)
                     temp.write(chunk)
-        sha256 = digest.hexdigest()
+        actual = {a: d.hexdigest() for a, d in digests.items()}
+        sha256 = actual["sha256"]
         expected = dict(file.hashes).get("sha256")
-        user = [h.split(":", 1)[1].lower() for h in self.user_hashes.get(file.project, ())]
-        user = [h for h in user if len(h) == 64]
         problem = None
         if expected is not None and expected.lower() != sha256:
             problem = f"the index says sha256 {expected}"
-        elif self.user_hashes.get(file.project) and sha256 not in user:
-            problem = "no --hash given for it matches"
+        elif user and not any(actual[a] == d for a, d in user):
+            problem = "no --hash given for it matches (a lock's hashes count as --hash)"
         if problem is not None:
             os.unlink(temp.name)
             raise HashMismatch(
@@ -431,15 +459,19 @@ class SourceBuilder:
         """The accepted wheel built from ``file`` (built once, then taken from the cache)."""
         if file.url in self._built:
             return self._built[file.url]
-        sdist = self.sdist(file)
-        sha256 = sdist.parent.name
         interpreter = self.interpreter()
-        folder = self._folder("built") / sha256 / f"py{interpreter.short}"
-        found = sorted(folder.glob("*.whl")) if folder.is_dir() else []
+        known = self._known_sha256(file)
+        found = self._cached(file, known, interpreter) if known is not None else []
+        sdist: Path | None = None
+        if not found:
+            sdist = self.sdist(file)
+            found = self._cached(file, sdist.parent.name, interpreter)
         reused = bool(found)
         if found:
             wheel = found[0]
         else:
+            assert sdist is not None
+            folder = self._folder("built") / sdist.parent.name / f"py{interpreter.short}"
             if self.on_build is not None:
                 self.on_build(
                     f"building {file.project} {file.version} from its sdist (pure Python) on "
@@ -476,3 +508,17 @@ class SourceBuilder:
         built = Built(file, wheel, as_file, interpreter, reused)
         self._built[file.url] = built
         return built
+
+    def _cached(self, file: DistFile, sha256: str, interpreter: Interpreter) -> list[Path]:
+        """The wheels the cache holds from the sdist with ``sha256`` built on ``interpreter``'s
+        version, when they are this project and version."""
+        folder = self._folder("built") / sha256 / f"py{interpreter.short}"
+        found = []
+        for wheel in sorted(folder.glob("*.whl")) if folder.is_dir() else []:
+            try:
+                name, version, _, _ = parse_wheel_filename(wheel.name)
+            except ValueError:
+                continue
+            if name == canonicalize_name(file.project) and version == file.version:
+                found.append(wheel)
+        return found

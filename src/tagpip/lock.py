@@ -7,14 +7,18 @@ each holding the :class:`LockedPackage` pinned for that target with the files lo
 * The tagged format is a requirement file tagpip itself reads (and ``tagpip check`` validates):
   a header comment with the marker line ``# tagpip-lock: 1``, then per target a ``# target:``
   comment and one line per pin, ``name==version[tag block] --hash=sha256:...`` with ``# via``
-  comments. The tag block describes the pin's target; the hash names the file.
+  comments. The tag block describes the pin's target; the hash names the file. A pin built from
+  its sdist carries the sdist's hash and, on the next line, ``# sdist: FILENAME URL``.
 * ``pylock.toml`` follows PEP 751 (lock-version 1.0): one ``[[packages]]`` entry per name and
   version with every wheel locked for it; with several targets, ``environments`` lists one marker
-  per target and each package's ``marker`` says for which targets it is installed.
+  per target and each package's ``marker`` says for which targets it is installed. A pin built
+  from its sdist is recorded in the package's ``sdist`` table, with no wheels.
 
 Reading goes the other way (:func:`read_lock`, :func:`pins_from_lock`): a tagged lock's files are
 found on the index by their hash, a pylock's come from the URLs it records; either way the hashes
-in the lock are checked when the files are downloaded (:func:`lock_hashes`).
+in the lock are checked when the files are downloaded (:func:`lock_hashes`). A locked sdist comes
+back as a non-wheel :class:`~tagpip.index.DistFile`: the caller builds it (``tagpip.build``),
+after the builder has checked its bytes against the locked hash.
 
 Files are read and written only by :func:`read_lock` and :func:`write_lock`; nothing here prints.
 """
@@ -50,7 +54,6 @@ from tagpip.index import DistFile, Index
 from tagpip.pages import files_of_version
 from tagpip.resolve import (
     NoWheelForTarget,
-    Pin,
     Resolution,
     ResolutionImpossible,
     resolve,
@@ -75,6 +78,7 @@ __all__ = [
     "kept_pins",
     "lock_from_resolutions",
     "lock_hashes",
+    "locked_sdist_target",
     "parse_pylock",
     "parse_tagged",
     "pins_from_lock",
@@ -92,6 +96,8 @@ Format = Literal["tagged", "pylock"]
 LOCK_MARKER = "# tagpip-lock: 1"
 _MARKER_RE = re.compile(r"^# tagpip-lock: (\S+)\s*$")
 _TARGET_RE = re.compile(r"^# target: (.*?)\s*$")
+# The comment under a lock line pinned from an sdist: its file name and URL.
+_SDIST_RE = re.compile(r"^\s+# sdist: (\S+) (\S+)\s*$")
 _PYLOCK_NAME = re.compile(r"^pylock\.([^.]+\.)?toml$")
 # Marker variables that tell targets apart, in the order a pylock marker names them.
 _TARGET_MARKERS = ("implementation_name", "python_version", "sys_platform", "platform_machine")
@@ -113,15 +119,17 @@ class LockError(TagpipError):
 
 @dataclass(frozen=True)
 class LockedFile:
-    """One locked wheel. ``hashes`` are sorted ``(algorithm, hex)`` pairs (at least one);
-    ``filename`` and ``url`` are None where the format does not record them (the tagged format
-    finds the file on the index by its hash); ``upload_time`` is in UTC."""
+    """One locked wheel, or with ``is_sdist`` the sdist a pin is built from. ``hashes`` are
+    sorted ``(algorithm, hex)`` pairs (at least one); ``filename`` and ``url`` are None where the
+    format does not record them (the tagged format finds a wheel on the index by its hash);
+    ``upload_time`` is in UTC."""
 
     hashes: tuple[tuple[str, str], ...]
     filename: str | None = None
     url: str | None = None
     size: int | None = None
     upload_time: datetime.datetime | None = None
+    is_sdist: bool = False
 
 
 @dataclass(frozen=True)
@@ -341,13 +349,17 @@ def lock_from_resolutions(
     index: Index,
     *,
     index_urls: Sequence[str] = (),
+    built: Mapping[str, DistFile] | None = None,
 ) -> Lock:
     """The lock of one resolution per target, in the order given.
 
     Every file gets a sha256: the index's, else computed by reading the file through ``index``.
     ``index_urls`` are the configured indexes; a file served from one of their hosts records it
-    as its ``index`` (credentials removed).
+    as its ``index`` (credentials removed). A pin whose file is an sdist is locked as that sdist;
+    ``built`` maps its URL to the wheel it built (checked pure by the caller), whose tags choose
+    the line's tag block and whose metadata gives Requires-Python when the index does not.
     """
+    built = built or {}
     sections = []
     digests: dict[str, str] = {}
     for resolution in resolutions:
@@ -358,9 +370,10 @@ def lock_from_resolutions(
                 digests[file.url] = _sha256(file, index)
             hashes = {a.lower(): d.lower() for a, d in file.hashes if a.lower() in _STRONG}
             hashes["sha256"] = digests[file.url]
+            wheel = file if file.is_wheel else built.get(file.url)
             metadata_python = None
-            if file.requires_python is None:
-                found = index.metadata(file).requires_python
+            if file.requires_python is None and wheel is not None:
+                found = index.metadata(wheel).requires_python
                 metadata_python = str(found) if found is not None else None
             packages.append(
                 LockedPackage(
@@ -373,9 +386,12 @@ def lock_from_resolutions(
                             url=_without_credentials(file.url),
                             size=file.size,
                             upload_time=_utc(file.upload_time),
+                            is_sdist=not file.is_wheel,
                         ),
                     ),
-                    block=_block_for(pin, resolution.target),
+                    block=_block_for_tags(
+                        pin.target, resolution.target, wheel.tags if wheel else frozenset()
+                    ),
                     requires_python=file.requires_python or metadata_python,
                     index=_index_of(file.url, index_urls),
                     via=pin.via,
@@ -399,19 +415,15 @@ def target_marker(target: Target) -> str | None:
     return " and ".join(parts) or None
 
 
-def _block_for(pin: Pin, target: Target) -> str | None:
-    """A tag block naming the pin's target: its python tag and one full platform tag, plus its
-    ABIs where leaving them out would describe a different target.
-
-    The first candidate whose target has exactly the pin's tags wins; else the first whose target
-    still runs the locked file (the hash is what selects the file; the block documents the
-    target and keeps the lock a valid requirement file for it).
-    """
-    return _block_for_tags(pin.target, target, pin.file.tags)
-
-
 @functools.lru_cache(maxsize=256)  # a lock's pins share a handful of (target, tags) pairs
 def _block_for_tags(own: Target, target: Target, file_tags: frozenset[Tag]) -> str | None:
+    """A tag block naming a pin's target (``own``): its python tag and one full platform tag,
+    plus its ABIs where leaving them out would describe a different target.
+
+    The first candidate whose target has exactly the pin's tags wins; else the first whose target
+    still runs the locked wheel, ``file_tags`` (the hash is what selects the file; the block
+    documents the target and keeps the lock a valid requirement file for it).
+    """
     version = f"{own.python_version[0]}{own.python_version[1]}"
     generic = all(t.interpreter.startswith("py") for t in own.tags)
     python = f"py{version}" if generic else f"{own.implementation}{version}"
@@ -522,8 +534,16 @@ def format_tagged(lock: Lock, *, command: str) -> str:
                 raise LockError(f"{package.name}=={package.version} has no sha256 to lock")
             line += "".join(f" --hash=sha256:{d}" for d in digests)
             out.append(line)
+            for file in package.files:
+                if file.is_sdist and file.filename and file.url:
+                    out.append(f"    # sdist: {file.filename} {_url_word(file.url)}")
             out.extend(_via_lines(package.via))
     return "\n".join(out) + "\n"
+
+
+def _url_word(url: str) -> str:
+    """A URL as one word of a comment (a space in a local path is percent-encoded)."""
+    return url.replace(" ", "%20")
 
 
 def _via_lines(via: Sequence[str]) -> list[str]:
@@ -574,9 +594,13 @@ def format_pylock(lock: Lock, *, command: str) -> str:
         wheels: dict[str, dict[str, Any]] = {}
         for _, package in entries:
             for file in package.files:
-                wheel = _wheel_table(file)
-                wheels.setdefault(str(wheel.get("name", wheel.get("url"))), wheel)
-        entry["wheels"] = [wheels[key] for key in sorted(wheels)]
+                table = _wheel_table(file)
+                if file.is_sdist:
+                    entry.setdefault("sdist", table)
+                else:
+                    wheels.setdefault(str(table.get("name", table.get("url"))), table)
+        if wheels or "sdist" not in entry:
+            entry["wheels"] = [wheels[key] for key in sorted(wheels)]
         packages.append(entry)
     document: dict[str, Any] = {"lock-version": "1.0"}
     environments = [m for m in dict.fromkeys(markers) if m is not None]
@@ -618,6 +642,7 @@ def _check_markers_distinguish(lock: Lock) -> None:
 
 
 def _wheel_table(file: LockedFile) -> dict[str, Any]:
+    """A ``[[packages.wheels]]`` table, or the ``[packages.sdist]`` one: the same keys."""
     table: dict[str, Any] = {}
     if file.filename:
         table["name"] = file.filename
@@ -684,6 +709,7 @@ def parse_tagged(text: str, *, source: str = "<lock>") -> Lock:
     """A tagged lock's text: every line must pin ``name==version`` with at least one hash."""
     version = None
     starts: list[tuple[int, str]] = []
+    sdists: list[tuple[int, str, str]] = []
     for number, raw in enumerate(text.splitlines(), start=1):
         line = raw.rstrip()
         found = _MARKER_RE.match(line)
@@ -692,15 +718,25 @@ def parse_tagged(text: str, *, source: str = "<lock>") -> Lock:
         target = _TARGET_RE.match(line)
         if target:
             starts.append((number, target.group(1)))
+        sdist = _SDIST_RE.match(line)
+        if sdist:
+            sdists.append((number, sdist.group(1), sdist.group(2)))
     if version != "1":
         raise LockError(
             f"{source} is a tagpip lock of version {version}, this tagpip reads version 1",
             hint="lock again with this tagpip",
         )
     parsed = parse_requirements_text(text, source=source)
+    lines = sorted(r.span.line for r in parsed.requirements)
+    # Each "# sdist:" comment belongs to the lock line above it.
+    sdist_of: dict[int, tuple[str, str]] = {}
+    for number, filename, url in sdists:
+        above = [n for n in lines if n < number]
+        if above:
+            sdist_of.setdefault(above[-1], (filename, url))
     sections: dict[int, list[LockedPackage]] = {}
     for requirement in parsed.requirements:
-        package = _package_of(requirement, source)
+        package = _package_of(requirement, source, sdist_of.get(requirement.span.line))
         number = requirement.span.line
         index = max((i for i, (start, _) in enumerate(starts) if start < number), default=-1)
         sections.setdefault(index, []).append(package)
@@ -711,7 +747,9 @@ def parse_tagged(text: str, *, source: str = "<lock>") -> Lock:
     return Lock(tuple(result), format="tagged", path=source)
 
 
-def _package_of(requirement: TaggedRequirement, source: str) -> LockedPackage:
+def _package_of(
+    requirement: TaggedRequirement, source: str, sdist: tuple[str, str] | None = None
+) -> LockedPackage:
     where = f"{source}:{requirement.span.line}"
     specs = list(requirement.requirement.specifier)
     if len(specs) != 1 or specs[0].operator not in ("==", "===") or "*" in specs[0].version:
@@ -723,13 +761,34 @@ def _package_of(requirement: TaggedRequirement, source: str) -> LockedPackage:
         algo, _, digest = text.partition(":")
         hashes.append((algo.lower(), digest.lower()))
     block = format_tag_block(requirement.tags) if requirement.tags is not None else None
+    version = Version(specs[0].version)
+    locked = LockedFile(hashes=tuple(sorted(hashes)))
+    if sdist is not None:
+        filename, url = sdist
+        if not _is_sdist_of(filename, requirement.name, version):
+            raise LockError(
+                f"{where}: the sdist {filename} is not {requirement.name} {version}",
+                span=requirement.span,
+            )
+        locked = replace(locked, filename=filename, url=url, is_sdist=True)
     return LockedPackage(
         name=requirement.name,
-        version=Version(specs[0].version),
-        files=(LockedFile(hashes=tuple(sorted(hashes))),),
+        version=version,
+        files=(locked,),
         block=block,
         line=requirement.span.line,
     )
+
+
+def _is_sdist_of(filename: str, name: NormalizedName, version: Version) -> bool:
+    """Whether ``filename`` is an sdist (``.tar.gz`` or ``.zip``) of ``name`` ``version``."""
+    from packaging.utils import InvalidSdistFilename, parse_sdist_filename
+
+    try:
+        sdist_name, sdist_version = parse_sdist_filename(filename)
+    except InvalidSdistFilename:
+        return False
+    return sdist_name == name and sdist_version == version
 
 
 def _toml_loads(text: str) -> dict[str, Any]:
@@ -746,9 +805,9 @@ def _toml_loads(text: str) -> dict[str, Any]:
 def parse_pylock(text: str, *, source: str = "pylock.toml") -> Lock:
     """A PEP 751 lock's text, as one section whose packages carry their markers.
 
-    Only wheels are taken (sources in a lock are not built yet): a package with only an sdist, a
-    VCS, directory or archive source is an error naming it. Relative wheel paths are relative to
-    the lock file.
+    Wheels and sdists are taken (an sdist is built by the caller when no wheel fits the target):
+    a package with only a VCS, directory or archive source is an error naming it. Relative paths
+    are relative to the lock file.
     """
     try:
         data = _toml_loads(text)
@@ -800,16 +859,20 @@ def _pylock_package(raw: Any, number: int, source: str, base: Path) -> LockedPac
         version = Version(str(raw["version"]))
     except (KeyError, InvalidVersion):
         raise LockError(f"{where} has no valid version") from None
-    wheels = raw.get("wheels")
-    if not wheels:
-        kinds = [k for k in ("sdist", "vcs", "directory", "archive") if k in raw]
+    wheels = raw.get("wheels") or []
+    sdist = raw.get("sdist")
+    if not wheels and sdist is None:
+        kinds = [k for k in ("vcs", "directory", "archive") if k in raw]
         raise LockError(
-            f"{where} has no wheels (only {', '.join(kinds) or 'no source'})",
-            hint="tagpip does not build sources from a lock yet: lock a version that ships a wheel",
+            f"{where} has no wheels and no sdist (only {', '.join(kinds) or 'no source'})",
+            hint="tagpip installs wheels and builds pure-Python sdists from a lock: lock a "
+            "version that ships a wheel or an sdist",
         )
     files = []
     for wheel in wheels:
         files.append(_pylock_wheel(wheel, name, version, where, base))
+    if sdist is not None:
+        files.append(_pylock_file(sdist, name, version, where, base, kind="sdist"))
     marker = raw.get("marker")
     requires_python = raw.get("requires-python")
     try:
@@ -835,26 +898,44 @@ def _pylock_package(raw: Any, number: int, source: str, base: Path) -> LockedPac
 def _pylock_wheel(
     wheel: Any, name: NormalizedName, version: Version, where: str, base: Path
 ) -> LockedFile:
+    return _pylock_file(wheel, name, version, where, base, kind="wheel")
+
+
+def _pylock_file(
+    wheel: Any,
+    name: NormalizedName,
+    version: Version,
+    where: str,
+    base: Path,
+    *,
+    kind: Literal["wheel", "sdist"],
+) -> LockedFile:
+    """A ``[[packages.wheels]]`` or ``[packages.sdist]`` table (the same keys), checked."""
+    article = "an" if kind == "sdist" else "a"
     if not isinstance(wheel, dict):
-        raise LockError(f"{where}: a wheel entry is not a table")
+        raise LockError(f"{where}: {article} {kind} entry is not a table")
     url = wheel.get("url")
     path = wheel.get("path")
     if isinstance(path, str):
         url = (base / path).resolve().as_uri()
     if not isinstance(url, str):
-        raise LockError(f"{where}: a wheel has neither url nor path")
+        raise LockError(f"{where}: {article} {kind} has neither url nor path")
     filename = wheel.get("name") or unquote(urlsplit(url).path.rsplit("/", 1)[-1])
     if not isinstance(filename, str):
-        raise LockError(f"{where}: a wheel's name must be a string")
-    try:
-        wheel_name, wheel_version, _, _ = parse_wheel_filename(filename)
-    except InvalidWheelFilename as error:
-        raise LockError(f"{where}: {error}") from None
-    if wheel_name != name or wheel_version != version:
-        raise LockError(f"{where}: the wheel {filename} is not {name} {version}")
+        raise LockError(f"{where}: {article} {kind}'s name must be a string")
+    if kind == "sdist":
+        if not _is_sdist_of(filename, name, version):
+            raise LockError(f"{where}: the sdist {filename} is not {name} {version}")
+    else:
+        try:
+            wheel_name, wheel_version, _, _ = parse_wheel_filename(filename)
+        except InvalidWheelFilename as error:
+            raise LockError(f"{where}: {error}") from None
+        if wheel_name != name or wheel_version != version:
+            raise LockError(f"{where}: the wheel {filename} is not {name} {version}")
     hashes = wheel.get("hashes")
     if not isinstance(hashes, dict) or not hashes:
-        raise LockError(f"{where}: the wheel {filename} has no hashes")
+        raise LockError(f"{where}: the {kind} {filename} has no hashes")
     if not all(isinstance(d, str) for d in hashes.values()):
         raise LockError(f"{where}: the hashes of {filename} must be strings (hex digests)")
     pairs = tuple(sorted((str(a).lower(), str(d).lower()) for a, d in hashes.items()))
@@ -865,7 +946,7 @@ def _pylock_wheel(
                 f"{where}: the {algo} hash of {filename} is not {length} hex digits: {digest!r}"
             )
     if not any(a in _STRONG for a, _ in pairs):
-        raise LockError(f"{where}: the wheel {filename} has no sha256, sha384 or sha512 hash")
+        raise LockError(f"{where}: the {kind} {filename} has no sha256, sha384 or sha512 hash")
     upload = wheel.get("upload-time")
     size = wheel.get("size")
     return LockedFile(
@@ -874,6 +955,7 @@ def _pylock_wheel(
         url=url,
         size=size if isinstance(size, int) else None,
         upload_time=_utc(upload) if isinstance(upload, datetime.datetime) else None,
+        is_sdist=kind == "sdist",
     )
 
 
@@ -1013,16 +1095,22 @@ def _select_pylock(lock: Lock, target: Target) -> list[tuple[LockedPackage, Lock
                 f"{target.describe()}"
             )
         ranked = []
+        sdists = [file for file in package.files if file.is_sdist]
         for file in package.files:
             assert file.filename is not None
+            if file.is_sdist:
+                continue
             rank = target.wheel_rank(parse_wheel_filename(file.filename)[3])
             if rank is not None:
                 ranked.append((rank, file.filename, file))
-        if not ranked:
+        if ranked:
+            chosen.append((package, min(ranked, key=lambda r: (r[0], r[1]))[2]))
+        elif sdists:
+            chosen.append((package, sdists[0]))  # built for the target by the caller
+        else:
             raise LockError(
                 f"{where}: no wheel of {package.name} {package.version} runs on {target.describe()}"
             )
-        chosen.append((package, min(ranked, key=lambda r: (r[0], r[1]))[2]))
     return chosen
 
 
@@ -1041,6 +1129,8 @@ def _marker_for(package: LockedPackage, target: Target, where: str) -> bool:
 def _dist_file(
     package: LockedPackage, locked: LockedFile, index: Index, target: Target | None
 ) -> DistFile:
+    if locked.is_sdist:
+        return _sdist_file(package, locked, index)
     if locked.url is not None:
         assert locked.filename is not None
         _, version, build, tags = parse_wheel_filename(locked.filename)
@@ -1056,6 +1146,50 @@ def _dist_file(
             upload_time=locked.upload_time,
         )
     return _find_on_index(package, locked, index, target)
+
+
+def _sdist_file(package: LockedPackage, locked: LockedFile, index: Index) -> DistFile:
+    """A locked sdist: a pylock's from its URL; a tagged lock's from the index by its hash (or
+    name), as its wheels are, else from the URL recorded under its line. The builder checks
+    the bytes against the locked hash before building."""
+    assert locked.filename is not None
+    assert locked.url is not None
+    if package.block is not None:  # a tagged lock: the index's options (mirrors) apply
+        wanted = set(locked.hashes)
+        try:
+            found = files_of_version(index.files(package.name), package.version)
+        except TagpipError:
+            found = []
+        sdists = [f for f in found if not f.is_wheel]
+        for file in sdists:
+            if wanted & {(a.lower(), d.lower()) for a, d in file.hashes}:
+                return file
+        for file in sdists:
+            if file.filename == locked.filename:
+                return file
+    return DistFile(
+        project=package.name,
+        filename=locked.filename,
+        url=locked.url,
+        version=package.version,
+        build=(),
+        tags=frozenset(),
+        is_wheel=False,
+        hashes=locked.hashes,
+        requires_python=package.requires_python,
+        size=locked.size,
+        upload_time=locked.upload_time,
+    )
+
+
+def locked_sdist_target(lock: Lock, file: DistFile) -> Target | None:
+    """The target a locked sdist is to be built for when no target was given: the one its
+    tagged line's tag block names; None for a pylock (its markers name no platform tags)."""
+    for package in lock.packages:
+        same = package.name == file.project and package.version == file.version
+        if same and package.block is not None and any(f.is_sdist for f in package.files):
+            return _block_target(package, None)
+    return None
 
 
 def _find_on_index(

@@ -4,6 +4,11 @@
 The lock's format is tagpip's tagged requirement syntax unless ``--format pylock`` is given or
 the output is named ``pylock.toml`` / ``pylock.NAME.toml`` (PEP 751). An existing output lock
 keeps its pins (as pip-tools does) unless ``--upgrade``; ``--upgrade-package NAME`` frees one.
+
+A pin with no wheel for the target is built from its sdist as ``download`` builds it (and so
+checked pure), but the lock records the sdist, the file the index serves; reading the lock back,
+:meth:`LockedRun.select` builds it again, or takes the build from the cache, after checking the
+sdist against the locked hash.
 """
 
 from __future__ import annotations
@@ -12,7 +17,8 @@ import argparse
 import datetime
 import shlex
 import sys
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from tagpip.cli._downgrades import add_downgrade_option, report_downgrades
@@ -22,6 +28,7 @@ from tagpip.cli._why import add_explain_option, report_explanations
 if TYPE_CHECKING:
     from packaging.utils import NormalizedName
 
+    from tagpip.build import SourceBuilder
     from tagpip.index import DistFile, Index
     from tagpip.lock import Format, Lock
     from tagpip.pipconfig import IndexOptions
@@ -153,6 +160,8 @@ def run(args: argparse.Namespace) -> int:
     from packaging.utils import canonicalize_name
 
     from tagpip.cli._fetch import (
+        build_pins,
+        make_builder,
         parse_cutoff,
         print_warnings,
         read_inputs,
@@ -217,7 +226,9 @@ def run(args: argparse.Namespace) -> int:
     with HttpIndex(options) as index:
         try:
             resolutions = []
+            built: dict[str, DistFile] = {}  # sdist URL -> the wheel it built
             for target in targets:
+                builder = make_builder(args, inputs, index, target, options)
                 kept = {}
                 notes: list[str] = []
                 if existing is not None:
@@ -231,21 +242,26 @@ def run(args: argparse.Namespace) -> int:
                     for note in [*notes, *dropped]:
                         progress.close()
                         print(f"note: {note}", file=sys.stderr)
-                resolutions.append(
-                    resolve_keeping(
-                        inputs.requirements,
-                        target,
-                        index,
-                        kept,
-                        constraints=[*inputs.constraints, *extra_constraints],
-                        pre=options.pre,
-                        ignore_requires_python=args.ignore_requires_python,
-                        no_deps=args.no_deps,
-                        exclude_newer=exclude_newer,
-                        uploaded_prior_to=uploaded_prior_to,
-                        on_progress=progress.status,
-                    )
+                resolution = resolve_keeping(
+                    inputs.requirements,
+                    target,
+                    index,
+                    kept,
+                    constraints=[*inputs.constraints, *extra_constraints],
+                    pre=options.pre,
+                    ignore_requires_python=args.ignore_requires_python,
+                    no_deps=args.no_deps,
+                    exclude_newer=exclude_newer,
+                    uploaded_prior_to=uploaded_prior_to,
+                    on_progress=progress.status,
+                    builder=builder,
                 )
+                progress.close()
+                # Build what comes from sdists now: a lock must not hold what cannot be delivered.
+                for pin, wheel in zip(resolution.pins, build_pins(resolution.pins, builder)):
+                    if not pin.file.is_wheel:
+                        built[pin.file.url] = wheel.file
+                resolutions.append(resolution)
             report_downgrades(args, resolutions, index)
             progress.close()
             report_explanations(
@@ -257,7 +273,9 @@ def run(args: argparse.Namespace) -> int:
                 uploaded_prior_to=uploaded_prior_to,
                 exclude_newer=exclude_newer,
             )
-            lock = lock_from_resolutions(resolutions, index, index_urls=options.index_urls)
+            lock = lock_from_resolutions(
+                resolutions, index, index_urls=options.index_urls, built=built
+            )
         finally:
             progress.close()
     text = format_lock(lock, fmt, command=_command(args))
@@ -297,16 +315,57 @@ class LockedRun:
     lock: Lock
     targets: tuple[Target, ...]
     options: IndexOptions
+    builder: Callable[[Index, Target], SourceBuilder | None] | None = None
 
     def select(self, index: Index) -> LockedSet:
-        """The files to fetch, each once, with the target each is for and the lock's hashes."""
-        from tagpip.lock import lock_hashes, pins_from_lock
+        """The files to fetch, each once, with the target each is for and the lock's hashes.
+
+        A locked sdist is replaced by the wheel it builds for its target (the given one, else
+        the one its tagged line names), taken from the build cache when that holds it; the
+        builder checks the sdist against the locked hash first, and the built wheel's sha256
+        joins the hashes the download checks.
+        """
+        from tagpip.lock import LockError, lock_hashes, locked_sdist_target, pins_from_lock
 
         chosen: dict[str, tuple[DistFile, Target | None]] = {}
         for target in self.targets or (None,):
             for file in pins_from_lock(self.lock, index, target):
                 chosen.setdefault(file.url, (file, target))
-        return LockedSet(tuple(chosen.values()), lock_hashes(self.lock))
+        hashes = lock_hashes(self.lock)
+        builders: dict[Target, SourceBuilder | None] = {}
+        files = []
+        for file, target in chosen.values():
+            if not file.is_wheel:
+                where = f"{self.lock.path}: {file.project} {file.version}"
+                build_for = target or locked_sdist_target(self.lock, file)
+                if build_for is None:
+                    raise LockError(
+                        f"{where} is locked as its sdist {file.filename}, which is built for "
+                        "the target: say which target",
+                        hint="give the target with --preset, --target-file, --from-python, or "
+                        "--platform and --python-version",
+                    )
+                if build_for not in builders:
+                    made = self.builder(index, build_for) if self.builder else None
+                    if made is not None:
+                        # The sdist must have a locked hash (a copy: built wheels join below).
+                        made.user_hashes = {n: list(v) for n, v in hashes.items()}
+                    builders[build_for] = made
+                builder = builders[build_for]
+                if builder is None or not builder.allows(file.project):
+                    raise LockError(
+                        f"{where} is locked as its sdist {file.filename}, and this run does "
+                        "not build sources (--no-build, --no-build-package or --only-binary); "
+                        "tagpip refused it",
+                        hint="drop that option, or lock a version that ships a wheel",
+                    )
+                built = builder.wheel(file)
+                digest = dict(built.file.hashes)["sha256"]
+                hashes.setdefault(file.project, []).append(f"sha256:{digest}")
+                file = built.file
+            files.append((file, target))
+        kept = tuple(b for b in builders.values() if b is not None)
+        return LockedSet(tuple(files), hashes, kept)
 
 
 @dataclass(frozen=True)
@@ -316,6 +375,9 @@ class LockedSet:
 
     files: tuple[tuple[DistFile, Target | None], ...]
     hashes: dict[NormalizedName, list[str]]
+    # The builders whose wheels are among ``files`` (kept: without a cache, they live in the
+    # builders' temporary folders).
+    builders: tuple[SourceBuilder, ...] = field(default=(), compare=False)
 
     def pins(self) -> list[Pin]:
         """The files as pins, for the pip backend (each needs its target)."""
@@ -360,7 +422,13 @@ def read_locked(args: argparse.Namespace, command: str, *, need_target: bool) ->
     elif need_target:
         targets = [target_of(lock)]
     options = settle_index_options(args, empty, command)
-    return LockedRun(lock, tuple(targets), options)
+
+    def builder(index: Index, target: Target) -> SourceBuilder | None:
+        from tagpip.cli._fetch import make_builder
+
+        return make_builder(args, empty, index, target, options)
+
+    return LockedRun(lock, tuple(targets), options, builder)
 
 
 def fetch_from_lock(args: argparse.Namespace) -> int | None:

@@ -4,6 +4,11 @@ The report follows pip's documented format, version 1: an ``install`` list with 
 ``download_info``, ``requested``, ``requested_extras`` and core metadata as JSON (the PEP 566
 conversion: lower-case keys with underscores, multiple-use fields as lists), plus the
 ``environment`` whose markers were used, which for tagpip is the target's, not the host's.
+
+A pin tagpip built from its sdist is reported as pip reports a built sdist: ``download_info``
+names the sdist (its URL and hash), ``metadata`` is the built wheel's. One tagpip-specific key,
+``tagpip_built``, says it was built and into what: ``from_sdist`` (the sdist's file name),
+``wheel`` and ``wheel_sha256`` (the wheel delivered). Other readers ignore the key.
 """
 
 from __future__ import annotations
@@ -69,17 +74,21 @@ def report_data(
 ) -> dict[str, Any]:
     """The report as a JSON-ready dict."""
     roots = set(resolution.roots)
+    resolved = {pin.name: pin.file for pin in resolution.pins}
     items = []
     for pin in pins:
         metadata = index.metadata(pin.file)
-        hashes = dict(pin.file.hashes)
+        source = resolved.get(pin.name, pin.file)
+        built = not source.is_wheel and source.url != pin.file.url
+        origin = source if built else pin.file
+        hashes = dict(origin.hashes)
         archive: dict[str, Any] = {}
         if "sha256" in hashes:
             archive["hash"] = f"sha256={hashes['sha256']}"
         if hashes:
             archive["hashes"] = hashes
         item: dict[str, Any] = {
-            "download_info": {"url": redact_url(pin.file.url), "archive_info": archive},
+            "download_info": {"url": redact_url(origin.url), "archive_info": archive},
             "is_direct": any(line.requirement.url for line in pin.lines),
             "is_yanked": pin.file.yanked is not None,
             "requested": pin.name in roots,
@@ -87,6 +96,12 @@ def report_data(
         }
         if pin.extras:
             item["requested_extras"] = sorted(pin.extras)
+        if built:
+            item["tagpip_built"] = {
+                "from_sdist": source.filename,
+                "wheel": pin.file.filename,
+                "wheel_sha256": dict(pin.file.hashes).get("sha256"),
+            }
         items.append(item)
     return {
         "version": "1",
