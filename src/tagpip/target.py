@@ -47,7 +47,13 @@ from tagpip.tokens import (
     parse_platform,
     python_version_of,
 )
-from tagpip.vocabulary import VocabularyError, parse_implementation_code, read_python_version
+from tagpip.vocabulary import (
+    MANYLINUX1_ARCHS,
+    MANYLINUX_ARCHS,
+    VocabularyError,
+    parse_implementation_code,
+    read_python_version,
+)
 
 __all__ = [
     "JSON_VERSION",
@@ -204,23 +210,8 @@ def _derived_abis(implementation: str, version: tuple[int, ...]) -> tuple[str, .
 
 _LEGACY_MANYLINUX = {(2, 17): "manylinux2014", (2, 12): "manylinux2010", (2, 5): "manylinux1"}
 _LEGACY_LEVEL = {name: level for level, name in _LEGACY_MANYLINUX.items()}
-# Architectures packaging's _manylinux.platform_tags builds manylinux tags for; x86 goes back to
-# glibc 2.5 (manylinux1), the others start at 2.17 (manylinux2014).
-_MANYLINUX_OLD_ARCHS = frozenset({"x86_64", "i686"})
-_MANYLINUX_ARCHS = frozenset(
-    {
-        "x86_64",
-        "i686",
-        "aarch64",
-        "armv7l",
-        "armv8l",
-        "ppc64",
-        "ppc64le",
-        "s390x",
-        "loongarch64",
-        "riscv64",
-    }
-)
+_MANYLINUX_OLD_ARCHS = frozenset(MANYLINUX1_ARCHS)
+_MANYLINUX_ARCHS = frozenset(MANYLINUX_ARCHS)
 # A 32-bit ARM userland on a 64-bit kernel also runs armv7l code: packaging's _linux_platforms
 # lists every armv8l tag, then the same for armv7l.
 _ALSO_RUNS = {"armv8l": ("armv7l",)}

@@ -29,6 +29,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 
 from tagpip.errors import Diagnostic, Span, TagpipError
+from tagpip.vocabulary import MANYLINUX1_ARCHS, MANYLINUX2014_ARCHS, MANYLINUX_ARCHS
 
 # Not `from typing import TYPE_CHECKING`: `tagpip check` starts faster without typing (type
 # checkers treat any name TYPE_CHECKING as true).
@@ -110,21 +111,9 @@ class ImpossiblePlatform(TokenError):
 
 # --- architectures --------------------------------------------------------------------------
 
-_MANYLINUX_OLD_ARCHS = ("x86_64", "i686")
-# PEP 599 (manylinux2014) architectures; the PEP 600 names add what glibc-based builds exist for.
-# armv8l is a 32-bit ARM userland on a 64-bit kernel: packaging's _linux_platforms gives it
-# manylinux and musllinux tags of its own (then armv7l's), legacy manylinux2014 included.
-_MANYLINUX2014_ARCHS = (
-    "x86_64",
-    "i686",
-    "aarch64",
-    "armv7l",
-    "armv8l",
-    "ppc64",
-    "ppc64le",
-    "s390x",
-)
-_MANYLINUX_ARCHS = (*_MANYLINUX2014_ARCHS, "riscv64", "loongarch64")
+_MANYLINUX_OLD_ARCHS = MANYLINUX1_ARCHS
+_MANYLINUX2014_ARCHS = MANYLINUX2014_ARCHS
+_MANYLINUX_ARCHS = MANYLINUX_ARCHS
 # packaging's _musllinux.platform_tags puts no limit on the architecture; musllinux takes every
 # architecture packaging builds Linux tags for (its _manylinux._ALLOWED_ARCHS plus i686 and the
 # 32-bit ARMs).

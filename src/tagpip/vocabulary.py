@@ -13,6 +13,9 @@ from tagpip.errors import Span, TagpipError
 
 __all__ = [
     "IMPLEMENTATION_CODES",
+    "MANYLINUX1_ARCHS",
+    "MANYLINUX2014_ARCHS",
+    "MANYLINUX_ARCHS",
     "VocabularyError",
     "parse_implementation_code",
     "read_python_version",
@@ -21,6 +24,16 @@ __all__ = [
 # pip's --implementation codes tagpip knows (packaging's INTERPRETER_SHORT_NAMES plus 'py', and
 # 'graalpy': packaging has no short name for GraalPy, so its interpreter name is the code).
 IMPLEMENTATION_CODES = ("cp", "pp", "py", "ip", "jy", "graalpy")
+
+# Linux architectures packaging's _manylinux.platform_tags builds manylinux tags for. x86 goes
+# back to glibc 2.5 (manylinux1), the PEP 599 (manylinux2014) ones start at glibc 2.17, and the
+# PEP 600 names add what glibc-based builds exist for. armv8l is a 32-bit ARM userland on a
+# 64-bit kernel: packaging gives it manylinux and musllinux tags of its own (then armv7l's),
+# legacy manylinux2014 included. Read by tokens (what a tag block may name) and target (which
+# tags a target gets).
+MANYLINUX1_ARCHS = ("x86_64", "i686")
+MANYLINUX2014_ARCHS = ("x86_64", "i686", "aarch64", "armv7l", "armv8l", "ppc64", "ppc64le", "s390x")
+MANYLINUX_ARCHS = (*MANYLINUX2014_ARCHS, "riscv64", "loongarch64")
 
 
 class VocabularyError(TagpipError):
