@@ -129,7 +129,15 @@ def no_wheel_text(error: NoWheelForTarget) -> tuple[str, str, tuple[str, ...]]:
             lines.append(f"  {project} {version} ships {summarise_tags(tags)}")
             details.append(f"{project} {version} ships: {', '.join(tags) or 'no wheels'}")
     twin = BINARY_TWINS.get(project)
-    if twin is not None:
+    specific = _implementation_specific(error)
+    if specific is not None:
+        # A target of no particular implementation (py312, --implementation py) takes only
+        # generic wheels; the releases ship CPython's (or PyPy's) own.
+        hint = (
+            f"{project}'s wheels are built for one implementation ({specific}), and the target "
+            f"names none (a py tag or --implementation py): name {specific} instead"
+        )
+    elif twin is not None:
         hint = f"{twin} publishes wheels of the same code: require it instead of {project}"
     elif error.fits_elsewhere is not None:
         newest = error.fits_elsewhere
@@ -144,6 +152,18 @@ def no_wheel_text(error: NoWheelForTarget) -> tuple[str, str, tuple[str, ...]]:
     if details:
         hint += " (-v lists every tag)"
     return "\n".join(lines), hint, tuple(details)
+
+
+def _implementation_specific(error: NoWheelForTarget) -> str | None:
+    """The interpreter tag (``cp312``) of the newest release's wheels when the target is of no
+    particular implementation (described as plain "Python X.Y") and the wheels for its version
+    are all of one implementation; None otherwise."""
+    if not error.target.startswith("Python ") or not error.shipped:
+        return None
+    version = error.target.split()[1].replace(".", "")
+    pythons = {tag.partition("-")[0] for tag in error.shipped[0][1]}
+    wanted = {p for p in pythons if p.endswith(version) and not p.startswith("py")}
+    return sorted(wanted)[0] if len(wanted) == 1 else None
 
 
 @dataclass(frozen=True)

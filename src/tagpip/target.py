@@ -887,7 +887,9 @@ def _block_python(spec: TagSpec) -> tuple[str, tuple[int, ...]] | None:
         return None
     impl = implementation_of(named)
     version = python_version_of(named)
-    if impl == "py" or version is None or len(version) < 2:
+    # py3 names no minor version (nothing to build a target from); py312 names Python 3.12 of
+    # no particular implementation, as --implementation py --python-version 3.12 does.
+    if version is None or len(version) < 2:
         return None
     return impl, version
 

@@ -551,6 +551,15 @@ def _suggest(token: str, vocabulary: Iterable[str] = _VOCABULARY) -> str | None:
         guess = legacy + (match.group(2) or "")
         if guess in vocabulary or match.group(2) is None:
             return guess
+    # A Python version written as a version ('3.12', 'python3.12', 'py3.12', 'cpython312'): the
+    # python tag of CPython, whose wheels most projects ship (a py tag would take only generic
+    # wheels, the opposite of what a version next to a platform usually means).
+    version = re.fullmatch(r"(c?python|py|cp)?\s*(\d)\.?(\d{1,2})", token)
+    if version:
+        prefix = "py" if version.group(1) == "py" else "cp"  # 'py3.12' meant the py tag
+        guess = f"{prefix}{version.group(2)}{version.group(3)}"
+        if guess in vocabulary or re.fullmatch(r"(cp|py)3\d{1,2}", guess):
+            return guess
     import difflib  # only a typo needs it
 
     close = difflib.get_close_matches(token, list(vocabulary), n=1, cutoff=0.6)
