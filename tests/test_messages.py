@@ -159,3 +159,38 @@ def test_lock_and_install_report_downgrades_too(
         "  alpha 1.0, not 2.0: 2.0 ships no wheel for CPython 3.11 on manylinux2014 x86_64\n"
         "hint: choose a target the newer releases support, or pin these versions\n",
     )
+
+
+@pytest.mark.parametrize(
+    ("stderr", "shown"),
+    [
+        (
+            "Fatal Python error: init_fs_encoding: failed to get the Python codec\n"
+            "Python runtime state: core initialized\n",
+            "Fatal Python error: init_fs_encoding: failed to get the Python codec",
+        ),
+        (
+            'Traceback (most recent call last):\n  File "<string>", line 1, in <module>\n'
+            "    import json, sys, sysconfig; PROBE SOURCE\nImportError: No module named json\n",
+            "ImportError: No module named json",
+        ),
+        (
+            "Unknown option: -I\nusage: python [option] ...\nTry `python -h' for more.\n",
+            "Unknown option: -I",
+        ),
+        ("", "exit status 3, no output"),
+    ],
+)
+def test_a_failing_from_python_shows_the_interpreters_own_error_trimmed(
+    tmp_path: Path, stderr: str, shown: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    fake = tmp_path / "python"
+    (tmp_path / "stderr.txt").write_text(stderr)
+    fake.write_text(f"#!/bin/sh\ncat '{tmp_path / 'stderr.txt'}' >&2\nexit 3\n")
+    fake.chmod(0o755)
+    status, _, err = run(["tags", "--from-python", str(fake)], capsys)
+    assert status == 1
+    assert err == (
+        f"error: the interpreter {str(fake)!r} failed to report its tags: {shown}\n"
+        "hint: --from-python needs a CPython or PyPy 3.6 or later\n"
+    )

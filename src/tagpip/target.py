@@ -509,7 +509,14 @@ class Target:
         except (OSError, subprocess.TimeoutExpired) as error:
             raise TargetError(f"cannot run the interpreter {str(path)!r}: {error}") from None
         if result.returncode != 0:
-            detail = result.stderr.strip().splitlines()[-1:] or ["no output"]
+            # The interpreter's own words, trimmed to one line: a fatal start-up error (or a
+            # Python 2 refusing -I) says what is wrong in its first line, a traceback in its
+            # last (the probe's source, which a traceback quotes, is never shown).
+            lines = [line.strip() for line in result.stderr.strip().splitlines() if line.strip()]
+            fatal = [
+                line for line in lines if line.startswith(("Fatal Python error", "Unknown option"))
+            ]
+            detail = fatal[:1] or lines[-1:] or [f"exit status {result.returncode}, no output"]
             raise TargetError(
                 f"the interpreter {str(path)!r} failed to report its tags: {detail[0]}",
                 hint="--from-python needs a CPython or PyPy 3.6 or later",
