@@ -125,3 +125,36 @@ def test_bad_file_fails_with_the_message(
         "hint: did you mean 'manylinux2014'?\n"
     ) in result.stdout
     assert "deps.lock.txt:1:18: two python tags in one block: 'cp39' and 'cp38'" in result.stdout
+
+
+def test_the_documented_way_to_pin_rev_gives_a_commit_pre_commit_accepts(
+    tmp_path: Path, hook_repo: Path, pre_commit_home: Path
+) -> None:
+    """docs/recipes/pre-commit.md: with no release tags, ``autoupdate --bleeding-edge --freeze``
+    writes the newest commit's hash into ``rev:`` (checked against the real pre-commit)."""
+    docs = (ROOT / "docs" / "recipes" / "pre-commit.md").read_text(encoding="utf-8")
+    command = (
+        "pre-commit autoupdate --repo https://github.com/tagpip/tagpip --bleeding-edge --freeze"
+    )
+    assert command in docs
+    config = tmp_path / ".pre-commit-config.yaml"
+    config.write_text(
+        f"repos:\n  - repo: {hook_repo}\n    rev: 0123456789abcdef0123456789abcdef01234567\n"
+        "    hooks:\n      - id: tagpip-check\n"
+    )
+    _git(tmp_path, "init", "-q")
+    env = {**os.environ, "PRE_COMMIT_HOME": str(pre_commit_home), "PRE_COMMIT_COLOR": "never"}
+    argv = command.split()[1:]
+    argv[argv.index("https://github.com/tagpip/tagpip")] = str(hook_repo)
+    subprocess.run(
+        [sys.executable, "-m", "pre_commit", *argv],
+        cwd=tmp_path,
+        env=env,
+        check=True,
+        capture_output=True,
+        timeout=120,
+    )
+    head = subprocess.run(
+        ["git", "rev-parse", "HEAD"], cwd=hook_repo, capture_output=True, text=True, check=True
+    ).stdout.strip()
+    assert f"rev: {head}" in config.read_text()
