@@ -3,13 +3,16 @@ real builds (pypa/build, setuptools served only by that index), real imports."""
 
 from __future__ import annotations
 
+import email.parser
 import os
+import platform
 import shutil
 import subprocess
 import zipfile
 from pathlib import Path
 
 import pytest
+from packaging.specifiers import SpecifierSet
 
 from support.server import IndexServer
 from support.wheels import build_source_sdist
@@ -20,13 +23,31 @@ pytestmark = pytest.mark.slow
 TARGET = ["--platform", "manylinux2014_x86_64"]
 
 
-def _setuptools_wheel() -> Path | None:
+def _setuptools_wheels() -> list[Path]:
+    """The newest setuptools wheel virtualenv embeds whose Requires-Python this Python meets
+    (the newest of all needs Python 3.10, and a build environment on 3.9 must find one)."""
     try:
         import virtualenv.seed.wheels.embed as embed
     except ImportError:  # pragma: no cover - virtualenv is a test dependency
-        return None
-    found = sorted(Path(embed.__file__).parent.glob("setuptools-*.whl"))
-    return found[-1] if found else None
+        return []
+    for wheel in sorted(Path(embed.__file__).parent.glob("setuptools-*.whl"), reverse=True):
+        with zipfile.ZipFile(wheel) as archive:
+            name = next(n for n in archive.namelist() if n.endswith(".dist-info/METADATA"))
+            requires = (
+                email.parser.Parser().parsestr(archive.read(name).decode()).get("Requires-Python")
+            )
+        if requires is None or SpecifierSet(requires).contains(platform.python_version()):
+            return [wheel]
+    return []
+
+
+def serve_setuptools(server: IndexServer) -> None:
+    """Put every embedded setuptools wheel on ``server`` (skip the test without one)."""
+    wheels = _setuptools_wheels()
+    if not wheels:
+        pytest.skip("no setuptools wheel to serve")
+    for wheel in wheels:
+        shutil.copy(wheel, server.root / wheel.name)
 
 
 def _pyenv_python(short: str) -> Path | None:
@@ -41,10 +62,7 @@ def _pyenv_python(short: str) -> Path | None:
 @pytest.fixture
 def index(index_server: IndexServer) -> IndexServer:
     """The test index, serving setuptools (the only build backend the builds can get)."""
-    wheel = _setuptools_wheel()
-    if wheel is None:
-        pytest.skip("no setuptools wheel to serve")
-    shutil.copy(wheel, index_server.root / wheel.name)
+    serve_setuptools(index_server)
     return index_server
 
 

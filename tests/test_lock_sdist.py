@@ -19,7 +19,7 @@ import pytest
 from support.server import IndexServer
 from support.wheels import build_source_sdist
 from tagpip.cli import main
-from test_build import _setuptools_wheel
+from test_build import _pyenv_python, serve_setuptools
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -38,10 +38,7 @@ def index(
 ) -> IndexServer:
     """The test index with setuptools (the builds' backend), the pure ``sgmlpure`` 1.0 (only an
     sdist, depending on ``helper``) and ``helper`` 1.0 (a wheel); the test runs in ``work``."""
-    wheel = _setuptools_wheel()
-    if wheel is None:
-        pytest.skip("no setuptools wheel to serve")
-    shutil.copy(wheel, index_server.root / wheel.name)
+    serve_setuptools(index_server)
     build_source_sdist(index_server.root, "sgmlpure", "1.0", dependencies=["helper>=1"])
     index_server.add_wheel("helper", "1.0")
     work = tmp_path / "work"
@@ -235,14 +232,17 @@ def test_uv_installs_the_pylock_with_an_sdist(
     index: IndexServer, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """A real PEP 751 consumer accepts the sdist table tagpip writes (and builds it itself)."""
-    here = ["--from-python", sys.executable]
+    # A 3.12 interpreter where pyenv has one: pip 26.0 (the newest pip for Python 3.9) cannot
+    # install the build requirements from the test index inside the build environment.
+    python = str(_pyenv_python("3.12") or sys.executable)
+    here = ["--from-python", python]
     assert tagpip(index, "lock", "sgmlpure", *here, "-o", "pylock.toml") == 0
     env = {k: v for k, v in os.environ.items() if not k.startswith("UV_")}
     env.update(UV_NO_CONFIG="1", UV_CACHE_DIR=str(tmp_path / "uv-cache"), NO_COLOR="1")
     dest = tmp_path / "site"
     result = subprocess.run(
         [str(UV), "pip", "install", "-r", "pylock.toml", "--target", str(dest),
-         "--python", sys.executable, "--index-url", index.url],
+         "--python", python, "--index-url", index.url],
         capture_output=True,
         text=True,
         env=env,

@@ -240,7 +240,12 @@ def test_the_option_table_is_pips_own(command: str) -> None:
         text=True,
         check=True,
     )
-    assert PIP_COMMAND_OPTIONS[command] == set(done.stdout.split()) - {"help"}
+    pips = set(done.stdout.split()) - {"help", "version"}
+    if _pip_version() >= (26, 3):
+        assert PIP_COMMAND_OPTIONS[command] == pips
+    else:
+        # An older pip 26 (the newest pip a Python 3.9 gets is 26.0) lacks some of 26.3's options.
+        assert PIP_COMMAND_OPTIONS[command] >= pips
     assert PIP_COMMAND_OPTIONS["install"] >= QUIET_OPTIONS
 
 

@@ -460,7 +460,9 @@ def _record_bytecode(root: Path, pycs: Sequence[str]) -> int:
         # A new file renamed over RECORD: in a tree hard-linked from the cache of unpacked
         # wheels, writing in place would change the cache's copy too.
         temp = path.with_name(".RECORD.tagpip-tmp")
-        temp.write_text(out.getvalue(), encoding="utf-8", newline="")
+        # (Path.write_text takes no newline= before Python 3.10.)
+        with open(temp, "w", encoding="utf-8", newline="") as handle:
+            handle.write(out.getvalue())
         os.chmod(temp, 0o644)
         os.replace(temp, path)
     return total

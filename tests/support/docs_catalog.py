@@ -41,6 +41,7 @@ class Release:
     requires_python: str | None = None
     extras: Sequence[str] = ()
     extra_files: dict[str, str] = field(default_factory=dict)
+    spelled: str | None = None  # the name as PyPI's file names spell it, when not normalised
 
 
 def _cp_wheels(
@@ -167,11 +168,13 @@ CATALOG: tuple[Release, ...] = (
         "6.0.2",
         _cp_wheels(["39", "311", "312", "313"], _PY312_PLATFORMS),
         requires_python=">=3.8",
+        spelled="PyYAML",
     ),
     Release(
         "PyYAML",
         "5.4.1",
         _cp_wheels(["36", "39"], ["manylinux1_x86_64", "manylinux2014_aarch64", "win_amd64"]),
+        spelled="PyYAML",
     ),
     Release("pywin32", "306", _cp_wheels(["39", "312"], ["win_amd64", "win32", "win_arm64"])),
     Release(
@@ -229,6 +232,7 @@ def populate(server: IndexServer) -> None:
                 requires_python=release.requires_python,
                 provides_extra=release.extras,
                 extra_files=release.extra_files or None,
+                spelled=release.spelled,
             )
     # docs/pip-backend.md, docs/lock.md, docs/install.md (as tests/test_lock.py builds them)
     server.add_wheel(

@@ -92,6 +92,7 @@ def build_wheel(
     metadata_name: str | None = None,
     metadata_version: str | None = None,
     metadata_text: str | None = None,
+    spelled: str | None = None,
 ) -> Path:
     """Write a valid wheel into ``dest_dir`` and return its path.
 
@@ -99,7 +100,9 @@ def build_wheel(
     triples. ``requires_dist`` lines may carry markers. ``extra_files`` adds members (path in the
     wheel -> content); RECORD lists them too. ``metadata_name`` / ``metadata_version`` put a
     different Name / Version in METADATA than in the file name; ``metadata_text`` replaces the
-    METADATA file outright.
+    METADATA file outright. ``spelled`` is the distribution name as the file name and the
+    dist-info folder write it, for projects whose real files keep their capitals
+    (``PyYAML-6.0.2-...whl``); by default the normalised name.
     """
     dest_dir = Path(dest_dir)
     dest_dir.mkdir(parents=True, exist_ok=True)
@@ -107,6 +110,9 @@ def build_wheel(
     filename = wheel_filename(name, version, tag_string, build_tag)
     module = _escaped(name)
     dist_info = f"{module}-{version}.dist-info"
+    if spelled is not None:
+        filename = f"{spelled}{filename[len(module) :]}"
+        dist_info = f"{spelled}-{version}.dist-info"
     metadata = metadata_text or core_metadata(
         metadata_name or name,
         metadata_version or version,
