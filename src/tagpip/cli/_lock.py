@@ -236,6 +236,7 @@ def run(args: argparse.Namespace) -> int:
                         exclude_newer=exclude_newer,
                         uploaded_prior_to=uploaded_prior_to,
                         on_progress=progress.status,
+                        timeout=args.resolve_timeout,
                     )
                 )
             report_downgrades(args, resolutions, index)
