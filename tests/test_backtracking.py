@@ -227,3 +227,18 @@ def test_the_timeout_option_takes_seconds_or_zero(capsys: pytest.CaptureFixture[
         main(["lock", "--resolve-timeout", "soon", "a"])
     assert exited.value.code == 2
     assert "--resolve-timeout: not a number of seconds: 'soon'" in capsys.readouterr().err
+
+
+def test_the_bench_prints_the_hermetic_time() -> None:
+    bench = Path(__file__).resolve().parent.parent / "bench" / "bench_backtracking.py"
+    done = subprocess.run(
+        [sys.executable, str(bench), "--runs", "1", "--limit", "120"],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stderr
+    assert re.search(
+        r"^\| hermetic FastAPI pattern \| tagpip lock \| \d+\.\d\d s \|$", done.stdout, re.M
+    )
