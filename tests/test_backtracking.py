@@ -113,14 +113,11 @@ def test_the_fastapi_pattern_locks_in_seconds(
     index_server: IndexServer, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     seed_fastapi_pattern(index_server)
-    started = time.monotonic()
-    status, text, _ = lock(index_server, tmp_path, "--resolve-timeout", "60")
-    elapsed = time.monotonic() - started
+    # The bound is --resolve-timeout's, generous for a shared machine (it takes well under a
+    # second; bench/bench_backtracking.py has the number). Before issue 21 this ran for minutes.
+    status, text, _ = lock(index_server, tmp_path, "--resolve-timeout", "30")
     assert status == 0, capsys.readouterr().err
     assert pins_of(text) == EXPECTED
-    # A generous bound on a shared machine (it takes about 1 s); bench/ has the real number.
-    # Before issue 21 this ran for many minutes.
-    assert elapsed < 30
 
 
 def test_old_releases_ruled_out_by_a_known_conflict_are_not_fetched(
