@@ -26,6 +26,7 @@ from tagpip.index import DistFile, IndexError_
 from tagpip.resolve import (
     NoWheelForTarget,
     ResolutionImpossible,
+    ResolutionTimedOut,
     UnknownProject,
     UnsupportedRequirement,
     _Provider,
@@ -705,3 +706,27 @@ def test_the_messages_in_the_docs_are_the_ones_tested() -> None:
     }
     assert len(examples) == 7
     assert [e for e in examples if e not in tested] == []
+
+
+def test_a_resolution_past_its_timeout_carries_where_it_backtracked() -> None:
+    # Every a needs c<1 and every b c>=1: b is rejected under each a until the clock runs out.
+    projects: dict[str, dict[str, Release]] = {"c": {"0.5": rel(), "1.5": rel()}}
+    projects["a"] = {f"{n}.0": rel(deps=["c<1"]) for n in range(1, 400)}
+    projects["b"] = {f"{n}.0": rel(deps=["c>=1"]) for n in range(1, 400)}
+    with pytest.raises(ResolutionTimedOut) as raised:
+        resolve(lines("a", "b"), make_target(), FakeIndex(projects), timeout=0.3)
+    error = raised.value
+    assert error.seconds == 0.3
+    assert error.backtracked[0][0] == "b"
+    assert [name for name, _ in error.backtracked] in (["b"], ["b", "a"])
+    assert error.hint == (
+        "pin b with a constraint (-c FILE with a line 'b==VERSION'), "
+        "or raise --resolve-timeout (0 for no limit)"
+    )
+
+
+def test_no_timeout_means_none() -> None:
+    index = FakeIndex({"a": {"1.0": rel(deps=["b"])}, "b": {"1.0": rel()}})
+    for timeout in (None, 0):
+        resolution = resolve(lines("a"), make_target(), index, timeout=timeout)
+        assert [pin.name for pin in resolution.pins] == ["a", "b"]

@@ -207,6 +207,10 @@ class CandidateFinder:
             self._files[name] = self.index.files(NormalizedName(name))
         return self._files[name]
 
+    def fetched(self, name: str) -> bool:
+        """Whether the index's files for ``name`` are already here (asking would not fetch)."""
+        return name in self._files
+
     def releases(self, name: str) -> ProjectFiles:
         """The files of ``name`` grouped by version, built one version at a time (an index may
         already give them so; any other sequence is grouped here)."""

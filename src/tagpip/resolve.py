@@ -20,6 +20,8 @@ from __future__ import annotations
 
 import datetime
 import re
+import time
+from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Union
@@ -63,6 +65,7 @@ __all__ = [
     "Pin",
     "Resolution",
     "ResolutionImpossible",
+    "ResolutionTimedOut",
     "ResolutionTooDeep",
     "ResolveError",
     "UnknownProject",
@@ -72,6 +75,10 @@ __all__ = [
 
 # resolvelib's rounds; pip uses 200000. Each round pins one candidate or backtracks one step.
 MAX_ROUNDS = 200_000
+
+# pip's _CONFLICT_PRIORITY_THRESHOLD: a project named this many times by conflicts while it was
+# not pinned is decided before every other one from then on, so its constraints apply early.
+CONFLICT_PROMOTION = 5
 
 
 # --------------------------------------------------------------------------------------------
@@ -211,6 +218,37 @@ class ResolutionTooDeep(ResolveError):
         self.rounds = rounds
 
 
+class ResolutionTimedOut(ResolveError):
+    """The resolver was still working when ``--resolve-timeout`` ran out.
+
+    ``backtracked`` is ``(project, rejections)`` for the projects whose candidates the resolver
+    rejected (a version counts each time it is tried again), most first, then by name: where it
+    kept backtracking.
+    """
+
+    def __init__(self, seconds: float, backtracked: Sequence[tuple[str, int]]):
+        self.seconds = seconds
+        self.backtracked = tuple(backtracked)
+        limit = f"--resolve-timeout {seconds:g}"
+        if not self.backtracked:
+            super().__init__(
+                f"the resolution did not finish within {limit} seconds",
+                hint="raise --resolve-timeout (0 for no limit)",
+            )
+            return
+        worst = self.backtracked[0][0]
+        named = ", ".join(
+            f"{name} (rejected {count} time{'s' if count != 1 else ''})"
+            for name, count in self.backtracked[:5]
+        )
+        super().__init__(
+            f"the resolution did not finish within {limit} seconds; "
+            f"the resolver kept backtracking on {named}",
+            hint=f"pin {worst} with a constraint (-c FILE with a line '{worst}==VERSION'), "
+            "or raise --resolve-timeout (0 for no limit)",
+        )
+
+
 class UnknownProject(ResolveError):
     """The index has no files at all for a project someone requires."""
 
@@ -270,20 +308,67 @@ class _Provider(resolvelib.AbstractProvider[Requirement, Candidate, str]):
         *,
         no_deps: bool,
         builder: SourceBuilder | None = None,
+        clock: _Clock | None = None,
     ) -> None:
         self.finder = finder
         self.builder = builder
         self.target = finder.target
         self.no_deps = no_deps
+        self.clock = clock or _Clock(None)
         self._metadata: dict[str, Metadata] = {}
         self._seen: set[str] = set()
         # Extras nodes of user lines whose extras read as tags (syntax.TagLikeExtras), by key.
         self.tag_like: dict[str, TaggedRequirement] = {}
+        # A candidate's dependencies never change; resolvelib asks again when it backjumps.
+        self._dependencies_of: dict[Candidate, list[Requirement]] = {}
+        # How often each unpinned identifier was named by the conflict being worked on, and
+        # those named often enough to be decided first (pip's conflict promotion).
+        self._conflicts: Counter[str] = Counter()
+        self._promoted: set[str] = set()
+        # The user's lines by project name (set by resolve()), and the candidates known to be in
+        # no resolution (see _dead).
+        self._roots: dict[str, list[Requirement]] = {}
+        self._known_dead: set[Candidate] = set()
         # Set when the resolution is over: background prefetches stop starting new work.
         self.finished = False
 
     def identify(self, requirement_or_candidate: Requirement | Candidate) -> str:
         return requirement_or_candidate.key
+
+    def narrow_requirement_selection(
+        self,
+        identifiers: Iterable[str],
+        resolutions: Mapping[str, Candidate],
+        candidates: Mapping[str, Iterator[Candidate]],
+        information: Mapping[str, Iterator[Information]],
+        backtrack_causes: Sequence[Information],
+    ) -> Iterable[str]:
+        # pip's backjumping-friendly order, in linear time: Requires-Python alone; else the
+        # projects of the conflict just met (its requirements and their parents), since no
+        # resolution exists while it stands; else the projects conflicts keep naming. Deciding
+        # those first lets a cap such as sentry-sdk<2 rule out the versions that would need
+        # sentry-sdk>=2 before the resolver walks down every release of something unrelated.
+        causes: set[str] = set()
+        for info in backtrack_causes:
+            keys = [info.requirement.key]
+            if info.parent is not None:
+                keys.append(info.parent.key)
+            for key in keys:
+                causes.add(key)
+                if key not in resolutions:
+                    self._conflicts[key] += 1
+                    if self._conflicts[key] >= CONFLICT_PROMOTION:
+                        self._promoted.add(key)
+        in_conflict: list[str] = []
+        promoted: list[str] = []
+        for identifier in identifiers:
+            if identifier == PYTHON:
+                return [identifier]
+            if identifier in causes:
+                in_conflict.append(identifier)
+            elif identifier in self._promoted:
+                promoted.append(identifier)
+        return in_conflict or promoted or identifiers
 
     def get_preference(
         self,
@@ -293,9 +378,9 @@ class _Provider(resolvelib.AbstractProvider[Requirement, Candidate, str]):
         information: Mapping[str, Iterator[Information]],
         backtrack_causes: Sequence[Information],
     ) -> Preference:
-        # Like pip: Requires-Python first (cheap, decisive), then direct URLs and exact pins,
-        # then what caused the last backtrack, then the user's own lines; the identifier last,
-        # so the order never depends on set or dict iteration.
+        # Among what narrow_requirement_selection kept, like pip: projects conflicts keep
+        # naming, then direct URLs and exact pins, then the user's own lines; the identifier
+        # last, so the order never depends on set or dict iteration.
         # resolvelib asks this for every open criterion on every round (n^2 calls for n
         # projects), hence one pass and no lists.
         pinned = from_user = False
@@ -305,10 +390,7 @@ class _Provider(resolvelib.AbstractProvider[Requirement, Candidate, str]):
             from_user = from_user or info.parent is None
             if pinned and from_user:
                 break
-        in_conflict = bool(backtrack_causes) and any(
-            cause.requirement.key == identifier for cause in backtrack_causes
-        )
-        return (identifier != PYTHON, not pinned, not in_conflict, not from_user, identifier)
+        return (identifier not in self._promoted, not pinned, not from_user, identifier)
 
     def find_matches(
         self,
@@ -318,22 +400,83 @@ class _Provider(resolvelib.AbstractProvider[Requirement, Candidate, str]):
     ) -> Callable[[], Iterator[Candidate]]:
         # A factory, which resolvelib calls once per criterion and iterates only as far as it
         # needs: usually the first (newest) candidate, so older versions are never built.
+        # What it has produced it replays on the next call, so the view never changes under
+        # resolvelib (which assumes a criterion it has checked to be non-empty stays so), while
+        # candidates it reaches later are first checked against what is known to be dead.
         wanted = list(requirements[identifier])
         bad = {id(c) for c in incompatibilities[identifier]}
         name, extras = wanted[0].name, wanted[0].extras
-        finder = self.finder
+        produced: list[Candidate] = []
+        source: list[Iterator[Candidate]] = []
 
         def matches() -> Iterator[Candidate]:
-            first = True
-            for candidate in finder.iter_candidates(name, extras, wanted):
-                if id(candidate) in bad:
+            if not source:
+                source.append(self.finder.iter_candidates(name, extras, wanted))
+            position = 0
+            while True:
+                if position < len(produced):
+                    yield produced[position]
+                    position += 1
                     continue
-                if first and candidate.file is not None:
+                candidate = next(source[0], None)
+                if candidate is None:
+                    return
+                if id(candidate) in bad or self._dead(candidate):
+                    continue
+                if not produced and candidate.file is not None:
                     self._prefetch([candidate.file])
-                first = False
-                yield candidate
+                produced.append(candidate)
 
         return matches
+
+    def _dead(self, candidate: Candidate) -> bool:
+        """Whether ``candidate`` can be in no resolution, from what is already known: one of its
+        dependencies (read before) has no candidate left that is not dead itself and meets the
+        user's own lines on that project, which hold in every resolution.
+
+        This is what keeps a conflict with a user's cap from being found again and again: once
+        every fastapi-cloud-cli needs sentry-sdk>=2 against the user's sentry-sdk<2, each of
+        them is dead, so is every fastapi-cli[standard] that needs one, and every older
+        fastapi[standard] that needs those is rejected at once, without the resolver pinning
+        and backtracking through them. Nothing is fetched here: dependencies whose project
+        page is not loaded yet count as satisfiable.
+        """
+        if candidate in self._known_dead:
+            return True
+        dependencies = self._dependencies_of.get(candidate)
+        if not dependencies:
+            return False
+        for requirement in dependencies:
+            if requirement.name != PYTHON and not self.finder.fetched(requirement.name):
+                continue
+            if not self._satisfiable(requirement):
+                self._known_dead.add(candidate)
+                return True
+        return False
+
+    def _satisfiable(self, requirement: Requirement) -> bool:
+        """Whether some candidate not known to be dead meets ``requirement`` and the version
+        specifiers of the user's lines on its project (their extras and blocks aside, which can
+        only narrow further)."""
+        lines = [
+            Requirement(requirement.name, root.specifier, requirement.extras)
+            for root in self._roots.get(requirement.name, ())
+        ]
+        for candidate in self.finder.iter_candidates(
+            requirement.name, requirement.extras, [requirement, *lines]
+        ):
+            if candidate not in self._known_dead:
+                return True
+        if requirement.name == PYTHON or self.finder.pre:
+            return False
+        # A pre-release is taken when nothing else matches, which further requirements may
+        # bring about: a project with a matching pre-release is never counted out.
+        return any(
+            version.is_prerelease
+            and requirement.accepts_version(version)
+            and all(line.accepts_version(version) for line in lines)
+            for version in self.finder.releases(requirement.name).versions()
+        )
 
     def is_satisfied_by(self, requirement: Requirement, candidate: Candidate) -> bool:
         if candidate.file is None:
@@ -345,6 +488,13 @@ class _Provider(resolvelib.AbstractProvider[Requirement, Candidate, str]):
         )
 
     def get_dependencies(self, candidate: Candidate) -> list[Requirement]:
+        self.clock.check()
+        known = self._dependencies_of.get(candidate)
+        if known is None:
+            known = self._dependencies_of[candidate] = self._read_dependencies(candidate)
+        return known
+
+    def _read_dependencies(self, candidate: Candidate) -> list[Requirement]:
         if candidate.file is None:
             return []
         deps: list[Requirement] = []
@@ -483,17 +633,50 @@ def _from_metadata(dependency: PackagingRequirement, parent: Candidate) -> Requi
     return Requirement(name, dependency.specifier, extras)
 
 
+class _OutOfTime(Exception):
+    """Raised inside resolvelib's loop when the deadline passes; :func:`resolve` catches it."""
+
+
+class _Clock:
+    """The ``--resolve-timeout`` deadline (None: none), checked at every round and before each
+    candidate's dependencies are read, so one long round cannot overrun it by much."""
+
+    def __init__(self, seconds: float | None) -> None:
+        self.seconds = seconds or 0.0
+        self.deadline = time.monotonic() + seconds if seconds else None
+
+    def check(self) -> None:
+        if self.deadline is not None and time.monotonic() > self.deadline:
+            raise _OutOfTime
+
+
 class _Reporter(resolvelib.BaseReporter[Requirement, Candidate, str]):
-    def __init__(self, on_progress: Callable[[str], None]) -> None:
+    """Progress texts, the deadline, and a count of rejected versions per project: the names a
+    timed-out resolution reports as where it kept backtracking."""
+
+    def __init__(self, on_progress: Callable[[str], None] | None, clock: _Clock) -> None:
         self.on_progress = on_progress
+        self.clock = clock
+        self.rejected: Counter[str] = Counter()
+
+    def starting_round(self, index: int) -> None:
+        self.clock.check()
+
+    def rejecting_candidate(self, criterion: object, candidate: Candidate) -> None:
+        if candidate.file is not None:
+            self.rejected[candidate.name] += 1
 
     def pinning(self, candidate: Candidate) -> None:
-        if candidate.file is not None:
+        if self.on_progress is not None and candidate.file is not None:
             self.on_progress(f"resolving: {candidate.name} {candidate.version}")
 
     def resolving_conflicts(self, causes: Iterable[Information]) -> None:
-        names = sorted({cause.requirement.name for cause in causes})
-        self.on_progress(f"backtracking: {', '.join(names)}")
+        if self.on_progress is not None:
+            names = sorted({cause.requirement.name for cause in causes})
+            self.on_progress(f"backtracking: {', '.join(names)}")
+
+    def most_rejected(self) -> list[tuple[str, int]]:
+        return sorted(self.rejected.items(), key=lambda item: (-item[1], item[0]))
 
 
 # --------------------------------------------------------------------------------------------
@@ -513,6 +696,7 @@ def resolve(
     uploaded_prior_to: datetime.datetime | None = None,
     on_progress: Callable[[str], None] | None = None,
     builder: SourceBuilder | None = None,
+    timeout: float | None = None,
 ) -> Resolution:
     """Pin one wheel per project so that every requirement holds on ``target``.
 
@@ -522,11 +706,11 @@ def resolve(
     allows pre-releases everywhere; ``exclude_newer`` ignores files uploaded after it (files
     without an upload time are kept); ``uploaded_prior_to`` keeps only files uploaded strictly
     before it and leaves out files without an upload time, as pip's option of that name does.
-    ``on_progress`` receives short status texts.
-    without an upload time are kept). ``on_progress`` receives short status texts. With a
-    ``builder``, a version with no fitting wheel but an sdist the builder may build is a
-    candidate (ranked below wheels; the newest version still wins, as in pip and uv), its pin's
-    ``file`` the sdist; :func:`tagpip.build` turns it into a wheel.
+    ``on_progress`` receives short status texts. ``timeout`` (seconds; None or 0 for none)
+    bounds the resolution: past it, :class:`ResolutionTimedOut` names where the resolver kept
+    backtracking. With a ``builder``, a version with no fitting wheel but an sdist the builder
+    may build is a candidate (ranked below wheels; the newest version still wins, as in pip and
+    uv), its pin's ``file`` the sdist; :func:`tagpip.build` turns it into a wheel.
 
     Raises :class:`ResolveError` subclasses, :class:`tagpip.target.TargetError` for a block the
     target cannot run or a marker it cannot evaluate, and the index's own errors.
@@ -546,16 +730,20 @@ def resolve(
         uploaded_prior_to=uploaded_prior_to,
         builds=builder.allows if builder is not None else None,
     )
-    provider = _Provider(finder, no_deps=no_deps, builder=builder)
+    clock = _Clock(timeout)
+    provider = _Provider(finder, no_deps=no_deps, builder=builder, clock=clock)
     provider.tag_like = {
         r.key: r.line for r in roots if r.line is not None and r.line.tag_like_extras is not None
     }
+    for root in roots:
+        provider._roots.setdefault(root.name, []).append(root)
     provider.prefetch_projects(_unique(r.name for r in roots if r.url_file is None))
-    reporter: resolvelib.BaseReporter[Requirement, Candidate, str]
-    reporter = _Reporter(on_progress) if on_progress else resolvelib.BaseReporter()
+    reporter = _Reporter(on_progress, clock)
     resolver = resolvelib.Resolver(provider, reporter)
     try:
         result = resolver.resolve(roots, max_rounds=MAX_ROUNDS)
+    except _OutOfTime:
+        raise ResolutionTimedOut(clock.seconds, reporter.most_rejected()) from None
     except resolvelib.ResolutionImpossible as exc:
         raise _explain(finder, list(exc.causes), roots) from None
     except resolvelib.ResolutionTooDeep as exc:

@@ -118,6 +118,7 @@ def run(args: argparse.Namespace) -> int:
                     uploaded_prior_to=cutoff,
                     on_progress=progress.status,
                     builder=builder,
+                    timeout=args.resolve_timeout,
                 )
                 pins = list(resolution.pins)
                 if args.only_deps:

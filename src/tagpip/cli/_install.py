@@ -212,6 +212,7 @@ def resolve_pins(
         uploaded_prior_to=cutoff,
         on_progress=progress.status,
         builder=builder,
+        timeout=args.resolve_timeout,
     )
     progress.close()
     report_downgrades(args, [resolution], index)

@@ -255,6 +255,7 @@ def run(args: argparse.Namespace) -> int:
                     uploaded_prior_to=uploaded_prior_to,
                     on_progress=progress.status,
                     builder=builder,
+                    timeout=args.resolve_timeout,
                 )
                 progress.close()
                 # Build what comes from sdists now: a lock must not hold what cannot be delivered.

@@ -12,7 +12,29 @@ import argparse
 from collections.abc import Sequence
 from typing import Any
 
-__all__ = ["REFUSED", "add_fetch_options", "add_output_options", "add_target_options"]
+__all__ = [
+    "DEFAULT_RESOLVE_TIMEOUT",
+    "REFUSED",
+    "add_fetch_options",
+    "add_output_options",
+    "add_target_options",
+]
+
+# Generous: a real requirement set that backtracks sensibly resolves in seconds; one that runs
+# this long is walking a search it will not finish, and a constraint is the way out.
+DEFAULT_RESOLVE_TIMEOUT = 120.0
+
+
+def _seconds(text: str) -> float:
+    """A non-negative number of seconds, for argparse (which names the option on error)."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number of seconds: {text!r}") from None
+    if not value >= 0 or value == float("inf"):
+        raise argparse.ArgumentTypeError(f"must be 0 or a positive number of seconds: {text!r}")
+    return value
+
 
 # Options pip download has that tagpip refuses, with why.
 _BUILD_ONLY = (
@@ -193,6 +215,14 @@ def add_fetch_options(parser: argparse.ArgumentParser) -> None:
             "only files uploaded before this ISO 8601 time, or P<n>D days ago (files without an"
             " upload time are left out, as pip does)"
         ),
+    )
+    parser.add_argument(
+        "--resolve-timeout",
+        type=_seconds,
+        default=DEFAULT_RESOLVE_TIMEOUT,
+        metavar="SECONDS",
+        help=f"stop a resolution still running after SECONDS, naming the projects it kept "
+        f"backtracking on (default: {DEFAULT_RESOLVE_TIMEOUT:g}; 0: no limit)",
     )
     index = parser.add_argument_group("package index options (pip's; PIP_* and pip.conf apply)")
     index.add_argument(
