@@ -188,6 +188,7 @@ def _resolve_all(
                     exclude_newer=exclude_newer,
                     uploaded_prior_to=uploaded_prior_to,
                     on_progress=progress.status,
+                    timeout=args.resolve_timeout,
                 )
             except (ResolveError, TargetError) as error:
                 outcomes.append((target, error))
