@@ -397,17 +397,31 @@ def _stage(
     with warnings.catch_warnings():
         # installer skips __pycache__ members of a wheel with a warning; that is fine.
         warnings.simplefilter("ignore", RuntimeWarning)
-        if len(wheels) < 2 or sum(w.members for w in wheels) < _PARALLEL_MEMBERS:
+        # Progress counts files placed of the total (each wheel's member count, known from
+        # inspecting it or from its cache entry), a wheel at a time.
+        total = sum(w.members for w in wheels)
+        placed = [0]
+        lock = threading.Lock()
+
+        def counted(number: int) -> _Staged:
+            result = one(number)
+            with lock:
+                placed[0] += wheels[number].members
+                done = placed[0]
+            report(f"installing: {done}/{total} files ({wheels[number].project.display_name})")
+            return result
+
+        if len(wheels) < 2 or total < _PARALLEL_MEMBERS:
             for number, wheel in enumerate(wheels):
-                report(f"installing {wheel.project.display_name} ({number + 1}/{len(wheels)})")
-                staged.append(one(number))
+                report(f"installing: {placed[0]}/{total} files ({wheel.project.display_name})")
+                staged.append(counted(number))
         else:
-            report(f"installing {len(wheels)} wheels")
+            report(f"installing: 0/{total} files ({len(wheels)} wheels)")
             workers = min(_STAGE_WORKERS, len(wheels))
             with ThreadPoolExecutor(workers, thread_name_prefix="tagpip-stage") as pool:
                 # The biggest first: one started last would keep the whole run waiting on it.
                 order = sorted(range(len(wheels)), key=lambda n: (-wheels[n].members, n))
-                futures = {number: pool.submit(one, number) for number in order}
+                futures = {number: pool.submit(counted, number) for number in order}
                 try:
                     staged = [futures[number].result() for number in range(len(wheels))]
                 except BaseException:
