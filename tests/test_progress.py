@@ -28,17 +28,17 @@ def drawn_lines(text: str) -> list[str]:
 def a_run(progress: Progress) -> None:
     """What a download run reports: resolving, two files (one of unknown size), installing."""
     progress.status("resolving: requests[socks]")
-    time.sleep(0.2)
+    time.sleep(0.02)
     progress.expect(2)
     progress(ProgressEvent("start", "a-1.0-py3-none-any.whl", 4_000_000, 0))
     progress(ProgressEvent("advance", "a-1.0-py3-none-any.whl", 4_000_000, 2_000_000))
-    time.sleep(0.2)
+    time.sleep(0.02)
     progress(ProgressEvent("done", "a-1.0-py3-none-any.whl", 4_000_000, 4_000_000))
     progress(ProgressEvent("start", "b-1.0-py3-none-any.whl", None, 0))
-    time.sleep(0.2)
+    time.sleep(0.02)
     progress(ProgressEvent("done", "b-1.0-py3-none-any.whl", 100, 100))
     progress.status("installing a (1/2)")
-    time.sleep(0.2)
+    time.sleep(0.02)
     progress.close()
 
 
@@ -57,7 +57,7 @@ def test_every_line_fits_the_terminal_and_shows_each_phase(
     assert "downloadi" in shown
     assert "installing a" in shown
     if width >= 40:
-        assert "/2 files" in shown  # which count is drawn depends on rich's refresh
+        assert "downloading 1/2 files" in shown  # a finished file is drawn at once
         assert "MB" in shown
     # Erased at the end: the last thing written clears the line.
     assert stream.getvalue().endswith("\x1b[2K")

@@ -148,12 +148,16 @@ class _RichView:
 
     def phase(self, text: str) -> None:
         progress, task = self._start("phase", text)
-        progress.update(task, description=text)
+        # Drawn at once (a phase changes a few times a run), not at rich's next refresh tick,
+        # which a busy machine may not reach before the phase is over.
+        progress.update(task, description=text, refresh=True)
 
     def downloading(self, done: int, total: int, got: int, size: int, *, final: bool) -> None:
         description = f"downloading {done}/{total} files"
         progress, task = self._start("download", description)
-        progress.update(task, description=description, completed=got, total=size or None)
+        progress.update(
+            task, description=description, completed=got, total=size or None, refresh=final
+        )
 
     def stop(self) -> None:
         if self._progress is not None:
