@@ -101,7 +101,7 @@ class IndexServer:
     Switches (plain attributes, may change between requests): ``format`` forces ``"json"`` or
     ``"html"`` pages (``"auto"`` negotiates); ``metadata_files`` serves PEP 658 files;
     ``metadata_attribute`` picks PEP 714's ``"core"`` name, the legacy ``"dist-info"`` one, or
-    ``"both"``; ``range_requests``; ``etag``; ``cache_control`` (None for no header);
+    ``"both"`` (as PyPI: ``core-metadata`` and, in JSON, ``data-dist-info-metadata``); ``range_requests``; ``etag``; ``cache_control`` (None for no header);
     ``upload_time`` (None to leave it out); ``auth`` a ``(user, password)`` pair every request
     must carry as HTTP Basic auth (else 401). ``ssl_context`` (a server-side context) serves
     HTTPS instead of HTTP.
@@ -506,8 +506,13 @@ class _Handler(BaseHTTPRequestHandler):
                 meta_hashes = {"sha256": _sha256(metadata)}
                 if index.metadata_attribute in ("core", "both"):
                     entry["core-metadata"] = meta_hashes
-                if index.metadata_attribute in ("dist-info", "both"):
+                if index.metadata_attribute == "dist-info":
                     entry["dist-info-metadata"] = meta_hashes
+                elif index.metadata_attribute == "both":
+                    # As PyPI spells the old name beside PEP 714's: a JSON "dist-info-metadata"
+                    # dict is what crashed pip 23.0 (the pip a Python 3.9 venv, and so a build
+                    # environment on it, starts with), which is why PEP 714 renamed it.
+                    entry["data-dist-info-metadata"] = meta_hashes
             if index.upload_time is not None:
                 entry["upload-time"] = index.upload_time
             entries.append(entry)
@@ -529,9 +534,13 @@ class _Handler(BaseHTTPRequestHandler):
             if "yanked" in e:
                 reason = "" if e["yanked"] is True else str(e["yanked"])
                 attrs.append(f'data-yanked="{html.escape(reason)}"')
-            for key in ("core-metadata", "dist-info-metadata"):
+            for key, attribute in (
+                ("core-metadata", "data-core-metadata"),
+                ("dist-info-metadata", "data-dist-info-metadata"),
+                ("data-dist-info-metadata", "data-dist-info-metadata"),
+            ):
                 if key in e:
-                    attrs.append(f'data-{key}="sha256={e[key]["sha256"]}"')
+                    attrs.append(f'{attribute}="sha256={e[key]["sha256"]}"')
             anchors.append(f"<a {' '.join(attrs)}>{html.escape(e['filename'])}</a><br>\n")
         body = (
             '<!DOCTYPE html>\n<html><head><meta name="pypi:repository-version" content="1.1">'
