@@ -196,6 +196,12 @@ def test_report(
     ]
     assert data["environment"]["python_version"] == "3.7"
     assert data["install"][0]["download_info"]["archive_info"]["hashes"]["sha256"]
+    # helper 2.0 needs Python 3.8: the report says so beside the pin, as the note line does.
+    assert [i.get("tagpip_downgrade") for i in data["install"]] == [
+        None,
+        None,
+        {"newest": "2.0", "reason": "2.0 requires Python >=3.8"},
+    ]
 
 
 @pytest.mark.parametrize(

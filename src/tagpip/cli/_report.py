@@ -8,7 +8,10 @@ conversion: lower-case keys with underscores, multiple-use fields as lists), plu
 A pin tagpip built from its sdist is reported as pip reports a built sdist: ``download_info``
 names the sdist (its URL and hash), ``metadata`` is the built wheel's. One tagpip-specific key,
 ``tagpip_built``, says it was built and into what: ``from_sdist`` (the sdist's file name),
-``wheel`` and ``wheel_sha256`` (the wheel delivered). Other readers ignore the key.
+``wheel`` and ``wheel_sha256`` (the wheel delivered). A pin the target forced below the newest
+release the user's lines allow carries ``tagpip_downgrade``: ``newest`` (that release) and
+``reason`` (why the target cannot have it), the same as the ``note:`` line on stderr. Other
+readers ignore both keys.
 """
 
 from __future__ import annotations
@@ -73,8 +76,11 @@ def report_data(
     resolution: Resolution, pins: Sequence[Pin], index: Index, target: Target
 ) -> dict[str, Any]:
     """The report as a JSON-ready dict."""
+    from tagpip.explain import downgrades
+
     roots = set(resolution.roots)
     resolved = {pin.name: pin.file for pin in resolution.pins}
+    forced = {d.name: d for d in downgrades(resolution, index)}
     items = []
     for pin in pins:
         metadata = index.metadata(pin.file)
@@ -101,6 +107,12 @@ def report_data(
                 "from_sdist": source.filename,
                 "wheel": pin.file.filename,
                 "wheel_sha256": dict(pin.file.hashes).get("sha256"),
+            }
+        downgrade = forced.get(pin.name)
+        if downgrade is not None:
+            item["tagpip_downgrade"] = {
+                "newest": str(downgrade.newest),
+                "reason": f"{downgrade.newest} {downgrade.reason}",
             }
         items.append(item)
     return {
