@@ -105,6 +105,21 @@ WHEEL = "https://example.com/x-1.0-py3-none-any.whl"
         pytest.param("six==1.16 \\\n  --hash=sha256:" + "a" * 64 + "\n", id="continuation"),
         pytest.param("six==1.16 # comment\n# whole line\n\nattrs\n", id="comments"),
         pytest.param('six; python_version >= "3"\n', id="plain-marker"),
+        # more of pip's tests/unit/test_req_file.py: joining, comments, option spellings
+        pytest.param("# comment \\\nsix\n", id="comment-ending-in-backslash"),
+        pytest.param("six \\\n# comment\nattrs\n", id="continuation-into-comment"),
+        pytest.param(f"x @ {WHEEL}#sha256={'a' * 64}\n", id="url-fragment-is-no-comment"),
+        pytest.param(
+            "-i https://a.example/simple --extra-index-url https://b.example/simple\nsix\n",
+            id="two-options-on-a-line",
+        ),
+        pytest.param("--index-url=https://a.example/simple\nsix\n", id="option-equals"),
+        pytest.param("-ihttps://a.example/simple\nsix\n", id="short-option-glued"),
+        pytest.param("--index https://a.example/simple\nsix\n", id="option-prefix"),
+        pytest.param(
+            f"six==1.16 --hash sha256:{'a' * 64} --hash=sha512:{'b' * 128}\n", id="hash-spellings"
+        ),
+        pytest.param("six[socks] >= 1.0 , < 2 ; python_version >= '3'\n", id="spaced-pep508"),
     ],
 )
 def test_lines_read_as_pip_reads_them(tmp_path: Path, content: str) -> None:

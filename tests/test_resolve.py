@@ -522,12 +522,14 @@ def test_a_direct_url_to_a_wheel_the_target_cannot_run() -> None:
     with pytest.raises(NoWheelForTarget) as raised:
         resolve(lines(f"a @ {url}"), target, FakeIndex({}))
     assert str(raised.value) == (
-        f"no wheel of a matching @ {url} for {target.describe()} (required by requirements.txt:1)\n"
-        "  a 1.0 ships cp39 for Windows"
+        f"the wheel a-1.0-cp39-cp39-win_amd64.whl is for cp39-cp39-win_amd64, which "
+        f"{target.describe()} cannot run"
     )
+    assert raised.value.span is not None
+    assert raised.value.span.line == 1
     assert raised.value.hint == (
-        "no version of a has a wheel for this target: choose a target it supports"
-        " (-v lists every tag)"
+        "name a wheel built for this target, or describe a target the wheel runs on "
+        "(--platform, --python-version, --abi)"
     )
 
 

@@ -182,7 +182,8 @@ def test_format_requirement(line: str, formatted: str | None) -> None:
         ),
         (
             "foo --global-option=x",
-            "<string>:1:5: '--global-option' is a build option; tagpip fetches wheels only\n"
+            "<string>:1:5: --global-option is not supported: tagpip builds pure-Python sources "
+            "only in isolated PEP 517 environments of its own, so build options do not apply\n"
             "    foo --global-option=x\n"
             "        ^^^^^^^^^^^^^^^^^",
         ),
@@ -343,8 +344,16 @@ def test_options() -> None:
         ("--abi cp39m", "the ABI 'cp39m' does not exist: CPython dropped the 'm' flag in 3.8"),
         ("--index-url", "--index-url needs a value"),
         ("--pre=yes", "--pre takes no value"),
-        ("-e .", "editable requirements are built from source; tagpip fetches wheels only"),
-        ("--hash=sha256:" + "a" * 64, "--hash belongs after a requirement on the same line"),
+        (
+            "-e .",
+            "-e/--editable is not supported: an editable install links to a source folder on "
+            "this machine, which a folder for another machine cannot use",
+        ),
+        (
+            "--hash=sha256:" + "a" * 64,
+            "--hash on a line of its own is refused: it belongs to no requirement (pip ignores "
+            "it with a warning, which would drop a hash check)",
+        ),
         ("--no-binry :all:", "unknown option '--no-binry' in a requirements file"),
         ("--p", "unknown option '--p' in a requirements file"),
         ("--pr", "ambiguous option '--pr': it could be --pre, --prefer-binary"),

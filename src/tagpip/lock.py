@@ -96,8 +96,10 @@ Format = Literal["tagged", "pylock"]
 LOCK_MARKER = "# tagpip-lock: 1"
 _MARKER_RE = re.compile(r"^# tagpip-lock: (\S+)\s*$")
 _TARGET_RE = re.compile(r"^# target: (.*?)\s*$")
-# The comment under a lock line pinned from an sdist: its file name and URL.
+# The comments under a lock line pinned from an sdist, or from a wheel the user's line named
+# (a direct reference): its file name and URL.
 _SDIST_RE = re.compile(r"^\s+# sdist: (\S+) (\S+)\s*$")
+_WHEEL_RE = re.compile(r"^\s+# wheel: (\S+) (\S+)\s*$")
 _PYLOCK_NAME = re.compile(r"^pylock\.([^.]+\.)?toml$")
 # Marker variables that tell targets apart, in the order a pylock marker names them.
 _TARGET_MARKERS = ("implementation_name", "python_version", "sys_platform", "platform_machine")
@@ -122,7 +124,10 @@ class LockedFile:
     """One locked wheel, or with ``is_sdist`` the sdist a pin is built from. ``hashes`` are
     sorted ``(algorithm, hex)`` pairs (at least one); ``filename`` and ``url`` are None where the
     format does not record them (the tagged format finds a wheel on the index by its hash);
-    ``upload_time`` is in UTC."""
+    ``upload_time`` is in UTC. ``direct`` marks the wheel a user's line named itself (``name @
+    URL`` or a local wheel path): no index has it, so the tagged format records its URL in a
+    ``# wheel: FILENAME URL`` comment under the line, and installing takes that file, checked
+    against the line's hash."""
 
     hashes: tuple[tuple[str, str], ...]
     filename: str | None = None
@@ -130,6 +135,7 @@ class LockedFile:
     size: int | None = None
     upload_time: datetime.datetime | None = None
     is_sdist: bool = False
+    direct: bool = False
 
 
 @dataclass(frozen=True)
@@ -387,6 +393,8 @@ def lock_from_resolutions(
                             size=file.size,
                             upload_time=_utc(file.upload_time),
                             is_sdist=not file.is_wheel,
+                            direct=file.is_wheel
+                            and any(line.requirement.url for line in pin.lines),
                         ),
                     ),
                     block=_block_for_tags(
@@ -537,6 +545,8 @@ def format_tagged(lock: Lock, *, command: str) -> str:
             for file in package.files:
                 if file.is_sdist and file.filename and file.url:
                     out.append(f"    # sdist: {file.filename} {_url_word(file.url)}")
+                elif file.direct and file.filename and file.url:
+                    out.append(f"    # wheel: {file.filename} {_url_word(file.url)}")
             out.extend(_via_lines(package.via))
     return "\n".join(out) + "\n"
 
@@ -710,6 +720,7 @@ def parse_tagged(text: str, *, source: str = "<lock>") -> Lock:
     version = None
     starts: list[tuple[int, str]] = []
     sdists: list[tuple[int, str, str]] = []
+    wheels: list[tuple[int, str, str]] = []
     for number, raw in enumerate(text.splitlines(), start=1):
         line = raw.rstrip()
         found = _MARKER_RE.match(line)
@@ -721,6 +732,9 @@ def parse_tagged(text: str, *, source: str = "<lock>") -> Lock:
         sdist = _SDIST_RE.match(line)
         if sdist:
             sdists.append((number, sdist.group(1), sdist.group(2)))
+        wheel = _WHEEL_RE.match(line)
+        if wheel:
+            wheels.append((number, wheel.group(1), wheel.group(2)))
     if version != "1":
         raise LockError(
             f"{source} is a tagpip lock of version {version}, this tagpip reads version 1",
@@ -734,10 +748,16 @@ def parse_tagged(text: str, *, source: str = "<lock>") -> Lock:
         above = [n for n in lines if n < number]
         if above:
             sdist_of.setdefault(above[-1], (filename, url))
+    # So does each "# wheel:" comment (a direct reference's file).
+    wheel_of: dict[int, tuple[str, str]] = {}
+    for number, filename, url in wheels:
+        above = [n for n in lines if n < number]
+        if above:
+            wheel_of.setdefault(above[-1], (filename, url))
     sections: dict[int, list[LockedPackage]] = {}
     for requirement in parsed.requirements:
-        package = _package_of(requirement, source, sdist_of.get(requirement.span.line))
         number = requirement.span.line
+        package = _package_of(requirement, source, sdist_of.get(number), wheel_of.get(number))
         index = max((i for i, (start, _) in enumerate(starts) if start < number), default=-1)
         sections.setdefault(index, []).append(package)
     result = []
@@ -748,7 +768,10 @@ def parse_tagged(text: str, *, source: str = "<lock>") -> Lock:
 
 
 def _package_of(
-    requirement: TaggedRequirement, source: str, sdist: tuple[str, str] | None = None
+    requirement: TaggedRequirement,
+    source: str,
+    sdist: tuple[str, str] | None = None,
+    wheel: tuple[str, str] | None = None,
 ) -> LockedPackage:
     where = f"{source}:{requirement.span.line}"
     specs = list(requirement.requirement.specifier)
@@ -771,6 +794,14 @@ def _package_of(
                 span=requirement.span,
             )
         locked = replace(locked, filename=filename, url=url, is_sdist=True)
+    elif wheel is not None:
+        filename, url = wheel
+        if not _is_wheel_of(filename, requirement.name, version):
+            raise LockError(
+                f"{where}: the wheel {filename} is not {requirement.name} {version}",
+                span=requirement.span,
+            )
+        locked = replace(locked, filename=filename, url=url, direct=True)
     return LockedPackage(
         name=requirement.name,
         version=version,
@@ -778,6 +809,17 @@ def _package_of(
         block=block,
         line=requirement.span.line,
     )
+
+
+def _is_wheel_of(filename: str, name: NormalizedName, version: Version) -> bool:
+    """Whether ``filename`` is a wheel of ``name`` ``version``."""
+    from packaging.utils import InvalidWheelFilename, parse_wheel_filename
+
+    try:
+        wheel_name, wheel_version, _, _ = parse_wheel_filename(filename)
+    except InvalidWheelFilename:
+        return False
+    return wheel_name == name and wheel_version == version
 
 
 def _is_sdist_of(filename: str, name: NormalizedName, version: Version) -> bool:

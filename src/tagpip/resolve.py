@@ -70,6 +70,7 @@ __all__ = [
     "ResolveError",
     "UnknownProject",
     "UnsupportedRequirement",
+    "WheelDoesNotFit",
     "resolve",
 ]
 
@@ -291,6 +292,24 @@ class NoWheelForTarget(ResolveError):
         self.fits_elsewhere = fits_elsewhere
         message, hint, self.details = no_wheel_text(self)
         super().__init__(message, hint=hint)
+
+
+class WheelDoesNotFit(NoWheelForTarget):
+    """A ``name @ URL`` line (or a local wheel path) names a wheel the target cannot run: the
+    user chose the file, so the message names the line, the wheel's tags and the target, not
+    the versions an index might ship. Still a NoWheelForTarget for the callers that drop a
+    project which has no wheel (re-locking)."""
+
+    def __init__(self, project: str, target: str, where: str, filename: str, tags: str, span: Span):
+        super().__init__(project, target, "", [where], [], only_sdists=False)
+        self.span = span
+        self.message = f"the wheel {filename} is for {tags}, which {target} cannot run"
+        self.args = (self.message,)
+        self.hint = (
+            "name a wheel built for this target, or describe a target the wheel runs on "
+            "(--platform, --python-version, --abi)"
+        )
+        self.details = ()
 
 
 class UnsupportedRequirement(ResolveError):
@@ -808,13 +827,13 @@ def _url_wheel(line: TaggedRequirement, target: Target, *, fit: bool = True) -> 
             f"{line.name} @ {url}: the wheel is for {name}, not {line.name}", span=line.span
         )
     if fit and target.wheel_rank(tags) is None:
-        raise NoWheelForTarget(
+        raise WheelDoesNotFit(
             line.name,
             target.describe(),
-            f"@ {url}",
-            [_where(line.span)],
-            [(version, tuple(sorted(str(t) for t in tags)))],
-            only_sdists=False,
+            _where(line.span),
+            filename,
+            filename[:-4].split("-", 2 + (build != ()))[-1],
+            line.span,
         )
     hashes = []
     algo, sep, digest = fragment.partition("=")

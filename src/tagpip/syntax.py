@@ -412,13 +412,25 @@ _FILE_OPTIONS: dict[str, tuple[str, bool]] = {
     "--abi": ("abis", True),
 }
 _LINE_OPTIONS: dict[str, tuple[str, bool]] = {"--hash": ("hash", True)}
+# Options pip takes in a file that tagpip refuses on purpose, each with the reason by name.
+# (pip 26 takes -e and -C/--config-settings; --global-option and --install-option are gone from
+# pip 26 but still in old files.) The table in docs/syntax.md and tests/test_reqfile_options.py,
+# which reads pip's own list, hold every option of pip to one documented behaviour.
+_EDITABLE = (
+    "-e/--editable is not supported: an editable install links to a source folder on this "
+    "machine, which a folder for another machine cannot use"
+)
+_BUILD_OPTION = (
+    "is not supported: tagpip builds pure-Python sources only in isolated PEP 517 "
+    "environments of its own, so build options do not apply"
+)
 _REFUSED = {
-    "-e": "editable requirements are built from source; tagpip fetches wheels only",
-    "--editable": "editable requirements are built from source; tagpip fetches wheels only",
-    "--global-option": "'--global-option' is a build option; tagpip fetches wheels only",
-    "--config-settings": "'--config-settings' is a build option; tagpip fetches wheels only",
-    "--install-option": "'--install-option' is a build option; tagpip fetches wheels only",
-    "-C": "'--config-settings' is a build option; tagpip fetches wheels only",
+    "-e": _EDITABLE,
+    "--editable": _EDITABLE,
+    "--global-option": f"--global-option {_BUILD_OPTION}",
+    "--config-settings": f"-C/--config-settings {_BUILD_OPTION}",
+    "--install-option": f"--install-option {_BUILD_OPTION}",
+    "-C": f"-C/--config-settings {_BUILD_OPTION}",
 }
 _HASH_LENGTHS = {"sha256": 64, "sha384": 96, "sha512": 128}
 
@@ -527,12 +539,21 @@ def _unknown_option(
     import difflib
 
     if table is _LINE_OPTIONS and name in _FILE_OPTIONS:
+        # pip parses it and then drops it without a word (req_file.handle_line): refused, so
+        # that what the user asked for is not silently lost.
         return _error(
-            f"{name} goes on a line of its own, not after a requirement",
+            f"{name} after a requirement is refused: pip ignores it there without a word",
             span,
+            hint=f"put {name} on a line of its own: it applies to the whole file",
         )
     if table is _FILE_OPTIONS and name in _LINE_OPTIONS:
-        return _error(f"{name} belongs after a requirement on the same line", span)
+        # pip warns and drops the hash; a hash is a safety check, so tagpip refuses instead.
+        return _error(
+            f"{name} on a line of its own is refused: it belongs to no requirement (pip "
+            "ignores it with a warning, which would drop a hash check)",
+            span,
+            hint="end the requirement's line with '\\' to continue it onto this one",
+        )
     # Never the opposite option: '--no-foo' is not a typo of '--foo'.
     negative = name.startswith("--no-")
     candidates = [n for n in table if n.startswith("--no-") == negative]
@@ -871,7 +892,9 @@ def _local_path(
 
     As pip: the marker is cut at the first ';', extras ``[...]`` end the path, a relative path
     is relative to the working directory (pip's ``os.path.abspath``), and an archive is named
-    by its extension; a folder counts when the text looks like a path.
+    by its extension; a folder counts when the text looks like a path. Where pip would find
+    nothing but the path exists relative to the file, tagpip reads that one and says so: a
+    file that works with pip means the same, and one written relative to itself works too.
     """
     head, semi, marker = text.partition(";")
     head = head.strip()
@@ -885,6 +908,8 @@ def _local_path(
     looks_like_path = "/" in path or os.sep in path or path.startswith(".")
     is_archive = lower.endswith(_ARCHIVES)
     absolute = os.path.normpath(os.path.abspath(os.path.expanduser(path)))
+    if is_archive or (looks_like_path and not os.path.isdir(absolute)):
+        absolute = _pick_local(path, absolute, logical.source, span, diagnostics, is_archive)
     if not is_archive and not (looks_like_path and os.path.isdir(absolute)):
         return None
     if lower.endswith(".whl"):
@@ -916,6 +941,53 @@ def _local_path(
             )
         )
     return ""
+
+
+def _beside_the_file(path: str, source: str) -> str | None:
+    """``path`` read relative to the requirement file ``source`` (None for absolute paths and
+    for text that is not a file, such as ``<command line>``)."""
+    expanded = os.path.expanduser(path)
+    if os.path.isabs(expanded) or source.startswith("<"):
+        return None
+    return os.path.normpath(os.path.join(os.path.dirname(os.path.abspath(source)), expanded))
+
+
+def _pick_local(
+    path: str,
+    from_cwd: str,
+    source: str,
+    span: Span,
+    diagnostics: list[Diagnostic],
+    is_archive: bool,
+) -> str:
+    """The file (an archive) or folder a relative local path names: pip's and uv's reading
+    (the working directory) when something is there, else the one next to the requirement
+    file, with a warning either way when the two readings name different things."""
+    exists = os.path.exists if is_archive else os.path.isdir
+    beside = _beside_the_file(path, source)
+    if beside is None or beside == from_cwd or not exists(beside):
+        return from_cwd
+    if exists(from_cwd):
+        diagnostics.append(
+            Diagnostic(
+                "warning",
+                f"{path} is read from the working directory ({from_cwd}), as pip reads it; "
+                f"{beside}, next to the file, is not used",
+                span,
+                None,
+            )
+        )
+        return from_cwd
+    diagnostics.append(
+        Diagnostic(
+            "warning",
+            f"{path} is read relative to the file ({beside}): pip and uv read it from the "
+            f"working directory, where there is no {os.path.basename(from_cwd) or path}",
+            span,
+            None,
+        )
+    )
+    return beside
 
 
 def _check_hash(value: str) -> str | None:
