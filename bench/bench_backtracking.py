@@ -9,11 +9,12 @@ every release of a project whose newer releases conflict through an extra.
   on 127.0.0.1; the median of ``--runs`` runs of ``tagpip lock`` is printed.
 * ``--pypi`` also times ``tagpip lock`` of each real requirement set in bench/ (each file names
   its source: the full-stack FastAPI template's backend, LangChain with three integrations,
-  BentoML's runtime, pandas with every optional dependency; ``--sets`` picks some) from PyPI
-  against ``uv pip compile`` of the same file, interleaved in the same minute, each run with an
-  empty cache, for CPython 3.12 on manylinux_2_28 x86_64, wheels only (``--only-binary :all:``
-  for both). The table gives the medians, their ratio (the issue's goal: at most 3x) and whether
-  the two tools pinned the same versions in the last run; each difference is listed under it.
+  BentoML's runtime, pandas with every optional dependency, NetBox's Django stack; ``--sets``
+  picks some) from PyPI against ``uv pip compile`` of the same file, interleaved in the same
+  minute, each run with an empty cache, for CPython 3.12 on manylinux_2_28 x86_64, wheels only
+  (``--only-binary :all:`` for both). The table gives the medians, their ratio (the issue's goal:
+  at most 3x) and whether the two tools pinned the same versions in the last run; each difference
+  is listed under it.
 * ``--src DIR`` runs tagpip from another source tree (``PYTHONPATH=DIR``), to time an older
   commit (``git archive COMMIT src | tar -x -C DIR``); ``--limit`` stops a run that takes longer
   and reports it as ``> LIMIT``.
@@ -53,6 +54,7 @@ SETS = {
         HERE / "langchain.txt",
         HERE / "bentoml.txt",
         HERE / "pandas-all.txt",
+        HERE / "netbox.txt",
     )
 }
 PIN = re.compile(r"^(?P<name>[A-Za-z0-9][A-Za-z0-9._-]*)==(?P<version>[^\s\[;]+)")
