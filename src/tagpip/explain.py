@@ -186,28 +186,36 @@ def downgrades(resolution: Resolution, index: Index) -> list[Downgrade]:
     only a newer release that has no wheel for the target, or needs a newer Python, counts)."""
     from packaging.specifiers import InvalidSpecifier, SpecifierSet
 
-    found = []
+    from tagpip.pages import ProjectFiles
+
+    found: list[Downgrade] = []
     for pin in resolution.pins:
         if any(line.requirement.url for line in pin.lines):
             continue
-        files = [f for f in index.files(pin.name) if f.yanked is None]
-        allowed = sorted(
-            {
-                f.version
-                for f in files
-                if not f.version.is_prerelease
-                and all(line.requirement.specifier.contains(f.version) for line in pin.lines)
-            },
-            reverse=True,
+        listed = index.files(pin.name)
+        releases = (
+            listed
+            if isinstance(listed, ProjectFiles)
+            else ProjectFiles.from_files(pin.name, listed)
         )
-        if not allowed or allowed[0] <= pin.version:
+        # Only the versions above the pin are built into records, newest first, and only until
+        # the newest allowed one with a file that is not yanked (a page may list thousands).
+        newest: Version | None = None
+        files: tuple[DistFile, ...] = ()
+        for version in releases.versions():
+            if version <= pin.version:
+                break
+            if version.is_prerelease or not all(
+                line.requirement.specifier.contains(version) for line in pin.lines
+            ):
+                continue
+            files = tuple(f for f in releases.of_version(version) if f.yanked is None)
+            if files:
+                newest = version
+                break
+        if newest is None:
             continue
-        newest = allowed[0]
-        wheels = [
-            f
-            for f in files
-            if f.version == newest and f.is_wheel and pin.target.wheel_rank(f.tags) is not None
-        ]
+        wheels = [f for f in files if f.is_wheel and pin.target.wheel_rank(f.tags) is not None]
         if not wheels:
             reason = f"ships no wheel for {pin.target.describe()}"
         else:

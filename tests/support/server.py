@@ -101,7 +101,8 @@ class IndexServer:
     Switches (plain attributes, may change between requests): ``format`` forces ``"json"`` or
     ``"html"`` pages (``"auto"`` negotiates); ``metadata_files`` serves PEP 658 files;
     ``metadata_attribute`` picks PEP 714's ``"core"`` name, the legacy ``"dist-info"`` one, or
-    ``"both"`` (as PyPI: ``core-metadata`` and, in JSON, ``data-dist-info-metadata``); ``range_requests``; ``etag``; ``cache_control`` (None for no header);
+    ``"both"`` (as PyPI: ``core-metadata`` and, in JSON, ``data-dist-info-metadata``);
+    ``range_requests``; ``etag``; ``cache_control`` (None for no header);
     ``upload_time`` (None to leave it out); ``auth`` a ``(user, password)`` pair every request
     must carry as HTTP Basic auth (else 401). ``ssl_context`` (a server-side context) serves
     HTTPS instead of HTTP.
