@@ -201,6 +201,27 @@ def test_dynamic_dependencies_come_from_a_build_on_the_targets_python(
     ]
 
 
+def test_dynamic_metadata_built_on_another_python_warns_by_name(
+    index: IndexServer, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """PEP 643: an sdist without static Requires-Dist, built on an interpreter other than the
+    target's (no Python 3.14 is installed, so the host builds), warns naming the project."""
+    from tagpip.interpreters import find_interpreter, host_interpreter
+
+    if find_interpreter(3, 14) is not None:
+        pytest.skip("a Python 3.14 is installed: the build would run on the target's Python")
+    build_source_sdist(index.root, "dyn", "1.0", setup_py=DYNAMIC)
+    dest = tmp_path / "w"
+    assert run(index, tmp_path, "download", "dyn", "-d", str(dest), version="3.14") == 0
+    lines = capsys.readouterr().err.splitlines()
+    host = host_interpreter().describe()
+    assert (
+        f"warning: dyn 1.0: its metadata is dynamic and it was built on {host}, not the "
+        "target's Python: its dependencies were computed on another Python"
+    ) in lines
+    assert [p.name for p in dest.iterdir()] == ["dyn-1.0-py3-none-any.whl"]
+
+
 @pytest.mark.parametrize("short", ["3.10", "3.12", "3.13"])
 def test_install_target_then_import_on_the_targets_python(
     index: IndexServer, tmp_path: Path, capsys: pytest.CaptureFixture[str], short: str
