@@ -262,33 +262,6 @@ def test_check_pure_refuses_compiled_members(tmp_path: Path) -> None:
     assert refused.value.reasons == ("compiled members: x/_speed.so",)
 
 
-@pytest.mark.pypi
-@pytest.mark.parametrize("project", ["feedparser==6.0.11", "docopt"])
-def test_live_pypi_sdist_only_projects_on_lambda(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str], project: str
-) -> None:
-    """feedparser 6.0.11 needs sgmllib3k (sdist only); docopt is sdist only: both arrive as
-    wheels (newer feedparsers depend on feedparser-sgmllib, which has a wheel)."""
-    dest = tmp_path / "w"
-    status = main(
-        [
-            "download",
-            project,
-            "-d",
-            str(dest),
-            "--preset",
-            "aws-lambda-python3.12-x86_64",
-            "--cache-dir",
-            str(tmp_path / "cache"),
-        ]
-    )
-    assert status == 0, capsys.readouterr().err
-    names = sorted(p.name for p in dest.iterdir())
-    assert all(n.endswith(".whl") for n in names)
-    wanted = "docopt" if project == "docopt" else "sgmllib3k"
-    assert any(n.startswith(wanted + "-") for n in names)
-
-
 def test_bundle_builds_a_pure_sdist_as_install_does(
     index: IndexServer, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
