@@ -159,6 +159,7 @@ def run(args: argparse.Namespace) -> int:
 
     from packaging.utils import canonicalize_name
 
+    from tagpip.build import refuse_sources_in_lock
     from tagpip.cli._fetch import (
         build_pins,
         make_builder,
@@ -258,6 +259,7 @@ def run(args: argparse.Namespace) -> int:
                     timeout=args.resolve_timeout,
                 )
                 progress.close()
+                refuse_sources_in_lock(resolution.pins, builder)
                 # Build what comes from sdists now: a lock must not hold what cannot be delivered.
                 for pin, wheel in zip(resolution.pins, build_pins(resolution.pins, builder)):
                     if not pin.file.is_wheel:
