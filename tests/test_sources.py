@@ -192,13 +192,55 @@ def test_lock_refuses_vcs_and_folder_sources_by_name(
     assert run(index, tmp_path, "lock", f"vcspkg @ {url}", "-o", "r.lock") == 1
     err = capsys.readouterr().err
     assert (
-        f"vcspkg comes from a VCS URL ({url} (commit {commit})): tagpip does not "
-        "lock local or VCS sources yet"
+        f"vcspkg comes from a VCS URL ({url} (commit {commit})): tagpip does not lock folders "
+        "or VCS sources yet, because the lock could not rebuild and verify it elsewhere; tagpip "
+        "refused it"
     ) in err
     assert not (tmp_path / "r.lock").exists()
     project(tmp_path / "mypkg", "mypkg", "1.0")
     assert run(index, tmp_path, "lock", "./mypkg", "-o", "r.lock") == 1
     assert "mypkg comes from a local folder" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("name", ["lock.txt", "pylock.toml"])
+def test_a_local_sdist_is_locked_by_path_and_sha256_and_rebuilt_from_the_lock(
+    index: IndexServer, tmp_path: Path, name: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import hashlib
+
+    sdist = build_source_sdist(tmp_path / "dist", "sgmlpure", "1.0")
+    digest = hashlib.sha256(sdist.read_bytes()).hexdigest()
+    assert run(index, tmp_path, "lock", "./dist/sgmlpure-1.0.tar.gz", "-o", name) == 0
+    text = (tmp_path / name).read_text()
+    assert digest in text
+    assert "sgmlpure-1.0.tar.gz" in text
+    assert "py3-none-any.whl" not in text
+    # Re-locking is byte-identical.
+    assert run(index, tmp_path, "lock", "./dist/sgmlpure-1.0.tar.gz", "-o", name) == 0
+    assert (tmp_path / name).read_text() == text
+    capsys.readouterr()
+    assert (
+        main(
+            [
+                "install",
+                "-r",
+                name,
+                *(TARGET if name == "pylock.toml" else []),
+                "-i",
+                index.url,
+                "--target",
+                "deps",
+                "--require-hashes",
+                "--cache-dir",
+                str(tmp_path / "cold"),
+                "--retries",
+                "0",
+            ]
+        )
+        == 0
+    )
+    assert "building sgmlpure 1.0 from its sdist" in capsys.readouterr().err
+    assert (tmp_path / "deps" / "sgmlpure.py").read_text() == "VALUE = 'sgmlpure 1.0'\n"
 
 
 def test_editable_stays_refused(

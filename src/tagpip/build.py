@@ -52,7 +52,7 @@ __all__ = [
     "SourceBuilder",
     "build_wheel",
     "check_pure",
-    "refuse_sources_in_lock",
+    "lockable_pins",
 ]
 
 # Members of a wheel that mean it was compiled for one platform.
@@ -648,6 +648,8 @@ class SourceBuilder:
         )
         built = Built(placeholder, wheel, as_file, interpreter, reused=bool(found))
         self._local[url] = built
+        if kind == "archive":
+            self._built[url] = built  # wheel() of the locked sdist is this build
         self.sources[as_file.url] = LocalSource(kind, url, commit)
         return built
 
@@ -681,23 +683,31 @@ class SourceBuilder:
         return found
 
 
-def refuse_sources_in_lock(pins: Sequence[Any], builder: SourceBuilder | None) -> None:
-    """``lock`` refuses a pin built from a local folder, a local sdist or a VCS URL: what it
-    would record (a path on this machine, or a checkout's wheel) is not yet a source a lock
-    can rebuild and verify. Download and install build such lines; a lock names the wheel."""
+def lockable_pins(pins: Sequence[Any], builder: SourceBuilder | None) -> list[Any]:
+    """The pins ``lock`` records, each built from a local sdist archive given back its sdist (a
+    ``file:`` URL and sha256, locked as an index's sdist is and rebuilt from it); a pin built
+    from a local folder or a VCS URL is refused by name: a lock holding a path to a folder that
+    may change, or a checkout's wheel, could not be rebuilt and verified elsewhere."""
+    import dataclasses
+
     if builder is None:
-        return
+        return list(pins)
+    out = []
     for pin in pins:
         source = builder.sources.get(pin.file.url)
-        if source is not None:
-            what = {"vcs": "a VCS URL", "directory": "a local folder", "archive": "a local sdist"}
+        if source is not None and source.kind == "archive":
+            pin = dataclasses.replace(pin, file=builder._local[source.url].sdist)
+        elif source is not None:
+            what = {"vcs": "a VCS URL", "directory": "a local folder"}[source.kind]
             raise SourceError(
-                f"{pin.name} comes from {what[source.kind]} ({source.describe()}): tagpip does "
-                "not lock local or VCS sources yet, because the lock could not rebuild and "
-                "verify it elsewhere; tagpip refused it",
-                hint=f"build a wheel of {pin.name}, put it on an index or a -f folder, and "
-                "lock it by name and version",
+                f"{pin.name} comes from {what} ({source.describe()}): tagpip does not lock "
+                "folders or VCS sources yet, because the lock could not rebuild and verify it "
+                "elsewhere; tagpip refused it",
+                hint=f"build an sdist or a wheel of {pin.name} and lock that file "
+                "(a local sdist is locked by its path and sha256)",
             )
+        out.append(pin)
+    return out
 
 
 def _wheel_name(wheel: Path) -> NormalizedName | None:

@@ -155,11 +155,12 @@ def _command(args: argparse.Namespace) -> str:
 
 def run(args: argparse.Namespace) -> int:
     """Resolve each target (keeping the existing lock's pins), then write the lock."""
+    import dataclasses
     from pathlib import Path
 
     from packaging.utils import canonicalize_name
 
-    from tagpip.build import refuse_sources_in_lock
+    from tagpip.build import lockable_pins
     from tagpip.cli._fetch import (
         build_pins,
         make_builder,
@@ -259,7 +260,9 @@ def run(args: argparse.Namespace) -> int:
                     timeout=args.resolve_timeout,
                 )
                 progress.close()
-                refuse_sources_in_lock(resolution.pins, builder)
+                resolution = dataclasses.replace(
+                    resolution, pins=tuple(lockable_pins(resolution.pins, builder))
+                )
                 # Build what comes from sdists now: a lock must not hold what cannot be delivered.
                 for pin, wheel in zip(resolution.pins, build_pins(resolution.pins, builder)):
                     if not pin.file.is_wheel:
