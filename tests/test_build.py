@@ -201,6 +201,27 @@ def test_dynamic_dependencies_come_from_a_build_on_the_targets_python(
     ]
 
 
+def test_dynamic_metadata_built_on_another_python_warns_by_name(
+    index: IndexServer, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """PEP 643: an sdist without static Requires-Dist, built on an interpreter other than the
+    target's (no Python 3.14 is installed, so the host builds), warns naming the project."""
+    from tagpip.interpreters import find_interpreter, host_interpreter
+
+    if find_interpreter(3, 14) is not None:
+        pytest.skip("a Python 3.14 is installed: the build would run on the target's Python")
+    build_source_sdist(index.root, "dyn", "1.0", setup_py=DYNAMIC)
+    dest = tmp_path / "w"
+    assert run(index, tmp_path, "download", "dyn", "-d", str(dest), version="3.14") == 0
+    lines = capsys.readouterr().err.splitlines()
+    host = host_interpreter().describe()
+    assert (
+        f"warning: dyn 1.0: its metadata is dynamic and it was built on {host}, not the "
+        "target's Python: its dependencies were computed on another Python"
+    ) in lines
+    assert [p.name for p in dest.iterdir()] == ["dyn-1.0-py3-none-any.whl"]
+
+
 @pytest.mark.parametrize("short", ["3.10", "3.12", "3.13"])
 def test_install_target_then_import_on_the_targets_python(
     index: IndexServer, tmp_path: Path, capsys: pytest.CaptureFixture[str], short: str
@@ -239,33 +260,6 @@ def test_check_pure_refuses_compiled_members(tmp_path: Path) -> None:
     with pytest.raises(NotPureError) as refused:
         check_pure(wheel, "x", "1.0", target)
     assert refused.value.reasons == ("compiled members: x/_speed.so",)
-
-
-@pytest.mark.pypi
-@pytest.mark.parametrize("project", ["feedparser==6.0.11", "docopt"])
-def test_live_pypi_sdist_only_projects_on_lambda(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str], project: str
-) -> None:
-    """feedparser 6.0.11 needs sgmllib3k (sdist only); docopt is sdist only: both arrive as
-    wheels (newer feedparsers depend on feedparser-sgmllib, which has a wheel)."""
-    dest = tmp_path / "w"
-    status = main(
-        [
-            "download",
-            project,
-            "-d",
-            str(dest),
-            "--preset",
-            "aws-lambda-python3.12-x86_64",
-            "--cache-dir",
-            str(tmp_path / "cache"),
-        ]
-    )
-    assert status == 0, capsys.readouterr().err
-    names = sorted(p.name for p in dest.iterdir())
-    assert all(n.endswith(".whl") for n in names)
-    wanted = "docopt" if project == "docopt" else "sgmllib3k"
-    assert any(n.startswith(wanted + "-") for n in names)
 
 
 def test_bundle_builds_a_pure_sdist_as_install_does(

@@ -204,3 +204,50 @@ def test_same_versions_as_uv(platform: str, uv_platform: str, version: str, tmp_
     assert compiled.returncode == 0, compiled.stderr
     theirs = {(n.lower().replace("_", "-"), v) for n, v in PIN.findall(compiled.stdout)}
     assert ours == theirs
+
+
+LAMBDA = "aws-lambda-python3.12-x86_64"
+
+
+@pytest.mark.parametrize(
+    ("project", "built", "module"),
+    [("feedparser==6.0.11", "sgmllib3k", "feedparser"), ("docopt", "docopt", "docopt")],
+)
+def test_sdist_only_projects_arrive_as_pure_wheels_on_lambda(
+    tmp_path: Path, project: str, built: str, module: str
+) -> None:
+    """feedparser 6.0.11 needs sgmllib3k, which publishes only an sdist; docopt publishes only an
+    sdist. On the Lambda preset, download writes wheels only, the built one passes the purity
+    check, and ``install --target`` of the same imports on a real Python 3.12 when pyenv has one
+    (newer feedparsers depend on feedparser-sgmllib, which ships a wheel: hence the pin)."""
+    from tagpip.build import check_pure
+    from tagpip.presets import preset
+
+    cache = str(tmp_path / "cache")
+    dest = tmp_path / "w"
+    done = tagpip("download", project, "-d", str(dest), "--preset", LAMBDA, "--cache-dir", cache)
+    assert done.returncode == 0, done.stderr
+    names = sorted(p.name for p in dest.iterdir())
+    assert names
+    assert all(n.endswith(".whl") for n in names), names
+    assert f"building {built} " in done.stderr
+    wheel = next(p for p in dest.iterdir() if p.name.startswith(built + "-"))
+    assert wheel.name.endswith("-none-any.whl")
+    check_pure(wheel, built, wheel.name.split("-")[1], preset(LAMBDA))
+    python = interpreter("3.12")
+    if python is None:
+        pytest.skip("no pyenv Python 3.12 to import on")
+    deps = tmp_path / "deps"
+    done = tagpip(
+        "install", project, "--target", str(deps), "--preset", LAMBDA, "--cache-dir", cache
+    )
+    assert done.returncode == 0, done.stderr
+    assert "building" not in done.stderr  # the cache holds the build
+    imported = subprocess.run(
+        [str(python), "-c", f"import {module}; print({module}.__name__)"],
+        env={**clean_env(), "PYTHONPATH": str(deps)},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert imported.stdout.strip() == module, imported.stderr

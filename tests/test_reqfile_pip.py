@@ -320,9 +320,11 @@ def test_local_wheel_paths_as_pip(tmp_path: Path, monkeypatch: pytest.MonkeyPatc
     assert [(r["url"], r["marker"]) for r in theirs] == [(r["url"], r["marker"]) for r in ours]
 
 
-def test_local_sources_pass_check_and_are_refused_when_fetching(
+def test_local_sources_pass_check_and_are_named_when_fetching(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    """A folder or sdist archive is built by the fetching commands (tests/test_sources.py); to
+    build it, tagpip needs its name: an archive's NAME-VERSION, a folder's static name."""
     from tagpip.syntax import validate_requirements_file
 
     (tmp_path / "pkg").mkdir()
@@ -331,9 +333,8 @@ def test_local_sources_pass_check_and_are_refused_when_fetching(
     top.write_text("./pkg\n./y-1.0.tar.gz\n")
     monkeypatch.chdir(tmp_path)
     assert validate_requirements_file(str(top)) == ()
-    assert [d.message for d in check_requirements_file(str(top)).errors] == [
-        "a local folder (./pkg) needs building: tagpip installs wheels only, and does not build "
-        "local sources yet",
-        "a local source archive (./y-1.0.tar.gz) needs building: tagpip installs wheels only, "
-        "and does not build local sources yet",
+    checked = check_requirements_file(str(top))
+    assert [d.message for d in checked.errors] == [
+        "cannot tell the project name of the local folder ./pkg (no [project] name in its "
+        "pyproject.toml or setup.cfg, or no NAME-VERSION archive name)",
     ]

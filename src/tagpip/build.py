@@ -47,10 +47,12 @@ from tagpip.target import Target
 __all__ = [
     "BuildError",
     "Built",
+    "LocalSource",
     "NotPureError",
     "SourceBuilder",
     "build_wheel",
     "check_pure",
+    "lockable_pins",
 ]
 
 # Members of a wheel that mean it was compiled for one platform.
@@ -62,13 +64,22 @@ _TAIL = 20
 class BuildError(TagpipError):
     """A build failed: carries the project, its version and the backend's last lines."""
 
-    def __init__(self, project: str, version: str, tail: Sequence[str], *, why: str):
+    def __init__(
+        self,
+        project: str,
+        version: str,
+        tail: Sequence[str],
+        *,
+        why: str,
+        origin: str = "its sdist",
+    ):
         self.project = project
         self.version = version
         self.tail = tuple(tail)
         shown = "".join(f"\n  | {line}" for line in self.tail)
+        named = f"{project} {version}" if version else project
         super().__init__(
-            f"building {project} {version} from its sdist failed: {why}{shown}",
+            f"building {named} from {origin} failed: {why}{shown}",
             hint="fix the build, use a version that ships wheels, or pass --no-build to fail "
             "early instead of building",
         )
@@ -77,17 +88,29 @@ class BuildError(TagpipError):
 class NotPureError(TagpipError):
     """A built wheel is not pure Python, or its tags do not fit the target."""
 
-    def __init__(self, project: str, version: str, target: str, reasons: Sequence[str]):
+    def __init__(
+        self,
+        project: str,
+        version: str,
+        target: str,
+        reasons: Sequence[str],
+        *,
+        origin: str = "its sdist",
+    ):
         self.project = project
         self.version = version
         self.target = target
         self.reasons = tuple(reasons)
         super().__init__(
-            f"{project} {version} needs compiling for {target}: its sdist built a wheel that is "
+            f"{project} {version} needs compiling for {target}: {origin} built a wheel that is "
             f"not pure Python ({'; '.join(self.reasons)}); tagpip refused it",
             hint=f"use a version of {project} that ships wheels for the target, build it on the "
             "target itself, or build a wheel there and pass its folder with -f",
         )
+
+
+class SourceError(TagpipError):
+    """A local or VCS source that cannot be read, fetched or built as named."""
 
 
 class HashMismatch(TagpipError):
@@ -105,7 +128,25 @@ class Built:
     reused: bool
 
 
-def check_pure(wheel: Path, project: str, version: str, target: Target) -> None:
+@dataclass(frozen=True)
+class LocalSource:
+    """Where a wheel built from a source requirement came from: ``kind`` is ``"directory"``,
+    ``"archive"`` or ``"vcs"`` (PEP 751's names), ``url`` the requirement's URL as written and
+    ``commit`` the commit a VCS reference resolved to."""
+
+    kind: str
+    url: str
+    commit: str | None = None
+
+    def describe(self) -> str:
+        if self.kind == "vcs" and self.commit:
+            return f"{self.url} (commit {self.commit})"
+        return self.url
+
+
+def check_pure(
+    wheel: Path, project: str, version: str, target: Target, *, origin: str = "its sdist"
+) -> None:
     """Raise :class:`NotPureError` unless ``wheel`` is pure Python and its tags fit ``target``:
     no compiled members, ``Root-Is-Purelib: true``, tags among the target's."""
     reasons: list[str] = []
@@ -127,7 +168,7 @@ def check_pure(wheel: Path, project: str, version: str, target: Target) -> None:
         if not purelib:
             reasons.append("Root-Is-Purelib is not true")
     if reasons:
-        raise NotPureError(project, version, target.describe(), reasons)
+        raise NotPureError(project, version, target.describe(), reasons, origin=origin)
 
 
 def _extract(archive: Path, into: Path) -> Path:
@@ -265,9 +306,12 @@ def build_wheel(
     version: str,
     interpreter: Interpreter,
     options: IndexOptions,
+    origin: str = "its sdist",
 ) -> Path:
-    """Build ``sdist`` into a wheel in ``out`` with pypa/build in an isolated venv made by
-    ``interpreter``; raise :class:`BuildError` with the backend's last lines when it fails."""
+    """Build ``sdist`` (an archive, or a project folder, built in place as pip does) into a wheel
+    in ``out`` with pypa/build in an isolated venv made by ``interpreter``; raise
+    :class:`BuildError` with the backend's last lines when it fails. ``origin`` names the source
+    in messages."""
     import build as pypa_build
 
     captured: list[str] = []
@@ -289,7 +333,7 @@ def build_wheel(
         warnings.simplefilter("ignore")
         work = Path(temp)
         try:
-            source = _extract(sdist, work / "src")
+            source = sdist if sdist.is_dir() else _extract(sdist, work / "src")
             env = _VenvEnv(interpreter, work / "env", options)
             builder: Any = pypa_build.ProjectBuilder.from_isolated_env(env, source, runner=runner)
             env.install(builder.build_system_requires)
@@ -297,20 +341,26 @@ def build_wheel(
             out.mkdir(parents=True, exist_ok=True)
             built = builder.build("wheel", str(work / "dist"))
         except _Failed as failed:
-            raise BuildError(project, version, failed.lines[-_TAIL:], why=failed.why) from None
+            raise BuildError(
+                project, version, failed.lines[-_TAIL:], why=failed.why, origin=origin
+            ) from None
         except subprocess.CalledProcessError as failed:
             lines = ((failed.stdout or "") + (failed.stderr or "")).splitlines() or captured
             raise BuildError(
-                project, version, lines[-_TAIL:], why="the build environment failed"
+                project, version, lines[-_TAIL:], why="the build environment failed", origin=origin
             ) from None
         except pypa_build.BuildBackendException:
             raise BuildError(
-                project, version, captured[-_TAIL:], why="the build backend failed"
+                project, version, captured[-_TAIL:], why="the build backend failed", origin=origin
             ) from None
         except pypa_build.BuildException as failed:
-            raise BuildError(project, version, captured[-_TAIL:], why=str(failed)) from None
+            raise BuildError(
+                project, version, captured[-_TAIL:], why=str(failed), origin=origin
+            ) from None
         except (tarfile.TarError, zipfile.BadZipFile, OSError) as failed:
-            raise BuildError(project, version, [], why=f"cannot unpack it: {failed}") from None
+            raise BuildError(
+                project, version, [], why=f"cannot unpack it: {failed}", origin=origin
+            ) from None
         wheel = Path(built)
         final = out / wheel.name
         shutil.move(str(wheel), final)
@@ -347,6 +397,9 @@ class SourceBuilder:
         self.on_build = on_build
         self.on_warning = on_warning
         self._built: dict[str, Built] = {}
+        self._local: dict[str, Built] = {}
+        # The built wheel's URL -> the local or VCS source it came from (see local()).
+        self.sources: dict[str, LocalSource] = {}
         self._sdists: dict[str, Path] = {}
         self._interpreter: Interpreter | None = None
         self._temp: tempfile.TemporaryDirectory[str] | None = None
@@ -509,6 +562,112 @@ class SourceBuilder:
         self._built[file.url] = built
         return built
 
+    def local(self, project: str, url: str) -> Built:
+        """The accepted wheel built from a source requirement: ``url`` is a ``file:`` URL of a
+        project folder or an sdist archive, or a ``git+`` URL (cloned, the reference resolved to
+        a commit). A folder and a VCS checkout are built every run, as pip does; an archive is
+        cached by its sha256 like an index's sdist. The wheel is checked pure and must be
+        ``project``'s; :attr:`sources` maps its URL to the :class:`LocalSource`."""
+        if url in self._local:
+            return self._local[url]
+        if not self.allows(project):
+            raise SourceError(
+                f"{project} @ {url} needs building from source, and --no-build-package "
+                f"{project} forbids it; tagpip refused it",
+                hint="build a wheel and name it on the line instead",
+            )
+        interpreter = self.interpreter()
+        commit: str | None = None
+        with tempfile.TemporaryDirectory(prefix="tagpip-src-") as temp:
+            if url.lower().startswith("git+"):
+                kind = "vcs"
+                source, commit = _git_checkout(project, url, Path(temp) / "checkout")
+                origin = f"{url} at commit {commit}"
+            else:
+                source = _file_url_path(project, url)
+                kind = "directory" if source.is_dir() else "archive"
+                origin = f"the folder {source}" if kind == "directory" else f"the sdist {source}"
+            sha256 = None
+            found: list[Path] = []
+            if kind == "archive":
+                sha256 = self._local_sdist_sha256(project, source)
+                folder = self._folder("built") / sha256 / f"py{interpreter.short}"
+                found = sorted(folder.glob("*.whl")) if folder.is_dir() else []
+                found = [w for w in found if _wheel_name(w) == canonicalize_name(project)]
+            else:
+                folder = self._folder("built-local") / hashlib.sha256(url.encode()).hexdigest()
+                shutil.rmtree(folder, ignore_errors=True)
+            if found:
+                wheel = found[0]
+            else:
+                if self.on_build is not None:
+                    self.on_build(
+                        f"building {project} from {origin} (pure Python) on "
+                        f"{interpreter.describe()}"
+                    )
+                out = Path(temp) / "out"
+                wheel = build_wheel(
+                    source,
+                    out,
+                    project=project,
+                    version="",
+                    interpreter=interpreter,
+                    options=self.options,
+                    origin=origin,
+                )
+                folder.mkdir(parents=True, exist_ok=True)
+                kept = folder / wheel.name
+                shutil.move(str(wheel), kept)
+                wheel = kept
+        name, version, build_tag, tags = parse_wheel_filename(wheel.name)
+        if name != canonicalize_name(project):
+            raise SourceError(
+                f"{project} @ {url}: the source builds {name}, not {project}; tagpip refused it",
+                hint=f"name the project it builds: {name} @ {url}",
+            )
+        check_pure(wheel, project, str(version), self.target, origin=origin)
+        as_file = DistFile(
+            project=name,
+            filename=wheel.name,
+            url=wheel.resolve().as_uri(),
+            version=version,
+            build=build_tag,
+            tags=tags,
+            is_wheel=True,
+            hashes=(("sha256", hashlib.sha256(wheel.read_bytes()).hexdigest()),),
+        )
+        placeholder = DistFile(
+            project=name,
+            filename=Path(url).name,
+            url=url,
+            version=version,
+            build=(),
+            tags=frozenset(),
+            is_wheel=False,
+            hashes=(("sha256", sha256),) if sha256 else (),
+        )
+        built = Built(placeholder, wheel, as_file, interpreter, reused=bool(found))
+        self._local[url] = built
+        if kind == "archive":
+            self._built[url] = built  # wheel() of the locked sdist is this build
+        self.sources[as_file.url] = LocalSource(kind, url, commit)
+        return built
+
+    def _local_sdist_sha256(self, project: str, archive: Path) -> str:
+        """A local sdist's sha256, checked against the user's ``--hash`` values of ``project``."""
+        if not archive.is_file():
+            raise SourceError(f"{project}: no sdist at {archive}")
+        user = self._user_digests(project)
+        data = archive.read_bytes()
+        actual = {a: hashlib.new(a, data).hexdigest() for a in {"sha256", *(a for a, _ in user)}}
+        if user and not any(actual[a] == d for a, d in user):
+            raise HashMismatch(
+                f"{project}: {archive} has sha256 {actual['sha256']}, but no --hash given for it "
+                "matches; tagpip refused it",
+                hint="check the file, or the --hash lines",
+            )
+        return actual["sha256"]
+
     def _cached(self, file: DistFile, sha256: str, interpreter: Interpreter) -> list[Path]:
         """The wheels the cache holds from the sdist with ``sha256`` built on ``interpreter``'s
         version, when they are this project and version."""
@@ -522,3 +681,92 @@ class SourceBuilder:
             if name == canonicalize_name(file.project) and version == file.version:
                 found.append(wheel)
         return found
+
+
+def lockable_pins(pins: Sequence[Any], builder: SourceBuilder | None) -> list[Any]:
+    """The pins ``lock`` records, each built from a local sdist archive given back its sdist (a
+    ``file:`` URL and sha256, locked as an index's sdist is and rebuilt from it); a pin built
+    from a local folder or a VCS URL is refused by name: a lock holding a path to a folder that
+    may change, or a checkout's wheel, could not be rebuilt and verified elsewhere."""
+    import dataclasses
+
+    if builder is None:
+        return list(pins)
+    out = []
+    for pin in pins:
+        source = builder.sources.get(pin.file.url)
+        if source is not None and source.kind == "archive":
+            pin = dataclasses.replace(pin, file=builder._local[source.url].sdist)
+        elif source is not None:
+            what = {"vcs": "a VCS URL", "directory": "a local folder"}[source.kind]
+            raise SourceError(
+                f"{pin.name} comes from {what} ({source.describe()}): tagpip does not lock "
+                "folders or VCS sources yet, because the lock could not rebuild and verify it "
+                "elsewhere; tagpip refused it",
+                hint=f"build an sdist or a wheel of {pin.name} and lock that file "
+                "(a local sdist is locked by its path and sha256)",
+            )
+        out.append(pin)
+    return out
+
+
+def _wheel_name(wheel: Path) -> NormalizedName | None:
+    try:
+        return parse_wheel_filename(wheel.name)[0]
+    except ValueError:
+        return None
+
+
+def _file_url_path(project: str, url: str) -> Path:
+    """The local path a ``file:`` URL names (pip's reading: no host, or localhost)."""
+    from urllib.parse import unquote, urlsplit
+    from urllib.request import url2pathname
+
+    parts = urlsplit(url)
+    if parts.scheme.lower() != "file" or parts.netloc not in ("", "localhost"):
+        raise SourceError(
+            f"{project} @ {url}: only local files, folders and git+ URLs are built from source",
+            hint="give a link to a .whl file, a local path, or a name and version from the index",
+        )
+    path = Path(url2pathname(unquote(parts.path)))
+    if not path.exists():
+        raise SourceError(f"{project} @ {url}: no file or folder at {path}")
+    return path
+
+
+def _git_checkout(project: str, url: str, into: Path) -> tuple[Path, str]:
+    """Clone a ``git+`` URL (``git+SCHEME://...[@REF][#subdirectory=DIR]``, pip's form) into
+    ``into``, check out its reference, and return the folder to build and the commit."""
+    from urllib.parse import parse_qs, urlsplit
+
+    git = shutil.which("git")
+    if git is None:
+        raise SourceError(f"{project} @ {url}: git is not installed", hint="install git")
+    remote, _, fragment = url[4:].partition("#")
+    parts = urlsplit(remote)
+    ref = None
+    if "@" in parts.path:
+        path, _, ref = parts.path.rpartition("@")
+        remote = parts._replace(path=path).geturl()
+    subdirectory = (parse_qs(fragment).get("subdirectory") or [""])[0]
+    environ = {**os.environ, "GIT_TERMINAL_PROMPT": "0"}
+
+    def run(*args: str, cwd: Path | None = None) -> str:
+        done = subprocess.run(
+            [git, *args], capture_output=True, text=True, env=environ, cwd=cwd, check=False
+        )
+        if done.returncode != 0:
+            lines = (done.stdout + done.stderr).splitlines()[-_TAIL:]
+            shown = "".join(f"\n  | {line}" for line in lines)
+            raise SourceError(f"{project} @ {url}: git {args[0]} failed{shown}")
+        return done.stdout.strip()
+
+    run("clone", "--quiet", remote, str(into))
+    if ref:
+        run("checkout", "--quiet", ref, cwd=into)
+    commit = run("rev-parse", "HEAD", cwd=into)
+    folder = into / subdirectory if subdirectory else into
+    sub = PurePosixPath(subdirectory)
+    if subdirectory and (sub.is_absolute() or ".." in sub.parts or not folder.is_dir()):
+        raise SourceError(f"{project} @ {url}: no folder {subdirectory} in the repository")
+    return folder, commit

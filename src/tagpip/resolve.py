@@ -736,7 +736,7 @@ def resolve(
     """
     roots: list[Requirement] = []
     for line in requirements:
-        requirement = _from_line(line, target)
+        requirement = _from_line(line, target, builder)
         if requirement is not None:
             roots.append(requirement)
     finder = CandidateFinder(
@@ -772,14 +772,17 @@ def resolve(
     return _resolution(result, roots, target)
 
 
-def _from_line(line: TaggedRequirement, target: Target) -> Requirement | None:
-    """The resolver's requirement for a user's line, or None when its marker is false."""
+def _from_line(
+    line: TaggedRequirement, target: Target, builder: SourceBuilder | None = None
+) -> Requirement | None:
+    """The resolver's requirement for a user's line, or None when its marker is false. A line
+    naming a local or VCS source gets the wheel ``builder`` built from it (tagpip.build)."""
     block = _block(line, target)
     req = line.requirement
     if req.marker is not None and not _evaluate(line, block or target):
         return None
     extras = frozenset(canonicalize_name(e) for e in req.extras)
-    url_file = _url_wheel(line, block or target) if req.url else None
+    url_file = _url_wheel(line, block or target, sources=True, builder=builder) if req.url else None
     return Requirement(line.name, req.specifier, extras, block, url_file, line=line)
 
 
@@ -805,11 +808,37 @@ def _block(line: TaggedRequirement, target: Target) -> Target | None:
         raise
 
 
-def _url_wheel(line: TaggedRequirement, target: Target, *, fit: bool = True) -> DistFile:
-    """The wheel a ``name @ url`` line names, checked to fit the target (unless not ``fit``)."""
+def _url_wheel(
+    line: TaggedRequirement,
+    target: Target,
+    *,
+    fit: bool = True,
+    sources: bool = False,
+    builder: SourceBuilder | None = None,
+) -> DistFile:
+    """The wheel a ``name @ url`` line names, checked to fit the target (unless not ``fit``).
+
+    A ``file:`` URL of a folder or sdist, or a ``git+`` URL, is a source: ``builder`` builds it
+    (checked pure for the target) when ``sources`` (a user's line, not a constraint); without
+    a builder, building is forbidden."""
     url = line.requirement.url or ""
     path, _, fragment = url.partition("#")
     filename = path.rstrip("/").rsplit("/", 1)[-1]
+    is_source = url.lower().startswith(("git+", "file:"))
+    if not filename.endswith(".whl") and is_source and sources:
+        if builder is None:
+            raise UnsupportedRequirement(
+                f"{line.name} @ {url} needs building from source, and --no-build or "
+                "--only-binary forbids it; tagpip refused it",
+                hint="allow building, or build a wheel and name it on the line instead",
+                span=line.span,
+            )
+        try:
+            return builder.local(line.name, url).file
+        except TagpipError as exc:
+            if exc.span is None:
+                exc.span = line.span
+            raise
     if not filename.endswith(".whl"):
         raise UnsupportedRequirement(
             f"{line.name} @ {url}: only direct links to wheels are supported yet",

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import os
 import re
+import sys
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 
@@ -928,19 +929,60 @@ def _local_path(
 
         url = Path(absolute).as_uri()
         return f"{name}{extras} @ {url}" + (f" ; {marker.strip()}" if semi and marker else "")
-    # A folder or a source archive: pip builds it. tagpip fetches wheels; `check` accepts the
-    # line as pip does, and the fetching commands refuse it by name.
-    if build:
+    # A folder or a source archive: built by tagpip.build as pip would build it, checked pure
+    # for the target. `check` accepts the line as pip does, without reading the source.
+    if not build:
+        return ""
+    from pathlib import Path
+
+    source_name = _source_name(absolute)
+    if source_name is None:
         kind = "folder" if os.path.isdir(absolute) else "source archive"
         diagnostics.append(
             _error(
-                f"a local {kind} ({path}) needs building: tagpip installs wheels only, and does "
-                "not build local sources yet",
+                f"cannot tell the project name of the local {kind} {path} (no [project] name "
+                "in its pyproject.toml or setup.cfg, or no NAME-VERSION archive name)",
                 span,
-                hint="build a wheel (python -m build --wheel) and name it on the line instead",
+                hint=f"name it: NAME @ {Path(absolute).as_uri()}",
             )
         )
-    return ""
+        return ""
+    url = Path(absolute).as_uri()
+    return f"{source_name}{extras} @ {url}" + (f" ; {marker.strip()}" if semi and marker else "")
+
+
+def _source_name(path: str) -> str | None:
+    """The project name of a local source: a folder's static ``[project] name`` (or setup.cfg's
+    ``[metadata] name``), an archive's ``NAME-VERSION`` file name; None when neither says."""
+    if os.path.isdir(path):
+        if sys.version_info >= (3, 11):
+            import tomllib as toml
+        else:  # pragma: no cover - Python 3.9 and 3.10
+            import tomli as toml  # type: ignore[import-not-found, unused-ignore]
+        try:
+            with open(os.path.join(path, "pyproject.toml"), "rb") as handle:
+                table = toml.load(handle).get("project", {})
+            name = table.get("name") if isinstance(table, dict) else None
+            if isinstance(name, str) and name:
+                return name
+        except (OSError, ValueError):
+            pass
+        import configparser
+
+        parser = configparser.ConfigParser()
+        try:
+            parser.read(os.path.join(path, "setup.cfg"), encoding="utf-8")
+            found = parser.get("metadata", "name", fallback=None)
+        except configparser.Error:
+            found = None
+        return found or None
+    base = os.path.basename(path)
+    for ext in sorted(_ARCHIVES, key=len, reverse=True):
+        if base.lower().endswith(ext):
+            base = base[: -len(ext)]
+            break
+    name, sep, _ = base.rpartition("-")
+    return name if sep and _NAME_RE.fullmatch(name) else None
 
 
 def _beside_the_file(path: str, source: str) -> str | None:

@@ -155,10 +155,12 @@ def _command(args: argparse.Namespace) -> str:
 
 def run(args: argparse.Namespace) -> int:
     """Resolve each target (keeping the existing lock's pins), then write the lock."""
+    import dataclasses
     from pathlib import Path
 
     from packaging.utils import canonicalize_name
 
+    from tagpip.build import lockable_pins
     from tagpip.cli._fetch import (
         build_pins,
         make_builder,
@@ -258,6 +260,9 @@ def run(args: argparse.Namespace) -> int:
                     timeout=args.resolve_timeout,
                 )
                 progress.close()
+                resolution = dataclasses.replace(
+                    resolution, pins=tuple(lockable_pins(resolution.pins, builder))
+                )
                 # Build what comes from sdists now: a lock must not hold what cannot be delivered.
                 for pin, wheel in zip(resolution.pins, build_pins(resolution.pins, builder)):
                     if not pin.file.is_wheel:

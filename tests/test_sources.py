@@ -1,0 +1,264 @@
+"""Source requirements pip users write, built through tagpip.build for the target: a local
+project folder (``./mypkg``), a local sdist archive (``./dist/x-1.0.tar.gz``) and VCS URLs
+(``name @ git+file://...``, a real git repository made by the test). Pure ones arrive as wheels;
+compiled ones and failing builds are refused by name, with exit status 1 and no traceback."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from support.server import IndexServer
+from support.wheels import build_source_sdist
+from tagpip.cli import main
+from test_build import NOT_PURE, serve_setuptools
+
+pytestmark = pytest.mark.slow
+
+TARGET = ["--platform", "manylinux2014_x86_64", "--python-version", "3.11"]
+
+
+@pytest.fixture
+def index(
+    index_server: IndexServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> IndexServer:
+    """The test index serving setuptools; the working directory is ``tmp_path``."""
+    serve_setuptools(index_server)
+    monkeypatch.chdir(tmp_path)
+    return index_server
+
+
+def run(index: IndexServer, tmp_path: Path, *args: str) -> int:
+    return main(
+        [*args, "-i", index.url, *TARGET, "--cache-dir", str(tmp_path / "cache"), "--retries", "0"]
+    )
+
+
+def project(folder: Path, name: str, version: str, *, setup_py: str | None = None) -> Path:
+    """A setuptools project folder with one module ``NAME.py`` saying ``VALUE``."""
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "pyproject.toml").write_text(
+        '[build-system]\nrequires = ["setuptools>=61"]\nbuild-backend = "setuptools.build_meta"\n'
+        f'\n[project]\nname = "{name}"\nversion = "{version}"\n'
+        f'\n[tool.setuptools]\npy-modules = ["{name}"]\n'
+    )
+    (folder / f"{name}.py").write_text(f"VALUE = {f'{name} {version}'!r}\n")
+    if setup_py is not None:
+        (folder / "setup.py").write_text(setup_py)
+    return folder
+
+
+def git(repo: Path, *args: str) -> str:
+    environ = {
+        **os.environ,
+        "GIT_AUTHOR_NAME": "t",
+        "GIT_AUTHOR_EMAIL": "t@example.invalid",
+        "GIT_COMMITTER_NAME": "t",
+        "GIT_COMMITTER_EMAIL": "t@example.invalid",
+    }
+    done = subprocess.run(
+        ["git", "-C", str(repo), *args], capture_output=True, text=True, env=environ, check=True
+    )
+    return done.stdout.strip()
+
+
+@pytest.fixture
+def repo(tmp_path: Path) -> Path:
+    """A real git repository: 1.0 tagged v1.0, then a commit making it 2.0."""
+    if shutil.which("git") is None:
+        pytest.skip("needs git")
+    folder = project(tmp_path / "repo", "vcspkg", "1.0")
+    git(folder, "init", "-q")
+    git(folder, "add", ".")
+    git(folder, "commit", "-q", "-m", "1.0")
+    git(folder, "tag", "v1.0")
+    project(folder, "vcspkg", "2.0")
+    git(folder, "commit", "-q", "-am", "2.0")
+    return folder
+
+
+def names(folder: Path) -> list[str]:
+    return sorted(p.name for p in folder.iterdir())
+
+
+def test_a_local_project_folder_is_built_into_a_wheel(
+    index: IndexServer, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    folder = project(tmp_path / "mypkg", "mypkg", "1.0")
+    assert run(index, tmp_path, "download", "./mypkg", "-d", "w") == 0
+    err = capsys.readouterr().err
+    assert f"building mypkg from the folder {folder} (pure Python) on " in err
+    assert names(tmp_path / "w") == ["mypkg-1.0-py3-none-any.whl"]
+
+
+def test_a_local_sdist_archive_is_built_and_cached_by_its_sha256(
+    index: IndexServer, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    sdist = build_source_sdist(tmp_path / "dist", "sgmlpure", "1.0")
+    assert run(index, tmp_path, "download", "./dist/sgmlpure-1.0.tar.gz", "-d", "w") == 0
+    assert f"building sgmlpure from the sdist {sdist} (pure Python)" in capsys.readouterr().err
+    assert names(tmp_path / "w") == ["sgmlpure-1.0-py3-none-any.whl"]
+    shutil.rmtree(tmp_path / "w")
+    assert run(index, tmp_path, "download", "./dist/sgmlpure-1.0.tar.gz", "-d", "w") == 0
+    assert "building" not in capsys.readouterr().err
+    assert names(tmp_path / "w") == ["sgmlpure-1.0-py3-none-any.whl"]
+
+
+def test_a_vcs_url_is_cloned_at_its_reference_and_built(
+    index: IndexServer, tmp_path: Path, repo: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    tagged = git(repo, "rev-parse", "v1.0")
+    url = f"git+{repo.as_uri()}@v1.0"
+    assert run(index, tmp_path, "download", f"vcspkg @ {url}", "-d", "w") == 0
+    assert f"building vcspkg from {url} at commit {tagged} (pure Python)" in capsys.readouterr().err
+    assert names(tmp_path / "w") == ["vcspkg-1.0-py3-none-any.whl"]
+    # Without a reference: the default branch's head.
+    deps = tmp_path / "deps"
+    line = f"vcspkg @ git+{repo.as_uri()}"
+    assert run(index, tmp_path, "install", line, "--target", str(deps)) == 0
+    assert (deps / "vcspkg.py").read_text() == "VALUE = 'vcspkg 2.0'\n"
+
+
+def test_a_folder_that_is_not_pure_is_refused(
+    index: IndexServer, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    project(tmp_path / "speedy", "speedy", "2.0", setup_py=NOT_PURE)
+    assert run(index, tmp_path, "download", "./speedy", "-d", "w") == 1
+    err = capsys.readouterr().err
+    assert "speedy 2.0 needs compiling for CPython 3.11 on manylinux2014 x86_64: the folder" in err
+    assert "Root-Is-Purelib is not true" in err
+    assert "Traceback" not in err
+    assert not (tmp_path / "w").exists() or names(tmp_path / "w") == []
+
+
+def test_a_failing_vcs_build_shows_the_backends_last_lines(
+    index: IndexServer, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    if shutil.which("git") is None:
+        pytest.skip("needs git")
+    folder = project(
+        tmp_path / "broken", "broken", "1.0", setup_py="raise SystemExit('no way to build it')\n"
+    )
+    git(folder, "init", "-q")
+    git(folder, "add", ".")
+    git(folder, "commit", "-q", "-m", "broken")
+    url = f"git+{folder.as_uri()}"
+    assert run(index, tmp_path, "download", f"broken @ {url}", "-d", "w") == 1
+    err = capsys.readouterr().err
+    assert f"building broken from {url} at commit " in err
+    assert "failed: the build backend failed" in err
+    assert "no way to build it" in err
+    assert "Traceback (most recent call last)" not in err.split("failed", 1)[0]
+
+
+def test_a_missing_vcs_reference_is_a_clear_error(
+    index: IndexServer, tmp_path: Path, repo: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    url = f"git+{repo.as_uri()}@no-such-tag"
+    assert run(index, tmp_path, "download", f"vcspkg @ {url}", "-d", "w") == 1
+    err = capsys.readouterr().err
+    assert f"vcspkg @ {url}: git checkout failed" in err
+    assert "Traceback" not in err
+
+
+def test_the_project_a_source_builds_must_be_the_one_named(
+    index: IndexServer, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    folder = project(tmp_path / "mypkg", "mypkg", "1.0")
+    assert run(index, tmp_path, "download", f"other @ {folder.as_uri()}", "-d", "w") == 1
+    assert "the source builds mypkg, not other; tagpip refused it" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("flags", [["--no-build"], ["--only-binary", ":all:"]])
+def test_building_forbidden_refuses_a_source_by_name(
+    index: IndexServer, tmp_path: Path, capsys: pytest.CaptureFixture[str], flags: list[str]
+) -> None:
+    folder = project(tmp_path / "mypkg", "mypkg", "1.0")
+    assert run(index, tmp_path, "download", "./mypkg", "-d", "w", *flags) == 1
+    err = capsys.readouterr().err
+    assert f"mypkg @ {folder.as_uri()} needs building from source" in err
+    assert "tagpip refused it" in err
+
+
+def test_lock_refuses_vcs_and_folder_sources_by_name(
+    index: IndexServer, tmp_path: Path, repo: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    commit = git(repo, "rev-parse", "HEAD")
+    url = f"git+{repo.as_uri()}"
+    assert run(index, tmp_path, "lock", f"vcspkg @ {url}", "-o", "r.lock") == 1
+    err = capsys.readouterr().err
+    assert (
+        f"vcspkg comes from a VCS URL ({url} (commit {commit})): tagpip does not lock folders "
+        "or VCS sources yet, because the lock could not rebuild and verify it elsewhere; tagpip "
+        "refused it"
+    ) in err
+    assert not (tmp_path / "r.lock").exists()
+    project(tmp_path / "mypkg", "mypkg", "1.0")
+    assert run(index, tmp_path, "lock", "./mypkg", "-o", "r.lock") == 1
+    assert "mypkg comes from a local folder" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("name", ["lock.txt", "pylock.toml"])
+def test_a_local_sdist_is_locked_by_path_and_sha256_and_rebuilt_from_the_lock(
+    index: IndexServer, tmp_path: Path, name: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import hashlib
+
+    sdist = build_source_sdist(tmp_path / "dist", "sgmlpure", "1.0")
+    digest = hashlib.sha256(sdist.read_bytes()).hexdigest()
+    assert run(index, tmp_path, "lock", "./dist/sgmlpure-1.0.tar.gz", "-o", name) == 0
+    text = (tmp_path / name).read_text()
+    assert digest in text
+    assert "sgmlpure-1.0.tar.gz" in text
+    assert "py3-none-any.whl" not in text
+    # Re-locking is byte-identical.
+    assert run(index, tmp_path, "lock", "./dist/sgmlpure-1.0.tar.gz", "-o", name) == 0
+    assert (tmp_path / name).read_text() == text
+    capsys.readouterr()
+    assert (
+        main(
+            [
+                "install",
+                "-r",
+                name,
+                *(TARGET if name == "pylock.toml" else []),
+                "-i",
+                index.url,
+                "--target",
+                "deps",
+                "--require-hashes",
+                "--cache-dir",
+                str(tmp_path / "cold"),
+                "--retries",
+                "0",
+            ]
+        )
+        == 0
+    )
+    assert "building sgmlpure 1.0 from its sdist" in capsys.readouterr().err
+    assert (tmp_path / "deps" / "sgmlpure.py").read_text() == "VALUE = 'sgmlpure 1.0'\n"
+
+
+def test_editable_stays_refused(
+    index: IndexServer, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    project(tmp_path / "mypkg", "mypkg", "1.0")
+    (tmp_path / "r.txt").write_text("-e ./mypkg\n")
+    assert run(index, tmp_path, "download", "-r", "r.txt", "-d", "w") == 1
+    assert "editable requirements are built from source" in capsys.readouterr().err
+
+
+def test_a_folder_without_a_static_name_asks_for_one(
+    index: IndexServer, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    folder = tmp_path / "anon"
+    folder.mkdir()
+    (folder / "setup.py").write_text("from setuptools import setup\nsetup()\n")
+    assert run(index, tmp_path, "download", "./anon", "-d", "w") == 1
+    err = capsys.readouterr().err
+    assert "cannot tell the project name of the local folder ./anon" in err
+    assert f"NAME @ {folder.as_uri()}" in err
