@@ -211,6 +211,7 @@ def test_dynamic_metadata_built_on_another_python_warns_by_name(
     if find_interpreter(3, 14) is not None:
         pytest.skip("a Python 3.14 is installed: the build would run on the target's Python")
     build_source_sdist(index.root, "dyn", "1.0", setup_py=DYNAMIC)
+    index.add_wheel("helper", "1.0")  # what the build asks for when the host is Python 3.9
     dest = tmp_path / "w"
     assert run(index, tmp_path, "download", "dyn", "-d", str(dest), version="3.14") == 0
     lines = capsys.readouterr().err.splitlines()
@@ -219,7 +220,7 @@ def test_dynamic_metadata_built_on_another_python_warns_by_name(
         f"warning: dyn 1.0: its metadata is dynamic and it was built on {host}, not the "
         "target's Python: its dependencies were computed on another Python"
     ) in lines
-    assert [p.name for p in dest.iterdir()] == ["dyn-1.0-py3-none-any.whl"]
+    assert "dyn-1.0-py3-none-any.whl" in [p.name for p in dest.iterdir()]
 
 
 @pytest.mark.parametrize("short", ["3.10", "3.12", "3.13"])

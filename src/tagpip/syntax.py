@@ -610,11 +610,12 @@ _EXTRAS = rf"\[{_WS}(?:{_NAME}(?:{_WS},{_WS}{_NAME})*{_WS})?\]"
 _RELEASE = r"[0-9]+(?:\.[0-9]+)*"
 _SUFFIXES = r"(?:(?:a|b|rc)[0-9]+)?(?:\.post[0-9]+)?(?:\.dev[0-9]+)?"
 # PEP 440: a wildcard or a local label only after == and !=; ~= needs two release numbers.
+# Arbitrary equality (===) takes the full path: packaging 26.3 (the newest on Python 3.9) reads
+# "===0, ==0" as an error that 26.4 accepts, and the fast path must agree with every version.
 _CLAUSE = (
     rf"(?:(?:==|!=){_WS}{_RELEASE}(?:\.\*|{_SUFFIXES}(?:\+[a-z0-9]+(?:[-_.][a-z0-9]+)*)?)"
     rf"|~={_WS}[0-9]+(?:\.[0-9]+)+{_SUFFIXES}"
-    rf"|(?:<=|>=|<|>){_WS}{_RELEASE}{_SUFFIXES}"
-    rf"|==={_WS}[A-Za-z0-9][A-Za-z0-9._+-]*)"
+    rf"|(?:<=|>=|<|>){_WS}{_RELEASE}{_SUFFIXES})"
 )
 
 
