@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from tagpip.cli._fetch import Inputs, release_control_pre, wants_hashes
+from tagpip.cli._fetch import Inputs, wants_hashes
 from tagpip.errors import UsageError
 from tagpip.syntax import FileOptions, check_requirements_file, decode_requirements
 
@@ -193,38 +193,8 @@ def _options(tmp_path: Path, content: str) -> FileOptions:
     return result.options
 
 
-def _inputs(*options: FileOptions) -> Inputs:
-    return Inputs((), (), options)
-
-
 def _args(**kwargs: object) -> argparse.Namespace:
     return argparse.Namespace(**{"require_hashes": None, "no_require_hashes": False, **kwargs})
-
-
-@pytest.mark.parametrize(
-    ("content", "pre", "expected"),
-    [
-        ("--all-releases :all:\n", False, True),
-        ("--only-final :all:\n", True, False),
-        ("--pre\n", False, True),
-        ("--only-final :all:\n--all-releases :all:\n", False, True),
-        ("--all-releases :all:\n--only-final :all:\n", False, False),
-        ("--all-releases :all:,:none:\n", False, False),
-        ("--only-final :none:\n", True, True),
-    ],
-)
-def test_release_control_as_pip(tmp_path: Path, content: str, pre: bool, expected: bool) -> None:
-    assert release_control_pre(pre, _inputs(_options(tmp_path, content))) is expected
-
-
-def test_per_project_release_control_is_refused_by_name(tmp_path: Path) -> None:
-    path = tmp_path / "r.txt"
-    path.write_text("--only-final six\n")
-    [error] = check_requirements_file(str(path)).errors
-    assert error.message == (
-        "--only-final for single projects is not supported: tagpip allows pre-releases for all "
-        "projects or none"
-    )
 
 
 def test_use_feature_is_accepted_and_said_to_be_ignored(tmp_path: Path) -> None:

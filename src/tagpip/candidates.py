@@ -24,6 +24,7 @@ from packaging.version import Version
 
 from tagpip.index import DistFile, Index
 from tagpip.pages import ProjectFiles
+from tagpip.releases import ReleaseControl
 from tagpip.syntax import TaggedRequirement
 from tagpip.target import Target
 
@@ -173,7 +174,7 @@ class CandidateFinder:
         target: Target,
         *,
         constraints: Sequence[Constraint] = (),
-        pre: bool = False,
+        pre: bool | ReleaseControl = False,
         ignore_requires_python: bool = False,
         exclude_newer: datetime.datetime | None = None,
         uploaded_prior_to: datetime.datetime | None = None,
@@ -183,7 +184,7 @@ class CandidateFinder:
         # Whether a project may be built from its sdist (None: never; see tagpip.build).
         self.builds = builds
         self.target = target
-        self.pre = pre
+        self.releases_control = ReleaseControl.of(pre)
         self.ignore_requires_python = ignore_requires_python
         self.exclude_newer = _aware(exclude_newer) if exclude_newer is not None else None
         self.uploaded_prior_to = (
@@ -237,13 +238,18 @@ class CandidateFinder:
             else:
                 prefetch(wanted, then=then)
 
+    def allows_pre(self, name: str) -> bool | None:
+        """Whether ``name`` may take pre-releases: see :meth:`ReleaseControl.allows`."""
+        return self.releases_control.allows(name)
+
     def newest_wheel(self, name: str) -> DistFile | None:
         """The wheel a bare requirement on ``name`` would most likely be pinned to (constraints
         aside): what is worth fetching the metadata of before the resolver asks. It creates no
         candidates, so a fetching thread may call it while the resolver runs."""
         releases = self.releases(name)
+        takes_pre = self.allows_pre(name) is True
         for version in releases.versions():
-            if version.is_prerelease and not self.pre:
+            if version.is_prerelease and not takes_pre:
                 continue
             wheels = self._usable_wheels(name, releases, version, exact_pin=False, cache=True)
             if wheels:
@@ -310,20 +316,23 @@ class CandidateFinder:
             return self._candidate(name, extras, version, wheels) if wheels else None
 
         versions = releases.versions()
+        allowed = None if url_files else self.allows_pre(name)
         # A specifier that names a pre-release (``>=2.0b1``) allows them, as in pip, where the
-        # requirements' and constraints' specifiers are merged before asking.
+        # requirements' and constraints' specifiers are merged before asking; --only-final
+        # for the project (allowed is False) forbids them all the same.
         explicit = any(r.specifier.prereleases for r in requirements) or any(
             c.specifier.prereleases for c in constraints
         )
+        takes_pre = allowed is True or (allowed is None and explicit)
         any_final = False
         for version in versions:
-            if version.is_prerelease and not (self.pre or explicit):
+            if version.is_prerelease and not takes_pre:
                 continue
             candidate = best(version)
             if candidate is not None:
                 any_final = True
                 yield candidate
-        if any_final or self.pre or explicit:
+        if any_final or takes_pre or allowed is False:
             return
         # As packaging's SpecifierSet.filter: pre-releases only when nothing else matches.
         for version in versions:

@@ -32,6 +32,7 @@ if TYPE_CHECKING:
 
     from tagpip.candidates import CandidateFinder
     from tagpip.index import DistFile, Index
+    from tagpip.releases import ReleaseControl
     from tagpip.resolve import NoWheelForTarget, Pin, Resolution
     from tagpip.syntax import TaggedRequirement
     from tagpip.target import Target
@@ -247,7 +248,7 @@ class Policy:
 
     requirements: tuple[TaggedRequirement, ...] = ()
     constraints: tuple[TaggedRequirement, ...] = ()
-    pre: bool = False
+    pre: bool | ReleaseControl = False
     ignore_requires_python: bool = False
     exclude_newer: datetime.datetime | None = None
     uploaded_prior_to: datetime.datetime | None = None
@@ -514,8 +515,12 @@ def _passed_over(
     demands: Sequence[_Demand],
 ) -> str:
     """Why a version newer than the pin was not chosen, as words that read after it."""
-    if version.is_prerelease and not pin.version.is_prerelease and not finder.pre:
-        return "is a pre-release (--pre allows it)"
+    if version.is_prerelease and not pin.version.is_prerelease:
+        allowed = finder.allows_pre(pin.name)
+        if allowed is False:
+            return f"is a pre-release (--only-final excludes them for {pin.name})"
+        if allowed is None:
+            return "is a pre-release (--pre allows it)"
     for demand in demands:
         if not demand.specifier.contains(version, prereleases=True):
             return demand.excludes()

@@ -39,6 +39,7 @@ from pathlib import Path
 from typing import Literal
 
 from tagpip.errors import TagpipError
+from tagpip.releases import ReleaseControl
 
 __all__ = [
     "DEFAULT_INDEX_URL",
@@ -95,7 +96,8 @@ class IndexOptions:
     proxy: str | None = None
     cache_dir: Path | None = None
     no_cache: bool = False
-    pre: bool = False
+    # --pre, or pip 26's per-project release control once a file or option names projects.
+    pre: bool | ReleaseControl = False
     refresh: bool = False
     config_files: tuple[Path, ...] = ()
 

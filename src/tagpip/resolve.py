@@ -47,6 +47,7 @@ from tagpip.candidates import (
 )
 from tagpip.errors import Span, TagpipError
 from tagpip.index import DistFile, HttpIndex, Index
+from tagpip.releases import ReleaseControl
 from tagpip.syntax import TaggedRequirement
 from tagpip.target import Target, TargetError
 
@@ -486,7 +487,7 @@ class _Provider(resolvelib.AbstractProvider[Requirement, Candidate, str]):
         ):
             if candidate not in self._known_dead:
                 return True
-        if requirement.name == PYTHON or self.finder.pre:
+        if requirement.name == PYTHON or self.finder.allows_pre(requirement.name) is not None:
             return False
         # A pre-release is taken when nothing else matches, which further requirements may
         # bring about: a project with a matching pre-release is never counted out.
@@ -708,7 +709,7 @@ def resolve(
     index: Index,
     *,
     constraints: Sequence[TaggedRequirement] = (),
-    pre: bool = False,
+    pre: bool | ReleaseControl = False,
     ignore_requires_python: bool = False,
     no_deps: bool = False,
     exclude_newer: datetime.datetime | None = None,
@@ -722,9 +723,10 @@ def resolve(
     Markers (the user's and the dependencies') are evaluated for the target; a user's line whose
     marker is false is skipped. A line with a tag block only takes wheels that also fit the block.
     ``constraints`` restrict versions (and wheels, with a block) without adding projects. ``pre``
-    allows pre-releases everywhere; ``exclude_newer`` ignores files uploaded after it (files
-    without an upload time are kept); ``uploaded_prior_to`` keeps only files uploaded strictly
-    before it and leaves out files without an upload time, as pip's option of that name does.
+    allows pre-releases everywhere (a :class:`ReleaseControl`: as it says per project);
+    ``exclude_newer`` ignores files uploaded after it (files without an upload time are kept);
+    ``uploaded_prior_to`` keeps only files uploaded strictly before it and leaves out files
+    without an upload time, as pip's option of that name does.
     ``on_progress`` receives short status texts. ``timeout`` (seconds; None or 0 for none)
     bounds the resolution: past it, :class:`ResolutionTimedOut` names where the resolver kept
     backtracking. With a ``builder``, a version with no fitting wheel but an sdist the builder

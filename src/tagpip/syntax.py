@@ -1280,17 +1280,13 @@ class _Reader:
             return
         if name in ("--all-releases", "--only-final"):
             items = [item.strip() for item in value.split(",")]
-            if any(item not in (":all:", ":none:") for item in items):
+            wrong = [i for i in items if i not in (":all:", ":none:") and not _NAME_RE.fullmatch(i)]
+            if wrong:
                 self.diagnostics.append(
                     _error(
-                        f"{name} for single projects is not supported: tagpip allows "
-                        "pre-releases for all projects or none",
+                        f"{name} takes project names, ':all:' or ':none:', not {wrong[0]!r}",
                         span,
-                        hint=(
-                            f"write {name} :all: (or --pre), or pin the pre-release with =="
-                            if name == "--all-releases"
-                            else f"write {name} :all:, or leave it out: finals are the default"
-                        ),
+                        hint=f"for example: {name} :all:, or {name} name1,name2",
                     )
                 )
                 return

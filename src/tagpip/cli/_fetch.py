@@ -24,6 +24,7 @@ from packaging.utils import NormalizedName
 
 from tagpip.errors import Diagnostic, TagpipError, UsageError, ValidationError
 from tagpip.pipconfig import IndexOptions, PipSettings, load_index_options, load_pip_settings
+from tagpip.releases import Kind, ReleaseControl
 from tagpip.syntax import (
     FileOptions,
     RequirementSyntaxError,
@@ -276,7 +277,7 @@ def settle_index_options(args: argparse.Namespace, inputs: Inputs, command: str)
     _say_pip_settings(
         pip, quiet=int(getattr(args, "quiet", 0) or 0), applied=inputs.pip is not None
     )
-    pre = release_control_pre(loaded.pre, inputs)
+    pre = release_control(loaded.pre, getattr(args, "release_control", None) or [], inputs)
     return loaded if pre == loaded.pre else dataclasses.replace(loaded, pre=pre)
 
 
@@ -446,24 +447,25 @@ def wants_hashes(args: argparse.Namespace, inputs: Inputs) -> bool:
     return any(line.hashes for line in (*inputs.requirements, *inputs.constraints))
 
 
-def release_control_pre(pre: bool, inputs: Inputs) -> bool:
-    """Whether pre-releases are allowed once the files' pip 26 release options are applied.
-
-    pip keeps two sets, all-releases and only-final; ``:all:`` in one clears the other,
-    ``:none:`` empties its own, and ``--pre`` adds ``:all:`` to all-releases. With per-project
-    values refused (see syntax), what is left is whether all-releases holds ``:all:``: the
-    command line's and pip.conf's ``pre`` first, then each file's lines in reading order.
-    """
-    allowed = pre
+def release_control(
+    pre: bool | ReleaseControl, written: Sequence[tuple[Kind, str]], inputs: Inputs
+) -> bool | ReleaseControl:
+    """pip 26's release control once every option is applied, in pip's order: ``--pre`` (the
+    command line's or pip.conf's: ``--all-releases :all:``), the command line's
+    ``--all-releases`` and ``--only-final`` as ``written``, then each file's lines in reading
+    order. ``True`` or ``False`` when it comes down to ``--pre`` or nothing (see
+    :mod:`tagpip.releases`)."""
+    if pre is True and written:
+        raise UsageError("--pre cannot be used with --all-releases or --only-final (as in pip)")
+    control = ReleaseControl.of(pre).apply_all(written)
     for options in inputs.file_options:
         for kind, value in options.release_control:
-            for item in value.value.split(","):
-                item = item.strip()
-                if kind in ("pre", "all_releases"):
-                    allowed = item == ":all:"
-                elif item == ":all:":  # --only-final :all:
-                    allowed = False
-    return allowed
+            control = control.apply("all_releases" if kind == "pre" else kind, value.value)  # type: ignore[arg-type]
+    if control.everywhere:
+        return True
+    if control == ReleaseControl():
+        return False
+    return control
 
 
 _DAYS = re.compile(r"^P(\d+)D$", re.IGNORECASE)

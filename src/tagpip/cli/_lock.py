@@ -147,6 +147,8 @@ def _command(args: argparse.Namespace) -> str:
     ):
         if on:
             words.append(flag)
+    for kind, value in getattr(args, "release_control", None) or []:
+        words += ["--all-releases" if kind == "all_releases" else "--only-final", value]
     if args.output_file != "-":
         words += ["-o", args.output_file]
     words += list(args.requirements)

@@ -56,8 +56,6 @@ REFUSED: dict[str, tuple[int, str]] = {
     "--use-pep517": (0, _BUILD_ONLY),
     "--requirements-from-script": (1, "PEP 723 script metadata is not supported yet"),
     "--group": (1, "dependency groups (PEP 735) are not supported yet"),
-    "--all-releases": (1, "per-package release control is not supported yet; use --pre"),
-    "--only-final": (1, "per-package release control is not supported yet"),
     "--refresh-package": (1, "use --refresh to revalidate every cached page"),
     "--use-feature": (1, "pip's feature flags do not apply to tagpip"),
     "--use-deprecated": (1, "pip's feature flags do not apply to tagpip"),
@@ -66,6 +64,23 @@ REFUSED: dict[str, tuple[int, str]] = {
     "--python": (1, "to fetch for another interpreter, use --from-python PATH"),
     "--keyring-provider": (1, "keyring lookups are not supported yet; put credentials in the URL"),
 }
+
+
+class _ReleaseOption(argparse.Action):
+    """``--all-releases`` and ``--only-final`` into one list, in the order written: pip applies
+    them in order (a name given to one leaves the other)."""
+
+    def __call__(
+        self,
+        parser: argparse.ArgumentParser,
+        namespace: argparse.Namespace,
+        values: str | Sequence[Any] | None,
+        option_string: str | None = None,
+    ) -> None:
+        if isinstance(values, str) and values.startswith("-"):
+            parser.error(f"{option_string} needs a value: project names, ':all:' or ':none:'")
+        written = [*getattr(namespace, self.dest, []), (self.const, str(values))]
+        setattr(namespace, self.dest, written)
 
 
 class _Refuse(argparse.Action):
@@ -177,6 +192,19 @@ def add_fetch_options(parser: argparse.ArgumentParser) -> None:
         help="ignore the Requires-Python of projects (checked against the target's Python)",
     )
     parser.add_argument("--pre", action="store_true", help="include pre-releases")
+    for option, kind, words in (
+        ("--all-releases", "all_releases", "allow pre-releases for"),
+        ("--only-final", "only_final", "never pick pre-releases of"),
+    ):
+        parser.add_argument(
+            option,
+            dest="release_control",
+            action=_ReleaseOption,
+            const=kind,
+            default=[],
+            metavar="NAMES",
+            help=f"{words} these projects (comma-separated, ':all:' or ':none:'; pip 26's option)",
+        )
     parser.add_argument(
         "--only-binary",
         action="append",

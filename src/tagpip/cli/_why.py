@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     from tagpip.errors import TagpipError
     from tagpip.explain import Policy
     from tagpip.index import Index
+    from tagpip.releases import ReleaseControl
     from tagpip.resolve import Resolution
     from tagpip.target import Target
 
@@ -91,7 +92,7 @@ def report_explanations(
     index: Index,
     *,
     inputs: Inputs,
-    pre: bool,
+    pre: bool | ReleaseControl,
     uploaded_prior_to: Any = None,
     exclude_newer: Any = None,
 ) -> None:
