@@ -315,3 +315,23 @@ def test_cpython36_installs_what_tagpip_downloaded(
         "helper-1.0.dist-info",
         "native-3.2.dist-info",
     ]
+
+
+@pytest.mark.parametrize(("quiet", "warned"), [((), True), (("-q",), True), (("-qq",), False)])
+def test_warnings_survive_one_q_as_in_pip(
+    index_server: IndexServer,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    quiet: tuple[str, ...],
+    warned: bool,
+) -> None:
+    # pip: -q drops information and progress, -qq warnings too; a warning is what must be seen.
+    index_server.add_wheel("six", "1.0")
+    path = tmp_path / "r.txt"
+    path.write_text("--use-feature fast-deps\nsix\n")
+    dest = tmp_path / "w"
+    args = ["download", "-r", str(path), "-d", str(dest), "-i", index_server.url, *quiet]
+    status, out, err = run([*args, "--no-cache-dir"], capsys)
+    assert status == 0
+    assert ("warning: --use-feature fast-deps" in err) is warned
+    assert ("Saved" in out + err) is (quiet == ())

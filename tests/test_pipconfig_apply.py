@@ -159,8 +159,10 @@ def test_an_option_tagpip_does_not_apply_is_named_in_one_line(
         f"warning: pip's configuration sets no-deps (environment variable PIP_NO_DEPS), {ending}",
         f"warning: pip's configuration sets prefer-binary ({conf} [download]), {ending}",
     ]
-    # -q silences warnings, as everywhere.
+    # As pip: -q keeps warnings, -qq silences them.
     status, _, err = tagpip(["helper", "-i", world.url, "-q"], capsys)
+    assert (status, len(err.splitlines())) == (0, 2)
+    status, _, err = tagpip(["helper", "-i", world.url, "-qq"], capsys)
     assert (status, err) == (0, "")
 
 

@@ -197,7 +197,7 @@ def run(args: argparse.Namespace) -> int:
 def _warn(args: argparse.Namespace, text: str) -> None:
     import sys
 
-    if not args.quiet:
+    if args.quiet < 2:  # as pip, -q keeps warnings and -qq drops them
         sys.stderr.write(f"tagpip: warning: {text}\n")
 
 

@@ -283,13 +283,13 @@ def settle_index_options(args: argparse.Namespace, inputs: Inputs, command: str)
 
 def _say_pip_settings(pip: PipSettings, *, quiet: int, applied: bool) -> None:
     """Under ``-v``, which pip configuration files and ``PIP_*`` variables were read; unless
-    ``-q``, one warning line per option of pip's configuration that tagpip does not apply
+    ``-qq``, one warning line per option of pip's configuration that tagpip does not apply
     (``constraint`` too when ``applied`` is False: a lock file is fetched as it is)."""
     for path in pip.files:
         logger.info("pip configuration file read: %s", path)
     for variable in pip.variables:
         logger.info("pip environment variable read: %s", variable)
-    if quiet:
+    if quiet >= 2:
         return
     unapplied = [(o.name, o.origin) for o in pip.unapplied]
     if not applied and pip.constraints:
@@ -503,8 +503,9 @@ def _relative_to(link: str, source: str) -> str:
 
 
 def print_warnings(warnings: Sequence[Diagnostic], quiet: int) -> None:
-    """Warnings go to stderr unless ``-q``."""
-    if quiet or not warnings:
+    """Warnings go to stderr unless ``-qq``: as in pip, one ``-q`` drops progress and notes,
+    not warnings (a warning is what a user must not miss)."""
+    if quiet >= 2 or not warnings:
         return
     from tagpip.cli._render import render_diagnostic
 

@@ -405,10 +405,11 @@ def _on_demand(
 def _say(args: argparse.Namespace, outcome: InstallResult) -> None:
     import sys
 
+    if args.quiet < 2:  # as pip, -q keeps warnings and -qq drops them
+        for warning in outcome.warnings:
+            sys.stderr.write(f"warning: {warning}\n")
     if args.quiet:
         return
-    for warning in outcome.warnings:
-        sys.stderr.write(f"warning: {warning}\n")
     if outcome.unchanged:
         names = " ".join(str(project) for project in outcome.unchanged)
         print(f"Already installed in {args.target_dir}: {names}")

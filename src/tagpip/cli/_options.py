@@ -317,7 +317,11 @@ def add_output_options(parser: argparse.ArgumentParser) -> None:
     """Verbosity, progress and pip's general options that only change presentation."""
     group = parser.add_argument_group("output")
     group.add_argument(
-        "-q", "--quiet", action="count", default=0, help="print less (only errors with -q)"
+        "-q",
+        "--quiet",
+        action="count",
+        default=0,
+        help="print less: -q drops progress and notes, -qq warnings too (as pip)",
     )
     group.add_argument(
         "-v",
