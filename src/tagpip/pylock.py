@@ -201,6 +201,7 @@ def parse_pylock(text: str, *, source: str = "pylock.toml") -> Lock:
             SpecifierSet(requires_python)
     except (InvalidMarker, InvalidSpecifier) as error:
         raise LockError(f"{source}: {error}") from None
+    _validate(data, source)
     return Lock(
         (LockSection("", tuple(packages)),),
         format="pylock",
@@ -208,6 +209,20 @@ def parse_pylock(text: str, *, source: str = "pylock.toml") -> Lock:
         requires_python=requires_python,
         environments=tuple(environments),
     )
+
+
+def _validate(data: dict[str, Any], source: str) -> None:
+    """Hold the whole document to PEP 751 with packaging's reader (types of every field, one
+    source kind per package, hashes and ``url``/``path`` on every file, ...), after tagpip's
+    own checks, whose messages name what tagpip needs in its own words. packaging's model is
+    not what the rest of tagpip reads: it has no sections, and its target selection needs a
+    complete marker environment, which a target made from tag blocks does not have."""
+    from packaging.pylock import Pylock, PylockValidationError
+
+    try:
+        Pylock.from_dict(data)
+    except PylockValidationError as error:
+        raise LockError(f"{source} is not a valid PEP 751 lock: {error}") from None
 
 
 def _pylock_package(raw: Any, number: int, source: str, base: Path) -> LockedPackage:
