@@ -22,6 +22,25 @@ def _hermetic_pip_environment(
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path_factory.mktemp("xdg-cache")))
 
 
+@pytest.fixture(autouse=True)
+def _every_pylock_is_valid_pep_751(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Every pylock.toml any test makes (one target or several, sdists, local and direct wheels)
+    # must be accepted by packaging's PEP 751 reader, not only by tagpip's own: format_lock is
+    # the one way the CLI writes one.
+    import tagpip.lock
+    import tagpip.pylock
+    from support.pylock_oracle import check_pylock
+
+    original = tagpip.pylock.format_pylock
+
+    def checked(lock: tagpip.lock.Lock, *, command: str) -> str:
+        text = original(lock, command=command)
+        check_pylock(text)
+        return text
+
+    monkeypatch.setattr(tagpip.lock, "format_pylock", checked)
+
+
 # -- a real index on 127.0.0.1 (tests/support/server.py) ----------------------------------------
 
 from collections.abc import Iterator  # noqa: E402

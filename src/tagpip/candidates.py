@@ -491,13 +491,11 @@ SDIST_RANK = 1 << 30
 
 def _rejection_of_sdist(finder: CandidateFinder, file: DistFile, *, exact_pin: bool) -> str | None:
     """The wheel rules that apply to an sdist too: yanked, upload time, Requires-Python."""
-    as_wheel = DistFile(
-        project=file.project,
-        filename=file.filename,
-        url=file.url,
-        version=file.version,
-        build=(),
-        tags=frozenset(),
+    as_wheel = DistFile.untagged(
+        file.project,
+        file.filename,
+        file.url,
+        file.version,
         is_wheel=True,
         requires_python=file.requires_python,
         yanked=file.yanked,

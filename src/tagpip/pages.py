@@ -83,6 +83,39 @@ class DistFile:
     upload_time: datetime.datetime | None = None
     size: int | None = None
 
+    @classmethod
+    def untagged(
+        cls,
+        project: NormalizedName,
+        filename: str,
+        url: str,
+        version: Version,
+        *,
+        is_wheel: bool = False,
+        hashes: tuple[tuple[str, str], ...] = (),
+        requires_python: str | None = None,
+        yanked: str | None = None,
+        upload_time: datetime.datetime | None = None,
+        size: int | None = None,
+    ) -> DistFile:
+        """A file whose name gives no build or tags: an sdist named in a lock, or (with
+        ``is_wheel``) an sdist put to the rules that do not depend on tags, as the wheel it would
+        build. One constructor, so the callers cannot disagree on what "no tags" is."""
+        return cls(
+            project=project,
+            filename=filename,
+            url=url,
+            version=version,
+            build=(),
+            tags=frozenset(),
+            is_wheel=is_wheel,
+            hashes=hashes,
+            requires_python=requires_python,
+            yanked=yanked,
+            upload_time=upload_time,
+            size=size,
+        )
+
 
 @dataclass(frozen=True)
 class Link:

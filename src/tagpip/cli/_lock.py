@@ -175,17 +175,9 @@ def run(args: argparse.Namespace) -> int:
     from tagpip.cli._progress import Progress
     from tagpip.errors import UsageError
     from tagpip.index import HttpIndex
-    from tagpip.lock import (
-        format_lock,
-        is_pylock_name,
-        kept_note,
-        kept_pins,
-        lock_from_resolutions,
-        read_lock,
-        resolve_keeping,
-        usable_kept,
-        write_lock,
-    )
+    from tagpip.lock import format_lock, is_pylock_name, read_lock, write_lock
+    from tagpip.lockkept import kept_note, kept_pins, resolve_keeping, usable_kept
+    from tagpip.lockpins import lock_from_resolutions
     from tagpip.syntax import parse_line
 
     for value in args.no_binary:
@@ -333,7 +325,8 @@ class LockedRun:
         builder checks the sdist against the locked hash first, and the built wheel's sha256
         joins the hashes the download checks.
         """
-        from tagpip.lock import LockError, lock_hashes, locked_sdist_target, pins_from_lock
+        from tagpip.lock import LockError
+        from tagpip.lockselect import lock_hashes, locked_sdist_target, pins_from_lock
 
         chosen: dict[str, tuple[DistFile, Target | None]] = {}
         for target in self.targets or (None,):
@@ -404,7 +397,7 @@ def read_locked(args: argparse.Namespace, command: str, *, need_target: bool) ->
 
     The targets are the command line's (one per ``--preset``/``--target-file``/``--from-python``
     where those repeat). Without target options and with ``need_target`` (install, the pip
-    backend), the lock's own target (:func:`tagpip.lock.target_of`: a tagged lock of one
+    backend), the lock's own target (:func:`tagpip.lockselect.target_of`: a tagged lock of one
     section); else none, meaning every file the lock names.
     """
     lock = lock_inputs(list(args.requirement))
@@ -412,7 +405,7 @@ def read_locked(args: argparse.Namespace, command: str, *, need_target: bool) ->
         return None
     from tagpip.cli._fetch import Inputs, has_target_options, settle_index_options, settle_targets
     from tagpip.errors import UsageError
-    from tagpip.lock import target_of
+    from tagpip.lockselect import target_of
 
     if args.requirements or args.constraint:
         raise UsageError(
@@ -444,7 +437,7 @@ def fetch_from_lock(args: argparse.Namespace) -> int | None:
 
     Returns None when no ``-r`` file is a lock (download then goes on as usual), else the exit
     status. With target options, only what those targets install is fetched (see
-    :func:`tagpip.lock.pins_from_lock`); without, every file the lock names.
+    :func:`tagpip.lockselect.pins_from_lock`); without, every file the lock names.
     """
     backend = bool(args.print_pip) or args.backend == "pip"
     run = read_locked(args, "download", need_target=backend)
