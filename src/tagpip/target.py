@@ -1067,7 +1067,7 @@ def _fact_platforms(facts: Mapping[str, Any]) -> list[str]:
     if facts.get("is_32bit"):
         linux = {"linux_x86_64": "linux_i686", "linux_aarch64": "linux_armv8l"}.get(linux, linux)
     arch = linux.split("_", 1)[1]
-    archs = ["armv8l", "armv7l"] if arch == "armv8l" else [arch]
+    archs = [arch, *ALSO_RUNS.get(arch, ())]
     many: list[str] = []
     glibc = facts.get("glibc")
     if glibc:
