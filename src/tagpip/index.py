@@ -1,9 +1,6 @@
 """The package index client: simple-repository pages (PEP 691 JSON / PEP 503 HTML), find-links,
 PEP 658 metadata files, HTTP caching.
 
-OWNER: issue C (index). CONTRACT (used by resolve, download, lock): ``DistFile``, ``Index``,
-``IndexError_`` names below. Add what is needed; do not rename or remove these.
-
 :class:`HttpIndex` is the one real :class:`Index`. Where files come from, first to last: the
 index URL, the extra index URLs, then the find-links locations (folders, ``file://`` and HTTP
 pages). Project pages are asked for by content negotiation (JSON preferred) and kept parsed

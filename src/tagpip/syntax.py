@@ -1,8 +1,5 @@
 """Parsing tagged requirement lines and pip-format requirement files.
 
-OWNER: issue A. CONTRACT (used by resolve, lock, cli): ``TaggedRequirement`` fields below. Add
-fields if needed; do not rename or remove these.
-
 A tagged requirement is PEP 508 with one more bracket group, the tag block (DESIGN.md)::
 
     name [extras] [version-specifier] [tag-block] [; marker] [options] [# comment]

@@ -1,8 +1,5 @@
 """Targets: one interpreter on one platform, its ordered compatible tags and marker environment.
 
-OWNER: issue B. CONTRACT (used by resolve, download, lock, cli): the names and signatures below.
-Add what is needed; do not rename or remove these.
-
 A :class:`Target` is pure data. The tags come from packaging's own generators (``cpython_tags``,
 ``generic_tags``, ``compatible_tags``, ``mac_platforms``, ``ios_platforms``,
 ``android_platforms``) called with every argument explicit, so the list is the one a real
@@ -10,6 +7,11 @@ interpreter of that kind computes for itself with ``sys_tags()``; the platform l
 a real interpreter on that system would (TAGS.md, docs/targets.md "Target families"). Only
 :meth:`Target.from_host` and :meth:`Target.from_python` look at a real interpreter, and marker
 evaluation never falls back to the host's values (packaging's ``Marker.evaluate`` would).
+
+What a platform tag says and expands to is :mod:`tagpip.platforms`' job, and the marker values
+and their three-valued evaluation :mod:`tagpip.markerenv`'s: this module combines them into the
+value and builds it from the sources a run has (flags, tag blocks, target files, interpreters).
+The presets (:mod:`tagpip.presets`) build on this module, never the other way round.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from __future__ import annotations
 import json
 import re
 import subprocess
-from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -28,16 +30,33 @@ from packaging.specifiers import SpecifierSet
 from packaging.tags import (
     INTERPRETER_SHORT_NAMES,
     Tag,
-    android_platforms,
     compatible_tags,
     cpython_tags,
     generic_tags,
-    ios_platforms,
     mac_platforms,
 )
 from packaging.version import InvalidVersion, Version
 
 from tagpip.errors import Span, TagpipError, ValidationError
+from tagpip.markerenv import (
+    IMPLEMENTATIONS,
+    MARKER_NAMES,
+    NEWEST_PATCH,
+    PLATFORM_MARKERS,
+    SENTINEL,
+    Undefined,
+    evaluate_three_valued,
+    platform_markers,
+    version_markers,
+)
+from tagpip.platforms import (
+    ALSO_RUNS,
+    LEGACY_MANYLINUX,
+    classify,
+    expand_platforms,
+    manylinux_tags,
+    musllinux_tags,
+)
 from tagpip.tokens import (
     ImpossiblePlatform,
     PlatformSpec,
@@ -48,8 +67,6 @@ from tagpip.tokens import (
     python_version_of,
 )
 from tagpip.vocabulary import (
-    MANYLINUX1_ARCHS,
-    MANYLINUX_ARCHS,
     VocabularyError,
     parse_implementation_code,
     read_python_version,
@@ -68,34 +85,6 @@ __all__ = [
 ]
 
 JSON_VERSION = 1
-
-# Every PEP 508 environment marker variable, in the order packaging's default_environment lists
-# them; ``extra`` is handled separately (it belongs to the requirement, not the target).
-MARKER_NAMES = (
-    "implementation_name",
-    "implementation_version",
-    "os_name",
-    "platform_machine",
-    "platform_release",
-    "platform_system",
-    "platform_version",
-    "python_full_version",
-    "platform_python_implementation",
-    "python_version",
-    "sys_platform",
-)
-
-IMPLEMENTATIONS = {
-    # short code: (implementation_name, platform_python_implementation, long name)
-    "cp": ("cpython", "CPython", "CPython"),
-    "pp": ("pypy", "PyPy", "PyPy"),
-    "ip": ("ironpython", "IronPython", "IronPython"),
-    "jy": ("jython", "Jython", "Jython"),
-    # GraalPy reports sys.implementation.name 'graalpy' and platform.python_implementation()
-    # 'GraalVM'; packaging has no short code for it, so its python tag is 'graalpy311'.
-    "graalpy": ("graalpy", "GraalVM", "GraalPy"),
-    "py": ("", "", "Python"),  # any implementation: none of its markers is determined
-}
 
 # What a user gives to define a marker value the target leaves open (for UndefinedMarkerValue).
 _FULL_VERSION_OPTION = "--python-version {example}, the exact release of the target"
@@ -206,171 +195,6 @@ def _derived_abis(implementation: str, version: tuple[int, ...]) -> tuple[str, .
     return ()
 
 
-# --- platforms ----------------------------------------------------------------------------------
-
-_LEGACY_MANYLINUX = {(2, 17): "manylinux2014", (2, 12): "manylinux2010", (2, 5): "manylinux1"}
-_LEGACY_LEVEL = {name: level for level, name in _LEGACY_MANYLINUX.items()}
-_MANYLINUX_OLD_ARCHS = frozenset(MANYLINUX1_ARCHS)
-_MANYLINUX_ARCHS = frozenset(MANYLINUX_ARCHS)
-# A 32-bit ARM userland on a 64-bit kernel also runs armv7l code: packaging's _linux_platforms
-# lists every armv8l tag, then the same for armv7l.
-_ALSO_RUNS = {"armv8l": ("armv7l",)}
-_LAST_GLIBC_MINOR = 50  # packaging's guess for the last minor of an older glibc major
-
-_PLATFORM_RE = re.compile(
-    r"(?P<family>manylinux|musllinux|macosx|ios|pyemscripten)_(?P<major>\d+)_(?P<minor>\d+)"
-    r"_(?P<arch>.+)"
-    r"|android_(?P<api>\d+)_(?P<android_arch>.+)"
-    r"|(?P<legacy>manylinux1|manylinux2010|manylinux2014)_(?P<legacy_arch>.+)"
-    r"|linux_(?P<linux_arch>.+)"
-)
-_WINDOWS = {"win32": "x86", "win_amd64": "AMD64", "win_arm64": "ARM64", "win_ia64": "IA64"}
-
-
-@dataclass(frozen=True)
-class _Platform:
-    """What one platform tag says: OS family, level, architecture."""
-
-    family: str  # manylinux, musllinux, macosx, ios, android, pyemscripten, linux, win, any, other
-    level: tuple[int, int] | None
-    arch: str | None
-
-
-def _classify(tag: str) -> _Platform:
-    if tag == "any":
-        return _Platform("any", None, None)
-    if tag in _WINDOWS:
-        return _Platform("win", None, tag)
-    match = _PLATFORM_RE.fullmatch(tag)
-    if match is None:
-        return _Platform("other", None, None)
-    if match["family"]:
-        level = (int(match["major"]), int(match["minor"]))
-        return _Platform(match["family"], level, match["arch"])
-    if match["legacy"]:
-        return _Platform("manylinux", _LEGACY_LEVEL[match["legacy"]], match["legacy_arch"])
-    if match["api"]:
-        return _Platform("android", (int(match["api"]), 0), match["android_arch"])
-    return _Platform("linux", None, match["linux_arch"])
-
-
-def _manylinux_tags(glibc: tuple[int, int], arch: str) -> Iterator[str]:
-    """packaging's ``_manylinux.platform_tags`` for one arch and a given glibc, legacy aliases
-    right after their level; nothing for an arch manylinux was never built for."""
-    if arch not in _MANYLINUX_ARCHS:
-        return
-    too_old = (2, 4) if arch in _MANYLINUX_OLD_ARCHS else (2, 16)
-    maxima = [glibc] + [(major, _LAST_GLIBC_MINOR) for major in range(glibc[0] - 1, 1, -1)]
-    for major, top in maxima:
-        lowest = too_old[1] if major == too_old[0] else -1
-        for minor in range(top, lowest, -1):
-            yield f"manylinux_{major}_{minor}_{arch}"
-            legacy = _LEGACY_MANYLINUX.get((major, minor))
-            if legacy:
-                yield f"{legacy}_{arch}"
-
-
-def _musllinux_tags(musl: tuple[int, int], arch: str) -> Iterator[str]:
-    for minor in range(musl[1], -1, -1):
-        yield f"musllinux_{musl[0]}_{minor}_{arch}"
-
-
-def _expand_one(tag: str) -> list[str]:
-    info = _classify(tag)
-    if not (info.level and info.arch):
-        return [tag]
-    archs = (info.arch, *_ALSO_RUNS.get(info.arch, ()))
-    if info.family == "manylinux":
-        expanded = [t for arch in archs for t in _manylinux_tags(info.level, arch)]
-        return expanded or [tag]
-    if info.family == "musllinux":
-        return [t for arch in archs for t in _musllinux_tags(info.level, arch)]
-    if info.family == "macosx":
-        return list(mac_platforms(info.level, info.arch)) or [tag]
-    if info.family == "ios":
-        return list(ios_platforms(info.level, info.arch)) or [tag]
-    if info.family == "android":
-        return list(android_platforms(info.level[0], info.arch)) or [tag]
-    return [tag]  # pyemscripten: packaging's _emscripten_platforms gives the one version
-
-
-def expand_platforms(platforms: Iterable[str]) -> tuple[str, ...]:
-    """Each platform expanded in place to what a real system of that kind accepts, keeping the
-    given order and dropping repeats (TAGS.md): ``manylinux_2_N_arch`` down to 2_5 (2_17 off x86)
-    with the legacy aliases after their level, ``musllinux_1_N`` down to 1_0 (armv8l then also
-    armv7l, for both), macOS, iOS and Android through packaging's ``mac_platforms``,
-    ``ios_platforms`` and ``android_platforms``; Windows, ``linux_*``, ``pyemscripten_*`` and
-    ``any`` stand alone."""
-    seen: dict[str, None] = {}
-    for platform in platforms:
-        for tag in _expand_one(platform.lower()):
-            seen.setdefault(tag, None)
-    return tuple(seen)
-
-
-def _platform_markers(platforms: Sequence[str]) -> dict[str, str]:
-    """The marker values every one of the platforms agrees on (a value they disagree on, or
-    that a platform does not determine, is left out: it is undefined)."""
-    values: dict[str, str] | None = None
-    for tag in platforms:
-        if tag == "any":
-            continue
-        info = _classify(tag)
-        own: dict[str, str] = {}
-        if info.family in ("manylinux", "musllinux", "linux") and info.arch:
-            own = {"sys_platform": "linux", "platform_system": "Linux", "os_name": "posix"}
-            own["platform_machine"] = info.arch
-        elif info.family == "macosx" and info.arch:
-            own = {"sys_platform": "darwin", "platform_system": "Darwin", "os_name": "posix"}
-            if info.arch in ("arm64", "x86_64", "i386", "ppc", "ppc64"):
-                own["platform_machine"] = info.arch
-        elif info.family == "win" and info.arch:
-            own = {"sys_platform": "win32", "platform_system": "Windows", "os_name": "nt"}
-            own["platform_machine"] = _WINDOWS[info.arch]
-        elif info.family == "ios":
-            # PEP 730: platform.system() is "iOS" or "iPadOS" by device, platform.machine() the
-            # device model ("iPhone13,2"): neither is determined by the tag.
-            own = {"sys_platform": "ios", "os_name": "posix"}
-        elif info.family == "android" and info.arch:
-            # PEP 738: platform.machine() is the Linux machine name of the ABI; a 32-bit ARM
-            # process reports armv7l or armv8l by kernel, so that one is left undefined.
-            own = {"sys_platform": "android", "platform_system": "Android", "os_name": "posix"}
-            machine = _ANDROID_MACHINES.get(info.arch)
-            if machine:
-                own["platform_machine"] = machine
-        elif info.family == "pyemscripten":
-            # PEP 776/783: Emscripten reports sys.platform "emscripten", machine "wasm32".
-            own = {
-                "sys_platform": "emscripten",
-                "platform_system": "Emscripten",
-                "os_name": "posix",
-                "platform_machine": "wasm32",
-            }
-        if values is None:
-            values = own
-        else:
-            values = {k: v for k, v in values.items() if own.get(k) == v}
-    return values or {}
-
-
-_PLATFORM_MARKERS = ("sys_platform", "platform_system", "os_name", "platform_machine")
-_ANDROID_MACHINES = {"arm64_v8a": "aarch64", "x86_64": "x86_64", "x86": "i686"}
-
-
-def _version_markers(implementation: str, version: tuple[int, ...]) -> dict[str, str]:
-    markers = {"python_version": f"{version[0]}.{version[1]}"}
-    name, python_implementation, _ = IMPLEMENTATIONS[implementation]
-    if name:
-        markers["implementation_name"] = name
-        markers["platform_python_implementation"] = python_implementation
-    if len(version) >= 3:
-        full = ".".join(map(str, version[:3]))
-        markers["python_full_version"] = full
-        if implementation == "cp":
-            markers["implementation_version"] = full
-    return markers
-
-
 def _compute_tags(
     implementation: str, version: tuple[int, ...], abis: Sequence[str], platforms: Sequence[str]
 ) -> tuple[Tag, ...]:
@@ -449,8 +273,8 @@ class Target:
         if markers is None:
             # From the platforms as given: an expanded macOS list also holds universal2 forms,
             # which would hide the one machine the user named.
-            values = _platform_markers([p.lower() for p in platforms])
-            values.update(_version_markers(implementation, python_version))
+            values = platform_markers([p.lower() for p in platforms])
+            values.update(version_markers(implementation, python_version))
         else:
             values = dict(markers)
         return cls(
@@ -633,13 +457,6 @@ class Target:
         return cls.from_json(data, source=source)
 
     @classmethod
-    def from_preset(cls, name: str) -> Target:
-        """A named target (see :mod:`tagpip.presets`)."""
-        from tagpip.presets import preset
-
-        return preset(name)
-
-    @classmethod
     def from_sources(
         cls,
         *,
@@ -719,7 +536,7 @@ class Target:
         if any(o is True for o in outcomes):
             return True
         for outcome in outcomes:
-            if isinstance(outcome, _Undefined):
+            if isinstance(outcome, Undefined):
                 raise UndefinedMarkerValue(
                     outcome.variable, self._option_for(outcome.variable), str(marker)
                 )
@@ -736,7 +553,7 @@ class Target:
             version = ".".join(map(str, self.python_version[:3]))
             return requires_python.contains(version, prereleases=True)
         major, minor = self.python_version[0], self.python_version[1]
-        patches = {0, _NEWEST_PATCH}
+        patches = {0, NEWEST_PATCH}
         for spec in requires_python:
             try:
                 release = Version(spec.version.rstrip(".*")).release
@@ -774,103 +591,12 @@ class Target:
             return _FULL_VERSION_OPTION.format(example=example)
         return _MARKER_OPTIONS.get(variable, _REAL_OPTION)
 
-    def _evaluate_with(self, marker: Marker, extra: str) -> bool | _Undefined:
+    def _evaluate_with(self, marker: Marker, extra: str) -> bool | Undefined:
         environment = self.marker_environment
-        full_env: dict[str, str] = dict.fromkeys(MARKER_NAMES, _SENTINEL)
+        full_env: dict[str, str] = dict.fromkeys(MARKER_NAMES, SENTINEL)
         full_env.update(environment)
         full_env["extra"] = extra
-        return _walk(marker._markers, environment, full_env, self.python_version)
-
-
-# --- marker evaluation without the host --------------------------------------------------------
-
-_NEWEST_PATCH = 999999
-# Never compared: an atom that reads an undefined value is decided without packaging. It fills
-# every name packaging would otherwise take from the host, so no host value can ever leak in.
-_SENTINEL = "0.0.0+tagpip.undefined"
-
-
-@dataclass(frozen=True)
-class _Undefined:
-    variable: str
-
-
-def _atom_variables(atom: tuple[Any, Any, Any]) -> list[str]:
-    from packaging._parser import Variable
-
-    return [side.value for side in (atom[0], atom[2]) if isinstance(side, Variable)]
-
-
-def _evaluate_atom(atom: tuple[Any, Any, Any], env: Mapping[str, str]) -> bool:
-    single = Marker.__new__(Marker)
-    single._markers = [atom]
-    return single.evaluate(dict(env))
-
-
-def _patch_candidates(atom: tuple[Any, Any, Any], version: tuple[int, ...]) -> list[int]:
-    """Patch levels where a comparison with a literal can change its answer: 0, the literal's
-    patch and its neighbours, and a very new patch."""
-    from packaging._parser import Value
-
-    candidates = {0, _NEWEST_PATCH}
-    for side in (atom[0], atom[2]):
-        if isinstance(side, Value):
-            try:
-                release = Version(side.value.rstrip(".*")).release
-            except InvalidVersion:
-                continue
-            if release[:2] == tuple(version[:2]) and len(release) >= 3:
-                candidates.update(p for p in (release[2] - 1, release[2], release[2] + 1) if p >= 0)
-    return sorted(candidates)
-
-
-def _atom(
-    atom: tuple[Any, Any, Any],
-    defined: Mapping[str, str],
-    full_env: Mapping[str, str],
-    version: tuple[int, ...],
-) -> bool | _Undefined:
-    names = [n for n in _atom_variables(atom) if n != "extra"]
-    missing = [n for n in names if n not in defined]
-    if not missing:
-        return _evaluate_atom(atom, full_env)
-    if missing == ["python_full_version"] and len(version) == 2:
-        answers = set()
-        for patch in _patch_candidates(atom, version):
-            env = dict(full_env, python_full_version=f"{version[0]}.{version[1]}.{patch}")
-            answers.add(_evaluate_atom(atom, env))
-        if len(answers) == 1:
-            return answers.pop()
-    return _Undefined(missing[0])
-
-
-def _walk(
-    markers: Sequence[Any],
-    defined: Mapping[str, str],
-    full_env: Mapping[str, str],
-    version: tuple[int, ...],
-) -> bool | _Undefined:
-    """packaging's ``_evaluate_markers`` (``or`` of ``and`` groups) in three-valued logic: an
-    undefined operand only matters when the answer depends on it."""
-    groups: list[list[bool | _Undefined]] = [[]]
-    for item in markers:
-        if isinstance(item, list):
-            groups[-1].append(_walk(item, defined, full_env, version))
-        elif isinstance(item, tuple):
-            groups[-1].append(_atom(item, defined, full_env, version))
-        elif item == "or":
-            groups.append([])
-    results: list[bool | _Undefined] = []
-    for group in groups:
-        if any(v is False for v in group):
-            results.append(False)
-        else:
-            undefined = [v for v in group if isinstance(v, _Undefined)]
-            results.append(undefined[0] if undefined else True)
-    if any(v is True for v in results):
-        return True
-    undefined = [v for v in results if isinstance(v, _Undefined)]
-    return undefined[0] if undefined else False
+        return evaluate_three_valued(marker._markers, environment, full_env, self.python_version)
 
 
 # --- combining sources --------------------------------------------------------------------------
@@ -1098,8 +824,8 @@ def _resolve_layers(
         host_target = host if isinstance(host, Target) else host()
         platform_tags = list(host_target.platforms)
         host_markers = host_target.marker_environment
-        markers = {k: v for k, v in host_markers.items() if k in _PLATFORM_MARKERS}
-        markers.update(_version_markers(implementation, version))
+        markers = {k: v for k, v in host_markers.items() if k in PLATFORM_MARKERS}
+        markers.update(version_markers(implementation, version))
         target = Target._build(implementation, version, abis, platform_tags, markers=markers)
     else:
         target = Target._build(implementation, version, abis, platform_tags)
@@ -1138,7 +864,7 @@ def _target_os_arch(target: Target) -> tuple[set[str], set[str]]:
     classes: set[str] = set()
     archs: set[str] = set()
     for tag in target.platforms:
-        info = _classify(tag)
+        info = classify(tag)
         if info.family in ("any", "other"):
             continue
         classes.add(_os_class(info.family))
@@ -1214,11 +940,11 @@ def _block_platforms(target: Target, platform: PlatformSpec, span: Span | None) 
         own = sorted(
             a
             for p in target.platforms
-            if _os_class(_classify(p).family) == _os_class(platform.os)
-            for a in [_classify(p).arch]
+            if _os_class(classify(p).family) == _os_class(platform.os)
+            for a in [classify(p).arch]
             if a
         )
-        also = {a for one in own for a in _ALSO_RUNS.get(one, ())}
+        also = {a for one in own for a in ALSO_RUNS.get(one, ())}
         own = [a for a in own if a not in also]
         if len(set(own)) != 1:
             raise TargetError(
@@ -1230,7 +956,7 @@ def _block_platforms(target: Target, platform: PlatformSpec, span: Span | None) 
     if level is None and platform.os in _LEVELLED:
         levels = [
             info.level
-            for info in map(_classify, target.platforms)
+            for info in map(classify, target.platforms)
             if info.family == platform.os and info.level
         ]
         if not levels:
@@ -1258,14 +984,14 @@ def _describe_platforms(platforms: Sequence[str]) -> str:
     shown: list[str] = []
     families: set[tuple[str, str | None]] = set()
     for tag in platforms:
-        info = _classify(tag)
+        info = classify(tag)
         key = (info.family, info.arch)
         if info.family in _LEVELLED and key in families:
             continue
         families.add(key)
-        if info.family == "manylinux" and info.level in _LEGACY_MANYLINUX:
+        if info.family == "manylinux" and info.level in LEGACY_MANYLINUX:
             assert info.level is not None
-            tag = f"{_LEGACY_MANYLINUX[info.level]} {info.arch}"
+            tag = f"{LEGACY_MANYLINUX[info.level]} {info.arch}"
         elif info.family == "android" and info.level:
             tag = f"android_{info.level[0]} {info.arch}"
         elif info.family in _LEVELLED and info.level:
@@ -1341,18 +1067,18 @@ def _fact_platforms(facts: Mapping[str, Any]) -> list[str]:
     if facts.get("is_32bit"):
         linux = {"linux_x86_64": "linux_i686", "linux_aarch64": "linux_armv8l"}.get(linux, linux)
     arch = linux.split("_", 1)[1]
-    archs = ["armv8l", "armv7l"] if arch == "armv8l" else [arch]
+    archs = [arch, *ALSO_RUNS.get(arch, ())]
     many: list[str] = []
     glibc = facts.get("glibc")
     if glibc:
         match = re.match(r"(\d+)\.(\d+)", str(glibc))
         if match:
             for one in archs:
-                many.extend(_manylinux_tags((int(match[1]), int(match[2])), one))
+                many.extend(manylinux_tags((int(match[1]), int(match[2])), one))
     musl = facts.get("musl")
     if musl:
         for one in archs:
-            many.extend(_musllinux_tags((int(musl[0]), int(musl[1])), one))
+            many.extend(musllinux_tags((int(musl[0]), int(musl[1])), one))
     native = [f"linux_{one}" for one in archs]
     return native + many if _LINUX_FIRST else many + native
 
@@ -1487,7 +1213,7 @@ def _read_build_details(data: Mapping[str, Any], source: str) -> Target:
     abis = _fact_abis(facts, impl, version)
     native = _normalize(platform).lower()
     platforms = list(expand_platforms([native]))
-    markers.update(_platform_markers([native]))
+    markers.update(platform_markers([native]))
     markers["python_version"] = f"{version[0]}.{version[1]}"
     markers["implementation_name"] = name
     if IMPLEMENTATIONS[impl][1]:

@@ -1,8 +1,5 @@
 """Tag-block tokens: classification, validation and the TagSpec a block describes.
 
-OWNER: issue A. CONTRACT (used by target, resolve, lock): the fields of ``TagSpec`` and
-``PlatformSpec`` below. Add fields if needed; do not rename or remove these.
-
 A tag block is the bracket group ``[manylinux1,cp36,x86_64]`` of a tagged requirement. Its tokens
 are case-insensitive and order-free; each is one of (TAGS.md):
 

@@ -24,6 +24,7 @@ from packaging.utils import NormalizedName
 
 from tagpip.errors import Diagnostic, TagpipError, UsageError, ValidationError
 from tagpip.pipconfig import IndexOptions, PipSettings, load_index_options, load_pip_settings
+from tagpip.presets import preset
 from tagpip.releases import Kind, ReleaseControl
 from tagpip.syntax import (
     FileOptions,
@@ -195,7 +196,7 @@ def settle_target(args: argparse.Namespace, inputs: Inputs) -> Target:
     if bases:
         option, value = bases[0]
         if option == "--preset":
-            base = Target.from_preset(value)
+            base = preset(value)
         elif option == "--from-python":
             base = Target.from_python(value)
         else:

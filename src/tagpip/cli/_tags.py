@@ -45,6 +45,7 @@ def register(subparsers: Any) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Print what was asked for; bad input raises TagpipError for the shell to render."""
+    from tagpip.presets import preset
     from tagpip.target import MARKER_NAMES, Target, TargetOptions
 
     if args.list_presets:
@@ -70,7 +71,7 @@ def run(args: argparse.Namespace) -> int:
     if named:
         option, value = named[0]
         if option == "--preset":
-            base = Target.from_preset(value)
+            base = preset(value)
         elif option == "--from-python":
             base = Target.from_python(value)
         else:
