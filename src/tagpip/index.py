@@ -36,7 +36,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import AbstractContextManager
 from pathlib import Path
-from typing import IO, TYPE_CHECKING, Any, Protocol, TypeVar
+from typing import IO, TYPE_CHECKING, Any, TypeVar
 from urllib.parse import quote, urljoin, urlsplit
 
 from packaging.metadata import InvalidMetadata, Metadata, RawMetadata, parse_email
@@ -48,6 +48,7 @@ from packaging.utils import (
 from tagpip import __version__, metacache, pagecache
 from tagpip._urls import netloc_key, redact_url, scrub, strip_credentials
 from tagpip.errors import TagpipError
+from tagpip.indexapi import FilesReady, Index, MetadataReady
 from tagpip.pages import (
     DistFile,
     Entry,
@@ -142,30 +143,6 @@ class MetadataError(IndexError_):
     def __init__(self, message: str, *, project: str, filename: str, hint: str | None = None):
         super().__init__(message, project=project, hint=hint)
         self.filename = filename
-
-
-class Index(Protocol):
-    """What the resolver and downloader need from where packages live."""
-
-    def files(self, project: NormalizedName) -> Sequence[DistFile]:
-        """Every file every configured source lists for ``project``, in a deterministic order.
-
-        An unknown project gives an empty sequence, not an error.
-        """
-        ...
-
-    def metadata(self, file: DistFile) -> Metadata:
-        """The core metadata of a wheel (PEP 658 file, else read out of the wheel), checked to
-        agree with the file name's project and version."""
-        ...
-
-    def prefetch(self, files: Sequence[DistFile]) -> None:
-        """Start fetching the metadata of ``files`` in the background; never raises."""
-        ...
-
-    def open(self, file: DistFile) -> AbstractContextManager[Iterator[bytes]]:
-        """Stream the file's bytes (unverified: the caller checks hashes)."""
-        ...
 
 
 # -- URLs -------------------------------------------------------------------------------------
@@ -387,7 +364,7 @@ _CONTENT_RANGE = re.compile(r"bytes (\d+)-(\d+)/(\d+)")
 T = TypeVar("T")
 
 
-class HttpIndex:
+class HttpIndex(Index):
     """The real :class:`Index`: indexes, extra indexes and find-links as ``options`` says.
 
     ``workers`` bounds the background fetches (and sizes the connection pools). 16 by default:
@@ -454,8 +431,7 @@ class HttpIndex:
     @property
     def wheel_cache(self) -> Path | None:
         """The folder of the content-addressed wheel cache (see :mod:`tagpip.download`): the
-        ``wheels`` folder in the cache folder; None with ``--no-cache-dir``. Not part of
-        :class:`Index`: the downloader looks for it with ``getattr``."""
+        ``wheels`` folder in the cache folder; None with ``--no-cache-dir``."""
         options = self.options
         if options.no_cache or options.cache_dir is None:
             return None
@@ -464,6 +440,9 @@ class HttpIndex:
     # -- the Index protocol --------------------------------------------------------------------
 
     def files(self, project: NormalizedName) -> Sequence[DistFile]:
+        return self.releases(project)
+
+    def releases(self, project: NormalizedName) -> ProjectFiles:
         name = canonicalize_name(project)
         return self._memo(self._files, name, lambda: self._collect(name)).result()
 
@@ -472,9 +451,7 @@ class HttpIndex:
 
     def known_metadata(self, file: DistFile) -> Metadata | None:
         """The metadata this run already has for ``file`` from the index's own metadata file
-        (PEP 658), if it has fetched it; None otherwise (nothing is fetched). Not part of
-        :class:`Index`: the downloader compares a downloaded wheel with it
-        (:func:`check_wheel_metadata`)."""
+        (PEP 658), if it has fetched it; None otherwise (nothing is fetched)."""
         if file.metadata_hashes is None or _is_file_url(file.url):
             return None
         with self._lock:
@@ -488,20 +465,17 @@ class HttpIndex:
     def prefetch(
         self,
         files: Sequence[DistFile],
-        then: Callable[[DistFile, Metadata], None] | None = None,
+        then: MetadataReady | None = None,
     ) -> None:
-        """:meth:`Index.prefetch`; ``then`` (optional, not part of :class:`Index`) is called with
-        each file's metadata once it is there, in whichever thread fetched it, unless the fetch
-        failed. It must not raise; if it does, the error is logged and dropped."""
+        """:meth:`Index.prefetch`: queued behind nothing the resolver demands (see :meth:`_memo`).
+        ``then`` must not raise; if it does, the error is logged and dropped."""
         try:
             for file in files:
                 if not file.is_wheel:
                     continue
-                with self._lock:
-                    future = self._metadata.get(file.url)
-                    if future is None:
-                        future = self._submit(self._fetch_metadata, file)
-                        self._metadata[file.url] = future
+                future = self._speculate(
+                    self._metadata, file.url, functools.partial(self._fetch_metadata, file)
+                )
                 if then is not None:
                     future.add_done_callback(functools.partial(_call_then, then, file))
         except Exception:  # a failed prefetch only means metadata() fetches it itself
@@ -510,22 +484,14 @@ class HttpIndex:
     def prefetch_projects(
         self,
         projects: Iterable[str],
-        then: Callable[[NormalizedName, Sequence[DistFile]], None] | None = None,
+        then: FilesReady | None = None,
     ) -> None:
-        """Start fetching the files of ``projects`` (their pages on every source) in the
-        background, so that a resolver that has just seen several new dependencies waits for
-        the slowest page, not for the sum of them; never raises. Not part of :class:`Index`:
-        callers look for it with ``getattr``. An error is kept for :meth:`files` to raise.
-        ``then`` is called with each project's files once they are there, as in
-        :meth:`prefetch`."""
+        """:meth:`Index.prefetch_projects` (their pages on every source). An error is kept for
+        :meth:`files` to raise; ``then`` is called as in :meth:`prefetch`."""
         try:
             for project in projects:
                 name = canonicalize_name(project)
-                with self._lock:
-                    future = self._files.get(name)
-                    if future is None:
-                        future = self._submit(self._collect, name)
-                        self._files[name] = future
+                future = self._speculate(self._files, name, functools.partial(self._collect, name))
                 if then is not None:
                     future.add_done_callback(functools.partial(_call_then, then, name))
         except Exception:  # a failed prefetch only means files() fetches it itself
@@ -1093,26 +1059,59 @@ class HttpIndex:
     def _what(project: str | None, url: str) -> str:
         return project if project is not None else f"find-links {redact_url(url)}"
 
-    def _submit(self, fn: Callable[[Any], T], arg: Any) -> Future[T]:
-        """Run ``fn(arg)`` on the background workers, started on first use; call with
-        ``self._lock`` held."""
-        if self._executor is None:
-            self._executor = ThreadPoolExecutor(self._workers, thread_name_prefix="tagpip-index")
-        return self._executor.submit(fn, arg)
-
-    def _memo(self, cache: dict[Any, Future[T]], key: Any, compute: Callable[[], T]) -> Future[T]:
-        """The one future for ``key``: computed here by the first caller, awaited by the rest."""
+    def _speculate(
+        self, cache: dict[Any, Future[T]], key: Any, compute: Callable[[], T]
+    ) -> Future[T]:
+        """The one future for ``key``, queued on the background workers (started on first use)
+        when there is none yet. Until a worker takes it, it stays pending: a caller that demands
+        it (:meth:`_memo`) claims it and computes it at once instead of waiting in the queue."""
         with self._lock:
             future = cache.get(key)
             if future is not None:
                 return future
             future = Future()
             cache[key] = future
-        try:
-            future.set_result(compute())
-        except BaseException as error:
-            future.set_exception(error)
+            if self._executor is None:
+                self._executor = ThreadPoolExecutor(
+                    self._workers, thread_name_prefix="tagpip-index"
+                )
+            self._executor.submit(self._run_queued, future, compute)
         return future
+
+    def _run_queued(self, future: Future[T], compute: Callable[[], T]) -> None:
+        """A worker's turn at a queued future: nothing to do when a demand got there first."""
+        with self._lock:
+            claimed = _claim(future)
+        if claimed:
+            _settle(future, compute)
+
+    def _memo(self, cache: dict[Any, Future[T]], key: Any, compute: Callable[[], T]) -> Future[T]:
+        """The one future for ``key``, demanded now: computed here by the first caller (also when
+        it is only queued as a prefetch, which then jumps the queue), awaited by the rest."""
+        with self._lock:
+            future = cache.get(key)
+            if future is None:
+                future = Future()
+                cache[key] = future
+            claimed = _claim(future)
+        if claimed:
+            _settle(future, compute)
+        return future
+
+
+def _claim(future: Future[Any]) -> bool:
+    """Mark a pending future as being computed by the caller; False when someone already is (or
+    it is done). Call with the index's lock held, so exactly one thread claims each future."""
+    if future.running() or future.done():
+        return False
+    return future.set_running_or_notify_cancel()
+
+
+def _settle(future: Future[T], compute: Callable[[], T]) -> None:
+    try:
+        future.set_result(compute())
+    except BaseException as error:
+        future.set_exception(error)
 
 
 def _call_then(then: Callable[[Any, Any], None], key: Any, future: Future[Any]) -> None:
