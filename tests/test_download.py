@@ -21,9 +21,10 @@ from packaging.version import Version
 
 from tagpip.download import DownloadError, HashMismatch, ProgressEvent, download, parse_hash
 from tagpip.index import DistFile
+from tagpip.indexapi import Index, MetadataReady
 
 
-class MemoryIndex:
+class MemoryIndex(Index):
     """Serves file bodies from memory; ``interrupt_after`` raises KeyboardInterrupt mid-body."""
 
     def __init__(self, bodies: dict[str, bytes], *, interrupt: str | None = None) -> None:
@@ -38,7 +39,7 @@ class MemoryIndex:
     def metadata(self, file: DistFile) -> Metadata:
         raise AssertionError("not used")
 
-    def prefetch(self, files: Sequence[DistFile]) -> None:
+    def prefetch(self, files: Sequence[DistFile], then: MetadataReady | None = None) -> None:
         return None
 
     @contextmanager

@@ -602,8 +602,11 @@ def test_a_gzip_bomb_ends_with_a_clear_error(
     where: str,
 ) -> None:
     import tagpip.index
+    import tagpip.transport
 
-    monkeypatch.setattr(tagpip.index, "MAX_PAGE", 2 * 1024 * 1024)
+    # The body limits live in the transport; the index reads MAX_METADATA for zip members.
+    monkeypatch.setattr(tagpip.transport, "MAX_PAGE", 2 * 1024 * 1024)
+    monkeypatch.setattr(tagpip.transport, "MAX_METADATA", 1024 * 1024)
     monkeypatch.setattr(tagpip.index, "MAX_METADATA", 1024 * 1024)
     seed(index_server)
     if where == "page":

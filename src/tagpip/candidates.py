@@ -193,7 +193,6 @@ class CandidateFinder:
         self.constraints: dict[str, list[Constraint]] = {}
         for constraint in constraints:
             self.constraints.setdefault(constraint.name, []).append(constraint)
-        self._files: dict[str, Sequence[DistFile]] = {}
         self._releases: dict[str, ProjectFiles] = {}
         # (name, version, exact pin) -> the version's usable wheels with their target rank.
         self._usable: dict[tuple[str, Version, bool], tuple[tuple[int, DistFile], ...]] = {}
@@ -204,22 +203,16 @@ class CandidateFinder:
 
     def files(self, name: str) -> Sequence[DistFile]:
         """The index's files for ``name`` (fetched once)."""
-        if name not in self._files:
-            self._files[name] = self.index.files(NormalizedName(name))
-        return self._files[name]
+        return self.releases(name)
 
     def fetched(self, name: str) -> bool:
         """Whether the index's files for ``name`` are already here (asking would not fetch)."""
-        return name in self._files
+        return name in self._releases
 
     def releases(self, name: str) -> ProjectFiles:
-        """The files of ``name`` grouped by version, built one version at a time (an index may
-        already give them so; any other sequence is grouped here)."""
+        """The files of ``name`` grouped by version, built one version at a time."""
         if name not in self._releases:
-            files = self.files(name)
-            if not isinstance(files, ProjectFiles):
-                files = ProjectFiles.from_files(NormalizedName(name), files)
-            self._releases[name] = files
+            self._releases[name] = self.index.releases(NormalizedName(name))
         return self._releases[name]
 
     def prefetch_projects(
@@ -227,16 +220,12 @@ class CandidateFinder:
         names: Iterable[str],
         then: Callable[[NormalizedName, Sequence[DistFile]], None] | None = None,
     ) -> None:
-        """Ask the index to start fetching these projects' files in the background, when it can
-        (an optional method of the index: ``prefetch_projects``), and to call ``then`` with
-        each project's files when they are there."""
-        wanted = [n for n in names if n != PYTHON and n not in self._files]
-        prefetch = getattr(self.index, "prefetch_projects", None)
-        if wanted and prefetch is not None:
-            if then is None:
-                prefetch(wanted)
-            else:
-                prefetch(wanted, then=then)
+        """Ask the index to start fetching these projects' files in the background (an index
+        that cannot fetches nothing), and to call ``then`` with each project's files when they
+        are there."""
+        wanted = [n for n in names if n != PYTHON and n not in self._releases]
+        if wanted:
+            self.index.prefetch_projects(wanted, then=then)
 
     def allows_pre(self, name: str) -> bool | None:
         """Whether ``name`` may take pre-releases: see :meth:`ReleaseControl.allows`."""

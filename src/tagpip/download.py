@@ -168,7 +168,7 @@ def download(
         raise DownloadError(f"cannot create the folder {dest}: {failure.strerror}") from None
     wheels: Path | None
     if cache is True:
-        wheels = getattr(index, "wheel_cache", None)
+        wheels = index.wheel_cache
     else:
         wheels = cache or None
     user_hashes = user_hashes or {}
@@ -304,8 +304,7 @@ def _download_one(
 def _check_metadata(index: Index, file: DistFile, wheel: Path) -> None:
     """Raise when the wheel's own METADATA disagrees with the index's metadata file that the
     resolution used (pip's check); nothing to do when the metadata came from the wheel."""
-    known = getattr(index, "known_metadata", None)
-    served = known(file) if known is not None and file.is_wheel else None
+    served = index.known_metadata(file) if file.is_wheel else None
     if served is not None:
         from tagpip.index import check_wheel_metadata
 

@@ -187,18 +187,11 @@ def downgrades(resolution: Resolution, index: Index) -> list[Downgrade]:
     only a newer release that has no wheel for the target, or needs a newer Python, counts)."""
     from packaging.specifiers import InvalidSpecifier, SpecifierSet
 
-    from tagpip.pages import ProjectFiles
-
     found: list[Downgrade] = []
     for pin in resolution.pins:
         if any(line.requirement.url for line in pin.lines):
             continue
-        listed = index.files(pin.name)
-        releases = (
-            listed
-            if isinstance(listed, ProjectFiles)
-            else ProjectFiles.from_files(pin.name, listed)
-        )
+        releases = index.releases(pin.name)
         # Only the versions above the pin are built into records, newest first, and only until
         # the newest allowed one with a file that is not yanked (a page may list thousands).
         newest: Version | None = None

@@ -23,17 +23,16 @@ import contextlib
 import functools
 import hashlib
 import io
-import ipaddress
 import logging
 import re
 import tempfile
 import threading
 import zipfile
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import AbstractContextManager
 from pathlib import Path
-from typing import IO, TYPE_CHECKING, Any, Protocol, TypeVar
+from typing import IO, TYPE_CHECKING, Any, TypeVar
 from urllib.parse import quote, urljoin, urlsplit
 
 from packaging.metadata import InvalidMetadata, Metadata, RawMetadata, parse_email
@@ -42,9 +41,9 @@ from packaging.utils import (
     canonicalize_name,
 )
 
-from tagpip import __version__, metacache, pagecache
-from tagpip._urls import netloc_key, redact_url, scrub, strip_credentials
-from tagpip.errors import TagpipError
+from tagpip import metacache, pagecache
+from tagpip._urls import redact_url
+from tagpip.indexapi import FilesReady, Index, MetadataReady
 from tagpip.pages import (
     DistFile,
     Entry,
@@ -55,11 +54,19 @@ from tagpip.pages import (
     parse_json_page,
 )
 from tagpip.pipconfig import IndexOptions
+from tagpip.transport import (
+    BODY_PIECE,
+    MAX_METADATA,
+    FetchError,
+    IndexError_,
+    Transport,
+    transport_errors,
+)
+from tagpip.transport import what as _what
 
 if TYPE_CHECKING:
     import requests
 
-    from tagpip import _http
 
 __all__ = [
     "ACCEPT",
@@ -85,47 +92,7 @@ ACCEPT = (
 _JSON_TYPES = ("application/vnd.pypi.simple.v1+json", "application/json")
 _HTML_TYPES = ("application/vnd.pypi.simple.v1+html", "text/html")
 _CHUNK = 64 * 1024
-# Bodies (pages, wheels) are read a megabyte at a time: see HttpIndex._body.
-_BODY_PIECE = 1024 * 1024
 _TAIL = 64 * 1024  # first range request: the end of a wheel, where the central directory is
-# The most a page, a find-links page or a metadata file may be once decoded (gzip): far above
-# any real one (PyPI's biggest JSON pages are tens of megabytes, metadata files a few hundred
-# kilobytes at most), far below what would exhaust memory. A body past it is an error, not a
-# truncated page.
-MAX_PAGE = 256 * 1024 * 1024
-MAX_METADATA = 16 * 1024 * 1024
-
-
-class IndexError_(TagpipError):
-    """The index could not be read, or what it served is invalid; names the project and cause."""
-
-    def __init__(
-        self,
-        message: str,
-        *,
-        project: str | None = None,
-        url: str | None = None,
-        hint: str | None = None,
-    ):
-        super().__init__(message, hint=hint)
-        self.project = project
-        self.url = redact_url(url) if url is not None else None
-
-
-class FetchError(IndexError_):
-    """A request failed: an HTTP error status (``status``), a timeout, no connection, TLS."""
-
-    def __init__(
-        self,
-        message: str,
-        *,
-        project: str | None = None,
-        url: str | None = None,
-        status: int | None = None,
-        hint: str | None = None,
-    ):
-        super().__init__(message, project=project, url=url, hint=hint)
-        self.status = status
 
 
 class PageError(IndexError_):
@@ -141,30 +108,6 @@ class MetadataError(IndexError_):
         self.filename = filename
 
 
-class Index(Protocol):
-    """What the resolver and downloader need from where packages live."""
-
-    def files(self, project: NormalizedName) -> Sequence[DistFile]:
-        """Every file every configured source lists for ``project``, in a deterministic order.
-
-        An unknown project gives an empty sequence, not an error.
-        """
-        ...
-
-    def metadata(self, file: DistFile) -> Metadata:
-        """The core metadata of a wheel (PEP 658 file, else read out of the wheel), checked to
-        agree with the file name's project and version."""
-        ...
-
-    def prefetch(self, files: Sequence[DistFile]) -> None:
-        """Start fetching the metadata of ``files`` in the background; never raises."""
-        ...
-
-    def open(self, file: DistFile) -> AbstractContextManager[Iterator[bytes]]:
-        """Stream the file's bytes (unverified: the caller checks hashes)."""
-        ...
-
-
 # -- URLs -------------------------------------------------------------------------------------
 
 
@@ -176,15 +119,6 @@ def _url_to_path(url: str) -> Path:
     from urllib.request import url2pathname  # imports http.client: only for file: URLs
 
     return Path(url2pathname(urlsplit(url).path))
-
-
-def _is_loopback(host: str) -> bool:
-    if host.lower() == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host.strip("[]")).is_loopback
-    except ValueError:
-        return False
 
 
 # -- metadata ------------------------------------------------------------------------------------
@@ -384,7 +318,7 @@ _CONTENT_RANGE = re.compile(r"bytes (\d+)-(\d+)/(\d+)")
 T = TypeVar("T")
 
 
-class HttpIndex:
+class HttpIndex(Index):
     """The real :class:`Index`: indexes, extra indexes and find-links as ``options`` says.
 
     ``workers`` bounds the background fetches (and sizes the connection pools). 16 by default:
@@ -397,24 +331,12 @@ class HttpIndex:
     def __init__(self, options: IndexOptions, *, workers: int = 16) -> None:
         self.options = options
         self._workers = max(1, workers)
-        self._credentials: dict[str, tuple[str, str]] = {}
+        self._transport = Transport(options, workers=self._workers)
         self._index_urls: list[str] = []
         for url in options.index_urls:
-            bare, found = strip_credentials(url)
+            bare = self._transport.bare(url)
             self._index_urls.append(bare if bare.endswith("/") else bare + "/")
-            if found is not None:
-                self._credentials[netloc_key(bare)] = found
-        self._find_links: list[str] = []
-        for link in options.find_links:
-            bare, found = strip_credentials(link)
-            self._find_links.append(bare)
-            if found is not None:
-                self._credentials[netloc_key(bare)] = found
-        self._trusted = {h.lower() for h in options.trusted_hosts}
-        # The sessions are made on first use (see tagpip._http for why).
-        self._sessions: dict[bool, requests.Session] = {}
-        self._auth: _http.HostAuth | None = None
-        self._sessions_lock = threading.Lock()
+        self._find_links = [self._transport.bare(link) for link in options.find_links]
         self._lock = threading.Lock()
         self._files: dict[NormalizedName, Future[ProjectFiles]] = {}
         self._metadata: dict[str, Future[Metadata]] = {}
@@ -429,10 +351,7 @@ class HttpIndex:
             executor, self._executor = self._executor, None
         if executor is not None:
             executor.shutdown(wait=True, cancel_futures=True)
-        with self._sessions_lock:
-            sessions, self._sessions = list(self._sessions.values()), {}
-        for session in sessions:
-            session.close()
+        self._transport.close()
 
     def __enter__(self) -> HttpIndex:
         return self
@@ -443,16 +362,12 @@ class HttpIndex:
     def _cache_folder(self, name: str) -> Path | None:
         """The cache's folder ``name`` (``pages``: :mod:`tagpip.pagecache`, ``metadata``:
         :mod:`tagpip.metacache`); None without a cache."""
-        options = self.options
-        if options.no_cache or options.cache_dir is None:
-            return None
-        return Path(options.cache_dir, name)
+        return self._transport.cache_folder(name)
 
     @property
     def wheel_cache(self) -> Path | None:
         """The folder of the content-addressed wheel cache (see :mod:`tagpip.download`): the
-        ``wheels`` folder in the cache folder; None with ``--no-cache-dir``. Not part of
-        :class:`Index`: the downloader looks for it with ``getattr``."""
+        ``wheels`` folder in the cache folder; None with ``--no-cache-dir``."""
         options = self.options
         if options.no_cache or options.cache_dir is None:
             return None
@@ -461,6 +376,9 @@ class HttpIndex:
     # -- the Index protocol --------------------------------------------------------------------
 
     def files(self, project: NormalizedName) -> Sequence[DistFile]:
+        return self.releases(project)
+
+    def releases(self, project: NormalizedName) -> ProjectFiles:
         name = canonicalize_name(project)
         return self._memo(self._files, name, lambda: self._collect(name)).result()
 
@@ -469,9 +387,7 @@ class HttpIndex:
 
     def known_metadata(self, file: DistFile) -> Metadata | None:
         """The metadata this run already has for ``file`` from the index's own metadata file
-        (PEP 658), if it has fetched it; None otherwise (nothing is fetched). Not part of
-        :class:`Index`: the downloader compares a downloaded wheel with it
-        (:func:`check_wheel_metadata`)."""
+        (PEP 658), if it has fetched it; None otherwise (nothing is fetched)."""
         if file.metadata_hashes is None or _is_file_url(file.url):
             return None
         with self._lock:
@@ -485,20 +401,17 @@ class HttpIndex:
     def prefetch(
         self,
         files: Sequence[DistFile],
-        then: Callable[[DistFile, Metadata], None] | None = None,
+        then: MetadataReady | None = None,
     ) -> None:
-        """:meth:`Index.prefetch`; ``then`` (optional, not part of :class:`Index`) is called with
-        each file's metadata once it is there, in whichever thread fetched it, unless the fetch
-        failed. It must not raise; if it does, the error is logged and dropped."""
+        """:meth:`Index.prefetch`: queued behind nothing the resolver demands (see :meth:`_memo`).
+        ``then`` must not raise; if it does, the error is logged and dropped."""
         try:
             for file in files:
                 if not file.is_wheel:
                     continue
-                with self._lock:
-                    future = self._metadata.get(file.url)
-                    if future is None:
-                        future = self._submit(self._fetch_metadata, file)
-                        self._metadata[file.url] = future
+                future = self._speculate(
+                    self._metadata, file.url, functools.partial(self._fetch_metadata, file)
+                )
                 if then is not None:
                     future.add_done_callback(functools.partial(_call_then, then, file))
         except Exception:  # a failed prefetch only means metadata() fetches it itself
@@ -507,22 +420,14 @@ class HttpIndex:
     def prefetch_projects(
         self,
         projects: Iterable[str],
-        then: Callable[[NormalizedName, Sequence[DistFile]], None] | None = None,
+        then: FilesReady | None = None,
     ) -> None:
-        """Start fetching the files of ``projects`` (their pages on every source) in the
-        background, so that a resolver that has just seen several new dependencies waits for
-        the slowest page, not for the sum of them; never raises. Not part of :class:`Index`:
-        callers look for it with ``getattr``. An error is kept for :meth:`files` to raise.
-        ``then`` is called with each project's files once they are there, as in
-        :meth:`prefetch`."""
+        """:meth:`Index.prefetch_projects` (their pages on every source). An error is kept for
+        :meth:`files` to raise; ``then`` is called as in :meth:`prefetch`."""
         try:
             for project in projects:
                 name = canonicalize_name(project)
-                with self._lock:
-                    future = self._files.get(name)
-                    if future is None:
-                        future = self._submit(self._collect, name)
-                        self._files[name] = future
+                future = self._speculate(self._files, name, functools.partial(self._collect, name))
                 if then is not None:
                     future.add_done_callback(functools.partial(_call_then, then, name))
         except Exception:  # a failed prefetch only means files() fetches it itself
@@ -560,8 +465,8 @@ class HttpIndex:
         if stored is not None:
             headers.update(stored.validators())
         # Pages skip the HTTP cache: the page cache keeps them, parsed.
-        response = self._get(
-            self._files_session, url, project=project, headers=headers, stream=True
+        response = self._transport.get(
+            self._transport.files, url, project=project, headers=headers, stream=True
         )
         with response:
             if response.status_code == 404:
@@ -572,9 +477,9 @@ class HttpIndex:
             if response.status_code == 304 and stored is not None and folder is not None:
                 pagecache.touch(folder, url, fresh)
                 return stored.source
-            self._raise_for_status(response, url, project=project)
+            self._transport.raise_for_status(response, url, project=project)
             html = _content_type(response) not in _JSON_TYPES
-            body = self._body(response, url, project)
+            body = self._transport.body(response, url, project)
             if folder is None:
                 return self._parse_response(response, body, project=project)
             # Hashed once: to recognise the stored copy, or else to store this one.
@@ -613,11 +518,13 @@ class HttpIndex:
                 return self._parse_local_html(path, path.resolve().as_uri(), project=None)
             logger.debug("ignoring %s: no such file or folder", what)  # as pip does
             return []
-        response = self._get(self._pages, location, project=None, headers={"Accept": "text/html"})
+        response = self._transport.get(
+            self._transport.pages, location, project=None, headers={"Accept": "text/html"}
+        )
         with response:
-            self._raise_for_status(response, location, project=None)
+            self._transport.raise_for_status(response, location, project=None)
             return self._parse_response(
-                response, self._body(response, location, None), project=None
+                response, self._transport.body(response, location, None), project=None
             )
 
     def _parse_local_html(self, path: Path, url: str, *, project: str | None) -> list[Entry]:
@@ -625,13 +532,13 @@ class HttpIndex:
             text = path.read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError) as error:
             raise PageError(
-                f"{self._what(project, url)}: cannot read {path}: {error}", project=project, url=url
+                f"{_what(project, url)}: cannot read {path}: {error}", project=project, url=url
             ) from None
         try:
             return parse_html_page(text, url)
         except ValueError as error:
             raise PageError(
-                f"{self._what(project, url)}: invalid HTML page {path}: {error}",
+                f"{_what(project, url)}: invalid HTML page {path}: {error}",
                 project=project,
                 url=url,
             ) from None
@@ -642,7 +549,7 @@ class HttpIndex:
         """The entries of a page ``response`` whose ``body`` was read (:meth:`_body`)."""
         url = response.url
         content_type = _content_type(response)
-        what = self._what(project, url)
+        what = _what(project, url)
         if content_type in _JSON_TYPES:
             kind = "JSON"
         elif content_type in _HTML_TYPES:
@@ -735,24 +642,24 @@ class HttpIndex:
         the bad copy is not kept.
         """
         url = file.url + ".metadata"
-        session = self._pages if http_cache else self._files_session
-        response = self._get(session, url, project=file.project)
+        session = self._transport.pages if http_cache else self._transport.files
+        response = self._transport.get(session, url, project=file.project)
         with response:
             if response.status_code == 404:
                 return None
-            self._raise_for_status(response, url, project=file.project)
-            data = self._body(response, url, file.project, metadata=True)
+            self._transport.raise_for_status(response, url, project=file.project)
+            data = self._transport.body(response, url, file.project, metadata=True)
         if self._metadata_hash_problem(file, data) is None:
             return data
         self._forget(url)
-        response = self._get(
+        response = self._transport.get(
             session, url, project=file.project, headers={"Cache-Control": "no-cache"}
         )
         with response:
             if response.status_code == 404:
                 return None
-            self._raise_for_status(response, url, project=file.project)
-            data = self._body(response, url, file.project, metadata=True)
+            self._transport.raise_for_status(response, url, project=file.project)
+            data = self._transport.body(response, url, file.project, metadata=True)
         problem = self._metadata_hash_problem(file, data)
         if problem is not None:
             self._forget(url)
@@ -764,7 +671,7 @@ class HttpIndex:
         from tagpip import _http
 
         try:
-            _http.forget(self._pages, url)
+            _http.forget(self._transport.pages, url)
         except Exception:  # a cache that cannot forget only costs a refetch next time
             logger.debug("could not drop %s from the cache", redact_url(url), exc_info=True)
 
@@ -786,14 +693,14 @@ class HttpIndex:
 
     def _metadata_from_remote_wheel(self, file: DistFile) -> bytes:
         headers = {"Range": f"bytes=-{_TAIL}", "Accept-Encoding": "identity"}
-        response = self._get(
-            self._files_session, file.url, project=file.project, headers=headers, stream=True
+        response = self._transport.get(
+            self._transport.files, file.url, project=file.project, headers=headers, stream=True
         )
         with response:
             if response.status_code == 206:
                 match = _CONTENT_RANGE.fullmatch(response.headers.get("Content-Range", "").strip())
                 if match is not None:
-                    tail = self._body(response, file.url, file.project)
+                    tail = self._transport.body(response, file.url, file.project)
                     size = int(match.group(3))
                     if len(tail) == int(match.group(2)) - int(match.group(1)) + 1:
                         reader = _RangeReader(
@@ -809,27 +716,29 @@ class HttpIndex:
             elif response.status_code == 200:
                 return self._metadata_from_download(file, response)
             elif response.status_code != 416:
-                self._raise_for_status(response, file.url, project=file.project)
+                self._transport.raise_for_status(response, file.url, project=file.project)
         # Ranges refused or inconsistent: read the whole wheel.
-        full = self._get(
-            self._files_session,
+        full = self._transport.get(
+            self._transport.files,
             file.url,
             project=file.project,
             headers={"Accept-Encoding": "identity"},
             stream=True,
         )
         with full:
-            self._raise_for_status(full, file.url, project=file.project)
+            self._transport.raise_for_status(full, file.url, project=file.project)
             return self._metadata_from_download(file, full)
 
     def _range(self, file: DistFile, first: int, last: int) -> bytes:
         headers = {"Range": f"bytes={first}-{last}", "Accept-Encoding": "identity"}
-        response = self._get(self._files_session, file.url, project=file.project, headers=headers)
+        response = self._transport.get(
+            self._transport.files, file.url, project=file.project, headers=headers
+        )
         with response:
             match = _CONTENT_RANGE.fullmatch(response.headers.get("Content-Range", "").strip())
             if response.status_code != 206 or match is None or int(match.group(1)) != first:
                 raise _NoRanges
-            data = self._body(response, file.url, file.project)
+            data = self._transport.body(response, file.url, file.project)
         if len(data) != last - first + 1:
             raise _NoRanges
         return data
@@ -858,15 +767,15 @@ class HttpIndex:
             with handle:
                 yield iter(lambda: handle.read(_CHUNK), b"")
             return
-        response = self._get(
-            self._files_session,
+        response = self._transport.get(
+            self._transport.files,
             file.url,
             project=file.project,
             headers={"Accept-Encoding": "identity"},
             stream=True,
         )
         with response:
-            self._raise_for_status(response, file.url, project=file.project)
+            self._transport.raise_for_status(response, file.url, project=file.project)
             yield self._chunks(response, file.url, file.project, size=file.size)
 
     def _chunks(
@@ -884,16 +793,17 @@ class HttpIndex:
                 raise self._too_long(url, project, int(declared), limit, who)
         done = 0
         # decode_content=False: the bytes as served are the bytes the hashes are of (as pip).
-        # Pieces of a megabyte, as in _body: cold downloads of the realistic set 1.00 -> 0.88 s.
+        # Pieces of a megabyte, as in Transport.body: cold downloads of the realistic set
+        # 1.00 -> 0.88 s.
         try:
-            for piece in response.raw.stream(_BODY_PIECE, decode_content=False):
+            for piece in response.raw.stream(BODY_PIECE, decode_content=False):
                 done += len(piece)
                 for limit, who in limits:
                     if done > limit:
                         raise self._too_long(url, project, done, limit, who)
                 yield piece
-        except _transport_errors() as error:
-            raise self._fetch_error(error, url, project) from None
+        except transport_errors() as error:
+            raise self._transport.fetch_error(error, url, project) from None
 
     def _too_long(self, url: str, project: str, got: int, limit: int, who: str) -> FetchError:
         return FetchError(
@@ -904,212 +814,59 @@ class HttpIndex:
             hint="the file on the server is not the one its index describes; nothing was kept",
         )
 
-    # -- HTTP ----------------------------------------------------------------------------------
-
-    @property
-    def _pages(self) -> requests.Session:
-        """The session for metadata files and find-links pages: HTTP-cached when the cache is
-        on."""
-        return self._session(cached=True)
-
-    @property
-    def _files_session(self) -> requests.Session:
-        """The session for files and project pages: never HTTP-cached (files are kept by hash
-        by the downloader, pages by :mod:`tagpip.pagecache`)."""
-        return self._session(cached=False)
-
-    def _session(self, *, cached: bool) -> requests.Session:
-        with self._sessions_lock:
-            session = self._sessions.get(cached)
-            if session is None:
-                from tagpip import _http
-
-                if self._auth is None:  # the first session: what both share
-                    _http.silence_trusted_hosts(self._trusted)
-                    self._auth = _http.HostAuth(self._credentials)
-                session = _http.make_session(
-                    user_agent=f"tagpip/{__version__}",
-                    retries=self.options.retries,
-                    pool_size=max(10, self._workers * 2),
-                    proxy=self.options.proxy,
-                    auth=self._auth,
-                    http_cache=self._cache_folder("http") if cached else None,
-                    redirect_check=self._redirect_problem,
-                )
-                self._sessions[cached] = session
-            return session
-
-    def _host_trusted(self, url: str) -> bool:
-        parts = urlsplit(url)
-        host = (parts.hostname or "").lower()
-        return host in self._trusted or (
-            parts.port is not None and f"{host}:{parts.port}" in self._trusted
-        )
-
-    def _get(
-        self,
-        session: requests.Session,
-        url: str,
-        *,
-        project: str | None,
-        headers: Mapping[str, str] | None = None,
-        stream: bool = False,
-    ) -> requests.Response:
-        parts = urlsplit(url)
-        trusted = self._host_trusted(url)
-        if parts.scheme == "http" and not trusted and not _is_loopback(parts.hostname or ""):
-            raise FetchError(
-                f"{self._what(project, url)}: {parts.hostname} is not a trusted or secure host "
-                "(plain http)",
-                project=project,
-                url=url,
-                hint=f"use https, or pass --trusted-host {parts.hostname} if you trust it",
-            )
-        if parts.scheme not in ("http", "https"):
-            raise FetchError(
-                f"{self._what(project, url)}: unsupported URL scheme {parts.scheme!r}",
-                project=project,
-                url=url,
-            )
-        options = self.options
-        verify: bool | str = False if trusted else (options.cert or True)
-        # Credentials in the URL itself (a direct link, ``name @ https://user:token@host/...``):
-        # sent as Basic auth to that host for this request, and kept out of the URL that
-        # requests, the HTTP cache and any message see.
-        bare, found = strip_credentials(url)
-        from tagpip import _http
-
-        try:
-            return session.get(
-                bare,
-                headers=dict(headers or {}),
-                stream=stream,
-                timeout=options.timeout,
-                verify=verify,
-                cert=options.client_cert,
-                auth=found,
-            )
-        except _http.InsecureRedirect as error:
-            raise FetchError(
-                f"{self._what(project, url)}: refusing a redirect from {error.source} to "
-                f"{error.location}: {error.reason}",
-                project=project,
-                url=url,
-                hint=(
-                    "a request made over https never continues over plain http"
-                    if error.reason.startswith(_DOWNGRADE)
-                    else f"pass --trusted-host {urlsplit(error.location).hostname} if you trust it"
-                ),
-            ) from None
-        except _transport_errors() as error:
-            raise self._fetch_error(error, url, project) from None
-
-    def _redirect_problem(self, source: str, location: str) -> str | None:
-        """Why a redirect from ``source`` to ``location`` must not be followed (None: it may).
-
-        The rule of ``-i http://``, for every hop: plain http only to a loopback or
-        ``--trusted-host`` host, and never once the request was made over https (a downgrade
-        would expose what https protects: the credentials, the bytes). Other schemes are
-        refused by requests itself."""
-        target = urlsplit(location)
-        if target.scheme != "http":
-            return None
-        if urlsplit(source).scheme == "https":
-            return _DOWNGRADE
-        host = target.hostname or ""
-        if not self._host_trusted(location) and not _is_loopback(host):
-            return f"{host} is not a trusted or secure host (plain http)"
-        return None
-
-    def _body(
-        self,
-        response: requests.Response,
-        url: str,
-        project: str | None,
-        *,
-        metadata: bool = False,
-    ) -> bytes:
-        """The whole body, decoded, refused as soon as it grows past :data:`MAX_PAGE` bytes
-        (:data:`MAX_METADATA` for a ``metadata`` file): a gzip bomb ends here, not when memory
-        runs out. One that was not read
-        yet (``stream=True``) is read a megabyte at a time: requests reads 10 KB at a time, and
-        between two reads the fetching thread waits its turn for the GIL behind the threads
-        that parse other pages, so in a cold lock the big pages (2-7 MB) took several times as
-        long to read as alone."""
-        limit = MAX_METADATA if metadata else MAX_PAGE
-        pieces: list[bytes] = []
-        total = 0
-        try:
-            for piece in response.iter_content(_BODY_PIECE):
-                total += len(piece)
-                if total > limit:
-                    raise FetchError(
-                        f"{self._what(project, url)}: the response from {redact_url(url)} is "
-                        f"larger than {limit // (1024 * 1024)} MB once decoded; refusing it",
-                        project=project,
-                        url=url,
-                        hint="the server sent far more than any index page or metadata file "
-                        "holds (a compressed bomb, or the wrong URL)",
-                    )
-                pieces.append(piece)
-        except _transport_errors() as error:
-            raise self._fetch_error(error, url, project) from None
-        return b"".join(pieces)
-
-    def _raise_for_status(
-        self, response: requests.Response, url: str, *, project: str | None
-    ) -> None:
-        status = response.status_code
-        if status < 400:
-            return
-        reason = response.reason or ""
-        hint = None
-        if status in (401, 403):
-            hint = "check the credentials for this index (user:token@ in the URL, or ~/.netrc)"
-        raise FetchError(
-            f"{self._what(project, url)}: HTTP {status} {reason}".rstrip()
-            + f" from {redact_url(url)}",
-            project=project,
-            url=url,
-            status=status,
-            hint=hint,
-        )
-
-    def _fetch_error(self, error: BaseException, url: str, project: str | None) -> FetchError:
-        from tagpip import _http
-
-        cause, hint = _http.describe_error(error, self.options.timeout)
-        return FetchError(
-            f"{self._what(project, url)}: {scrub(cause)}: {redact_url(url)}",
-            project=project,
-            url=url,
-            hint=hint,
-        )
-
-    @staticmethod
-    def _what(project: str | None, url: str) -> str:
-        return project if project is not None else f"find-links {redact_url(url)}"
-
-    def _submit(self, fn: Callable[[Any], T], arg: Any) -> Future[T]:
-        """Run ``fn(arg)`` on the background workers, started on first use; call with
-        ``self._lock`` held."""
-        if self._executor is None:
-            self._executor = ThreadPoolExecutor(self._workers, thread_name_prefix="tagpip-index")
-        return self._executor.submit(fn, arg)
-
-    def _memo(self, cache: dict[Any, Future[T]], key: Any, compute: Callable[[], T]) -> Future[T]:
-        """The one future for ``key``: computed here by the first caller, awaited by the rest."""
+    def _speculate(
+        self, cache: dict[Any, Future[T]], key: Any, compute: Callable[[], T]
+    ) -> Future[T]:
+        """The one future for ``key``, queued on the background workers (started on first use)
+        when there is none yet. Until a worker takes it, it stays pending: a caller that demands
+        it (:meth:`_memo`) claims it and computes it at once instead of waiting in the queue."""
         with self._lock:
             future = cache.get(key)
             if future is not None:
                 return future
             future = Future()
             cache[key] = future
-        try:
-            future.set_result(compute())
-        except BaseException as error:
-            future.set_exception(error)
+            if self._executor is None:
+                self._executor = ThreadPoolExecutor(
+                    self._workers, thread_name_prefix="tagpip-index"
+                )
+            self._executor.submit(self._run_queued, future, compute)
         return future
+
+    def _run_queued(self, future: Future[T], compute: Callable[[], T]) -> None:
+        """A worker's turn at a queued future: nothing to do when a demand got there first."""
+        with self._lock:
+            claimed = _claim(future)
+        if claimed:
+            _settle(future, compute)
+
+    def _memo(self, cache: dict[Any, Future[T]], key: Any, compute: Callable[[], T]) -> Future[T]:
+        """The one future for ``key``, demanded now: computed here by the first caller (also when
+        it is only queued as a prefetch, which then jumps the queue), awaited by the rest."""
+        with self._lock:
+            future = cache.get(key)
+            if future is None:
+                future = Future()
+                cache[key] = future
+            claimed = _claim(future)
+        if claimed:
+            _settle(future, compute)
+        return future
+
+
+def _claim(future: Future[Any]) -> bool:
+    """Mark a pending future as being computed by the caller; False when someone already is (or
+    it is done). Call with the index's lock held, so exactly one thread claims each future."""
+    if future.running() or future.done():
+        return False
+    return future.set_running_or_notify_cancel()
+
+
+def _settle(future: Future[T], compute: Callable[[], T]) -> None:
+    try:
+        future.set_result(compute())
+    except BaseException as error:
+        future.set_exception(error)
 
 
 def _call_then(then: Callable[[Any, Any], None], key: Any, future: Future[Any]) -> None:
@@ -1121,16 +878,6 @@ def _call_then(then: Callable[[Any, Any], None], key: Any, future: Future[Any]) 
         logger.debug("after prefetching %s", key, exc_info=True)
 
 
-def _transport_errors() -> tuple[type[BaseException], ...]:
-    """What a request or reading its body raises when the transport fails (evaluated only once
-    an exception is being matched, so the HTTP stack stays unimported until a request is
-    made)."""
-    from tagpip import _http
-
-    return _http.TRANSPORT_ERRORS
-
-
-_DOWNGRADE = "the original request was https, the redirect is plain http"
 _FILE_SCHEME = re.compile(rb"[Ff][Ii][Ll][Ee]:")
 
 

@@ -136,9 +136,8 @@ def usable_kept(
     long time before giving up on it. The projects' pages are fetched together first (they are
     what the resolution needs anyway).
     """
-    prefetch = getattr(index, "prefetch_projects", None)
-    if prefetch is not None and kept:
-        prefetch(sorted(kept))
+    if kept:
+        index.prefetch_projects(sorted(kept))
     usable: dict[NormalizedName, tuple[Version, str]] = {}
     notes: list[str] = []
     for name, (version, where) in sorted(kept.items()):

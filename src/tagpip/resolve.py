@@ -7,7 +7,10 @@ Who does what:
   Requires-Python, pre-releases, constraints) and caches the candidates it makes.
 * :class:`_Provider` is the thin resolvelib adapter: it names things (``identify``), orders work
   (``get_preference``), forwards ``find_matches`` to the finder and reads dependencies out of
-  core metadata, evaluating each marker for the target.
+  core metadata, evaluating each marker for the target. Its only other work is naming guesses
+  worth fetching ahead (new dependencies' pages, the likely wheel's metadata).
+* The :class:`tagpip.indexapi.Index` fetches and caches pages and metadata, ahead of time when
+  asked; a page the resolver demands never waits behind those guesses.
 * :func:`resolve` turns the user's lines into resolver requirements, runs resolvelib, and turns the
   result into a :class:`Resolution`, or its failure into one of the errors below, in plain words.
 
@@ -46,7 +49,7 @@ from tagpip.candidates import (
     Requirement,
 )
 from tagpip.errors import Span, TagpipError
-from tagpip.index import DistFile, HttpIndex, Index
+from tagpip.index import DistFile, Index
 from tagpip.releases import ReleaseControl
 from tagpip.syntax import TaggedRequirement
 from tagpip.target import Target, TargetError
@@ -547,18 +550,13 @@ class _Provider(resolvelib.AbstractProvider[Requirement, Candidate, str]):
         there, then the metadata of the wheel each would most likely be pinned to, and from
         that the next pages (:meth:`_prefetch`): a chain of dependencies is fetched while the
         resolver is busy elsewhere, not one level after the other."""
-        if isinstance(self.finder.index, HttpIndex):
-            self.finder.prefetch_projects(names, then=self._prefetch_newest)
-        else:
-            self.finder.prefetch_projects(names)
+        self.finder.prefetch_projects(names, then=self._prefetch_newest)
 
     def _prefetch(self, files: Sequence[DistFile]) -> None:
         """Start fetching the metadata of ``files`` (then the pages of their dependencies)."""
-        index = self.finder.index
-        if isinstance(index, HttpIndex) and not self.no_deps:
-            index.prefetch(files, then=self._prefetch_dependencies)
-        else:
-            index.prefetch(files)
+        self.finder.index.prefetch(
+            files, then=None if self.no_deps else self._prefetch_dependencies
+        )
 
     # The two below run in fetching threads, so they only read the resolver's state, and stop
     # once the resolution is over. What they fetch is a guess (the newest usable wheel, the

@@ -19,6 +19,7 @@ from packaging.utils import NormalizedName, canonicalize_name, parse_wheel_filen
 from packaging.version import Version
 
 from tagpip.index import DistFile
+from tagpip.indexapi import Index, MetadataReady
 
 __all__ = ["FakeIndex", "Release", "rel"]
 
@@ -67,7 +68,7 @@ def rel(
     )
 
 
-class FakeIndex:
+class FakeIndex(Index):
     """Implements :class:`tagpip.index.Index` over data; records what was asked of it."""
 
     def __init__(self, projects: Mapping[str, Mapping[str, Release]]) -> None:
@@ -99,7 +100,7 @@ class FakeIndex:
             raw["provides_extra"] = list(release.provides_extra)
         return Metadata.from_raw(raw)
 
-    def prefetch(self, files: Sequence[DistFile]) -> None:
+    def prefetch(self, files: Sequence[DistFile], then: MetadataReady | None = None) -> None:
         self.prefetched.extend(f.filename for f in files)
 
     @contextmanager
