@@ -39,6 +39,7 @@ from packaging.metadata import Metadata
 from packaging.utils import NormalizedName, canonicalize_name, parse_wheel_filename
 
 from tagpip.errors import TagpipError
+from tagpip.hashes import STRONG
 from tagpip.index import DistFile, Index, parse_metadata
 from tagpip.interpreters import Interpreter, find_interpreter, host_interpreter
 from tagpip.pipconfig import IndexOptions
@@ -57,7 +58,6 @@ __all__ = [
 
 # Members of a wheel that mean it was compiled for one platform.
 _COMPILED = (".so", ".pyd", ".dll", ".dylib")
-_STRONG = ("sha256", "sha384", "sha512")
 _TAIL = 20
 
 
@@ -437,7 +437,7 @@ class SourceBuilder:
         pairs = set()
         for value in self.user_hashes.get(canonicalize_name(project), ()):
             algo, _, digest = value.partition(":")
-            if algo.lower() in _STRONG:
+            if algo.lower() in STRONG:
                 pairs.add((algo.lower(), digest.lower()))
         return pairs
 

@@ -35,6 +35,7 @@ from packaging.utils import NormalizedName
 
 from tagpip._atomic import clone_or_copy
 from tagpip.errors import TagpipError
+from tagpip.hashes import STRONG
 from tagpip.index import DistFile, Index
 
 __all__ = [
@@ -47,8 +48,6 @@ __all__ = [
     "parse_hash",
 ]
 
-# Algorithms pip accepts in --hash; weaker ones an index may list (md5) are not trusted alone.
-STRONG_ALGORITHMS = ("sha256", "sha384", "sha512")
 _CHUNK = 256 * 1024
 _TEMP_PREFIX = ".tagpip-"
 _TEMP_SUFFIX = ".part"
@@ -417,11 +416,11 @@ def _expected_digests(file: DistFile, user_hashes: Sequence[str]) -> dict[str, d
     """Per algorithm, the allowed digests and who says so (``index`` or ``--hash``)."""
     expected: dict[str, dict[str, str]] = {}
     for algo, digest in file.hashes:
-        if algo.lower() in STRONG_ALGORITHMS:
+        if algo.lower() in STRONG:
             expected.setdefault(algo.lower(), {})[digest.lower()] = "the index"
     for text in user_hashes:
         algo, digest = parse_hash(text)
-        if algo in STRONG_ALGORITHMS:
+        if algo in STRONG:
             expected.setdefault(algo, {})[digest] = "--hash"
     return expected
 
@@ -434,7 +433,7 @@ def _problem(
     The index's digest must match exactly; ``--hash`` values for an algorithm form an allowed
     set (pip's rule), so the file must match one of them.
     """
-    index_wanted = {a: d for a, d in file.hashes if a.lower() in STRONG_ALGORITHMS}
+    index_wanted = {a: d for a, d in file.hashes if a.lower() in STRONG}
     for algo, digest in sorted(index_wanted.items()):
         got = digests[algo.lower()]
         if got != digest.lower():
