@@ -38,6 +38,7 @@ from typing import Any
 from packaging.metadata import Metadata
 from packaging.utils import NormalizedName, canonicalize_name, parse_wheel_filename
 
+from tagpip import _atomic
 from tagpip.errors import TagpipError
 from tagpip.hashes import STRONG
 from tagpip.index import DistFile, Index, parse_metadata
@@ -463,12 +464,18 @@ class SourceBuilder:
         folder = self._folder("sdists")
         user = self._user_digests(file.project)
         digests = {a: hashlib.new(a) for a in {"sha256", *(a for a, _ in user)}}
-        with tempfile.NamedTemporaryFile(dir=folder, delete=False) as temp:  # noqa: SIM117
-            with self.index.open(file) as chunks:
+        # ``tmp``: the name the cache sweep (tagpip.cachedir) knows as a leftover in sdists.
+        # The final name depends on the sha256, known only once every byte has arrived.
+        temp = _atomic.temp_file(folder, prefix="tmp")
+        try:
+            with open(temp, "wb") as out, self.index.open(file) as chunks:
                 for chunk in chunks:
                     for digest in digests.values():
                         digest.update(chunk)
-                    temp.write(chunk)
+                    out.write(chunk)
+        except BaseException:
+            _atomic.discard(temp)
+            raise
         actual = {a: d.hexdigest() for a, d in digests.items()}
         sha256 = actual["sha256"]
         expected = dict(file.hashes).get("sha256")
@@ -478,15 +485,19 @@ class SourceBuilder:
         elif user and not any(actual[a] == d for a, d in user):
             problem = "no --hash given for it matches (a lock's hashes count as --hash)"
         if problem is not None:
-            os.unlink(temp.name)
+            _atomic.discard(temp)
             raise HashMismatch(
                 f"{file.project}: {file.filename} has sha256 {sha256}, but {problem}; "
                 "tagpip refused it",
                 hint="check the index, or the --hash lines",
             )
         path = folder / sha256 / file.filename
-        path.parent.mkdir(parents=True, exist_ok=True)
-        os.replace(temp.name, path)
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            _atomic.commit(temp, path, mode=None)
+        except BaseException:
+            _atomic.discard(temp)
+            raise
         self._sdists[file.url] = path
         return path
 
