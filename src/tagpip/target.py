@@ -37,6 +37,7 @@ from packaging.tags import (
 )
 from packaging.version import InvalidVersion, Version
 
+from tagpip import _compat
 from tagpip.errors import Span, TagpipError, ValidationError
 from tagpip.tokens import (
     ImpossiblePlatform,
@@ -779,7 +780,7 @@ class Target:
         full_env: dict[str, str] = dict.fromkeys(MARKER_NAMES, _SENTINEL)
         full_env.update(environment)
         full_env["extra"] = extra
-        return _walk(marker._markers, environment, full_env, self.python_version)
+        return _walk(_compat.marker_atoms(marker), environment, full_env, self.python_version)
 
 
 # --- marker evaluation without the host --------------------------------------------------------
@@ -796,25 +797,19 @@ class _Undefined:
 
 
 def _atom_variables(atom: tuple[Any, Any, Any]) -> list[str]:
-    from packaging._parser import Variable
-
-    return [side.value for side in (atom[0], atom[2]) if isinstance(side, Variable)]
+    return [side.value for side in (atom[0], atom[2]) if _compat.is_marker_variable(side)]
 
 
 def _evaluate_atom(atom: tuple[Any, Any, Any], env: Mapping[str, str]) -> bool:
-    single = Marker.__new__(Marker)
-    single._markers = [atom]
-    return single.evaluate(dict(env))
+    return _compat.marker_of_atom(atom).evaluate(dict(env))
 
 
 def _patch_candidates(atom: tuple[Any, Any, Any], version: tuple[int, ...]) -> list[int]:
     """Patch levels where a comparison with a literal can change its answer: 0, the literal's
     patch and its neighbours, and a very new patch."""
-    from packaging._parser import Value
-
     candidates = {0, _NEWEST_PATCH}
     for side in (atom[0], atom[2]):
-        if isinstance(side, Value):
+        if _compat.is_marker_value(side):
             try:
                 release = Version(side.value.rstrip(".*")).release
             except InvalidVersion:
