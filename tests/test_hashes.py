@@ -34,3 +34,14 @@ def test_the_metadata_cache_keys_only_strong_hashes(algo: str) -> None:
     digest = hashlib.new(algo, b"x").hexdigest()
     found = metacache._strong([(algo, digest)])
     assert (found is not None) == (algo in hashes.STRONG)
+
+
+def test_every_stage_uses_the_one_list() -> None:
+    from tagpip import build, download, pipcmd, resolve
+    from tagpip.cli import _pipbackend
+
+    for module in (build, download, pipcmd, resolve):
+        assert vars(module)["STRONG"] is hashes.STRONG, module.__name__
+    for module in (metacache, syntax):
+        assert vars(module)["HEX_LENGTHS"] is hashes.HEX_LENGTHS, module.__name__
+    assert "STRONG" not in vars(_pipbackend)  # imported where it is used, from tagpip.hashes
