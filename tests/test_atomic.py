@@ -1,4 +1,5 @@
-"""Output files (locks, reports): atomic for regular files, written in place for anything else.
+"""The one atomic-write helper (every site that puts a file in place) and output files (locks,
+reports): atomic for regular files, written in place for anything else.
 
 A rename over ``/dev/null`` would replace the device with a regular file; a FIFO stands in for
 such a path here, so the test cannot harm the machine if it regresses.
@@ -6,14 +7,17 @@ such a path here, so the test cannot harm the machine if it regresses.
 
 from __future__ import annotations
 
+import errno
 import os
 import stat
 import threading
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-from tagpip._atomic import write_text_atomically
+from tagpip import _atomic
+from tagpip._atomic import atomic_write, write_bytes_atomically, write_text_atomically
 
 
 def test_regular_file_is_replaced_and_keeps_its_mode(tmp_path: Path) -> None:
@@ -47,3 +51,126 @@ def test_a_fifo_stays_a_fifo(tmp_path: Path) -> None:
 def test_missing_folder_raises_oserror(tmp_path: Path) -> None:
     with pytest.raises(FileNotFoundError):
         write_text_atomically(tmp_path / "nope" / "out.txt", "x")
+
+
+def _names(folder: Path) -> list[str]:
+    return sorted(p.name for p in folder.iterdir())
+
+
+def test_atomic_write_commits_on_success(tmp_path: Path) -> None:
+    path = tmp_path / "entry"
+    path.write_bytes(b"old")
+    seen: list[Path] = []
+    with atomic_write(path, prefix=".tmp-", suffix=".part", before=seen.append) as out:
+        out.write(b"new")
+        temp = Path(out.name)
+        assert temp.parent == tmp_path
+        assert temp.name.startswith(".tmp-")
+        assert temp.name.endswith(".part")
+        assert path.read_bytes() == b"old"  # nothing moves before the block ends
+    assert seen == [temp]
+    assert path.read_bytes() == b"new"
+    assert stat.S_IMODE(path.stat().st_mode) == 0o644
+    assert _names(tmp_path) == ["entry"]
+
+
+def test_mode_none_keeps_the_private_mode(tmp_path: Path) -> None:
+    write_bytes_atomically(tmp_path / "entry", b"x", mode=None)
+    assert stat.S_IMODE((tmp_path / "entry").stat().st_mode) == 0o600
+
+
+@pytest.mark.parametrize("error", [ValueError("bad bytes"), KeyboardInterrupt()])
+def test_an_exception_leaves_the_old_file_and_no_temp(tmp_path: Path, error: BaseException) -> None:
+    path = tmp_path / "entry"
+    path.write_bytes(b"old")
+
+    def half_then_fail() -> None:
+        with atomic_write(path) as out:
+            out.write(b"half of the n")
+            raise error
+
+    with pytest.raises(type(error)):
+        half_then_fail()
+    assert path.read_bytes() == b"old"
+    assert _names(tmp_path) == ["entry"]
+
+
+def test_a_fixed_temp_name_is_removed_on_error(tmp_path: Path) -> None:
+    path = tmp_path / "journal"
+    names: list[str] = []
+
+    def fail() -> None:
+        with atomic_write(path, temp_name="journal.tmp") as out:
+            names.append(out.name)
+            raise RuntimeError
+
+    with pytest.raises(RuntimeError):
+        fail()
+    assert names == [os.fspath(tmp_path / "journal.tmp")]
+    assert _names(tmp_path) == []
+
+
+class _FullDisk:
+    """A file object on a full file system: every write fails with ENOSPC."""
+
+    def __init__(self, real: Any) -> None:
+        self._real = real
+
+    def write(self, data: bytes) -> int:
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._real, name)
+
+    def __enter__(self) -> _FullDisk:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._real.close()
+
+
+def test_a_full_disk_leaves_the_old_file_and_no_temp(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "entry"
+    path.write_bytes(b"old")
+
+    real_fdopen = os.fdopen
+
+    def full_fdopen(*args: Any, **kwargs: Any) -> _FullDisk:
+        return _FullDisk(real_fdopen(*args, **kwargs))
+
+    monkeypatch.setattr(os, "fdopen", full_fdopen)
+    with pytest.raises(OSError, match="No space") as caught:
+        write_bytes_atomically(path, b"new", fsync=True)
+    assert caught.value.errno == errno.ENOSPC
+    assert path.read_bytes() == b"old"
+    assert _names(tmp_path) == ["entry"]
+
+
+def test_a_failing_fsync_leaves_the_old_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "entry"
+    path.write_bytes(b"old")
+
+    def fsync(fd: int) -> None:
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(os, "fsync", fsync)
+    with pytest.raises(OSError, match="No space"):
+        write_bytes_atomically(path, b"new", fsync=True)
+    assert path.read_bytes() == b"old"
+    assert _names(tmp_path) == ["entry"]
+
+
+def test_temp_file_commit_and_discard(tmp_path: Path) -> None:
+    temp = _atomic.temp_file(tmp_path, prefix=".tagpip-", suffix=".part")
+    assert stat.S_IMODE(temp.stat().st_mode) == 0o600
+    temp.write_bytes(b"x")
+    _atomic.commit(temp, tmp_path / "done", fsync_folder=True)
+    assert _names(tmp_path) == ["done"]
+    other = _atomic.temp_file(tmp_path)
+    _atomic.discard(other)
+    _atomic.discard(other)  # already gone: no error
+    assert _names(tmp_path) == ["done"]

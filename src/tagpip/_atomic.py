@@ -1,23 +1,55 @@
-"""Writing files safely: a small output file (a lock, a report) so that a failed run never
-leaves half of it, and an independent copy of a cached file (:func:`clone_or_copy`).
+"""Writing files safely: the one place tagpip puts a file in place atomically, and makes an
+independent copy of a cached file (:func:`clone_or_copy`).
 
-A regular file (or a new one) is written under a temporary name in the same folder and renamed
-over the old one. Anything else the user names, a character device such as ``/dev/null``, a
-FIFO or ``/dev/stdout``, is written in place: renaming over it would replace the device itself
-with a regular file (and, as root, break the machine's ``/dev/null``).
+Every file tagpip writes for another run or the user to read (a downloaded wheel, a cache entry,
+a sealed page, the install journal, a lock, a bundle's zip) is written under a temporary name
+in the folder it will live in and renamed over its place in one ``os.replace``: a reader sees
+the old file or the new one, never half of one, and a failed or interrupted run leaves no
+partial file (its temporary one is removed). The steps, in order:
+
+1. :func:`temp_file`: a new, private (0600) file in the folder, named ``PREFIX<random>SUFFIX``.
+   The prefixes the callers use are the ones :mod:`tagpip.cachedir` (``.tmp-``, ``.tagpip-``,
+   ``tmp*`` in ``sdists``) and the download leftovers cleanup recognise, so an entry a killed
+   run left behind is swept.
+2. the caller's bytes, then (``fsync=True``) the file's bytes made durable before the rename, so
+   a crash cannot leave the new name pointing at empty blocks;
+3. :func:`commit`: its mode set, renamed over the place, and (``fsync_folder=True``) the folder
+   made durable, where a later run must find the new name after a power loss (the journal).
+
+:func:`atomic_write` (a context manager yielding the open binary file) and
+:func:`write_bytes_atomically` do all three; :func:`temp_file` / :func:`commit` /
+:func:`discard` are for the few writers whose bytes come from elsewhere (a clone, a zip
+written by another module, a file whose final name depends on its hash).
+
+:func:`write_text_atomically` is for files the user names: anything other than a regular
+file there, a character device such as ``/dev/null``, a FIFO or ``/dev/stdout``, is written in
+place, since renaming over it would replace the device itself with a regular file (and, as
+root, break the machine's ``/dev/null``).
 """
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import os
 import shutil
 import stat
 import sys
 import tempfile
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import BinaryIO
 
-__all__ = ["clone_or_copy", "write_text_atomically"]
+__all__ = [
+    "atomic_write",
+    "clone_or_copy",
+    "commit",
+    "discard",
+    "sync_folder",
+    "temp_file",
+    "write_bytes_atomically",
+    "write_text_atomically",
+]
 
 # Linux's FICLONE ioctl (_IOW(0x94, 9, int)): a copy-on-write clone on btrfs, XFS, bcachefs.
 _FICLONE = 0x40049409
@@ -47,6 +79,131 @@ def clone_or_copy(source: str | Path, target: str | Path, *, clone: bool = True)
     return False
 
 
+def temp_file(folder: str | Path, *, prefix: str = ".tmp-", suffix: str = "") -> Path:
+    """A new empty file, readable by its owner only, with a fresh name in ``folder`` (the
+    folder of the file it will become: a rename within one file system is atomic). Raises
+    OSError as ``open`` does."""
+    fd, name = tempfile.mkstemp(prefix=prefix, suffix=suffix, dir=folder)
+    os.close(fd)
+    return Path(name)
+
+
+def discard(temp: str | Path) -> None:
+    """Remove a temporary file that will not be committed; one already gone is no error,
+    nor is one that cannot be removed (the cache sweep finds it later)."""
+    with contextlib.suppress(OSError):
+        os.unlink(temp)
+
+
+def sync_folder(folder: str | Path) -> None:
+    """Make a folder's entries (a new or removed name) durable; a no-op where folders cannot
+    be opened (Windows) or synced."""
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        with contextlib.suppress(OSError):
+            os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def commit(
+    temp: str | Path,
+    path: str | Path,
+    *,
+    mode: int | None = 0o644,
+    fsync_folder: bool = False,
+) -> None:
+    """Put the finished file ``temp`` at ``path`` in one rename: with ``mode`` (None keeps the
+    temporary file's 0600, for cache entries only tagpip reads), and the folder synced when
+    ``fsync_folder``. Raises OSError; ``temp`` is then still there for the caller to
+    :func:`discard`."""
+    if mode is not None:
+        os.chmod(temp, mode)
+    os.replace(temp, path)
+    if fsync_folder:
+        sync_folder(Path(path).parent)
+
+
+@contextlib.contextmanager
+def atomic_write(
+    path: str | Path,
+    *,
+    prefix: str | None = None,
+    suffix: str = ".tmp",
+    temp_name: str | None = None,
+    mode: int | None = 0o644,
+    fsync: bool = False,
+    fsync_folder: bool = False,
+    before: Callable[[Path], None] | None = None,
+) -> Iterator[BinaryIO]:
+    """Write ``path`` atomically: yields the temporary file, open for binary writing (its
+    ``name`` is the temporary path), and commits it when the block ends without an exception;
+    on any exception, KeyboardInterrupt included, the temporary file is removed and ``path``
+    is left as it was.
+
+    ``prefix`` and ``suffix`` name the temporary file (``.NAME.`` and ``.tmp`` by default);
+    ``temp_name`` instead gives a fixed name in the same folder, for a writer that holds a lock
+    on the folder and whose recovery removes that one name (the install journal). ``fsync``
+    makes the bytes durable before the rename, ``fsync_folder`` the rename itself; ``mode`` is
+    as for :func:`commit`; ``before`` is called with the closed, finished temporary file just
+    before the rename. Raises OSError as ``open``, ``write`` and ``os.replace`` do."""
+    target = Path(path)
+    if temp_name is not None:
+        temp = target.parent / temp_name
+        stream = open(temp, "wb")  # noqa: SIM115 (closed below, before the rename)
+    else:
+        fd, name = tempfile.mkstemp(
+            prefix=f".{target.name}." if prefix is None else prefix,
+            suffix=suffix,
+            dir=target.parent,
+        )
+        temp = Path(name)
+        stream = os.fdopen(fd, "wb")
+        # A file object made from a descriptor is named by its number: name it by its path,
+        # which callers that check or clone the finished file need.
+        with contextlib.suppress(AttributeError):
+            setattr(stream.raw, "name", name)  # noqa: B010 (not in the typeshed stubs)
+    try:
+        with stream:
+            yield stream
+            stream.flush()
+            if fsync:
+                os.fsync(stream.fileno())
+        if before is not None:
+            before(temp)
+        commit(temp, target, mode=mode, fsync_folder=fsync_folder)
+    except BaseException:
+        discard(temp)
+        raise
+
+
+def write_bytes_atomically(
+    path: str | Path,
+    data: bytes,
+    *,
+    prefix: str | None = None,
+    suffix: str = ".tmp",
+    temp_name: str | None = None,
+    mode: int | None = 0o644,
+    fsync: bool = False,
+    fsync_folder: bool = False,
+) -> None:
+    """Write ``data`` to ``path`` as :func:`atomic_write` does (the same options)."""
+    with atomic_write(
+        path,
+        prefix=prefix,
+        suffix=suffix,
+        temp_name=temp_name,
+        mode=mode,
+        fsync=fsync,
+        fsync_folder=fsync_folder,
+    ) as stream:
+        stream.write(data)
+
+
 def write_text_atomically(path: str | Path, text: str) -> None:
     """Write ``text`` (UTF-8, ``\\n`` line ends) to ``path``; raises OSError as ``open`` does."""
     target = Path(path)
@@ -58,13 +215,8 @@ def write_text_atomically(path: str | Path, text: str) -> None:
         with open(target, "w", encoding="utf-8", newline="\n") as handle:
             handle.write(text)
         return
-    fd, temp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
-            handle.write(text)
-        os.chmod(temp, stat.S_IMODE(mode) if mode is not None else 0o644)
-        os.replace(temp, target)
-    except BaseException:
-        if os.path.exists(temp):
-            os.unlink(temp)
-        raise
+    write_bytes_atomically(
+        target,
+        text.encode("utf-8"),
+        mode=stat.S_IMODE(mode) if mode is not None else 0o644,
+    )

@@ -22,7 +22,7 @@ import urllib3
 from requests.adapters import HTTPAdapter
 from urllib3.util.retry import Retry
 
-from tagpip import _sealed
+from tagpip import _compat, _sealed
 from tagpip._tls import SharedContextMixin
 from tagpip._urls import netloc_key, redact_url
 
@@ -246,13 +246,13 @@ def _safe_file_cache(base: type[Any]) -> type[Any]:
             try:
                 super().set(key, value, expires)
             except OSError as error:
-                _sealed.unwritable(Path(self.directory), error)
+                _sealed.unwritable(Path(_compat.file_cache_folder(self)), error)
 
         def delete(self, key: str) -> None:
             try:
                 super().delete(key)
             except OSError as error:
-                _sealed.unwritable(Path(self.directory), error)
+                _sealed.unwritable(Path(_compat.file_cache_folder(self)), error)
 
     return _SafeFileCache
 
@@ -299,7 +299,7 @@ def _controller_class() -> type[Any]:
 
     class _Controller(CacheController):
         def update_cached_response(self, request: Any, response: Any) -> Any:
-            cached = self._load_from_cache(request)
+            cached = _compat.cached_response(self, request)
             if not cached:
                 return response
             cached.headers.update(

@@ -18,6 +18,7 @@ from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from pathlib import Path, PurePosixPath
 from types import FrameType
 
+from tagpip._atomic import sync_folder, write_bytes_atomically
 from tagpip._installmodel import InstallError, InstallFailed
 
 STAGE_PREFIX = ".tagpip-stage-"
@@ -96,20 +97,6 @@ def _plan(
     return steps
 
 
-def _fsync_folder(folder: Path) -> None:
-    """Make a folder's entries (a new or removed name) durable; a no-op where folders cannot
-    be opened (Windows)."""
-    try:
-        fd = os.open(folder, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        with contextlib.suppress(OSError):
-            os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
 def _write_journal(target_dir: Path, stage: Path, created: bool, steps: Sequence[object]) -> None:
     """Put the commit's plan on disk, in the target folder, before the first move: written to
     a temporary name, the file fsynced, renamed, then the folder fsynced, so a later run finds
@@ -117,19 +104,21 @@ def _write_journal(target_dir: Path, stage: Path, created: bool, steps: Sequence
     data = json.dumps(
         {"version": 1, "stage": os.fspath(stage), "created": created, "steps": steps}
     ).encode("utf-8")
-    temp = target_dir / (JOURNAL + ".tmp")
-    with open(temp, "wb") as out:
-        out.write(data)
-        out.flush()
-        os.fsync(out.fileno())
-    os.replace(temp, target_dir / JOURNAL)
-    _fsync_folder(target_dir)
+    # A fixed temporary name: the folder is locked, and recovery removes exactly this one.
+    write_bytes_atomically(
+        target_dir / JOURNAL,
+        data,
+        temp_name=JOURNAL + ".tmp",
+        mode=None,
+        fsync=True,
+        fsync_folder=True,
+    )
 
 
 def _forget_journal(target_dir: Path) -> None:
     """The commit point: once the journal is gone, the new version is what the folder holds."""
     (target_dir / JOURNAL).unlink()
-    _fsync_folder(target_dir)
+    sync_folder(target_dir)
 
 
 def _undo_steps(steps: Sequence[tuple[str, str]]) -> list[str]:
@@ -273,7 +262,7 @@ def recover(target_dir: Path) -> list[str]:
                 backup=stage / "old",
             )
         journal.unlink()
-        _fsync_folder(target_dir)
+        sync_folder(target_dir)
         notes.append(f"an interrupted install into {target_dir} was rolled back")
         if created:
             with contextlib.suppress(OSError):

@@ -11,10 +11,11 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
-import tempfile
 import threading
 from collections.abc import Callable
 from pathlib import Path
+
+from tagpip import _atomic
 
 __all__ = ["read", "unwritable", "write"]
 
@@ -66,14 +67,13 @@ def write(path: Path, payload: bytes, *, before: Callable[[str], None] | None = 
     """Write ``payload`` sealed to ``path``; ``before`` is called with the finished temporary
     file's name just before it is renamed into place. Raises OSError (and nothing is left)."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
-    try:
-        with os.fdopen(handle, "wb") as stream:
-            stream.write(hashlib.sha256(payload).digest())
-            stream.write(payload)
-        if before is not None:
-            before(temp)
-        os.replace(temp, path)
-    except BaseException:
-        os.unlink(temp)
-        raise
+    # ``.tmp-``: the prefix the cache sweep (tagpip.cachedir) removes when a run left one.
+    with _atomic.atomic_write(
+        path,
+        prefix=".tmp-",
+        suffix="",
+        mode=None,
+        before=None if before is None else (lambda temp: before(os.fspath(temp))),
+    ) as stream:
+        stream.write(hashlib.sha256(payload).digest())
+        stream.write(payload)

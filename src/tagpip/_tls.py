@@ -17,6 +17,8 @@ from typing import Any
 
 from urllib3.util.ssl_ import create_urllib3_context
 
+from tagpip import _compat
+
 __all__ = ["SharedContextMixin"]
 
 _lock = threading.Lock()
@@ -47,13 +49,12 @@ class SharedContextMixin:
 
     def cert_verify(self, conn: Any, url: str, verify: Any, cert: Any) -> None:
         super().cert_verify(conn, url, verify, cert)  # type: ignore[misc]
-        bundle = conn.ca_cert_dir or conn.ca_certs
-        kwargs = getattr(conn, "conn_kw", None)
+        bundle, required, kwargs = _compat.pool_ssl_options(conn)
         if (
             cert
             or not bundle
-            or not isinstance(kwargs, dict)
-            or conn.cert_reqs != "CERT_REQUIRED"
+            or kwargs is None
+            or not required
             or not url.lower().startswith("https:")
         ):
             return

@@ -38,7 +38,9 @@ from typing import Any
 from packaging.metadata import Metadata
 from packaging.utils import NormalizedName, canonicalize_name, parse_wheel_filename
 
+from tagpip import _atomic
 from tagpip.errors import TagpipError
+from tagpip.hashes import STRONG
 from tagpip.index import DistFile, Index, parse_metadata
 from tagpip.interpreters import Interpreter, find_interpreter, host_interpreter
 from tagpip.pipconfig import IndexOptions
@@ -57,7 +59,6 @@ __all__ = [
 
 # Members of a wheel that mean it was compiled for one platform.
 _COMPILED = (".so", ".pyd", ".dll", ".dylib")
-_STRONG = ("sha256", "sha384", "sha512")
 _TAIL = 20
 
 
@@ -437,7 +438,7 @@ class SourceBuilder:
         pairs = set()
         for value in self.user_hashes.get(canonicalize_name(project), ()):
             algo, _, digest = value.partition(":")
-            if algo.lower() in _STRONG:
+            if algo.lower() in STRONG:
                 pairs.add((algo.lower(), digest.lower()))
         return pairs
 
@@ -463,12 +464,18 @@ class SourceBuilder:
         folder = self._folder("sdists")
         user = self._user_digests(file.project)
         digests = {a: hashlib.new(a) for a in {"sha256", *(a for a, _ in user)}}
-        with tempfile.NamedTemporaryFile(dir=folder, delete=False) as temp:  # noqa: SIM117
-            with self.index.open(file) as chunks:
+        # ``tmp``: the name the cache sweep (tagpip.cachedir) knows as a leftover in sdists.
+        # The final name depends on the sha256, known only once every byte has arrived.
+        temp = _atomic.temp_file(folder, prefix="tmp")
+        try:
+            with open(temp, "wb") as out, self.index.open(file) as chunks:
                 for chunk in chunks:
                     for digest in digests.values():
                         digest.update(chunk)
-                    temp.write(chunk)
+                    out.write(chunk)
+        except BaseException:
+            _atomic.discard(temp)
+            raise
         actual = {a: d.hexdigest() for a, d in digests.items()}
         sha256 = actual["sha256"]
         expected = dict(file.hashes).get("sha256")
@@ -478,15 +485,19 @@ class SourceBuilder:
         elif user and not any(actual[a] == d for a, d in user):
             problem = "no --hash given for it matches (a lock's hashes count as --hash)"
         if problem is not None:
-            os.unlink(temp.name)
+            _atomic.discard(temp)
             raise HashMismatch(
                 f"{file.project}: {file.filename} has sha256 {sha256}, but {problem}; "
                 "tagpip refused it",
                 hint="check the index, or the --hash lines",
             )
         path = folder / sha256 / file.filename
-        path.parent.mkdir(parents=True, exist_ok=True)
-        os.replace(temp.name, path)
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            _atomic.commit(temp, path, mode=None)
+        except BaseException:
+            _atomic.discard(temp)
+            raise
         self._sdists[file.url] = path
         return path
 

@@ -30,13 +30,13 @@ import re
 import shutil
 import stat
 import subprocess
-import tempfile
 import time
 import zipfile
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from tagpip import _atomic
 from tagpip.errors import TagpipError
 from tagpip.limits import Limits
 
@@ -459,12 +459,9 @@ def _record_bytecode(root: Path, pycs: Sequence[str]) -> int:
         writer.writerows([*old[:at], *new, *old[at:]])
         # A new file renamed over RECORD: in a tree hard-linked from the cache of unpacked
         # wheels, writing in place would change the cache's copy too.
-        temp = path.with_name(".RECORD.tagpip-tmp")
-        # (Path.write_text takes no newline= before Python 3.10.)
-        with open(temp, "w", encoding="utf-8", newline="") as handle:
-            handle.write(out.getvalue())
-        os.chmod(temp, 0o644)
-        os.replace(temp, path)
+        _atomic.write_bytes_atomically(
+            path, out.getvalue().encode("utf-8"), temp_name=".RECORD.tagpip-tmp"
+        )
     return total
 
 
@@ -502,15 +499,12 @@ def write_zip(
 
 def temp_next_to(output: Path) -> Path:
     """A fresh temporary file name in ``output``'s folder (same file system: rename works)."""
-    fd, name = tempfile.mkstemp(prefix=f".{output.name}.", suffix=".tmp", dir=output.parent)
-    os.close(fd)
-    return Path(name)
+    return _atomic.temp_file(output.parent, prefix=f".{output.name}.", suffix=".tmp")
 
 
 def commit_zip(temp: Path, output: Path) -> None:
     """Move the finished zip into place in one rename (never a partial file at ``output``)."""
-    os.chmod(temp, 0o644)
-    os.replace(temp, output)
+    _atomic.commit(temp, output, mode=0o644)
 
 
 def commit_dir(tree: Path, output: Path) -> None:

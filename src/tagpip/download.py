@@ -21,9 +21,7 @@ import contextlib
 import errno
 import hashlib
 import logging
-import os
 import re
-import tempfile
 import threading
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import FIRST_EXCEPTION, Future, ThreadPoolExecutor, wait
@@ -33,8 +31,10 @@ from typing import Literal
 
 from packaging.utils import NormalizedName
 
+from tagpip import _atomic
 from tagpip._atomic import clone_or_copy
 from tagpip.errors import TagpipError
+from tagpip.hashes import STRONG
 from tagpip.index import DistFile, Index
 
 __all__ = [
@@ -47,8 +47,6 @@ __all__ = [
     "parse_hash",
 ]
 
-# Algorithms pip accepts in --hash; weaker ones an index may list (md5) are not trusted alone.
-STRONG_ALGORITHMS = ("sha256", "sha384", "sha512")
 _CHUNK = 256 * 1024
 _TEMP_PREFIX = ".tagpip-"
 _TEMP_SUFFIX = ".part"
@@ -243,59 +241,55 @@ def _download_one(
             report(ProgressEvent("done", file.filename, size, size, reused=True))
             return Downloaded(file, final, found, reused=True, from_cache=True)
 
+    opened = False
     try:
-        fd, temp_name = tempfile.mkstemp(prefix=_TEMP_PREFIX, suffix=_TEMP_SUFFIX, dir=dest)
-    except OSError as error:
-        raise _write_error(file, dest, error) from None
-    temp = Path(temp_name)
-    try:
-        hashers = {algo: hashlib.new(algo) for algo in set(expected) | {"sha256"}}
-        done = 0
-        report(ProgressEvent("start", file.filename, file.size, 0))
-        with os.fdopen(fd, "wb") as out, index.open(file) as chunks:
-            for chunk in chunks:
-                if cancel.is_set():
-                    raise _Cancelled(f"{file.project}: download of {file.filename} cancelled")
-                out.write(chunk)
-                for hasher in hashers.values():
-                    hasher.update(chunk)
-                done += len(chunk)
-                if file.size is not None and done > file.size:
-                    # Never more than the index listed: stop now, not at the end (a local
-                    # file, or a server without Content-Length, is checked here).
-                    raise DownloadError(
-                        f"{file.project}: {file.filename} is longer than the {file.size} bytes "
-                        "the index lists; the transfer was stopped",
-                        hint="the file is not the one the index describes; nothing was kept",
-                    )
-                report(ProgressEvent("advance", file.filename, file.size, done))
+        with _atomic.atomic_write(
+            final, prefix=_TEMP_PREFIX, suffix=_TEMP_SUFFIX, mode=0o644, fsync=True
+        ) as out:
+            opened = True
+            temp = Path(out.name)
+            hashers = {algo: hashlib.new(algo) for algo in set(expected) | {"sha256"}}
+            done = 0
+            report(ProgressEvent("start", file.filename, file.size, 0))
+            with index.open(file) as chunks:
+                for chunk in chunks:
+                    if cancel.is_set():
+                        raise _Cancelled(f"{file.project}: download of {file.filename} cancelled")
+                    out.write(chunk)
+                    for hasher in hashers.values():
+                        hasher.update(chunk)
+                    done += len(chunk)
+                    if file.size is not None and done > file.size:
+                        # Never more than the index listed: stop now, not at the end (a local
+                        # file, or a server without Content-Length, is checked here).
+                        raise DownloadError(
+                            f"{file.project}: {file.filename} is longer than the {file.size} "
+                            "bytes the index lists; the transfer was stopped",
+                            hint="the file is not the one the index describes; nothing was kept",
+                        )
+                    report(ProgressEvent("advance", file.filename, file.size, done))
             out.flush()
-            os.fsync(out.fileno())
-        digests = {algo: h.hexdigest() for algo, h in hashers.items()}
-        problem = _problem(file, expected, digests)
-        if problem is not None:
-            raise problem
-        if file.size is not None and done != file.size:
-            raise DownloadError(
-                f"{file.project}: {file.filename} is {done} bytes, the index says {file.size}",
-                hint="the download was cut short or the file changed; try again",
-            )
-        _check_metadata(index, file, temp)
-        os.chmod(temp, 0o644)
-        if entry is not None and digests["sha256"] == entry.parent.name:
-            _into_cache(temp, entry)
-        os.replace(temp, final)
+            digests = {algo: h.hexdigest() for algo, h in hashers.items()}
+            problem = _problem(file, expected, digests)
+            if problem is not None:
+                raise problem
+            if file.size is not None and done != file.size:
+                raise DownloadError(
+                    f"{file.project}: {file.filename} is {done} bytes, the index says {file.size}",
+                    hint="the download was cut short or the file changed; try again",
+                )
+            _check_metadata(index, file, temp)
+            if entry is not None and digests["sha256"] == entry.parent.name:
+                _into_cache(temp, entry)
     except OSError as error:
         # Writing failed (transport errors arrive as the index's FetchError): a full disk, a
-        # read-only or vanished folder. A message naming the place, not a traceback.
+        # read-only or vanished folder. A message naming the place, not a traceback. (The
+        # temporary file is already gone.)
         cancel.set()
-        with contextlib.suppress(OSError):
-            temp.unlink(missing_ok=True)
-        raise _write_error(file, final, error) from None
+        raise _write_error(file, final if opened else dest, error) from None
     except BaseException:
         # Stop the other workers' queued downloads too: the run has failed.
         cancel.set()
-        temp.unlink(missing_ok=True)
         raise
     report(ProgressEvent("done", file.filename, done, done))
     return Downloaded(file, final, digests["sha256"], reused=False)
@@ -338,11 +332,9 @@ def _from_cache(
     if not entry.is_file():
         return None
     try:
-        fd, temp_name = tempfile.mkstemp(prefix=_TEMP_PREFIX, suffix=_TEMP_SUFFIX, dir=final.parent)
+        temp = _atomic.temp_file(final.parent, prefix=_TEMP_PREFIX, suffix=_TEMP_SUFFIX)
     except OSError:
         return None
-    os.close(fd)
-    temp = Path(temp_name)
     try:
         _link_or_copy(entry, temp)
         # The bytes that will be in the destination are hashed, not the cache's word for them.
@@ -355,16 +347,15 @@ def _from_cache(
             logger.debug("dropping a bad wheel cache entry: %s", entry)
             with contextlib.suppress(OSError):
                 entry.unlink()
-            temp.unlink(missing_ok=True)
+            _atomic.discard(temp)
             return None
-        os.chmod(temp, 0o644)
-        os.replace(temp, final)
+        _atomic.commit(temp, final, mode=0o644)
     except OSError:
         logger.debug("could not use the wheel cache entry %s", entry, exc_info=True)
-        temp.unlink(missing_ok=True)
+        _atomic.discard(temp)
         return None
     except BaseException:
-        temp.unlink(missing_ok=True)
+        _atomic.discard(temp)
         raise
     return digests["sha256"]
 
@@ -374,17 +365,16 @@ def _into_cache(verified: Path, entry: Path) -> None:
     temp: Path | None = None
     try:
         entry.parent.mkdir(parents=True, exist_ok=True)
-        fd, temp_name = tempfile.mkstemp(prefix=_TEMP_PREFIX, suffix=_TEMP_SUFFIX, dir=entry.parent)
-        os.close(fd)
-        temp = Path(temp_name)
+        temp = _atomic.temp_file(entry.parent, prefix=_TEMP_PREFIX, suffix=_TEMP_SUFFIX)
         _link_or_copy(verified, temp)
-        os.replace(temp, entry)  # atomic: another run sees the old entry or the new, never half
+        # Atomic: another run sees the old entry or the new, never half.
+        _atomic.commit(temp, entry, mode=None)
     except OSError as error:
         from tagpip import _sealed
 
         _sealed.unwritable(entry.parent.parent.parent, error)
         if temp is not None:
-            temp.unlink(missing_ok=True)
+            _atomic.discard(temp)
 
 
 def _link_or_copy(source: Path, target: Path) -> None:
@@ -416,11 +406,11 @@ def _expected_digests(file: DistFile, user_hashes: Sequence[str]) -> dict[str, d
     """Per algorithm, the allowed digests and who says so (``index`` or ``--hash``)."""
     expected: dict[str, dict[str, str]] = {}
     for algo, digest in file.hashes:
-        if algo.lower() in STRONG_ALGORITHMS:
+        if algo.lower() in STRONG:
             expected.setdefault(algo.lower(), {})[digest.lower()] = "the index"
     for text in user_hashes:
         algo, digest = parse_hash(text)
-        if algo in STRONG_ALGORITHMS:
+        if algo in STRONG:
             expected.setdefault(algo, {})[digest] = "--hash"
     return expected
 
@@ -433,7 +423,7 @@ def _problem(
     The index's digest must match exactly; ``--hash`` values for an algorithm form an allowed
     set (pip's rule), so the file must match one of them.
     """
-    index_wanted = {a: d for a, d in file.hashes if a.lower() in STRONG_ALGORITHMS}
+    index_wanted = {a: d for a, d in file.hashes if a.lower() in STRONG}
     for algo, digest in sorted(index_wanted.items()):
         got = digests[algo.lower()]
         if got != digest.lower():

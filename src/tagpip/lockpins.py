@@ -29,6 +29,7 @@ from packaging.utils import (
 from packaging.version import Version
 
 from tagpip.errors import Span, TagpipError
+from tagpip.hashes import STRONG
 from tagpip.index import DistFile, Index
 from tagpip.resolve import (
     Resolution,
@@ -58,7 +59,6 @@ Format = Literal["tagged", "pylock"]
 
 # Marker variables that tell targets apart, in the order a pylock marker names them.
 _TARGET_MARKERS = ("implementation_name", "python_version", "sys_platform", "platform_machine")
-_STRONG = ("sha256", "sha384", "sha512")
 
 
 class LockError(TagpipError):
@@ -174,7 +174,7 @@ def lock_from_resolutions(
             file = pin.file
             if file.url not in digests:
                 digests[file.url] = _sha256(file, index)
-            hashes = {a.lower(): d.lower() for a, d in file.hashes if a.lower() in _STRONG}
+            hashes = {a.lower(): d.lower() for a, d in file.hashes if a.lower() in STRONG}
             hashes["sha256"] = digests[file.url]
             wheel = file if file.is_wheel else built.get(file.url)
             metadata_python = None

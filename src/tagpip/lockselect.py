@@ -20,9 +20,9 @@ from packaging.utils import (
 )
 
 from tagpip.errors import Span, TagpipError
+from tagpip.hashes import STRONG
 from tagpip.index import DistFile, Index
 from tagpip.lockpins import (
-    _STRONG,
     Lock,
     LockedFile,
     LockedPackage,
@@ -45,7 +45,7 @@ def lock_hashes(lock: Lock) -> dict[NormalizedName, list[str]]:
     for package in lock.packages:
         for file in package.files:
             for algo, digest in file.hashes:
-                if algo in _STRONG:
+                if algo in STRONG:
                     values = found.setdefault(package.name, [])
                     if f"{algo}:{digest}" not in values:
                         values.append(f"{algo}:{digest}")
@@ -282,7 +282,7 @@ def _find_on_index(
         for file in same_version:
             if file.filename == locked.filename:
                 return file
-    unhashed = [f for f in same_version if not any(a.lower() in _STRONG for a, _ in f.hashes)]
+    unhashed = [f for f in same_version if not any(a.lower() in STRONG for a, _ in f.hashes)]
     block_target = _block_target(package, target)
     ranked = sorted(
         (rank, f.filename, f)

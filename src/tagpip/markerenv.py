@@ -13,9 +13,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from packaging.markers import Marker
 from packaging.version import InvalidVersion, Version
 
+from tagpip import _compat
 from tagpip.platforms import WINDOWS_MACHINES, classify
 
 __all__ = [
@@ -136,25 +136,19 @@ class Undefined:
 
 
 def _atom_variables(atom: tuple[Any, Any, Any]) -> list[str]:
-    from packaging._parser import Variable
-
-    return [side.value for side in (atom[0], atom[2]) if isinstance(side, Variable)]
+    return [side.value for side in (atom[0], atom[2]) if _compat.is_marker_variable(side)]
 
 
 def _evaluate_atom(atom: tuple[Any, Any, Any], env: Mapping[str, str]) -> bool:
-    single = Marker.__new__(Marker)
-    single._markers = [atom]
-    return single.evaluate(dict(env))
+    return _compat.marker_of_atom(atom).evaluate(dict(env))
 
 
 def _patch_candidates(atom: tuple[Any, Any, Any], version: tuple[int, ...]) -> list[int]:
     """Patch levels where a comparison with a literal can change its answer: 0, the literal's
     patch and its neighbours, and a very new patch."""
-    from packaging._parser import Value
-
     candidates = {0, NEWEST_PATCH}
     for side in (atom[0], atom[2]):
-        if isinstance(side, Value):
+        if _compat.is_marker_value(side):
             try:
                 release = Version(side.value.rstrip(".*")).release
             except InvalidVersion:

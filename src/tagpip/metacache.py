@@ -35,20 +35,19 @@ from typing import Any
 
 from tagpip import _sealed
 from tagpip._urls import strip_credentials
+from tagpip.hashes import HEX_LENGTHS
 
 __all__ = ["key", "load", "store"]
 
 logger = logging.getLogger("tagpip.index")
 
-# Strongest first; the first of these a page gives is used.
-_ALGORITHMS = {"sha256": 64, "sha384": 96, "sha512": 128}
 _HEX = re.compile(r"[0-9a-f]+")
 
 
 def _strong(hashes: Sequence[tuple[str, str]] | None) -> tuple[str, str] | None:
     """The (algorithm, lower-case hex digest) of the first strong, well-formed hash."""
     found = {algo.lower(): digest.lower() for algo, digest in hashes or ()}
-    for algo, length in _ALGORITHMS.items():
+    for algo, length in HEX_LENGTHS.items():
         digest = found.get(algo)
         if digest is not None and len(digest) == length and _HEX.fullmatch(digest):
             return algo, digest
@@ -95,7 +94,7 @@ def load(folder: Path, name: str) -> tuple[bytes, Any] | None:
         logger.debug("ignoring the kept metadata %s: %s", name, error)
         return None
     algo, _, expected = name.partition("-")
-    if algo in _ALGORITHMS and hashlib.new(algo, data).hexdigest() != expected:
+    if algo in HEX_LENGTHS and hashlib.new(algo, data).hexdigest() != expected:
         logger.debug("ignoring the kept metadata %s: not the file its hash names", name)
         return None
     return data, parsed

@@ -40,6 +40,7 @@ from packaging.utils import NormalizedName
 from packaging.version import Version
 
 from tagpip.errors import TagpipError
+from tagpip.hashes import STRONG
 from tagpip.index import DistFile, redact_url
 from tagpip.pipconfig import IndexOptions
 from tagpip.resolve import Pin
@@ -61,9 +62,6 @@ __all__ = [
     "pip_downloads",
     "restriction_for",
 ]
-
-# The strong algorithms pip's --hash takes (weaker ones are never used to identify a file).
-_STRONG = ("sha256", "sha384", "sha512")
 
 
 class PipBackendError(TagpipError):
@@ -463,16 +461,14 @@ def differences(
 def _requirement(pin: Pin, user_hashes: Sequence[str]) -> PipRequirement:
     file = pin.file
     index_hashes = [
-        f"{algo.lower()}:{digest.lower()}"
-        for algo, digest in file.hashes
-        if algo.lower() in _STRONG
+        f"{algo.lower()}:{digest.lower()}" for algo, digest in file.hashes if algo.lower() in STRONG
     ]
     if index_hashes:
         # One digest identifies the file: sha256 when the index gives it (every pip knows it).
         chosen: tuple[str, ...] = (sorted(index_hashes, key=_strength)[0],)
     else:
         chosen = tuple(
-            text for text in (_normal_hash(h) for h in user_hashes) if text.split(":")[0] in _STRONG
+            text for text in (_normal_hash(h) for h in user_hashes) if text.split(":")[0] in STRONG
         )
     from_url = any(line.requirement.url for line in pin.lines)
     return PipRequirement(
@@ -486,7 +482,7 @@ def _requirement(pin: Pin, user_hashes: Sequence[str]) -> PipRequirement:
 
 def _strength(text: str) -> tuple[int, str]:
     # sha256 first: every pip and every index know it.
-    return (_STRONG.index(text.split(":")[0]), text)
+    return (STRONG.index(text.split(":")[0]), text)
 
 
 def _normal_hash(text: str) -> str:
@@ -513,12 +509,12 @@ def _hash_problem(
 ) -> str | None:
     for algo, digest in sorted(file.hashes):
         algo = algo.lower()
-        if algo in _STRONG and algo in digests and digests[algo] != digest.lower():
+        if algo in STRONG and algo in digests and digests[algo] != digest.lower():
             return f"the index says {algo}:{digest.lower()}, the file is {algo}:{digests[algo]}"
     allowed: dict[str, list[str]] = {}
     for text in user_hashes:
         algo, _, digest = _normal_hash(text).partition(":")
-        if algo in _STRONG:
+        if algo in STRONG:
             allowed.setdefault(algo, []).append(digest)
     for algo, digests_allowed in sorted(allowed.items()):
         got = digests.get(algo)

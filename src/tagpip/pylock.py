@@ -27,8 +27,8 @@ from packaging.utils import (
 )
 from packaging.version import InvalidVersion, Version
 
+from tagpip.hashes import HEX_LENGTHS, STRONG
 from tagpip.lockpins import (
-    _STRONG,
     Lock,
     LockedFile,
     LockedPackage,
@@ -41,7 +41,8 @@ from tagpip.lockpins import (
 
 __all__ = ["format_pylock", "parse_pylock"]
 
-_DIGEST_LENGTHS = {"sha256": 64, "sha384": 96, "sha512": 128, "md5": 32, "sha1": 40}
+# pylock.toml may list weak digests too; they are checked for shape, never trusted.
+_DIGEST_LENGTHS = {**HEX_LENGTHS, "md5": 32, "sha1": 40}
 _HEX = re.compile(r"[0-9a-f]+")
 # PEP 508's project names.
 _PROJECT_NAME = re.compile(r"[A-Za-z0-9]([A-Za-z0-9._-]*[A-Za-z0-9])?")
@@ -323,7 +324,7 @@ def _pylock_file(
             raise LockError(
                 f"{where}: the {algo} hash of {filename} is not {length} hex digits: {digest!r}"
             )
-    if not any(a in _STRONG for a, _ in pairs):
+    if not any(a in STRONG for a, _ in pairs):
         raise LockError(f"{where}: the {kind} {filename} has no sha256, sha384 or sha512 hash")
     upload = wheel.get("upload-time")
     size = wheel.get("size")

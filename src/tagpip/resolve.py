@@ -49,6 +49,7 @@ from tagpip.candidates import (
     Requirement,
 )
 from tagpip.errors import Span, TagpipError
+from tagpip.hashes import STRONG
 from tagpip.index import DistFile, Index
 from tagpip.releases import ReleaseControl
 from tagpip.syntax import TaggedRequirement
@@ -866,7 +867,7 @@ def _url_wheel(
         )
     hashes = []
     algo, sep, digest = fragment.partition("=")
-    if sep and algo in ("sha256", "sha384", "sha512"):
+    if sep and algo in STRONG:
         hashes.append((algo, digest))
     return DistFile(
         project=line.name,

@@ -24,6 +24,7 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 
 from tagpip.errors import Diagnostic, Span, TagpipError, ValidationError
+from tagpip.hashes import HEX_LENGTHS
 from tagpip.tokens import (
     TagSpec,
     TokenError,
@@ -430,7 +431,6 @@ _REFUSED = {
     "--install-option": f"--install-option {_BUILD_OPTION}",
     "-C": f"-C/--config-settings {_BUILD_OPTION}",
 }
-_HASH_LENGTHS = {"sha256": 64, "sha384": 96, "sha512": 128}
 
 
 def _find_option(
@@ -1036,12 +1036,12 @@ def _check_hash(value: str) -> str | None:
     if not sep:
         return f"expected --hash=ALGORITHM:HEX, e.g. --hash=sha256:..., not {value!r}"
     algo = algo.lower()
-    if algo not in _HASH_LENGTHS:
+    if algo not in HEX_LENGTHS:
         return f"unsupported hash algorithm {algo!r}: use sha256, sha384 or sha512"
     if not re.fullmatch(r"[0-9a-fA-F]*", digest):
         return f"the {algo} digest must be hexadecimal"
-    if len(digest) != _HASH_LENGTHS[algo]:
-        return f"a {algo} digest has {_HASH_LENGTHS[algo]} hex digits, this one has {len(digest)}"
+    if len(digest) != HEX_LENGTHS[algo]:
+        return f"a {algo} digest has {HEX_LENGTHS[algo]} hex digits, this one has {len(digest)}"
     return None
 
 

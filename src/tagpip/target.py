@@ -37,6 +37,7 @@ from packaging.tags import (
 )
 from packaging.version import InvalidVersion, Version
 
+from tagpip import _compat
 from tagpip.errors import Span, TagpipError, ValidationError
 from tagpip.markerenv import (
     IMPLEMENTATIONS,
@@ -596,7 +597,9 @@ class Target:
         full_env: dict[str, str] = dict.fromkeys(MARKER_NAMES, SENTINEL)
         full_env.update(environment)
         full_env["extra"] = extra
-        return evaluate_three_valued(marker._markers, environment, full_env, self.python_version)
+        return evaluate_three_valued(
+            _compat.marker_atoms(marker), environment, full_env, self.python_version
+        )
 
 
 # --- combining sources --------------------------------------------------------------------------

@@ -271,11 +271,12 @@ def _snapshot(folder: Path) -> dict[str, tuple[int, int]]:
 
 def _algorithms(file: DistFile, user_hashes: Mapping[NormalizedName, Sequence[str]]) -> set[str]:
     """sha256, and every strong algorithm the index or a ``--hash`` uses for the file."""
-    from tagpip.download import STRONG_ALGORITHMS, parse_hash
+    from tagpip.download import parse_hash
+    from tagpip.hashes import STRONG
 
     named = [algo for algo, _ in file.hashes]
     named += [parse_hash(text)[0] for text in user_hashes.get(file.project, ())]
-    return {"sha256"} | {a.lower() for a in named if a.lower() in STRONG_ALGORITHMS}
+    return {"sha256"} | {a.lower() for a in named if a.lower() in STRONG}
 
 
 def _digests(path: Path, algorithms: set[str]) -> dict[str, str]:

@@ -1,0 +1,25 @@
+"""The strong hash algorithms: the one list every stage checks a digest against.
+
+pip's ``--hash`` takes exactly these; an index may also list weaker ones (md5, sha1), which
+tagpip never trusts to identify a file. Kept apart, standard library only, because
+``tagpip check`` imports :mod:`tagpip.syntax` on its fast path and must stay cheap to start;
+one list, so ``check``, ``download``, ``lock`` and the pip backend cannot disagree about which
+``--hash`` lines count.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from types import MappingProxyType
+
+__all__ = ["HEX_LENGTHS", "STRONG", "is_strong"]
+
+# Weakest first: where one digest is enough, the first of these a file lists is the one used.
+STRONG: tuple[str, ...] = ("sha256", "sha384", "sha512")
+# Hex digits in each algorithm's digest (bits / 4): a digest of another length is malformed.
+HEX_LENGTHS: Mapping[str, int] = MappingProxyType({"sha256": 64, "sha384": 96, "sha512": 128})
+
+
+def is_strong(algorithm: str) -> bool:
+    """Whether ``algorithm`` (any case) is one tagpip trusts to identify a file."""
+    return algorithm.lower() in HEX_LENGTHS
