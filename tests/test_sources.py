@@ -263,3 +263,35 @@ def test_a_folder_without_a_static_name_asks_for_one(
     err = capsys.readouterr().err
     assert "cannot tell the project name of the local folder ./anon" in err
     assert f"NAME @ {folder.as_uri()}" in err
+
+
+@pytest.mark.parametrize(
+    ("line", "extra"),
+    [
+        ("./mypkg --hash=sha256:" + "0" * 64, ""),  # a hash no folder can be checked against
+        ("./mypkg", "--require-hashes"),
+        ("vcspkg @ git+{repo} --hash=sha256:" + "0" * 64, ""),
+        ("vcspkg @ git+{repo}", "six==1.0 --hash=sha256:" + "0" * 64),  # hash mode is implied
+    ],
+)
+def test_hashes_cannot_be_checked_on_a_folder_or_vcs_source_so_it_is_refused(
+    index: IndexServer,
+    tmp_path: Path,
+    repo: Path,
+    capsys: pytest.CaptureFixture[str],
+    line: str,
+    extra: str,
+) -> None:
+    # pip: "Can't verify hashes for these requirements": a --hash is never silently unchecked.
+    project(tmp_path / "mypkg", "mypkg", "1.0")
+    lines = [line.format(repo=repo.as_uri())]
+    if extra.startswith("six"):
+        lines.append(extra)
+    Path("r.txt").write_text("\n".join(lines) + "\n")
+    flags = [extra] if extra.startswith("--") else []
+    assert run(index, tmp_path, "download", "-r", "r.txt", "-d", "w", *flags) == 1
+    err = capsys.readouterr().err
+    assert "a --hash cannot be checked against" in err
+    assert "tagpip refused it, as pip does" in err
+    assert "building" not in err
+    assert not (tmp_path / "w").exists()

@@ -384,6 +384,7 @@ class SourceBuilder:
         no_build: bool = False,
         no_build_packages: Collection[str] = (),
         user_hashes: Mapping[NormalizedName, Sequence[str]] | None = None,
+        require_hashes: bool = False,
         preferred_python: str | None = None,
         on_build: Callable[[str], None] | None = None,
         on_warning: Callable[[str], None] | None = None,
@@ -394,6 +395,9 @@ class SourceBuilder:
         self.no_build = no_build
         self.no_build_packages = frozenset(canonicalize_name(n) for n in no_build_packages)
         self.user_hashes = dict(user_hashes or {})
+        # Hash-checking mode (pip's rule, see cli._fetch.wants_hashes): a folder or VCS source,
+        # which has no file to hash, is then refused, as pip refuses it.
+        self.require_hashes = require_hashes
         self.preferred_python = preferred_python
         self.on_build = on_build
         self.on_warning = on_warning
@@ -587,10 +591,22 @@ class SourceBuilder:
                 f"{project} forbids it; tagpip refused it",
                 hint="build a wheel and name it on the line instead",
             )
+        is_vcs = url.lower().startswith("git+")
+        if (is_vcs or _file_url_path(project, url).is_dir()) and (
+            self.require_hashes or self._user_digests(project)
+        ):
+            what = "a VCS URL" if is_vcs else "a project folder"
+            raise HashMismatch(
+                f"{project} @ {url}: a --hash cannot be checked against {what} (there is no file "
+                "to hash), and hashes are required for every requirement; tagpip refused it, as "
+                "pip does",
+                hint="build a wheel or an sdist archive, name that file with its --hash, "
+                "or drop --require-hashes",
+            )
         interpreter = self.interpreter()
         commit: str | None = None
         with tempfile.TemporaryDirectory(prefix="tagpip-src-") as temp:
-            if url.lower().startswith("git+"):
+            if is_vcs:
                 kind = "vcs"
                 source, commit = _git_checkout(project, url, Path(temp) / "checkout")
                 origin = f"{url} at commit {commit}"

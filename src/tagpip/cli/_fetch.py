@@ -368,6 +368,7 @@ def make_builder(
         options,
         no_build_packages=names,
         user_hashes=inputs.user_hashes,
+        require_hashes=wants_hashes(args, inputs),
         preferred_python=preferred,
         on_build=say,
         on_warning=warn,
