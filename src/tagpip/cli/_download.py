@@ -64,6 +64,7 @@ def run(args: argparse.Namespace) -> int:
         print_downloaded,
         print_warnings,
         read_inputs,
+        resolve_inputs,
         settle_index_options,
         settle_targets,
         wants_hashes,
@@ -73,7 +74,6 @@ def run(args: argparse.Namespace) -> int:
     from tagpip.download import download
     from tagpip.errors import UsageError
     from tagpip.index import HttpIndex
-    from tagpip.resolve import resolve
 
     check_fetch_args(args, "download", "tagpip download -r requirements.txt -d ./wheels")
     from tagpip.cli._lock import fetch_from_lock
@@ -107,18 +107,15 @@ def run(args: argparse.Namespace) -> int:
             chosen: dict[str, list[Pin]] = {}  # file name -> its pins, one per target
             for target in targets:
                 builder = make_builder(args, inputs, index, target, options)
-                resolution = resolve(
-                    inputs.requirements,
-                    target,
+                resolution = resolve_inputs(
+                    args,
+                    inputs,
                     index,
-                    constraints=inputs.constraints,
-                    pre=options.pre,
-                    ignore_requires_python=args.ignore_requires_python,
-                    no_deps=args.no_deps,
-                    uploaded_prior_to=cutoff,
+                    target,
+                    options,
                     on_progress=progress.status,
                     builder=builder,
-                    timeout=args.resolve_timeout,
+                    uploaded_prior_to=cutoff,
                 )
                 pins = list(resolution.pins)
                 if args.only_deps:

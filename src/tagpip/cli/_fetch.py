@@ -12,11 +12,12 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import datetime
+import functools
 import logging
 import os
 import re
 import sys
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -36,8 +37,11 @@ from tagpip.syntax import (
 from tagpip.target import Sourced, Target, TargetOptions
 
 if TYPE_CHECKING:
+    from packaging.version import Version
+
     from tagpip.build import SourceBuilder
     from tagpip.index import Index
+    from tagpip.resolve import Resolution
 
 logger = logging.getLogger("tagpip")
 
@@ -338,6 +342,43 @@ def build_rules(args: argparse.Namespace, inputs: Inputs) -> tuple[bool, frozens
             elif item:
                 names.add(canonicalize_name(item))
     return no_build, frozenset(names)
+
+
+def resolve_inputs(
+    args: argparse.Namespace,
+    inputs: Inputs,
+    index: Index,
+    target: Target,
+    options: IndexOptions,
+    *,
+    on_progress: Callable[[str], None] | None = None,
+    builder: SourceBuilder | None = None,
+    exclude_newer: datetime.datetime | None = None,
+    uploaded_prior_to: datetime.datetime | None = None,
+    kept: Mapping[NormalizedName, tuple[Version, str]] | None = None,
+    constraints: Sequence[TaggedRequirement] = (),
+) -> Resolution:
+    """Resolve the inputs for ``target`` under the run's options: the one call ``download``,
+    ``install``, ``bundle``, ``lock`` and ``why`` share, so a new resolver option reaches them
+    all. ``kept`` (``lock``'s pins from an existing lock) goes through
+    :func:`tagpip.lockkept.resolve_keeping`; ``constraints`` are added to the inputs' own."""
+    from tagpip.lockkept import resolve_keeping
+    from tagpip.resolve import resolve
+
+    return (resolve if kept is None else functools.partial(resolve_keeping, kept=kept))(
+        inputs.requirements,
+        target,
+        index,
+        constraints=[*inputs.constraints, *constraints],
+        pre=options.pre,
+        ignore_requires_python=args.ignore_requires_python,
+        no_deps=args.no_deps,
+        exclude_newer=exclude_newer,
+        uploaded_prior_to=uploaded_prior_to,
+        on_progress=on_progress,
+        builder=builder,
+        timeout=args.resolve_timeout,
+    )
 
 
 def make_builder(

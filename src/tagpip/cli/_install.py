@@ -196,23 +196,25 @@ def resolve_pins(
 ) -> tuple[Resolution, list[Pin], dict[NormalizedName, list[str]]]:
     """Resolve the inputs for ``target`` and turn the pins into wheels to install: the one path
     ``install`` and ``bundle`` share (``--only-deps``, required hashes, pure-source builds)."""
-    from tagpip.cli._fetch import build_pins, built_hashes, make_builder, wants_hashes
+    from tagpip.cli._fetch import (
+        build_pins,
+        built_hashes,
+        make_builder,
+        resolve_inputs,
+        wants_hashes,
+    )
     from tagpip.cli._report import check_required_hashes
-    from tagpip.resolve import resolve
 
     builder = make_builder(args, inputs, index, target, options)
-    resolution = resolve(
-        inputs.requirements,
-        target,
+    resolution = resolve_inputs(
+        args,
+        inputs,
         index,
-        constraints=inputs.constraints,
-        pre=options.pre,
-        ignore_requires_python=args.ignore_requires_python,
-        no_deps=args.no_deps,
-        uploaded_prior_to=cutoff,
+        target,
+        options,
         on_progress=progress.status,
         builder=builder,
-        timeout=args.resolve_timeout,
+        uploaded_prior_to=cutoff,
     )
     progress.close()
     report_downgrades(args, [resolution], index)

@@ -169,6 +169,7 @@ def run(args: argparse.Namespace) -> int:
         parse_cutoff,
         print_warnings,
         read_inputs,
+        resolve_inputs,
         settle_index_options,
         settle_targets,
     )
@@ -176,7 +177,7 @@ def run(args: argparse.Namespace) -> int:
     from tagpip.errors import UsageError
     from tagpip.index import HttpIndex
     from tagpip.lock import format_lock, is_pylock_name, read_lock, write_lock
-    from tagpip.lockkept import kept_note, kept_pins, resolve_keeping, usable_kept
+    from tagpip.lockkept import kept_note, kept_pins, usable_kept
     from tagpip.lockpins import lock_from_resolutions
     from tagpip.syntax import parse_line
 
@@ -238,20 +239,18 @@ def run(args: argparse.Namespace) -> int:
                     for note in [*notes, *dropped]:
                         progress.close()
                         print(f"note: {note}", file=sys.stderr)
-                resolution = resolve_keeping(
-                    inputs.requirements,
-                    target,
+                resolution = resolve_inputs(
+                    args,
+                    inputs,
                     index,
-                    kept,
-                    constraints=[*inputs.constraints, *extra_constraints],
-                    pre=options.pre,
-                    ignore_requires_python=args.ignore_requires_python,
-                    no_deps=args.no_deps,
-                    exclude_newer=exclude_newer,
-                    uploaded_prior_to=uploaded_prior_to,
+                    target,
+                    options,
                     on_progress=progress.status,
                     builder=builder,
-                    timeout=args.resolve_timeout,
+                    exclude_newer=exclude_newer,
+                    uploaded_prior_to=uploaded_prior_to,
+                    kept=kept,
+                    constraints=extra_constraints,
                 )
                 progress.close()
                 resolution = dataclasses.replace(

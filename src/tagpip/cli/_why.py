@@ -148,6 +148,7 @@ def _resolve_all(
         parse_cutoff,
         print_warnings,
         read_inputs,
+        resolve_inputs,
         settle_index_options,
         settle_targets,
     )
@@ -155,7 +156,7 @@ def _resolve_all(
     from tagpip.cli._progress import Progress
     from tagpip.explain import Policy
     from tagpip.index import HttpIndex
-    from tagpip.resolve import ResolveError, resolve
+    from tagpip.resolve import ResolveError
     from tagpip.target import TargetError
 
     exclude_newer = parse_exclude_newer(args.exclude_newer)
@@ -178,18 +179,15 @@ def _resolve_all(
     try:
         for target in targets:
             try:
-                resolution = resolve(
-                    inputs.requirements,
-                    target,
+                resolution = resolve_inputs(
+                    args,
+                    inputs,
                     index,
-                    constraints=inputs.constraints,
-                    pre=options.pre,
-                    ignore_requires_python=args.ignore_requires_python,
-                    no_deps=args.no_deps,
+                    target,
+                    options,
+                    on_progress=progress.status,
                     exclude_newer=exclude_newer,
                     uploaded_prior_to=uploaded_prior_to,
-                    on_progress=progress.status,
-                    timeout=args.resolve_timeout,
                 )
             except (ResolveError, TargetError) as error:
                 outcomes.append((target, error))
