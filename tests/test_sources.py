@@ -295,3 +295,15 @@ def test_hashes_cannot_be_checked_on_a_folder_or_vcs_source_so_it_is_refused(
     assert "tagpip refused it, as pip does" in err
     assert "building" not in err
     assert not (tmp_path / "w").exists()
+
+
+def test_why_builds_a_source_as_download_does(
+    index: IndexServer, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # why explains what download would do: the folder is built, not reported as forbidden.
+    project(tmp_path / "mypkg", "mypkg", "1.0")
+    assert run(index, tmp_path, "why", "mypkg", "./mypkg") == 0
+    out, err = capsys.readouterr()
+    assert "building mypkg from the folder" in err
+    assert "mypkg 1.0 for" in out
+    assert "chosen: mypkg-1.0-py3-none-any.whl" in out

@@ -145,6 +145,7 @@ def _resolve_all(
     """Resolve the inputs for every target, as lock does; a target whose resolution fails
     keeps its error (the index stays open for the explanations: the caller closes it)."""
     from tagpip.cli._fetch import (
+        make_builder,
         parse_cutoff,
         print_warnings,
         read_inputs,
@@ -161,7 +162,14 @@ def _resolve_all(
 
     exclude_newer = parse_exclude_newer(args.exclude_newer)
     uploaded_prior_to = parse_cutoff(args.uploaded_prior_to)
-    inputs = read_inputs([*args.requirements, *extra], args.requirement, args.constraint)
+    # As download reads them (pip's configuration too), so that why explains what it would do.
+    inputs = read_inputs(
+        [*args.requirements, *extra],
+        args.requirement,
+        args.constraint,
+        command="download",
+        isolated=args.isolated,
+    )
     print_warnings(inputs.warnings, args.quiet)
     targets = settle_targets(args, inputs)
     options = settle_index_options(args, inputs, "download")
@@ -186,6 +194,9 @@ def _resolve_all(
                     target,
                     options,
                     on_progress=progress.status,
+                    # Sources are built as download builds them (local folders, VCS URLs, and
+                    # sdists of projects with no fitting wheel): why explains the same answer.
+                    builder=make_builder(args, inputs, index, target, options),
                     exclude_newer=exclude_newer,
                     uploaded_prior_to=uploaded_prior_to,
                 )
