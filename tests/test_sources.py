@@ -307,3 +307,55 @@ def test_why_builds_a_source_as_download_does(
     assert "building mypkg from the folder" in err
     assert "mypkg 1.0 for" in out
     assert "chosen: mypkg-1.0-py3-none-any.whl" in out
+
+
+def test_a_remote_sdist_url_is_fetched_checked_and_built(
+    index: IndexServer, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # pip and uv build ``name @ https://.../x-1.0.tar.gz``; tagpip too, checked pure.
+    import hashlib
+
+    sdist = build_source_sdist(index.root, "remotepkg", "1.0")
+    url = index.file_url(sdist.name)
+    digest = hashlib.sha256(sdist.read_bytes()).hexdigest()
+    assert run(index, tmp_path, "download", f"remotepkg @ {url}#sha256={digest}", "-d", "w") == 0
+    assert f"building remotepkg from the sdist {url} (pure Python)" in capsys.readouterr().err
+    assert names(tmp_path / "w") == ["remotepkg-1.0-py3-none-any.whl"]
+    # A digest that does not match, in the URL or on the line, refuses it before any build.
+    for line in (f"remotepkg @ {url}#sha256={'0' * 64}", f"remotepkg @ {url}"):
+        Path("r.txt").write_text(line + (f" --hash=sha256:{'0' * 64}" if "#" not in line else ""))
+        assert run(index, tmp_path, "download", "-r", "r.txt", "-d", "bad") == 1
+        err = capsys.readouterr().err
+        assert "tagpip refused it" in err
+        assert "building" not in err
+        assert not (tmp_path / "bad").exists()
+
+
+def test_a_remote_url_that_is_no_archive_is_refused_by_name(
+    index: IndexServer, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    url = index.file_url("remotepkg-1.0.exe")
+    assert run(index, tmp_path, "download", f"remotepkg @ {url}", "-d", "w") == 1
+    assert "is neither a wheel nor an sdist (.tar.gz or .zip)" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("name", ["lock.txt", "pylock.toml"])
+def test_a_remote_sdist_is_locked_by_url_and_sha256(
+    index: IndexServer, tmp_path: Path, name: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import hashlib
+
+    sdist = build_source_sdist(index.root, "remotepkg", "1.0")
+    url = index.file_url(sdist.name)
+    digest = hashlib.sha256(sdist.read_bytes()).hexdigest()
+    assert run(index, tmp_path, "lock", f"remotepkg @ {url}", "-o", name) == 0
+    text = (tmp_path / name).read_text()
+    assert digest in text
+    assert url in text
+    assert run(index, tmp_path, "lock", f"remotepkg @ {url}", "-o", name) == 0
+    assert (tmp_path / name).read_text() == text  # re-locking is byte-identical
+    capsys.readouterr()
+    target = TARGET if name == "pylock.toml" else []
+    args = ["-i", index.url, "--target", "deps", "--cache-dir", str(tmp_path / "cold")]
+    assert main(["install", "-r", name, *target, *args, "--retries", "0"]) == 0
+    assert (tmp_path / "deps" / "remotepkg.py").exists()

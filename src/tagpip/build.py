@@ -592,8 +592,10 @@ class SourceBuilder:
                 hint="build a wheel and name it on the line instead",
             )
         is_vcs = url.lower().startswith("git+")
-        if (is_vcs or _file_url_path(project, url).is_dir()) and (
-            self.require_hashes or self._user_digests(project)
+        is_remote = url.lower().startswith(("https:", "http:"))
+        hashed = bool(self._user_digests(project))
+        if (is_vcs or (not is_remote and _file_url_path(project, url).is_dir())) and (
+            self.require_hashes or hashed
         ):
             what = "a VCS URL" if is_vcs else "a project folder"
             raise HashMismatch(
@@ -603,6 +605,12 @@ class SourceBuilder:
                 hint="build a wheel or an sdist archive, name that file with its --hash, "
                 "or drop --require-hashes",
             )
+        if self.require_hashes and not hashed:
+            raise HashMismatch(
+                f"{project} @ {url}: hashes are required (--require-hashes, or a --hash on some "
+                "line), but this line has none; tagpip refused it, as pip does",
+                hint="add --hash=sha256:... of the sdist to the line, or pass --no-require-hashes",
+            )
         interpreter = self.interpreter()
         commit: str | None = None
         with tempfile.TemporaryDirectory(prefix="tagpip-src-") as temp:
@@ -610,6 +618,10 @@ class SourceBuilder:
                 kind = "vcs"
                 source, commit = _git_checkout(project, url, Path(temp) / "checkout")
                 origin = f"{url} at commit {commit}"
+            elif is_remote:
+                kind = "archive"
+                source = self._remote_sdist(project, url)
+                origin = f"the sdist {url.partition('#')[0]}"
             else:
                 source = _file_url_path(project, url)
                 kind = "directory" if source.is_dir() else "archive"
@@ -663,10 +675,11 @@ class SourceBuilder:
             is_wheel=True,
             hashes=(("sha256", hashlib.sha256(wheel.read_bytes()).hexdigest()),),
         )
+        written = url.partition("#")[0] if is_remote else url
         placeholder = DistFile(
             project=name,
-            filename=Path(url).name,
-            url=url,
+            filename=written.rstrip("/").rsplit("/", 1)[-1],
+            url=written,
             version=version,
             build=(),
             tags=frozenset(),
@@ -679,6 +692,27 @@ class SourceBuilder:
             self._built[url] = built  # wheel() of the locked sdist is this build
         self.sources[as_file.url] = LocalSource(kind, url, commit)
         return built
+
+    def _remote_sdist(self, project: str, url: str) -> Path:
+        """The sdist a ``name @ https://.../x-1.0.tar.gz`` line names, fetched like an index's
+        sdist (through the index's session: its credentials, TLS and retries) and checked
+        against the URL's ``#sha256=`` and the line's ``--hash`` values."""
+        from packaging.utils import InvalidSdistFilename, parse_sdist_filename
+
+        path, _, fragment = url.partition("#")
+        filename = path.rstrip("/").rsplit("/", 1)[-1]
+        try:
+            _, version = parse_sdist_filename(filename)
+        except InvalidSdistFilename:
+            raise SourceError(
+                f"{project} @ {url}: {filename} is neither a wheel nor an sdist (.tar.gz or "
+                ".zip); tagpip refused it",
+                hint="link to a .whl file or an sdist archive",
+            ) from None
+        algo, sep, digest = fragment.partition("=")
+        hashes = ((algo.lower(), digest.lower()),) if sep and algo.lower() in STRONG else ()
+        file = DistFile.untagged(canonicalize_name(project), filename, path, version, hashes=hashes)
+        return self.sdist(file)
 
     def _local_sdist_sha256(self, project: str, archive: Path) -> str:
         """A local sdist's sha256, checked against the user's ``--hash`` values of ``project``."""

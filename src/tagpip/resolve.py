@@ -825,7 +825,8 @@ def _url_wheel(
     url = line.requirement.url or ""
     path, _, fragment = url.partition("#")
     filename = path.rstrip("/").rsplit("/", 1)[-1]
-    is_source = url.lower().startswith(("git+", "file:"))
+    # A remote sdist (``name @ https://.../x-1.0.tar.gz``) is a source too: pip and uv build it.
+    is_source = url.lower().startswith(("git+", "file:", "https:", "http:"))
     if not filename.endswith(".whl") and is_source and sources:
         if builder is None:
             raise UnsupportedRequirement(
