@@ -162,21 +162,16 @@ BEHAVIOUR: dict[str, Case] = {
         got=(),
         says="r.txt:1:1: -e/--editable is not supported",
     ),
+    # build settings: for the backend when the project is built; said to be unused otherwise
     "-C": Case(
-        "refused",
-        "six -C key=value\n",
-        check=1,
-        download=1,
-        got=(),
-        says="r.txt:1:5: -C/--config-settings is not supported",
+        "applied",
+        "-i {url}\nsix -C key=value\n",
+        says="six: the -C/--config-settings of r.txt:2 are not used: a wheel was picked",
     ),
     "--config-settings": Case(
-        "refused",
-        "six --config-settings key=value\n",
-        check=1,
-        download=1,
-        got=(),
-        says="r.txt:1:5: -C/--config-settings is not supported",
+        "applied",
+        "-i {url}\nsix --config-settings key=value\n",
+        says="six: the -C/--config-settings of r.txt:2 are not used: a wheel was picked",
     ),
     # accepted, said to be ignored
     "--use-feature": Case(

@@ -359,3 +359,47 @@ def test_a_remote_sdist_is_locked_by_url_and_sha256(
     args = ["-i", index.url, "--target", "deps", "--cache-dir", str(tmp_path / "cold")]
     assert main(["install", "-r", name, *target, *args, "--retries", "0"]) == 0
     assert (tmp_path / "deps" / "remotepkg.py").exists()
+
+
+_RECORDING_BACKEND = """\
+from pathlib import Path
+
+from setuptools import build_meta as _setuptools
+
+get_requires_for_build_sdist = _setuptools.get_requires_for_build_sdist
+build_sdist = _setuptools.build_sdist
+
+
+def get_requires_for_build_wheel(config_settings=None):
+    return _setuptools.get_requires_for_build_wheel()
+
+
+def build_wheel(wheel_directory, config_settings=None, metadata_directory=None):
+    Path("cfgpkg.py").write_text(f"SETTINGS = {config_settings!r}\\n")
+    return _setuptools.build_wheel(wheel_directory, None, metadata_directory)
+"""
+
+
+@pytest.mark.parametrize(
+    ("line", "flags", "settings"),
+    [
+        ("./cfgpkg", ["-C", "mode=fast"], "{'mode': 'fast'}"),
+        ("./cfgpkg -C a=1 --config-settings=a=2", [], "{'a': ['1', '2']}"),
+        ("./cfgpkg -C b=2", ["-C", "a=1"], "{'a': '1', 'b': '2'}"),
+    ],
+)
+def test_config_settings_reach_the_build_backend_as_pip_passes_them(
+    index: IndexServer, tmp_path: Path, line: str, flags: list[str], settings: str
+) -> None:
+    folder = tmp_path / "cfgpkg"
+    folder.mkdir()
+    (folder / "pyproject.toml").write_text(
+        '[build-system]\nrequires = ["setuptools>=61"]\nbuild-backend = "backend"\n'
+        'backend-path = ["."]\n\n[project]\nname = "cfgpkg"\nversion = "1.0"\n'
+        '\n[tool.setuptools]\npy-modules = ["cfgpkg"]\n'
+    )
+    (folder / "backend.py").write_text(_RECORDING_BACKEND)
+    (folder / "cfgpkg.py").write_text("SETTINGS = None\n")
+    Path("r.txt").write_text(line + "\n")
+    assert run(index, tmp_path, "install", "-r", "r.txt", *flags, "--target", "deps") == 0
+    assert (tmp_path / "deps" / "cfgpkg.py").read_text() == f"SETTINGS = {settings}\n"

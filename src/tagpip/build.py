@@ -308,11 +308,12 @@ def build_wheel(
     interpreter: Interpreter,
     options: IndexOptions,
     origin: str = "its sdist",
+    config_settings: Mapping[str, str | list[str]] | None = None,
 ) -> Path:
     """Build ``sdist`` (an archive, or a project folder, built in place as pip does) into a wheel
     in ``out`` with pypa/build in an isolated venv made by ``interpreter``; raise
     :class:`BuildError` with the backend's last lines when it fails. ``origin`` names the source
-    in messages."""
+    in messages; ``config_settings`` go to the backend's hooks (pip's ``-C KEY=VALUE``)."""
     import build as pypa_build
 
     captured: list[str] = []
@@ -338,9 +339,9 @@ def build_wheel(
             env = _VenvEnv(interpreter, work / "env", options)
             builder: Any = pypa_build.ProjectBuilder.from_isolated_env(env, source, runner=runner)
             env.install(builder.build_system_requires)
-            env.install(builder.get_requires_for_build("wheel"))
+            env.install(builder.get_requires_for_build("wheel", config_settings or None))
             out.mkdir(parents=True, exist_ok=True)
-            built = builder.build("wheel", str(work / "dist"))
+            built = builder.build("wheel", str(work / "dist"), config_settings or None)
         except _Failed as failed:
             raise BuildError(
                 project, version, failed.lines[-_TAIL:], why=failed.why, origin=origin
@@ -385,6 +386,7 @@ class SourceBuilder:
         no_build_packages: Collection[str] = (),
         user_hashes: Mapping[NormalizedName, Sequence[str]] | None = None,
         require_hashes: bool = False,
+        config_settings: Mapping[NormalizedName, Sequence[str]] | None = None,
         preferred_python: str | None = None,
         on_build: Callable[[str], None] | None = None,
         on_warning: Callable[[str], None] | None = None,
@@ -398,6 +400,8 @@ class SourceBuilder:
         # Hash-checking mode (pip's rule, see cli._fetch.wants_hashes): a folder or VCS source,
         # which has no file to hash, is then refused, as pip refuses it.
         self.require_hashes = require_hashes
+        # ``-C KEY=VALUE`` per project (the command line's under the key ""), pip's build settings.
+        self.config_settings = {k: tuple(v) for k, v in (config_settings or {}).items()}
         self.preferred_python = preferred_python
         self.on_build = on_build
         self.on_warning = on_warning
@@ -539,7 +543,7 @@ class SourceBuilder:
             wheel = found[0]
         else:
             assert sdist is not None
-            folder = self._folder("built") / sdist.parent.name / f"py{interpreter.short}"
+            folder = self._built_folder(sdist.parent.name, interpreter, file.project)
             if self.on_build is not None:
                 self.on_build(
                     f"building {file.project} {file.version} from its sdist (pure Python) on "
@@ -553,6 +557,7 @@ class SourceBuilder:
                     version=str(file.version),
                     interpreter=interpreter,
                     options=self.options,
+                    config_settings=self.settings_for(file.project),
                 )
                 check_pure(wheel, file.project, str(file.version), self.target)
                 folder.mkdir(parents=True, exist_ok=True)
@@ -630,7 +635,7 @@ class SourceBuilder:
             found: list[Path] = []
             if kind == "archive":
                 sha256 = self._local_sdist_sha256(project, source)
-                folder = self._folder("built") / sha256 / f"py{interpreter.short}"
+                folder = self._built_folder(sha256, interpreter, project)
                 found = sorted(folder.glob("*.whl")) if folder.is_dir() else []
                 found = [w for w in found if _wheel_name(w) == canonicalize_name(project)]
             else:
@@ -653,6 +658,7 @@ class SourceBuilder:
                     interpreter=interpreter,
                     options=self.options,
                     origin=origin,
+                    config_settings=self.settings_for(project),
                 )
                 folder.mkdir(parents=True, exist_ok=True)
                 kept = folder / wheel.name
@@ -729,10 +735,38 @@ class SourceBuilder:
             )
         return actual["sha256"]
 
+    def settings_for(self, project: str) -> dict[str, str | list[str]]:
+        """The backend's config settings for ``project``: the command line's ``-C`` values, then
+        its lines'; a key given more than once holds a list, as pip passes it."""
+        merged: dict[str, str | list[str]] = {}
+        for item in (
+            *self.config_settings.get(NormalizedName(""), ()),
+            *self.config_settings.get(canonicalize_name(project), ()),
+        ):
+            key, _, value = item.partition("=")
+            known = merged.get(key)
+            if known is None:
+                merged[key] = value
+            else:
+                merged[key] = [*(known if isinstance(known, list) else [known]), value]
+        return merged
+
+    def _built_folder(self, sha256: str, interpreter: Interpreter, project: str) -> Path:
+        """Where wheels built from the sdist with ``sha256`` on ``interpreter``'s version are
+        kept: config settings change what a backend builds, so each set has its own folder."""
+        name = f"py{interpreter.short}"
+        settings = self.settings_for(project)
+        if settings:
+            import json
+
+            key = json.dumps(settings, sort_keys=True).encode()
+            name += f"-C{hashlib.sha256(key).hexdigest()[:16]}"
+        return self._folder("built") / sha256 / name
+
     def _cached(self, file: DistFile, sha256: str, interpreter: Interpreter) -> list[Path]:
         """The wheels the cache holds from the sdist with ``sha256`` built on ``interpreter``'s
         version, when they are this project and version."""
-        folder = self._folder("built") / sha256 / f"py{interpreter.short}"
+        folder = self._built_folder(sha256, interpreter, file.project)
         found = []
         for wheel in sorted(folder.glob("*.whl")) if folder.is_dir() else []:
             try:

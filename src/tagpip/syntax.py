@@ -82,12 +82,14 @@ class TaggedRequirement:
     ``name`` is the PEP 503-normalised project name; ``tags`` is None when the line has no tag
     block; ``hashes`` are ``algo:hex`` strings from ``--hash`` options on the line (lower-cased,
     in the order given); ``span`` covers the requirement on the user's own line.
-    ``tag_like_extras`` is set when the line's only bracket group is extras that read as a tag
-    block (``numpy[manylinux2014,cp39]``): ``check`` warns, and the resolver refuses the line
-    unless the project declares those extras (only its metadata can say).
+    ``config_settings`` are the line's ``-C KEY=VALUE`` values, for the build backend when the
+    project is built from source. ``tag_like_extras`` is set when the line's only bracket group
+    is extras that read as a tag block (``numpy[manylinux2014,cp39]``): ``check`` warns, and the
+    resolver refuses the line unless the project declares those extras (only its metadata can
+    say).
 
-    Two values are equal when they say the same thing: same ``str(requirement)``, name, tag block
-    and hashes; where they were written (spans) does not count.
+    Two values are equal when they say the same thing: same ``str(requirement)``, name, tag block,
+    hashes and build settings; where they were written (spans) does not count.
     """
 
     requirement: Requirement
@@ -96,9 +98,10 @@ class TaggedRequirement:
     hashes: tuple[str, ...]
     span: Span
     tag_like_extras: TagLikeExtras | None = None
+    config_settings: tuple[str, ...] = ()
 
     def _key(self) -> tuple[object, ...]:
-        return (str(self.requirement), self.name, self.tags, self.hashes)
+        return (str(self.requirement), self.name, self.tags, self.hashes, self.config_settings)
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, TaggedRequirement):
@@ -410,7 +413,13 @@ _FILE_OPTIONS: dict[str, tuple[str, bool]] = {
     "--implementation": ("implementation", True),
     "--abi": ("abis", True),
 }
-_LINE_OPTIONS: dict[str, tuple[str, bool]] = {"--hash": ("hash", True)}
+_LINE_OPTIONS: dict[str, tuple[str, bool]] = {
+    "--hash": ("hash", True),
+    # pip's per-requirement build settings: passed to the PEP 517 backend when tagpip builds
+    # this project from source (tagpip.build), as pip passes them.
+    "--config-settings": ("config_settings", True),
+    "-C": ("config_settings", True),
+}
 # Options pip takes in a file that tagpip refuses on purpose, each with the reason by name.
 # (pip 26 takes -e and -C/--config-settings; --global-option and --install-option are gone from
 # pip 26 but still in old files.) The table in docs/syntax.md and tests/test_reqfile_options.py,
@@ -427,9 +436,7 @@ _REFUSED = {
     "-e": _EDITABLE,
     "--editable": _EDITABLE,
     "--global-option": f"--global-option {_BUILD_OPTION}",
-    "--config-settings": f"-C/--config-settings {_BUILD_OPTION}",
     "--install-option": f"--install-option {_BUILD_OPTION}",
-    "-C": f"-C/--config-settings {_BUILD_OPTION}",
 }
 
 
@@ -546,9 +553,10 @@ def _unknown_option(
         )
     if table is _FILE_OPTIONS and name in _LINE_OPTIONS:
         # pip warns and drops the hash; a hash is a safety check, so tagpip refuses instead.
+        dropped = ", which would drop a hash check" if name == "--hash" else ""
         return _error(
             f"{name} on a line of its own is refused: it belongs to no requirement (pip "
-            "ignores it with a warning, which would drop a hash check)",
+            f"ignores it with a warning{dropped})",
             span,
             hint="end the requirement's line with '\\' to continue it onto this one",
         )
@@ -796,10 +804,22 @@ def _parse_requirement(
     req_span = logical.span(0, len(req_text))
     first_new = len(diagnostics)
     hashes: list[str] = []
+    settings: list[str] = []
     if options_at < len(text):
         hits, problems = _parse_options(logical, options_at, _LINE_OPTIONS, "after a requirement")
         diagnostics.extend(problems)
-        for _, _, word in hits:
+        for _, destination, word in hits:
+            if destination == "config_settings":
+                if "=" not in word.text:
+                    diagnostics.append(
+                        _error(
+                            f"-C/--config-settings takes KEY=VALUE, not {word.text!r}",
+                            logical.span(word.start, word.end),
+                        )
+                    )
+                else:
+                    settings.append(word.text)
+                continue
             problem = _check_hash(word.text)
             if problem:
                 diagnostics.append(_error(problem, logical.span(word.start, word.end)))
@@ -873,6 +893,7 @@ def _parse_requirement(
         hashes=tuple(hashes),
         span=req_span,
         tag_like_extras=tag_like,
+        config_settings=tuple(settings),
     )
 
 

@@ -69,6 +69,15 @@ class Inputs:
     pip: PipSettings | None = None
 
     @property
+    def config_settings(self) -> dict[NormalizedName, list[str]]:
+        """``-C KEY=VALUE`` values per project, from the requirement lines."""
+        settings: dict[NormalizedName, list[str]] = {}
+        for line in self.requirements:
+            if line.config_settings:
+                settings.setdefault(line.name, []).extend(line.config_settings)
+        return settings
+
+    @property
     def user_hashes(self) -> dict[NormalizedName, list[str]]:
         """``--hash`` values per project, from the requirement lines (constraints too, as pip)."""
         hashes: dict[NormalizedName, list[str]] = {}
@@ -365,7 +374,7 @@ def resolve_inputs(
     from tagpip.lockkept import resolve_keeping
     from tagpip.resolve import resolve
 
-    return (resolve if kept is None else functools.partial(resolve_keeping, kept=kept))(
+    resolution = (resolve if kept is None else functools.partial(resolve_keeping, kept=kept))(
         inputs.requirements,
         target,
         index,
@@ -379,6 +388,37 @@ def resolve_inputs(
         builder=builder,
         timeout=args.resolve_timeout,
     )
+    if int(getattr(args, "quiet", 0) or 0) < 2:
+        for text in unused_settings(inputs, resolution.pins, builder):
+            sys.stderr.write(f"warning: {text}\n")
+    return resolution
+
+
+def _config_settings(args: argparse.Namespace, inputs: Inputs) -> dict[NormalizedName, list[str]]:
+    """The build settings per project, the command line's ``-C`` values under the key ``""``."""
+    given = list(getattr(args, "config_settings", None) or [])
+    wrong = [item for item in given if "=" not in item]
+    if wrong:
+        raise UsageError(f"-C/--config-settings takes KEY=VALUE, not {wrong[0]!r}")
+    settings = inputs.config_settings
+    if given:
+        settings[NormalizedName("")] = given
+    return settings
+
+
+def unused_settings(
+    inputs: Inputs, pins: Sequence[Any], builder: SourceBuilder | None
+) -> list[str]:
+    """One warning text per project whose line gives ``-C`` settings although it resolved to a
+    wheel (not one built from its source): the settings do nothing (pip drops them silently)."""
+    built = builder.sources if builder is not None else {}
+    wheels = {pin.name for pin in pins if pin.file.is_wheel and pin.file.url not in built}
+    return [
+        f"{line.name}: the -C/--config-settings of {line.span.source}:{line.span.line} are not "
+        "used: a wheel was picked, and settings apply only to builds from source"
+        for line in inputs.requirements
+        if line.config_settings and line.name in wheels
+    ]
 
 
 def make_builder(
@@ -410,6 +450,7 @@ def make_builder(
         no_build_packages=names,
         user_hashes=inputs.user_hashes,
         require_hashes=wants_hashes(args, inputs),
+        config_settings=_config_settings(args, inputs),
         preferred_python=preferred,
         on_build=say,
         on_warning=warn,

@@ -51,7 +51,6 @@ REFUSED: dict[str, tuple[int, str]] = {
         1,
         "tagpip does not check out editable projects (it installs wheels for another machine)",
     ),
-    "--config-settings": (1, _BUILD_ONLY),
     "--global-option": (1, _BUILD_ONLY),
     "--use-pep517": (0, _BUILD_ONLY),
     "--requirements-from-script": (1, "PEP 723 script metadata is not supported yet"),
@@ -104,8 +103,7 @@ class _Refuse(argparse.Action):
 def _refuse_all(parser: argparse.ArgumentParser) -> None:
     group = parser.add_argument_group("pip options tagpip refuses (see docs/download.md)")
     for option, (nargs, _reason) in REFUSED.items():
-        names = [option, "-C"] if option == "--config-settings" else [option]
-        group.add_argument(*names, action=_Refuse, nargs=nargs, help=argparse.SUPPRESS)
+        group.add_argument(option, action=_Refuse, nargs=nargs, help=argparse.SUPPRESS)
 
 
 def add_target_options(parser: argparse.ArgumentParser, *, several: bool = False) -> None:
@@ -192,6 +190,14 @@ def add_fetch_options(parser: argparse.ArgumentParser) -> None:
         help="ignore the Requires-Python of projects (checked against the target's Python)",
     )
     parser.add_argument("--pre", action="store_true", help="include pre-releases")
+    parser.add_argument(
+        "-C",
+        "--config-settings",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="a setting for the build backend of every project built from source (pip's option)",
+    )
     for option, kind, words in (
         ("--all-releases", "all_releases", "allow pre-releases for"),
         ("--only-final", "only_final", "never pick pre-releases of"),
