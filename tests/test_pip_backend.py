@@ -134,7 +134,8 @@ def both(
     *backend: str,
 ) -> tuple[dict[str, bytes], dict[str, bytes]]:
     """Download with tagpip, then with the pip backend; return both folders' contents."""
-    common = ["-i", server.url, "--no-cache-dir", "-q", *args]
+    # -qq: no warnings either (one -q keeps them, as pip), so any output is an error's.
+    common = ["-i", server.url, "--no-cache-dir", "-qq", *args]
     mine, theirs = tmp_path / "tagpip", tmp_path / "pip"
     status, _, err = run(["download", "-d", str(mine), *common], capsys)
     assert (status, err) == (0, "")
@@ -288,6 +289,23 @@ def test_the_environment_cannot_widen_the_restriction(
     )
     assert list(theirs) == ["native-3.2-cp311-cp311-win_amd64.whl"]
     assert theirs == mine
+    # And under one -q tagpip says it ignores them.
+    status, _, err = run(
+        [
+            "download",
+            "-d",
+            str(tmp_path / "again"),
+            "-i",
+            index_server.url,
+            "--no-cache-dir",
+            "-q",
+            *TARGETS["cp311-windows"],
+            "native",
+        ],
+        capsys,
+    )
+    assert status == 0
+    assert "pip's configuration sets platform (environment variable PIP_PLATFORM)" in err
 
 
 def _only_for_pip(server: IndexServer, filename: str, reply: Reply) -> None:
