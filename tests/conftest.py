@@ -6,6 +6,14 @@ from __future__ import annotations
 import os
 
 import pytest
+from hypothesis import HealthCheck, settings
+
+# These machines are shared and noisy: a property's answer never depends on how fast its inputs
+# are drawn, so neither the time-based health check nor a per-example deadline may fail a test.
+settings.register_profile(
+    "tagpip", suppress_health_check=[HealthCheck.too_slow], deadline=None, parent=settings.default
+)
+settings.load_profile("tagpip")
 
 
 @pytest.fixture(autouse=True)

@@ -508,11 +508,13 @@ def test_a_direct_url_to_a_wheel() -> None:
     assert [p.name for p in resolution.pins] == ["a", "b"]
 
 
-def test_a_direct_url_to_an_sdist_is_not_supported_yet() -> None:
+def test_a_direct_url_to_an_sdist_needs_a_builder() -> None:
+    # It is a source (tests/test_sources.py builds one); with building forbidden, refused by name.
     with pytest.raises(UnsupportedRequirement) as raised:
         resolve(lines("a @ https://example.invalid/a-1.0.tar.gz"), make_target(), FakeIndex({}))
     assert str(raised.value) == (
-        "a @ https://example.invalid/a-1.0.tar.gz: only direct links to wheels are supported yet"
+        "a @ https://example.invalid/a-1.0.tar.gz needs building from source, and --no-build or "
+        "--only-binary forbids it; tagpip refused it"
     )
 
 
