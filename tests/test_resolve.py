@@ -717,10 +717,15 @@ def test_a_resolution_past_its_timeout_carries_where_it_backtracked() -> None:
     projects: dict[str, dict[str, Release]] = {"c": {"0.5": rel(), "1.5": rel()}}
     projects["a"] = {f"{n}.0": rel(deps=["c<1"]) for n in range(1, 400)}
     projects["b"] = {f"{n}.0": rel(deps=["c>=1"]) for n in range(1, 400)}
-    with pytest.raises(ResolutionTimedOut) as raised:
-        resolve(lines("a", "b"), make_target(), FakeIndex(projects), timeout=0.3)
-    error = raised.value
-    assert error.seconds == 0.3
+    # On a loaded machine the clock may run out before the first rejection: give it longer then
+    # (the answer is about what the error carries, not about speed).
+    for timeout in (0.3, 1.0, 3.0):
+        with pytest.raises(ResolutionTimedOut) as raised:
+            resolve(lines("a", "b"), make_target(), FakeIndex(projects), timeout=timeout)
+        error = raised.value
+        assert error.seconds == timeout
+        if error.backtracked:
+            break
     assert error.backtracked[0][0] == "b"
     assert [name for name, _ in error.backtracked] in (["b"], ["b", "a"])
     assert error.hint == (
