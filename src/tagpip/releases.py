@@ -92,9 +92,3 @@ class ReleaseControl:
     def everywhere(self) -> bool:
         """Whether every project may take pre-releases (``--pre``)."""
         return self.all_releases == frozenset({ALL}) and not self.only_final
-
-    def describe(self) -> str:
-        """The options that make this control, as a user would write them."""
-        words = [f"--all-releases {n}" for n in sorted(self.all_releases)]
-        words += [f"--only-final {n}" for n in sorted(self.only_final)]
-        return " ".join(words)
