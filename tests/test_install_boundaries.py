@@ -23,7 +23,7 @@ import pytest
 
 from support.wheels import build_wheel
 from tagpip.cli import main
-from tagpip.install import InvalidWheel, install
+from tagpip.install import FileConflict, InvalidWheel, install
 from tagpip.target import Target
 
 LINUX = Target.from_flags(["manylinux2014_x86_64"], "3.11", None, [])
@@ -473,3 +473,26 @@ def test_an_output_folder_that_is_a_file_is_a_clean_error(
     status = main([command, "--no-index", "-f", str(tmp_path / "links"), flag, out, "demo"])
     assert (status, capsys.readouterr().err) == (1, expected.format(file=file))
     assert file.read_text() == "not a folder\n"
+
+
+def test_a_name_that_differs_only_in_case_from_one_in_the_folder_is_refused(tmp_path: Path) -> None:
+    """Checked against what earlier installs left in the folder as well: on the target's file
+    system ``Shared/`` and ``shared/`` would be one folder, and one wheel would overwrite the
+    other's files. An upgrade that renames its own folder is not a clash (the old one leaves)."""
+    first = build_wheel(tmp_path / "a", "first", "1.0", extra_files={"Shared/a.txt": ""})
+    second = build_wheel(tmp_path / "b", "second", "1.0", extra_files={"shared/b.txt": ""})
+    renamed = build_wheel(tmp_path / "c", "first", "2.0", extra_files={"shared/a.txt": ""})
+    folder = tmp_path / "windows"
+    install([first], folder, WINDOWS)
+    with pytest.raises(FileConflict) as caught:
+        install([second], folder, WINDOWS)
+    assert str(caught.value) == (
+        f"refusing to overwrite files in {folder}:\n"
+        "  shared/b.txt (from second-1.0-py3-none-any.whl): 'Shared' is already in the folder; "
+        "on a case-insensitive file system (the target's) the two are one name"
+    )
+    install([renamed], folder, WINDOWS, upgrade=True)
+    assert (folder / "shared/a.txt").is_file()
+    assert not (folder / "Shared").exists()
+    install([first], tmp_path / "linux", LINUX)
+    install([second], tmp_path / "linux", LINUX)

@@ -23,6 +23,7 @@ from packaging.utils import NormalizedName, canonicalize_name
 from packaging.version import InvalidVersion, Version
 
 from tagpip._installmodel import _READ_CHUNK, FileConflict, Installed, Project, _some
+from tagpip._unpacked import folders_of
 from tagpip._wheelpaths import OWN_RECORD, reserved_problem
 
 
@@ -245,10 +246,13 @@ def _check_conflicts(
     present: Mapping[NormalizedName, Sequence[Installed]],
     written: Mapping[str, str],
     leaving: set[str],
+    fold_case: bool = False,
 ) -> None:
     """FileConflict for every file of ``written`` (path to wheel) that the folder already has
     and that is not ``leaving``, or whose way goes through a file or a symbolic link; the
-    projects ``present`` in the folder name the owners in the report."""
+    projects ``present`` in the folder name the owners in the report. With ``fold_case`` (a
+    Windows or macOS target), a name that differs only in case from one already in the
+    folder is a conflict too: there the two would be one file."""
     conflicts: list[tuple[str, str, str]] = []
     owners: dict[str, str] = {}
     for olds in present.values():
@@ -287,5 +291,61 @@ def _check_conflicts(
                 owner = owners.get(rel)
                 why = f"it belongs to {owner}" if owner else "it belongs to no installed project"
                 conflicts.append((rel, wheel, why))
+    if fold_case:
+        # A folder whose files all leave (an upgrade that renames it) leaves with them.
+        kept = set(folders_of(rel for rel in owners if rel not in leaving))
+        gone = leaving | (set(folders_of(leaving)) - kept)
+        conflicts.extend(_case_conflicts(target_dir, written, gone, ways))
     if conflicts:
         raise FileConflict(target_dir, conflicts)
+
+
+def _case_conflicts(
+    target_dir: Path, written: Mapping[str, str], leaving: set[str], ways: Mapping[str, str]
+) -> list[tuple[str, str, str]]:
+    """Files of ``written`` whose name, or a folder's on their way, differs only in case from
+    an entry the folder already has and keeps. Each existing folder is listed once; a folder
+    that is not there holds nothing to clash with."""
+    listed: dict[str, dict[str, str]] = {}
+
+    def entries(folder: str) -> dict[str, str]:
+        found = listed.get(folder)
+        if found is None:
+            found = {}
+            if ways.get(folder, "folder") == "folder":
+                try:
+                    names = os.listdir(target_dir / folder) if folder else os.listdir(target_dir)
+                except OSError:
+                    names = []
+                for name in names:
+                    path = f"{folder}/{name}" if folder else name
+                    if path not in leaving:
+                        found.setdefault(name.casefold(), name)
+            listed[folder] = found
+        return found
+
+    conflicts: list[tuple[str, str, str]] = []
+    reported: set[str] = set()
+    for rel, wheel in written.items():
+        parts = rel.split("/")
+        for end in range(len(parts)):
+            folder = "/".join(parts[:end])
+            if ways.get(folder, "absent" if end else "folder") != "folder":
+                break
+            name = parts[end]
+            other = entries(folder).get(name.casefold())
+            if other is not None and other != name:
+                clash = f"{folder}/{name}" if folder else name
+                if clash not in reported:
+                    reported.add(clash)
+                    there = f"{folder}/{other}" if folder else other
+                    conflicts.append(
+                        (
+                            rel,
+                            wheel,
+                            f"{there!r} is already in the folder; on a case-"
+                            "insensitive file system (the target's) the two are one name",
+                        )
+                    )
+                break
+    return conflicts

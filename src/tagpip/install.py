@@ -319,7 +319,9 @@ def _install_once(
         rewritten = {rel: projects[name] for rel, name in written.items()}
         old_files, left = _old_files(target_dir, replaced, present, rewritten)
         notes.extend(left)
-        _check_conflicts(target_dir, present, written, set(old_files))
+        _check_conflicts(
+            target_dir, present, written, set(old_files), fold_case=settings.fs != "posix"
+        )
         report("moving into place")
         _commit(target_dir, sources, stage, list(written), old_files)
     except BaseException as error:
