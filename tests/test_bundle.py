@@ -539,3 +539,50 @@ def test_compile_refuses_old_targets_and_other_implementations(
         compile_tree(tmp_path, sys.executable, implementation, version)
     assert expected in caught.value.message
     assert not (tmp_path / "__pycache__").exists()
+
+
+def test_a_lock_bundles_the_same_bytes_as_its_requirements(
+    index_server: IndexServer, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``-r tagpip.lock`` and ``-r pylock.toml`` install exactly the locked files: the zip is
+    byte for byte the one the requirements give. (A pylock.toml records markers, not tags, so
+    its target is given again.)"""
+    seed(index_server)
+    status, _, err = bundle(index_server, tmp_path, capsys)
+    assert status == 0, err
+    fresh = (tmp_path / "function.zip").read_bytes()
+    common = ["-i", index_server.url, "--cache-dir", str(tmp_path / "cache")]
+    for lock in ("tagpip.lock", "pylock.toml"):
+        path = tmp_path / lock
+        status, _, err = run(["lock", "app-lib", *PRESET, *common, "-o", str(path)], capsys)
+        assert status == 0, err
+        out = tmp_path / f"from-{lock}.zip"
+        again = PRESET if lock == "pylock.toml" else []
+        status, _, err = run(["bundle", "-r", str(path), "-o", str(out), *again, *common], capsys)
+        assert status == 0, err
+        assert out.read_bytes() == fresh, lock
+
+
+def test_exclude_drops_what_it_matches_and_the_table_says_what_it_saved(
+    index_server: IndexServer, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    seed(index_server)
+    status, out, err = bundle(index_server, tmp_path, capsys, "--exclude", "*.pyi")
+    assert status == 0, err
+    listed = names(tmp_path / "function.zip")
+    assert "app_lib/core.pyi" not in listed
+    assert "app_lib/core.py" in listed
+    assert err == ""
+    assert out == (
+        "project  version  files  unzipped   zipped  saved\n"
+        "-------  -------  -----  --------  -------  -----------------------\n"
+        "app-lib  1.0          9   1.3 KiB    874 B  11 B by --exclude *.pyi\n"
+        "helper   2.0          7     972 B    664 B\n"
+        "-------  -------  -----  --------  -------  -----------------------\n"
+        "total                16   2.3 KiB  3.5 KiB  11 B\n"
+        "--exclude *.pyi (matched): dropped 1 file, 11 B\n"
+        "limits of aws-lambda: 250.0 MiB unzipped, 50.0 MiB zipped (unzipped: the function "
+        "and all its layers together; zipped: a direct upload; "
+        "https://docs.aws.amazon.com/lambda/latest/dg/gettingstarted-limits.html)\n"
+        f"Wrote {tmp_path / 'function.zip'} (16 files, 2.3 KiB unzipped, 3.5 KiB zipped)\n"
+    )

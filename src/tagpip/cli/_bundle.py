@@ -383,7 +383,8 @@ def _render_table(
         entry[0] += 1
         entry[1] += item.size
     for key, (count, size) in sorted(options.items()):
-        lines.append(f"{key}: dropped {count} files, {_size(size)}")
+        files = "file" if count == 1 else "files"
+        lines.append(f"{key}: dropped {count} {files}, {_size(size)}")
     for folder in kept:
         lines.append(f"--slim kept {folder}")
     if limits is not None:
