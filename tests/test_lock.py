@@ -466,3 +466,21 @@ def test_the_example_in_the_docs(
     )
     assert status == 0
     assert (work / "lock.txt").read_text() == example
+
+
+def test_versions_are_written_as_published(
+    index_server: IndexServer, work: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``cffi==2.0.0``, not the normalised ``cffi==2``: the lock names the release by the
+    version its files carry (in both formats), so a reader can find it on the index page."""
+    index_server.add_wheel("cffi", "2.0.0")
+    index_server.add_wheel("app", "1.0.0", requires_dist=["cffi>=2.0"])
+    for name in ("tagpip.lock", "pylock.toml"):
+        status, _, err = run(["lock", "app", *CP36[:2], "--python-version", "3.12",
+                              *index_args(index_server), "-o", name], capsys)  # fmt: skip
+        assert status == 0, err
+    tagged = (work / "tagpip.lock").read_text()
+    assert "\ncffi==2.0.0[manylinux_2_17_x86_64,cp312] --hash" in tagged
+    assert "\napp==1.0.0[manylinux_2_17_x86_64,cp312] --hash" in tagged
+    pylock = (work / "pylock.toml").read_text()
+    assert 'name = "cffi"\nversion = "2.0.0"' in pylock
