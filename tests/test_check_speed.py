@@ -1,6 +1,6 @@
 """`tagpip check`'s fast paths give exactly the answers of the full path, and check starts lean.
 
-`check` skips a line that :data:`tagpip.syntax._PLAIN_LINE_RE` matches and whose tag block is
+`check` skips a line that :data:`tagpip.checkfast._PLAIN_LINE_RE` matches and whose tag block is
 valid, splits ordinary wheel tag triples without packaging.tags, and reads its usual command
 lines without building the argparse parser. Each shortcut is held here to the path it stands in
 for: the full parse through packaging (``check_requirements_text`` builds every value) and
@@ -23,13 +23,12 @@ from hypothesis import strategies as st
 from packaging.markers import Marker
 from packaging.tags import parse_tag
 
+from tagpip.checkfast import _PLAIN_LINE_RE, plainly_valid
 from tagpip.cli import build_parser
 from tagpip.cli._check import quick_args
 from tagpip.errors import Diagnostic, Span
 from tagpip.syntax import (
-    _PLAIN_LINE_RE,
     _logical_lines,
-    _plainly_valid,
     _Reader,
     check_requirements_text,
     parse_line,
@@ -59,7 +58,7 @@ def full(text: str) -> tuple[Diagnostic, ...]:
 def fast(line: str) -> bool:
     """Whether `check` takes the fast path for a one-line file."""
     logicals = list(_logical_lines(line, "r.txt"))
-    return len(logicals) == 1 and _plainly_valid(logicals[0].text)
+    return len(logicals) == 1 and plainly_valid(logicals[0].text)
 
 
 # --- lines that come near the fast path's edges from every side -------------------------------
@@ -197,7 +196,7 @@ def test_fast_lines_parse_as_the_pattern_reads_them(line: str) -> None:
     """Where the fast path says a line is fine, packaging (through parse_line) finds no problem
     and reads the same name, extras, clauses, marker, tag block and hashes as the pattern."""
     logicals = list(_logical_lines(line, "r.txt"))
-    if len(logicals) != 1 or not _plainly_valid(logicals[0].text):
+    if len(logicals) != 1 or not plainly_valid(logicals[0].text):
         return
     assert full(line) == ()
     match = _PLAIN_LINE_RE.fullmatch(logicals[0].text)
@@ -314,7 +313,7 @@ def test_a_long_run_of_blanks_fails_fast() -> None:
     # out one way only: with five parts each free to take some, this took minutes.
     for line in ("six" + " \t" * 5000 + "x", "six[" + " " * 5000 + "x", "six==1" + " " * 5000):
         start = time.perf_counter()
-        assert not _plainly_valid(line + "!")
+        assert not plainly_valid(line + "!")
         assert time.perf_counter() - start < 1.0
 
 

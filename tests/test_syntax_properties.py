@@ -9,9 +9,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from packaging.requirements import Requirement
 
+from tagpip.checkfast import _PLAIN_RE
 from tagpip.errors import Span, TagpipError, ValidationError
 from tagpip.syntax import (
-    _PLAIN_RE,
     check_requirements_text,
     format_requirement,
     parse_line,
