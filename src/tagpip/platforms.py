@@ -13,23 +13,24 @@ import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
-from packaging.tags import android_platforms, ios_platforms, mac_platforms
-
 from tagpip.vocabulary import MANYLINUX1_ARCHS, MANYLINUX_ARCHS
 
 __all__ = [
     "ALSO_RUNS",
+    "FAMILY_LEVEL_RE",
+    "LEGACY_LEVEL",
     "LEGACY_MANYLINUX",
     "WINDOWS_MACHINES",
     "Platform",
     "classify",
     "expand_platforms",
+    "family_and_level",
     "manylinux_tags",
     "musllinux_tags",
 ]
 
 LEGACY_MANYLINUX = {(2, 17): "manylinux2014", (2, 12): "manylinux2010", (2, 5): "manylinux1"}
-_LEGACY_LEVEL = {name: level for level, name in LEGACY_MANYLINUX.items()}
+LEGACY_LEVEL = {name: level for level, name in LEGACY_MANYLINUX.items()}
 _MANYLINUX_OLD_ARCHS = frozenset(MANYLINUX1_ARCHS)
 _MANYLINUX_ARCHS = frozenset(MANYLINUX_ARCHS)
 # A 32-bit ARM userland on a 64-bit kernel also runs armv7l code: packaging's _linux_platforms
@@ -37,13 +38,16 @@ _MANYLINUX_ARCHS = frozenset(MANYLINUX_ARCHS)
 ALSO_RUNS = {"armv8l": ("armv7l",)}
 _LAST_GLIBC_MINOR = 50  # packaging's guess for the last minor of an older glibc major
 
-_PLATFORM_RE = re.compile(
-    r"(?P<family>manylinux|musllinux|macosx|ios|pyemscripten)_(?P<major>\d+)_(?P<minor>\d+)"
-    r"_(?P<arch>.+)"
-    r"|android_(?P<api>\d+)_(?P<android_arch>.+)"
-    r"|(?P<legacy>manylinux1|manylinux2010|manylinux2014)_(?P<legacy_arch>.+)"
-    r"|linux_(?P<linux_arch>.+)"
+# The one spelling of a platform family with its level (``manylinux2014``, ``manylinux_2_28``,
+# ``macosx_11_0``, ``android_24``): a family alone, or followed by ``_ARCH`` in a full tag. Both
+# this module and the tag-block words (:mod:`tagpip.tokens`) read platforms with it.
+_FAMILY_LEVEL = (
+    r"(?:(?P<legacy>manylinux1|manylinux2010|manylinux2014)"
+    r"|(?P<family>manylinux|musllinux|macosx|ios|pyemscripten)_(?P<major>\d+)_(?P<minor>\d+)"
+    r"|android_(?P<api>\d+))"
 )
+FAMILY_LEVEL_RE = re.compile(_FAMILY_LEVEL)
+PLATFORM_RE = re.compile(rf"{_FAMILY_LEVEL}_(?P<arch>.+)|linux_(?P<linux_arch>.+)")
 WINDOWS_MACHINES = {"win32": "x86", "win_amd64": "AMD64", "win_arm64": "ARM64", "win_ia64": "IA64"}
 
 
@@ -61,17 +65,23 @@ def classify(tag: str) -> Platform:
         return Platform("any", None, None)
     if tag in WINDOWS_MACHINES:
         return Platform("win", None, tag)
-    match = _PLATFORM_RE.fullmatch(tag)
+    match = PLATFORM_RE.fullmatch(tag)
     if match is None:
         return Platform("other", None, None)
-    if match["family"]:
-        level = (int(match["major"]), int(match["minor"]))
-        return Platform(match["family"], level, match["arch"])
+    if match["linux_arch"]:
+        return Platform("linux", None, match["linux_arch"])
+    family, level = family_and_level(match)
+    return Platform(family, level, match["arch"])
+
+
+def family_and_level(match: re.Match[str]) -> tuple[str, tuple[int, int]]:
+    """The family and level a match of :data:`FAMILY_LEVEL_RE` (or of a full tag) names: a
+    legacy manylinux name is its glibc level, an Android API level is ``(api, 0)``."""
     if match["legacy"]:
-        return Platform("manylinux", _LEGACY_LEVEL[match["legacy"]], match["legacy_arch"])
+        return "manylinux", LEGACY_LEVEL[match["legacy"]]
     if match["api"]:
-        return Platform("android", (int(match["api"]), 0), match["android_arch"])
-    return Platform("linux", None, match["linux_arch"])
+        return "android", (int(match["api"]), 0)
+    return match["family"], (int(match["major"]), int(match["minor"]))
 
 
 def manylinux_tags(glibc: tuple[int, int], arch: str) -> Iterator[str]:
@@ -96,6 +106,10 @@ def musllinux_tags(musl: tuple[int, int], arch: str) -> Iterator[str]:
 
 
 def _expand_one(tag: str) -> list[str]:
+    # Imported here: tag blocks read platforms through this module at `tagpip check`'s start,
+    # which packaging.tags (and the typing it imports) would slow by a fifth.
+    from packaging.tags import android_platforms, ios_platforms, mac_platforms
+
     info = classify(tag)
     if not (info.level and info.arch):
         return [tag]

@@ -26,6 +26,13 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 
 from tagpip.errors import Diagnostic, Span, TagpipError
+from tagpip.platforms import (
+    FAMILY_LEVEL_RE,
+    LEGACY_LEVEL,
+    LEGACY_MANYLINUX,
+    PLATFORM_RE,
+    family_and_level,
+)
 from tagpip.vocabulary import MANYLINUX1_ARCHS, MANYLINUX2014_ARCHS, MANYLINUX_ARCHS
 
 # Not `from typing import TYPE_CHECKING`: `tagpip check` starts faster without typing (type
@@ -161,8 +168,7 @@ _ALL_ARCHS = frozenset(
     )
 )
 
-_LEGACY_MANYLINUX = {"manylinux1": (2, 5), "manylinux2010": (2, 12), "manylinux2014": (2, 17)}
-_LEGACY_BY_LEVEL = {level: name for name, level in _LEGACY_MANYLINUX.items()}
+_LEGACY_BY_LEVEL = LEGACY_MANYLINUX
 
 
 def _archs_of(os: OsFamily, level: tuple[int, int] | None, legacy: bool = False) -> tuple[str, ...]:
@@ -283,35 +289,25 @@ def _arch_hint(platform: PlatformSpec, legacy: bool) -> str | None:
     return f"expected one of: {', '.join(archs)}"
 
 
-_FAMILY_RE = re.compile(
-    r"(?:(?P<legacy>manylinux1|manylinux2010|manylinux2014)"
-    r"|(?P<os>manylinux|musllinux|macosx|ios|pyemscripten)_(?P<major>\d+)_(?P<minor>\d+)"
-    r"|(?P<android>android)_(?P<api>\d+))"
-)
-_FULL_RE = re.compile(
-    r"(?:(?P<legacy>manylinux1|manylinux2010|manylinux2014)"
-    r"|(?P<os>manylinux|musllinux|macosx|ios|pyemscripten)_(?P<major>\d+)_(?P<minor>\d+)"
-    r"|(?P<android>android)_(?P<api>\d+))_(?P<arch>[a-z][a-z0-9_]*)"
-)
+# A full tag's architecture as a tag block may spell it; anything else is not a platform.
+_ARCH_WORD_RE = re.compile(r"[a-z][a-z0-9_]*")
 _WIN_FULL = {"win32": "win32", "win_amd64": "amd64", "win_arm64": "arm64"}
 
 
 def _family_of(match: re.Match[str]) -> tuple[OsFamily, tuple[int, int]]:
-    legacy = match.group("legacy")
-    if legacy:
-        return "manylinux", _LEGACY_MANYLINUX[legacy]
-    if match.group("android"):
-        return "android", (int(match.group("api")), 0)
-    os = match.group("os")
-    level = (int(match.group("major")), int(match.group("minor")))
-    families: dict[str, OsFamily] = {
-        "manylinux": "manylinux",
-        "musllinux": "musllinux",
-        "macosx": "macosx",
-        "ios": "ios",
-        "pyemscripten": "pyemscripten",
-    }
-    return families[os], level
+    """:func:`platforms.family_and_level`, typed as the tag-block families."""
+    family, level = family_and_level(match)
+    return _FAMILIES[family], level
+
+
+_FAMILIES: dict[str, OsFamily] = {
+    "manylinux": "manylinux",
+    "musllinux": "musllinux",
+    "macosx": "macosx",
+    "ios": "ios",
+    "android": "android",
+    "pyemscripten": "pyemscripten",
+}
 
 
 def _check_level(os: OsFamily, level: tuple[int, int], token: str) -> str | None:
@@ -342,7 +338,7 @@ def _classify_platform(token: str) -> PlatformSpec | _Problem | None:
         return PlatformSpec(token)  # type: ignore[arg-type]
     if token in _WIN_FULL:
         return PlatformSpec("win", None, _WIN_FULL[token])
-    match = _FAMILY_RE.fullmatch(token)
+    match = FAMILY_LEVEL_RE.fullmatch(token)
     if match:
         os, level = _family_of(match)
         problem = _check_level(os, level, token)
@@ -350,13 +346,15 @@ def _classify_platform(token: str) -> PlatformSpec | _Problem | None:
     arch: str | None = None
     base: PlatformSpec | None = None
     legacy = False
-    match = _FULL_RE.fullmatch(token)
-    if match:
+    match = PLATFORM_RE.fullmatch(token)
+    if match and match["arch"] and _ARCH_WORD_RE.fullmatch(match["arch"]):
         os, level = _family_of(match)
         problem = _check_level(os, level, token)
         if problem:
             return problem, None, True
         base, arch, legacy = PlatformSpec(os, level), match.group("arch"), bool(match["legacy"])
+    elif match and match["arch"]:
+        return None
     elif token.startswith("linux_"):
         base, arch = PlatformSpec("linux"), token[len("linux_") :]
     elif token.startswith("win_"):
@@ -505,7 +503,7 @@ def _build_vocabulary() -> tuple[str, ...]:
     words += [f"musllinux_1_{n}" for n in (1, 2)]
     words += [f"macosx_10_{n}" for n in (9, 13, 15)] + [f"macosx_{n}_0" for n in range(11, 16)]
     words += ["win32", "win_amd64", "win_arm64"]
-    for legacy in _LEGACY_MANYLINUX:
+    for legacy in sorted(LEGACY_LEVEL):
         words += [f"{legacy}_{a}" for a in _MANYLINUX_OLD_ARCHS]
     words += [f"manylinux2014_{a}" for a in _MANYLINUX2014_ARCHS]
     words += [f"musllinux_1_2_{a}" for a in _MUSLLINUX_ARCHS]
