@@ -10,7 +10,6 @@ import csv
 import email.parser
 import hashlib
 import lzma
-import re
 import stat
 import zipfile
 import zlib
@@ -35,11 +34,11 @@ from tagpip._installed import _is_absolute, _wheel_tags
 from tagpip._installmodel import _READ_CHUNK, SCHEMES, Project, WheelProblem, _some
 from tagpip._unpacked import Entry, UnpackedCache, entry_key
 from tagpip._wheelpaths import OWN_RECORD, reserved_problem
+from tagpip.hashes import is_hex_digest
 
 if TYPE_CHECKING:
     from installer.scripts import LauncherKind
 
-_SHA256 = re.compile(r"[0-9a-f]{64}")
 
 # Schemes that land at the top of the folder, where a .dist-info folder would be found.
 _TOP_SCHEMES = frozenset({"purelib", "platlib", "data"})
@@ -413,7 +412,7 @@ def _recall(
     if there were none (:func:`_inspected`).
     """
     digest = (digests.get(path) or "").lower() if digests else ""
-    if cache is None or not _SHA256.fullmatch(digest):
+    if cache is None or not is_hex_digest(digest):
         return None, None
     key = entry_key(digest, path.name, kind, command)
     entry = cache.lookup(key)

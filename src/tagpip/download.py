@@ -21,7 +21,6 @@ import contextlib
 import errno
 import hashlib
 import logging
-import re
 import threading
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import FIRST_EXCEPTION, Future, ThreadPoolExecutor, wait
@@ -34,7 +33,7 @@ from packaging.utils import NormalizedName
 from tagpip import _atomic
 from tagpip._atomic import clone_or_copy
 from tagpip.errors import TagpipError
-from tagpip.hashes import STRONG
+from tagpip.hashes import STRONG, is_hex_digest
 from tagpip.index import DistFile, Index
 
 __all__ = [
@@ -50,7 +49,6 @@ __all__ = [
 _CHUNK = 256 * 1024
 _TEMP_PREFIX = ".tagpip-"
 _TEMP_SUFFIX = ".part"
-_SHA256 = re.compile(r"[0-9a-f]{64}")
 
 logger = logging.getLogger(__name__)
 
@@ -135,7 +133,7 @@ def known_sha256(file: DistFile, user_hashes: Sequence[str]) -> str | None:
     if len(candidates) != 1:
         return None
     (digest,) = candidates
-    if (from_user and digest not in from_user) or not _SHA256.fullmatch(digest):
+    if (from_user and digest not in from_user) or not is_hex_digest(digest):
         return None
     return digest
 
@@ -319,7 +317,7 @@ def _cache_entry(cache: Path | None, file: DistFile) -> Path | None:
     if cache is None or not file.is_wheel:
         return None
     digest = next((d.lower() for a, d in file.hashes if a.lower() == "sha256"), None)
-    if digest is None or not _SHA256.fullmatch(digest):
+    if digest is None or not is_hex_digest(digest):
         return None
     return cache / digest[:2] / digest / _safe_filename(file)
 

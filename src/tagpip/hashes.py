@@ -9,10 +9,11 @@ one list, so ``check``, ``download``, ``lock`` and the pip backend cannot disagr
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from types import MappingProxyType
 
-__all__ = ["HEX_LENGTHS", "STRONG", "is_strong"]
+__all__ = ["HEX_LENGTHS", "STRONG", "is_hex_digest", "is_strong"]
 
 # Weakest first: where one digest is enough, the first of these a file lists is the one used.
 STRONG: tuple[str, ...] = ("sha256", "sha384", "sha512")
@@ -23,3 +24,12 @@ HEX_LENGTHS: Mapping[str, int] = MappingProxyType({"sha256": 64, "sha384": 96, "
 def is_strong(algorithm: str) -> bool:
     """Whether ``algorithm`` (any case) is one tagpip trusts to identify a file."""
     return algorithm.lower() in HEX_LENGTHS
+
+
+_LOWER_HEX = re.compile(r"[0-9a-f]+")
+
+
+def is_hex_digest(digest: str, length: int = HEX_LENGTHS["sha256"]) -> bool:
+    """Whether ``digest`` is ``length`` lower-case hex digits (a sha256's 64 by default): the
+    one check every cache key, lock reader and downloader makes before trusting a digest."""
+    return len(digest) == length and _LOWER_HEX.fullmatch(digest) is not None

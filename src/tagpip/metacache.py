@@ -28,20 +28,17 @@ from __future__ import annotations
 import hashlib
 import logging
 import marshal
-import re
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 from tagpip import _sealed
 from tagpip._urls import strip_credentials
-from tagpip.hashes import HEX_LENGTHS
+from tagpip.hashes import HEX_LENGTHS, is_hex_digest
 
 __all__ = ["key", "load", "store"]
 
 logger = logging.getLogger("tagpip.index")
-
-_HEX = re.compile(r"[0-9a-f]+")
 
 
 def _strong(hashes: Sequence[tuple[str, str]] | None) -> tuple[str, str] | None:
@@ -49,7 +46,7 @@ def _strong(hashes: Sequence[tuple[str, str]] | None) -> tuple[str, str] | None:
     found = {algo.lower(): digest.lower() for algo, digest in hashes or ()}
     for algo, length in HEX_LENGTHS.items():
         digest = found.get(algo)
-        if digest is not None and len(digest) == length and _HEX.fullmatch(digest):
+        if digest is not None and is_hex_digest(digest, length):
             return algo, digest
     return None
 

@@ -27,7 +27,7 @@ from packaging.utils import (
 )
 from packaging.version import InvalidVersion, Version
 
-from tagpip.hashes import HEX_LENGTHS, STRONG
+from tagpip.hashes import HEX_LENGTHS, STRONG, is_hex_digest
 from tagpip.lockpins import (
     Lock,
     LockedFile,
@@ -43,7 +43,6 @@ __all__ = ["format_pylock", "parse_pylock"]
 
 # pylock.toml may list weak digests too; they are checked for shape, never trusted.
 _DIGEST_LENGTHS = {**HEX_LENGTHS, "md5": 32, "sha1": 40}
-_HEX = re.compile(r"[0-9a-f]+")
 # PEP 508's project names.
 _PROJECT_NAME = re.compile(r"[A-Za-z0-9]([A-Za-z0-9._-]*[A-Za-z0-9])?")
 
@@ -320,7 +319,7 @@ def _pylock_file(
     pairs = tuple(sorted((str(a).lower(), str(d).lower()) for a, d in hashes.items()))
     for algo, digest in pairs:
         length = _DIGEST_LENGTHS.get(algo)
-        if length is not None and (len(digest) != length or not _HEX.fullmatch(digest)):
+        if length is not None and not is_hex_digest(digest, length):
             raise LockError(
                 f"{where}: the {algo} hash of {filename} is not {length} hex digits: {digest!r}"
             )
