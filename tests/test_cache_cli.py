@@ -75,6 +75,9 @@ def test_prune_removes_exactly_what_is_stale_and_left_over(
     damaged = filled / "metadata" / "00" / ("wheel-" + "0" * 64)
     damaged.parent.mkdir(parents=True, exist_ok=True)
     damaged.write_bytes(b"not sealed")
+    # A copy an older tagpip kept: sealed, readable, the unnumbered (bytes, parsed) pair.
+    unnumbered = filled / "metadata" / "00" / ("wheel-" + "0" * 63 + "1")
+    _sealed.write(unnumbered, marshal.dumps((b"Metadata-Version: 2.1\n", {})))
     (filled / "wheels" / ".tagpip-x.part").write_bytes(b"half")
     leftover = aged(filled / "wheels" / ".tagpip-x.part", 7200)
     running = filled / "wheels" / ".tagpip-y.part"  # a run still writing it: too young
@@ -100,7 +103,9 @@ def test_prune_removes_exactly_what_is_stale_and_left_over(
     assert status == 0
     assert old_layout.exists()
     expected = [
-        f"{filled / 'metadata' / '00' / damaged.name}: a damaged metadata copy",
+        f"{filled / 'metadata' / '00' / damaged.name}: a metadata copy of an older format, "
+        "or damaged",
+        f"{unnumbered}: a metadata copy of an older format, or damaged",
         f"{filled / 'pages' / '00' / old_page.name}: a project page of an older format, or damaged",
         f"{filled / 'sdists' / 'tmpabc'}: left by an interrupted run",
         f"{filled / 'unpacked' / f'v{LAYOUT - 1}'}: unpacked wheels of layout v{LAYOUT - 1}",
@@ -108,12 +113,12 @@ def test_prune_removes_exactly_what_is_stale_and_left_over(
         f"{temp / 'tagpip-old'}: left in the temporary folder by a run",
     ]
     assert sorted(out.splitlines()[:-1]) == sorted(f"would remove {line}" for line in expected)
-    assert out.splitlines()[-1].startswith("Would remove 6 stale entries (")
+    assert out.splitlines()[-1].startswith("Would remove 7 stale entries (")
 
     status, out, _ = run(args, capsys)
     assert status == 0
     assert sorted(out.splitlines()[:-1]) == sorted(f"removed {line}" for line in expected)
-    for path in (old_layout.parent.parent, old_page, damaged, leftover, sdist_temp):
+    for path in (old_layout.parent.parent, old_page, damaged, unnumbered, leftover, sdist_temp):
         assert not path.exists()
     assert not (temp / "tagpip-old").exists()
     for path in (running, mine, temp / "tagpip-new", temp / "other-old", *kept_before):

@@ -4,13 +4,14 @@ what its name says, is a miss and never wrong metadata; a hostile page never pic
 
 from __future__ import annotations
 
+import marshal
 from pathlib import Path
 
 import pytest
 from packaging.utils import canonicalize_name
 
 from support.server import IndexServer, LoggedRequest
-from tagpip import metacache
+from tagpip import _sealed, metacache
 from tagpip.index import HttpIndex, MetadataError
 from tagpip.pipconfig import IndexOptions
 
@@ -162,3 +163,16 @@ def test_credentials_in_a_url_are_no_part_of_the_key() -> None:
     assert bare == secret
     assert bare is not None
     assert bare.startswith("wheel-")
+
+
+def test_a_copy_of_another_format_is_a_miss(server: IndexServer, cache_dir: Path) -> None:
+    """An older tagpip's copy (the unnumbered pair) is intact, but its parsed fields may not be
+    today's: it is fetched again and kept in the current format."""
+    _requirements(server, cache_dir)
+    [path] = (cache_dir / "metadata").rglob("sha256-*")
+    data, parsed = metacache.load(path.parent.parent, path.name) or (b"", None)
+    _sealed.write(path, marshal.dumps((data, parsed)))
+    assert not metacache.is_current(path)
+    assert _requirements(server, cache_dir) == ["idna>=2"]
+    assert len(_file_requests(server)) == 2
+    assert metacache.is_current(path)

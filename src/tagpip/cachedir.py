@@ -8,8 +8,8 @@ modules never delete what an older tagpip left: a file in an older format is onl
 module finds such files and the leftovers of interrupted runs, for ``tagpip cache info`` and
 ``tagpip cache prune``:
 
-* **stale**: a page of an older format or a damaged one (its seal does not match), a damaged
-  metadata copy, a whole ``unpacked/vN`` layout other than the current one;
+* **stale**: a page or a metadata copy of an older format or a damaged one (its seal does not
+  match), a whole ``unpacked/vN`` layout other than the current one;
 * **leftover**: a temporary file or folder (``.tmp-*``, ``.tagpip-*``, ``tmp*`` in ``sdists``)
   older than an hour (a younger one may be a concurrent run's, still being written), and a
   ``tagpip-*`` folder in the system's temporary folder older than a day (an interrupted
@@ -30,7 +30,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from tagpip import _sealed, pagecache
+from tagpip import metacache, pagecache
 from tagpip._unpacked import LAYOUT
 
 __all__ = ["KINDS", "Removed", "Usage", "prune", "purge", "usage"]
@@ -130,8 +130,8 @@ def _stale_in(kind: str, folder: Path, now: float) -> Iterator[Removed]:
             continue
         if kind == "pages" and name.endswith(".page") and not pagecache.is_current(path):
             yield Removed(path, _size(path)[1], "a project page of an older format, or damaged")
-        elif kind == "metadata" and _sealed.read(path) is None:
-            yield Removed(path, _size(path)[1], "a damaged metadata copy")
+        elif kind == "metadata" and not metacache.is_current(path):
+            yield Removed(path, _size(path)[1], "a metadata copy of an older format, or damaged")
 
 
 def _temp_leftovers(now: float) -> Iterator[Removed]:

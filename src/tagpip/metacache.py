@@ -20,7 +20,9 @@ Beside the bytes, a copy keeps what they parsed into (the fields tagpip keeps, s
 again. A page that gives neither hash gets nothing kept. A digest that is not plain hex of its
 algorithm's length never becomes part of a path (a hostile page must not pick where we write).
 Files carry the sha256 of their contents and are written to a temporary name and renamed, so a
-damaged or half-written copy is a miss, never wrong metadata.
+damaged or half-written copy is a miss, never wrong metadata. Each copy carries
+:data:`FORMAT`, the version of what it parsed into: a copy another tagpip kept in another
+format is a miss, and :mod:`tagpip.cachedir` sweeps it (as it sweeps pages of another format).
 """
 
 from __future__ import annotations
@@ -36,7 +38,11 @@ from tagpip import _sealed
 from tagpip._urls import strip_credentials
 from tagpip.hashes import HEX_LENGTHS, is_hex_digest
 
-__all__ = ["key", "load", "store"]
+__all__ = ["FORMAT", "is_current", "key", "load", "store"]
+
+# The version of a copy's parsed fields: raise it whenever index.parse_metadata keeps other
+# fields or other shapes (1 was the unnumbered (bytes, parsed) pair).
+FORMAT = 2
 
 logger = logging.getLogger("tagpip.index")
 
@@ -82,14 +88,11 @@ def load(folder: Path, name: str) -> tuple[bytes, Any] | None:
     found = _sealed.read(_path(folder, name))
     if found is None:
         return None
-    payload = found[0]
-    try:
-        data, parsed = marshal.loads(payload)
-        if not isinstance(data, bytes):
-            raise TypeError("not bytes")
-    except (EOFError, ValueError, TypeError) as error:
-        logger.debug("ignoring the kept metadata %s: %s", name, error)
+    unpacked = _unpack(found[0])
+    if isinstance(unpacked, str):
+        logger.debug("ignoring the kept metadata %s: %s", name, unpacked)
         return None
+    data, parsed = unpacked
     algo, _, expected = name.partition("-")
     if algo in HEX_LENGTHS and hashlib.new(algo, data).hexdigest() != expected:
         logger.debug("ignoring the kept metadata %s: not the file its hash names", name)
@@ -97,12 +100,32 @@ def load(folder: Path, name: str) -> tuple[bytes, Any] | None:
     return data, parsed
 
 
+def _unpack(payload: bytes) -> tuple[bytes, Any] | str:
+    """A sealed copy's bytes and parsed fields, or why it cannot be used."""
+    try:
+        record = marshal.loads(payload)
+    except (EOFError, ValueError, TypeError) as error:
+        return str(error)
+    if not (isinstance(record, tuple) and len(record) == 3 and record[0] == FORMAT):
+        return "kept in another format"
+    if not isinstance(record[1], bytes):
+        return "not bytes"
+    return record[1], record[2]
+
+
+def is_current(path: Path) -> bool:
+    """Whether the file at ``path`` is an intact copy of :data:`FORMAT` (for
+    :mod:`tagpip.cachedir`, which sweeps the others)."""
+    found = _sealed.read(path)
+    return found is not None and not isinstance(_unpack(found[0]), str)
+
+
 def store(folder: Path, name: str, data: bytes, parsed: Any) -> None:
     """Keep ``data`` (checked by the caller) and what it ``parsed`` into (plain values that
     :mod:`marshal` takes) under ``name``; never raises: a cache that cannot be written only
     costs the next run a request."""
     try:
-        _sealed.write(_path(folder, name), marshal.dumps((data, parsed)))
+        _sealed.write(_path(folder, name), marshal.dumps((FORMAT, data, parsed)))
     except OSError as error:
         _sealed.unwritable(folder, error)
     except ValueError as error:  # not marshallable
