@@ -273,7 +273,12 @@ def realistic_pairs(tagpip: str, uv: str, pip: str, index: str, install: bool) -
             "lock.txt",
         ]
 
-    def install_target(side: str, work: Path, cache: Path) -> list[str]:
+    def install_target(side: str, work: Path, cache: Path, link: str | None = None) -> list[str]:
+        """Each tool with its own default link mode, or both with ``link``: tagpip's default
+        (a copy-on-write clone, else a copy) keeps the target independent of its cache, uv's
+        on Linux hard-links the target to its cache, so default against default measures a
+        choice as well as code (docs/performance.md, round 6)."""
+        mode = ["--link-mode", link] if link else []
         if side == "a":
             return [
                 tagpip,
@@ -285,6 +290,7 @@ def realistic_pairs(tagpip: str, uv: str, pip: str, index: str, install: bool) -
                 str(cache),
                 "-i",
                 index,
+                *mode,
                 *TAGPIP_TARGET,
                 *reqs,
             ]
@@ -302,9 +308,16 @@ def realistic_pairs(tagpip: str, uv: str, pip: str, index: str, install: bool) -
             index,
             "--target",
             str(work / "t"),
+            *mode,
             *UV_TARGET,
             *reqs,
         ]
+
+    def install_copy(side: str, work: Path, cache: Path) -> list[str]:
+        return install_target(side, work, cache, "copy")
+
+    def install_hardlink(side: str, work: Path, cache: Path) -> list[str]:
+        return install_target(side, work, cache, "hardlink")
 
     pairs = [
         Pair("download", "download", "tagpip download", "pip download", download),
@@ -314,6 +327,12 @@ def realistic_pairs(tagpip: str, uv: str, pip: str, index: str, install: bool) -
         pairs.append(
             Pair("install", "install", "tagpip install -t", "uv pip install -t", install_target)
         )
+        for name, make in (("copy", install_copy), ("hardlink", install_hardlink)):
+            labels = (
+                f"tagpip install -t --link-mode {name}",
+                f"uv pip install -t --link-mode {name}",
+            )
+            pairs.append(Pair(f"install {name}", "install", *labels, make))
     return pairs
 
 
