@@ -40,7 +40,8 @@ from tagpip.target import Target, TargetError
 
 
 def _manylinux_levels(level: tuple[int, int], arch: str) -> list[str]:
-    """A manylinux platform and every lower level (TAGS.md), legacy aliases after their level."""
+    """A manylinux platform and every lower level (docs/targets.md), legacy aliases after their
+    level."""
     aliases = {(2, 17): "manylinux2014", (2, 12): "manylinux2010", (2, 5): "manylinux1"}
     found = []
     for minor in range(level[1], 4, -1):

@@ -1,4 +1,5 @@
-"""Tag-block tokens: classification per TAGS.md, the clashes that are errors, platform tags."""
+"""Tag-block tokens: classification per docs/syntax.md's "Tokens", the clashes that are errors,
+platform tags."""
 
 from __future__ import annotations
 

@@ -2,9 +2,10 @@
 
 A platform tag (``manylinux_2_28_x86_64``, ``macosx_11_0_arm64``, ``android_24_arm64_v8a``) names
 an OS family, a level and an architecture; a real interpreter on such a system accepts a whole
-list of tags, not just its own (TAGS.md). Kept apart from :mod:`tagpip.target` so that the
-target value, its marker environment and its makers all read a tag the same way, and kept free of
-any tagpip import above :mod:`tagpip.vocabulary` so that importing it can never form a cycle.
+list of tags, not just its own (docs/targets.md, "Target families"). Kept apart from
+:mod:`tagpip.target` so that the target value, its marker environment and its makers all read a
+tag the same way, and kept free of any tagpip import above :mod:`tagpip.vocabulary` so that
+importing it can never form a cycle.
 """
 
 from __future__ import annotations
@@ -129,12 +130,12 @@ def _expand_one(tag: str) -> list[str]:
 
 
 def expand_platforms(platforms: Iterable[str]) -> tuple[str, ...]:
-    """Each platform expanded in place to what a real system of that kind accepts, keeping the
-    given order and dropping repeats (TAGS.md): ``manylinux_2_N_arch`` down to 2_5 (2_17 off x86)
-    with the legacy aliases after their level, ``musllinux_1_N`` down to 1_0 (armv8l then also
-    armv7l, for both), macOS, iOS and Android through packaging's ``mac_platforms``,
-    ``ios_platforms`` and ``android_platforms``; Windows, ``linux_*``, ``pyemscripten_*`` and
-    ``any`` stand alone."""
+    """Each platform expanded in place to what a real system of that kind accepts, keeping the given
+    order and dropping repeats (docs/targets.md, "Target families"): ``manylinux_2_N_arch`` down to
+    2_5 (2_17 off x86) with the legacy aliases after their level, ``musllinux_1_N`` down to 1_0
+    (armv8l then also armv7l, for both), macOS, iOS and Android through packaging's
+    ``mac_platforms``, ``ios_platforms`` and ``android_platforms``; Windows, ``linux_*``,
+    ``pyemscripten_*`` and ``any`` stand alone."""
     seen: dict[str, None] = {}
     for platform in platforms:
         for tag in _expand_one(platform.lower()):

@@ -1,6 +1,6 @@
 """Parsing tagged requirement lines and pip-format requirement files.
 
-A tagged requirement is PEP 508 with one more bracket group, the tag block (DESIGN.md)::
+A tagged requirement is PEP 508 with one more bracket group, the tag block (docs/syntax.md)::
 
     name [extras] [version-specifier] [tag-block] [; marker] [options] [# comment]
 

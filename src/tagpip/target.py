@@ -4,7 +4,7 @@ A :class:`Target` is pure data. The tags come from packaging's own generators (`
 ``generic_tags``, ``compatible_tags``, ``mac_platforms``, ``ios_platforms``,
 ``android_platforms``) called with every argument explicit, so the list is the one a real
 interpreter of that kind computes for itself with ``sys_tags()``; the platform list is expanded as
-a real interpreter on that system would (TAGS.md, docs/targets.md "Target families"). Only
+a real interpreter on that system would (docs/targets.md, "Target families"). Only
 :meth:`Target.from_host` and :meth:`Target.from_python` look at a real interpreter, and marker
 evaluation never falls back to the host's values (packaging's ``Marker.evaluate`` would).
 
@@ -468,11 +468,11 @@ class Target:
         blocks: Sequence[TagSpec] = (),
         host: Target | Callable[[], Target] | None = None,
     ) -> Target:
-        """The one target of a run, from DESIGN.md's sources, first to last: the command line
-        (``base`` is a preset, ``--from-python`` or ``--target-file`` target; ``command_line``
+        """The one target of a run, from its sources, first to last (docs/targets.md): the command
+        line (``base`` is a preset, ``--from-python`` or ``--target-file`` target; ``command_line``
         pip's four flags, which may not be combined with a base), the requirement files' option
-        lines (``file_options``, one per file, which must agree), the tag blocks (which must
-        agree on interpreter, OS and architecture; the highest platform level wins), and the host
+        lines (``file_options``, one per file, which must agree), the tag blocks (which must agree
+        on interpreter, OS and architecture; the highest platform level wins), and the host
         (``host``, default :meth:`from_host`, read only when nothing else says anything).
 
         Each of platform, Python version, implementation and ABIs comes from the first source that

@@ -1,7 +1,7 @@
 """Tag-block tokens: classification, validation and the TagSpec a block describes.
 
 A tag block is the bracket group ``[manylinux1,cp36,x86_64]`` of a tagged requirement. Its tokens
-are case-insensitive and order-free; each is one of (TAGS.md):
+are case-insensitive and order-free; each is one of (docs/syntax.md, "Tokens"):
 
 - a platform family (``manylinux2014``, ``manylinux_2_28``, ``musllinux_1_2``, ``macosx_11_0``,
   ``ios_13_0``, ``android_24``, ``pyemscripten_2026_0``, ``win``, ``linux``, ``any``) or a full

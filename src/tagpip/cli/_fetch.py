@@ -1,10 +1,10 @@
 """What download (and later install and lock) share: reading the inputs, settling the target and
 the index options, and resolving.
 
-The order follows DESIGN.md: requirement text is read and validated first (all problems of all
-files at once), then the target is settled from the command line, the files' option lines, the
-tag blocks and last the host, then pip's configuration is merged with what the command line and
-the files said, and only then does anything touch the network.
+The order is the pipeline's (docs/architecture.md): requirement text is read and validated first
+(all problems of all files at once), then the target is settled from the command line, the files'
+option lines, the tag blocks and last the host, then pip's configuration is merged with what the
+command line and the files said, and only then does anything touch the network.
 """
 
 from __future__ import annotations
@@ -201,7 +201,8 @@ def settle_targets(args: argparse.Namespace, inputs: Inputs) -> list[Target]:
 
 
 def settle_target(args: argparse.Namespace, inputs: Inputs) -> Target:
-    """The one target of this run, by DESIGN.md's precedence (command line first, host last)."""
+    """The one target of this run, by the precedence of docs/targets.md (command line first,
+    host last)."""
     bases = [(option, value) for attr, option in NAMED_TARGETS for value in _named(args, attr)]
     if len(bases) > 1:
         raise UsageError(f"{bases[0][0]} and {bases[1][0]} both name a target; give one")
