@@ -142,6 +142,7 @@ needs_pip26 = pytest.mark.skipif(
 )
 
 
+@pytest.mark.slow
 @needs_pip26
 def test_pip_26_picks_the_same_pins(index_server: IndexServer, tmp_path: Path) -> None:
     # pip backtracks through every sentry 1.x under every newer api here (about a minute at

@@ -7,9 +7,12 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 BENCH = Path(__file__).resolve().parent.parent / "bench" / "run.py"
 
 
+@pytest.mark.slow
 def test_the_check_section_prints_its_table() -> None:
     result = subprocess.run(
         [sys.executable, str(BENCH), "--sections", "check", "--runs", "1"],

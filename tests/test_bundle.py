@@ -447,6 +447,7 @@ def imports_in_312(folder: Path, modules: str) -> None:
     assert result.returncode == 0, result.stderr
 
 
+@pytest.mark.slow
 def test_each_recipe_runs_and_makes_what_it_says(tmp_path: Path) -> None:
     """The page's blocks run as tests/test_docs.py runs them (same runner, same index of real
     names); then each recipe's output is checked: the function zip at the root, the layers

@@ -174,6 +174,7 @@ _LINES = st.one_of(_lines(), st.from_regex(_PLAIN_LINE_RE, fullmatch=True))
 # --- the fast line path -----------------------------------------------------------------------
 
 
+@pytest.mark.slow
 @given(_LINES)
 @example('project-1>=1.0,<3.0[manylinux2014]; python_version >= "3.8"')
 @example("project-2[][cp311-none-manylinux_2_28_x86_64]  # pinned for the target")
@@ -181,6 +182,7 @@ def test_check_reports_what_the_full_path_reports(line: str) -> None:
     assert validate(line + "\n") == full(line + "\n")
 
 
+@pytest.mark.slow
 @given(st.lists(_LINES, max_size=6), st.lists(st.sampled_from([" \\", "", ""]), max_size=6))
 def test_files_report_what_the_full_path_reports(lines: list[str], ends: list[str]) -> None:
     # Continuations join lines into logical lines that reach the fast path too.

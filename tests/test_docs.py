@@ -437,6 +437,7 @@ def _other_pages() -> list[str]:
     ]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("page", _runnable_pages("hermetic") + _other_pages())
 def test_examples_hermetic(page: str, tmp_path: Path) -> None:
     with IndexServer(tmp_path / "index") as server:

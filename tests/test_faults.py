@@ -358,6 +358,7 @@ def test_metadata_that_disagrees_with_the_file_name_is_refused(
 BIG = "big-1.0-py3-none-any.whl"
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals")
 @pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
 def test_an_interrupted_download_leaves_nothing(
@@ -417,6 +418,7 @@ def test_install_with_a_broken_wheel_leaves_the_target_as_it_was(
     assert sorted(p.name for p in tmp_path.iterdir()) == ["deps", "index-root"]
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals")
 @pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
 def test_an_interrupted_install_leaves_the_target_as_it_was(

@@ -146,6 +146,7 @@ def _read_page(index: HttpIndex, body: bytes, content_type: str) -> None:
     list(ProjectFiles(canonicalize_name("demo"), [entries]))
 
 
+@pytest.mark.slow
 @FUZZ
 @given(st.one_of(_json_pages, st.text()), st.sampled_from(["", "; charset=utf-8"]))
 def test_json_pages(offline_index: HttpIndex, text: str, params: str) -> None:

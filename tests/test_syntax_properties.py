@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 from pathlib import Path
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from packaging.requirements import Requirement
@@ -60,6 +61,7 @@ def test_files_raise_only_validation_errors(tmp_path: Path, text: str) -> None:
         assert result.errors
 
 
+@pytest.mark.slow
 @given(st.from_regex(_PLAIN_RE, fullmatch=True))
 def test_plain_lines_are_valid_pep_508(text: str) -> None:
     # check skips packaging for these; packaging must agree they are valid.
@@ -138,6 +140,7 @@ def test_format_then_parse_gives_an_equal_value(line: str) -> None:
         assert format_tag_block(req.tags) == format_tag_block(again.tags)  # type: ignore[arg-type]
 
 
+@pytest.mark.slow
 @given(st.lists(_lines(), max_size=8))
 def test_files_of_valid_lines_parse(lines: list[str]) -> None:
     result = parse_requirements_text("\n".join(lines) + "\n")
