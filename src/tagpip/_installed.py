@@ -24,7 +24,7 @@ from packaging.version import InvalidVersion, Version
 
 from tagpip._installmodel import _READ_CHUNK, FileConflict, Installed, Project, _some
 from tagpip._unpacked import folders_of
-from tagpip._wheelpaths import OWN_RECORD, reserved_problem
+from tagpip._wheelpaths import OWN_RECORD, case_collisions, reserved_problem
 
 
 def find_installed(target_dir: Path) -> dict[NormalizedName, list[Installed]]:
@@ -304,48 +304,25 @@ def _case_conflicts(
     target_dir: Path, written: Mapping[str, str], leaving: set[str], ways: Mapping[str, str]
 ) -> list[tuple[str, str, str]]:
     """Files of ``written`` whose name, or a folder's on their way, differs only in case from
-    an entry the folder already has and keeps. Each existing folder is listed once; a folder
-    that is not there holds nothing to clash with."""
-    listed: dict[str, dict[str, str]] = {}
-
-    def entries(folder: str) -> dict[str, str]:
-        found = listed.get(folder)
-        if found is None:
-            found = {}
-            if ways.get(folder, "folder") == "folder":
-                try:
-                    names = os.listdir(target_dir / folder) if folder else os.listdir(target_dir)
-                except OSError:
-                    names = []
-                for name in names:
-                    path = f"{folder}/{name}" if folder else name
-                    if path not in leaving:
-                        found.setdefault(name.casefold(), name)
-            listed[folder] = found
-        return found
-
+    an entry the folder already has and keeps: :func:`case_collisions` against the entries of
+    each folder on their way that is there (each listed once; a folder that is not there holds
+    nothing to clash with)."""
+    taken: list[str] = []
+    for folder in sorted({"", *folders_of(written)}):
+        if ways.get(folder) != "folder":
+            continue
+        try:
+            names = sorted(os.listdir(target_dir / folder))
+        except OSError:
+            continue
+        prefix = f"{folder}/" if folder else ""
+        taken.extend(path for path in (prefix + name for name in names) if path not in leaving)
     conflicts: list[tuple[str, str, str]] = []
-    reported: set[str] = set()
-    for rel, wheel in written.items():
-        parts = rel.split("/")
-        for end in range(len(parts)):
-            folder = "/".join(parts[:end])
-            if ways.get(folder, "absent" if end else "folder") != "folder":
-                break
-            name = parts[end]
-            other = entries(folder).get(name.casefold())
-            if other is not None and other != name:
-                clash = f"{folder}/{name}" if folder else name
-                if clash not in reported:
-                    reported.add(clash)
-                    there = f"{folder}/{other}" if folder else other
-                    conflicts.append(
-                        (
-                            rel,
-                            wheel,
-                            f"{there!r} is already in the folder; on a case-"
-                            "insensitive file system (the target's) the two are one name",
-                        )
-                    )
-                break
+    for path, other in case_collisions(written, taken):
+        rel = next(r for r in written if r == path or r.startswith(path + "/"))
+        why = (
+            f"{other!r} is already in the folder; on a case-insensitive file system (the "
+            "target's) the two are one name"
+        )
+        conflicts.append((rel, written[rel], why))
     return conflicts
