@@ -168,8 +168,6 @@ _ALL_ARCHS = frozenset(
     )
 )
 
-_LEGACY_BY_LEVEL = LEGACY_MANYLINUX
-
 
 def _archs_of(os: OsFamily, level: tuple[int, int] | None, legacy: bool = False) -> tuple[str, ...]:
     """The architectures a platform family was ever built for, in its own spelling."""
@@ -234,8 +232,8 @@ class PlatformSpec:
             return self.os
         if self.os == "android":
             return f"android_{self.level[0]}"
-        if legacy and self.os == "manylinux" and self.level in _LEGACY_BY_LEVEL:
-            return _LEGACY_BY_LEVEL[self.level]
+        if legacy and self.os == "manylinux" and self.level in LEGACY_MANYLINUX:
+            return LEGACY_MANYLINUX[self.level]
         return f"{self.os}_{self.level[0]}_{self.level[1]}"
 
     def tag(self, *, legacy: bool = False) -> str:
@@ -353,8 +351,6 @@ def _classify_platform(token: str) -> PlatformSpec | _Problem | None:
         if problem:
             return problem, None, True
         base, arch, legacy = PlatformSpec(os, level), match.group("arch"), bool(match["legacy"])
-    elif match and match["arch"]:
-        return None
     elif token.startswith("linux_"):
         base, arch = PlatformSpec("linux"), token[len("linux_") :]
     elif token.startswith("win_"):
