@@ -33,6 +33,7 @@ folder (checked again once a day; ``--pip PATH`` uses another). The cache folder
 from __future__ import annotations
 
 import argparse
+import functools
 import os
 import shutil
 import statistics
@@ -313,12 +314,6 @@ def realistic_pairs(tagpip: str, uv: str, pip: str, index: str, install: bool) -
             *reqs,
         ]
 
-    def install_copy(side: str, work: Path, cache: Path) -> list[str]:
-        return install_target(side, work, cache, "copy")
-
-    def install_hardlink(side: str, work: Path, cache: Path) -> list[str]:
-        return install_target(side, work, cache, "hardlink")
-
     pairs = [
         Pair("download", "download", "tagpip download", "pip download", download),
         Pair("lock", "lock", "tagpip lock", "uv pip compile", lock),
@@ -327,12 +322,13 @@ def realistic_pairs(tagpip: str, uv: str, pip: str, index: str, install: bool) -
         pairs.append(
             Pair("install", "install", "tagpip install -t", "uv pip install -t", install_target)
         )
-        for name, make in (("copy", install_copy), ("hardlink", install_hardlink)):
+        for link in ("copy", "hardlink"):
             labels = (
-                f"tagpip install -t --link-mode {name}",
-                f"uv pip install -t --link-mode {name}",
+                f"tagpip install -t --link-mode {link}",
+                f"uv pip install -t --link-mode {link}",
             )
-            pairs.append(Pair(f"install {name}", "install", *labels, make))
+            make = functools.partial(install_target, link=link)
+            pairs.append(Pair(f"install {link}", "install", *labels, make))
     return pairs
 
 
