@@ -80,3 +80,27 @@ def test_the_package_imports_without_a_cycle() -> None:
         if name not in state:
             walk(name)
     assert cycles == []
+
+
+def _speaks(path: Path) -> list[str]:
+    """Where a module reads ``argparse`` or writes to the terminal itself: an ``argparse``
+    import, a ``print()`` call, or ``sys.stdout``/``sys.stderr`` (code in string literals,
+    such as the scripts a module runs in another interpreter, does not count)."""
+    found = []
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, (ast.Import, ast.ImportFrom)):
+            names = [a.name for a in node.names] if isinstance(node, ast.Import) else [node.module]
+            if "argparse" in names:
+                found.append(f"{path.name}:{node.lineno}: imports argparse")
+        elif isinstance(node, ast.Call) and ast.unparse(node.func) == "print":
+            found.append(f"{path.name}:{node.lineno}: print()")
+        elif isinstance(node, ast.Attribute) and ast.unparse(node) in {"sys.stdout", "sys.stderr"}:
+            found.append(f"{path.name}:{node.lineno}: {ast.unparse(node)}")
+    return found
+
+
+def test_nothing_below_the_cli_reads_options_or_prints() -> None:
+    """The library layer (docs/library.md) takes values and returns results: only ``cli/``
+    parses options and writes to the terminal."""
+    found = [line for path in sorted(PACKAGE.glob("*.py")) for line in _speaks(path)]
+    assert found == []

@@ -9,7 +9,6 @@ with markers). The oracle tests skip when the environment's pip is older than 26
 
 from __future__ import annotations
 
-import argparse
 import json
 import subprocess
 import sys
@@ -17,8 +16,8 @@ from pathlib import Path
 
 import pytest
 
-from tagpip.cli._fetch import Inputs, wants_hashes
 from tagpip.errors import UsageError
+from tagpip.inputs import Inputs, wants_hashes
 from tagpip.syntax import FileOptions, check_requirements_file, decode_requirements
 
 _ORACLE = r"""
@@ -193,10 +192,6 @@ def _options(tmp_path: Path, content: str) -> FileOptions:
     return result.options
 
 
-def _args(**kwargs: object) -> argparse.Namespace:
-    return argparse.Namespace(**{"require_hashes": None, "no_require_hashes": False, **kwargs})
-
-
 def test_use_feature_is_accepted_and_said_to_be_ignored(tmp_path: Path) -> None:
     path = tmp_path / "r.txt"
     path.write_text("--use-feature fast-deps\nsix\n")
@@ -224,16 +219,23 @@ def test_no_require_hashes_in_a_file(tmp_path: Path) -> None:
     path.write_text("--no-require-hashes\nsix==1.16 --hash=sha256:" + "a" * 64 + "\n")
     result = check_requirements_file(str(path))
     inputs = Inputs(result.requirements, (), (result.options,))
-    assert wants_hashes(_args(), inputs) is False
+    assert wants_hashes(inputs, require_hashes=False, no_require_hashes=False) is False
     with pytest.raises(UsageError, match="mutually exclusive"):
-        wants_hashes(_args(require_hashes=True), inputs)
+        wants_hashes(inputs, require_hashes=True, no_require_hashes=False)
 
 
 def test_a_hash_in_a_constraints_file_turns_hash_checking_on(tmp_path: Path) -> None:
     path = tmp_path / "c.txt"
     path.write_text("six==1.16 --hash=sha256:" + "a" * 64 + "\n")
     result = check_requirements_file(str(path), constraint=True)
-    assert wants_hashes(_args(), Inputs((), result.constraints, (result.options,))) is True
+    assert (
+        wants_hashes(
+            Inputs((), result.constraints, (result.options,)),
+            require_hashes=False,
+            no_require_hashes=False,
+        )
+        is True
+    )
 
 
 def test_check_refuses_a_constraint_with_extras(tmp_path: Path) -> None:

@@ -397,7 +397,7 @@ class SourceBuilder:
         self.no_build = no_build
         self.no_build_packages = frozenset(canonicalize_name(n) for n in no_build_packages)
         self.user_hashes = dict(user_hashes or {})
-        # Hash-checking mode (pip's rule, see cli._fetch.wants_hashes): a folder or VCS source,
+        # Hash-checking mode (pip's rule, see inputs.wants_hashes): a folder or VCS source,
         # which has no file to hash, is then refused, as pip refuses it.
         self.require_hashes = require_hashes
         # ``-C KEY=VALUE`` per project (the command line's under the key ""), pip's build settings.

@@ -255,6 +255,7 @@ def _install(args: argparse.Namespace, site: Path, link_mode: LinkMode) -> Targe
         parse_cutoff,
         print_warnings,
         read_inputs,
+        run_settings,
         settle_index_options,
         settle_target,
     )
@@ -266,11 +267,11 @@ def _install(args: argparse.Namespace, site: Path, link_mode: LinkMode) -> Targe
 
     # read_locked and resolve_pins read install's options too: bundle has no pip backend,
     # no --print-pip and no report.
-    settings = argparse.Namespace(**vars(args))
-    settings.backend = "tagpip"
-    settings.print_pip = False
-    settings.report = None
-    locked = read_locked(settings, "bundle", need_target=True)
+    own = argparse.Namespace(**vars(args))
+    own.backend = "tagpip"
+    own.print_pip = False
+    own.report = None
+    locked = read_locked(own, "bundle", need_target=True)
     progress = Progress(args.progress_bar, args.quiet)
     with tempfile.TemporaryDirectory(prefix="tagpip-") as temp:
         if locked is not None:
@@ -281,7 +282,7 @@ def _install(args: argparse.Namespace, site: Path, link_mode: LinkMode) -> Targe
                 try:
                     chosen = locked.select(index)
                     fetch_and_install(
-                        settings,
+                        own,
                         chosen.pins(),
                         locked.options,
                         index,
@@ -306,19 +307,18 @@ def _install(args: argparse.Namespace, site: Path, link_mode: LinkMode) -> Targe
         print_warnings(inputs.warnings, args.quiet)
         target = settle_target(args, inputs)
         options = settle_index_options(args, inputs, "bundle")
+        settings = run_settings(own, inputs, uploaded_prior_to=cutoff)
         with HttpIndex(options) as index:
             try:
-                _, pins, user_hashes = resolve_pins(
-                    settings, inputs, index, target, options, progress, cutoff
-                )
+                _, delivery = resolve_pins(own, inputs, index, target, options, settings, progress)
                 fetch_and_install(
-                    settings,
-                    pins,
+                    own,
+                    delivery.pins,
                     options,
                     index,
                     target,
                     Path(temp),
-                    user_hashes,
+                    delivery.user_hashes,
                     progress,
                     folder=site,
                     link_mode=link_mode,

@@ -11,15 +11,12 @@ from __future__ import annotations
 
 import argparse
 import logging
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from tagpip.cli._downgrades import add_downgrade_option, report_downgrades
 from tagpip.cli._options import add_fetch_options, add_output_options, add_target_options
 from tagpip.cli._pipbackend import add_backend_options
 from tagpip.cli._why import add_explain_option, report_explanations
-
-if TYPE_CHECKING:
-    from tagpip.resolve import Pin
 
 __all__ = ["register"]
 
@@ -55,25 +52,23 @@ def run(args: argparse.Namespace) -> int:
     from pathlib import Path
 
     from tagpip.cli._fetch import (
-        build_pins,
-        built_hashes,
         check_fetch_args,
         log_settings,
-        make_builder,
         parse_cutoff,
         print_downloaded,
         print_warnings,
         read_inputs,
-        resolve_inputs,
+        resolve,
+        run_settings,
         settle_index_options,
         settle_targets,
-        wants_hashes,
     )
     from tagpip.cli._progress import Progress
-    from tagpip.cli._report import check_required_hashes, write_report
+    from tagpip.cli._report import write_report
     from tagpip.download import download
     from tagpip.errors import UsageError
     from tagpip.index import HttpIndex
+    from tagpip.workflow import deliverable, union_by_file, without_built
 
     check_fetch_args(args, "download", "tagpip download -r requirements.txt -d ./wheels")
     from tagpip.cli._lock import fetch_from_lock
@@ -97,6 +92,7 @@ def run(args: argparse.Namespace) -> int:
             hint="run tagpip download once per target, each with its own --report FILE",
         )
     options = settle_index_options(args, inputs, "download")
+    settings = run_settings(args, inputs, uploaded_prior_to=cutoff)
     log_settings(targets[0], options)
     for target in targets[1:]:
         logger.info("target: %s", target.describe())
@@ -104,38 +100,18 @@ def run(args: argparse.Namespace) -> int:
     with HttpIndex(options) as index:
         try:
             resolutions = []
-            chosen: dict[str, list[Pin]] = {}  # file name -> its pins, one per target
+            deliveries = []
             for target in targets:
-                builder = make_builder(args, inputs, index, target, options)
-                resolution = resolve_inputs(
-                    args,
-                    inputs,
-                    index,
-                    target,
-                    options,
-                    on_progress=progress.status,
-                    builder=builder,
-                    uploaded_prior_to=cutoff,
+                one = resolve(
+                    args, inputs, index, target, options, settings, on_progress=progress.status
                 )
-                pins = list(resolution.pins)
-                if args.only_deps:
-                    roots = set(resolution.roots)
-                    pins = [pin for pin in pins if pin.name not in roots]
-                if wants_hashes(args, inputs):
-                    check_required_hashes(pins, inputs.user_hashes)
-                pins = build_pins(pins, builder)  # sdists -> checked pure wheels
-                resolutions.append((resolution, pins))
-                for pin in pins:
-                    chosen.setdefault(pin.file.filename, []).append(pin)
-            report_downgrades(args, [r for r, _ in resolutions], index)
+                resolutions.append(one.resolution)
+                deliveries.append(deliverable(one, inputs, settings))
+            chosen = union_by_file(d.pins for d in deliveries)
+            report_downgrades(args, resolutions, index)
             progress.close()
             report_explanations(
-                args,
-                [r for r, _ in resolutions],
-                index,
-                inputs=inputs,
-                pre=options.pre,
-                uploaded_prior_to=cutoff,
+                args, resolutions, index, inputs=inputs, pre=options.pre, uploaded_prior_to=cutoff
             )
             if len(targets) > 1:
                 for filename, found in chosen.items():
@@ -143,13 +119,13 @@ def run(args: argparse.Namespace) -> int:
                         "%s: for %s", filename, "; ".join(p.target.describe() for p in found)
                     )
             union = [found[0] for found in chosen.values()]
-            user_hashes = built_hashes(union, inputs.user_hashes)
+            user_hashes = without_built(union, inputs.user_hashes)
             if args.print_pip or args.backend == "pip":
                 from tagpip.cli._pipbackend import run_backend
 
                 progress.close()
                 if args.report:
-                    write_report(args.report, resolution, union, index, targets[0])
+                    write_report(args.report, resolutions[0], union, index, targets[0])
                 return run_backend(args, union, options, user_hashes=user_hashes)
             progress.expect(len(union))
             results = download(
@@ -162,7 +138,7 @@ def run(args: argparse.Namespace) -> int:
         finally:
             progress.close()
         if args.report:
-            write_report(args.report, resolution, union, index, targets[0])
+            write_report(args.report, resolutions[0], union, index, targets[0])
     if not args.quiet:
         print_downloaded(
             [(r.path, r.reused and not r.from_cache) for r in results], (pin.name for pin in union)

@@ -2,9 +2,10 @@
 
 It takes ``tagpip download``'s options (pip's, plus the target options) and pip install's
 ``-t/--target`` and ``-U/--upgrade``. The wheels are downloaded into a temporary folder (but
-for those the cache of unpacked wheels already holds: see :func:`fetch_and_install`) and
-installed by :func:`tagpip.install.install`, which stages everything and moves it into place,
-so a failure or an interrupt leaves ``DIR`` as it was (see docs/install.md).
+for those the cache of unpacked wheels already holds: see
+:func:`tagpip.workflow.fetch_and_install`) and installed by :func:`tagpip.install.install`,
+which stages everything and moves it into place, so a failure or an interrupt leaves ``DIR``
+as it was (see docs/install.md).
 """
 
 from __future__ import annotations
@@ -19,20 +20,20 @@ from tagpip.cli._pipbackend import add_backend_options
 from tagpip.cli._why import add_explain_option, report_explanations
 
 if TYPE_CHECKING:
-    import datetime
-    from collections.abc import Callable, Mapping
+    from collections.abc import Mapping
     from pathlib import Path
 
     from packaging.utils import NormalizedName
 
-    from tagpip.cli._fetch import Inputs
     from tagpip.cli._lock import LockedRun
     from tagpip.cli._progress import Progress
-    from tagpip.index import DistFile, HttpIndex
+    from tagpip.index import HttpIndex
+    from tagpip.inputs import Inputs
     from tagpip.install import InstallResult, LinkMode
     from tagpip.pipconfig import IndexOptions
     from tagpip.resolve import Pin, Resolution
     from tagpip.target import Target
+    from tagpip.workflow import Delivery, RunSettings
 
 __all__ = ["fetch_and_install", "register", "resolve_pins"]
 
@@ -138,6 +139,7 @@ def run(args: argparse.Namespace) -> int:
         parse_cutoff,
         print_warnings,
         read_inputs,
+        run_settings,
         settle_index_options,
         settle_target,
     )
@@ -161,12 +163,14 @@ def run(args: argparse.Namespace) -> int:
     print_warnings(inputs.warnings, args.quiet)
     target = settle_target(args, inputs)
     options = settle_index_options(args, inputs, "install")
+    settings = run_settings(args, inputs, uploaded_prior_to=cutoff)
     progress = Progress(args.progress_bar, args.quiet)
     with HttpIndex(options) as index, tempfile.TemporaryDirectory(prefix="tagpip-") as temp:
         try:
-            resolution, pins, user_hashes = resolve_pins(
-                args, inputs, index, target, options, progress, cutoff
+            resolution, delivery = resolve_pins(
+                args, inputs, index, target, options, settings, progress
             )
+            pins, user_hashes = list(delivery.pins), delivery.user_hashes
             if args.print_pip:
                 from tagpip.cli._pipbackend import print_pip
 
@@ -191,44 +195,27 @@ def resolve_pins(
     index: HttpIndex,
     target: Target,
     options: IndexOptions,
+    settings: RunSettings,
     progress: Progress,
-    cutoff: datetime.datetime | None,
-) -> tuple[Resolution, list[Pin], dict[NormalizedName, list[str]]]:
-    """Resolve the inputs for ``target`` and turn the pins into wheels to install: the one path
-    ``install`` and ``bundle`` share (``--only-deps``, required hashes, pure-source builds)."""
-    from tagpip.cli._fetch import (
-        build_pins,
-        built_hashes,
-        make_builder,
-        resolve_inputs,
-        wants_hashes,
-    )
-    from tagpip.cli._report import check_required_hashes
+) -> tuple[Resolution, Delivery]:
+    """Resolve the inputs for ``target``, say what the resolution chose that a user might not
+    expect (``--explain``, downgrades), and turn the pins into the wheels to install: the one
+    path ``install`` and ``bundle`` share (:func:`tagpip.workflow.deliverable`)."""
+    from tagpip.cli._fetch import resolve
+    from tagpip.workflow import deliverable
 
-    builder = make_builder(args, inputs, index, target, options)
-    resolution = resolve_inputs(
-        args,
-        inputs,
-        index,
-        target,
-        options,
-        on_progress=progress.status,
-        builder=builder,
-        uploaded_prior_to=cutoff,
-    )
+    resolved = resolve(args, inputs, index, target, options, settings, on_progress=progress.status)
     progress.close()
-    report_downgrades(args, [resolution], index)
+    report_downgrades(args, [resolved.resolution], index)
     report_explanations(
-        args, [resolution], index, inputs=inputs, pre=options.pre, uploaded_prior_to=cutoff
+        args,
+        [resolved.resolution],
+        index,
+        inputs=inputs,
+        pre=options.pre,
+        uploaded_prior_to=settings.uploaded_prior_to,
     )
-    pins = list(resolution.pins)
-    if args.only_deps:
-        roots = set(resolution.roots)
-        pins = [pin for pin in pins if pin.name not in roots]
-    if wants_hashes(args, inputs):
-        check_required_hashes(pins, inputs.user_hashes)
-    pins = build_pins(pins, builder)  # sdists -> checked pure wheels
-    return resolution, pins, built_hashes(pins, inputs.user_hashes)
+    return resolved.resolution, deliverable(resolved, inputs, settings)
 
 
 def _install_from_lock(args: argparse.Namespace, locked: LockedRun) -> int:
@@ -301,107 +288,31 @@ def fetch_and_install(
     link_mode: LinkMode = "clone",
     backend: str = "tagpip",
 ) -> InstallResult:
-    """Fetch the pinned wheels into ``temp`` (tagpip, or pip with ``backend="pip"``), then
-    install them into ``folder`` with tagpip's installer: the one seam ``install`` and
-    ``bundle`` share, so a bundle gets exactly install's checks (hashes verified, all or
-    nothing, no host bytecode).
+    """:func:`tagpip.workflow.fetch_and_install` with the terminal's progress, fetching with
+    pip first when ``backend="pip"`` (``args`` carries the fetch options pip is given)."""
+    from tagpip import workflow
 
-    ``args`` carries the fetch options (pip's, for the pip backend); where the files go and how
-    is said by the keywords, which ``install`` takes from ``--target``, ``--upgrade``,
-    ``--link-mode`` and ``--backend``.
-
-    The cache of unpacked wheels is ``unpacked`` next to the wheel cache (none with
-    ``--no-cache-dir``); each wheel's sha256 is the downloader's, computed from the bytes it
-    verified, or, for pip's downloads, computed here. With tagpip's downloader and that cache,
-    a wheel whose sha256 is known before fetching (:func:`_fetch_later`) is fetched only if
-    the installer asks for it.
-    """
-    import contextlib
-
-    from tagpip._unpacked import file_sha256
-    from tagpip.download import download
-    from tagpip.install import install
-
-    wheel_cache = index.wheel_cache
-    cache = wheel_cache.parent / "unpacked" if wheel_cache is not None else None
-    fetch: Callable[[Sequence[Path]], None] | None = None
-    if backend == "pip":
+    fetched = backend == "pip"
+    if fetched:
         from tagpip.cli._pipbackend import fetch_with_pip
 
         progress.close()
         fetch_with_pip(args, pins, options, temp, user_hashes=user_hashes)
-        paths = [temp / pin.file.filename for pin in pins]
-        digests = {}
-        for path in paths if cache is not None else ():
-            with contextlib.suppress(OSError):  # a missing file is install()'s to report
-                digests[path] = file_sha256(path)
     else:
         progress.expect(len(pins))
-        later = _fetch_later(pins, temp, user_hashes) if cache is not None else {}
-        now = [pin.file for pin in pins if temp / pin.file.filename not in later]
-        results = download(now, temp, index, user_hashes=user_hashes, on_progress=progress)
-        digests = {result.path: result.sha256 for result in results}
-        digests.update((path, digest) for path, (_, digest) in later.items())
-        paths = [temp / pin.file.filename for pin in pins]
-        if later:
-            fetch = _on_demand(later, temp, index, user_hashes, progress)
-    return install(
-        paths,
-        folder,
+    return workflow.fetch_and_install(
+        pins,
+        index,
         target,
+        temp,
+        user_hashes,
+        folder=folder,
         upgrade=upgrade,
-        on_progress=progress.status,
-        cache=cache,
-        digests=digests,
         link_mode=link_mode,
-        fetch=fetch,
+        fetched=fetched,
+        on_progress=progress,
+        on_status=progress.status,
     )
-
-
-def _fetch_later(
-    pins: Sequence[Pin], temp: Path, user_hashes: Mapping[NormalizedName, Sequence[str]]
-) -> dict[Path, tuple[DistFile, str]]:
-    """The wheels that need not be downloaded before installing (by where they would land in
-    ``temp``), each with the sha256 a download of it must have: known from the index page or
-    the lock, and the only bytes the downloader would accept (:func:`known_sha256`). The
-    installer stages such a wheel from its entry in the cache of unpacked wheels, found by
-    that sha256 and checked as always, and asks for the file only when there is none."""
-    from tagpip.download import known_sha256
-
-    later: dict[Path, tuple[DistFile, str]] = {}
-    for pin in pins:
-        digest = known_sha256(pin.file, user_hashes.get(pin.file.project, ()))
-        if digest is not None:
-            later[temp / pin.file.filename] = (pin.file, digest)
-    return later
-
-
-def _on_demand(
-    later: Mapping[Path, tuple[DistFile, str]],
-    temp: Path,
-    index: HttpIndex,
-    user_hashes: Mapping[NormalizedName, Sequence[str]],
-    progress: Progress,
-) -> Callable[[Sequence[Path]], None]:
-    """install()'s ``fetch`` for the wheels :func:`_fetch_later` held back: downloads those it
-    asks for, with every check a download makes, and counts the others as done (as a wheel
-    taken from the wheel cache is) the first time, so progress ends at all files."""
-    from tagpip.download import ProgressEvent, download
-
-    counted: set[Path] = set()
-
-    def fetch(needed: Sequence[Path]) -> None:
-        wanted = set(needed)
-        for path, (file, _) in later.items():
-            if path not in wanted and path not in counted:
-                size = file.size or 0
-                progress(ProgressEvent("done", file.filename, file.size, size, reused=True))
-        counted.update(later)
-        # Only held-back wheels can be absent; anything else missing is install()'s to report.
-        files = [later[path][0] for path in needed if path in later]
-        download(files, temp, index, user_hashes=user_hashes, on_progress=progress)
-
-    return fetch
 
 
 def _say(args: argparse.Namespace, outcome: InstallResult) -> None:

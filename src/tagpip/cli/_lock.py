@@ -164,12 +164,11 @@ def run(args: argparse.Namespace) -> int:
 
     from tagpip.build import lockable_pins
     from tagpip.cli._fetch import (
-        build_pins,
-        make_builder,
         parse_cutoff,
         print_warnings,
         read_inputs,
-        resolve_inputs,
+        resolve,
+        run_settings,
         settle_index_options,
         settle_targets,
     )
@@ -180,6 +179,7 @@ def run(args: argparse.Namespace) -> int:
     from tagpip.lockkept import kept_note, kept_pins, usable_kept
     from tagpip.lockpins import lock_from_resolutions
     from tagpip.syntax import parse_line
+    from tagpip.workflow import build_pins
 
     for value in args.no_binary:
         if value.strip() != ":none:":
@@ -206,6 +206,9 @@ def run(args: argparse.Namespace) -> int:
     print_warnings(inputs.warnings, args.quiet)
     targets = settle_targets(args, inputs)
     options = settle_index_options(args, inputs, "download")
+    settings = run_settings(
+        args, inputs, exclude_newer=exclude_newer, uploaded_prior_to=uploaded_prior_to
+    )
 
     existing = None
     output = Path(args.output_file)
@@ -225,7 +228,6 @@ def run(args: argparse.Namespace) -> int:
             resolutions = []
             built: dict[str, DistFile] = {}  # sdist URL -> the wheel it built
             for target in targets:
-                builder = make_builder(args, inputs, index, target, options)
                 kept = {}
                 notes: list[str] = []
                 if existing is not None:
@@ -239,20 +241,19 @@ def run(args: argparse.Namespace) -> int:
                     for note in [*notes, *dropped]:
                         progress.close()
                         print(f"note: {note}", file=sys.stderr)
-                resolution = resolve_inputs(
+                resolved = resolve(
                     args,
                     inputs,
                     index,
                     target,
                     options,
+                    settings,
                     on_progress=progress.status,
-                    builder=builder,
-                    exclude_newer=exclude_newer,
-                    uploaded_prior_to=uploaded_prior_to,
                     kept=kept,
                     constraints=extra_constraints,
                 )
                 progress.close()
+                resolution, builder = resolved.resolution, resolved.builder
                 resolution = dataclasses.replace(
                     resolution, pins=tuple(lockable_pins(resolution.pins, builder))
                 )
@@ -402,8 +403,9 @@ def read_locked(args: argparse.Namespace, command: str, *, need_target: bool) ->
     lock = lock_inputs(list(args.requirement))
     if lock is None:
         return None
-    from tagpip.cli._fetch import Inputs, has_target_options, settle_index_options, settle_targets
+    from tagpip.cli._fetch import has_target_options, settle_index_options, settle_targets
     from tagpip.errors import UsageError
+    from tagpip.inputs import Inputs
     from tagpip.lockselect import target_of
 
     if args.requirements or args.constraint:
@@ -424,9 +426,12 @@ def read_locked(args: argparse.Namespace, command: str, *, need_target: bool) ->
     options = settle_index_options(args, empty, command)
 
     def builder(index: Index, target: Target) -> SourceBuilder | None:
-        from tagpip.cli._fetch import make_builder
+        from tagpip.cli._fetch import run_settings, voices
+        from tagpip.workflow import make_builder
 
-        return make_builder(args, empty, index, target, options)
+        say, warn = voices(args)
+        settings = run_settings(args, empty)
+        return make_builder(empty, index, target, options, settings, on_build=say, on_warning=warn)
 
     return LockedRun(lock, tuple(targets), options, builder)
 

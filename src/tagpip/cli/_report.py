@@ -22,7 +22,6 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from packaging.metadata import Metadata, RawMetadata
-from packaging.utils import NormalizedName
 
 from tagpip import __version__
 from tagpip._atomic import write_text_atomically
@@ -31,26 +30,7 @@ from tagpip.index import Index, redact_url
 from tagpip.resolve import Pin, Resolution
 from tagpip.target import Target
 
-__all__ = ["check_required_hashes", "report_data", "write_report"]
-
-
-def check_required_hashes(pins: Sequence[Pin], user_hashes: Mapping[NormalizedName, Any]) -> None:
-    """In hash-checking mode every pinned project needs a ``--hash``; list those that lack one
-    with the hash their file has on the index, as pip does, so the user can paste them."""
-    missing = [pin for pin in pins if not user_hashes.get(pin.name)]
-    if not missing:
-        return
-    lines = []
-    for pin in missing:
-        sha256 = dict(pin.file.hashes).get("sha256")
-        digest = f" --hash=sha256:{sha256}" if sha256 else ""
-        lines.append(f"    {pin.name}=={pin.version}{digest}")
-    raise TagpipError(
-        "hashes are required (--require-hashes, or a --hash on some line), but these have none:\n"
-        + "\n".join(lines),
-        hint="add the lines above to your requirements (the hashes are the index's), "
-        "or pass --no-require-hashes",
-    )
+__all__ = ["report_data", "write_report"]
 
 
 def _metadata_json(metadata: Metadata) -> dict[str, Any]:

@@ -22,10 +22,10 @@ from typing import TYPE_CHECKING, Any
 from tagpip.cli._options import add_fetch_options, add_output_options, add_target_options
 
 if TYPE_CHECKING:
-    from tagpip.cli._fetch import Inputs
     from tagpip.errors import TagpipError
     from tagpip.explain import Policy
     from tagpip.index import Index
+    from tagpip.inputs import Inputs
     from tagpip.releases import ReleaseControl
     from tagpip.resolve import Resolution
     from tagpip.target import Target
@@ -145,11 +145,11 @@ def _resolve_all(
     """Resolve the inputs for every target, as lock does; a target whose resolution fails
     keeps its error (the index stays open for the explanations: the caller closes it)."""
     from tagpip.cli._fetch import (
-        make_builder,
         parse_cutoff,
         print_warnings,
         read_inputs,
-        resolve_inputs,
+        resolve,
+        run_settings,
         settle_index_options,
         settle_targets,
     )
@@ -173,6 +173,9 @@ def _resolve_all(
     print_warnings(inputs.warnings, args.quiet)
     targets = settle_targets(args, inputs)
     options = settle_index_options(args, inputs, "download")
+    settings = run_settings(
+        args, inputs, exclude_newer=exclude_newer, uploaded_prior_to=uploaded_prior_to
+    )
     policy = Policy(
         requirements=inputs.requirements,
         constraints=inputs.constraints,
@@ -187,19 +190,11 @@ def _resolve_all(
     try:
         for target in targets:
             try:
-                resolution = resolve_inputs(
-                    args,
-                    inputs,
-                    index,
-                    target,
-                    options,
-                    on_progress=progress.status,
-                    # Sources are built as download builds them (local folders, VCS URLs, and
-                    # sdists of projects with no fitting wheel): why explains the same answer.
-                    builder=make_builder(args, inputs, index, target, options),
-                    exclude_newer=exclude_newer,
-                    uploaded_prior_to=uploaded_prior_to,
-                )
+                # Sources are built as download builds them (local folders, VCS URLs, and
+                # sdists of projects with no fitting wheel): why explains the same answer.
+                resolution = resolve(
+                    args, inputs, index, target, options, settings, on_progress=progress.status
+                ).resolution
             except (ResolveError, TargetError) as error:
                 outcomes.append((target, error))
             else:

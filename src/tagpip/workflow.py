@@ -1,0 +1,355 @@
+"""The library layer of the fetching commands: resolve read inputs for a target, turn the pins
+into the wheels to deliver, and fetch and install them, as functions of values that return
+results.
+
+``download``, ``install``, ``bundle``, ``lock`` and ``why`` are each a few calls of this module
+(and :mod:`tagpip.inputs` before it); what stays in :mod:`tagpip.cli` is turning options into
+:class:`RunSettings`, progress on the terminal, and printing the results. So a program can do
+what a command does without argparse, and a new resolver option is added in one place. Nothing
+here prints: texts for the user go to the ``on_build``/``on_warning`` callbacks or come back in
+the results.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import datetime
+import functools
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from packaging.utils import NormalizedName
+
+from tagpip.errors import TagpipError
+
+if TYPE_CHECKING:
+    from packaging.version import Version
+
+    from tagpip.build import SourceBuilder
+    from tagpip.download import ProgressEvent
+    from tagpip.index import DistFile
+    from tagpip.indexapi import Index
+    from tagpip.inputs import Inputs
+    from tagpip.install import InstallResult, LinkMode
+    from tagpip.pipconfig import IndexOptions
+    from tagpip.resolve import Pin, Resolution
+    from tagpip.syntax import TaggedRequirement
+    from tagpip.target import Target
+
+__all__ = [
+    "Delivery",
+    "Resolved",
+    "RunSettings",
+    "check_required_hashes",
+    "deliverable",
+    "fetch_and_install",
+    "make_builder",
+    "resolve_for",
+    "union_by_file",
+    "without_built",
+]
+
+
+@dataclass(frozen=True)
+class RunSettings:
+    """What a run's options say to resolving and building, once they are settled (the CLI
+    makes one from its flags and the inputs; a program makes one directly)."""
+
+    ignore_requires_python: bool = False
+    no_deps: bool = False
+    only_deps: bool = False
+    # Seconds the resolver may take (None: no limit).
+    timeout: float | None = None
+    exclude_newer: datetime.datetime | None = None
+    uploaded_prior_to: datetime.datetime | None = None
+    # Hash-checking mode, by pip's rule (:func:`tagpip.inputs.wants_hashes`).
+    require_hashes: bool = False
+    # Nothing may be built / these projects may not (:func:`tagpip.inputs.build_rules`).
+    no_build: bool = False
+    no_build_packages: frozenset[str] = frozenset()
+    # ``-C`` values per project (:func:`tagpip.inputs.config_settings`).
+    config_settings: Mapping[NormalizedName, Sequence[str]] = field(default_factory=dict)
+    # The interpreter builds prefer (``--from-python``), if any.
+    preferred_python: str | None = None
+
+
+@dataclass(frozen=True)
+class Resolved:
+    """One target's resolution, the builder that built its sources (None when nothing may be
+    built), and the warnings it leaves (settings that did nothing)."""
+
+    resolution: Resolution
+    builder: SourceBuilder | None
+    warnings: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """What a resolution delivers: the pins as wheels (sources built, ``--only-deps``
+    applied) and the user's hashes the downloads must match."""
+
+    pins: tuple[Pin, ...]
+    user_hashes: dict[NormalizedName, list[str]]
+
+
+def make_builder(
+    inputs: Inputs,
+    index: Index,
+    target: Target,
+    options: IndexOptions,
+    settings: RunSettings,
+    *,
+    on_build: Callable[[str], None] | None = None,
+    on_warning: Callable[[str], None] | None = None,
+) -> SourceBuilder | None:
+    """The run's :class:`tagpip.build.SourceBuilder` (``on_build`` hears one line per build,
+    ``on_warning`` the metadata-honesty warnings), or None when nothing may be built."""
+    from tagpip.build import SourceBuilder
+
+    if settings.no_build:
+        return None
+    return SourceBuilder(
+        index,
+        target,
+        options,
+        no_build_packages=settings.no_build_packages,
+        user_hashes=inputs.user_hashes,
+        require_hashes=settings.require_hashes,
+        config_settings=settings.config_settings,
+        preferred_python=settings.preferred_python,
+        on_build=on_build,
+        on_warning=on_warning,
+    )
+
+
+def resolve_for(
+    inputs: Inputs,
+    index: Index,
+    target: Target,
+    options: IndexOptions,
+    settings: RunSettings,
+    *,
+    on_progress: Callable[[str], None] | None = None,
+    on_build: Callable[[str], None] | None = None,
+    on_warning: Callable[[str], None] | None = None,
+    kept: Mapping[NormalizedName, tuple[Version, str]] | None = None,
+    constraints: Sequence[TaggedRequirement] = (),
+) -> Resolved:
+    """Resolve the inputs for ``target`` under the run's settings: the one call ``download``,
+    ``install``, ``bundle``, ``lock`` and ``why`` share, so a new resolver option reaches them
+    all. ``kept`` (``lock``'s pins from an existing lock) goes through
+    :func:`tagpip.lockkept.resolve_keeping`; ``constraints`` are added to the inputs' own."""
+    from tagpip.lockkept import resolve_keeping
+    from tagpip.resolve import resolve
+
+    builder = make_builder(
+        inputs, index, target, options, settings, on_build=on_build, on_warning=on_warning
+    )
+    run = resolve if kept is None else functools.partial(resolve_keeping, kept=kept)
+    resolution = run(
+        inputs.requirements,
+        target,
+        index,
+        constraints=[*inputs.constraints, *constraints],
+        pre=options.pre,
+        ignore_requires_python=settings.ignore_requires_python,
+        no_deps=settings.no_deps,
+        exclude_newer=settings.exclude_newer,
+        uploaded_prior_to=settings.uploaded_prior_to,
+        on_progress=on_progress,
+        builder=builder,
+        timeout=settings.timeout,
+    )
+    warnings = tuple(_unused_settings(inputs, resolution.pins, builder))
+    return Resolved(resolution, builder, warnings)
+
+
+def deliverable(resolved: Resolved, inputs: Inputs, settings: RunSettings) -> Delivery:
+    """The wheels a resolution delivers to ``download``, ``install`` and ``bundle``:
+    ``--only-deps`` leaves out the roots, hash-checking mode is enforced, and each sdist is
+    replaced by its built, checked wheel (nothing of a refused build reaches the destination:
+    the builder raises before any file is written there). The user's hashes of a built project
+    are dropped: they named the sdist, which the builder checked before building."""
+    pins = list(resolved.resolution.pins)
+    if settings.only_deps:
+        roots = set(resolved.resolution.roots)
+        pins = [pin for pin in pins if pin.name not in roots]
+    if settings.require_hashes:
+        check_required_hashes(pins, inputs.user_hashes)
+    built = build_pins(pins, resolved.builder)
+    return Delivery(tuple(built), without_built(built, inputs.user_hashes))
+
+
+def build_pins(pins: Sequence[Pin], builder: SourceBuilder | None) -> list[Pin]:
+    """The pins with each sdist replaced by its built, checked wheel."""
+    out = []
+    for pin in pins:
+        if not pin.file.is_wheel and builder is not None:
+            built = builder.wheel(pin.file)
+            pin = dataclasses.replace(pin, file=built.file)
+        out.append(pin)
+    return out
+
+
+def union_by_file(pin_lists: Iterable[Sequence[Pin]]) -> dict[str, list[Pin]]:
+    """Several targets' pins by file name, each file once, with the pins (one per target)
+    that chose it, in the order the targets came: what a multi-target download fetches."""
+    chosen: dict[str, list[Pin]] = {}
+    for pins in pin_lists:
+        for pin in pins:
+            chosen.setdefault(pin.file.filename, []).append(pin)
+    return chosen
+
+
+def check_required_hashes(
+    pins: Sequence[Pin], user_hashes: Mapping[NormalizedName, Sequence[str]]
+) -> None:
+    """In hash-checking mode every pinned project needs a ``--hash``; list those that lack one
+    with the hash their file has on the index, as pip does, so the user can paste them."""
+    missing = [pin for pin in pins if not user_hashes.get(pin.name)]
+    if not missing:
+        return
+    lines = []
+    for pin in missing:
+        sha256 = dict(pin.file.hashes).get("sha256")
+        digest = f" --hash=sha256:{sha256}" if sha256 else ""
+        lines.append(f"    {pin.name}=={pin.version}{digest}")
+    raise TagpipError(
+        "hashes are required (--require-hashes, or a --hash on some line), but these have none:\n"
+        + "\n".join(lines),
+        hint="add the lines above to your requirements (the hashes are the index's), "
+        "or pass --no-require-hashes",
+    )
+
+
+def without_built(
+    pins: Sequence[Pin], user_hashes: Mapping[NormalizedName, list[str]]
+) -> dict[NormalizedName, list[str]]:
+    """The user's hashes without those of the built projects among ``pins``: they named the
+    sdist, which the builder checked before building; the built wheel is tagpip's own file (a
+    ``file:`` URL with the hash the builder gave it)."""
+    built = {pin.name for pin in pins if pin.file.url.startswith("file:") and pin.file.hashes}
+    return {name: values for name, values in user_hashes.items() if name not in built}
+
+
+def _unused_settings(
+    inputs: Inputs, pins: Sequence[Pin], builder: SourceBuilder | None
+) -> list[str]:
+    """One warning text per project whose line gives ``-C`` settings although it resolved to a
+    wheel (not one built from its source): the settings do nothing (pip drops them silently)."""
+    built = builder.sources if builder is not None else {}
+    wheels = {pin.name for pin in pins if pin.file.is_wheel and pin.file.url not in built}
+    return [
+        f"{line.name}: the -C/--config-settings of {line.span.source}:{line.span.line} are not "
+        "used: a wheel was picked, and settings apply only to builds from source"
+        for line in inputs.requirements
+        if line.config_settings and line.name in wheels
+    ]
+
+
+def fetch_and_install(
+    pins: Sequence[Pin],
+    index: Index,
+    target: Target,
+    temp: Path,
+    user_hashes: Mapping[NormalizedName, Sequence[str]],
+    *,
+    folder: Path,
+    upgrade: bool = False,
+    link_mode: LinkMode = "clone",
+    fetched: bool = False,
+    on_progress: Callable[[ProgressEvent], None] | None = None,
+    on_status: Callable[[str], None] | None = None,
+) -> InstallResult:
+    """Fetch the pinned wheels into ``temp``, then install them into ``folder`` with tagpip's
+    installer: the one seam ``install`` and ``bundle`` share, so a bundle gets exactly
+    install's checks (hashes verified, all or nothing, no host bytecode). With ``fetched``,
+    the files are already in ``temp`` (pip's downloads, for ``--backend pip``).
+
+    The cache of unpacked wheels is ``unpacked`` next to the wheel cache (none with
+    ``--no-cache-dir``); each wheel's sha256 is the downloader's, computed from the bytes it
+    verified, or, for files already fetched, computed here. With tagpip's downloader and that
+    cache, a wheel whose sha256 is known before fetching (:func:`_fetch_later`) is fetched only
+    if the installer asks for it.
+    """
+    from tagpip._unpacked import file_sha256
+    from tagpip.download import download
+    from tagpip.install import install
+
+    wheel_cache = index.wheel_cache
+    cache = wheel_cache.parent / "unpacked" if wheel_cache is not None else None
+    fetch: Callable[[Sequence[Path]], None] | None = None
+    paths = [temp / pin.file.filename for pin in pins]
+    digests: dict[Path, str] = {}
+    if fetched:
+        for path in paths if cache is not None else ():
+            with contextlib.suppress(OSError):  # a missing file is install()'s to report
+                digests[path] = file_sha256(path)
+    else:
+        later = _fetch_later(pins, temp, user_hashes) if cache is not None else {}
+        now = [pin.file for pin in pins if temp / pin.file.filename not in later]
+        results = download(now, temp, index, user_hashes=user_hashes, on_progress=on_progress)
+        digests = {result.path: result.sha256 for result in results}
+        digests.update((path, digest) for path, (_, digest) in later.items())
+        if later:
+            fetch = _on_demand(later, temp, index, user_hashes, on_progress)
+    return install(
+        paths,
+        folder,
+        target,
+        upgrade=upgrade,
+        on_progress=on_status,
+        cache=cache,
+        digests=digests,
+        link_mode=link_mode,
+        fetch=fetch,
+    )
+
+
+def _fetch_later(
+    pins: Sequence[Pin], temp: Path, user_hashes: Mapping[NormalizedName, Sequence[str]]
+) -> dict[Path, tuple[DistFile, str]]:
+    """The wheels that need not be downloaded before installing (by where they would land in
+    ``temp``), each with the sha256 a download of it must have: known from the index page or
+    the lock, and the only bytes the downloader would accept (:func:`known_sha256`). The
+    installer stages such a wheel from its entry in the cache of unpacked wheels, found by
+    that sha256 and checked as always, and asks for the file only when there is none."""
+    from tagpip.download import known_sha256
+
+    later: dict[Path, tuple[DistFile, str]] = {}
+    for pin in pins:
+        digest = known_sha256(pin.file, user_hashes.get(pin.file.project, ()))
+        if digest is not None:
+            later[temp / pin.file.filename] = (pin.file, digest)
+    return later
+
+
+def _on_demand(
+    later: Mapping[Path, tuple[DistFile, str]],
+    temp: Path,
+    index: Index,
+    user_hashes: Mapping[NormalizedName, Sequence[str]],
+    on_progress: Callable[[ProgressEvent], None] | None,
+) -> Callable[[Sequence[Path]], None]:
+    """install()'s ``fetch`` for the wheels :func:`_fetch_later` held back: downloads those it
+    asks for, with every check a download makes, and counts the others as done (as a wheel
+    taken from the wheel cache is) the first time, so progress ends at all files."""
+    from tagpip.download import ProgressEvent, download
+
+    counted: set[Path] = set()
+
+    def fetch(needed: Sequence[Path]) -> None:
+        wanted = set(needed)
+        for path, (file, _) in later.items():
+            if path not in wanted and path not in counted and on_progress is not None:
+                size = file.size or 0
+                on_progress(ProgressEvent("done", file.filename, file.size, size, reused=True))
+        counted.update(later)
+        # Only held-back wheels can be absent; anything else missing is install()'s to report.
+        files = [later[path][0] for path in needed if path in later]
+        download(files, temp, index, user_hashes=user_hashes, on_progress=on_progress)
+
+    return fetch
