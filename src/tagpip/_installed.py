@@ -8,7 +8,6 @@ import base64
 import contextlib
 import csv
 import email.parser
-import hashlib
 import json
 import os
 import posixpath
@@ -22,9 +21,10 @@ from packaging.tags import Tag, parse_tag
 from packaging.utils import NormalizedName, canonicalize_name
 from packaging.version import InvalidVersion, Version
 
-from tagpip._installmodel import _READ_CHUNK, FileConflict, Installed, Project, _some
+from tagpip._installmodel import FileConflict, Installed, Project, _some
 from tagpip._unpacked import folders_of
 from tagpip._wheelpaths import OWN_RECORD, case_collisions, reserved_problem
+from tagpip.hashes import file_digests
 
 
 def find_installed(target_dir: Path) -> dict[NormalizedName, list[Installed]]:
@@ -217,13 +217,10 @@ def _matches(path: Path, hash_text: str) -> bool:
     """Whether the file at ``path`` has the hash a RECORD row gives (``sha256=...``)."""
     try:
         expected = Hash.parse(hash_text)
-        hasher = hashlib.new(expected.name)
-        with path.open("rb") as stream:
-            while chunk := stream.read(_READ_CHUNK):
-                hasher.update(chunk)
+        digest = file_digests(path, [expected.name])[expected.name]
     except (ValueError, OSError):
         return False
-    value = base64.urlsafe_b64encode(hasher.digest()).decode("ascii").rstrip("=")
+    value = base64.urlsafe_b64encode(bytes.fromhex(digest)).decode("ascii").rstrip("=")
     return value == expected.value
 
 

@@ -31,7 +31,7 @@ from installer.utils import Scheme, copyfileobj_with_hashing, fix_shebang, make_
 
 from tagpip._installed import _normalised
 from tagpip._installmodel import _READ_CHUNK, FileConflict, InvalidWheel, WheelProblem
-from tagpip._unpacked import UnpackedCache, file_sha256, folders_of
+from tagpip._unpacked import UnpackedCache, folders_of
 from tagpip._wheelcheck import (
     _ZIP_READ_ERRORS,
     _contents_problems,
@@ -43,6 +43,7 @@ from tagpip._wheelcheck import (
     _Wheel,
 )
 from tagpip._wheelpaths import OWN_RECORD, FileSystem, case_collisions, windows_problem
+from tagpip.hashes import file_sha256
 
 if TYPE_CHECKING:
     from installer.scripts import LauncherKind, ScriptSection

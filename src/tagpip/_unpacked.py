@@ -48,6 +48,7 @@ from pathlib import Path
 from typing import Literal
 
 from tagpip._atomic import clone_or_copy
+from tagpip.hashes import file_sha256
 
 __all__ = [
     "LAYOUT",
@@ -55,7 +56,6 @@ __all__ = [
     "LinkMode",
     "UnpackedCache",
     "entry_key",
-    "file_sha256",
     "folders_of",
 ]
 
@@ -100,15 +100,6 @@ def entry_key(sha256: str, filename: str, scripts: str, interpreter: str) -> str
         "installer": _installer_version(),
     }
     return hashlib.sha256(json.dumps(parts, sort_keys=True).encode("utf-8")).hexdigest()
-
-
-def file_sha256(path: Path) -> str:
-    """The hex sha256 of a file's bytes."""
-    hasher = hashlib.sha256()
-    with path.open("rb") as f:
-        while chunk := f.read(_CHUNK):
-            hasher.update(chunk)
-    return hasher.hexdigest()
 
 
 @dataclass(frozen=True)

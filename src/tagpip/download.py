@@ -33,7 +33,7 @@ from packaging.utils import NormalizedName
 from tagpip import _atomic
 from tagpip._atomic import clone_or_copy
 from tagpip.errors import TagpipError
-from tagpip.hashes import STRONG, is_hex_digest
+from tagpip.hashes import STRONG, file_digests, is_hex_digest
 from tagpip.index import DistFile, Index
 
 __all__ = [
@@ -46,7 +46,6 @@ __all__ = [
     "parse_hash",
 ]
 
-_CHUNK = 256 * 1024
 _TEMP_PREFIX = ".tagpip-"
 _TEMP_SUFFIX = ".part"
 
@@ -442,9 +441,4 @@ def _problem(
 
 
 def _hash_file(path: Path, expected: Mapping[str, object]) -> dict[str, str]:
-    hashers = {algo: hashlib.new(algo) for algo in set(expected) | {"sha256"}}
-    with path.open("rb") as f:
-        for chunk in iter(lambda: f.read(_CHUNK), b""):
-            for hasher in hashers.values():
-                hasher.update(chunk)
-    return {algo: h.hexdigest() for algo, h in hashers.items()}
+    return file_digests(path, {*expected, "sha256"})

@@ -275,8 +275,8 @@ def fetch_and_install(
     cache, a wheel whose sha256 is known before fetching (:func:`_fetch_later`) is fetched only
     if the installer asks for it.
     """
-    from tagpip._unpacked import file_sha256
     from tagpip.download import download
+    from tagpip.hashes import file_sha256
     from tagpip.install import install
 
     wheel_cache = index.wheel_cache

@@ -15,7 +15,6 @@ user's ``--hash`` values), and nothing else written. See docs/pip-backend.md.
 from __future__ import annotations
 
 import argparse
-import hashlib
 import os
 import subprocess
 import sys
@@ -48,7 +47,6 @@ _STRIPPED_ENV = (
     "PIP_REQUIREMENTS",
     "PIP_DEST",
 )
-_CHUNK = 256 * 1024
 
 
 def add_backend_options(parser: argparse.ArgumentParser, *, install: bool = False) -> None:
@@ -140,6 +138,7 @@ def fetch_with_pip(
     Raises :class:`tagpip.pipcmd.PipFailed` when pip fails and
     :class:`tagpip.pipcmd.PipMismatch` when the files differ from the resolution.
     """
+    from tagpip.hashes import file_digests
     from tagpip.pipcmd import PipMismatch, differences
 
     hashes = dict(user_hashes or {})
@@ -152,7 +151,7 @@ def fetch_with_pip(
     written = [name for name, stamp in after.items() if before.get(name) != stamp]
     expected = list({pin.file.filename: pin.file for pin in pins}.values())
     present = {
-        file.filename: _digests(dest / file.filename, _algorithms(file, hashes))
+        file.filename: file_digests(dest / file.filename, _algorithms(file, hashes))
         for file in expected
         if file.filename in after
     }
@@ -277,12 +276,3 @@ def _algorithms(file: DistFile, user_hashes: Mapping[NormalizedName, Sequence[st
     named = [algo for algo, _ in file.hashes]
     named += [parse_hash(text)[0] for text in user_hashes.get(file.project, ())]
     return {"sha256"} | {a.lower() for a in named if a.lower() in STRONG}
-
-
-def _digests(path: Path, algorithms: set[str]) -> dict[str, str]:
-    hashers = {algo: hashlib.new(algo) for algo in sorted(algorithms)}
-    with path.open("rb") as f:
-        for chunk in iter(lambda: f.read(_CHUNK), b""):
-            for hasher in hashers.values():
-                hasher.update(chunk)
-    return {algo: h.hexdigest() for algo, h in hashers.items()}
