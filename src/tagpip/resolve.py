@@ -353,6 +353,8 @@ class _Provider(resolvelib.AbstractProvider[Requirement, Candidate, str]):
         # no resolution (see _dead).
         self._roots: dict[str, list[Requirement]] = {}
         self._known_dead: set[Candidate] = set()
+        # is_satisfied_by's answers by (id(requirement), id(candidate)), with the requirement.
+        self._verdicts: dict[tuple[int, int], tuple[bool, Requirement]] = {}
         # Set when the resolution is over: background prefetches stop starting new work.
         self.finished = False
 
@@ -392,7 +394,12 @@ class _Provider(resolvelib.AbstractProvider[Requirement, Candidate, str]):
                 in_conflict.append(identifier)
             elif identifier in self._promoted:
                 promoted.append(identifier)
-        return in_conflict or promoted or identifiers
+        # The one the resolver would pick among them (get_preference's minimum), chosen here
+        # in one pass: given a single name, resolvelib skips its own get_preference round,
+        # which builds a mapping view per call and was the most frequent provider call of a
+        # large lock (every open project on every round).
+        kept = in_conflict or promoted or identifiers
+        return [min(kept, key=lambda name: self._preference(name, information))]
 
     def get_preference(
         self,
@@ -402,11 +409,16 @@ class _Provider(resolvelib.AbstractProvider[Requirement, Candidate, str]):
         information: Mapping[str, Iterator[Information]],
         backtrack_causes: Sequence[Information],
     ) -> Preference:
-        # Among what narrow_requirement_selection kept, like pip: projects conflicts keep
-        # naming, then direct URLs and exact pins, then the user's own lines; the identifier
-        # last, so the order never depends on set or dict iteration.
-        # resolvelib asks this for every open criterion on every round (n^2 calls for n
-        # projects), hence one pass and no lists.
+        # Called by resolvelib only when narrow_requirement_selection keeps several names,
+        # which it never does; kept so that the order is defined in one place either way.
+        return self._preference(identifier, information)
+
+    def _preference(
+        self, identifier: str, information: Mapping[str, Iterator[Information]]
+    ) -> Preference:
+        """Among what narrow_requirement_selection kept, like pip: projects conflicts keep
+        naming, then direct URLs and exact pins, then the user's own lines; the identifier
+        last, so the order never depends on set or dict iteration."""
         pinned = from_user = False
         for info in information[identifier]:
             requirement = info.requirement
@@ -503,6 +515,18 @@ class _Provider(resolvelib.AbstractProvider[Requirement, Candidate, str]):
         )
 
     def is_satisfied_by(self, requirement: Requirement, candidate: Candidate) -> bool:
+        # resolvelib asks this for every requirement of every pinned project on every round,
+        # twice (about n^2 calls for n projects, the most frequent provider call of a large
+        # lock), and the answer for one pair never changes: it is kept by identity, a cheaper
+        # key than the values' hashes. The requirement is kept with the answer, so its id
+        # cannot be reused while the entry exists; candidates live in the finder's cache.
+        key = (id(requirement), id(candidate))
+        known = self._verdicts.get(key)
+        if known is None:
+            known = self._verdicts[key] = (self._satisfies(requirement, candidate), requirement)
+        return known[0]
+
+    def _satisfies(self, requirement: Requirement, candidate: Candidate) -> bool:
         if candidate.file is None:
             return self.finder.ignore_requires_python or self.target.allows_requires_python(
                 requirement.specifier
