@@ -43,6 +43,7 @@ __all__ = [
     "Delivery",
     "Resolved",
     "RunSettings",
+    "build_pins",
     "check_required_hashes",
     "deliverable",
     "fetch_and_install",
