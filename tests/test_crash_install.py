@@ -81,8 +81,9 @@ def imported_version(dest: Path) -> str:
         "import sys; sys.path.insert(0, sys.argv[1]); import app, helper; "
         "print(app.__version__, helper.__version__)"
     )
+    # -B: importing writes no __pycache__ into the folder, whose bytes the test compares.
     out = subprocess.run(
-        [sys.executable, "-c", code, str(dest)], capture_output=True, text=True, check=True
+        [sys.executable, "-B", "-c", code, str(dest)], capture_output=True, text=True, check=True
     )
     return out.stdout.strip()
 
