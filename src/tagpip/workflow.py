@@ -30,6 +30,7 @@ if TYPE_CHECKING:
 
     from tagpip.build import SourceBuilder
     from tagpip.download import ProgressEvent
+    from tagpip.explain import Policy
     from tagpip.index import DistFile
     from tagpip.indexapi import Index
     from tagpip.inputs import Inputs
@@ -48,6 +49,7 @@ __all__ = [
     "deliverable",
     "fetch_and_install",
     "make_builder",
+    "policy",
     "resolve_for",
     "union_by_file",
     "without_built",
@@ -94,6 +96,21 @@ class Delivery:
 
     pins: tuple[Pin, ...]
     user_hashes: dict[NormalizedName, list[str]]
+
+
+def policy(inputs: Inputs, options: IndexOptions, settings: RunSettings) -> Policy:
+    """The rules :func:`resolve_for` resolves under, as :mod:`tagpip.explain` applies them
+    again: built from the same values, so an explanation never disagrees with the resolution."""
+    from tagpip.explain import Policy
+
+    return Policy(
+        requirements=inputs.requirements,
+        constraints=inputs.constraints,
+        pre=options.pre,
+        ignore_requires_python=settings.ignore_requires_python,
+        exclude_newer=settings.exclude_newer,
+        uploaded_prior_to=settings.uploaded_prior_to,
+    )
 
 
 def make_builder(

@@ -68,7 +68,7 @@ def run(args: argparse.Namespace) -> int:
     from tagpip.download import download
     from tagpip.errors import UsageError
     from tagpip.index import HttpIndex
-    from tagpip.workflow import deliverable, union_by_file, without_built
+    from tagpip.workflow import deliverable, policy, union_by_file, without_built
 
     check_fetch_args(args, "download", "tagpip download -r requirements.txt -d ./wheels")
     from tagpip.cli._lock import fetch_from_lock
@@ -110,9 +110,7 @@ def run(args: argparse.Namespace) -> int:
             chosen = union_by_file(d.pins for d in deliveries)
             report_downgrades(args, resolutions, index)
             progress.close()
-            report_explanations(
-                args, resolutions, index, inputs=inputs, pre=options.pre, uploaded_prior_to=cutoff
-            )
+            report_explanations(args, resolutions, index, policy(inputs, options, settings))
             if len(targets) > 1:
                 for filename, found in chosen.items():
                     logger.info(

@@ -202,19 +202,12 @@ def resolve_pins(
     expect (``--explain``, downgrades), and turn the pins into the wheels to install: the one
     path ``install`` and ``bundle`` share (:func:`tagpip.workflow.deliverable`)."""
     from tagpip.cli._fetch import resolve
-    from tagpip.workflow import deliverable
+    from tagpip.workflow import deliverable, policy
 
     resolved = resolve(args, inputs, index, target, options, settings, on_progress=progress.status)
     progress.close()
     report_downgrades(args, [resolved.resolution], index)
-    report_explanations(
-        args,
-        [resolved.resolution],
-        index,
-        inputs=inputs,
-        pre=options.pre,
-        uploaded_prior_to=settings.uploaded_prior_to,
-    )
+    report_explanations(args, [resolved.resolution], index, policy(inputs, options, settings))
     return resolved.resolution, deliverable(resolved, inputs, settings)
 
 

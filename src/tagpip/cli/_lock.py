@@ -179,7 +179,7 @@ def run(args: argparse.Namespace) -> int:
     from tagpip.lockkept import kept_note, kept_pins, usable_kept
     from tagpip.lockpins import lock_from_resolutions
     from tagpip.syntax import parse_line
-    from tagpip.workflow import build_pins
+    from tagpip.workflow import build_pins, policy
 
     for value in args.no_binary:
         if value.strip() != ":none:":
@@ -264,15 +264,7 @@ def run(args: argparse.Namespace) -> int:
                 resolutions.append(resolution)
             report_downgrades(args, resolutions, index)
             progress.close()
-            report_explanations(
-                args,
-                resolutions,
-                index,
-                inputs=inputs,
-                pre=options.pre,
-                uploaded_prior_to=uploaded_prior_to,
-                exclude_newer=exclude_newer,
-            )
+            report_explanations(args, resolutions, index, policy(inputs, options, settings))
             lock = lock_from_resolutions(
                 resolutions, index, index_urls=options.index_urls, built=built
             )

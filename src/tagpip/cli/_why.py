@@ -26,7 +26,6 @@ if TYPE_CHECKING:
     from tagpip.explain import Policy
     from tagpip.index import Index
     from tagpip.inputs import Inputs
-    from tagpip.releases import ReleaseControl
     from tagpip.resolve import Resolution
     from tagpip.target import Target
 
@@ -90,28 +89,16 @@ def report_explanations(
     args: argparse.Namespace,
     resolutions: Sequence[Resolution],
     index: Index,
-    *,
-    inputs: Inputs,
-    pre: bool | ReleaseControl,
-    uploaded_prior_to: Any = None,
-    exclude_newer: Any = None,
+    policy: Policy,
 ) -> None:
     """``--explain``: each named project for each resolution, on stderr (asked for by name, so
     printed even under ``-q``); a project a resolution lacks is said so, not an error, since the
-    run itself succeeded."""
-    from tagpip.explain import NotResolved, Policy, explain
+    run itself succeeded. ``policy`` is :func:`tagpip.workflow.policy` of the run."""
+    from tagpip.explain import NotResolved, explain
 
     names = getattr(args, "explain", None) or []
     if not names:
         return
-    policy = Policy(
-        requirements=inputs.requirements,
-        constraints=inputs.constraints,
-        pre=pre,
-        ignore_requires_python=args.ignore_requires_python,
-        exclude_newer=exclude_newer,
-        uploaded_prior_to=uploaded_prior_to,
-    )
     blocks = []
     for name in names:
         for resolution in resolutions:
@@ -155,10 +142,10 @@ def _resolve_all(
     )
     from tagpip.cli._lock import parse_exclude_newer
     from tagpip.cli._progress import Progress
-    from tagpip.explain import Policy
     from tagpip.index import HttpIndex
     from tagpip.resolve import ResolveError
     from tagpip.target import TargetError
+    from tagpip.workflow import policy as run_policy
 
     exclude_newer = parse_exclude_newer(args.exclude_newer)
     uploaded_prior_to = parse_cutoff(args.uploaded_prior_to)
@@ -176,14 +163,7 @@ def _resolve_all(
     settings = run_settings(
         args, inputs, exclude_newer=exclude_newer, uploaded_prior_to=uploaded_prior_to
     )
-    policy = Policy(
-        requirements=inputs.requirements,
-        constraints=inputs.constraints,
-        pre=options.pre,
-        ignore_requires_python=args.ignore_requires_python,
-        exclude_newer=exclude_newer,
-        uploaded_prior_to=uploaded_prior_to,
-    )
+    policy = run_policy(inputs, options, settings)
     index = HttpIndex(options)
     progress = Progress(args.progress_bar, args.quiet)
     outcomes: list[tuple[Target, Resolution | TagpipError]] = []
