@@ -7,6 +7,7 @@ tests skip (see ``_target_ready``).
 
 from __future__ import annotations
 
+import contextlib
 import datetime
 import random
 from collections.abc import Mapping, Sequence
@@ -433,6 +434,33 @@ def test_case(name: str) -> None:
         assert str(raised.value) == expected
     else:
         assert run(case) == dict(case.expected)
+
+
+def test_the_preference_shortcuts_agree_with_walking_the_information(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """_preference answers "from the user" and "pinned" without walking a project's
+    information where it can; on every call of every case (backtracking, URLs, exact pins in
+    lines and in metadata, extras) the answer is the one the full walk gives."""
+    shortcut = _Provider._preference
+    calls = 0
+
+    def checked(self: _Provider, identifier: str, information: Mapping[str, object]) -> object:
+        nonlocal calls
+        infos = list(information[identifier])  # type: ignore[call-overload]
+        pinned = any(i.requirement.is_exact or i.requirement.url_file is not None for i in infos)
+        from_user = any(i.parent is None for i in infos)
+        walked = (identifier not in self._promoted, not pinned, not from_user, identifier)
+        got = shortcut(self, identifier, {identifier: iter(infos)})
+        assert got == walked, identifier
+        calls += 1
+        return got
+
+    monkeypatch.setattr(_Provider, "_preference", checked)
+    for case in CASES.values():
+        with contextlib.suppress(TagpipError):
+            run(case)
+    assert calls > 20
 
 
 @pytest.mark.parametrize("seed", range(5))

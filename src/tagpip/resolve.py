@@ -353,6 +353,10 @@ class _Provider(resolvelib.AbstractProvider[Requirement, Candidate, str]):
         # no resolution (see _dead).
         self._roots: dict[str, list[Requirement]] = {}
         self._known_dead: set[Candidate] = set()
+        # For _preference: the identifiers of the user's lines (set by resolve()), and those
+        # any requirement seen so far pins exactly or by URL (find_matches sees every one).
+        self._user_keys: frozenset[str] = frozenset()
+        self._may_pin: set[str] = set()
         # is_satisfied_by's answers by (id(requirement), id(candidate)), with the requirement.
         self._verdicts: dict[tuple[int, int], tuple[bool, Requirement]] = {}
         # Set when the resolution is over: background prefetches stop starting new work.
@@ -419,13 +423,15 @@ class _Provider(resolvelib.AbstractProvider[Requirement, Candidate, str]):
         """Among what narrow_requirement_selection kept, like pip: projects conflicts keep
         naming, then direct URLs and exact pins, then the user's own lines; the identifier
         last, so the order never depends on set or dict iteration."""
-        pinned = from_user = False
-        for info in information[identifier]:
-            requirement = info.requirement
-            pinned = pinned or requirement.is_exact or requirement.url_file is not None
-            from_user = from_user or info.parent is None
-            if pinned and from_user:
-                break
+        # Computed for every open project on every round, so without walking the information
+        # where its answer is already known: the user's lines are there from the first round
+        # to the last (resolvelib never drops information without a parent), and only a
+        # project some requirement ever pinned can be pinned now.
+        from_user = identifier in self._user_keys
+        pinned = identifier in self._may_pin and any(
+            info.requirement.is_exact or info.requirement.url_file is not None
+            for info in information[identifier]
+        )
         return (identifier not in self._promoted, not pinned, not from_user, identifier)
 
     def find_matches(
@@ -440,6 +446,8 @@ class _Provider(resolvelib.AbstractProvider[Requirement, Candidate, str]):
         # resolvelib (which assumes a criterion it has checked to be non-empty stays so), while
         # candidates it reaches later are first checked against what is known to be dead.
         wanted = list(requirements[identifier])
+        if any(r.is_exact or r.url_file is not None for r in wanted):
+            self._may_pin.add(identifier)
         bad = {id(c) for c in incompatibilities[identifier]}
         name, extras = wanted[0].name, wanted[0].extras
         produced: list[Candidate] = []
@@ -781,6 +789,7 @@ def resolve(
     }
     for root in roots:
         provider._roots.setdefault(root.name, []).append(root)
+    provider._user_keys = frozenset(root.key for root in roots)
     provider.prefetch_projects(_unique(r.name for r in roots if r.url_file is None))
     reporter = _Reporter(on_progress, clock)
     resolver = resolvelib.Resolver(provider, reporter)
