@@ -7,6 +7,7 @@ and never trusts an entry that is incomplete, changed or for another kind of tar
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import shutil
 import stat
@@ -27,7 +28,7 @@ from support.wheels import build_wheel
 from tagpip.cli import main
 from tagpip.download import known_sha256
 from tagpip.index import DistFile
-from tagpip.install import install
+from tagpip.install import LinkMode, install
 from tagpip.target import Target
 
 LINUX = Target.from_flags(["manylinux2014_x86_64"], "3.11", None, [])
@@ -271,6 +272,27 @@ def test_windows_and_linux_targets_do_not_share_entries(tmp_path: Path, built: l
     assert tree(tmp_path / "other")["bin/tool"][1].startswith(b"#!/opt/py\n")
 
 
+@pytest.mark.parametrize("link_mode", ["clone", "copy", "hardlink"])
+def test_an_entry_stores_the_sha256_of_the_bytes_it_holds(
+    tmp_path: Path, built: list[Path], link_mode: LinkMode
+) -> None:
+    """A fill stores the digests computed while the wheel was unpacked (and checked against
+    its RECORD) instead of reading its copies back: each must be the sha256 of the file the
+    entry holds, in every link mode."""
+    cache = tmp_path / "cache"
+    install(
+        built, tmp_path / "deps", LINUX, cache=cache, digests=digests_of(built), link_mode=link_mode
+    )
+    checked = 0
+    for entry in entries(cache):
+        manifest = json.loads((entry / "entry.json").read_text(encoding="utf-8"))
+        for rel, size, _mode, _mtime, digest in manifest["files"]:
+            body = (entry / "files" / rel).read_bytes()
+            assert (len(body), hashlib.sha256(body).hexdigest()) == (size, digest), rel
+            checked += 1
+    assert checked > 10
+
+
 def test_an_interrupted_fill_leaves_nothing_usable_behind(
     tmp_path: Path, built: list[Path], monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -279,13 +301,13 @@ def test_an_interrupted_fill_leaves_nothing_usable_behind(
     real_put = tagpip._unpacked.UnpackedCache._put
     puts: list[str] = []
 
-    def put(self: Any, source: str, target: str, mode: int) -> None:
+    def put(self: Any, source: str, target: str, mode: int, digest: str | None = None) -> str:
         # Files put into the staging folder come from installer; these are the fill's.
         if ".tmp-" in target:
             puts.append(target)
             if len(puts) == 3:
                 raise KeyboardInterrupt
-        real_put(self, source, target, mode)
+        return real_put(self, source, target, mode, digest)
 
     monkeypatch.setattr(tagpip._unpacked.UnpackedCache, "_put", put)
     with pytest.raises(KeyboardInterrupt):

@@ -16,7 +16,7 @@ import shutil
 import threading
 import warnings
 import zipfile
-from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -184,6 +184,8 @@ class _StagingDestination(WheelDestination):
         self.kind = kind
         self.owners = owners  # relative path -> wheel that wrote it, shared by the whole run
         self.wheel = wheel
+        # relative path -> the hex sha256 of the bytes written there, computed while writing
+        self.digests: dict[str, str] = {}
 
     def _relative(self, scheme: str, path: str) -> str:
         joined = posixpath.join(self.schemes[scheme], path) if self.schemes[scheme] else path
@@ -211,6 +213,7 @@ class _StagingDestination(WheelDestination):
         if executable:
             make_file_executable(target)
         self.owners[rel] = self.wheel
+        self.digests[rel] = base64.urlsafe_b64decode(digest + "=" * (-len(digest) % 4)).hex()
         return RecordEntry(rel, Hash("sha256", digest), size)
 
     # -- installer's WheelDestination interface --------------------------------------------
@@ -347,7 +350,7 @@ def _stage(
         _, problems = _inspect(wheel.path)
         return _Staged([], None, [], problems) if problems else None
 
-    def keep(number: int, written: list[str]) -> None:
+    def keep(number: int, written: list[str], digests: Mapping[str, str]) -> None:
         """Keep a checked staged wheel in the cache, once the wheel file is hashed and found
         to be the digest given (so a wrong digest cannot file one wheel under another's)."""
         wheel = wheels[number]
@@ -358,7 +361,7 @@ def _stage(
         except OSError:
             return
         if actual == wheel.digest:
-            cache.keep(wheel.key, roots[number], written, _inspection(wheel), step)
+            cache.keep(wheel.key, roots[number], written, _inspection(wheel), step, digests)
 
     def one(number: int) -> _Staged:
         wheel = wheels[number]
@@ -391,7 +394,7 @@ def _stage(
                     list(owners), None, [*source.issues, f"cannot be read: {_one_line(error)}"]
                 )
         if not source.issues:
-            keep(number, list(owners))
+            keep(number, list(owners), destination.digests)
         return _Staged(list(owners), None, source.issues)
 
     staged: list[_Staged] = []

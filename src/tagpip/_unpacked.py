@@ -199,12 +199,19 @@ class UnpackedCache:
         paths: Sequence[str],
         inspection: Mapping[str, object],
         step: Callable[[], None],
+        digests: Mapping[str, str] | None = None,
     ) -> bool:
         """Add the entry for ``key``: the files ``paths`` (in staging order) of the verified
         tree ``staged``, linked or copied as for :meth:`place`, and ``inspection`` (a JSON
         object, given back as :attr:`Entry.inspection`). Whether the entry now exists;
         failing to write it is no error. ``step`` runs before each file and may raise; the
-        temporary folder is removed whatever happens."""
+        temporary folder is removed whatever happens.
+
+        ``digests`` gives the sha256 of staged files, computed while they were written (and
+        checked against RECORD): the entry stores those instead of reading its copies back.
+        A copy that came out different is then found where it matters, when a file placed
+        from the entry is hashed and compared with what the entry stores (:meth:`place`)."""
+        known = digests or {}
         entry = self.entry(key)
         temp: Path | None = None
         try:
@@ -218,9 +225,8 @@ class UnpackedCache:
             for rel in paths:
                 step()
                 source = staged / rel
-                digest = self._put(
-                    os.fspath(source), os.fspath(tree / rel), os.lstat(source).st_mode
-                )
+                mode = os.lstat(source).st_mode
+                digest = self._put(os.fspath(source), os.fspath(tree / rel), mode, known.get(rel))
                 info = os.lstat(tree / rel)
                 rows.append(
                     (rel, info.st_size, stat.S_IMODE(info.st_mode), info.st_mtime_ns, digest)
@@ -267,15 +273,16 @@ class UnpackedCache:
 
     # -- one file --------------------------------------------------------------------------
 
-    def _put(self, source: str, target: str, mode: int) -> str:
+    def _put(self, source: str, target: str, mode: int, digest: str | None = None) -> str:
         """Make ``target`` (which must not exist) a clone of ``source``, a copy, or (with
         ``hardlink``) a link to it, with its permissions; the hex sha256 of the bytes now at
-        ``target``, read back from there, so what is placed is what is checked. Never opens
-        an existing file for writing, so a link into the cache is never written through."""
+        ``target``: ``digest``, the source's, when the caller knows it (:meth:`keep`), else
+        read back from there, so what is placed is what is checked. Never opens an existing
+        file for writing, so a link into the cache is never written through."""
         if self.mode == "hardlink" and not self.copying:
             try:
                 os.link(source, target)
-                return file_sha256(Path(target))
+                return digest or file_sha256(Path(target))
             except OSError as error:
                 if error.errno not in _NO_LINKS:
                     raise
@@ -286,7 +293,12 @@ class UnpackedCache:
             if not cloned:
                 self.copying = True  # refused here: it will be refused for every file
             os.chmod(target, stat.S_IMODE(mode))
-            return file_sha256(Path(target))
+            return digest or file_sha256(Path(target))
+        if digest is not None:
+            with open(source, "rb") as src, open(target, "xb") as dst:
+                shutil.copyfileobj(src, dst, _CHUNK)
+            os.chmod(target, stat.S_IMODE(mode))
+            return digest
         hasher = hashlib.sha256()
         with open(source, "rb") as src, open(target, "xb") as dst:
             while chunk := src.read(_CHUNK):
