@@ -294,18 +294,15 @@ class UnpackedCache:
                 self.copying = True  # refused here: it will be refused for every file
             os.chmod(target, stat.S_IMODE(mode))
             return digest or file_sha256(Path(target))
-        if digest is not None:
-            with open(source, "rb") as src, open(target, "xb") as dst:
-                shutil.copyfileobj(src, dst, _CHUNK)
-            os.chmod(target, stat.S_IMODE(mode))
-            return digest
-        hasher = hashlib.sha256()
+        # A copy is hashed as it is written, unless the digest is known already.
+        hasher, hashing = hashlib.sha256(), digest is None
         with open(source, "rb") as src, open(target, "xb") as dst:
             while chunk := src.read(_CHUNK):
-                hasher.update(chunk)
+                if hashing:
+                    hasher.update(chunk)
                 dst.write(chunk)
         os.chmod(target, stat.S_IMODE(mode))
-        return hasher.hexdigest()
+        return digest if digest is not None else hasher.hexdigest()
 
 
 def folders_of(paths: Iterable[str]) -> tuple[str, ...]:

@@ -429,8 +429,7 @@ class _Provider(resolvelib.AbstractProvider[Requirement, Candidate, str]):
         # project some requirement ever pinned can be pinned now.
         from_user = identifier in self._user_keys
         pinned = identifier in self._may_pin and any(
-            info.requirement.is_exact or info.requirement.url_file is not None
-            for info in information[identifier]
+            _pins_one(info.requirement) for info in information[identifier]
         )
         return (identifier not in self._promoted, not pinned, not from_user, identifier)
 
@@ -446,7 +445,7 @@ class _Provider(resolvelib.AbstractProvider[Requirement, Candidate, str]):
         # resolvelib (which assumes a criterion it has checked to be non-empty stays so), while
         # candidates it reaches later are first checked against what is known to be dead.
         wanted = list(requirements[identifier])
-        if any(r.is_exact or r.url_file is not None for r in wanted):
+        if any(_pins_one(r) for r in wanted):
             self._may_pin.add(identifier)
         bad = {id(c) for c in incompatibilities[identifier]}
         name, extras = wanted[0].name, wanted[0].extras
@@ -648,6 +647,13 @@ class _Provider(resolvelib.AbstractProvider[Requirement, Candidate, str]):
             if applies:
                 found.append(_from_metadata(dependency, candidate))
         return found
+
+
+def _pins_one(requirement: Requirement) -> bool:
+    """Whether ``requirement`` pins one version or file (an exact version or a direct URL),
+    which _preference decides first: one definition for the check and for the set of projects
+    that may need it (``_may_pin``), so the two cannot disagree."""
+    return requirement.is_exact or requirement.url_file is not None
 
 
 def _refuse_tag_like_extras(
