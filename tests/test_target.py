@@ -401,16 +401,50 @@ def test_markers_use_the_target_never_the_host() -> None:
 def test_undefined_value_is_an_error_naming_the_option() -> None:
     target = Target.from_flags(["manylinux1_x86_64"], "3.6", None, [])
     with pytest.raises(UndefinedMarkerValue) as info:
-        target.evaluate(Marker('python_full_version >= "3.6.1"'))
-    assert info.value.variable == "python_full_version"
-    assert info.value.option == "--python-version 3.6.Z, the exact release of the target"
+        target.evaluate(Marker('platform_release >= "5"'))
+    assert info.value.variable == "platform_release"
+    assert "--from-python" in info.value.option
     assert info.value.message == (
-        "the marker 'python_full_version >= \"3.6.1\"' needs 'python_full_version', "
+        "the marker 'platform_release >= \"5\"' needs 'platform_release', "
         "which the target does not define"
     )
+
+
+@pytest.mark.parametrize(
+    "marker",
+    [
+        'python_full_version >= "3.6.1"',
+        'python_full_version < "3.6.8"',
+        'python_full_version == "3.6.15"',
+        'implementation_version != "3.6.0"',
+        'python_full_version >= "3.6.1" and sys_platform == "linux"',
+    ],
+)
+def test_a_marker_true_for_some_patch_levels_is_included_and_said(marker: str) -> None:
+    """An X.Y target stands for some X.Y.Z: a marker that holds for some patch levels and not
+    for others includes the dependency (a superset that installs harmlessly), as pip and uv
+    include it for some interpreter of that X.Y; assumes_patch_level says so."""
+    target = Target.from_flags(["manylinux1_x86_64"], "3.6", None, [])
+    assert target.evaluate(Marker(marker))
+    assert target.assumes_patch_level(Marker(marker))
+    exact = Target.from_flags(["manylinux1_x86_64"], "3.6.0", None, [])
+    assert exact.evaluate(Marker(marker)) == Marker(marker).evaluate(
+        {**exact.marker_environment, "extra": ""}
+    )
+    assert not exact.assumes_patch_level(Marker(marker))
+
+
+def test_a_patch_level_marker_with_a_truly_undefined_value_is_still_an_error() -> None:
+    target = Target.from_flags(["manylinux1_x86_64"], "3.6", None, [])
     with pytest.raises(UndefinedMarkerValue) as info:
-        target.evaluate(Marker('platform_release >= "5"'))
-    assert "--from-python" in info.value.option
+        target.evaluate(Marker('python_full_version >= "3.6.1" or platform_release >= "5"'))
+    assert info.value.variable == "platform_release"
+    # Decided at every patch level: no assumption, nothing to say.
+    assert not target.assumes_patch_level(Marker('python_full_version >= "3.6"'))
+    assert not target.evaluate(Marker('python_full_version >= "3.6.1" and sys_platform == "win32"'))
+    assert not target.assumes_patch_level(
+        Marker('python_full_version >= "3.6.1" and sys_platform == "win32"')
+    )
 
 
 def test_undefined_value_that_cannot_change_the_answer_is_fine() -> None:
@@ -425,6 +459,7 @@ def test_undefined_value_that_cannot_change_the_answer_is_fine() -> None:
 def test_full_version_defined_when_given() -> None:
     target = Target.from_flags(["manylinux1_x86_64"], "3.6.0", None, [])
     assert not target.evaluate(Marker('python_full_version >= "3.6.1"'))
+    assert not target.assumes_patch_level(Marker('python_full_version >= "3.6.1"'))
 
 
 def test_extras() -> None:
@@ -466,9 +501,12 @@ def test_host_values_never_leak(monkeypatch: pytest.MonkeyPatch) -> None:
         "platform_version",
         "python_full_version",
     }
-    for name in sorted(undefined - {"python_full_version"}):
+    # CPython's implementation_version is the X.Y.Z of python_full_version: unlike the others,
+    # it differs from "host-value" at every patch level, so it is decided (never the host's).
+    for name in sorted(undefined - {"python_full_version", "implementation_version"}):
         with pytest.raises(UndefinedMarkerValue):
             target.evaluate(Marker(f'{name} != "host-value"'))
+    assert target.evaluate(Marker('implementation_version != "host-value"'))
 
 
 # --- tag blocks and sources ------------------------------------------------------------------

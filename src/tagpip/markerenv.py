@@ -22,9 +22,12 @@ __all__ = [
     "IMPLEMENTATIONS",
     "MARKER_NAMES",
     "NEWEST_PATCH",
+    "PATCH_DEPENDENT",
     "PLATFORM_MARKERS",
     "SENTINEL",
+    "PatchDependent",
     "Undefined",
+    "evaluate_over_patches",
     "evaluate_three_valued",
     "platform_markers",
     "version_markers",
@@ -162,19 +165,11 @@ def _atom(
     atom: tuple[Any, Any, Any],
     defined: Mapping[str, str],
     full_env: Mapping[str, str],
-    version: tuple[int, ...],
 ) -> bool | Undefined:
     names = [n for n in _atom_variables(atom) if n != "extra"]
     missing = [n for n in names if n not in defined]
     if not missing:
         return _evaluate_atom(atom, full_env)
-    if missing == ["python_full_version"] and len(version) == 2:
-        answers = set()
-        for patch in _patch_candidates(atom, version):
-            env = dict(full_env, python_full_version=f"{version[0]}.{version[1]}.{patch}")
-            answers.add(_evaluate_atom(atom, env))
-        if len(answers) == 1:
-            return answers.pop()
     return Undefined(missing[0])
 
 
@@ -182,16 +177,15 @@ def evaluate_three_valued(
     markers: Sequence[Any],
     defined: Mapping[str, str],
     full_env: Mapping[str, str],
-    version: tuple[int, ...],
 ) -> bool | Undefined:
     """packaging's ``_evaluate_markers`` (``or`` of ``and`` groups) in three-valued logic: an
     undefined operand only matters when the answer depends on it."""
     groups: list[list[bool | Undefined]] = [[]]
     for item in markers:
         if isinstance(item, list):
-            groups[-1].append(evaluate_three_valued(item, defined, full_env, version))
+            groups[-1].append(evaluate_three_valued(item, defined, full_env))
         elif isinstance(item, tuple):
-            groups[-1].append(_atom(item, defined, full_env, version))
+            groups[-1].append(_atom(item, defined, full_env))
         elif item == "or":
             groups.append([])
     results: list[bool | Undefined] = []
@@ -205,3 +199,72 @@ def evaluate_three_valued(
         return True
     undefined = [v for v in results if isinstance(v, Undefined)]
     return undefined[0] if undefined else False
+
+
+@dataclass(frozen=True)
+class PatchDependent:
+    """A marker that holds for some patch levels of an X.Y target and not for others."""
+
+
+PATCH_DEPENDENT = PatchDependent()
+
+# The values an X.Y target leaves open only by its patch level: ``python_full_version``, and
+# ``implementation_version``, which CPython reports as the same X.Y.Z.
+_PATCH_VARIABLES = ("python_full_version", "implementation_version")
+
+
+def _atoms(markers: Sequence[Any]) -> list[tuple[Any, Any, Any]]:
+    found: list[tuple[Any, Any, Any]] = []
+    for item in markers:
+        if isinstance(item, list):
+            found.extend(_atoms(item))
+        elif isinstance(item, tuple):
+            found.append(item)
+    return found
+
+
+def evaluate_over_patches(
+    markers: Sequence[Any],
+    defined: Mapping[str, str],
+    full_env: Mapping[str, str],
+    version: tuple[int, ...],
+) -> bool | Undefined | PatchDependent:
+    """:func:`evaluate_three_valued`, where an X.Y target stands for "some X.Y.Z".
+
+    With only X.Y known, the marker is evaluated at every patch level where one of its
+    ``python_full_version`` (or CPython's ``implementation_version``) comparisons can change
+    its answer: the same answer at all of them is the answer; true at some and false at others
+    is :data:`PATCH_DEPENDENT`, which callers take as true (the dependency is included: a
+    superset that installs harmlessly) and say so; a value still undefined at some patch level
+    stays undefined."""
+    open_names = [n for n in _PATCH_VARIABLES if n not in defined]
+    if len(version) >= 3 or "python_full_version" not in open_names:
+        return evaluate_three_valued(markers, defined, full_env)
+    atoms = [
+        atom
+        for atom in _atoms(markers)
+        if any(name in open_names for name in _atom_variables(atom))
+    ]
+    if not atoms:
+        return evaluate_three_valued(markers, defined, full_env)
+    patches: set[int] = set()
+    for atom in atoms:
+        patches.update(_patch_candidates(atom, version))
+    cpython = defined.get("implementation_name") == "cpython"
+    answers: list[bool | Undefined] = []
+    for patch in sorted(patches):
+        full = f"{version[0]}.{version[1]}.{patch}"
+        values = {"python_full_version": full}
+        if cpython and "implementation_version" in open_names:
+            values["implementation_version"] = full
+        answers.append(
+            evaluate_three_valued(markers, {**defined, **values}, {**full_env, **values})
+        )
+    undefined = [a for a in answers if isinstance(a, Undefined)]
+    if undefined:
+        return undefined[0]
+    if all(answers):
+        return True
+    if not any(answers):
+        return False
+    return PATCH_DEPENDENT

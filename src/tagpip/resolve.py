@@ -128,6 +128,10 @@ class Resolution:
     graph: Mapping[NormalizedName, tuple[NormalizedName, ...]] = field(hash=False)
     roots: tuple[NormalizedName, ...]
     target: Target
+    # One line each for what the resolution assumed that a user might not expect (a
+    # dependency included because its marker holds for some patch levels of an X.Y target, an
+    # older version taken because the newer ones ship only sdists); the CLI prints them.
+    notes: tuple[str, ...] = field(default=(), compare=False)
 
     def __getitem__(self, name: str) -> Pin:
         wanted = canonicalize_name(name)
@@ -361,6 +365,9 @@ class _Provider(resolvelib.AbstractProvider[Requirement, Candidate, str]):
         self._verdicts: dict[tuple[int, int], tuple[bool, Requirement]] = {}
         # Set when the resolution is over: background prefetches stop starting new work.
         self.finished = False
+        # What a candidate's dependencies assumed (see _patch_note), kept by candidate so that
+        # only the notes of pinned candidates are told.
+        self.assumed: dict[Candidate, list[str]] = {}
 
     def identify(self, requirement_or_candidate: Requirement | Candidate) -> str:
         return requirement_or_candidate.key
@@ -646,6 +653,12 @@ class _Provider(resolvelib.AbstractProvider[Requirement, Candidate, str]):
                 raise
             if applies:
                 found.append(_from_metadata(dependency, candidate))
+                if dependency.marker is not None and self.target.assumes_patch_level(
+                    dependency.marker, candidate.extras
+                ):
+                    who = f"{candidate.name} {candidate.version} requires"
+                    note = _patch_note(who, dependency, self.target)
+                    self.assumed.setdefault(candidate, []).append(note)
         return found
 
 
@@ -654,6 +667,19 @@ def _pins_one(requirement: Requirement) -> bool:
     which _preference decides first: one definition for the check and for the set of projects
     that may need it (``_may_pin``), so the two cannot disagree."""
     return requirement.is_exact or requirement.url_file is not None
+
+
+def _patch_note(who: str, requirement: PackagingRequirement, target: Target) -> str:
+    """The one line saying that a requirement was included because its marker holds for some
+    patch levels of the target's X.Y and not for others (see Target.evaluate)."""
+    major, minor = target.python_version[:2]
+    bare = PackagingRequirement(str(requirement))
+    bare.marker = None
+    return (
+        f"{who} {bare} only on some Python {major}.{minor}.Z ({requirement.marker}); the "
+        f"target gives no patch level, so tagpip included it (give --python-version "
+        f"{major}.{minor}.Z to decide)"
+    )
 
 
 def _refuse_tag_like_extras(
@@ -774,10 +800,15 @@ def resolve(
     target cannot run or a marker it cannot evaluate, and the index's own errors.
     """
     roots: list[Requirement] = []
+    notes: list[str] = []
     for line in requirements:
         requirement = _from_line(line, target, builder)
         if requirement is not None:
             roots.append(requirement)
+            marker = line.requirement.marker
+            where = requirement.block or target
+            if marker is not None and where.assumes_patch_level(marker):
+                notes.append(_patch_note(f"{_where(line.span)}:", line.requirement, where))
     finder = CandidateFinder(
         index,
         target,
@@ -809,7 +840,9 @@ def resolve(
         raise ResolutionTooDeep(exc.round_count) from None
     finally:
         provider.finished = True
-    return _resolution(result, roots, target)
+    for key in sorted(result.mapping):
+        notes.extend(provider.assumed.get(result.mapping[key], ()))
+    return _resolution(result, roots, target, tuple(_unique(notes)))
 
 
 def _from_line(
@@ -946,6 +979,7 @@ def _resolution(
     result: resolvelib.resolvers.Result[Requirement, Candidate, str],
     roots: Sequence[Requirement],
     target: Target,
+    notes: tuple[str, ...] = (),
 ) -> Resolution:
     mapping = result.mapping
     extras: dict[str, set[str]] = {}
@@ -989,7 +1023,7 @@ def _resolution(
     pins.sort(key=lambda p: p.name)
     graph = {p.name: tuple(sorted(children.get(p.name, ()))) for p in pins}
     root_names = tuple(sorted({NormalizedName(r.name) for r in roots}))
-    return Resolution(tuple(pins), graph, root_names, target)
+    return Resolution(tuple(pins), graph, root_names, target, notes)
 
 
 # --------------------------------------------------------------------------------------------

@@ -43,8 +43,9 @@ from tagpip.markerenv import (
     MARKER_NAMES,
     NEWEST_PATCH,
     SENTINEL,
+    PatchDependent,
     Undefined,
-    evaluate_three_valued,
+    evaluate_over_patches,
     platform_markers,
     version_markers,
 )
@@ -237,7 +238,7 @@ class Target:
     notes: tuple[str, ...] = field(default=(), compare=False, hash=False)
     _ranks: dict[Tag, int] = field(init=False, repr=False, compare=False, hash=False)
     # Each marker's outcome by (its text, the extra): see _evaluate_with.
-    _outcomes: dict[tuple[str, str], bool | Undefined] = field(
+    _outcomes: dict[tuple[str, str], bool | Undefined | PatchDependent] = field(
         init=False, repr=False, compare=False, hash=False
     )
 
@@ -538,11 +539,13 @@ class Target:
         Raises UndefinedMarkerValue when the marker needs a value the target does not define.
         A comparison on an undefined value only matters when the result depends on it:
         ``python_version < "3.8" or platform_release >= "5"`` is true on a 3.6 target whatever
-        the release. With only X.Y known, a ``python_full_version`` comparison that holds for
-        every X.Y.z (or for none) is decided; one that depends on the patch level is undefined.
+        the release. An X.Y target stands for "some X.Y.Z": a ``python_full_version`` marker
+        that holds for some patch levels and not for others is true (the dependency is
+        included, a harmless superset); :meth:`assumes_patch_level` tells when that happened,
+        so the caller can say so.
         """
         outcomes = [self._evaluate_with(marker, extra) for extra in (list(extras) or [""])]
-        if any(o is True for o in outcomes):
+        if any(o is True or isinstance(o, PatchDependent) for o in outcomes):
             return True
         for outcome in outcomes:
             if isinstance(outcome, Undefined):
@@ -550,6 +553,14 @@ class Target:
                     outcome.variable, self._option_for(outcome.variable), str(marker)
                 )
         return False
+
+    def assumes_patch_level(self, marker: Marker, extras: Collection[str] = ()) -> bool:
+        """Whether :meth:`evaluate` took ``marker`` as true only because the target gives no
+        patch level (true for some X.Y.Z, false for others), rather than because it holds."""
+        outcomes = [self._evaluate_with(marker, extra) for extra in (list(extras) or [""])]
+        return not any(o is True for o in outcomes) and any(
+            isinstance(o, PatchDependent) for o in outcomes
+        )
 
     def allows_requires_python(self, requires_python: SpecifierSet) -> bool:
         """Whether the target's Python satisfies a distribution's Requires-Python.
@@ -602,7 +613,7 @@ class Target:
             return _FULL_VERSION_OPTION.format(example=example)
         return _MARKER_OPTIONS.get(variable, _REAL_OPTION)
 
-    def _evaluate_with(self, marker: Marker, extra: str) -> bool | Undefined:
+    def _evaluate_with(self, marker: Marker, extra: str) -> bool | Undefined | PatchDependent:
         # The same few markers (``python_version >= "3.8"``, ``sys_platform == "win32"``) stand
         # in the metadata of most projects, and a resolution evaluates each dependency's marker
         # for every candidate it reads, in the resolver and in the fetching threads: an outcome
@@ -614,12 +625,12 @@ class Target:
             known = self._outcomes[key] = self._evaluate_now(marker, extra)
         return known
 
-    def _evaluate_now(self, marker: Marker, extra: str) -> bool | Undefined:
+    def _evaluate_now(self, marker: Marker, extra: str) -> bool | Undefined | PatchDependent:
         environment = self.marker_environment
         full_env: dict[str, str] = dict.fromkeys(MARKER_NAMES, SENTINEL)
         full_env.update(environment)
         full_env["extra"] = extra
-        return evaluate_three_valued(
+        return evaluate_over_patches(
             _compat.marker_atoms(marker), environment, full_env, self.python_version
         )
 

@@ -181,7 +181,7 @@ def resolve_for(
         builder=builder,
         timeout=settings.timeout,
     )
-    warnings = tuple(_unused_settings(inputs, resolution.pins, builder))
+    warnings = (*resolution.notes, *_unused_settings(inputs, resolution.pins, builder))
     return Resolved(resolution, builder, warnings)
 
 
