@@ -71,3 +71,13 @@ def index_server(tmp_path: Path) -> Iterator[IndexServer]:
 def cache_dir(tmp_path: Path) -> Path:
     """An empty HTTP cache folder for one test."""
     return tmp_path / "cache"
+
+
+@pytest.fixture
+def started() -> Iterator[list[list[str]]]:
+    """The argv of every process started while the test runs (an audit hook, so nothing that
+    tagpip or the libraries it calls start can hide; see tests/support/started.py)."""
+    from support.started import recording
+
+    with recording() as argvs:
+        yield argvs

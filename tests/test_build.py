@@ -3,16 +3,14 @@ real builds (pypa/build, setuptools served only by that index), real imports."""
 
 from __future__ import annotations
 
-import email.parser
 import os
-import platform
 import shutil
 import subprocess
+import sys
 import zipfile
 from pathlib import Path
 
 import pytest
-from packaging.specifiers import SpecifierSet
 
 from support.server import IndexServer
 from support.wheels import build_source_sdist
@@ -24,21 +22,13 @@ TARGET = ["--platform", "manylinux2014_x86_64"]
 
 
 def _setuptools_wheels() -> list[Path]:
-    """The newest setuptools wheel virtualenv embeds whose Requires-Python this Python meets
-    (the newest of all needs Python 3.10, and a build environment on 3.9 must find one)."""
+    """Every setuptools wheel virtualenv embeds (82 for Python 3.9, 84 for 3.10 and later):
+    tagpip picks, for each build interpreter, the one whose Requires-Python it meets."""
     try:
         import virtualenv.seed.wheels.embed as embed
     except ImportError:  # pragma: no cover - virtualenv is a test dependency
         return []
-    for wheel in sorted(Path(embed.__file__).parent.glob("setuptools-*.whl"), reverse=True):
-        with zipfile.ZipFile(wheel) as archive:
-            name = next(n for n in archive.namelist() if n.endswith(".dist-info/METADATA"))
-            requires = (
-                email.parser.Parser().parsestr(archive.read(name).decode()).get("Requires-Python")
-            )
-        if requires is None or SpecifierSet(requires).contains(platform.python_version()):
-            return [wheel]
-    return []
+    return sorted(Path(embed.__file__).parent.glob("setuptools-*.whl"))
 
 
 def serve_setuptools(server: IndexServer) -> None:
@@ -90,8 +80,12 @@ def test_a_pure_sdist_is_built_once_and_delivered_as_a_wheel(
     index.add_wheel("helper", "1.0")
     dest = tmp_path / "w"
     assert run(index, tmp_path, "download", "sgmlpure", "-d", str(dest)) == 0
-    err = capsys.readouterr().err
-    assert "building sgmlpure 1.0 from its sdist (pure Python)" in err
+    lines = capsys.readouterr().err.splitlines()
+    assert lines[0].startswith("building sgmlpure 1.0 from its sdist on Python ")
+    # "pure Python" only once the wheel was checked, with what built it.
+    assert lines[1].startswith(
+        "built sgmlpure-1.0-py3-none-any.whl: pure Python (build requirements: setuptools "
+    )
     assert sorted(p.name for p in dest.iterdir()) == [
         "helper-1.0-py3-none-any.whl",
         "sgmlpure-1.0-py3-none-any.whl",
@@ -103,14 +97,29 @@ def test_a_pure_sdist_is_built_once_and_delivered_as_a_wheel(
     assert (dest / "sgmlpure-1.0-py3-none-any.whl").exists()
 
 
-def test_a_newer_sdist_wins_over_an_older_wheel(
+def test_an_older_wheel_comes_before_a_newer_sdist_and_prefer_source_builds_it(
     index: IndexServer, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
+    """Wheels first: the target has no compiler, so the newest version with a wheel is taken
+    and the newer sdist-only version is named in one line; --prefer-source (or a pin) builds."""
     index.add_wheel("sgmlpure", "0.9")
     build_source_sdist(index.root, "sgmlpure", "1.0")
     dest = tmp_path / "w"
-    assert run(index, tmp_path, "download", "sgmlpure", "-d", str(dest), "-q") == 0
-    assert [p.name for p in dest.iterdir()] == ["sgmlpure-1.0-py3-none-any.whl"]
+    assert run(index, tmp_path, "download", "sgmlpure", "-d", str(dest)) == 0
+    assert [p.name for p in dest.iterdir()] == ["sgmlpure-0.9-py3-none-any.whl"]
+    err = capsys.readouterr().err
+    assert "building" not in err
+    assert (
+        "note: sgmlpure 0.9, not 1.0: 1.0 ships only an sdist for CPython 3.11 on "
+        "manylinux2014 x86_64, and wheels come first (require sgmlpure==1.0 or pass "
+        "--prefer-source sgmlpure to build it instead)"
+    ) in err.splitlines()
+    for choice in (["--prefer-source", "sgmlpure"], ["--prefer-source", ":all:"], ["==1.0"]):
+        dest = tmp_path / "-".join(choice)
+        named = "sgmlpure" + (choice[0] if choice[0] == "==1.0" else "")
+        flags = [] if choice[0] == "==1.0" else choice
+        assert run(index, tmp_path, "download", named, "-d", str(dest), "-q", *flags) == 0
+        assert [p.name for p in dest.iterdir()] == ["sgmlpure-1.0-py3-none-any.whl"]
 
 
 @pytest.mark.parametrize(
@@ -155,9 +164,14 @@ def test_an_sdist_that_is_not_pure_is_refused(
     dest = tmp_path / "w"
     assert run(index, tmp_path, "download", "speedy", "-d", str(dest)) == 1
     err = capsys.readouterr().err
-    assert "speedy 2.0 needs compiling for" in err
-    assert "Root-Is-Purelib is not true" in err
-    assert "-f" in err
+    # Built, found impure, passed over; no candidate is left, and the error says why.
+    assert (
+        "passed over speedy 2.0: its sdist built a wheel that is not pure Python (its tags "
+        "cp311-cp311-linux_x86_64 are not the target's; Root-Is-Purelib is not true)"
+    ).replace("cp311", f"cp{sys.version_info[0]}{sys.version_info[1]}") in err.splitlines()
+    assert "error: no wheel of speedy for CPython 3.11 on manylinux2014 x86_64" in err
+    assert "hint: build speedy's wheel on the target itself" in err
+    assert "pass its folder with -f" in err
     assert "Traceback" not in err
     assert not dest.exists() or list(dest.iterdir()) == []
 
@@ -170,8 +184,11 @@ def test_a_failing_build_shows_the_backends_last_lines(
     )
     assert run(index, tmp_path, "download", "broken", "-d", str(tmp_path / "w")) == 1
     err = capsys.readouterr().err
-    assert "building broken 1.0 from its sdist failed" in err
-    assert "no way to build broken" in err
+    assert "passed over broken 1.0: its build failed: the build backend failed\n" in err
+    # The error names the version tried, why, and the backend's last lines.
+    message = err.split("error: ", 1)[1]
+    assert "  broken 1.0: its build failed: the build backend failed\n" in message
+    assert "    | no way to build broken" in message
     assert "Traceback (most recent call last)" not in err.split("failed", 1)[0]
 
 
@@ -271,7 +288,7 @@ def test_bundle_builds_a_pure_sdist_as_install_does(
     index.add_wheel("helper", "1.0")
     out = tmp_path / "function.zip"
     assert run(index, tmp_path, "bundle", "sgmlpure", "-o", str(out)) == 0
-    assert "building sgmlpure 1.0 from its sdist (pure Python)" in capsys.readouterr().err
+    assert "building sgmlpure 1.0 from its sdist on " in capsys.readouterr().err
     with zipfile.ZipFile(out) as archive:
         listed = archive.namelist()
     assert "sgmlpure-1.0.dist-info/METADATA" in listed

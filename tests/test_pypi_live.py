@@ -251,3 +251,145 @@ def test_sdist_only_projects_arrive_as_pure_wheels_on_lambda(
         check=False,
     )
     assert imported.stdout.strip() == module, imported.stderr
+
+
+# -- wheels first, on real releases (issue: wheels first) --------------------------------------
+
+ARM_311 = ["--platform", "manylinux2014_aarch64", "--python-version", "3.11"]
+
+
+def _cache(tmp_path: Path) -> list[str]:
+    return ["--cache-dir", str(tmp_path / "cache")]
+
+
+def test_greenlet_for_old_aarch64_takes_the_newest_wheel(tmp_path: Path) -> None:
+    """greenlet's newest releases ship no manylinux2014 aarch64 wheel, only a C++ sdist: tagpip
+    takes the newest version that has one, as pip --only-binary :all: and uv do, compiles
+    nothing, and says so in one line."""
+    dest = tmp_path / "w"
+    done = tagpip("download", "SQLAlchemy==2.0.30", "-d", str(dest), *ARM_311, *_cache(tmp_path))
+    assert done.returncode == 0, done.stderr
+    assert "building" not in done.stderr
+    greenlet = next(n for n in wheel_names(dest) if n.startswith("greenlet-"))
+    assert greenlet.startswith("greenlet-3.2.5-"), greenlet
+    note = re.search(
+        r"^note: greenlet 3\.2\.5, not (\S+): \1 ships only an sdist", done.stderr, re.M
+    )
+    assert note is not None, done.stderr
+    assert "wheels come first" in done.stderr
+    assert "--prefer-source greenlet" in done.stderr
+
+
+def test_polars_for_python38_aarch64_takes_a_wheel(tmp_path: Path) -> None:
+    """polars' later releases for Python 3.8 on aarch64 are Rust sdists only: tagpip takes a
+    wheel, as uv does (0.19.12 when this was written), and never starts cargo."""
+    dest = tmp_path / "w"
+    target = ["--platform", "manylinux2014_aarch64", "--python-version", "3.8"]
+    done = tagpip("download", "polars", "--no-deps", "-d", str(dest), *target, *_cache(tmp_path))
+    assert done.returncode == 0, done.stderr
+    assert "building" not in done.stderr
+    assert wheel_names(dest) == [
+        "polars-0.19.12-cp38-abi3-manylinux_2_17_aarch64.manylinux2014_aarch64.whl"
+    ]
+
+
+def test_a_pinned_compiled_sdist_fails_fast_without_a_compiler(tmp_path: Path) -> None:
+    """numpy 2.3.0 has no manylinux2014 wheel for 3.12: pinned, it fails at once, reading the
+    sdist (meson-python) instead of compiling for ten minutes, and names 2.2.6."""
+    import time
+
+    started = time.monotonic()
+    target = ["--platform", "manylinux2014_x86_64", "--python-version", "3.12"]
+    done = tagpip("download", "numpy==2.3.0", "-d", str(tmp_path / "w"), *target, *_cache(tmp_path))
+    elapsed = time.monotonic() - started
+    assert done.returncode == 1, done.stderr
+    assert "building" not in done.stderr
+    assert (
+        "passed over numpy 2.3.0: its sdist needs compiling (its build backend is "
+        "meson-python); nothing was built"
+    ) in done.stderr.splitlines()
+    assert "hint: numpy 2.2.6 is the newest version with a wheel for this target" in done.stderr
+    assert "Traceback" not in done.stderr
+    assert elapsed < 60, elapsed
+
+
+@pytest.mark.parametrize("project", ["pycrypto==2.6.1", "netifaces==0.11.0"])
+def test_c_sdists_for_windows_are_refused_without_gcc(tmp_path: Path, project: str) -> None:
+    target = ["--platform", "win_amd64", "--python-version", "3.11"]
+    done = tagpip("download", project, "-d", str(tmp_path / "w"), *target, *_cache(tmp_path))
+    assert done.returncode == 1, done.stderr
+    assert "building" not in done.stderr
+    assert "its sdist needs compiling (setup.py declares extension modules" in done.stderr
+
+
+def test_lambda_runtimes_at_once_take_an_older_numpy_where_glibc_is_old(tmp_path: Path) -> None:
+    """numpy with cryptography, pydantic and requests, locked for python3.12 x86_64 and arm64
+    and python3.11 x86_64 at once: Amazon Linux 2's glibc 2.26 gets an older numpy with a
+    manylinux2014 wheel; nothing is compiled and the lock is written."""
+    lock = tmp_path / "pylock.toml"
+    presets = [
+        "--preset", "aws-lambda-python3.12-x86_64",
+        "--preset", "aws-lambda-python3.12-arm64",
+        "--preset", "aws-lambda-python3.11-x86_64",
+    ]  # fmt: skip
+    reqs = ["numpy", "cryptography", "pydantic", "requests"]
+    done = tagpip("lock", *reqs, *presets, "-o", str(lock), *_cache(tmp_path))
+    assert done.returncode == 0, done.stderr
+    assert "building" not in done.stderr
+    assert lock.exists()
+    assert re.search(
+        r"^note: numpy \S+, not \S+: \S+ ships only an sdist for CPython 3\.11", done.stderr, re.M
+    ), done.stderr
+
+
+def test_redis_for_windows_311_includes_its_patch_level_dependency(tmp_path: Path) -> None:
+    dest = tmp_path / "w"
+    target = ["--platform", "win_amd64", "--python-version", "3.11"]
+    done = tagpip("download", "redis==8.2.0", "-d", str(dest), *target, *_cache(tmp_path))
+    assert done.returncode == 0, done.stderr
+    assert any(n.startswith("async_timeout-") for n in wheel_names(dest)), wheel_names(dest)
+    assert "the target gives no patch level, so tagpip included it" in done.stderr
+
+
+@pytest.mark.parametrize("project", ["opentracing==2.4.0", "promise==2.3", "pybars3==0.9.7"])
+def test_real_pure_sdist_only_projects_are_still_built_for_lambda(
+    tmp_path: Path, project: str
+) -> None:
+    dest = tmp_path / "w"
+    done = tagpip("download", project, "-d", str(dest), "--preset", LAMBDA, *_cache(tmp_path))
+    assert done.returncode == 0, done.stderr
+    assert re.search(r"^built \S+-none-any\.whl: pure Python", done.stderr, re.M), done.stderr
+    assert all(n.endswith(".whl") for n in os.listdir(dest))
+
+
+def test_the_tagged_pip_131_line_builds_on_cpython36(tmp_path: Path) -> None:
+    """The line the project is named after: pip 1.3.1 publishes only an sdist. Its build runs on
+    CPython 3.6 (pyenv), in an environment tagpip fills with setuptools and wheel resolved for
+    3.6, and the wheel is pure; it installs and imports there."""
+    python = interpreter("3.6")
+    if python is None:
+        pytest.skip("no pyenv Python 3.6")
+    dest = tmp_path / "w"
+    line = "pip==1.3.1[manylinux1,cp36,x86_64]"
+    done = tagpip("download", line, "-d", str(dest), *_cache(tmp_path))
+    assert done.returncode == 0, done.stderr
+    assert wheel_names(dest) == ["pip-1.3.1-py3-none-any.whl"]
+    assert "building pip 1.3.1 from its sdist on Python 3.6" in done.stderr
+    built = re.search(
+        r"^built pip-1\.3\.1-py3-none-any\.whl: pure Python \(build requirements: (.*)\)$",
+        done.stderr,
+        re.M,
+    )
+    assert built is not None, done.stderr
+    assert "setuptools 59.6.0" in built.group(1)
+    deps = tmp_path / "deps"
+    done = tagpip("install", line, "--target", str(deps), *_cache(tmp_path))
+    assert done.returncode == 0, done.stderr
+    imported = subprocess.run(
+        [str(python), "-c", "import pip; print(pip.__version__)"],
+        env={**clean_env(), "PYTHONPATH": str(deps)},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert imported.stdout.strip() == "1.3.1", imported.stderr

@@ -79,3 +79,39 @@ def test_a_patch_level_marker_on_a_users_line_is_said_with_its_place(
         "it (give --python-version 3.11.Z to decide)"
     ) in err.splitlines()
     assert names(dest) == ["timeouts-4.0.3-py3-none-any.whl"]
+
+
+# -- wheels first: why says it --------------------------------------------------------------
+
+
+def test_why_names_a_newer_sdist_only_release_and_what_would_build_it(
+    index_server: IndexServer, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from support.wheels import write_sdist
+
+    index_server.add_wheel("fast", "1.0", tags="cp311-cp311-manylinux2014_x86_64")
+    write_sdist(
+        index_server.root,
+        "fast",
+        "2.0",
+        {"pyproject.toml": '[build-system]\nrequires = ["maturin"]\nbuild-backend = "maturin"\n'},
+    )
+    target = ["--platform", "manylinux2014_x86_64", "--python-version", "3.11"]
+    assert run(index_server, tmp_path, "why", "fast", "fast", *target) == 0
+    out = capsys.readouterr().out
+    assert (
+        "  2.0  ships only an sdist for CPython 3.11 on manylinux2014 x86_64, and wheels come "
+        "first (require fast==2.0 or pass --prefer-source fast to build it instead)"
+    ) in out.splitlines()
+    assert (
+        run(index_server, tmp_path, "why", "fast", "fast", *target, "--prefer-source", "fast") == 0
+    )
+    captured = capsys.readouterr()
+    assert (
+        "  2.0  ships only an sdist for CPython 3.11 on manylinux2014 x86_64, and its sdist needs "
+        "compiling (its build backend is maturin (Rust)); nothing was built"
+    ) in captured.out.splitlines()
+    assert (
+        "passed over fast 2.0: its sdist needs compiling (its build backend is maturin (Rust)); "
+        "nothing was built"
+    ) in captured.err.splitlines()

@@ -1,4 +1,5 @@
-"""Everything tagpip takes from the internals of packaging, CacheControl, urllib3 and requests.
+"""Everything tagpip takes from the internals of packaging, CacheControl, urllib3 and requests,
+and the one reader of TOML on every supported Python (``tomllib`` from 3.11, ``tomli`` before).
 
 Each item here uses a private name or undocumented behaviour of a library tagpip depends on,
 because the public API has no way to do what tagpip needs. They sit in one module so that a
@@ -21,10 +22,25 @@ __all__ = [
     "file_cache_folder",
     "is_marker_value",
     "is_marker_variable",
+    "load_toml",
     "marker_atoms",
     "marker_of_atom",
     "pool_ssl_options",
 ]
+
+
+def load_toml(text: str) -> dict[str, Any]:
+    """``text`` parsed as TOML; raises ValueError (both readers' errors subclass it)."""
+    import sys
+
+    if sys.version_info >= (3, 11):
+        import tomllib
+
+        return tomllib.loads(text)
+    import tomli  # type: ignore[import-not-found, unused-ignore]
+
+    result: dict[str, Any] = tomli.loads(text)
+    return result
 
 
 # packaging: markers. Target.evaluate walks a marker's parsed tree itself, to tell "false for

@@ -1,20 +1,27 @@
 """Building pure-Python sdists into wheels for a target, and refusing what is not pure.
 
-When a version of a project has no wheel the target can run but has an sdist, and the format
-rules allow a build (pip's default; ``--only-binary``, ``--no-build`` and ``--no-build-package``
-forbid it), :class:`SourceBuilder` builds the sdist once:
+When a version of a project has no wheel the target can run but has an sdist, the format rules
+allow a build (pip's default; ``--only-binary``, ``--no-build`` and ``--no-build-package``
+forbid it), and every version with a fitting wheel was ruled out first (wheels first, see
+:mod:`tagpip.candidates`), the resolver asks :meth:`SourceBuilder.vet` whether that version can
+be delivered, before pinning it:
 
 * the sdist is fetched through the index (so the index's options apply) and checked against the
   index's sha256 and the user's ``--hash`` values;
-* it is built by pypa/build (``build.ProjectBuilder`` and pyproject-hooks) in an isolated
-  environment: a venv made by a real interpreter of the target's Python version when one is
-  found (:mod:`tagpip.interpreters`), else by the host's, whose own pip installs the build
-  requirements from the same index, find-links and certificates as the run;
-* the wheel is accepted only when it is pure and fits the target (:func:`check_pure`);
+* what it declares is read before anything runs (:mod:`tagpip.sdistcheck`): one that clearly
+  needs compiling (a compiled-code backend, extension modules, compiler build requirements) is
+  ruled out at once, without a build;
+* otherwise it is built by pypa/build in an isolated environment made by tagpip
+  (:mod:`tagpip.buildenv`): a venv, made without pip by a real interpreter of the target's
+  Python version when one is found (:mod:`tagpip.interpreters`), else by the host's, into which
+  tagpip installs the build requirements it resolved for that interpreter, from the run's index;
+  every process runs in its own group within a time budget, and is ended on every way out;
+* the wheel is accepted only when it is pure and fits the target (:func:`check_pure`); a build
+  that fails or comes out impure rules that version out, and the resolver moves on to the next;
 * accepted wheels are kept in the cache by the sdist's sha256 and the build interpreter's
-  version, so the next run does not build again; when that sha256 is known before fetching (the
-  index's, or the one a lock or ``--hash`` allows), a cached build is used without fetching the
-  sdist at all.
+  version, and a version ruled out by its sources is remembered there too, so the next run
+  neither builds nor fetches again when that sha256 is known before fetching (the index's, or
+  the one a lock or ``--hash`` allows).
 
 Building runs the project's own code, as ``pip install`` of an sdist does.
 """
@@ -23,6 +30,7 @@ from __future__ import annotations
 
 import email.parser
 import hashlib
+import json
 import os
 import shutil
 import subprocess
@@ -33,20 +41,29 @@ import zipfile
 from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
-from typing import Any
+from typing import Any, Literal
 
 from packaging.metadata import Metadata
 from packaging.utils import NormalizedName, canonicalize_name, parse_wheel_filename
 
 from tagpip import _atomic
+from tagpip.buildenv import (
+    DEFAULT_BUILD_TIMEOUT,
+    BuildTimedOut,
+    ProcessFailed,
+    Runner,
+    VenvEnvironment,
+)
 from tagpip.errors import TagpipError
 from tagpip.hashes import STRONG
 from tagpip.index import DistFile, Index, parse_metadata
 from tagpip.interpreters import Interpreter, find_interpreter, host_interpreter
 from tagpip.pipconfig import IndexOptions
-from tagpip.target import Target
+from tagpip.sdistcheck import SdistUnreadable, needs_compiling
+from tagpip.target import Target, TargetError
 
 __all__ = [
+    "DEFAULT_BUILD_TIMEOUT",
     "BuildError",
     "Built",
     "LocalSource",
@@ -60,6 +77,11 @@ __all__ = [
 # Members of a wheel that mean it was compiled for one platform.
 _COMPILED = (".so", ".pyd", ".dll", ".dylib")
 _TAIL = 20
+# Builds of one project that may fail before its older sdists are passed over unbuilt: a
+# failure that is not the version's own (a backend that needs a newer Python) repeats.
+_FAILED_BUILDS_PER_PROJECT = 2
+# The format of the notes kept in the cache about sdists ruled out by their sources.
+_VERDICT_FORMAT = 1
 
 
 class BuildError(TagpipError):
@@ -76,6 +98,7 @@ class BuildError(TagpipError):
     ):
         self.project = project
         self.version = version
+        self.why = why
         self.tail = tuple(tail)
         shown = "".join(f"\n  | {line}" for line in self.tail)
         named = f"{project} {version}" if version else project
@@ -87,7 +110,8 @@ class BuildError(TagpipError):
 
 
 class NotPureError(TagpipError):
-    """A built wheel is not pure Python, or its tags do not fit the target."""
+    """A built wheel is not pure Python, or its tags do not fit the target; or, with
+    ``before_building``, the source shows it needs compiling, so nothing was built."""
 
     def __init__(
         self,
@@ -97,14 +121,25 @@ class NotPureError(TagpipError):
         reasons: Sequence[str],
         *,
         origin: str = "its sdist",
+        before_building: bool = False,
     ):
         self.project = project
         self.version = version
         self.target = target
         self.reasons = tuple(reasons)
+        named = f"{project} {version}" if version else project
+        if before_building:
+            message = (
+                f"{named} needs compiling for {target}: {origin} shows it "
+                f"({'; '.join(self.reasons)}); tagpip refused it without building"
+            )
+        else:
+            message = (
+                f"{named} needs compiling for {target}: {origin} built a wheel that is not "
+                f"pure Python ({'; '.join(self.reasons)}); tagpip refused it"
+            )
         super().__init__(
-            f"{project} {version} needs compiling for {target}: {origin} built a wheel that is "
-            f"not pure Python ({'; '.join(self.reasons)}); tagpip refused it",
+            message,
             hint=f"use a version of {project} that ships wheels for the target, build it on the "
             "target itself, or build a wheel there and pass its folder with -f",
         )
@@ -236,67 +271,16 @@ def _static_metadata(archive: Path) -> bytes | None:
     return data
 
 
-class _VenvEnv:
-    """pypa/build's IsolatedEnv protocol over a venv made by a chosen interpreter, whose own pip
-    installs the build requirements from the run's index options."""
-
-    def __init__(self, interpreter: Interpreter, folder: Path, options: IndexOptions) -> None:
-        self.folder = folder
-        self.options = options
-        subprocess.run(
-            [interpreter.path, "-m", "venv", str(folder)],
-            check=True,
-            capture_output=True,
-            text=True,
-        )
-        scripts = "Scripts" if os.name == "nt" else "bin"
-        self._python = str(folder / scripts / ("python.exe" if os.name == "nt" else "python"))
-
-    @property
-    def python_executable(self) -> str:
-        return self._python
-
-    def make_extra_environ(self) -> Mapping[str, str] | None:
-        scripts = str(Path(self._python).parent)
-        return {"PATH": scripts + os.pathsep + os.environ.get("PATH", "")}
-
-    def install(self, requirements: Collection[str]) -> None:
-        if not requirements:
-            return
-        options = self.options
-        command = [self._python, "-m", "pip", "install", "--disable-pip-version-check", "-q"]
-        if options.no_index:
-            command.append("--no-index")
-        else:
-            command += ["--index-url", options.index_url]
-            for url in options.extra_index_urls:
-                command += ["--extra-index-url", url]
-        for link in options.find_links:
-            command += ["--find-links", link]
-        for host in options.trusted_hosts:
-            command += ["--trusted-host", host]
-        if options.cert:
-            command += ["--cert", options.cert]
-        if options.client_cert:
-            command += ["--client-cert", options.client_cert]
-        if options.proxy:
-            command += ["--proxy", options.proxy]
-        command += sorted(requirements)
-        environ = {k: v for k, v in os.environ.items() if not k.startswith("PIP_")}
-        environ["PIP_NO_INPUT"] = "1"
-        done = subprocess.run(command, capture_output=True, text=True, env=environ, check=False)
-        if done.returncode != 0:
-            raise _Failed(
-                "installing the build requirements failed: " + ", ".join(sorted(requirements)),
-                (done.stdout + done.stderr).splitlines(),
-            )
-
-
 class _Failed(Exception):
     def __init__(self, why: str, lines: Sequence[str]):
         super().__init__(why)
         self.why = why
         self.lines = list(lines)
+
+
+# Installs build requirements into a build environment (see SourceBuilder._installer), or
+# raises _Failed; the environment records what it installed.
+InstallRequirements = Callable[[Collection[str], VenvEnvironment], None]
 
 
 def build_wheel(
@@ -306,29 +290,32 @@ def build_wheel(
     project: str,
     version: str,
     interpreter: Interpreter,
-    options: IndexOptions,
+    install: InstallRequirements,
     origin: str = "its sdist",
     config_settings: Mapping[str, str | list[str]] | None = None,
-) -> Path:
+    runner: Runner | None = None,
+) -> tuple[Path, tuple[str, ...]]:
     """Build ``sdist`` (an archive, or a project folder, built in place as pip does) into a wheel
-    in ``out`` with pypa/build in an isolated venv made by ``interpreter``; raise
-    :class:`BuildError` with the backend's last lines when it fails. ``origin`` names the source
-    in messages; ``config_settings`` go to the backend's hooks (pip's ``-C KEY=VALUE``)."""
+    in ``out`` with pypa/build, in a venv made without pip by ``interpreter`` into which
+    ``install`` puts the build requirements; return the wheel and what was installed there
+    (``setuptools 59.6.0``).
+    Raise :class:`BuildError` with the backend's last lines when it fails or ``runner``'s
+    budget runs out (every process it started is ended). ``origin`` names the source in
+    messages; ``config_settings`` go to the backend's hooks (pip's ``-C KEY=VALUE``)."""
     import build as pypa_build
 
-    captured: list[str] = []
+    runner = runner or Runner(None)
 
-    def runner(
+    def hooks(
         cmd: Sequence[str], cwd: str | None = None, extra_environ: Mapping[str, str] | None = None
     ) -> None:
-        environ = dict(os.environ)
-        environ.update(extra_environ or {})
-        done = subprocess.run(
-            list(cmd), cwd=cwd, env=environ, capture_output=True, text=True, check=False
-        )
-        captured[:] = (done.stdout + done.stderr).splitlines()
-        if done.returncode != 0:
-            raise subprocess.CalledProcessError(done.returncode, cmd, done.stdout, done.stderr)
+        try:
+            runner.run(cmd, cwd=cwd, extra_environ=extra_environ)
+        except ProcessFailed as failed:
+            raise subprocess.CalledProcessError(failed.returncode, list(cmd)) from None
+
+    def failed(why: str, lines: Sequence[str]) -> BuildError:
+        return BuildError(project, version, list(lines)[-_TAIL:], why=why, origin=origin)
 
     # The backend's own warnings (pypa/build re-raises them as Python warnings) are its business.
     with tempfile.TemporaryDirectory(prefix="tagpip-build-") as temp, warnings.catch_warnings():
@@ -336,44 +323,46 @@ def build_wheel(
         work = Path(temp)
         try:
             source = sdist if sdist.is_dir() else _extract(sdist, work / "src")
-            env = _VenvEnv(interpreter, work / "env", options)
-            builder: Any = pypa_build.ProjectBuilder.from_isolated_env(env, source, runner=runner)
+        except (tarfile.TarError, zipfile.BadZipFile, OSError, EOFError) as failure:
+            raise failed(f"cannot unpack it: {failure}", []) from None
+        try:
+            env = VenvEnvironment(interpreter.path, work / "env", runner, install)
+            builder: Any = pypa_build.ProjectBuilder.from_isolated_env(env, source, runner=hooks)
             env.install(builder.build_system_requires)
             env.install(builder.get_requires_for_build("wheel", config_settings or None))
+            runner.check()
             out.mkdir(parents=True, exist_ok=True)
             built = builder.build("wheel", str(work / "dist"), config_settings or None)
-        except _Failed as failed:
-            raise BuildError(
-                project, version, failed.lines[-_TAIL:], why=failed.why, origin=origin
-            ) from None
-        except subprocess.CalledProcessError as failed:
-            lines = ((failed.stdout or "") + (failed.stderr or "")).splitlines() or captured
-            raise BuildError(
-                project, version, lines[-_TAIL:], why="the build environment failed", origin=origin
-            ) from None
-        except pypa_build.BuildBackendException:
-            raise BuildError(
-                project, version, captured[-_TAIL:], why="the build backend failed", origin=origin
-            ) from None
-        except pypa_build.BuildException as failed:
-            raise BuildError(
-                project, version, captured[-_TAIL:], why=str(failed), origin=origin
-            ) from None
-        except (tarfile.TarError, zipfile.BadZipFile, OSError) as failed:
-            raise BuildError(
-                project, version, [], why=f"cannot unpack it: {failed}", origin=origin
-            ) from None
+        except _Failed as failure:
+            raise failed(failure.why, failure.lines) from None
+        except BuildTimedOut as late:
+            raise failed(str(late), late.lines) from None
+        except ProcessFailed as failure:
+            raise failed("the build environment failed", failure.lines) from None
+        except pypa_build.BuildBackendException as failure:
+            cause = getattr(failure, "exception", None)
+            if isinstance(cause, BuildTimedOut):
+                raise failed(str(cause), cause.lines) from None
+            raise failed("the build backend failed", runner.lines) from None
+        except pypa_build.BuildException as failure:
+            raise failed(str(failure), runner.lines) from None
+        except OSError as failure:
+            raise failed(f"the build environment failed: {failure}", runner.lines) from None
         wheel = Path(built)
         final = out / wheel.name
         shutil.move(str(wheel), final)
-        return final
+        used = tuple(f"{name} {version}" for name, version in env.installed.items())
+        return final, used
 
 
 class SourceBuilder:
-    """Builds the sdists a resolution chose, once each, for one target.
+    """Vets and builds the sdists a resolution reaches, once each, for one target.
 
-    ``on_build`` receives one line per build actually run (the CLI prints it); ``on_warning``
-    receives the metadata-honesty warning (dynamic metadata computed on another Python).
+    ``on_build`` receives one line per build actually run and one per version passed over
+    (the CLI prints them unless ``-q``); ``on_warning`` receives the metadata-honesty warning
+    (dynamic metadata computed on another Python); ``on_status`` the progress of a running
+    build (``building numpy 2.3.0: 12 s``), for a terminal. ``build_timeout`` bounds each build
+    in seconds (None: no limit).
     """
 
     def __init__(
@@ -388,8 +377,11 @@ class SourceBuilder:
         require_hashes: bool = False,
         config_settings: Mapping[NormalizedName, Sequence[str]] | None = None,
         preferred_python: str | None = None,
+        build_timeout: float | None = DEFAULT_BUILD_TIMEOUT,
         on_build: Callable[[str], None] | None = None,
         on_warning: Callable[[str], None] | None = None,
+        on_status: Callable[[str], None] | None = None,
+        building: frozenset[str] = frozenset(),
     ) -> None:
         self.index = index
         self.target = target
@@ -403,15 +395,24 @@ class SourceBuilder:
         # ``-C KEY=VALUE`` per project (the command line's under the key ""), pip's build settings.
         self.config_settings = {k: tuple(v) for k, v in (config_settings or {}).items()}
         self.preferred_python = preferred_python
+        self.build_timeout = build_timeout or None
         self.on_build = on_build
         self.on_warning = on_warning
+        self.on_status = on_status
+        # The projects whose builds are under way above this builder (a build requirement
+        # built from source gets a builder of its own): one of them again is a cycle.
+        self.building = building
         self._built: dict[str, Built] = {}
         self._local: dict[str, Built] = {}
         # The built wheel's URL -> the local or VCS source it came from (see local()).
         self.sources: dict[str, LocalSource] = {}
         self._sdists: dict[str, Path] = {}
         self._interpreter: Interpreter | None = None
+        self._interpreter_targets: dict[str, Target] = {}
         self._temp: tempfile.TemporaryDirectory[str] | None = None
+        # vet()'s answers by the sdist's URL, and how many builds of each project failed.
+        self._verdicts: dict[str, str | None] = {}
+        self._failures: dict[str, int] = {}
 
     def allows(self, project: str) -> bool:
         """Whether the format rules let ``project`` be built from source."""
@@ -527,8 +528,120 @@ class SourceBuilder:
             names = [n for n in archive.namelist() if n.endswith(".dist-info/METADATA")]
             return parse_metadata(built.file, archive.read(names[0]))
 
+    def vet(self, file: DistFile) -> str | None:
+        """Whether the sdist ``file`` gives the target a pure wheel: None when it does (built
+        and checked, or found in the cache; :meth:`wheel` then returns it), else why not, in
+        words that read after ``PROJECT VERSION:`` (the first line; a failed build adds the
+        backend's last lines below it). Each version passed over is said in one line.
+
+        What rules a version out is the version's own doing: its sources need compiling (read
+        from the sdist, nothing run), its build failed or ran out of time, or it built an
+        impure wheel. A hash mismatch, a download that fails or an interrupt are the run's:
+        they are raised, never taken for a verdict."""
+        if file.url in self._verdicts:
+            return self._verdicts[file.url]
+        reason = self._vet(file)
+        self._verdicts[file.url] = reason
+        if reason is not None and self.on_build is not None:
+            self.on_build(f"passed over {file.project} {file.version}: {reason.splitlines()[0]}")
+        return reason
+
+    def _vet(self, file: DistFile) -> str | None:
+        project = canonicalize_name(file.project)
+        if project in self.building:
+            return "it is a build requirement of its own build (a cycle); nothing was built"
+        interpreter = self.interpreter()
+        known = self._known_sha256(file)
+        if known is not None:
+            remembered = self._remembered(known, interpreter, project)
+            if remembered is not None:
+                return remembered
+        if not (known is not None and self._cached(file, known, interpreter)):
+            failures = self._failures.get(project, 0)
+            if failures >= _FAILED_BUILDS_PER_PROJECT:
+                return (
+                    f"not built, after the builds of {failures} newer versions of "
+                    f"{file.project} failed"
+                )
+            sha256 = self.sdist(file).parent.name
+            remembered = self._remembered(sha256, interpreter, project)
+            if remembered is not None:
+                return remembered
+            if not self._cached(file, sha256, interpreter):
+                try:
+                    why = needs_compiling(self.sdist(file), self._marker_holds)
+                except SdistUnreadable as unreadable:
+                    return f"its sdist cannot be read ({unreadable}); nothing was built"
+                if why is not None:
+                    reason = f"its sdist needs compiling ({why}); nothing was built"
+                    self._remember(sha256, None, project, reason)
+                    return reason
+        try:
+            self.wheel(file)
+        except NotPureError as impure:
+            reason = (
+                f"its sdist built a wheel that is not pure Python ({'; '.join(impure.reasons)})"
+            )
+            sha256 = known or self.sdist(file).parent.name
+            self._remember(sha256, interpreter, project, reason)
+            return reason
+        except BuildError as failed:
+            self._failures[project] = self._failures.get(project, 0) + 1
+            shown = "".join(f"\n    | {line}" for line in failed.tail)
+            return f"its build failed: {failed.why}{shown}"
+        return None
+
+    def _marker_holds(self, requirement: Any) -> bool:
+        """A build requirement's marker, for the target (undecidable counts as true)."""
+        try:
+            return self.target.evaluate(requirement.marker)
+        except TargetError:
+            return True
+
+    def _verdict_path(self, sha256: str, interpreter: Interpreter | None, project: str) -> Path:
+        """Where the cache keeps why the sdist with ``sha256`` was ruled out: beside its built
+        wheels, for any interpreter (its sources need compiling) or for one (its build on that
+        version came out impure)."""
+        folder = self._folder("built") / sha256
+        if interpreter is not None:
+            folder = self._built_folder(sha256, interpreter, project)
+        return folder / "ruled-out.json"
+
+    def _remembered(self, sha256: str, interpreter: Interpreter, project: str) -> str | None:
+        """Why an earlier run ruled out the sdist with ``sha256``, if it did; a damaged note
+        is a miss."""
+        for path in (
+            self._verdict_path(sha256, None, project),
+            self._verdict_path(sha256, interpreter, project),
+        ):
+            try:
+                data = json.loads(path.read_text(encoding="utf-8"))
+            except (OSError, ValueError):
+                continue
+            if (
+                isinstance(data, dict)
+                and data.get("format") == _VERDICT_FORMAT
+                and isinstance(data.get("reason"), str)
+            ):
+                return str(data["reason"])
+        return None
+
+    def _remember(
+        self, sha256: str, interpreter: Interpreter | None, project: str, reason: str
+    ) -> None:
+        """Keep why the sdist with ``sha256`` was ruled out (a cache that cannot be written
+        is only a miss next time)."""
+        path = self._verdict_path(sha256, interpreter, project)
+        text = json.dumps({"format": _VERDICT_FORMAT, "reason": reason}, sort_keys=True)
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            _atomic.write_bytes_atomically(path, text.encode())
+        except OSError:
+            pass
+
     def wheel(self, file: DistFile) -> Built:
-        """The accepted wheel built from ``file`` (built once, then taken from the cache)."""
+        """The accepted wheel built from ``file`` (built once, then taken from the cache);
+        raises :class:`BuildError` or :class:`NotPureError`."""
         if file.url in self._built:
             return self._built[file.url]
         interpreter = self.interpreter()
@@ -544,26 +657,9 @@ class SourceBuilder:
         else:
             assert sdist is not None
             folder = self._built_folder(sdist.parent.name, interpreter, file.project)
-            if self.on_build is not None:
-                self.on_build(
-                    f"building {file.project} {file.version} from its sdist (pure Python) on "
-                    f"{interpreter.describe()}"
-                )
-            with tempfile.TemporaryDirectory(prefix="tagpip-out-") as out:
-                wheel = build_wheel(
-                    sdist,
-                    Path(out),
-                    project=file.project,
-                    version=str(file.version),
-                    interpreter=interpreter,
-                    options=self.options,
-                    config_settings=self.settings_for(file.project),
-                )
-                check_pure(wheel, file.project, str(file.version), self.target)
-                folder.mkdir(parents=True, exist_ok=True)
-                kept = folder / wheel.name
-                shutil.move(str(wheel), kept)
-                wheel = kept
+            wheel = self._build(
+                sdist, file.project, str(file.version), interpreter, folder, "its sdist"
+            )
         check_pure(wheel, file.project, str(file.version), self.target)
         data = wheel.read_bytes()
         _, version, build_tag, tags = parse_wheel_filename(wheel.name)
@@ -581,6 +677,128 @@ class SourceBuilder:
         built = Built(file, wheel, as_file, interpreter, reused)
         self._built[file.url] = built
         return built
+
+    def _build(
+        self,
+        source: Path,
+        project: str,
+        version: str,
+        interpreter: Interpreter,
+        folder: Path,
+        origin: str,
+    ) -> Path:
+        """Build ``source`` on ``interpreter``, check the wheel pure for the target, keep it in
+        ``folder`` and return it there; one line says the build starts, and one, only once
+        the wheel was checked, that it is pure Python and what built it."""
+        named = f"{project} {version}" if version else project
+        if self.on_build is not None:
+            self.on_build(f"building {named} from {origin} on {interpreter.describe()}")
+        on_tick = None
+        if self.on_status is not None:
+            status = self.on_status
+
+            def on_tick(elapsed: float) -> None:
+                status(f"building {named}: {elapsed:.0f} s")
+
+        runner = Runner(self.build_timeout, on_tick)
+        with tempfile.TemporaryDirectory(prefix="tagpip-out-") as out:
+            wheel, used = build_wheel(
+                source,
+                Path(out),
+                project=project,
+                version=version,
+                interpreter=interpreter,
+                install=self._installer(interpreter, project),
+                origin=origin,
+                config_settings=self.settings_for(project),
+                runner=runner,
+            )
+            shown = version or str(parse_wheel_filename(wheel.name)[1])
+            check_pure(wheel, project, shown, self.target, origin=origin)
+            folder.mkdir(parents=True, exist_ok=True)
+            kept = folder / wheel.name
+            shutil.move(str(wheel), kept)
+        if self.on_build is not None:
+            with_what = f" (build requirements: {', '.join(used)})" if used else ""
+            self.on_build(f"built {kept.name}: pure Python{with_what}")
+        return kept
+
+    def _interpreter_target(self, interpreter: Interpreter) -> Target:
+        """The target a build environment's requirements are resolved for: the build
+        interpreter itself, as it reports its tags and markers."""
+        if interpreter.path not in self._interpreter_targets:
+            if interpreter == host_interpreter():
+                made = Target.from_host()
+            else:
+                made = Target.from_python(interpreter.path)
+            self._interpreter_targets[interpreter.path] = made
+        return self._interpreter_targets[interpreter.path]
+
+    def _installer(self, interpreter: Interpreter, project: str) -> InstallRequirements:
+        """Puts build requirements into a build environment: resolved by tagpip for the build
+        interpreter (its tags, its markers, Requires-Python from metadata) with the run's
+        index, options and caches, their wheels fetched and installed with ``installer``.
+        A build requirement with no wheel for that interpreter is built the same way, by a
+        builder of its own (a cycle is refused). Nothing here puts an index URL on a command
+        line; the environment records what it holds."""
+
+        def install(requirements: Collection[str], env: VenvEnvironment) -> None:
+            from tagpip.download import download
+            from tagpip.resolve import resolve
+            from tagpip.syntax import parse_line
+
+            wanted = sorted(set(env.requirements) | set(requirements))
+            try:
+                target = self._interpreter_target(interpreter)
+                source = f"the build requirements of {project}"
+                lines = [parse_line(text, source=source) for text in wanted]
+                nested = SourceBuilder(
+                    self.index,
+                    target,
+                    self.options,
+                    no_build=self.no_build,
+                    no_build_packages=self.no_build_packages,
+                    preferred_python=interpreter.path,
+                    build_timeout=self.build_timeout,
+                    on_build=self.on_build,
+                    on_warning=self.on_warning,
+                    on_status=self.on_status,
+                    building=self.building | {canonicalize_name(project)},
+                )
+                try:
+                    resolution = resolve(lines, target, self.index, builder=nested)
+                    pins = [
+                        p for p in resolution.pins if env.installed.get(p.name) != str(p.version)
+                    ]
+                    clash = [p for p in pins if p.name in env.installed]
+                    if clash:
+                        raise _Failed(
+                            f"the build requirements disagree: {clash[0].name} "
+                            f"{env.installed[clash[0].name]} is installed, "
+                            f"{clash[0].version} is wanted",
+                            [],
+                        )
+                    built = {p.name: nested.wheel(p.file).path for p in pins if not p.file.is_wheel}
+                    with tempfile.TemporaryDirectory(prefix="tagpip-reqs-") as temp:
+                        fetched = download(
+                            [p.file for p in pins if p.file.is_wheel], Path(temp), self.index
+                        )
+                        paths = {d.file.filename: d.path for d in fetched}
+                        for pin in pins:
+                            path = built.get(pin.name) or paths[pin.file.filename]
+                            _install_wheel(path, env)
+                            env.installed[pin.name] = str(pin.version)
+                finally:
+                    nested.close()
+            except TagpipError as error:
+                raise _Failed(
+                    f"installing the build requirements ({', '.join(wanted)}) for "
+                    f"{interpreter.describe()} failed: {error.message}",
+                    [],
+                ) from None
+            env.requirements[:] = wanted
+
+        return install
 
     def local(self, project: str, url: str) -> Built:
         """The accepted wheel built from a source requirement: ``url`` is a ``file:`` URL of a
@@ -644,26 +862,19 @@ class SourceBuilder:
             if found:
                 wheel = found[0]
             else:
-                if self.on_build is not None:
-                    self.on_build(
-                        f"building {project} from {origin} (pure Python) on "
-                        f"{interpreter.describe()}"
-                    )
-                out = Path(temp) / "out"
-                wheel = build_wheel(
-                    source,
-                    out,
-                    project=project,
-                    version="",
-                    interpreter=interpreter,
-                    options=self.options,
-                    origin=origin,
-                    config_settings=self.settings_for(project),
-                )
-                folder.mkdir(parents=True, exist_ok=True)
-                kept = folder / wheel.name
-                shutil.move(str(wheel), kept)
-                wheel = kept
+                if kind == "archive":
+                    try:
+                        why = needs_compiling(source, self._marker_holds)
+                    except SdistUnreadable as unreadable:
+                        raise SourceError(
+                            f"{project} @ {url}: the sdist cannot be read ({unreadable})"
+                        ) from None
+                    if why is not None:
+                        target = self.target.describe()
+                        raise NotPureError(
+                            project, "", target, [why], origin=origin, before_building=True
+                        )
+                wheel = self._build(source, project, "", interpreter, folder, origin)
         name, version, build_tag, tags = parse_wheel_filename(wheel.name)
         if name != canonicalize_name(project):
             raise SourceError(
@@ -776,6 +987,41 @@ class SourceBuilder:
             if name == canonicalize_name(file.project) and version == file.version:
                 found.append(wheel)
         return found
+
+
+def _install_wheel(wheel: Path, env: VenvEnvironment) -> None:
+    """Install one wheel into a build environment's scheme with ``installer`` (no bytecode:
+    the build's interpreter compiles what it imports)."""
+    import platform
+
+    from installer import install
+    from installer.destinations import SchemeDictionaryDestination
+    from installer.sources import WheelFile
+
+    scheme = env.scheme
+    kind: Literal["posix", "win-ia32", "win-amd64", "win-arm", "win-arm64"] = "posix"
+    if os.name == "nt":  # pragma: no cover - Windows
+        machine = platform.machine().lower()
+        kind = (
+            "win-arm64" if machine == "arm64" else "win-ia32" if machine == "x86" else "win-amd64"
+        )
+    destination = SchemeDictionaryDestination(
+        {
+            "purelib": scheme["purelib"],
+            "platlib": scheme["platlib"],
+            "headers": scheme.get("include", scheme["data"]),
+            "scripts": scheme["scripts"],
+            "data": scheme["data"],
+        },
+        interpreter=env.python_executable,
+        script_kind=kind,
+    )
+    try:
+        with WheelFile.open(wheel) as source:
+            install(source, destination, {"INSTALLER": b"tagpip"})
+    except Exception as failure:  # OSError, a bad zip, installer's own (an invalid RECORD)
+        why = f"installing {wheel.name} into the build environment failed: {failure}"
+        raise _Failed(why, []) from None
 
 
 def lockable_pins(pins: Sequence[Any], builder: SourceBuilder | None) -> list[Any]:

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import datetime
 import functools
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
@@ -179,10 +179,13 @@ class CandidateFinder:
         exclude_newer: datetime.datetime | None = None,
         uploaded_prior_to: datetime.datetime | None = None,
         builds: Callable[[str], bool] | None = None,
+        prefer_source: Collection[str] = (),
     ) -> None:
         self.index = index
         # Whether a project may be built from its sdist (None: never; see tagpip.build).
         self.builds = builds
+        # Projects (or ":all:") whose newest version wins even when it ships only an sdist.
+        self.prefer_source = frozenset(prefer_source)
         self.target = target
         self.releases_control = ReleaseControl.of(pre)
         self.ignore_requires_python = ignore_requires_python
@@ -200,6 +203,10 @@ class CandidateFinder:
         self._python: Candidate | None = None
         # Requires-Python strings repeat over thousands of files: judge each string once.
         self._requires_python: dict[str, str | None] = {}
+        # The sdist candidates ruled out by what their sources showed (needs compiling, a build
+        # that failed or came out impure), by project and version, with why: never offered
+        # again, and named when the project ends with no candidate.
+        self.passed_over: dict[str, dict[Version, str]] = {}
 
     def files(self, name: str) -> Sequence[DistFile]:
         """The index's files for ``name`` (fetched once)."""
@@ -226,6 +233,16 @@ class CandidateFinder:
         wanted = [n for n in names if n != PYTHON and n not in self._releases]
         if wanted:
             self.index.prefetch_projects(wanted, then=then)
+
+    def pass_over(self, candidate: Candidate, reason: str) -> None:
+        """Rule out an sdist candidate for the rest of the run, saying why (``reason`` reads
+        after the version: "its sdist needs compiling (...)")."""
+        self.passed_over.setdefault(candidate.name, {}).setdefault(candidate.version, reason)
+
+    def prefers_source(self, name: str) -> bool:
+        """Whether ``name`` takes its newest version even when that means building its sdist
+        (``--prefer-source``), instead of a wheel of an older version first."""
+        return ":all:" in self.prefer_source or name in self.prefer_source
 
     def allows_pre(self, name: str) -> bool | None:
         """Whether ``name`` may take pre-releases: see :meth:`ReleaseControl.allows`."""
@@ -256,7 +273,9 @@ class CandidateFinder:
         self, name: str, extras: frozenset[str], requirements: Sequence[Requirement]
     ) -> list[Candidate]:
         """Every usable candidate meeting all ``requirements`` (and the constraints), best first:
-        version descending, each with its best wheel."""
+        the versions with a wheel for the target, newest first, each with its best wheel; then
+        the versions that ship only an sdist for it, newest first (unless the project prefers
+        source: then one order by version)."""
         return list(self.iter_candidates(name, extras, requirements))
 
     def iter_candidates(
@@ -285,11 +304,12 @@ class CandidateFinder:
             for r in requirements
         ) or any(c.block is not None or c.url_file is not None for c in constraints)
 
-        def best(version: Version) -> Candidate | None:
-            if not all(r.accepts_version(version) for r in requirements) or not all(
+        def matches(version: Version) -> bool:
+            return all(r.accepts_version(version) for r in requirements) and all(
                 c.accepts_version(version) for c in constraints
-            ):
-                return None
+            )
+
+        def wheel(version: Version) -> Candidate | None:
             wheels = self._usable_wheels(
                 name, releases, version, exact_pin=exact_pin, cache=not url_files
             )
@@ -300,9 +320,36 @@ class CandidateFinder:
                     if all(r.accepts_file(file) for r in requirements)
                     and all(c.accepts_file(file) for c in constraints)
                 )
-            if not wheels and not url_files:
-                return self._sdist_candidate(name, extras, releases, version, exact_pin)
             return self._candidate(name, extras, version, wheels) if wheels else None
+
+        def sdist(version: Version) -> Candidate | None:
+            if url_files:
+                return None
+            return self._sdist_candidate(name, extras, releases, version, exact_pin)
+
+        newest_wins = bool(url_files) or self.prefers_source(name)
+
+        def ordered(chosen: Iterable[Version]) -> Iterator[Candidate]:
+            # Wheels first: a version whose only file for the target is an sdist comes after
+            # every version with a fitting wheel (pip's --prefer-binary order, tagpip's default,
+            # since the target has no compiler); --prefer-source NAME gives back the newest-
+            # version-wins order for a project.
+            later: list[Version] = []
+            for version in chosen:
+                if not matches(version):
+                    continue
+                found = wheel(version)
+                if found is None and newest_wins:
+                    found = sdist(version)
+                elif found is None:
+                    later.append(version)
+                    continue
+                if found is not None:
+                    yield found
+            for version in later:
+                found = sdist(version)
+                if found is not None:
+                    yield found
 
         versions = releases.versions()
         allowed = None if url_files else self.allows_pre(name)
@@ -314,21 +361,13 @@ class CandidateFinder:
         )
         takes_pre = allowed is True or (allowed is None and explicit)
         any_final = False
-        for version in versions:
-            if version.is_prerelease and not takes_pre:
-                continue
-            candidate = best(version)
-            if candidate is not None:
-                any_final = True
-                yield candidate
+        for candidate in ordered(v for v in versions if takes_pre or not v.is_prerelease):
+            any_final = True
+            yield candidate
         if any_final or takes_pre or allowed is False:
             return
         # As packaging's SpecifierSet.filter: pre-releases only when nothing else matches.
-        for version in versions:
-            if version.is_prerelease:
-                candidate = best(version)
-                if candidate is not None:
-                    yield candidate
+        yield from ordered(v for v in versions if v.is_prerelease)
 
     def rejections(self, name: str, requirements: Sequence[Requirement]) -> list[Rejection]:
         """For versions that match every specifier and have a wheel for the target and blocks,
@@ -454,10 +493,12 @@ class CandidateFinder:
         exact_pin: bool,
     ) -> Candidate | None:
         """A "build from source" candidate for a version with no usable wheel, when the format
-        rules allow building the project: its sdist, ranked below every wheel. The newest
-        version wins, as in pip and uv; the build itself and the purity check are
-        :mod:`tagpip.build`'s."""
+        rules allow building the project: its sdist, ranked below every wheel and offered only
+        after every version with a wheel (:meth:`iter_candidates`); whether it can be built
+        pure, and the build, are :mod:`tagpip.build`'s."""
         if self.builds is None or not self.builds(name):
+            return None
+        if version in self.passed_over.get(name, ()):
             return None
         for file in sorted(releases.of_version(version), key=lambda f: f.filename):
             if file.is_wheel or not file.filename.lower().endswith((".tar.gz", ".zip")):

@@ -123,12 +123,14 @@ def no_wheel_text(error: NoWheelForTarget) -> tuple[str, str, tuple[str, ...]]:
     who = ", ".join(error.required_by)
     lines = [f"no wheel of {project}{matching} for {error.target} (required by {who})"]
     details = []
-    if error.only_sdists:
+    if error.only_sdists and not error.passed_over:
         lines.append(f"  {project} publishes only sdists, and this run does not build them")
-    else:
+    elif not error.only_sdists:
         for version, tags in error.shipped:
             lines.append(f"  {project} {version} ships {summarise_tags(tags)}")
             details.append(f"{project} {version} ships: {', '.join(tags) or 'no wheels'}")
+    for version, reason in error.passed_over:
+        lines.append(f"  {project} {version}: {reason}")
     twin = BINARY_TWINS.get(project)
     specific = _implementation_specific(error)
     if specific is not None:
@@ -145,6 +147,11 @@ def no_wheel_text(error: NoWheelForTarget) -> tuple[str, str, tuple[str, ...]]:
         hint = (
             f"{project} {newest} is the newest version with a wheel for this target: "
             f"require {project}=={newest}, or choose a target the newer releases support"
+        )
+    elif error.passed_over:
+        hint = (
+            f"build {project}'s wheel on the target itself (or a machine like it) and pass its "
+            "folder with -f, or choose another project"
         )
     elif error.only_sdists:
         hint = "build the wheel for the target yourself, or choose another project"
@@ -211,7 +218,7 @@ def downgrades(resolution: Resolution, index: Index) -> list[Downgrade]:
             continue
         wheels = [f for f in files if f.is_wheel and pin.target.wheel_rank(f.tags) is not None]
         if not wheels:
-            reason = f"ships no wheel for {pin.target.describe()}"
+            reason = _no_wheel_reason(pin, newest, files, resolution)
         else:
             needs = []
             for f in wheels:
@@ -228,6 +235,34 @@ def downgrades(resolution: Resolution, index: Index) -> list[Downgrade]:
             continue
         found.append(Downgrade(pin.name, pin.version, newest, reason))
     return found
+
+
+def _no_wheel_reason(
+    pin: Pin, newest: Version, files: Sequence[DistFile], resolution: Resolution
+) -> str:
+    """Why a newer release with no wheel for the target was not taken."""
+    return _source_reason(pin, newest, files, resolution) or (
+        f"ships no wheel for {pin.target.describe()}"
+    )
+
+
+def _source_reason(
+    pin: Pin, version: Version, files: Sequence[DistFile], resolution: Resolution
+) -> str | None:
+    """For a release with no wheel for the target but an sdist: its sdist was ruled out (needs
+    compiling, its build failed or came out impure), or wheels come first and it could be
+    built on request; None when it has no sdist the run could build."""
+    target = pin.target.describe()
+    ruled_out = resolution.passed_over.get(pin.name, {}).get(version)
+    if ruled_out is not None:
+        return f"ships only an sdist for {target}, and {ruled_out.splitlines()[0]}"
+    sdists = [f for f in files if not f.is_wheel]
+    if sdists and pin.name in resolution.buildable:
+        return (
+            f"ships only an sdist for {target}, and wheels come first (require "
+            f"{pin.name}=={version} or pass --prefer-source {pin.name} to build it instead)"
+        )
+    return None
 
 
 # --------------------------------------------------------------------------------------------
@@ -519,8 +554,6 @@ def _passed_over(
             return demand.excludes()
     files = [f for f in finder.files(pin.name) if f.version == version]
     wheels = [f for f in files if f.is_wheel]
-    if not wheels:
-        return "ships no wheel, only sources"
     fitting = sorted(
         (rank, f.filename, f)
         for f in wheels
@@ -528,6 +561,11 @@ def _passed_over(
         if rank is not None
     )
     if not fitting:
+        from_source = _source_reason(pin, version, files, resolution)
+        if from_source is not None:
+            return from_source
+        if not wheels:
+            return "ships no wheel, only sources"
         shipped = summarise_tags(str(t) for f in wheels for t in f.tags)
         return f"ships no wheel for this target ({shipped})"
     exact = any(

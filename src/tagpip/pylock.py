@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import datetime
 import re
-import sys
 from pathlib import Path
 from typing import Any, Literal
 from urllib.parse import unquote, urlsplit
@@ -154,17 +153,6 @@ def _wheel_table(file: LockedFile) -> dict[str, Any]:
     return table
 
 
-def _toml_loads(text: str) -> dict[str, Any]:
-    if sys.version_info >= (3, 11):
-        import tomllib
-
-        return tomllib.loads(text)
-    import tomli  # type: ignore[import-not-found, unused-ignore]
-
-    result: dict[str, Any] = tomli.loads(text)
-    return result
-
-
 def parse_pylock(text: str, *, source: str = "pylock.toml") -> Lock:
     """A PEP 751 lock's text, as one section whose packages carry their markers.
 
@@ -173,7 +161,9 @@ def parse_pylock(text: str, *, source: str = "pylock.toml") -> Lock:
     are relative to the lock file.
     """
     try:
-        data = _toml_loads(text)
+        from tagpip._compat import load_toml
+
+        data = load_toml(text)
     except ValueError as error:
         raise LockError(f"{source} is not valid TOML: {error}") from None
     version = data.get("lock-version")

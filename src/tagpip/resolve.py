@@ -21,11 +21,12 @@ target fails depends on the ``<python>`` node, which then has no candidate.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime
 import re
 import time
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Union
 
@@ -132,6 +133,13 @@ class Resolution:
     # dependency included because its marker holds for some patch levels of an X.Y target, an
     # older version taken because the newer ones ship only sdists); the CLI prints them.
     notes: tuple[str, ...] = field(default=(), compare=False)
+    # The sdist versions ruled out by their sources (needs compiling, a build that failed or
+    # came out impure), with why, and the pinned projects the run was allowed to build and did
+    # not prefer from source: what the downgrade notes say of a newer sdist-only release.
+    passed_over: Mapping[str, Mapping[Version, str]] = field(
+        default_factory=dict, compare=False, hash=False
+    )
+    buildable: frozenset[str] = field(default=frozenset(), compare=False)
 
     def __getitem__(self, name: str) -> Pin:
         wanted = canonicalize_name(name)
@@ -277,7 +285,8 @@ class NoWheelForTarget(ResolveError):
 
     ``shipped`` lists, for the newest matching versions (up to 3), the wheel tags each does ship
     (empty when a version has only an sdist). ``only_sdists`` is True when the project has no
-    wheel at all.
+    wheel at all. ``passed_over`` names the matching versions whose sdist was ruled out (needs
+    compiling, a build that failed or came out impure), newest first, with why.
     """
 
     def __init__(
@@ -289,9 +298,11 @@ class NoWheelForTarget(ResolveError):
         shipped: Sequence[tuple[Version, tuple[str, ...]]],
         only_sdists: bool,
         fits_elsewhere: Version | None = None,
+        passed_over: Sequence[tuple[Version, str]] = (),
     ):
         from tagpip.explain import no_wheel_text
 
+        self.passed_over = tuple(passed_over)
         self.project = project
         self.target = target
         self.specifier = specifier
@@ -471,13 +482,28 @@ class _Provider(resolvelib.AbstractProvider[Requirement, Candidate, str]):
                 candidate = next(source[0], None)
                 if candidate is None:
                     return
-                if id(candidate) in bad or self._dead(candidate):
+                if id(candidate) in bad or self._dead(candidate) or self._ruled_out(candidate):
                     continue
                 if not produced and candidate.file is not None:
                     self._prefetch([candidate.file])
                 produced.append(candidate)
 
         return matches
+
+    def _ruled_out(self, candidate: Candidate) -> bool:
+        """Whether an sdist candidate is ruled out by its sources, decided when the resolver
+        first reaches it (the builder looks inside the sdist, then builds it and checks the
+        wheel pure): a version that needs compiling, or whose build fails or comes out
+        impure, is passed over and the resolver moves on to the next one, as it would past a
+        version whose dependencies conflict."""
+        file = candidate.file
+        if file is None or file.is_wheel or self.builder is None:
+            return False
+        reason = self.builder.vet(file)
+        if reason is None:
+            return False
+        self.finder.pass_over(candidate, reason)
+        return True
 
     def _dead(self, candidate: Candidate) -> bool:
         """Whether ``candidate`` can be in no resolution, from what is already known: one of its
@@ -780,6 +806,7 @@ def resolve(
     on_progress: Callable[[str], None] | None = None,
     builder: SourceBuilder | None = None,
     timeout: float | None = None,
+    prefer_source: Collection[str] = (),
 ) -> Resolution:
     """Pin one wheel per project so that every requirement holds on ``target``.
 
@@ -793,8 +820,11 @@ def resolve(
     ``on_progress`` receives short status texts. ``timeout`` (seconds; None or 0 for none)
     bounds the resolution: past it, :class:`ResolutionTimedOut` names where the resolver kept
     backtracking. With a ``builder``, a version with no fitting wheel but an sdist the builder
-    may build is a candidate (ranked below wheels; the newest version still wins, as in pip and
-    uv), its pin's ``file`` the sdist; :func:`tagpip.build` turns it into a wheel.
+    may build is a candidate, offered only after every version with a fitting wheel (wheels
+    first; ``prefer_source`` names projects, or ``:all:``, whose newest version wins instead);
+    the builder rules it out when its sources need compiling or its build fails or is impure,
+    and the resolver moves on. Its pin's ``file`` is the sdist; :func:`tagpip.build` turns it
+    into a wheel.
 
     Raises :class:`ResolveError` subclasses, :class:`tagpip.target.TargetError` for a block the
     target cannot run or a marker it cannot evaluate, and the index's own errors.
@@ -818,6 +848,7 @@ def resolve(
         exclude_newer=exclude_newer,
         uploaded_prior_to=uploaded_prior_to,
         builds=builder.allows if builder is not None else None,
+        prefer_source=prefer_source,
     )
     clock = _Clock(timeout)
     provider = _Provider(finder, no_deps=no_deps, builder=builder, clock=clock)
@@ -842,7 +873,13 @@ def resolve(
         provider.finished = True
     for key in sorted(result.mapping):
         notes.extend(provider.assumed.get(result.mapping[key], ()))
-    return _resolution(result, roots, target, tuple(_unique(notes)))
+    resolution = _resolution(result, roots, target, tuple(_unique(notes)))
+    buildable = frozenset(
+        pin.name
+        for pin in resolution.pins
+        if builder is not None and builder.allows(pin.name) and not finder.prefers_source(pin.name)
+    )
+    return dataclasses.replace(resolution, passed_over=finder.passed_over, buildable=buildable)
 
 
 def _from_line(
@@ -1117,6 +1154,7 @@ def _no_candidates(
         spec = SpecifierSet()
         for r in reqs:
             spec &= r.specifier
+        ruled_out = finder.passed_over.get(name, {})
         return NoWheelForTarget(
             name,
             target.describe(),
@@ -1125,6 +1163,9 @@ def _no_candidates(
             shipped,
             only_sdists=not any(f.is_wheel for f in files),
             fits_elsewhere=fits_elsewhere,
+            passed_over=[
+                (v, ruled_out[v]) for v in sorted(ruled_out, reverse=True) if v in matching
+            ],
         )
     rejections = finder.rejections(name, reqs)
     if rejections:

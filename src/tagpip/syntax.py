@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import os
 import re
-import sys
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 
@@ -865,13 +864,11 @@ def _source_name(path: str) -> str | None:
     """The project name of a local source: a folder's static ``[project] name`` (or setup.cfg's
     ``[metadata] name``), an archive's ``NAME-VERSION`` file name; None when neither says."""
     if os.path.isdir(path):
-        if sys.version_info >= (3, 11):
-            import tomllib as toml
-        else:  # pragma: no cover - Python 3.9 and 3.10
-            import tomli as toml  # type: ignore[import-not-found, unused-ignore]
+        from tagpip._compat import load_toml
+
         try:
-            with open(os.path.join(path, "pyproject.toml"), "rb") as handle:
-                table = toml.load(handle).get("project", {})
+            with open(os.path.join(path, "pyproject.toml"), encoding="utf-8") as handle:
+                table = load_toml(handle.read()).get("project", {})
             name = table.get("name") if isinstance(table, dict) else None
             if isinstance(name, str) and name:
                 return name

@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING
 
 from packaging.utils import NormalizedName
 
+from tagpip.buildenv import DEFAULT_BUILD_TIMEOUT
 from tagpip.errors import TagpipError
 
 if TYPE_CHECKING:
@@ -77,6 +78,11 @@ class RunSettings:
     config_settings: Mapping[NormalizedName, Sequence[str]] = field(default_factory=dict)
     # The interpreter builds prefer (``--from-python``), if any.
     preferred_python: str | None = None
+    # Projects (or ":all:") whose newest version wins even when it ships only an sdist
+    # (``--prefer-source``); every other project takes wheels first.
+    prefer_source: frozenset[str] = frozenset()
+    # Seconds one build may take (``--build-timeout``; None: no limit).
+    build_timeout: float | None = DEFAULT_BUILD_TIMEOUT
 
 
 @dataclass(frozen=True)
@@ -122,9 +128,11 @@ def make_builder(
     *,
     on_build: Callable[[str], None] | None = None,
     on_warning: Callable[[str], None] | None = None,
+    on_status: Callable[[str], None] | None = None,
 ) -> SourceBuilder | None:
-    """The run's :class:`tagpip.build.SourceBuilder` (``on_build`` hears one line per build,
-    ``on_warning`` the metadata-honesty warnings), or None when nothing may be built."""
+    """The run's :class:`tagpip.build.SourceBuilder` (``on_build`` hears one line per build
+    and per version passed over, ``on_warning`` the metadata-honesty warnings, ``on_status``
+    a running build's progress), or None when nothing may be built."""
     from tagpip.build import SourceBuilder
 
     if settings.no_build:
@@ -138,8 +146,10 @@ def make_builder(
         require_hashes=settings.require_hashes,
         config_settings=settings.config_settings,
         preferred_python=settings.preferred_python,
+        build_timeout=settings.build_timeout,
         on_build=on_build,
         on_warning=on_warning,
+        on_status=on_status,
     )
 
 
@@ -164,7 +174,14 @@ def resolve_for(
     from tagpip.resolve import resolve
 
     builder = make_builder(
-        inputs, index, target, options, settings, on_build=on_build, on_warning=on_warning
+        inputs,
+        index,
+        target,
+        options,
+        settings,
+        on_build=on_build,
+        on_warning=on_warning,
+        on_status=on_progress,
     )
     run = resolve if kept is None else functools.partial(resolve_keeping, kept=kept)
     resolution = run(
@@ -180,6 +197,7 @@ def resolve_for(
         on_progress=on_progress,
         builder=builder,
         timeout=settings.timeout,
+        prefer_source=settings.prefer_source,
     )
     warnings = (*resolution.notes, *_unused_settings(inputs, resolution.pins, builder))
     return Resolved(resolution, builder, warnings)

@@ -173,6 +173,16 @@ def build_sdist(dest_dir: Path, name: str, version: str) -> Path:
     )
 
 
+def write_sdist(dest_dir: Path, name: str, version: str, members: Mapping[str, str]) -> Path:
+    """Write an sdist ``NAME-VERSION.tar.gz`` into ``dest_dir`` holding ``members`` (path below
+    the project folder -> text), with a ``PKG-INFO`` unless one is given; deterministic."""
+    dest_dir = Path(dest_dir)
+    dest_dir.mkdir(parents=True, exist_ok=True)
+    base = f"{_escaped(name)}-{version}"
+    files = {"PKG-INFO": core_metadata(name, version), **members}
+    return _write_sdist(dest_dir / f"{base}.tar.gz", base, files)
+
+
 def _write_sdist(target: Path, base: str, members: Mapping[str, str]) -> Path:
     """Write ``members`` (path under ``base/`` -> text) as a ``.tar.gz`` whose bytes depend on
     nothing else: sorted members, fixed times and modes, gzip with a fixed mtime."""

@@ -20,6 +20,9 @@ import sys
 from collections.abc import Callable, Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
+from packaging.utils import canonicalize_name
+
+from tagpip.buildenv import DEFAULT_BUILD_TIMEOUT
 from tagpip.errors import Diagnostic, UsageError
 from tagpip.inputs import (
     Inputs,
@@ -234,6 +237,13 @@ def run_settings(
         no_build_packages=names,
         config_settings=config_settings(inputs, list(getattr(args, "config_settings", None) or [])),
         preferred_python=preferred,
+        prefer_source=frozenset(
+            value.strip() if value.strip() == ":all:" else canonicalize_name(value.strip())
+            for item in getattr(args, "prefer_source", None) or ()
+            for value in item.split(",")
+            if value.strip()
+        ),
+        build_timeout=getattr(args, "build_timeout", DEFAULT_BUILD_TIMEOUT) or None,
     )
 
 

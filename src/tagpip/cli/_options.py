@@ -12,6 +12,8 @@ import argparse
 from collections.abc import Sequence
 from typing import Any
 
+from tagpip.buildenv import DEFAULT_BUILD_TIMEOUT
+
 __all__ = [
     "DEFAULT_RESOLVE_TIMEOUT",
     "REFUSED",
@@ -240,7 +242,24 @@ def add_fetch_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--prefer-binary",
         action="store_true",
-        help="accepted for pip compatibility: tagpip only ever fetches wheels",
+        help="pip's option; tagpip's default: a version with a wheel for the target comes "
+        "before every version that ships only an sdist",
+    )
+    parser.add_argument(
+        "--prefer-source",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="take NAME's newest version even when only its sdist fits the target (built, if "
+        "pure), instead of an older version's wheel; ':all:' for every project (repeatable)",
+    )
+    parser.add_argument(
+        "--build-timeout",
+        type=_seconds,
+        default=DEFAULT_BUILD_TIMEOUT,
+        metavar="SECONDS",
+        help=f"give up one sdist's build after SECONDS and pass that version over (default: "
+        f"{DEFAULT_BUILD_TIMEOUT:g}; 0: no limit)",
     )
     parser.add_argument(
         "--uploaded-prior-to",
