@@ -395,3 +395,27 @@ def test_compiled_backends_are_named_in_the_docs() -> None:
         assert f"`{module}`" in page, module
     for name in COMPILING_REQUIREMENTS:
         assert f"`{name}`" in page, name
+
+
+@pytest.mark.slow
+def test_failed_builds_stop_after_two_and_the_error_names_every_version(
+    index_server: IndexServer, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A failure that is not the version's own repeats: after two failed builds of a project
+    its older sdists are passed over unbuilt, and the error names each version and why."""
+    from test_build import serve_setuptools
+
+    serve_setuptools(index_server)
+    for version in ("1.0", "2.0", "3.0"):
+        failing = f"raise SystemExit('cannot build {version}')\n"
+        build_source_sdist(index_server.root, "brittle", version, setup_py=failing)
+    assert run(index_server, tmp_path, "download", "brittle", "-d", str(tmp_path / "w")) == 1
+    err = capsys.readouterr().err
+    assert err.count("building brittle") == 2
+    message = err.split("error: ", 1)[1]
+    assert "  brittle 3.0: its build failed: the build backend failed\n" in message
+    assert "    | cannot build 3.0" in message
+    assert "  brittle 2.0: its build failed: the build backend failed\n" in message
+    assert (
+        "  brittle 1.0: not built, after the builds of 2 newer versions of brittle failed"
+    ) in message
