@@ -402,14 +402,14 @@ def test_what_pip_got_wrong_is_listed(
         capsys,
     )
     assert status == 1
-    sha = re.search(r"the index says (sha256:[0-9a-f]{64})", err)
+    sha = re.search(r"its link says (sha256:[0-9a-f]{64})", err)
     assert sha is not None
     assert err.splitlines()[:6] == [
         NOTE.rstrip("\n"),
         "error: the files pip fetched differ from the resolved set:",
         "  app-1.0-py3-none-any.whl: missing",
         "  backport-1.5-py3-none-any.whl: missing",
-        f"  helper-1.0-py3-none-any.whl: wrong hash (the index says {sha.group(1)}, the file is "
+        f"  helper-1.0-py3-none-any.whl: wrong hash (its link says {sha.group(1)}, the file is "
         f"sha256:{hashlib.sha256(b'junk' + bytes([10])).hexdigest()})",
         "  surprise-1.0-py3-none-any.whl: not in the resolved set",
     ]

@@ -35,6 +35,8 @@ from packaging.utils import (
 )
 from packaging.version import InvalidVersion, Version
 
+from tagpip.hashes import fragment_hashes
+
 __all__ = [
     "Chunk",
     "DistFile",
@@ -137,12 +139,12 @@ Entry = Union[Link, tuple[dict[str, Any], str]]
 
 
 def _split_fragment(url: str) -> tuple[str, tuple[tuple[str, str], ...]]:
+    """The URL without its fragment, and every digest the fragment gives (any algorithm pip
+    checks: :func:`tagpip.hashes.fragment_hashes`)."""
     base, _, fragment = url.partition("#")
     if not fragment:
         return base, ()
-    match = HASH_FRAGMENT.search(fragment)
-    hashes = ((match.group(1), match.group(2).lower()),) if match else ()
-    return base, hashes
+    return base, fragment_hashes(url)
 
 
 def _filename_of(url: str) -> str:
@@ -260,9 +262,14 @@ def _json_link(entry: dict[str, Any], page_url: str) -> Link:
     url: str = entry["url"]
     # File URLs on PyPI are absolute: urljoin would only cost time (a third of the parse).
     absolute = url if url.startswith(("https://", "http://")) else urljoin(page_url, url)
-    base, fragment_hashes = _split_fragment(absolute)
+    base, from_fragment = _split_fragment(absolute)
     hashes = entry.get("hashes")
     pairs = _hash_pairs(hashes) if isinstance(hashes, dict) else ()
+    if from_fragment and pairs:
+        # Both must hold of the file (pip merges them too); the page's own field wins where
+        # both name one algorithm.
+        named = {algo for algo, _ in pairs}
+        pairs = tuple(sorted((*pairs, *(p for p in from_fragment if p[0] not in named))))
     meta_value = entry.get("core-metadata", entry.get("dist-info-metadata"))
     if isinstance(meta_value, dict):
         metadata_hashes: tuple[tuple[str, str], ...] | None = _hash_pairs(meta_value)
@@ -273,7 +280,7 @@ def _json_link(entry: dict[str, Any], page_url: str) -> Link:
     return Link(
         filename=entry["filename"],
         url=base,
-        hashes=pairs or fragment_hashes,
+        hashes=pairs or from_fragment,
         requires_python=_requires_python(entry.get("requires-python")),
         yanked=yanked if isinstance(yanked, str) else ("" if yanked is True else None),
         metadata_hashes=metadata_hashes,

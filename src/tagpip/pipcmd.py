@@ -40,7 +40,7 @@ from packaging.utils import NormalizedName
 from packaging.version import Version
 
 from tagpip.errors import TagpipError
-from tagpip.hashes import STRONG
+from tagpip.hashes import STRONG, link_mismatch
 from tagpip.index import DistFile, redact_url
 from tagpip.pipconfig import IndexOptions
 from tagpip.resolve import Pin
@@ -507,10 +507,11 @@ def _pip_accepts_python(file: DistFile, python_version: str) -> bool:
 def _hash_problem(
     file: DistFile, digests: Mapping[str, str], user_hashes: Sequence[str]
 ) -> str | None:
-    for algo, digest in sorted(file.hashes):
-        algo = algo.lower()
-        if algo in STRONG and algo in digests and digests[algo] != digest.lower():
-            return f"the index says {algo}:{digest.lower()}, the file is {algo}:{digests[algo]}"
+    # Every digest the link gives, in every algorithm pip checks (md5 too), as the downloader.
+    wrong = link_mismatch([(a, d) for a, d in file.hashes if a.lower() in digests], digests)
+    if wrong is not None:
+        algo, digest, actual = wrong
+        return f"its link says {algo}:{digest}, the file is {algo}:{actual}"
     allowed: dict[str, list[str]] = {}
     for text in user_hashes:
         algo, _, digest = _normal_hash(text).partition(":")

@@ -256,9 +256,27 @@ def resolve(
         inputs, index, target, options, settings, on_build=say, on_warning=warn, **more
     )
     if int(getattr(args, "quiet", 0) or 0) < 2:
-        for text in resolved.warnings:
+        for text in (*resolved.warnings, *weak_digest_warnings(resolved, inputs)):
             warn(text)
     return resolved
+
+
+def weak_digest_warnings(resolved: Resolved, inputs: Inputs) -> list[str]:
+    """One line per pinned file whose only check is a weak digest its link gives (md5, sha1,
+    sha224: :func:`tagpip.hashes.only_weak`): it is checked, but a forger can meet it."""
+    from tagpip.hashes import only_weak
+
+    texts = []
+    hashes = inputs.user_hashes
+    for pin in resolved.resolution.pins:
+        weak = only_weak(pin.file.hashes, hashes.get(pin.name, ()))
+        if weak:
+            texts.append(
+                f"{pin.file.filename} is checked only by the {' and '.join(weak)} digest its "
+                "link gives, a weak algorithm (pin it with --hash=sha256:... to check it "
+                "properly)"
+            )
+    return texts
 
 
 def voices(args: argparse.Namespace) -> tuple[Callable[[str], None], Callable[[str], None]]:

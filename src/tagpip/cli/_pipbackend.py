@@ -269,10 +269,9 @@ def _snapshot(folder: Path) -> dict[str, tuple[int, int]]:
 
 
 def _algorithms(file: DistFile, user_hashes: Mapping[NormalizedName, Sequence[str]]) -> set[str]:
-    """sha256, and every strong algorithm the index or a ``--hash`` uses for the file."""
-    from tagpip.download import parse_hash
-    from tagpip.hashes import STRONG
+    """sha256, every algorithm pip checks that the file's link uses (md5 included), and every
+    strong one a ``--hash`` uses for it."""
+    from tagpip.hashes import STRONG, link_algorithms, parse_hash
 
-    named = [algo for algo, _ in file.hashes]
-    named += [parse_hash(text)[0] for text in user_hashes.get(file.project, ())]
-    return {"sha256"} | {a.lower() for a in named if a.lower() in STRONG}
+    named = [parse_hash(text)[0] for text in user_hashes.get(file.project, ())]
+    return {"sha256"} | link_algorithms(file.hashes) | {a for a in named if a in STRONG}
