@@ -23,6 +23,7 @@ import pytest
 
 from support.server import IndexServer, LoggedRequest, Reply
 from tagpip.cli import main
+from tagpip.cli._pipbackend import CREDENTIALS_NOTE
 
 DOCS = Path(__file__).parent.parent / "docs" / "pip-backend.md"
 PYENV_313 = Path(os.path.expanduser("~/.pyenv/versions/3.13.0/bin/python"))
@@ -459,6 +460,7 @@ def test_print_pip_redacts_credentials_and_downloads_nothing(
     assert (status, err) == (0, "")
     shown = shlex.quote(url.replace(":s3cr3t@", ":****@"))
     assert out.splitlines() == [
+        CREDENTIALS_NOTE,
         "python -m pip download --no-deps --only-binary=:all: --platform any --python-version "
         f"3.11 --implementation cp --abi none --index-url {shown} --extra-index-url {shown} "
         "--no-cache-dir --isolated -d wheels app==1.0 helper==2.0 winonly==1.0"

@@ -105,8 +105,8 @@ class IndexServer:
     ``range_requests``; ``etag``; ``cache_control`` (None for no header);
     ``upload_time`` (None to leave it out); ``auth`` a ``(user, password)`` pair every request
     must carry as HTTP Basic auth (else 401); ``link_hashes`` the digests a file's links give
-    (pages and the find-links page) instead of its sha256. ``ssl_context`` (a server-side context) serves
-    HTTPS instead of HTTP.
+    (pages and the find-links page) instead of its sha256. ``ssl_context`` (a server-side
+    context) serves HTTPS instead of HTTP.
     """
 
     def __init__(self, root: Path, *, ssl_context: ssl.SSLContext | None = None) -> None:

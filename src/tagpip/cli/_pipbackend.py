@@ -32,7 +32,7 @@ if TYPE_CHECKING:
     from tagpip.pipconfig import IndexOptions
     from tagpip.resolve import Pin
 
-__all__ = ["add_backend_options", "fetch_with_pip", "print_pip", "run_backend"]
+__all__ = ["CREDENTIALS_NOTE", "add_backend_options", "fetch_with_pip", "print_pip", "run_backend"]
 
 # Variables that would change what pip fetches or where: tagpip decides these. (pip appends
 # PIP_PLATFORM and PIP_ABI to the command line's values, silently widening the restriction.)
@@ -119,9 +119,21 @@ def print_pip(
     upgrade = command == "install" and bool(getattr(args, "upgrade", False))
     downloads = _invocations(args, pins, options, dest, user_hashes, command, upgrade=upgrade)
     python = args.pip or "python"
+    if any(download.has_secrets for download in downloads):
+        print(CREDENTIALS_NOTE)
     for download in downloads:
         print(format_command([python, "-m", "pip", *download.arguments(redact=True)]))
     return 0
+
+
+# The one line --print-pip adds when it redacted a URL's credentials (a shell comment, so the
+# output still runs as it is).
+CREDENTIALS_NOTE = (
+    "# **** stands for credentials, which go on no command line (every local user can read "
+    "one): pip reads them from PIP_INDEX_URL, PIP_EXTRA_INDEX_URL and PIP_FIND_LINKS (in place of "
+    "those options), pip.conf or ~/.netrc, as tagpip --backend pip gives them through a private "
+    "requirements file"
+)
 
 
 def fetch_with_pip(
