@@ -463,7 +463,7 @@ def test_print_pip_redacts_credentials_and_downloads_nothing(
         CREDENTIALS_NOTE,
         "python -m pip download --no-deps --only-binary=:all: --platform any --python-version "
         f"3.11 --implementation cp --abi none --index-url {shown} --extra-index-url {shown} "
-        "--no-cache-dir --isolated -d wheels app==1.0 helper==2.0 winonly==1.0"
+        "--no-cache-dir --isolated -d wheels app==1.0 helper==2.0 winonly==1.0",
     ]
     assert not (tmp_path / "wheels").exists()
 

@@ -32,7 +32,14 @@ if TYPE_CHECKING:
     from tagpip.pipconfig import IndexOptions
     from tagpip.resolve import Pin
 
-__all__ = ["CREDENTIALS_NOTE", "add_backend_options", "fetch_with_pip", "print_pip", "run_backend"]
+__all__ = [
+    "CREDENTIALS_NOTE",
+    "INDEX_RULE_NOTE",
+    "add_backend_options",
+    "fetch_with_pip",
+    "print_pip",
+    "run_backend",
+]
 
 # Variables that would change what pip fetches or where: tagpip decides these. (pip appends
 # PIP_PLATFORM and PIP_ABI to the command line's values, silently widening the restriction.)
@@ -119,6 +126,7 @@ def print_pip(
     upgrade = command == "install" and bool(getattr(args, "upgrade", False))
     downloads = _invocations(args, pins, options, dest, user_hashes, command, upgrade=upgrade)
     python = args.pip or "python"
+    _say_index_rule(args, options)
     if any(download.has_secrets for download in downloads):
         print(CREDENTIALS_NOTE)
     for download in downloads:
@@ -155,6 +163,7 @@ def fetch_with_pip(
 
     hashes = dict(user_hashes or {})
     downloads = _invocations(args, pins, options, str(dest), hashes, "download")
+    _say_index_rule(args, options)
     python = args.pip or sys.executable
     before = _snapshot(dest)
     for download in downloads:
@@ -257,6 +266,23 @@ def _run_pip(python: str, download: PipDownload, args: argparse.Namespace) -> No
 
         # pip itself prints some URLs with their credentials (a direct URL's "Collecting").
         raise PipFailed(shown, status, scrub(output))
+
+
+# Where tagpip hands work to pip with several indexes (pipcmd.gives_urls): pip cannot apply
+# tagpip's index rule, so it is not asked to.
+INDEX_RULE_NOTE = (
+    "pip has no first-index rule (it takes the best version from every index, as "
+    "--index-strategy unsafe-best-match does) and no --index-for: with several indexes, tagpip "
+    "gives pip each file by its URL, so that pip fetches the file tagpip chose"
+)
+
+
+def _say_index_rule(args: argparse.Namespace, options: IndexOptions) -> None:
+    """Say :data:`INDEX_RULE_NOTE` on stderr (unless ``-q``) when it applies."""
+    from tagpip.pipcmd import gives_urls
+
+    if gives_urls(options) and not getattr(args, "quiet", 0):
+        sys.stderr.write(f"note: {INDEX_RULE_NOTE}\n")
 
 
 def _write_private(path: Path, text: str) -> None:
