@@ -542,3 +542,27 @@ def test_uv_picks_what_tagpip_picks(
     assert status == 0, err
     (wheel,) = files(tmp_path / "d")
     assert uv_pin == "corp-internal==" + wheel.split("-")[1]
+
+
+def test_files_handed_to_pip_by_url_carry_their_index_credentials_off_the_command_line(
+    corp: IndexServer,
+    public: IndexServer,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """CORP needs a password: pip gets CORP's file by a URL with CORP's credentials, which go
+    into the private requirements file, never on pip's command line."""
+    from support.children import ChildRecorder
+
+    corp.auth = ("__token__", "c0rp-s3cret")
+    secret_url = corp.url.replace("http://", "http://__token__:c0rp-s3cret@")
+    recorder = ChildRecorder(tmp_path / "children")
+    args = ["download", "-d", str(tmp_path / "d"), "-i", public.url, "--no-cache-dir", "-q"]
+    args += ["--extra-index-url", secret_url, "--backend", "pip", "corp-app"]
+    with recorder.recording(monkeypatch):
+        status, _, err = run(args, capsys)
+    assert (status, err) == (0, "")
+    assert files(tmp_path / "d") == ["corp_app-1.0-py3-none-any.whl", INTERNAL_1]
+    assert any("-m pip download" in line for line in recorder.commands())
+    assert recorder.holding(["c0rp-s3cret"]) == []
