@@ -249,3 +249,58 @@ def test_git_gets_no_secret_on_its_command_line(
     assert status == 1
     assert TOKEN not in err
     assert_no_secret(recorder, started="clone")
+
+
+def test_git_credentials_reach_git_by_its_environment_only(
+    index_server: IndexServer,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    recorder: ChildRecorder,
+) -> None:
+    """What build.py's git clone is to use (``tagpip._urls.git_credentials``): the URL without
+    its credentials on git's command line, and the credentials through git's configuration from
+    the environment, answered by a helper only for that host. The server (no git server: a 404
+    after the credentials) must see them as Basic auth after its 401."""
+    import base64
+    import os
+
+    from tagpip._urls import git_credentials
+
+    if subprocess.run(["git", "--version"], capture_output=True, check=False).returncode != 0:
+        pytest.skip("git is not installed")
+    index_server.auth = (USER, TOKEN)
+    url, env = git_credentials(with_credentials(index_server.base_url + "/repo.git"))
+    assert url == index_server.base_url + "/repo.git"
+    monkeypatch.setenv("HOME", str(tmp_path))  # no user git configuration
+    monkeypatch.setenv("GIT_TERMINAL_PROMPT", "0")
+    with recorder.recording(monkeypatch):
+        done = subprocess.run(
+            ["git", "ls-remote", url],
+            env={**os.environ, **env},
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+    assert done.returncode != 0  # no repository there
+    assert TOKEN not in done.stdout + done.stderr
+    basic = "Basic " + base64.b64encode(f"{USER}:{TOKEN}".encode()).decode()
+    seen = [r.headers.get("authorization") for r in index_server.requests]
+    assert seen[0] is None
+    assert basic in seen
+    assert_no_secret(recorder, started="ls-remote")
+    assert not list(tmp_path.glob(".git-credentials"))
+
+
+def test_an_error_that_shows_a_line_with_credentials_shows_them_as_stars(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The line under an error is the user's own, but a terminal or CI log is no place for its
+    token: shown as ``****``, with the caret still under the right spot."""
+    requirements = tmp_path / "requirements.txt"
+    url = f"https://{USER}:{TOKEN}@host.example/pkg-1.0-py3-none-any.whl"
+    requirements.write_text(f"pkg @ {url} --hash=md5:00\n")
+    status, out, _ = run(["check", str(requirements)], capsys)
+    assert status == 1
+    assert TOKEN not in out
+    shown = "    pkg @ https://****@host.example/pkg-1.0-py3-none-any.whl --hash=md5:00"
+    assert out.splitlines()[1:3] == [shown, " " * shown.index("md5:00") + "^" * 6]

@@ -1,19 +1,19 @@
-"""The package index client: simple-repository pages (PEP 691 JSON / PEP 503 HTML), find-links,
-PEP 658 metadata files, HTTP caching.
+"""The package index client: simple-repository pages (PEP 691 JSON / PEP 503 HTML), find-links, PEP
+658 metadata files, HTTP caching.
 
 :class:`HttpIndex` is the one real :class:`Index`. Which index serves a project is uv's rule
 (:mod:`tagpip.indexrules`): the named indexes, the extra index URLs, then the index URL, and the
 first of them that knows the project serves all its versions (or each one's versions, under an
-unsafe strategy, or only its pinned index's), with the find-links locations (folders,
-``file://`` and HTTP pages) beside it; a project on several indexes is said in one note. Project pages are asked for by content negotiation (JSON preferred) and kept parsed
-(:mod:`tagpip.pagecache`): used without a request while the server's ``max-age`` says they are
-fresh, as uv does, else revalidated (an ETag turns a repeat into a 304); ``--refresh`` revalidates
-every page, as pip always does. A wheel's metadata comes from its PEP 658/714 metadata file when
-the index has one (checked against the hash the page gave, and then kept under that hash:
-:mod:`tagpip.metacache`), else out of the wheel itself: the zip's central directory and the
-METADATA member are read with HTTP range requests when the server takes them, else the wheel is
-downloaded to a temporary file. requests and urllib3 are imported only once a request is made
-(:mod:`tagpip._http`).
+unsafe strategy, or only its pinned index's), with the find-links locations (folders, ``file://``
+and HTTP pages) beside it; a project on several indexes is said in one note. Project pages are
+asked for by content negotiation (JSON preferred) and kept parsed (:mod:`tagpip.pagecache`): used
+without a request while the server's ``max-age`` says they are fresh, as uv does, else revalidated
+(an ETag turns a repeat into a 304); ``--refresh`` revalidates every page, as pip always does. A
+wheel's metadata comes from its PEP 658/714 metadata file when the index has one (checked against
+the hash the page gave, and then kept under that hash: :mod:`tagpip.metacache`), else out of the
+wheel itself: the zip's central directory and the METADATA member are read with HTTP range requests
+when the server takes them, else the wheel is downloaded to a temporary file. requests and urllib3
+are imported only once a request is made (:mod:`tagpip._http`).
 
 Credentials in configured URLs (``https://user:token@host/simple/``) are taken out of the URLs,
 sent only to their own host, and never appear in a message: :func:`redact_url`.
