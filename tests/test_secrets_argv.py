@@ -295,12 +295,19 @@ def test_an_error_that_shows_a_line_with_credentials_shows_them_as_stars(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """The line under an error is the user's own, but a terminal or CI log is no place for its
-    token: shown as ``****``, with the caret still under the right spot."""
+    token: shown as ``****``, with the caret still under the right spot; so is a message that
+    quotes the URL (here build.py's, for a direct link that is neither a wheel nor an sdist)."""
     requirements = tmp_path / "requirements.txt"
     url = f"https://{USER}:{TOKEN}@host.example/pkg-1.0-py3-none-any.whl"
     requirements.write_text(f"pkg @ {url} --hash=md5:00\n")
     status, out, _ = run(["check", str(requirements)], capsys)
     assert status == 1
     assert TOKEN not in out
-    shown = "    pkg @ https://****@host.example/pkg-1.0-py3-none-any.whl --hash=md5:00"
+    shown = f"    pkg @ https://{USER}:****@host.example/pkg-1.0-py3-none-any.whl --hash=md5:00"
     assert out.splitlines()[1:3] == [shown, " " * shown.index("md5:00") + "^" * 6]
+    status, _, err = run(
+        ["download", "-d", str(tmp_path / "d"), "--no-index", f"pkg @ {url}.exe"], capsys
+    )
+    assert status == 1
+    assert TOKEN not in err
+    assert f"pkg @ https://{USER}:****@host.example/" in err

@@ -13,6 +13,7 @@ __all__ = [
     "USERINFO",
     "git_credentials",
     "netloc_key",
+    "redact_text",
     "redact_url",
     "scrub",
     "strip_credentials",
@@ -39,6 +40,20 @@ def redact_url(url: str) -> str:
 def scrub(text: str) -> str:
     """Redact anything in free text (an exception's message) that looks like URL credentials."""
     return USERINFO.sub("****@", text)
+
+
+_PASSWORD = re.compile(r"(?<=//)([^/@\s:]+):([^/@\s]+)@")
+_LONE_USER = re.compile(r"(?<=//)[^/@\s:]+@")
+
+
+def redact_text(text: str) -> str:
+    """Free text with every URL's credentials shown as :func:`redact_url` shows them
+    (``user:****@``, a lone user part, often a token, as ``****@``): what is already redacted
+    stays as it is. The last guard before a message reaches the user."""
+    if "@" not in text:
+        return text
+    text = _PASSWORD.sub(lambda m: f"{m.group(1)}:****@", text)
+    return _LONE_USER.sub("****@", text)
 
 
 def netloc_key(url: str) -> str:

@@ -28,19 +28,20 @@ def render_span(span: Span) -> str:
 
 
 def _without_credentials(text: str, start: int, end: int) -> tuple[str, int, int]:
-    """``text`` with each URL's ``user:password@`` shown as ``****@`` (as
-    :func:`tagpip._urls.scrub`), and the span's ``start`` and ``end`` moved with it: a position
-    inside the credentials goes to where ``****`` begins."""
+    """``text`` with each URL's credentials shown as :func:`tagpip._urls.redact_url` shows them
+    (``user:****@``, a lone user part as ``****@``), and the span's ``start`` and ``end`` moved
+    with it: a position inside the credentials goes to where they begin."""
     if "@" not in text:
         return text, start, end
-    from tagpip._urls import USERINFO
+    from tagpip._urls import USERINFO, redact_text
 
     pieces: list[str] = []
     done = 0
     moved = [start, end]
     for match in USERINFO.finditer(text):
-        pieces += [text[done : match.start()], "****@"]
-        shift = len("****@") - (match.end() - match.start())
+        shown = redact_text("//" + match.group())[2:]
+        pieces += [text[done : match.start()], shown]
+        shift = len(shown) - (match.end() - match.start())
         for i, position in enumerate((start, end)):
             if position >= match.end():
                 moved[i] += shift
@@ -52,16 +53,21 @@ def _without_credentials(text: str, start: int, end: int) -> tuple[str, int, int
 
 
 def render_diagnostic(diagnostic: Diagnostic) -> str:
-    """``FILE:LINE:COL: message`` (warnings say so), the line, the caret, and a hint."""
+    """``FILE:LINE:COL: message`` (warnings say so), the line, the caret, and a hint. A URL's
+    credentials in the message or hint are shown redacted, whoever wrote the message (the last
+    guard: :func:`tagpip._urls.redact_text`)."""
+    from tagpip._urls import redact_text
+
     label = "warning: " if diagnostic.severity == "warning" else ""
+    message = redact_text(diagnostic.message)
     if diagnostic.span is None:
-        lines = [f"{label}{diagnostic.message}"]
+        lines = [f"{label}{message}"]
     else:
         span = diagnostic.span
-        lines = [f"{span.source}:{span.line}:{span.column}: {label}{diagnostic.message}"]
+        lines = [f"{span.source}:{span.line}:{span.column}: {label}{message}"]
         lines.append(render_span(span))
     if diagnostic.hint:
-        lines.append(f"hint: {diagnostic.hint}")
+        lines.append(f"hint: {redact_text(diagnostic.hint)}")
     return "\n".join(lines)
 
 
