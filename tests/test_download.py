@@ -98,7 +98,7 @@ def test_index_hash_mismatch_leaves_nothing(tmp_path: Path) -> None:
         download([bad], tmp_path, index)
     got = hashlib.sha256(b"real").hexdigest()
     assert exc.value.message == (
-        f"alpha: hash of {bad.filename} does not match the index: "
+        f"alpha: hash of {bad.filename} does not match its link: "
         f"expected sha256:{'0' * 64}, got sha256:{got}"
     )
     assert names(tmp_path) == []

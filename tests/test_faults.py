@@ -106,7 +106,7 @@ def assert_recovers(
 @pytest.mark.parametrize(
     ("fault", "cause"),
     [
-        (corrupted(), "does not match the index"),
+        (corrupted(), "does not match its link"),
         (truncated(), "Connection broken"),
         (reset(), "Connection broken"),
     ],

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import dataclasses
 import datetime
 import hashlib
 import random
@@ -277,18 +278,72 @@ def test_broken_pages_are_errors_naming_the_project(
 # -- sources -------------------------------------------------------------------------------------
 
 
-def test_extra_index_urls_come_after_the_index(
+def test_extra_indexes_come_first_and_the_first_that_knows_a_project_serves_it(
     index_server: IndexServer, make_index: type[HttpIndex], cache_dir: Path, tmp_path: Path
 ) -> None:
+    """uv's order and its first-index rule (tests/test_index_strategy.py has the rest)."""
     index_server.add_wheel("demo", "2.0")
+    index_server.add_wheel("other", "1.0")
     with IndexServer(tmp_path / "extra") as extra:
         extra.add_wheel("demo", "1.0")
         extra.add_wheel("demo", "3.0")
-        index = make_index(_options(index_server, cache_dir, extra_index_urls=(extra.url,)))
+        notes: list[str] = []
+        options = _options(index_server, cache_dir, extra_index_urls=(extra.url,))
+        index = HttpIndex(options, on_note=notes.append)
         assert [f.url for f in index.files(_name("demo"))] == [
-            index_server.file_url("demo-2.0-py3-none-any.whl"),
             extra.file_url("demo-1.0-py3-none-any.whl"),
             extra.file_url("demo-3.0-py3-none-any.whl"),
+        ]
+        assert [f.url for f in index.files(_name("other"))] == [
+            index_server.file_url("other-1.0-py3-none-any.whl")
+        ]
+        assert notes == [
+            f"demo: taking every version from {extra.url}, the first index that has it; also "
+            f"on {index_server.url} (2.0), left out by the first-index rule (to choose among "
+            "all: --index-strategy unsafe-best-match; to pin it: --index-for)"
+        ]
+        # The note is said once, when the project is first asked for.
+        index.files(_name("demo"))
+        assert len(notes) == 1
+        index.close()
+
+
+@pytest.mark.parametrize(
+    ("strategy", "versions"),
+    [
+        ("first-index", ["3.0", "2.0", "1.0"]),
+        ("unsafe-best-match", ["4.0", "3.0", "2.0", "1.0"]),
+        ("unsafe-first-match", ["3.0", "2.0", "1.0", "4.0"]),
+    ],
+)
+def test_each_strategy_orders_the_versions_of_several_indexes(
+    index_server: IndexServer,
+    make_index: type[HttpIndex],
+    cache_dir: Path,
+    tmp_path: Path,
+    strategy: str,
+    versions: list[str],
+) -> None:
+    """``unsafe-best-match``: every index's versions, newest first, a version on several from
+    the first that has it; ``unsafe-first-match``: the first index's versions (and find-links')
+    first; ``first-index``: the first index's alone, with find-links' beside them."""
+    index_server.add_wheel("demo", "1.0")  # the default index, searched last
+    index_server.add_wheel("demo", "4.0")
+    links = tmp_path / "links"
+    build_wheel(links, "demo", "2.0")
+    with IndexServer(tmp_path / "extra") as extra:
+        extra.add_wheel("demo", "1.0", build_tag="7")  # the same version: the extra's serves
+        extra.add_wheel("demo", "3.0")
+        options = dataclasses.replace(
+            _options(index_server, cache_dir, extra_index_urls=(extra.url,)),
+            find_links=(str(links),),
+            index_strategy=strategy,
+        )
+        index = make_index(options)
+        releases = index.releases(_name("demo"))
+        assert [str(v) for v in releases.versions()] == versions
+        assert [f.url for f in releases.of_version(Version("1.0"))] == [
+            extra.file_url("demo-1.0-7-py3-none-any.whl")
         ]
 
 

@@ -23,6 +23,7 @@ import pytest
 
 from support.server import IndexServer, LoggedRequest, Reply
 from tagpip.cli import main
+from tagpip.cli._pipbackend import CREDENTIALS_NOTE
 
 DOCS = Path(__file__).parent.parent / "docs" / "pip-backend.md"
 PYENV_313 = Path(os.path.expanduser("~/.pyenv/versions/3.13.0/bin/python"))
@@ -402,14 +403,14 @@ def test_what_pip_got_wrong_is_listed(
         capsys,
     )
     assert status == 1
-    sha = re.search(r"the index says (sha256:[0-9a-f]{64})", err)
+    sha = re.search(r"its link says (sha256:[0-9a-f]{64})", err)
     assert sha is not None
     assert err.splitlines()[:6] == [
         NOTE.rstrip("\n"),
         "error: the files pip fetched differ from the resolved set:",
         "  app-1.0-py3-none-any.whl: missing",
         "  backport-1.5-py3-none-any.whl: missing",
-        f"  helper-1.0-py3-none-any.whl: wrong hash (the index says {sha.group(1)}, the file is "
+        f"  helper-1.0-py3-none-any.whl: wrong hash (its link says {sha.group(1)}, the file is "
         f"sha256:{hashlib.sha256(b'junk' + bytes([10])).hexdigest()})",
         "  surprise-1.0-py3-none-any.whl: not in the resolved set",
     ]
@@ -459,9 +460,10 @@ def test_print_pip_redacts_credentials_and_downloads_nothing(
     assert (status, err) == (0, "")
     shown = shlex.quote(url.replace(":s3cr3t@", ":****@"))
     assert out.splitlines() == [
+        CREDENTIALS_NOTE,
         "python -m pip download --no-deps --only-binary=:all: --platform any --python-version "
         f"3.11 --implementation cp --abi none --index-url {shown} --extra-index-url {shown} "
-        "--no-cache-dir --isolated -d wheels app==1.0 helper==2.0 winonly==1.0"
+        "--no-cache-dir --isolated -d wheels app==1.0 helper==2.0 winonly==1.0",
     ]
     assert not (tmp_path / "wheels").exists()
 

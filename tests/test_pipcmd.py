@@ -411,7 +411,7 @@ def test_differences_missing_unexpected_and_wrong_hashes() -> None:
         Difference(
             "hash",
             "b-1.0-py3-none-any.whl",
-            f"the index says sha256:{SHA}, the file is sha256:{'00' * 32}",
+            f"its link says sha256:{SHA}, the file is sha256:{'00' * 32}",
         ),
         Difference(
             "hash",
@@ -422,7 +422,7 @@ def test_differences_missing_unexpected_and_wrong_hashes() -> None:
         Difference("unexpected", "b-2.0-py3-none-any.whl"),
     ]
     assert str(PipMismatch(found)).splitlines()[1:] == [
-        f"  b-1.0-py3-none-any.whl: wrong hash (the index says sha256:{SHA}, "
+        f"  b-1.0-py3-none-any.whl: wrong hash (its link says sha256:{SHA}, "
         f"the file is sha256:{'00' * 32})",
         f"  c-1.0-py3-none-any.whl: wrong hash (--hash allows {'12' * 32}, "
         f"the file is sha256:{'11' * 32})",

@@ -1,7 +1,9 @@
 """Downloading pinned wheels into a folder: in parallel, hash-checked, written atomically.
 
 A file reaches its final name in the destination only after every hash that applies to it has
-been checked: the index's own digest and every ``--hash`` the user gave for the project. Until then
+been checked: every digest its link gives (an index page's or a direct URL's, in any algorithm pip
+checks, md5 included: :func:`tagpip.hashes.link_mismatch`) and every ``--hash`` the user gave for
+the project (strong algorithms only, as pip's ``--hash``). Until then
 it lives under a hidden temporary name in the same folder (so the final ``os.replace`` is atomic)
 and is removed on any failure, including Ctrl-C. A file already present under its final name is
 kept when it passes the same checks, and replaced otherwise.
@@ -19,7 +21,6 @@ from __future__ import annotations
 
 import contextlib
 import errno
-import hashlib
 import logging
 import threading
 from collections.abc import Callable, Mapping, Sequence
@@ -33,7 +34,16 @@ from packaging.utils import NormalizedName
 from tagpip import _atomic
 from tagpip._atomic import clone_or_copy
 from tagpip.errors import TagpipError
-from tagpip.hashes import STRONG, file_digests, is_hex_digest
+from tagpip.hashes import (
+    STRONG,
+    file_digests,
+    is_hex_digest,
+    is_strong,
+    link_algorithms,
+    link_mismatch,
+    new_hasher,
+    parse_hash,
+)
 from tagpip.index import DistFile, Index
 
 __all__ = [
@@ -61,15 +71,21 @@ class _Cancelled(DownloadError):
 
 
 class HashMismatch(DownloadError):
-    """A file's digest differs from what the index or the user said it must be."""
+    """A file's digest differs from what its link (``source`` "its link": an index page's or a
+    direct URL's digest) or the user (``"--hash"``) said it must be."""
 
     def __init__(self, project: str, filename: str, source: str, expected: Sequence[str], got: str):
         algo = got.split(":", 1)[0]
         wanted = ", ".join(expected)
+        where = (
+            "the index page or URL that names the file gives that digest"
+            if source == "its link"
+            else "the --hash values (a lock's hashes count as --hash) allow only those"
+        )
         super().__init__(
             f"{project}: hash of {filename} does not match {source}: expected {wanted}, got {got}",
-            hint="the file may have been tampered with or changed on the index; "
-            f"nothing was written for it (the {algo} digest is of the bytes received)",
+            hint=f"{where}; the file may have been tampered with or changed, so nothing was "
+            f"written for it (the {algo} digest is of the bytes received)",
         )
         self.project = project
         self.filename = filename
@@ -101,14 +117,6 @@ class ProgressEvent:
     reused: bool = False
 
 
-def parse_hash(text: str) -> tuple[str, str]:
-    """Split an ``algo:hex`` hash (as ``--hash`` takes it) into a lower-cased pair."""
-    algo, sep, digest = text.partition(":")
-    if not sep:
-        algo, sep, digest = text.partition("=")
-    return algo.strip().lower(), digest.strip().lower()
-
-
 def known_sha256(file: DistFile, user_hashes: Sequence[str]) -> str | None:
     """The sha256 a download of ``file`` must have, when that one value decides, before
     anything is fetched, whether :func:`download` would accept the bytes; None otherwise.
@@ -117,14 +125,15 @@ def known_sha256(file: DistFile, user_hashes: Sequence[str]) -> str | None:
     ``user_hashes`` of its project, a lock's included) are all sha256: the index's one value
     when it gives one and the user's allow it, else the user's only one. A file with another
     strong algorithm, several candidates or none is left to the downloader's checks. (The
-    index's size is not compared: the sha256 fixes the bytes, so a size that disagrees with
-    the index's own sha256 could only be the index contradicting itself.)
+    index's size and weak digests (md5, sha1) are not compared: the sha256 fixes the bytes, so
+    one that disagrees with the sha256 could only be the index contradicting itself, or the
+    user's --hash overruling a weak claim.)
     """
     if not file.is_wheel or not _is_safe(file):
         return None
     # The very digests download() checks the bytes against (_expected_digests, _problem).
     expected = _expected_digests(file, user_hashes)
-    if set(expected) != {"sha256"}:
+    if {algo for algo in expected if is_strong(algo)} != {"sha256"}:
         return None  # none at all, or another strong algorithm
     from_index = {digest.lower() for algo, digest in file.hashes if algo.lower() == "sha256"}
     from_user = {digest for digest, who in expected["sha256"].items() if who == "--hash"}
@@ -245,7 +254,7 @@ def _download_one(
         ) as out:
             opened = True
             temp = Path(out.name)
-            hashers = {algo: hashlib.new(algo) for algo in set(expected) | {"sha256"}}
+            hashers = {algo: new_hasher(algo) for algo in set(expected) | {"sha256"}}
             done = 0
             report(ProgressEvent("start", file.filename, file.size, 0))
             with index.open(file) as chunks:
@@ -400,11 +409,14 @@ def _is_safe(file: DistFile) -> bool:
 
 
 def _expected_digests(file: DistFile, user_hashes: Sequence[str]) -> dict[str, dict[str, str]]:
-    """Per algorithm, the allowed digests and who says so (``index`` or ``--hash``)."""
+    """Per algorithm, the allowed digests and who says so (``its link`` or ``--hash``): the
+    link's in every algorithm pip checks, the user's in the strong ones (pip's ``--hash``)."""
     expected: dict[str, dict[str, str]] = {}
+    for algo in link_algorithms(file.hashes):
+        expected.setdefault(algo, {})
     for algo, digest in file.hashes:
-        if algo.lower() in STRONG:
-            expected.setdefault(algo.lower(), {})[digest.lower()] = "the index"
+        if algo.lower() in expected:
+            expected[algo.lower()][digest.lower()] = "its link"
     for text in user_hashes:
         algo, digest = parse_hash(text)
         if algo in STRONG:
@@ -417,16 +429,16 @@ def _problem(
 ) -> HashMismatch | None:
     """The first disagreement between what was received and what is allowed, if any.
 
-    The index's digest must match exactly; ``--hash`` values for an algorithm form an allowed
-    set (pip's rule), so the file must match one of them.
+    Every digest the link gives must match exactly (:func:`tagpip.hashes.link_mismatch`);
+    ``--hash`` values for an algorithm form an allowed set (pip's rule), so the file must match
+    one of them.
     """
-    index_wanted = {a: d for a, d in file.hashes if a.lower() in STRONG}
-    for algo, digest in sorted(index_wanted.items()):
-        got = digests[algo.lower()]
-        if got != digest.lower():
-            return HashMismatch(
-                file.project, file.filename, "the index", [f"{algo}:{digest}"], f"{algo}:{got}"
-            )
+    wrong = link_mismatch(file.hashes, digests)
+    if wrong is not None:
+        algo, digest, got = wrong
+        return HashMismatch(
+            file.project, file.filename, "its link", [f"{algo}:{digest}"], f"{algo}:{got}"
+        )
     for algo, allowed in sorted(expected.items()):
         user_allowed = sorted(d for d, who in allowed.items() if who == "--hash")
         if user_allowed and digests[algo] not in user_allowed:

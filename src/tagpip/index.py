@@ -1,17 +1,19 @@
-"""The package index client: simple-repository pages (PEP 691 JSON / PEP 503 HTML), find-links,
-PEP 658 metadata files, HTTP caching.
+"""The package index client: simple-repository pages (PEP 691 JSON / PEP 503 HTML), find-links, PEP
+658 metadata files, HTTP caching.
 
-:class:`HttpIndex` is the one real :class:`Index`. Where files come from, first to last: the
-index URL, the extra index URLs, then the find-links locations (folders, ``file://`` and HTTP
-pages). Project pages are asked for by content negotiation (JSON preferred) and kept parsed
-(:mod:`tagpip.pagecache`): used without a request while the server's ``max-age`` says they are
-fresh, as uv does, else revalidated (an ETag turns a repeat into a 304); ``--refresh`` revalidates
-every page, as pip always does. A wheel's metadata comes from its PEP 658/714 metadata file when
-the index has one (checked against the hash the page gave, and then kept under that hash:
-:mod:`tagpip.metacache`), else out of the wheel itself: the zip's central directory and the
-METADATA member are read with HTTP range requests when the server takes them, else the wheel is
-downloaded to a temporary file. requests and urllib3 are imported only once a request is made
-(:mod:`tagpip._http`).
+:class:`HttpIndex` is the one real :class:`Index`. Which index serves a project is uv's rule
+(:mod:`tagpip.indexrules`): the named indexes, the extra index URLs, then the index URL, and the
+first of them that knows the project serves all its versions (or each one's versions, under an
+unsafe strategy, or only its pinned index's), with the find-links locations (folders, ``file://``
+and HTTP pages) beside it; a project on several indexes is said in one note. Project pages are
+asked for by content negotiation (JSON preferred) and kept parsed (:mod:`tagpip.pagecache`): used
+without a request while the server's ``max-age`` says they are fresh, as uv does, else revalidated
+(an ETag turns a repeat into a 304); ``--refresh`` revalidates every page, as pip always does. A
+wheel's metadata comes from its PEP 658/714 metadata file when the index has one (checked against
+the hash the page gave, and then kept under that hash: :mod:`tagpip.metacache`), else out of the
+wheel itself: the zip's central directory and the METADATA member are read with HTTP range requests
+when the server takes them, else the wheel is downloaded to a temporary file. requests and urllib3
+are imported only once a request is made (:mod:`tagpip._http`).
 
 Credentials in configured URLs (``https://user:token@host/simple/``) are taken out of the URLs,
 sent only to their own host, and never appear in a message: :func:`redact_url`.
@@ -40,6 +42,7 @@ from packaging.utils import (
     NormalizedName,
     canonicalize_name,
 )
+from packaging.version import Version
 
 from tagpip import metacache, pagecache
 from tagpip._urls import redact_url
@@ -328,15 +331,26 @@ class HttpIndex(Index):
     to stop the workers and close connections.
     """
 
-    def __init__(self, options: IndexOptions, *, workers: int = 16) -> None:
+    def __init__(
+        self,
+        options: IndexOptions,
+        *,
+        workers: int = 16,
+        on_note: Callable[[str], None] | None = None,
+    ) -> None:
         self.options = options
         self._workers = max(1, workers)
         self._transport = Transport(options, workers=self._workers)
-        self._index_urls: list[str] = []
-        for url in options.index_urls:
-            bare = self._transport.bare(url)
-            self._index_urls.append(bare if bare.endswith("/") else bare + "/")
+        # uv's order (options.index_urls): named indexes, extra indexes, the default index.
+        self._index_urls = [self._index_base(url) for url in options.index_urls]
+        self._pinned = {
+            NormalizedName(project): self._index_base(url)
+            for project, url in options.pinned.items()
+        }
+        self._strategy = options.index_strategy
         self._find_links = [self._transport.bare(link) for link in options.find_links]
+        self._on_note = on_note
+        self._notes: dict[NormalizedName, str] = {}
         self._lock = threading.Lock()
         self._files: dict[NormalizedName, Future[ProjectFiles]] = {}
         self._metadata: dict[str, Future[Metadata]] = {}
@@ -380,7 +394,15 @@ class HttpIndex(Index):
 
     def releases(self, project: NormalizedName) -> ProjectFiles:
         name = canonicalize_name(project)
-        return self._memo(self._files, name, lambda: self._collect(name)).result()
+        files = self._memo(self._files, name, lambda: self._collect(name)).result()
+        if self._on_note is not None:
+            # Said once, when the project is first demanded (not when only prefetched), and on
+            # the caller's thread.
+            with self._lock:
+                note = self._notes.pop(name, None)
+            if note is not None:
+                self._on_note(note)
+        return files
 
     def metadata(self, file: DistFile) -> Metadata:
         return self._memo(self._metadata, file.url, lambda: self._fetch_metadata(file)).result()
@@ -438,23 +460,80 @@ class HttpIndex(Index):
 
     # -- collecting files ----------------------------------------------------------------------
 
-    def _collect(self, project: NormalizedName) -> ProjectFiles:
-        return ProjectFiles(project, list(self._sources(project)))
+    def _index_base(self, url: str) -> str:
+        bare = self._transport.bare(url)
+        return bare if bare.endswith("/") else bare + "/"
 
-    def _sources(self, project: NormalizedName) -> Iterator[Source]:
+    def _collect(self, project: NormalizedName) -> ProjectFiles:
+        """The project's files under the index rule (:mod:`tagpip.indexrules`): from its pinned
+        index alone (no find-links, as uv), else from the indexes the strategy takes, with the
+        find-links locations beside them. Every index is asked (as pip asks), so that a project
+        on several can be said to be (:meth:`_note`)."""
+        pinned = self._pinned.get(project)
+        if pinned is not None:
+            page = self._project_page(pinned, project)
+            logger.debug("%s: from %s, the index it is pinned to", project, redact_url(pinned))
+            return ProjectFiles(project, [page] if page is not None else [])
+        found: list[tuple[str, Source]] = []
         for index_url in self._index_urls:
-            yield self._project_page(index_url, project)
-        for location in self._find_links:
-            yield self._memo(
+            page = self._project_page(index_url, project)
+            if page is not None:
+                found.append((index_url, page))
+        links = [
+            self._memo(
                 self._find_links_cache, location, functools.partial(self._find_links_page, location)
             ).result()
+            for location in self._find_links
+        ]
+        used = found[:1] if self._strategy == "first-index" else found
+        files = ProjectFiles(
+            project,
+            [*(page for _, page in used), *links],
+            indexes=len(used),
+            index_order=self._strategy == "unsafe-first-match",
+        )
+        if len(found) > 1:
+            note = self._note(project, found)
+            if note is not None:
+                with self._lock:
+                    self._notes[project] = note
+        return files
 
-    def _project_page(self, index_url: str, project: NormalizedName) -> Source:
+    def _note(self, project: NormalizedName, found: Sequence[tuple[str, Source]]) -> str | None:
+        """The one line that says a project is on several indexes and which serves it, when
+        the others list versions the serving one does not (a mirror that lists the same ones
+        changes nothing, and is only logged)."""
+        versions = [set(ProjectFiles(project, [page]).versions()) for _, page in found]
+        urls = [redact_url(url) for url, _ in found]
+        first = versions[0]
+        others = [
+            f"{url} ({_some(sorted(vs - first, reverse=True))})"
+            for url, vs in zip(urls[1:], versions[1:])
+            if vs - first
+        ]
+        if not others:
+            logger.debug("%s: on %s, with the same versions", project, ", ".join(urls))
+            return None
+        if self._strategy == "first-index":
+            return (
+                f"{project}: taking every version from {urls[0]}, the first index that has it; "
+                f"also on {', '.join(others)}, left out by the first-index rule (to choose "
+                "among all: --index-strategy unsafe-best-match; to pin it: --index-for)"
+            )
+        return (
+            f"{project} is on several indexes: {urls[0]}, and {', '.join(others)}; "
+            f"--index-strategy {self._strategy} takes versions from each (a version on several "
+            "from the first), so a public index can shadow an internal project"
+        )
+
+    def _project_page(self, index_url: str, project: NormalizedName) -> Source | None:
+        """The project's page on one index; None when the index does not know the project
+        (HTTP 404, or no page in a ``file:`` index)."""
         url = urljoin(index_url, quote(project) + "/")
         if _is_file_url(url):
             page = _url_to_path(url) / "index.html"
             if not page.is_file():
-                return []
+                return None
             return self._parse_local_html(page, page.as_uri(), project=project)
         folder = self._cache_folder("pages")
         stored = pagecache.load(folder, url) if folder is not None else None
@@ -470,7 +549,7 @@ class HttpIndex(Index):
         )
         with response:
             if response.status_code == 404:
-                return []  # the index does not know the project
+                return None  # the index does not know the project
             fresh = pagecache.freshness(
                 response.headers.get("Cache-Control"), response.headers.get("Age")
             )
@@ -852,6 +931,12 @@ class HttpIndex(Index):
         if claimed:
             _settle(future, compute)
         return future
+
+
+def _some(versions: Sequence[Version]) -> str:
+    """Up to three versions, then how many more."""
+    shown = ", ".join(str(v) for v in versions[:3])
+    return shown + (f" and {len(versions) - 3} more" if len(versions) > 3 else "")
 
 
 def _claim(future: Future[Any]) -> bool:

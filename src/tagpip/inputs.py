@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 
 from packaging.utils import NormalizedName, canonicalize_name
 
-from tagpip.errors import Diagnostic, TagpipError, UsageError, ValidationError
+from tagpip.errors import Diagnostic, Span, TagpipError, UsageError, ValidationError
 from tagpip.pipconfig import PipSettings, load_pip_settings
 from tagpip.releases import Kind, ReleaseControl
 from tagpip.syntax import (
@@ -188,7 +188,62 @@ def index_overrides(inputs: Inputs, given: dict[str, object]) -> dict[str, objec
         if options.no_index is not None:
             overrides["no_index"] = True
     overrides.update(extra_index_url=extra, find_links=links, trusted_host=hosts)
+    overrides.update(_index_rules(inputs, given))
     return overrides
+
+
+def _index_rules(inputs: Inputs, given: dict[str, object]) -> dict[str, object]:
+    """The index rules (:mod:`tagpip.indexrules`) of the command line (``given``: its
+    ``named_indexes`` as ``(name, url)`` pairs, ``index_pins`` as ``(project, index)`` pairs and
+    ``index_strategy``) and the files, files after the command line as for extra indexes; the
+    command line's strategy wins over the files' (the last file's). A name given twice for two
+    URLs, or a pin to a name no index has, is an error naming where it was written."""
+    from tagpip import indexrules
+
+    named: list[tuple[str, str]] = list(given.get("named_indexes") or [])  # type: ignore[call-overload]
+    pins: list[tuple[str, str]] = list(given.get("index_pins") or [])  # type: ignore[call-overload]
+    where: dict[str, Span | None] = dict.fromkeys((name for name, _ in named), None)
+    pin_spans: list[Span | None] = [None] * len(pins)
+    strategy = given.get("index_strategy")
+    for options in inputs.file_options:
+        for value in options.named_indexes:
+            name, url = indexrules.parse_index(value.value)
+            assert name is not None  # a plain URL went to index_url (syntax)
+            earlier = next((u for n, u in named if n == name), None)
+            if earlier is not None and not indexrules.same_index(earlier, url):
+                raise TagpipError(
+                    f"--index {name}=...: the name {name!r} is already given to another URL "
+                    f"({_at(where[name])})",
+                    span=value.span,
+                    hint="give each index its own name",
+                )
+            named.append((name, url))
+            where.setdefault(name, value.span)
+        for value in options.index_pins:
+            pins.append(indexrules.parse_pin(value.value))
+            pin_spans.append(value.span)
+        if options.index_strategy is not None and strategy is None:
+            strategy = indexrules.parse_strategy(options.index_strategy.value)
+    names = {name for name, _ in named}
+    for (project, reference), span in zip(pins, pin_spans):
+        if indexrules.is_url(reference) or reference in names:
+            continue
+        message = (
+            f"--index-for {project}={reference}: no index is named {reference!r} "
+            f"(named: {', '.join(sorted(names)) or 'none'})"
+        )
+        hint = f"name it with --index {reference}=URL, or give the index's URL"
+        if span is None:
+            raise UsageError(message, hint=hint)
+        raise TagpipError(message, span=span, hint=hint)
+    found: dict[str, object] = {"named_indexes": tuple(named), "index_pins": tuple(pins)}
+    if strategy is not None:
+        found["index_strategy"] = strategy
+    return found
+
+
+def _at(span: Span | None) -> str:
+    return "on the command line" if span is None else f"at {span.source}:{span.line}"
 
 
 def build_rules(

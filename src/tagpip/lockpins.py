@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import datetime
 import functools
-import hashlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Literal
@@ -29,7 +28,7 @@ from packaging.utils import (
 from packaging.version import Version
 
 from tagpip.errors import Span, TagpipError
-from tagpip.hashes import STRONG
+from tagpip.hashes import STRONG, link_algorithms, link_mismatch, new_hasher
 from tagpip.index import DistFile, Index
 from tagpip.resolve import (
     Resolution,
@@ -269,14 +268,27 @@ def lock_span(text: str) -> Span:
 
 
 def _sha256(file: DistFile, index: Index) -> str:
+    """The file's sha256: the index's, else of its bytes read through ``index``, which must
+    then match every other digest its link gives (an md5-only index's ``#md5=``): a lock must
+    not record the sha256 of a file its own link disowns."""
     for algo, digest in file.hashes:
         if algo.lower() == "sha256":
             return digest.lower()
-    hasher = hashlib.sha256()
+    hashers = {algo: new_hasher(algo) for algo in link_algorithms(file.hashes) | {"sha256"}}
     with index.open(file) as chunks:
         for chunk in chunks:
-            hasher.update(chunk)
-    return hasher.hexdigest()
+            for hasher in hashers.values():
+                hasher.update(chunk)
+    digests = {algo: hasher.hexdigest() for algo, hasher in hashers.items()}
+    wrong = link_mismatch(file.hashes, digests)
+    if wrong is not None:
+        from tagpip.download import HashMismatch
+
+        algo, expected, got = wrong
+        raise HashMismatch(
+            file.project, file.filename, "its link", [f"{algo}:{expected}"], f"{algo}:{got}"
+        )
+    return digests["sha256"]
 
 
 def utc(when: datetime.datetime | None) -> datetime.datetime | None:

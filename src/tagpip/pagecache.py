@@ -47,7 +47,9 @@ __all__ = ["Freshness", "StoredPage", "freshness", "is_current", "load", "store"
 logger = logging.getLogger("tagpip.index")
 
 # Bump when the layout changes; older files are then misses (and replaced when next stored).
-FORMAT = 4
+# 5: an HTML page's links keep every digest of their URL fragment (#md5=...&sha256=...), not
+# only the first.
+FORMAT = 5
 
 # A Cache-Control list element (a directive, its value possibly quoted and holding commas).
 _ELEMENT = re.compile(r'(?:[^,"]|"[^"]*")+')

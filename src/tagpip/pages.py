@@ -35,6 +35,8 @@ from packaging.utils import (
 )
 from packaging.version import InvalidVersion, Version
 
+from tagpip.hashes import fragment_hashes
+
 __all__ = [
     "Chunk",
     "DistFile",
@@ -137,12 +139,12 @@ Entry = Union[Link, tuple[dict[str, Any], str]]
 
 
 def _split_fragment(url: str) -> tuple[str, tuple[tuple[str, str], ...]]:
+    """The URL without its fragment, and every digest the fragment gives (any algorithm pip
+    checks: :func:`tagpip.hashes.fragment_hashes`)."""
     base, _, fragment = url.partition("#")
     if not fragment:
         return base, ()
-    match = HASH_FRAGMENT.search(fragment)
-    hashes = ((match.group(1), match.group(2).lower()),) if match else ()
-    return base, hashes
+    return base, fragment_hashes(url)
 
 
 def _filename_of(url: str) -> str:
@@ -260,9 +262,14 @@ def _json_link(entry: dict[str, Any], page_url: str) -> Link:
     url: str = entry["url"]
     # File URLs on PyPI are absolute: urljoin would only cost time (a third of the parse).
     absolute = url if url.startswith(("https://", "http://")) else urljoin(page_url, url)
-    base, fragment_hashes = _split_fragment(absolute)
+    base, from_fragment = _split_fragment(absolute)
     hashes = entry.get("hashes")
     pairs = _hash_pairs(hashes) if isinstance(hashes, dict) else ()
+    if from_fragment and pairs:
+        # Both must hold of the file (pip merges them too); the page's own field wins where
+        # both name one algorithm.
+        named = {algo for algo, _ in pairs}
+        pairs = tuple(sorted((*pairs, *(p for p in from_fragment if p[0] not in named))))
     meta_value = entry.get("core-metadata", entry.get("dist-info-metadata"))
     if isinstance(meta_value, dict):
         metadata_hashes: tuple[tuple[str, str], ...] | None = _hash_pairs(meta_value)
@@ -273,7 +280,7 @@ def _json_link(entry: dict[str, Any], page_url: str) -> Link:
     return Link(
         filename=entry["filename"],
         url=base,
-        hashes=pairs or fragment_hashes,
+        hashes=pairs or from_fragment,
         requires_python=_requires_python(entry.get("requires-python")),
         yanked=yanked if isinstance(yanked, str) else ("" if yanked is True else None),
         metadata_hashes=metadata_hashes,
@@ -685,23 +692,47 @@ class _Versions(Sequence[Version]):
 class ProjectFiles(Sequence[DistFile]):
     """Every file the sources list for one project, built into records version by version.
 
-    ``sources`` are the entries of each source in order (index, extra indexes, find-links). A
-    source's files come sorted by (file name, URL) and a URL seen in an earlier source is
-    skipped, so the order never depends on a page's order. :meth:`versions` and
-    :meth:`of_version` build only what is asked for; the sequence methods build everything.
-    A single stored page (:class:`Ordered`) is not even grouped: its versions are parsed as the
-    iteration reaches them.
+    ``sources`` are the entries of each source in order (the indexes that serve the project,
+    then the find-links locations). A source's files come sorted by (file name, URL) and a URL
+    seen in an earlier source is skipped, so the order never depends on a page's order.
+    :meth:`versions` and :meth:`of_version` build only what is asked for; the sequence methods
+    build everything. A single stored page (:class:`Ordered`) is not even grouped: its versions
+    are parsed as the iteration reaches them.
+
+    The first ``indexes`` sources are index pages that do not mix (uv's unsafe strategies,
+    :mod:`tagpip.indexrules`): a version one of them lists is served by the first that lists
+    it, never by a later one; find-links sources add to every version. With ``index_order``
+    (uv's ``unsafe-first-match``) the versions come index by index, each index's newest first,
+    the find-links' with the first index's, instead of newest first over all.
     """
 
-    def __init__(self, project: NormalizedName, sources: Iterable[Source]) -> None:
+    def __init__(
+        self,
+        project: NormalizedName,
+        sources: Iterable[Source],
+        *,
+        indexes: int = 0,
+        index_order: bool = False,
+    ) -> None:
         self.project = project
         given = list(sources)
         self._lazy: _Versions | None = None
         self._sources: list[dict[Version, list[_Group]]] = []
+        self._order: list[set[Version]] | None = None
         if len(given) == 1 and isinstance(given[0], Ordered):
             self._lazy = _Versions(given[0])
         else:
             self._sources = [_grouped(project, entries) for entries in given]
+            indexes = min(indexes, len(self._sources))
+            served: set[Version] = set()
+            for grouped in self._sources[:indexes]:
+                for version in served.intersection(grouped):
+                    del grouped[version]
+                served.update(grouped)
+            if index_order and indexes > 1:
+                links = {v for grouped in self._sources[indexes:] for v in grouped}
+                self._order = [set(self._sources[0]) | links]
+                self._order += [set(grouped) for grouped in self._sources[1:indexes]]
         self._versions: Sequence[Version] | None = self._lazy
         self._by_version: dict[Version, tuple[DistFile, ...]] = {}
         self._all: tuple[DistFile, ...] | None = None
@@ -721,8 +752,14 @@ class ProjectFiles(Sequence[DistFile]):
         return grouped
 
     def versions(self) -> Sequence[Version]:
-        """Every version a file name states, newest first. A version's files may still all be
-        skipped when built (a file name packaging rejects), so :meth:`of_version` can be empty."""
+        """Every version a file name states, newest first (index by index with
+        ``index_order``). A version's files may still all be skipped when built (a file name
+        packaging rejects), so :meth:`of_version` can be empty."""
+        if self._versions is None and self._order is not None:
+            ordered: list[Version] = []
+            for group in self._order:
+                ordered += sorted(group.difference(ordered), reverse=True)
+            self._versions = tuple(ordered)
         if self._versions is None:
             # Pages list files in upload or name order, mostly oldest first: kept in that order,
             # the versions are nearly sorted already, which Python's sort finishes in few

@@ -40,7 +40,7 @@ from packaging.utils import NormalizedName
 from packaging.version import Version
 
 from tagpip.errors import TagpipError
-from tagpip.hashes import STRONG
+from tagpip.hashes import STRONG, link_mismatch
 from tagpip.index import DistFile, redact_url
 from tagpip.pipconfig import IndexOptions
 from tagpip.resolve import Pin
@@ -57,6 +57,7 @@ __all__ = [
     "Restriction",
     "differences",
     "format_command",
+    "gives_urls",
     "index_arguments",
     "pip_commands",
     "pip_downloads",
@@ -383,10 +384,14 @@ def pip_downloads(
     """
     hashes = user_hashes or {}
     groups: dict[tuple[Restriction, bool], list[PipRequirement]] = {}
+    # pip has no first-index rule and no pins: with several indexes its choice among them may
+    # differ from tagpip's, so it is given each file by its URL (with its host's credentials).
+    credentials = _host_credentials(options) if gives_urls(options) else None
     for pin in pins:
         restriction = restriction_for(pin.file, pin.target)
         key = (restriction, not _pip_accepts_python(pin.file, restriction.python_version))
-        groups.setdefault(key, []).append(_requirement(pin, hashes.get(pin.name, ())))
+        requirement = _requirement(pin, hashes.get(pin.name, ()), credentials)
+        groups.setdefault(key, []).append(requirement)
     index_args = (*index_arguments(options, baseline), *extra_args)
     return [
         PipDownload(
@@ -458,7 +463,52 @@ def differences(
 # --- helpers ---------------------------------------------------------------------------------
 
 
-def _requirement(pin: Pin, user_hashes: Sequence[str]) -> PipRequirement:
+def gives_urls(options: IndexOptions) -> bool:
+    """Whether pip is given each pinned file by its URL (``name @ URL``) rather than by name and
+    version: when more than one index could serve a project, or one is pinned to an index.
+    pip takes the best version from every index (it has no first-index rule, uv's default and
+    tagpip's) and, for a version on several, any index's file; by URL it fetches the file
+    tagpip chose, from the index that serves it."""
+    return len(options.index_urls) > 1 or bool(options.pinned)
+
+
+def _host_credentials(options: IndexOptions) -> dict[str, tuple[str, str]]:
+    """The credentials of each host the configured URLs name (as the index client keeps them:
+    :class:`tagpip.transport.Transport`), to go with a file URL on that host."""
+    from tagpip._urls import netloc_key, strip_credentials
+
+    found: dict[str, tuple[str, str]] = {}
+    for url in (*options.index_urls, *options.pinned.values(), *options.find_links):
+        bare, secret = strip_credentials(url)
+        if secret is not None and "://" in url:
+            found[netloc_key(bare)] = secret
+    return found
+
+
+def _with_credentials(url: str, credentials: Mapping[str, tuple[str, str]]) -> str:
+    """``url`` with its host's credentials, when it has none of its own."""
+    from urllib.parse import quote, urlsplit
+
+    from tagpip._urls import netloc_key
+
+    parts = urlsplit(url)
+    if "@" in parts.netloc or "://" not in url:
+        return url
+    secret = credentials.get(netloc_key(url))
+    if secret is None:
+        return url
+    user, password = (quote(part, safe="") for part in secret)
+    userinfo = f"{user}:{password}" if password else user
+    return parts._replace(netloc=f"{userinfo}@{parts.netloc}").geturl()
+
+
+def _requirement(
+    pin: Pin,
+    user_hashes: Sequence[str],
+    credentials: Mapping[str, tuple[str, str]] | None = None,
+) -> PipRequirement:
+    """How pip is asked for one pin: by name and version, or by URL (a direct link's, or, with
+    ``credentials``, every file's: see :func:`gives_urls`)."""
     file = pin.file
     index_hashes = [
         f"{algo.lower()}:{digest.lower()}" for algo, digest in file.hashes if algo.lower() in STRONG
@@ -470,13 +520,13 @@ def _requirement(pin: Pin, user_hashes: Sequence[str]) -> PipRequirement:
         chosen = tuple(
             text for text in (_normal_hash(h) for h in user_hashes) if text.split(":")[0] in STRONG
         )
-    from_url = any(line.requirement.url for line in pin.lines)
+    url = None
+    if any(line.requirement.url for line in pin.lines):
+        url = file.url
+    elif credentials is not None:
+        url = _with_credentials(file.url, credentials)
     return PipRequirement(
-        name=pin.name,
-        version=pin.version,
-        filename=file.filename,
-        url=file.url if from_url else None,
-        hashes=chosen,
+        name=pin.name, version=pin.version, filename=file.filename, url=url, hashes=chosen
     )
 
 
@@ -507,10 +557,11 @@ def _pip_accepts_python(file: DistFile, python_version: str) -> bool:
 def _hash_problem(
     file: DistFile, digests: Mapping[str, str], user_hashes: Sequence[str]
 ) -> str | None:
-    for algo, digest in sorted(file.hashes):
-        algo = algo.lower()
-        if algo in STRONG and algo in digests and digests[algo] != digest.lower():
-            return f"the index says {algo}:{digest.lower()}, the file is {algo}:{digests[algo]}"
+    # Every digest the link gives, in every algorithm pip checks (md5 too), as the downloader.
+    wrong = link_mismatch([(a, d) for a, d in file.hashes if a.lower() in digests], digests)
+    if wrong is not None:
+        algo, digest, actual = wrong
+        return f"its link says {algo}:{digest}, the file is {algo}:{actual}"
     allowed: dict[str, list[str]] = {}
     for text in user_hashes:
         algo, _, digest = _normal_hash(text).partition(":")

@@ -39,6 +39,7 @@ from pathlib import Path
 from typing import Literal
 
 from tagpip.errors import TagpipError
+from tagpip.indexrules import DEFAULT_STRATEGY, IndexRuleError, is_url, parse_strategy, same_index
 from tagpip.releases import ReleaseControl
 
 __all__ = [
@@ -100,13 +101,45 @@ class IndexOptions:
     pre: bool | ReleaseControl = False
     refresh: bool = False
     config_files: tuple[Path, ...] = ()
+    # Which index serves a project (tagpip.indexrules; uv's rules, no pip setting): the indexes
+    # named with --index NAME=URL as (name, url), the --index-for pins as (project, name or
+    # URL), and the strategy by its canonical name.
+    named_indexes: tuple[tuple[str, str], ...] = ()
+    index_pins: tuple[tuple[str, str], ...] = ()
+    index_strategy: str = DEFAULT_STRATEGY
 
     @property
     def index_urls(self) -> tuple[str, ...]:
-        """The indexes to search, main index first; none with ``no_index``."""
+        """The indexes searched for a project that is not pinned, in uv's order: the named
+        indexes (``--index NAME=URL``), the extra indexes, then the index (``--index-url``),
+        each once (the first place it is given); none with ``no_index``."""
         if self.no_index:
             return ()
-        return (self.index_url, *self.extra_index_urls)
+        found: list[str] = []
+        for url in (*(u for _, u in self.named_indexes), *self.extra_index_urls, self.index_url):
+            if not any(same_index(url, seen) for seen in found):
+                found.append(url)
+        return tuple(found)
+
+    def index_url_of(self, reference: str) -> str | None:
+        """The URL an index reference stands for: a name given with ``--index NAME=URL``, or a
+        URL (the configured index with that URL when there is one, so that its credentials
+        apply); None for a name no index has."""
+        if not is_url(reference):
+            return next((u for n, u in self.named_indexes if n == reference.lower()), None)
+        configured = (*(u for _, u in self.named_indexes), *self.extra_index_urls, self.index_url)
+        return next((u for u in configured if same_index(u, reference)), reference)
+
+    @property
+    def pinned(self) -> dict[str, str]:
+        """Each pinned project (normalised) and the URL of its index; the last pin of a project
+        wins, as a later option does."""
+        found: dict[str, str] = {}
+        for project, reference in self.index_pins:
+            url = self.index_url_of(reference)
+            if url is not None:
+                found[project] = url
+        return found
 
 
 @dataclass(frozen=True)
@@ -156,6 +189,9 @@ _CLI_KEYS: dict[str, str] = {
     "no_cache": "no_cache",
     "pre": "pre",
     "refresh": "refresh",
+    "named_indexes": "named_indexes",
+    "index_pins": "index_pins",
+    "index_strategy": "index_strategy",
 }
 _LIST_FIELDS = ("extra_index_urls", "find_links", "trusted_hosts")
 
@@ -414,6 +450,15 @@ def load_index_options(
         if name in cli:
             cli[name] = (*values.get(name, ()), *cli[name])  # type: ignore[misc]
     values.update(cli)
+    strategy = env.get("UV_INDEX_STRATEGY", "").strip()
+    if "index_strategy" not in values and strategy and not isolated:
+        # uv's variable, read as uv reads it (tagpip's rule is uv's; pip has none).
+        try:
+            values["index_strategy"] = parse_strategy(strategy)
+        except IndexRuleError as error:
+            raise PipConfigError(
+                f"environment variable UV_INDEX_STRATEGY: {error.message}", hint=error.hint
+            ) from None
 
     cache_dir = values.pop("cache_dir", None)
     options = IndexOptions(
@@ -432,6 +477,22 @@ def _check(options: IndexOptions) -> None:
         )
     if options.retries < 0:
         raise PipConfigError(f"retries must be 0 or more, not {options.retries}")
+    # The command line and the files are checked with their spans first (tagpip.inputs); this
+    # holds a program that builds the options itself to the same rules.
+    names = [name for name, _ in options.named_indexes]
+    for project, reference in options.index_pins:
+        if options.no_index:
+            raise PipConfigError(
+                f"--index-for {project}={reference}: --no-index turns every index off",
+                hint="leave out --no-index, or the pin",
+            )
+        if options.index_url_of(reference) is None:
+            known = ", ".join(names) if names else "none"
+            raise PipConfigError(
+                f"--index-for {project}={reference}: no index is named {reference!r} "
+                f"(named: {known})",
+                hint=f"name it with --index {reference}=URL, or give the index's URL",
+            )
 
 
 # -- the other options: applied, ignored quietly, or reported --------------------------------------

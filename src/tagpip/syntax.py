@@ -179,6 +179,12 @@ class FileOptions:
     python_version: OptionValue | None = None
     implementation: OptionValue | None = None
     abis: tuple[OptionValue, ...] = ()
+    # Which index serves a project (tagpip.indexrules): --index NAME=URL lines (a plain
+    # --index URL is pip's --index-url, kept in index_url), --index-for PROJECT=INDEX lines and
+    # the last --index-strategy, each value as written (and checked).
+    named_indexes: tuple[OptionValue, ...] = ()
+    index_pins: tuple[OptionValue, ...] = ()
+    index_strategy: OptionValue | None = None
 
 
 @dataclass(frozen=True)
@@ -415,6 +421,9 @@ _FILE_OPTIONS: dict[str, tuple[str, bool]] = {
     "--python-version": ("python_version", True),
     "--implementation": ("implementation", True),
     "--abi": ("abis", True),
+    "--index": ("named_indexes", True),
+    "--index-for": ("index_pins", True),
+    "--index-strategy": ("index_strategy", True),
 }
 _LINE_OPTIONS: dict[str, tuple[str, bool]] = {
     "--hash": ("hash", True),
@@ -1181,6 +1190,19 @@ class _Reader:
                 parse_abi(value)
             except TokenError as error:
                 problem, hint = error.message, error.hint
+        elif destination in ("named_indexes", "index_pins", "index_strategy"):
+            from tagpip import indexrules
+
+            try:
+                if destination == "index_strategy":
+                    indexrules.parse_strategy(value)
+                elif destination == "index_pins":
+                    indexrules.parse_pin(value)
+                elif indexrules.parse_index(value)[0] is None:
+                    # A plain URL: pip reads --index as its abbreviation of --index-url.
+                    destination = "index_url"
+            except indexrules.IndexRuleError as error:
+                problem, hint = error.message, error.hint
         if problem is not None:
             self.diagnostics.append(_error(problem, span, hint=hint))
             return
@@ -1218,7 +1240,7 @@ class _Reader:
         if destination in ("all_releases", "only_final"):
             self._release((destination, option))
             return
-        if destination in ("index_url",):
+        if destination in ("index_url", "index_strategy"):
             self.options[destination] = option
         elif destination in ("python_version", "implementation"):
             previous = self.options.get(destination)

@@ -104,8 +104,9 @@ class IndexServer:
     ``"both"`` (as PyPI: ``core-metadata`` and, in JSON, ``data-dist-info-metadata``);
     ``range_requests``; ``etag``; ``cache_control`` (None for no header);
     ``upload_time`` (None to leave it out); ``auth`` a ``(user, password)`` pair every request
-    must carry as HTTP Basic auth (else 401). ``ssl_context`` (a server-side context) serves
-    HTTPS instead of HTTP.
+    must carry as HTTP Basic auth (else 401); ``link_hashes`` the digests a file's links give
+    (pages and the find-links page) instead of its sha256. ``ssl_context`` (a server-side
+    context) serves HTTPS instead of HTTP.
     """
 
     def __init__(self, root: Path, *, ssl_context: ssl.SSLContext | None = None) -> None:
@@ -125,6 +126,9 @@ class IndexServer:
         # filename -> the METADATA the index serves (PEP 658) and hashes on its pages instead
         # of the wheel's own: an index that disagrees with its wheels.
         self.served_metadata: dict[str, bytes] = {}
+        # filename -> the digests its link gives instead of its sha256 ({"md5": hex}, several
+        # for a fragment "#md5=...&sha256=..."): an index of another kind, or a wrong one.
+        self.link_hashes: dict[str, dict[str, str]] = {}
         # path -> (status, location): answer with a redirect instead (any URL, another host's).
         self.redirects: dict[str, tuple[int, str]] = {}
         self.overrides: dict[str, Override] = {}
@@ -411,7 +415,8 @@ class _Handler(BaseHTTPRequestHandler):
         if path == "/links/":
             files = [p for ps in index.projects().values() for p in ps]
             anchors = "".join(
-                f'<a href="../files/{quote(p.name)}">{html.escape(p.name)}</a><br>\n'
+                f'<a href="../files/{quote(p.name)}{_fragment(index.link_hashes.get(p.name))}">'
+                f"{html.escape(p.name)}</a><br>\n"
                 for p in sorted(files)
             )
             body = f"<!DOCTYPE html><html><body>\n{anchors}</body></html>\n".encode()
@@ -497,7 +502,7 @@ class _Handler(BaseHTTPRequestHandler):
             entry: dict[str, Any] = {
                 "filename": path.name,
                 "url": f"../../files/{quote(path.name)}",
-                "hashes": {"sha256": _sha256(data)},
+                "hashes": index.link_hashes.get(path.name, {"sha256": _sha256(data)}),
                 "requires-python": _requires_python(metadata),
                 "size": len(data),
             }
@@ -529,7 +534,7 @@ class _Handler(BaseHTTPRequestHandler):
 
         anchors = []
         for e in entries:
-            attrs = [f'href="{html.escape(e["url"])}#sha256={e["hashes"]["sha256"]}"']
+            attrs = [f'href="{html.escape(e["url"])}{_fragment(e["hashes"])}"']
             if e["requires-python"] is not None:
                 attrs.append(f'data-requires-python="{html.escape(e["requires-python"])}"')
             if "yanked" in e:
@@ -550,6 +555,13 @@ class _Handler(BaseHTTPRequestHandler):
             + "</body></html>\n"
         )
         return HTML_TYPE, body.encode()
+
+
+def _fragment(hashes: Mapping[str, str] | None) -> str:
+    """A link's ``#algo=hex&...`` fragment for ``hashes`` ("" for none)."""
+    if not hashes:
+        return ""
+    return html.escape("#" + "&".join(f"{algo}={digest}" for algo, digest in hashes.items()))
 
 
 def _version_of(filename: str) -> object:

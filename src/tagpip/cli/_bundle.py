@@ -252,6 +252,7 @@ def _install(args: argparse.Namespace, site: Path, link_mode: LinkMode) -> Targe
     from pathlib import Path
 
     from tagpip.cli._fetch import (
+        open_index,
         parse_cutoff,
         print_warnings,
         read_inputs,
@@ -308,7 +309,7 @@ def _install(args: argparse.Namespace, site: Path, link_mode: LinkMode) -> Targe
         target = settle_target(args, inputs)
         options = settle_index_options(args, inputs, "bundle")
         settings = run_settings(own, inputs, uploaded_prior_to=cutoff)
-        with HttpIndex(options) as index:
+        with open_index(args, options) as index:
             try:
                 _, delivery = resolve_pins(own, inputs, index, target, options, settings, progress)
                 fetch_and_install(

@@ -54,6 +54,7 @@ def run(args: argparse.Namespace) -> int:
     from tagpip.cli._fetch import (
         check_fetch_args,
         log_settings,
+        open_index,
         parse_cutoff,
         print_downloaded,
         print_warnings,
@@ -67,7 +68,6 @@ def run(args: argparse.Namespace) -> int:
     from tagpip.cli._report import write_report
     from tagpip.download import download
     from tagpip.errors import UsageError
-    from tagpip.index import HttpIndex
     from tagpip.workflow import deliverable, policy, union_by_file, without_built
 
     check_fetch_args(args, "download", "tagpip download -r requirements.txt -d ./wheels")
@@ -97,7 +97,7 @@ def run(args: argparse.Namespace) -> int:
     for target in targets[1:]:
         logger.info("target: %s", target.describe())
     progress = Progress(args.progress_bar, args.quiet)
-    with HttpIndex(options) as index:
+    with open_index(args, options) as index:
         try:
             resolutions = []
             deliveries = []

@@ -40,6 +40,7 @@ from tagpip.target import Target, TargetOptions
 from tagpip.workflow import RunSettings
 
 if TYPE_CHECKING:
+    from tagpip.index import HttpIndex
     from tagpip.indexapi import Index
     from tagpip.workflow import Resolved
 
@@ -50,6 +51,7 @@ __all__ = [
     "TARGET_FLAGS",
     "Inputs",
     "has_target_options",
+    "open_index",
     "read_inputs",
     "resolve",
     "run_settings",
@@ -139,8 +141,9 @@ def settle_index_options(args: argparse.Namespace, inputs: Inputs, command: str)
     find-links and trusted hosts from files add to the others
     (:func:`tagpip.inputs.index_overrides`).
     """
+    named, pins, index_url = _index_rules(args)
     overrides: dict[str, object] = {
-        "index_url": args.index_url,
+        "index_url": index_url,
         "extra_index_url": list(args.extra_index_url),
         "find_links": list(args.find_links),
         "no_index": args.no_index,
@@ -155,6 +158,9 @@ def settle_index_options(args: argparse.Namespace, inputs: Inputs, command: str)
         "refresh": args.refresh,
         "pre": args.pre,
         "isolated": args.isolated,
+        "named_indexes": named,
+        "index_pins": pins,
+        "index_strategy": getattr(args, "index_strategy", None),
     }
     loaded = load_index_options(command, index_overrides(inputs, overrides))
     pip = inputs.pip
@@ -165,6 +171,37 @@ def settle_index_options(args: argparse.Namespace, inputs: Inputs, command: str)
     )
     pre = release_control(loaded.pre, getattr(args, "release_control", None) or [], inputs)
     return loaded if pre == loaded.pre else dataclasses.replace(loaded, pre=pre)
+
+
+def _index_rules(
+    args: argparse.Namespace,
+) -> tuple[list[tuple[str, str]], list[tuple[str, str]], str | None]:
+    """The command line's ``--index`` values as named indexes, its ``--index-for`` pins, and the
+    index URL (``-i``, or a plain ``--index URL``, pip's short form of it)."""
+    from tagpip.indexrules import IndexRuleError, parse_index, parse_pin, same_index
+
+    named: list[tuple[str, str]] = []
+    pins: list[tuple[str, str]] = []
+    index_url: str | None = args.index_url
+    try:
+        for text in getattr(args, "index", None) or []:
+            name, url = parse_index(text)
+            if name is None:
+                if index_url is not None and not same_index(index_url, url):
+                    raise UsageError(
+                        f"--index {url} is pip's short form of --index-url, which is given "
+                        "already: give one index URL",
+                        hint="to add an index, name it: --index NAME=URL",
+                    )
+                index_url = url
+                continue
+            if any(n == name and not same_index(u, url) for n, u in named):
+                raise UsageError(f"--index {name}=...: the name {name!r} is given twice")
+            named.append((name, url))
+        pins = [parse_pin(text) for text in getattr(args, "index_for", None) or []]
+    except IndexRuleError as error:
+        raise UsageError(error.message, hint=error.hint) from None
+    return named, pins, index_url
 
 
 def _say_pip_settings(pip: PipSettings, *, quiet: int, applied: bool) -> None:
@@ -194,6 +231,10 @@ def log_settings(target: Target, options: IndexOptions) -> None:
     logger.info("target: %s", target.describe())
     for url in options.index_urls:
         logger.info("index: %s", redact_url(url))
+    if len(options.index_urls) > 1:
+        logger.info("index strategy: %s", options.index_strategy)
+    for project, url in sorted(options.pinned.items()):
+        logger.info("index for %s: %s", project, redact_url(url))
     for link in options.find_links:
         logger.info("find-links: %s", redact_url(link))
     if options.no_cache or options.cache_dir is None:
@@ -266,9 +307,41 @@ def resolve(
         inputs, index, target, options, settings, on_build=say, on_warning=warn, **more
     )
     if int(getattr(args, "quiet", 0) or 0) < 2:
-        for text in resolved.warnings:
+        for text in (*resolved.warnings, *weak_digest_warnings(resolved, inputs)):
             warn(text)
     return resolved
+
+
+def weak_digest_warnings(resolved: Resolved, inputs: Inputs) -> list[str]:
+    """One line per pinned file whose only check is a weak digest its link gives (md5, sha1,
+    sha224: :func:`tagpip.hashes.only_weak`): it is checked, but a forger can meet it."""
+    from tagpip.hashes import only_weak
+
+    texts = []
+    hashes = inputs.user_hashes
+    for pin in resolved.resolution.pins:
+        weak = only_weak(pin.file.hashes, hashes.get(pin.name, ()))
+        if weak:
+            texts.append(
+                f"{pin.file.filename} is checked only by the {' and '.join(weak)} digest its "
+                "link gives, a weak algorithm (pin it with --hash=sha256:... to check it "
+                "properly)"
+            )
+    return texts
+
+
+def open_index(args: argparse.Namespace, options: IndexOptions) -> HttpIndex:
+    """The run's index, which says on stderr (unless ``-q``) when a project it serves is on
+    more than one index (``note: ...``, once per project, when the resolver first asks)."""
+    from tagpip.index import HttpIndex
+
+    quiet = int(getattr(args, "quiet", 0) or 0)
+
+    def note(text: str) -> None:
+        if not quiet:
+            sys.stderr.write(f"note: {text}\n")
+
+    return HttpIndex(options, on_note=note)
 
 
 def voices(args: argparse.Namespace) -> tuple[Callable[[str], None], Callable[[str], None]]:

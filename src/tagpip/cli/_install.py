@@ -136,6 +136,7 @@ def run(args: argparse.Namespace) -> int:
 
     from tagpip.cli._fetch import (
         check_fetch_args,
+        open_index,
         parse_cutoff,
         print_warnings,
         read_inputs,
@@ -146,7 +147,6 @@ def run(args: argparse.Namespace) -> int:
     from tagpip.cli._lock import read_locked
     from tagpip.cli._progress import Progress
     from tagpip.cli._report import write_report
-    from tagpip.index import HttpIndex
 
     check_fetch_args(args, "install", "tagpip install -r requirements.txt --target ./deps")
     locked = read_locked(args, "install", need_target=True)
@@ -165,7 +165,7 @@ def run(args: argparse.Namespace) -> int:
     options = settle_index_options(args, inputs, "install")
     settings = run_settings(args, inputs, uploaded_prior_to=cutoff)
     progress = Progress(args.progress_bar, args.quiet)
-    with HttpIndex(options) as index, tempfile.TemporaryDirectory(prefix="tagpip-") as temp:
+    with open_index(args, options) as index, tempfile.TemporaryDirectory(prefix="tagpip-") as temp:
         try:
             resolution, delivery = resolve_pins(
                 args, inputs, index, target, options, settings, progress

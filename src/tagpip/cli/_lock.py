@@ -164,6 +164,7 @@ def run(args: argparse.Namespace) -> int:
 
     from tagpip.build import lockable_pins
     from tagpip.cli._fetch import (
+        open_index,
         parse_cutoff,
         print_warnings,
         read_inputs,
@@ -174,7 +175,6 @@ def run(args: argparse.Namespace) -> int:
     )
     from tagpip.cli._progress import Progress
     from tagpip.errors import UsageError
-    from tagpip.index import HttpIndex
     from tagpip.lock import format_lock, is_pylock_name, read_lock, write_lock
     from tagpip.lockkept import kept_note, kept_pins, usable_kept
     from tagpip.lockpins import lock_from_resolutions
@@ -223,7 +223,7 @@ def run(args: argparse.Namespace) -> int:
             extra_constraints.append(line)
 
     progress = Progress(args.progress_bar, args.quiet)
-    with HttpIndex(options) as index:
+    with open_index(args, options) as index:
         try:
             resolutions = []
             built: dict[str, DistFile] = {}  # sdist URL -> the wheel it built

@@ -102,6 +102,16 @@ class _Refuse(argparse.Action):
         return self.option_strings[0]
 
 
+def _index_strategy(text: str) -> str:
+    """``--index-strategy``: uv's names and aliases, as their canonical name."""
+    from tagpip.indexrules import IndexRuleError, parse_strategy
+
+    try:
+        return parse_strategy(text)
+    except IndexRuleError as error:
+        raise argparse.ArgumentTypeError(f"{error.message}: {error.hint}") from None
+
+
 def _refuse_all(parser: argparse.ArgumentParser) -> None:
     group = parser.add_argument_group("pip options tagpip refuses (see docs/download.md)")
     for option, (nargs, _reason) in REFUSED.items():
@@ -279,14 +289,40 @@ def add_fetch_options(parser: argparse.ArgumentParser) -> None:
     )
     index = parser.add_argument_group("package index options (pip's; PIP_* and pip.conf apply)")
     index.add_argument(
-        "-i", "--index-url", metavar="URL", help="the package index (default: PyPI's simple API)"
+        "-i",
+        "--index-url",
+        metavar="URL",
+        help="the default index, searched last (default: PyPI's simple API)",
     )
     index.add_argument(
         "--extra-index-url",
         action="append",
         default=[],
         metavar="URL",
-        help="another index, searched after --index-url",
+        help="another index, searched before --index-url (uv's order)",
+    )
+    index.add_argument(
+        "--index",
+        action="append",
+        default=[],
+        metavar="NAME=URL",
+        help="a named index, searched before the extra indexes (uv's --index); a plain URL is "
+        "pip's short form of --index-url",
+    )
+    index.add_argument(
+        "--index-for",
+        action="append",
+        default=[],
+        metavar="PROJECT=INDEX",
+        help="take PROJECT only from INDEX: a name from --index NAME=URL, or a URL",
+    )
+    index.add_argument(
+        "--index-strategy",
+        type=_index_strategy,
+        metavar="STRATEGY",
+        help="first-index (default: the first index that has a project serves all its "
+        "versions), unsafe-first-match, or unsafe-best-match (pip's rule: the best version on "
+        "any index); uv's names, also read from UV_INDEX_STRATEGY",
     )
     index.add_argument(
         "--no-index", action="store_true", default=None, help="use only --find-links locations"

@@ -32,7 +32,14 @@ if TYPE_CHECKING:
     from tagpip.pipconfig import IndexOptions
     from tagpip.resolve import Pin
 
-__all__ = ["add_backend_options", "fetch_with_pip", "print_pip", "run_backend"]
+__all__ = [
+    "CREDENTIALS_NOTE",
+    "INDEX_RULE_NOTE",
+    "add_backend_options",
+    "fetch_with_pip",
+    "print_pip",
+    "run_backend",
+]
 
 # Variables that would change what pip fetches or where: tagpip decides these. (pip appends
 # PIP_PLATFORM and PIP_ABI to the command line's values, silently widening the restriction.)
@@ -119,9 +126,22 @@ def print_pip(
     upgrade = command == "install" and bool(getattr(args, "upgrade", False))
     downloads = _invocations(args, pins, options, dest, user_hashes, command, upgrade=upgrade)
     python = args.pip or "python"
+    _say_index_rule(args, options)
+    if any(download.has_secrets for download in downloads):
+        print(CREDENTIALS_NOTE)
     for download in downloads:
         print(format_command([python, "-m", "pip", *download.arguments(redact=True)]))
     return 0
+
+
+# The one line --print-pip adds when it redacted a URL's credentials (a shell comment, so the
+# output still runs as it is).
+CREDENTIALS_NOTE = (
+    "# **** stands for credentials, which go on no command line (every local user can read "
+    "one): pip reads them from PIP_INDEX_URL, PIP_EXTRA_INDEX_URL and PIP_FIND_LINKS (in place of "
+    "those options), pip.conf or ~/.netrc, as tagpip --backend pip gives them through a private "
+    "requirements file"
+)
 
 
 def fetch_with_pip(
@@ -143,6 +163,7 @@ def fetch_with_pip(
 
     hashes = dict(user_hashes or {})
     downloads = _invocations(args, pins, options, str(dest), hashes, "download")
+    _say_index_rule(args, options)
     python = args.pip or sys.executable
     before = _snapshot(dest)
     for download in downloads:
@@ -247,6 +268,23 @@ def _run_pip(python: str, download: PipDownload, args: argparse.Namespace) -> No
         raise PipFailed(shown, status, scrub(output))
 
 
+# Where tagpip hands work to pip with several indexes (pipcmd.gives_urls): pip cannot apply
+# tagpip's index rule, so it is not asked to.
+INDEX_RULE_NOTE = (
+    "pip has no first-index rule (it takes the best version from every index, as "
+    "--index-strategy unsafe-best-match does) and no --index-for: with several indexes, tagpip "
+    "gives pip each file by its URL, so that pip fetches the file tagpip chose"
+)
+
+
+def _say_index_rule(args: argparse.Namespace, options: IndexOptions) -> None:
+    """Say :data:`INDEX_RULE_NOTE` on stderr (unless ``-q``) when it applies."""
+    from tagpip.pipcmd import gives_urls
+
+    if gives_urls(options) and not getattr(args, "quiet", 0):
+        sys.stderr.write(f"note: {INDEX_RULE_NOTE}\n")
+
+
 def _write_private(path: Path, text: str) -> None:
     """Write ``text`` to a new file at ``path`` that only this user can read (0600)."""
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
@@ -269,10 +307,9 @@ def _snapshot(folder: Path) -> dict[str, tuple[int, int]]:
 
 
 def _algorithms(file: DistFile, user_hashes: Mapping[NormalizedName, Sequence[str]]) -> set[str]:
-    """sha256, and every strong algorithm the index or a ``--hash`` uses for the file."""
-    from tagpip.download import parse_hash
-    from tagpip.hashes import STRONG
+    """sha256, every algorithm pip checks that the file's link uses (md5 included), and every
+    strong one a ``--hash`` uses for it."""
+    from tagpip.hashes import STRONG, link_algorithms, parse_hash
 
-    named = [algo for algo, _ in file.hashes]
-    named += [parse_hash(text)[0] for text in user_hashes.get(file.project, ())]
-    return {"sha256"} | {a.lower() for a in named if a.lower() in STRONG}
+    named = [parse_hash(text)[0] for text in user_hashes.get(file.project, ())]
+    return {"sha256"} | link_algorithms(file.hashes) | {a for a in named if a in STRONG}

@@ -132,6 +132,7 @@ def _resolve_all(
     """Resolve the inputs for every target, as lock does; a target whose resolution fails
     keeps its error (the index stays open for the explanations: the caller closes it)."""
     from tagpip.cli._fetch import (
+        open_index,
         parse_cutoff,
         print_warnings,
         read_inputs,
@@ -142,7 +143,6 @@ def _resolve_all(
     )
     from tagpip.cli._lock import parse_exclude_newer
     from tagpip.cli._progress import Progress
-    from tagpip.index import HttpIndex
     from tagpip.resolve import ResolveError
     from tagpip.target import TargetError
     from tagpip.workflow import policy as run_policy
@@ -164,7 +164,7 @@ def _resolve_all(
         args, inputs, exclude_newer=exclude_newer, uploaded_prior_to=uploaded_prior_to
     )
     policy = run_policy(inputs, options, settings)
-    index = HttpIndex(options)
+    index = open_index(args, options)
     progress = Progress(args.progress_bar, args.quiet)
     outcomes: list[tuple[Target, Resolution | TagpipError]] = []
     try:
