@@ -294,3 +294,30 @@ def test_bundle_builds_a_pure_sdist_as_install_does(
     assert "sgmlpure-1.0.dist-info/METADATA" in listed
     assert any(name.startswith("helper-1.0.dist-info/") for name in listed)
     assert not [name for name in listed if name.endswith(".tar.gz")]
+
+
+def test_a_hash_of_the_sdist_makes_the_sdist_the_candidate_not_the_wheel(
+    index: IndexServer, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Hash-checking mode, pip's rule: only files whose digest the user gave are candidates.
+    The line hashes hashy 1.0's sdist and the index also has a 1.0 wheel nobody hashed: the
+    sdist is built (pip and uv build it too), instead of a mismatch on the wheel."""
+    import hashlib
+
+    sdist = build_source_sdist(index.root, "hashy", "1.0")
+    index.add_wheel("hashy", "1.0")
+    digest = hashlib.sha256(sdist.read_bytes()).hexdigest()
+    req = tmp_path / "requirements.txt"
+    req.write_text(f"hashy==1.0 --hash=sha256:{digest}\n")
+    dest = tmp_path / "w"
+    assert run(index, tmp_path, "download", "-r", str(req), "-d", str(dest)) == 0
+    err = capsys.readouterr().err
+    assert "building hashy 1.0 from its sdist on " in err
+    assert [p.name for p in dest.iterdir()] == ["hashy-1.0-py3-none-any.whl"]
+    # A hash of the wheel takes the wheel, and builds nothing.
+    wheel = index.root / "hashy-1.0-py3-none-any.whl"
+    req.write_text(f"hashy==1.0 --hash=sha256:{hashlib.sha256(wheel.read_bytes()).hexdigest()}\n")
+    dest = tmp_path / "w2"
+    assert run(index, tmp_path, "download", "-r", str(req), "-d", str(dest)) == 0
+    assert "building" not in capsys.readouterr().err
+    assert (dest / wheel.name).read_bytes() == wheel.read_bytes()

@@ -40,8 +40,10 @@ def test_every_stage_uses_the_one_list() -> None:
     from tagpip import build, download, pipcmd, resolve
     from tagpip.cli import _pipbackend
 
-    for module in (build, download, pipcmd, resolve):
+    for module in (build, download, pipcmd):
         assert vars(module)["STRONG"] is hashes.STRONG, module.__name__
+    # A direct URL's digests are read by the one reader of a link's fragment.
+    assert vars(resolve)["fragment_hashes"] is hashes.fragment_hashes
     for module in (metacache, syntax):
         assert vars(module)["HEX_LENGTHS"] is hashes.HEX_LENGTHS, module.__name__
     assert "STRONG" not in vars(_pipbackend)  # imported where it is used, from tagpip.hashes

@@ -230,11 +230,6 @@ def test_a_local_find_links_page_with_a_weak_digest_is_checked(
 # -- direct URLs ---------------------------------------------------------------------------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="resolve._url_wheel keeps only a strong digest of the fragment: it must take "
-    "tagpip.hashes.fragment_hashes(url) (the lead's change, resolve.py)",
-)
 @pytest.mark.parametrize("algo", ["sha1", "md5"])
 def test_a_wrong_digest_in_a_direct_url_is_refused(
     index_server: IndexServer, tmp_path: Path, capsys: pytest.CaptureFixture[str], algo: str

@@ -195,11 +195,6 @@ def test_the_interpreter_probe_puts_no_secret_on_its_command_line(
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(
-    strict=True,
-    reason="build.py's build environment runs pip with --index-url URL on its command line "
-    "(the lead's rewrite of build.py, which stops running pip there)",
-)
 def test_a_build_puts_no_secret_on_any_command_line(
     index_server: IndexServer,
     tmp_path: Path,
@@ -224,11 +219,6 @@ def test_a_build_puts_no_secret_on_any_command_line(
     assert_no_secret(recorder, started="venv")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="build.py's _git_checkout runs git clone URL with the URL's credentials on git's "
-    "command line (the lead's part: build.py)",
-)
 def test_git_gets_no_secret_on_its_command_line(
     index_server: IndexServer,
     tmp_path: Path,

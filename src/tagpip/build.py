@@ -47,6 +47,7 @@ from packaging.metadata import Metadata
 from packaging.utils import NormalizedName, canonicalize_name, parse_wheel_filename
 
 from tagpip import _atomic
+from tagpip._urls import git_credentials, redact_url
 from tagpip.buildenv import (
     DEFAULT_BUILD_TIMEOUT,
     BuildTimedOut,
@@ -55,7 +56,7 @@ from tagpip.buildenv import (
     VenvEnvironment,
 )
 from tagpip.errors import TagpipError
-from tagpip.hashes import STRONG
+from tagpip.hashes import STRONG, fragment_hashes, link_algorithms, link_mismatch, new_hasher
 from tagpip.index import DistFile, Index, parse_metadata
 from tagpip.interpreters import Interpreter, find_interpreter, host_interpreter
 from tagpip.pipconfig import IndexOptions
@@ -472,7 +473,8 @@ class SourceBuilder:
             return self._sdists[file.url]
         folder = self._folder("sdists")
         user = self._user_digests(file.project)
-        digests = {a: hashlib.new(a) for a in {"sha256", *(a for a, _ in user)}}
+        wanted = {"sha256", *(a for a, _ in user), *link_algorithms(file.hashes)}
+        digests = {a: new_hasher(a) for a in wanted}
         # ``tmp``: the name the cache sweep (tagpip.cachedir) knows as a leftover in sdists.
         # The final name depends on the sha256, known only once every byte has arrived.
         temp = _atomic.temp_file(folder, prefix="tmp")
@@ -487,10 +489,11 @@ class SourceBuilder:
             raise
         actual = {a: d.hexdigest() for a, d in digests.items()}
         sha256 = actual["sha256"]
-        expected = dict(file.hashes).get("sha256")
         problem = None
-        if expected is not None and expected.lower() != sha256:
-            problem = f"the index says sha256 {expected}"
+        mismatch = link_mismatch(file.hashes, actual)
+        if mismatch is not None:
+            algo, expected, got = mismatch
+            problem = f"its link says {algo} {expected} (the file's is {got})"
         elif user and not any(actual[a] == d for a, d in user):
             problem = "no --hash given for it matches (a lock's hashes count as --hash)"
         if problem is not None:
@@ -916,7 +919,7 @@ class SourceBuilder:
         against the URL's ``#sha256=`` and the line's ``--hash`` values."""
         from packaging.utils import InvalidSdistFilename, parse_sdist_filename
 
-        path, _, fragment = url.partition("#")
+        path = url.partition("#")[0]
         filename = path.rstrip("/").rsplit("/", 1)[-1]
         try:
             _, version = parse_sdist_filename(filename)
@@ -926,8 +929,7 @@ class SourceBuilder:
                 ".zip); tagpip refused it",
                 hint="link to a .whl file or an sdist archive",
             ) from None
-        algo, sep, digest = fragment.partition("=")
-        hashes = ((algo.lower(), digest.lower()),) if sep and algo.lower() in STRONG else ()
+        hashes = fragment_hashes(url)
         file = DistFile.untagged(canonicalize_name(project), filename, path, version, hashes=hashes)
         return self.sdist(file)
 
@@ -1090,7 +1092,11 @@ def _git_checkout(project: str, url: str, into: Path) -> tuple[Path, str]:
         path, _, ref = parts.path.rpartition("@")
         remote = parts._replace(path=path).geturl()
     subdirectory = (parse_qs(fragment).get("subdirectory") or [""])[0]
-    environ = {**os.environ, "GIT_TERMINAL_PROMPT": "0"}
+    # The URL's credentials go to git by its environment, never its command line (readable by
+    # every local user) nor the clone's .git/config; messages show the URL redacted.
+    remote, credentials = git_credentials(remote, dict(os.environ))
+    environ = {**os.environ, "GIT_TERMINAL_PROMPT": "0", **credentials}
+    url = redact_url(url)
 
     def run(*args: str, cwd: Path | None = None) -> str:
         done = subprocess.run(

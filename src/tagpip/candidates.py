@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import datetime
 import functools
-from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
@@ -180,12 +180,17 @@ class CandidateFinder:
         uploaded_prior_to: datetime.datetime | None = None,
         builds: Callable[[str], bool] | None = None,
         prefer_source: Collection[str] = (),
+        user_hashes: Mapping[NormalizedName, Sequence[str]] | None = None,
     ) -> None:
         self.index = index
         # Whether a project may be built from its sdist (None: never; see tagpip.build).
         self.builds = builds
         # Projects (or ":all:") whose newest version wins even when it ships only an sdist.
         self.prefer_source = frozenset(prefer_source)
+        # The user's --hash values by project (``algo:hex``), and, per project, the files whose
+        # digest on the index is one of them (see _hashed_files).
+        self.user_hashes = {str(k): tuple(v) for k, v in (user_hashes or {}).items() if v}
+        self._hashed: dict[str, frozenset[str] | None] = {}
         self.target = target
         self.releases_control = ReleaseControl.of(pre)
         self.ignore_requires_python = ignore_requires_python
@@ -238,6 +243,25 @@ class CandidateFinder:
         """Rule out an sdist candidate for the rest of the run, saying why (``reason`` reads
         after the version: "its sdist needs compiling (...)")."""
         self.passed_over.setdefault(candidate.name, {}).setdefault(candidate.version, reason)
+
+    def _hashed_files(self, name: str, releases: ProjectFiles) -> frozenset[str] | None:
+        """In hash-checking mode, the files of ``name`` whose digest on the index is one the
+        user's ``--hash`` values allow: then only they are candidates (pip's rule), so a line
+        hashing the sdist gets the sdist built, not a wheel nobody hashed. None when the user
+        gave no hash for the project, or none of its files' digests on the index matches (the
+        download then reports the mismatch by name)."""
+        if name not in self._hashed:
+            allowed = set()
+            for text in self.user_hashes.get(name, ()):
+                algo, _, digest = text.partition(":")
+                allowed.add((algo.strip().lower(), digest.strip().lower()))
+            matching = frozenset(
+                file.filename
+                for file in releases
+                if any((a.lower(), d.lower()) in allowed for a, d in file.hashes)
+            )
+            self._hashed[name] = matching if allowed and matching else None
+        return self._hashed[name]
 
     def prefers_source(self, name: str) -> bool:
         """Whether ``name`` takes its newest version even when that means building its sdist
@@ -460,9 +484,11 @@ class CandidateFinder:
         key = (name, version, exact_pin)
         found = self._usable.get(key) if cache else None
         if found is None:
+            hashed = self._hashed_files(name, releases) if cache else None
             found = tuple(
                 (rank, file)
                 for file in releases.of_version(version)
+                if hashed is None or file.filename in hashed
                 for rank in [self._usable_rank(file, exact_pin=exact_pin)]
                 if rank is not None
             )
@@ -500,7 +526,10 @@ class CandidateFinder:
             return None
         if version in self.passed_over.get(name, ()):
             return None
+        hashed = self._hashed_files(name, releases)
         for file in sorted(releases.of_version(version), key=lambda f: f.filename):
+            if hashed is not None and file.filename not in hashed:
+                continue
             if file.is_wheel or not file.filename.lower().endswith((".tar.gz", ".zip")):
                 continue
             if _rejection_of_sdist(self, file, exact_pin=exact_pin) is not None:

@@ -42,6 +42,7 @@ from packaging.utils import (
 )
 from packaging.version import Version
 
+from tagpip._urls import redact_url
 from tagpip.candidates import (
     PYTHON,
     Candidate,
@@ -50,7 +51,7 @@ from tagpip.candidates import (
     Requirement,
 )
 from tagpip.errors import Span, TagpipError
-from tagpip.hashes import STRONG
+from tagpip.hashes import fragment_hashes
 from tagpip.index import DistFile, Index
 from tagpip.releases import ReleaseControl
 from tagpip.syntax import TaggedRequirement
@@ -807,6 +808,7 @@ def resolve(
     builder: SourceBuilder | None = None,
     timeout: float | None = None,
     prefer_source: Collection[str] = (),
+    user_hashes: Mapping[NormalizedName, Sequence[str]] | None = None,
 ) -> Resolution:
     """Pin one wheel per project so that every requirement holds on ``target``.
 
@@ -823,8 +825,10 @@ def resolve(
     may build is a candidate, offered only after every version with a fitting wheel (wheels
     first; ``prefer_source`` names projects, or ``:all:``, whose newest version wins instead);
     the builder rules it out when its sources need compiling or its build fails or is impure,
-    and the resolver moves on. Its pin's ``file`` is the sdist; :func:`tagpip.build` turns it
-    into a wheel.
+    and the resolver moves on. ``user_hashes`` (project -> ``algo:hex`` values, the ``--hash``
+    options) narrow a project's candidates to the files whose digest on the index they allow,
+    as pip narrows them in hash-checking mode. A built pin's ``file`` is the sdist;
+    :func:`tagpip.build` turns it into a wheel.
 
     Raises :class:`ResolveError` subclasses, :class:`tagpip.target.TargetError` for a block the
     target cannot run or a marker it cannot evaluate, and the index's own errors.
@@ -849,6 +853,7 @@ def resolve(
         uploaded_prior_to=uploaded_prior_to,
         builds=builder.allows if builder is not None else None,
         prefer_source=prefer_source,
+        user_hashes=user_hashes,
     )
     clock = _Clock(timeout)
     provider = _Provider(finder, no_deps=no_deps, builder=builder, clock=clock)
@@ -932,14 +937,15 @@ def _url_wheel(
     (checked pure for the target) when ``sources`` (a user's line, not a constraint); without
     a builder, building is forbidden."""
     url = line.requirement.url or ""
-    path, _, fragment = url.partition("#")
+    path = url.partition("#")[0]
+    shown = redact_url(url)
     filename = path.rstrip("/").rsplit("/", 1)[-1]
     # A remote sdist (``name @ https://.../x-1.0.tar.gz``) is a source too: pip and uv build it.
     is_source = url.lower().startswith(("git+", "file:", "https:", "http:"))
     if not filename.endswith(".whl") and is_source and sources:
         if builder is None:
             raise UnsupportedRequirement(
-                f"{line.name} @ {url} needs building from source, and --no-build or "
+                f"{line.name} @ {shown} needs building from source, and --no-build or "
                 "--only-binary forbids it; tagpip refused it",
                 hint="allow building, or build a wheel and name it on the line instead",
                 span=line.span,
@@ -952,7 +958,7 @@ def _url_wheel(
             raise
     if not filename.endswith(".whl"):
         raise UnsupportedRequirement(
-            f"{line.name} @ {url}: only direct links to wheels are supported yet",
+            f"{line.name} @ {shown}: only direct links to wheels are supported yet",
             hint="give a link to a .whl file, or a name and version from the index",
             span=line.span,
         )
@@ -960,11 +966,11 @@ def _url_wheel(
         name, version, build, tags = parse_wheel_filename(filename)
     except InvalidWheelFilename as exc:
         raise UnsupportedRequirement(
-            f"{line.name} @ {url}: not a valid wheel file name ({exc})", span=line.span
+            f"{line.name} @ {shown}: not a valid wheel file name ({exc})", span=line.span
         ) from None
     if name != line.name:
         raise UnsupportedRequirement(
-            f"{line.name} @ {url}: the wheel is for {name}, not {line.name}", span=line.span
+            f"{line.name} @ {shown}: the wheel is for {name}, not {line.name}", span=line.span
         )
     if fit and target.wheel_rank(tags) is None:
         raise WheelDoesNotFit(
@@ -975,10 +981,7 @@ def _url_wheel(
             filename[:-4].split("-", 2 + (build != ()))[-1],
             line.span,
         )
-    hashes = []
-    algo, sep, digest = fragment.partition("=")
-    if sep and algo in STRONG:
-        hashes.append((algo, digest))
+    hashes = fragment_hashes(url)
     return DistFile(
         project=line.name,
         filename=filename,
@@ -987,7 +990,7 @@ def _url_wheel(
         build=build,
         tags=tags,
         is_wheel=True,
-        hashes=tuple(hashes),
+        hashes=hashes,
     )
 
 

@@ -198,6 +198,7 @@ def resolve_for(
         builder=builder,
         timeout=settings.timeout,
         prefer_source=settings.prefer_source,
+        user_hashes=inputs.user_hashes,
     )
     warnings = (*resolution.notes, *_unused_settings(inputs, resolution.pins, builder))
     return Resolved(resolution, builder, warnings)
