@@ -20,11 +20,14 @@ sent only to their own host, and never appear in a message: :func:`redact_url`.
 from __future__ import annotations
 
 import contextlib
+import errno
 import functools
 import hashlib
 import io
 import logging
+import os
 import re
+import stat
 import tempfile
 import threading
 import zipfile
@@ -113,6 +116,21 @@ class MetadataError(IndexError_):
 
 def _is_file_url(url: str) -> bool:
     return url.lower().startswith("file:")
+
+
+def _open_regular(path: Path) -> IO[bytes]:
+    """``path`` opened for reading, refused unless it is a regular file: a lock's ``path`` or
+    a ``file:`` URL naming ``/dev/zero``, a FIFO or a terminal would otherwise be read
+    forever (or block). Raises OSError."""
+    # O_NONBLOCK: opening a FIFO must not wait for a writer (no effect on regular files).
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise OSError(errno.EINVAL, "not a regular file", str(path))
+        return os.fdopen(fd, "rb")
+    except BaseException:
+        os.close(fd)
+        raise
 
 
 def _url_to_path(url: str) -> Path:
@@ -619,7 +637,7 @@ class HttpIndex(Index):
         if _is_file_url(file.url):
             path = _url_to_path(file.url)
             try:
-                with path.open("rb") as handle:
+                with _open_regular(path) as handle:
                     return _metadata_from_zip(file, handle)
             except OSError as error:
                 raise MetadataError(
@@ -757,7 +775,7 @@ class HttpIndex(Index):
         if _is_file_url(file.url):
             path = _url_to_path(file.url)
             try:
-                handle = path.open("rb")
+                handle = _open_regular(path)
             except OSError as error:
                 raise FetchError(
                     f"{file.project}: cannot read {path}: {error.strerror or error}",
