@@ -47,6 +47,8 @@ __all__ = [
     "discard",
     "sync_folder",
     "temp_file",
+    "why_unwritable",
+    "writable",
     "write_bytes_atomically",
     "write_text_atomically",
 ]
@@ -220,3 +222,20 @@ def write_text_atomically(path: str | Path, text: str) -> None:
         text.encode("utf-8"),
         mode=stat.S_IMODE(mode) if mode is not None else 0o644,
     )
+
+
+def writable(folder: str | Path) -> bool:
+    """Whether this process may create and remove entries in ``folder``: its permission bits,
+    ACLs and a read-only mount all count (``access`` answers for the three, for root too).
+    For the commands that write where the user says, to refuse before the work, not after."""
+    return os.access(folder, os.W_OK | os.X_OK)
+
+
+def why_unwritable(folder: str | Path) -> str:
+    """Why :func:`writable` says no, in ``strerror``'s words: a read-only file system, or
+    no permission."""
+    try:
+        read_only = bool(os.statvfs(folder).f_flag & os.ST_RDONLY)
+    except (OSError, AttributeError):  # no statvfs on Windows
+        read_only = False
+    return os.strerror(errno.EROFS if read_only else errno.EACCES)
