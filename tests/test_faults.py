@@ -624,6 +624,92 @@ def test_a_gzip_bomb_ends_with_a_clear_error(
     assert_recovers(index_server, dest, capsys, cache)
 
 
+def wheel_metadata_size(wheel: Path) -> int:
+    import zipfile
+
+    with zipfile.ZipFile(wheel) as archive:
+        return archive.getinfo(f"{wheel.name.split('-')[0]}-1.0.dist-info/METADATA").file_size
+
+
+def _long_description(megabytes: int) -> str:
+    """A METADATA whose long description is ``megabytes`` MB of readable text."""
+    line = "A real project's changelog, pasted into its long description. " * 2 + "\n"
+    return "\n" + line * (megabytes * 1024 * 1024 // len(line) + 1)
+
+
+@pytest.mark.parametrize(
+    "how",
+    [pytest.param("metadata-file", marks=pytest.mark.slow), "range-requests", "whole-wheel"],
+)
+def test_a_large_real_metadata_is_read_as_pip_reads_it(
+    index_server: IndexServer, tmp_path: Path, capsys: pytest.CaptureFixture[str], how: str
+) -> None:
+    """20 MB of METADATA (a hundred times PyPI's largest, 161 KB, and more than the 16 MB cap
+    tagpip once had): pip reads it, and so does tagpip, from a PEP 658 file, through range
+    requests and from the whole wheel."""
+    index_server.metadata_files = how == "metadata-file"
+    index_server.range_requests = how == "range-requests"
+    index_server.add_wheel(
+        "big", "1.0", metadata_text=core_metadata("big", "1.0") + _long_description(20)
+    )
+    dest = tmp_path / "wheels"
+    status, err = fetch(index_server, dest, capsys, requirements=("big",))
+    assert (status, err) == (0, "")
+    assert status == main(
+        ["install", "big", "-i", index_server.url, "--target", str(tmp_path / "deps"), *TARGET]
+    )
+    assert (tmp_path / "deps" / "big-1.0.dist-info" / "METADATA").stat().st_size > 20 * 10**6
+
+
+@pytest.mark.parametrize("how", ["metadata-file", "in-the-wheel", "install"])
+def test_metadata_past_its_cap_is_refused_naming_the_cap(
+    index_server: IndexServer,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    how: str,
+) -> None:
+    """The cap is lowered to 1 MB so the test stays small; the message says which cap it is
+    and what real ones measure."""
+    import tagpip._wheelcheck
+    import tagpip.index
+    import tagpip.transport
+
+    for module in (tagpip.transport, tagpip.index, tagpip._wheelcheck):
+        monkeypatch.setattr(module, "MAX_METADATA", 1024 * 1024)
+    index_server.metadata_files = how == "metadata-file"
+    wheel = index_server.add_wheel(
+        "big", "1.0", metadata_text=core_metadata("big", "1.0") + _long_description(2)
+    )
+    cap = (
+        "1 MB once decoded, tagpip's cap on a METADATA file (the largest on PyPI's most "
+        "downloaded projects is 161 KB)"
+    )
+    if how == "install":
+        status = main(
+            ["install", "--no-index", "--target", str(tmp_path / "deps"), str(wheel), *TARGET]
+        )
+        err = capsys.readouterr().err
+        assert_clean_failure(status, err, f"bytes uncompressed, larger than {cap}")
+        assert not (tmp_path / "deps").exists()
+        # The installer's own inspection, which a wheel from the cache of unpacked wheels or
+        # a program calling install() reaches without the index, holds to the same cap.
+        from tagpip.install import InvalidWheel, install
+        from tagpip.target import Target
+
+        target = Target.from_flags(["manylinux2014_x86_64"], "3.12", None, [])
+        with pytest.raises(InvalidWheel) as caught:
+            install([wheel], tmp_path / "deps", target)
+        assert [p.describe() for p in caught.value.problems] == [
+            f"big-1.0-py3-none-any.whl: 'big-1.0.dist-info/METADATA' is "
+            f"{wheel_metadata_size(wheel)} bytes uncompressed, larger than {cap}"
+        ]
+        return
+    status, err = fetch(index_server, tmp_path / "wheels", capsys, requirements=("big",))
+    expected = "is larger than" if how == "metadata-file" else "bytes uncompressed, larger than"
+    assert_clean_failure(status, err, "big: ", f"{expected} {cap}")
+
+
 @pytest.mark.parametrize("fmt", ["json", "html"])
 def test_a_remote_page_may_not_link_local_files(
     index_server: IndexServer, tmp_path: Path, capsys: pytest.CaptureFixture[str], fmt: str

@@ -35,6 +35,7 @@ from tagpip._installmodel import _READ_CHUNK, SCHEMES, Project, WheelProblem, _s
 from tagpip._unpacked import Entry, UnpackedCache, entry_key
 from tagpip._wheelpaths import OWN_RECORD, reserved_problem
 from tagpip.hashes import is_hex_digest
+from tagpip.transport import MAX_METADATA, over_cap
 
 if TYPE_CHECKING:
     from installer.scripts import LauncherKind
@@ -222,6 +223,18 @@ def _inspect_archive(
         problem(None, f"must hold exactly one .dist-info folder (found {found})")
         return None, problems
     dist_info = dist_infos[0]
+    # The text members read whole into memory below: a compressed bomb in one is refused by
+    # its declared size (zipfile never inflates a member past it), naming the cap.
+    for text in ("METADATA", "WHEEL", "entry_points.txt"):
+        member = f"{dist_info}/{text}"
+        if member in seen and archive.getinfo(member).file_size > MAX_METADATA:
+            size = archive.getinfo(member).file_size
+            problem(
+                member,
+                f"is {size} bytes uncompressed, larger than {over_cap('metadata', MAX_METADATA)}",
+            )
+    if problems:
+        return None, problems
     info_name, _, info_version = dist_info[: -len(".dist-info")].rpartition("-")
     if canonicalize_name(info_name) != name or not _same_version(info_version, version):
         problem(dist_info, f"does not match the file name ({name} {version})")

@@ -63,6 +63,7 @@ from tagpip.transport import (
     FetchError,
     IndexError_,
     Transport,
+    over_cap,
     transport_errors,
 )
 from tagpip.transport import what as _what
@@ -221,8 +222,8 @@ def _metadata_from_zip(file: DistFile, fileobj: IO[bytes]) -> bytes:
             if member.file_size > MAX_METADATA:
                 raise MetadataError(
                     f"{file.project}: the METADATA of {file.filename} is {member.file_size} "
-                    f"bytes uncompressed, more than the {MAX_METADATA // (1024 * 1024)} MB "
-                    "tagpip reads; refusing it",
+                    f"bytes uncompressed, larger than {over_cap('metadata', MAX_METADATA)}; "
+                    "refusing it",
                     project=file.project,
                     filename=file.filename,
                 )
@@ -718,7 +719,7 @@ class HttpIndex(Index):
             if response.status_code == 206:
                 match = _CONTENT_RANGE.fullmatch(response.headers.get("Content-Range", "").strip())
                 if match is not None:
-                    tail = self._transport.body(response, file.url, file.project)
+                    tail = self._transport.body(response, file.url, file.project, metadata=True)
                     size = int(match.group(3))
                     if len(tail) == int(match.group(2)) - int(match.group(1)) + 1:
                         reader = _RangeReader(
@@ -756,7 +757,7 @@ class HttpIndex(Index):
             match = _CONTENT_RANGE.fullmatch(response.headers.get("Content-Range", "").strip())
             if response.status_code != 206 or match is None or int(match.group(1)) != first:
                 raise _NoRanges
-            data = self._transport.body(response, file.url, file.project)
+            data = self._transport.body(response, file.url, file.project, metadata=True)
         if len(data) != last - first + 1:
             raise _NoRanges
         return data

@@ -33,18 +33,29 @@ __all__ = [
     "IndexError_",
     "Transport",
     "is_loopback",
+    "over_cap",
     "transport_errors",
     "what",
 ]
 
 # Bodies (pages, wheels) are read a megabyte at a time: see Transport.body.
 BODY_PIECE = 1024 * 1024
-# The most a page, a find-links page or a metadata file may be once decoded (gzip): far above
-# any real one (PyPI's biggest JSON pages are tens of megabytes, metadata files a few hundred
-# kilobytes at most), far below what would exhaust memory. A body past it is an error, not a
-# truncated page.
+# The most tagpip reads whole into memory from one response, once decoded (gzip): a body past
+# it is an error that names the cap, never a truncated page. Each is set from what real
+# projects need, measured with bench/metadata_sizes.py over the 300 most downloaded projects on
+# PyPI and a few known for long descriptions (docs/reliability.md has the run): the largest
+# JSON page was 6.9 MB (pydantic-core; median 66 KB), the largest METADATA 161 KB (types-boto3;
+# median 6.4 KB). The caps leave room for pages 35 times and METADATA 400 times larger than
+# that, and still stop a compressed bomb long before memory runs out: at most 16 fetches at a
+# time each hold one body (4 GB at worst for pages, 1 GB for metadata). pip has no such caps
+# (a bomb exhausts its memory); these refuse nothing a real index serves.
 MAX_PAGE = 256 * 1024 * 1024
-MAX_METADATA = 16 * 1024 * 1024
+MAX_METADATA = 64 * 1024 * 1024
+# What each cap is on, and the largest real one measured, for the message that names it.
+_CAPS = {
+    "page": ("an index page", "6.9 MB"),
+    "metadata": ("a METADATA file", "161 KB"),
+}
 
 _DOWNGRADE = "the original request was https, the redirect is plain http"
 
@@ -79,6 +90,17 @@ class FetchError(IndexError_):
     ):
         super().__init__(message, project=project, url=url, hint=hint)
         self.status = status
+
+
+def over_cap(kind: str, limit: int) -> str:
+    """The cap that was hit, in words: ``64 MB once decoded, tagpip's cap on a METADATA file
+    (the largest measured on PyPI: 161 KB)``; ``kind`` is ``page`` or ``metadata``."""
+    thing, largest = _CAPS[kind]
+    size = f"{limit // (1024 * 1024)} MB" if limit >= 1024 * 1024 else f"{limit} bytes"
+    return (
+        f"{size} once decoded, tagpip's cap on {thing} (the largest on PyPI's most "
+        f"downloaded projects is {largest})"
+    )
 
 
 def is_loopback(host: str) -> bool:
@@ -281,11 +303,12 @@ class Transport:
                 if total > limit:
                     raise FetchError(
                         f"{what(project, url)}: the response from {redact_url(url)} is "
-                        f"larger than {limit // (1024 * 1024)} MB once decoded; refusing it",
+                        f"larger than {over_cap('metadata' if metadata else 'page', limit)}; "
+                        "refusing it",
                         project=project,
                         url=url,
-                        hint="the server sent far more than any index page or metadata file "
-                        "holds (a compressed bomb, or the wrong URL)",
+                        hint="the server sent far more than any real index page or metadata "
+                        "file holds (a compressed bomb, or the wrong URL)",
                     )
                 pieces.append(piece)
         except transport_errors() as error:
