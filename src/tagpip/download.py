@@ -21,6 +21,7 @@ import contextlib
 import errno
 import hashlib
 import logging
+import shutil
 import threading
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import FIRST_EXCEPTION, Future, ThreadPoolExecutor, wait
@@ -362,6 +363,9 @@ def _into_cache(verified: Path, entry: Path) -> None:
     temp: Path | None = None
     try:
         entry.parent.mkdir(parents=True, exist_ok=True)
+        if entry.is_dir() and not entry.is_symlink():
+            # Not a file (a damaged cache): out of the way, or the rename below cannot land.
+            shutil.rmtree(entry)
         temp = _atomic.temp_file(entry.parent, prefix=_TEMP_PREFIX, suffix=_TEMP_SUFFIX)
         _link_or_copy(verified, temp)
         # Atomic: another run sees the old entry or the new, never half.

@@ -20,6 +20,7 @@ sent only to their own host, and never appear in a message: :func:`redact_url`.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import errno
 import functools
 import hashlib
@@ -51,6 +52,7 @@ from tagpip.pages import (
     DistFile,
     Entry,
     Link,
+    Ordered,
     ProjectFiles,
     Source,
     parse_html_page,
@@ -192,6 +194,17 @@ def _metadata_of(file: DistFile, raw: RawMetadata) -> Metadata:
         raise fail(
             f"says version {str(metadata.version)!r}, but the file name says {str(file.version)!r}"
         )
+    return metadata
+
+
+def _kept_metadata(file: DistFile, raw: Any) -> Metadata:
+    """Metadata from what :mod:`tagpip.metacache` kept for ``file``, with every field the
+    resolver reads parsed now: a copy that is intact on disk but not what this tagpip keeps
+    (another tagpip's, or damaged with its seal made again) must fail here, where it is a
+    miss and fetched again, not later inside the resolver. Raises whatever parsing raises."""
+    metadata = _metadata_of(file, raw)
+    for field in ("requires_dist", "requires_python", "provides_extra", "dynamic"):
+        getattr(metadata, field)
     return metadata
 
 
@@ -468,7 +481,12 @@ class HttpIndex(Index):
                 self._find_links_cache, location, functools.partial(self._find_links_page, location)
             ).result()
 
-    def _project_page(self, index_url: str, project: NormalizedName) -> Source:
+    def _project_page(
+        self, index_url: str, project: NormalizedName, *, stored_copy: bool = True
+    ) -> Source:
+        """The page of ``project`` on ``index_url``: a stored copy (with what fetches it
+        anew should it not decode, :attr:`Ordered.refetch`) or the entries fetched now; with
+        ``stored_copy`` false, fetched whole whatever is stored, and stored anew."""
         url = urljoin(index_url, quote(project) + "/")
         if _is_file_url(url):
             page = _url_to_path(url) / "index.html"
@@ -476,7 +494,12 @@ class HttpIndex(Index):
                 return []
             return self._parse_local_html(page, page.as_uri(), project=project)
         folder = self._cache_folder("pages")
-        stored = pagecache.load(folder, url) if folder is not None else None
+        stored = pagecache.load(folder, url) if folder is not None and stored_copy else None
+        if stored is not None:
+            anew = functools.partial(self._page_anew, index_url, project)
+            stored = dataclasses.replace(
+                stored, source=dataclasses.replace(stored.source, refetch=anew)
+            )
         if stored is not None and stored.fresh and not self.options.refresh:
             return stored.source
         # Asked for, a page is current as of now: no proxy may answer with an older copy.
@@ -520,7 +543,20 @@ class HttpIndex(Index):
                 body_sha256=body_sha256,
             )
             # The kept copy is already grouped by version: handing it on spares grouping twice.
-            return entries if kept is None else kept.source
+            if kept is None or not stored_copy:
+                return entries
+            anew = functools.partial(self._page_anew, index_url, project)
+            return dataclasses.replace(kept.source, refetch=anew)
+
+    def _page_anew(self, index_url: str, project: NormalizedName) -> Sequence[Entry]:
+        """The page's entries fetched whole, for a stored copy that did not decode (it is
+        stored anew, replacing that copy)."""
+        logger.debug(
+            "the stored page of %s on %s did not decode; fetching it anew", project, index_url
+        )
+        fresh = self._project_page(index_url, project, stored_copy=False)
+        assert not isinstance(fresh, Ordered)
+        return fresh
 
     def _find_links_page(self, location: str) -> list[Entry]:
         what = f"find-links location {redact_url(location)}"
@@ -616,10 +652,10 @@ class HttpIndex(Index):
         if folder is not None and kept is not None:
             found = metacache.load(folder, kept)
             if found is not None and self._metadata_hash_problem(file, found[0]) is None:
-                with contextlib.suppress(
-                    MetadataError, ValueError, TypeError, KeyError, AttributeError
-                ):
-                    return _metadata_of(file, found[1])  # else fetched as if not kept
+                try:
+                    return _kept_metadata(file, found[1])
+                except Exception as error:  # not what this tagpip keeps: a miss, replaced below
+                    logger.debug("ignoring the kept metadata of %s: %s", file.filename, error)
         # What the metadata cache keeps skips the HTTP cache: a second copy, slower to write.
         data = self._metadata_bytes(file, http_cache=kept is None)
         try:
