@@ -388,6 +388,69 @@ def test_an_interrupted_download_leaves_nothing(
     assert list(dest.iterdir()) == []
 
 
+@pytest.mark.skipif(sys.platform == "win32", reason="SIGKILL")
+def test_a_rerun_after_kill_9_removes_what_the_killed_run_left(
+    index_server: IndexServer, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``kill -9`` leaves the killed run's ``.tagpip-*.part`` in -d (nothing can run then);
+    the next run into -d removes it, and succeeds (issue 30: a successful rerun left it)."""
+    index_server.add_wheel("big", "1.0", extra_files={"big/blob.bin": PAYLOAD * 8})
+    index_server.mangle[file_path(BIG)] = slow(chunk=32 * 1024, pause=0.05)
+    dest = tmp_path / "wheels"
+    child = start_tagpip(
+        "download", "big", "-d", str(dest), "-i", index_server.url, *TARGET,
+        "--no-cache-dir", "--progress-bar", "off",
+    )  # fmt: skip
+    try:
+        assert wait_until(
+            lambda: any(p.name.endswith(".part") and p.stat().st_size > 0 for p in dest.glob(".*"))
+        ), "the download never started"
+        child.send_signal(signal.SIGKILL)
+        child.communicate(timeout=15)
+    finally:
+        if child.poll() is None:
+            child.kill()
+            child.communicate()
+    [left] = [p.name for p in dest.iterdir()]
+    assert left.startswith(".tagpip-")
+    assert left.endswith(".part")
+    index_server.mangle.clear()
+    status = main(["download", "big", "-d", str(dest), "-i", index_server.url, *TARGET, "-q"])
+    assert (status, capsys.readouterr().err) == (0, "")
+    assert [p.name for p in dest.iterdir()] == [BIG]
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="flock")
+def test_the_rerun_leaves_a_part_file_another_live_run_is_writing(
+    index_server: IndexServer, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A ``.tagpip-*.part`` file a live run holds (locked while written, as every download
+    writes one) is not a leftover: only abandoned ones, and only tagpip's names, are removed."""
+    from tagpip import _atomic
+
+    seed(index_server)
+    dest = tmp_path / "wheels"
+    dest.mkdir()
+    live, held = _atomic.locked_temp(dest, prefix=".tagpip-", suffix=".part")
+    held.write(b"being written")
+    held.flush()
+    abandoned = dest / ".tagpip-abandoned.part"
+    abandoned.write_bytes(b"left by a killed run")
+    others = [dest / ".tagpip-notes.txt", dest / "mine.part", dest / ".other-tool.part"]
+    for path in others:
+        path.write_bytes(b"not tagpip's leftover")
+    try:
+        status, err = fetch(index_server, dest, capsys, cache=tmp_path / "cache")
+        assert (status, err) == (0, "")
+        assert live.read_bytes() == b"being written"
+    finally:
+        held.close()
+    assert not abandoned.exists()
+    assert sorted(p.name for p in dest.iterdir()) == sorted(
+        [APP, HELPER, live.name, *(p.name for p in others)]
+    )
+
+
 # -- the same faults under `tagpip install --target` ----------------------------------------------
 
 
