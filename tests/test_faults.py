@@ -232,6 +232,119 @@ def test_a_hanging_server_times_out(
     assert_only_verified(index_server, dest)
 
 
+@pytest.mark.parametrize("where", ["page", "metadata", "wheel"])
+def test_a_server_that_trickles_is_cut_off_by_the_whole_request_deadline(
+    index_server: IndexServer,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    where: str,
+) -> None:
+    """One byte every 0.1 s: no read waits as long as --timeout (0.5 s), so only the deadline
+    of the whole request ends it (10 x --timeout; 2 x here, to keep the test short). Before,
+    the run went on for as long as the server liked (the page alone: 3 minutes)."""
+    import tagpip._inflight
+
+    monkeypatch.setattr(tagpip._inflight, "FACTOR", 2)
+    seed(index_server)
+    path = {
+        "page": page_path("helper"),
+        "metadata": file_path(HELPER) + ".metadata",
+        "wheel": file_path(HELPER),
+    }[where]
+    index_server.mangle[path] = slow(chunk=1, pause=0.1)
+    dest = tmp_path / "wheels"
+    started = time.monotonic()
+    status, err = fetch(index_server, dest, capsys, "--timeout", "0.5")
+    assert time.monotonic() - started < 20  # the body alone would take minutes
+    assert_clean_failure(
+        status,
+        err,
+        f"helper: gave up on {index_server.base_url}{path} after 1s: the server kept the request "
+        "going too slowly to finish",
+        "hint: a request may take 2 times --timeout (0.5s), plus a second for every 8 KB it "
+        "receives; raise --timeout for a slow link",
+    )
+    assert_only_verified(index_server, dest)
+
+
+def test_a_server_that_trickles_its_headers_is_cut_off_too(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The status line and headers one byte at a time: the request has no body yet, and its
+    reads block inside requests itself; the deadline's watchdog ends them."""
+    import socket
+    import threading
+
+    import tagpip._inflight
+
+    monkeypatch.setattr(tagpip._inflight, "FACTOR", 2)
+    listener = socket.create_server(("127.0.0.1", 0))
+    port = listener.getsockname()[1]
+    stop = threading.Event()
+
+    def serve() -> None:
+        while not stop.is_set():
+            listener.settimeout(0.2)
+            try:
+                conn, _ = listener.accept()
+            except OSError:
+                continue
+            with conn:
+                conn.recv(65536)
+                for byte in b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\n" * 100:
+                    if stop.wait(0.1):
+                        break
+                    try:
+                        conn.sendall(bytes([byte]))
+                    except OSError:
+                        break
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    try:
+        status = main(
+            ["download", "app", "-d", str(tmp_path / "w"), "-i", f"http://127.0.0.1:{port}/simple/",
+             *TARGET, "--no-cache-dir", "--timeout", "0.5", "--retries", "0"]
+        )  # fmt: skip
+    finally:
+        stop.set()
+        thread.join()
+        listener.close()
+    err = capsys.readouterr().err
+    assert_clean_failure(status, err, "app: gave up on http://127.0.0.1:", "/simple/app/ after 1s")
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals")
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
+@pytest.mark.parametrize("where", ["page", "wheel"])
+def test_ctrl_c_is_prompt_while_a_request_hangs(
+    index_server: IndexServer, tmp_path: Path, signum: signal.Signals, where: str
+) -> None:
+    """A real tagpip process, a server that accepts and says nothing (for 2 minutes), a
+    --timeout of a minute, and a real signal once the request is waiting: the run ends at once
+    (exit 130) instead of when the fetching thread's read times out (it was joined first)."""
+    seed(index_server)
+    path = page_path("helper") if where == "page" else file_path(HELPER)
+    index_server.overrides[path] = hanging(120)
+    dest = tmp_path / "wheels"
+    child = start_tagpip(
+        "download", "app", "-d", str(dest), "-i", index_server.url, *TARGET,
+        "--no-cache-dir", "--timeout", "60", "--progress-bar", "off",
+    )  # fmt: skip
+    try:
+        assert wait_until(lambda: path in index_server.paths()), "the request was never made"
+        child.send_signal(signum)
+        _, err = child.communicate(timeout=20)  # the read would take 60 s to time out
+    finally:
+        if child.poll() is None:
+            child.kill()
+            child.communicate()
+    assert child.returncode == 130, err
+    assert err == "tagpip: interrupted; nothing partial was left behind\n"
+    assert_only_verified(index_server, dest)  # app's wheel may be there, complete
+
+
 # -- pages that are not pages -------------------------------------------------------------------
 
 JSON = "application/vnd.pypi.simple.v1+json"

@@ -66,6 +66,7 @@ from tagpip.transport import (
     IndexError_,
     Transport,
     over_cap,
+    request_of,
     transport_errors,
 )
 from tagpip.transport import what as _what
@@ -847,18 +848,21 @@ class HttpIndex(Index):
             if declared.isdigit() and int(declared) > limit:
                 raise self._too_long(url, project, int(declared), limit, who)
         done = 0
+        request = request_of(response)  # its deadline moves on with every piece
         # decode_content=False: the bytes as served are the bytes the hashes are of (as pip).
         # Pieces of a megabyte, as in Transport.body: cold downloads of the realistic set
         # 1.00 -> 0.88 s.
         try:
             for piece in response.raw.stream(BODY_PIECE, decode_content=False):
                 done += len(piece)
+                if request is not None:
+                    request.progress(len(piece))
                 for limit, who in limits:
                     if done > limit:
                         raise self._too_long(url, project, done, limit, who)
                 yield piece
         except transport_errors() as error:
-            raise self._transport.fetch_error(error, url, project) from None
+            raise self._transport.fetch_error(error, url, project, request=request) from None
 
     def _too_long(self, url: str, project: str, got: int, limit: int, who: str) -> FetchError:
         return FetchError(

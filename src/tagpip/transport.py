@@ -24,7 +24,7 @@ from tagpip.pipconfig import IndexOptions
 if TYPE_CHECKING:
     import requests
 
-    from tagpip import _http
+    from tagpip import _http, _inflight
 
 __all__ = [
     "MAX_METADATA",
@@ -34,6 +34,7 @@ __all__ = [
     "Transport",
     "is_loopback",
     "over_cap",
+    "request_of",
     "transport_errors",
     "what",
 ]
@@ -101,6 +102,33 @@ def over_cap(kind: str, limit: int) -> str:
         f"{size} once decoded, tagpip's cap on {thing} (the largest on PyPI's most "
         f"downloaded projects is {largest})"
     )
+
+
+_REQUEST = "_tagpip_request"
+
+
+def _track(response: requests.Response, request: _inflight.Request) -> None:
+    """Tie the request in flight to its response: it ends (no deadline, no sockets) when the
+    response is closed, as every caller does (``with response:``)."""
+    from tagpip import _inflight
+
+    setattr(response, _REQUEST, request)
+    close = response.close
+
+    def closing() -> None:
+        _inflight.end(request)
+        close()
+
+    response.close = closing  # type: ignore[method-assign]
+
+
+def request_of(response: requests.Response) -> _inflight.Request | None:
+    """The request in flight a response of :meth:`Transport.get` belongs to: its body's
+    readers report progress to it (see :mod:`tagpip._inflight`)."""
+    found = getattr(response, _REQUEST, None)
+    from tagpip import _inflight
+
+    return found if isinstance(found, _inflight.Request) else None
 
 
 def is_loopback(host: str) -> bool:
@@ -235,32 +263,57 @@ class Transport:
         # sent as Basic auth to that host for this request, and kept out of the URL that
         # requests, the HTTP cache and any message see.
         bare, found = strip_credentials(url)
-        from tagpip import _http
+        from tagpip import _inflight
 
         try:
-            return session.get(
-                bare,
-                headers=dict(headers or {}),
-                stream=stream,
-                timeout=options.timeout,
-                verify=verify,
-                cert=options.client_cert,
-                auth=found,
-            )
-        except _http.InsecureRedirect as error:
-            raise FetchError(
-                f"{what(project, url)}: refusing a redirect from {error.source} to "
-                f"{error.location}: {error.reason}",
-                project=project,
-                url=url,
-                hint=(
-                    "a request made over https never continues over plain http"
-                    if error.reason.startswith(_DOWNGRADE)
-                    else f"pass --trusted-host {urlsplit(error.location).hostname} if you trust it"
-                ),
-            ) from None
-        except transport_errors() as error:
-            raise self.fetch_error(error, url, project) from None
+            request = _inflight.begin(options.timeout)
+        except _inflight.Interrupted:
+            raise self._interrupted(url, project) from None
+        try:
+            with _inflight.current(request):
+                response = session.get(
+                    bare,
+                    headers=dict(headers or {}),
+                    stream=stream,
+                    timeout=options.timeout,
+                    verify=verify,
+                    cert=options.client_cert,
+                    auth=found,
+                )
+        except BaseException as error:
+            _inflight.end(request)
+            raise self._request_error(error, url, project, request) from None
+        _track(response, request)
+        return response
+
+    def _request_error(
+        self, error: BaseException, url: str, project: str | None, request: _inflight.Request
+    ) -> BaseException:
+        """What a failed ``session.get`` raises, in tagpip's words where it has them."""
+        from tagpip import _http, _inflight
+
+        if isinstance(error, _http.InsecureRedirect):
+            return self._insecure_redirect(error, url, project)
+        if isinstance(
+            error, (_inflight.DeadlinePassed, _inflight.Interrupted, *transport_errors())
+        ):
+            return self.fetch_error(error, url, project, request=request)
+        return error
+
+    def _insecure_redirect(
+        self, error: _http.InsecureRedirect, url: str, project: str | None
+    ) -> FetchError:
+        return FetchError(
+            f"{what(project, url)}: refusing a redirect from {error.source} to "
+            f"{error.location}: {error.reason}",
+            project=project,
+            url=url,
+            hint=(
+                "a request made over https never continues over plain http"
+                if error.reason.startswith(_DOWNGRADE)
+                else f"pass --trusted-host {urlsplit(error.location).hostname} if you trust it"
+            ),
+        )
 
     def redirect_problem(self, source: str, location: str) -> str | None:
         """Why a redirect from ``source`` to ``location`` must not be followed (None: it may).
@@ -297,9 +350,12 @@ class Transport:
         limit = MAX_METADATA if metadata else MAX_PAGE
         pieces: list[bytes] = []
         total = 0
+        request = request_of(response)
         try:
             for piece in response.iter_content(BODY_PIECE):
                 total += len(piece)
+                if request is not None:
+                    request.progress(len(piece))
                 if total > limit:
                     raise FetchError(
                         f"{what(project, url)}: the response from {redact_url(url)} is "
@@ -312,8 +368,27 @@ class Transport:
                     )
                 pieces.append(piece)
         except transport_errors() as error:
-            raise self.fetch_error(error, url, project) from None
+            raise self.fetch_error(error, url, project, request=request) from None
         return b"".join(pieces)
+
+    def _deadline_error(
+        self, request: _inflight.Request, url: str, project: str | None
+    ) -> FetchError:
+        from tagpip import _inflight
+
+        timeout = self.options.timeout
+        return FetchError(
+            f"{what(project, url)}: gave up on {redact_url(url)} after {request.allowed:.0f}s: "
+            "the server kept the request going too slowly to finish",
+            project=project,
+            url=url,
+            hint=f"a request may take {_inflight.FACTOR} times --timeout ({timeout:g}s), plus "
+            f"a second for every {_inflight.FLOOR // 1024} KB it receives; raise --timeout "
+            "for a slow link",
+        )
+
+    def _interrupted(self, url: str, project: str | None) -> FetchError:
+        return FetchError(f"{what(project, url)}: interrupted", project=project, url=url)
 
     def raise_for_status(
         self, response: requests.Response, url: str, *, project: str | None
@@ -333,9 +408,23 @@ class Transport:
             hint=hint,
         )
 
-    def fetch_error(self, error: BaseException, url: str, project: str | None) -> FetchError:
-        from tagpip import _http
+    def fetch_error(
+        self,
+        error: BaseException,
+        url: str,
+        project: str | None,
+        *,
+        request: _inflight.Request | None = None,
+    ) -> FetchError:
+        """A failed request or body in words. ``request`` (the request in flight, from
+        :func:`request_of`) tells a read that failed because its deadline passed, or because
+        the run was interrupted, from the transport's own failures."""
+        from tagpip import _http, _inflight
 
+        if request is not None and (request.expired or isinstance(error, _inflight.DeadlinePassed)):
+            return self._deadline_error(request, url, project)
+        if isinstance(error, _inflight.Interrupted) or _inflight.aborted():
+            return self._interrupted(url, project)
         cause, hint = _http.describe_error(error, self.options.timeout)
         return FetchError(
             f"{what(project, url)}: {scrub(cause)}: {redact_url(url)}",
