@@ -710,6 +710,8 @@ class _Versions(Sequence[Version]):
         while position < len(self):
             if position >= len(self._parsed):
                 self._upto(position + 1)
+                if position >= len(self._parsed):
+                    return  # the page read anew (see _upto) has fewer versions
             yield self._parsed[position]
             position += 1
 
