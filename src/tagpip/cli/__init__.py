@@ -191,6 +191,7 @@ def _main(argv: Sequence[str] | None) -> int:
         )
         return 1
     finally:
+        _default_int_handler_back()
         if logging_on:
             from tagpip.cli._logging import reset_logging
 
@@ -227,6 +228,15 @@ def _terminate_as_interrupt() -> None:
         signal.signal(signal.SIGTERM, handler)
         if signal.getsignal(signal.SIGINT) is signal.default_int_handler:
             signal.signal(signal.SIGINT, handler)
+
+
+def _default_int_handler_back() -> None:
+    """Ctrl-C as it was before :func:`_terminate_as_interrupt` (for programs and tests that
+    call :func:`main` in their own process): Python's own handler again."""
+    current = signal.getsignal(signal.SIGINT)
+    if getattr(current, "__qualname__", "") == "_terminate_as_interrupt.<locals>.handler":
+        with contextlib.suppress(ValueError):
+            signal.signal(signal.SIGINT, signal.default_int_handler)
 
 
 def _print_err(text: str) -> None:
