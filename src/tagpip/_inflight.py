@@ -91,6 +91,7 @@ _live: set[Request] = set()
 _local = threading.local()
 _aborted = False
 _watchdog: threading.Thread | None = None
+_next_wake = float("inf")  # when the watchdog wakes next (monotonic)
 
 
 def begin(timeout: float | None) -> Request:
@@ -106,7 +107,10 @@ def begin(timeout: float | None) -> Request:
         if _watchdog is None or not _watchdog.is_alive():
             _watchdog = threading.Thread(target=_watch, name="tagpip-deadlines", daemon=True)
             _watchdog.start()
-        _wake.notify()
+        elif request.deadline() < _next_wake:
+            # Only a deadline before the one the watchdog sleeps until needs waking it: most
+            # requests start later than those in flight, so their deadlines come later too.
+            _wake.notify()
     return request
 
 
@@ -179,6 +183,7 @@ def _shutdown(sock: socket.socket) -> None:
 def _watch() -> None:
     """The watchdog: sleeps until the nearest deadline, then shuts down the sockets of every
     request whose deadline passed (deadlines only move later, so waking early is harmless)."""
+    global _next_wake
     with _lock:
         while True:
             now = time.monotonic()
@@ -195,4 +200,5 @@ def _watch() -> None:
                     _live.discard(request)
                 elif nearest is None or deadline < nearest:
                     nearest = deadline
-            _wake.wait(None if nearest is None else max(0.05, nearest - now))
+            _next_wake = float("inf") if nearest is None else max(now + 0.05, nearest)
+            _wake.wait(None if nearest is None else _next_wake - now)
