@@ -9,6 +9,9 @@ from pathlib import Path
 
 import pytest
 
+from support.server import IndexServer
+from support.wheels import core_metadata
+
 BENCH = Path(__file__).resolve().parent.parent / "bench" / "run.py"
 
 
@@ -23,3 +26,38 @@ def test_the_check_section_prints_its_table() -> None:
     )
     assert result.returncode == 0, result.stderr
     assert "| check, 2000 lines | tagpip check vs python -c pass |" in result.stdout
+
+
+def test_the_metadata_sizes_script_measures_a_real_index(
+    index_server: IndexServer, tmp_path: Path
+) -> None:
+    """bench/metadata_sizes.py (the measurement behind the caps in docs/reliability.md) runs
+    against a real index and prints both tables, largest first."""
+    index_server.add_wheel("small", "1.0")
+    index_server.add_wheel(
+        "large", "2.0", metadata_text=core_metadata("large", "2.0") + "\n" + "x" * 50_000
+    )
+    index_server.add_sdist("sourceonly", "1.0")
+    names = tmp_path / "top.txt"
+    names.write_text("small\nlarge\nsourceonly\n")
+    result = subprocess.run(
+        [
+            sys.executable,
+            str(BENCH.parent / "metadata_sizes.py"),
+            str(names),
+            "--index",
+            index_server.url,
+            "--cache-dir",
+            str(tmp_path / "cache"),
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "2 of 3 projects measured; the largest METADATA:" in result.stdout
+    rows = [line for line in result.stdout.splitlines() if line.startswith("| large")]
+    assert rows[0].startswith("| large | large-2.0-py3-none-any.whl | 50,")
+    assert "3 project pages measured (decoded bytes); the largest:" in result.stdout
+    assert "sourceonly (no wheel)" in result.stderr

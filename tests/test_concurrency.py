@@ -113,3 +113,96 @@ def test_two_identical_installs_into_one_folder(index_server: IndexServer, tmp_p
         f"{name}-1.0.dist-info" for name in sorted(PROJECTS)
     ]
     assert sorted(p.name for p in tmp_path.rglob(".tagpip-*")) == []
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="runs the POSIX way only for now")
+def test_purge_and_prune_while_an_install_fills_the_cache(
+    index_server: IndexServer, tmp_path: Path
+) -> None:
+    """``tagpip cache purge`` (and ``prune``) over and over while ``install --target`` writes
+    pages, metadata, wheels and unpacked wheels into the same cache: every purge and prune
+    succeeds (before: "Directory not empty" or FileNotFoundError), and so does the install."""
+    from support.faults import wait_until
+
+    names = seed(index_server)
+    cache = tmp_path / "cache"
+    install = start_tagpip(
+        "install", "alpha", "--target", str(tmp_path / "deps"), "-i", index_server.url,
+        *TARGET, "--cache-dir", str(cache), "--progress-bar", "off",
+    )  # fmt: skip
+    try:
+        assert wait_until(lambda: (cache / "tagpip").exists() or install.poll() is not None)
+        rounds = 0
+        while install.poll() is None and rounds < 40:
+            for action in ("purge", "prune", "purge"):
+                child = start_tagpip("cache", action, "--cache-dir", str(cache))
+                _out, err = child.communicate(timeout=60)
+                assert child.returncode == 0, err
+                assert err == "", err
+            rounds += 1
+        _out, err = install.communicate(timeout=120)
+    finally:
+        if install.poll() is None:
+            install.kill()
+            install.communicate()
+    assert rounds >= 1, "the install ended before a purge could overlap it"
+    assert install.returncode == 0, err
+    assert "internal error" not in err
+    for name in PROJECTS:
+        assert (tmp_path / "deps" / name / "blob.bin").is_file()
+    # Whatever the cache holds now serves the next install, and a last purge leaves nothing.
+    again = start_tagpip(
+        "install", "alpha", "--target", str(tmp_path / "again"), "-i", index_server.url,
+        *TARGET, "--cache-dir", str(cache), "--progress-bar", "off",
+    )  # fmt: skip
+    _, err = again.communicate(timeout=120)
+    assert again.returncode == 0, err
+    purge = start_tagpip("cache", "purge", "--cache-dir", str(cache))
+    purge.communicate(timeout=60)
+    assert purge.returncode == 0
+    assert sorted(p.name for p in cache.iterdir()) == []
+    assert names
+
+
+def test_purge_tolerates_a_writer_that_keeps_adding_files(tmp_path: Path) -> None:
+    """In-process, with a thread that keeps creating folders and files in the cache while it
+    is removed: no error, and what the writer made after the purge is a new cache."""
+    import threading
+
+    from tagpip import cachedir
+
+    root = tmp_path / "tagpip"
+    for kind in ("pages", "wheels"):
+        for n in range(30):
+            (root / kind / f"{n:02}").mkdir(parents=True)
+            (root / kind / f"{n:02}" / "entry").write_bytes(b"x" * 100)
+    stop = threading.Event()
+    errors: list[BaseException] = []
+
+    def writer() -> None:
+        n = 0
+        while not stop.is_set():
+            n += 1
+            try:
+                folder = root / "pages" / f"w{n % 7}"
+                folder.mkdir(parents=True, exist_ok=True)
+                (folder / f"f{n}").write_bytes(b"y")
+            except (FileNotFoundError, FileExistsError):
+                # The folder went between mkdir and write (or between pathlib's mkdir and its
+                # is_dir check): what a writer of the cache sees as a miss.
+                continue
+            except BaseException as error:  # pragma: no cover - reported below
+                errors.append(error)
+
+    thread = threading.Thread(target=writer)
+    thread.start()
+    try:
+        for _ in range(20):
+            cachedir.purge(root)
+    finally:
+        stop.set()
+        thread.join()
+    assert errors == []
+    cachedir.purge(root)
+    assert not root.exists()
+    assert [p.name for p in tmp_path.iterdir()] == []  # nothing left beside it either

@@ -232,6 +232,119 @@ def test_a_hanging_server_times_out(
     assert_only_verified(index_server, dest)
 
 
+@pytest.mark.parametrize("where", ["page", "metadata", "wheel"])
+def test_a_server_that_trickles_is_cut_off_by_the_whole_request_deadline(
+    index_server: IndexServer,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    where: str,
+) -> None:
+    """One byte every 0.1 s: no read waits as long as --timeout (0.5 s), so only the deadline
+    of the whole request ends it (10 x --timeout; 2 x here, to keep the test short). Before,
+    the run went on for as long as the server liked (the page alone: 3 minutes)."""
+    import tagpip._inflight
+
+    monkeypatch.setattr(tagpip._inflight, "FACTOR", 2)
+    seed(index_server)
+    path = {
+        "page": page_path("helper"),
+        "metadata": file_path(HELPER) + ".metadata",
+        "wheel": file_path(HELPER),
+    }[where]
+    index_server.mangle[path] = slow(chunk=1, pause=0.1)
+    dest = tmp_path / "wheels"
+    started = time.monotonic()
+    status, err = fetch(index_server, dest, capsys, "--timeout", "0.5")
+    assert time.monotonic() - started < 20  # the body alone would take minutes
+    assert_clean_failure(
+        status,
+        err,
+        f"helper: gave up on {index_server.base_url}{path} after 1s: the server kept the request "
+        "going too slowly to finish",
+        "hint: a request may take 2 times --timeout (0.5s), plus a second for every 8 KB it "
+        "receives; raise --timeout for a slow link",
+    )
+    assert_only_verified(index_server, dest)
+
+
+def test_a_server_that_trickles_its_headers_is_cut_off_too(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The status line and headers one byte at a time: the request has no body yet, and its
+    reads block inside requests itself; the deadline's watchdog ends them."""
+    import socket
+    import threading
+
+    import tagpip._inflight
+
+    monkeypatch.setattr(tagpip._inflight, "FACTOR", 2)
+    listener = socket.create_server(("127.0.0.1", 0))
+    port = listener.getsockname()[1]
+    stop = threading.Event()
+
+    def serve() -> None:
+        while not stop.is_set():
+            listener.settimeout(0.2)
+            try:
+                conn, _ = listener.accept()
+            except OSError:
+                continue
+            with conn:
+                conn.recv(65536)
+                for byte in b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\n" * 100:
+                    if stop.wait(0.1):
+                        break
+                    try:
+                        conn.sendall(bytes([byte]))
+                    except OSError:
+                        break
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    try:
+        status = main(
+            ["download", "app", "-d", str(tmp_path / "w"), "-i", f"http://127.0.0.1:{port}/simple/",
+             *TARGET, "--no-cache-dir", "--timeout", "0.5", "--retries", "0"]
+        )  # fmt: skip
+    finally:
+        stop.set()
+        thread.join()
+        listener.close()
+    err = capsys.readouterr().err
+    assert_clean_failure(status, err, "app: gave up on http://127.0.0.1:", "/simple/app/ after 1s")
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals")
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
+@pytest.mark.parametrize("where", ["page", "wheel"])
+def test_ctrl_c_is_prompt_while_a_request_hangs(
+    index_server: IndexServer, tmp_path: Path, signum: signal.Signals, where: str
+) -> None:
+    """A real tagpip process, a server that accepts and says nothing (for 2 minutes), a
+    --timeout of a minute, and a real signal once the request is waiting: the run ends at once
+    (exit 130) instead of when the fetching thread's read times out (it was joined first)."""
+    seed(index_server)
+    path = page_path("helper") if where == "page" else file_path(HELPER)
+    index_server.overrides[path] = hanging(120)
+    dest = tmp_path / "wheels"
+    child = start_tagpip(
+        "download", "app", "-d", str(dest), "-i", index_server.url, *TARGET,
+        "--no-cache-dir", "--timeout", "60", "--progress-bar", "off",
+    )  # fmt: skip
+    try:
+        assert wait_until(lambda: path in index_server.paths()), "the request was never made"
+        child.send_signal(signum)
+        _, err = child.communicate(timeout=20)  # the read would take 60 s to time out
+    finally:
+        if child.poll() is None:
+            child.kill()
+            child.communicate()
+    assert child.returncode == 130, err
+    assert err == "tagpip: interrupted; nothing partial was left behind\n"
+    assert_only_verified(index_server, dest)  # app's wheel may be there, complete
+
+
 # -- pages that are not pages -------------------------------------------------------------------
 
 JSON = "application/vnd.pypi.simple.v1+json"
@@ -386,6 +499,69 @@ def test_an_interrupted_download_leaves_nothing(
     assert child.returncode == 130, err
     assert err == "tagpip: interrupted; nothing partial was left behind\n"
     assert list(dest.iterdir()) == []
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="SIGKILL")
+def test_a_rerun_after_kill_9_removes_what_the_killed_run_left(
+    index_server: IndexServer, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``kill -9`` leaves the killed run's ``.tagpip-*.part`` in -d (nothing can run then);
+    the next run into -d removes it, and succeeds (issue 30: a successful rerun left it)."""
+    index_server.add_wheel("big", "1.0", extra_files={"big/blob.bin": PAYLOAD * 8})
+    index_server.mangle[file_path(BIG)] = slow(chunk=32 * 1024, pause=0.05)
+    dest = tmp_path / "wheels"
+    child = start_tagpip(
+        "download", "big", "-d", str(dest), "-i", index_server.url, *TARGET,
+        "--no-cache-dir", "--progress-bar", "off",
+    )  # fmt: skip
+    try:
+        assert wait_until(
+            lambda: any(p.name.endswith(".part") and p.stat().st_size > 0 for p in dest.glob(".*"))
+        ), "the download never started"
+        child.send_signal(signal.SIGKILL)
+        child.communicate(timeout=15)
+    finally:
+        if child.poll() is None:
+            child.kill()
+            child.communicate()
+    [left] = [p.name for p in dest.iterdir()]
+    assert left.startswith(".tagpip-")
+    assert left.endswith(".part")
+    index_server.mangle.clear()
+    status = main(["download", "big", "-d", str(dest), "-i", index_server.url, *TARGET, "-q"])
+    assert (status, capsys.readouterr().err) == (0, "")
+    assert [p.name for p in dest.iterdir()] == [BIG]
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="flock")
+def test_the_rerun_leaves_a_part_file_another_live_run_is_writing(
+    index_server: IndexServer, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A ``.tagpip-*.part`` file a live run holds (locked while written, as every download
+    writes one) is not a leftover: only abandoned ones, and only tagpip's names, are removed."""
+    from tagpip import _atomic
+
+    seed(index_server)
+    dest = tmp_path / "wheels"
+    dest.mkdir()
+    live, held = _atomic.locked_temp(dest, prefix=".tagpip-", suffix=".part")
+    held.write(b"being written")
+    held.flush()
+    abandoned = dest / ".tagpip-abandoned.part"
+    abandoned.write_bytes(b"left by a killed run")
+    others = [dest / ".tagpip-notes.txt", dest / "mine.part", dest / ".other-tool.part"]
+    for path in others:
+        path.write_bytes(b"not tagpip's leftover")
+    try:
+        status, err = fetch(index_server, dest, capsys, cache=tmp_path / "cache")
+        assert (status, err) == (0, "")
+        assert live.read_bytes() == b"being written"
+    finally:
+        held.close()
+    assert not abandoned.exists()
+    assert sorted(p.name for p in dest.iterdir()) == sorted(
+        [APP, HELPER, live.name, *(p.name for p in others)]
+    )
 
 
 # -- the same faults under `tagpip install --target` ----------------------------------------------
@@ -622,6 +798,92 @@ def test_a_gzip_bomb_ends_with_a_clear_error(
     status, err = fetch(index_server, dest, capsys, cache=cache)
     assert_clean_failure(status, err, "helper: ", f"is larger than {limit} once decoded")
     assert_recovers(index_server, dest, capsys, cache)
+
+
+def wheel_metadata_size(wheel: Path) -> int:
+    import zipfile
+
+    with zipfile.ZipFile(wheel) as archive:
+        return archive.getinfo(f"{wheel.name.split('-')[0]}-1.0.dist-info/METADATA").file_size
+
+
+def _long_description(megabytes: int) -> str:
+    """A METADATA whose long description is ``megabytes`` MB of readable text."""
+    line = "A real project's changelog, pasted into its long description. " * 2 + "\n"
+    return "\n" + line * (megabytes * 1024 * 1024 // len(line) + 1)
+
+
+@pytest.mark.parametrize(
+    "how",
+    [pytest.param("metadata-file", marks=pytest.mark.slow), "range-requests", "whole-wheel"],
+)
+def test_a_large_real_metadata_is_read_as_pip_reads_it(
+    index_server: IndexServer, tmp_path: Path, capsys: pytest.CaptureFixture[str], how: str
+) -> None:
+    """20 MB of METADATA (a hundred times PyPI's largest, 161 KB, and more than the 16 MB cap
+    tagpip once had): pip reads it, and so does tagpip, from a PEP 658 file, through range
+    requests and from the whole wheel."""
+    index_server.metadata_files = how == "metadata-file"
+    index_server.range_requests = how == "range-requests"
+    index_server.add_wheel(
+        "big", "1.0", metadata_text=core_metadata("big", "1.0") + _long_description(20)
+    )
+    dest = tmp_path / "wheels"
+    status, err = fetch(index_server, dest, capsys, requirements=("big",))
+    assert (status, err) == (0, "")
+    assert status == main(
+        ["install", "big", "-i", index_server.url, "--target", str(tmp_path / "deps"), *TARGET]
+    )
+    assert (tmp_path / "deps" / "big-1.0.dist-info" / "METADATA").stat().st_size > 20 * 10**6
+
+
+@pytest.mark.parametrize("how", ["metadata-file", "in-the-wheel", "install"])
+def test_metadata_past_its_cap_is_refused_naming_the_cap(
+    index_server: IndexServer,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    how: str,
+) -> None:
+    """The cap is lowered to 1 MB so the test stays small; the message says which cap it is
+    and what real ones measure."""
+    import tagpip._wheelcheck
+    import tagpip.index
+    import tagpip.transport
+
+    for module in (tagpip.transport, tagpip.index, tagpip._wheelcheck):
+        monkeypatch.setattr(module, "MAX_METADATA", 1024 * 1024)
+    index_server.metadata_files = how == "metadata-file"
+    wheel = index_server.add_wheel(
+        "big", "1.0", metadata_text=core_metadata("big", "1.0") + _long_description(2)
+    )
+    cap = (
+        "1 MB once decoded, tagpip's cap on a METADATA file (the largest on PyPI's most "
+        "downloaded projects is 161 KB)"
+    )
+    if how == "install":
+        status = main(
+            ["install", "--no-index", "--target", str(tmp_path / "deps"), str(wheel), *TARGET]
+        )
+        err = capsys.readouterr().err
+        assert_clean_failure(status, err, f"bytes uncompressed, larger than {cap}")
+        assert not (tmp_path / "deps").exists()
+        # The installer's own inspection, which a wheel from the cache of unpacked wheels or
+        # a program calling install() reaches without the index, holds to the same cap.
+        from tagpip.install import InvalidWheel, install
+        from tagpip.target import Target
+
+        target = Target.from_flags(["manylinux2014_x86_64"], "3.12", None, [])
+        with pytest.raises(InvalidWheel) as caught:
+            install([wheel], tmp_path / "deps", target)
+        assert [p.describe() for p in caught.value.problems] == [
+            f"big-1.0-py3-none-any.whl: 'big-1.0.dist-info/METADATA' is "
+            f"{wheel_metadata_size(wheel)} bytes uncompressed, larger than {cap}"
+        ]
+        return
+    status, err = fetch(index_server, tmp_path / "wheels", capsys, requirements=("big",))
+    expected = "is larger than" if how == "metadata-file" else "bytes uncompressed, larger than"
+    assert_clean_failure(status, err, "big: ", f"{expected} {cap}")
 
 
 @pytest.mark.parametrize("fmt", ["json", "html"])

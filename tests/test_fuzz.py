@@ -17,6 +17,7 @@ import json
 import os
 import subprocess
 import sys
+import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -253,6 +254,292 @@ _pylocks = st.builds(
 def test_pylock_files(text: str) -> None:
     with contextlib.suppress(LockError, TagpipError):
         parse_pylock(text, source="/nonexistent/pylock.toml")
+
+
+_PACKAGE_VALUES = st.one_of(
+    _toml_values,
+    st.lists(st.dictionaries(st.sampled_from(_PYLOCK_KEYS), _toml_values, max_size=5), max_size=3),
+)
+
+
+def _pylock_with_package(package: dict[str, Any], head: dict[str, Any]) -> str:
+    document = {"lock-version": "1.0", "created-by": "fuzz", **head, "packages": [package]}
+    return tomli_w.dumps(document)
+
+
+# A package that passes the first checks (a name and a version), with anything in the keys
+# that hold its files and conditions: the fuzzing reaches the wheel and sdist tables.
+_pylock_packages = st.builds(
+    _pylock_with_package,
+    st.fixed_dictionaries(
+        {"name": st.just("demo"), "version": st.just("1.0")},
+        optional=dict.fromkeys(
+            ("wheels", "sdist", "marker", "requires-python", "index", "vcs"), _PACKAGE_VALUES
+        ),
+    ),
+    st.dictionaries(st.sampled_from(_PYLOCK_KEYS), _toml_values, max_size=2),
+)
+
+
+@FUZZ
+@given(_pylock_packages)
+def test_pylock_packages(text: str) -> None:
+    """Only a LockError, and one whose message starts with the file's name."""
+    source = "/nonexistent/pylock.toml"
+    try:
+        parse_pylock(text, source=source)
+    except LockError as error:
+        message = str(error)
+    else:
+        return
+    assert message.startswith(source), message
+
+
+# -- whole requirement and constraint files, pip's configuration files ---------------------------
+
+_FILE_PIECES = [
+    *_REQUIREMENT_PIECES, "\n", "-r ", "-c ", "--constraint ", "-e ", "--index-url ", "-i ",
+    "--extra-index-url ", "-f ", "--find-links ", "--no-index", "--pre", "--only-binary ",
+    ":all:", "--platform ", "--python-version ", "3.6", "--implementation ", "cp", "--abi ",
+    "--require-hashes", "${VAR}", "${HOME}", "./missing.txt", "app @ file:///nonexistent.whl",
+    "git+https://x.invalid/r.git", " #egg=app", "\ufeff", "\r\n",
+]  # fmt: skip
+
+
+@FUZZ
+@given(_joined(_FILE_PIECES, max_size=30), st.booleans())
+def test_requirement_and_constraint_files(text: str, constraint: bool) -> None:
+    """A whole file, as ``-r`` or as ``-c``: parsed, or refused with tagpip's errors, which
+    name the file (in the message, or in each diagnostic's span)."""
+    from tagpip.syntax import parse_requirements_file
+
+    with tempfile.TemporaryDirectory() as folder:
+        path = os.path.join(folder, "reqs.txt")
+        with open(path, "w", encoding="utf-8", errors="surrogatepass") as handle:
+            handle.write(text)
+        try:
+            parse_requirements_file(path, constraint=constraint)
+        except TagpipError as error:
+            spans = [d.span for d in getattr(error, "diagnostics", ())] + [error.span]
+            message = str(error)
+            named = path in message or any(span and path in span.source for span in spans)
+        else:
+            return
+    assert named or "reqs.txt" in message, message
+
+
+_CONFIG_PIECES = [
+    "[global]\n", "[download]\n", "[install]\n", "[other]\n", "index-url = ",
+    "extra-index-url = ", "find-links = ", "trusted-host = ", "timeout = ", "retries = ",
+    "cache-dir = ", "no-cache-dir = ",
+    "proxy = ", "cert = ", "pre = ", "no-index = ", "https://x.invalid/simple", "yes", "no", "1",
+    "-3", "abc", "\n", "  continued\n", "%(here)s", "%", "=", ":", ";", "#", "\x00", "é",
+]  # fmt: skip
+
+
+@FUZZ
+@given(st.one_of(_joined(_CONFIG_PIECES, max_size=30), st.binary(max_size=200).map(repr)))
+def test_pip_config_files(text: str) -> None:
+    """pip.conf as pip reads it (every section, every option tagpip applies): applied, or a
+    TagpipError."""
+    from tagpip.pipconfig import load_index_options
+
+    with tempfile.TemporaryDirectory() as folder:
+        path = os.path.join(folder, "pip.conf")
+        with open(path, "w", encoding="utf-8", errors="surrogatepass") as handle:
+            handle.write(text)
+        environ = {"PIP_CONFIG_FILE": path}
+        with contextlib.suppress(TagpipError):
+            load_index_options("download", {}, environ)
+
+
+# -- the cache's own formats ---------------------------------------------------------------------
+
+_PAGE_RECORD_KEYS = [
+    "format", "url", "page_url", "html", "etag", "last_modified", "max_age", "body", "chunks",
+    "order",
+]  # fmt: skip
+_marshal_scalars = st.one_of(
+    st.none(), st.booleans(), st.integers(), st.floats(allow_nan=False), st.text(max_size=10),
+    st.binary(max_size=20), st.sampled_from(["1.0", "0.9", "nope", _PAGE_URL]),
+)  # fmt: skip
+_marshal_values = st.recursive(
+    _marshal_scalars,
+    lambda inner: st.one_of(
+        st.lists(inner, max_size=4),
+        st.dictionaries(st.sampled_from([*_JSON_KEYS, *_PAGE_RECORD_KEYS]), inner, max_size=5),
+        st.lists(inner, max_size=3).map(tuple),
+    ),
+    max_leaves=20,
+)
+
+
+def _stored_page(chunks: list[Any], order: list[Any], extra: dict[str, Any]) -> bytes:
+    import marshal
+
+    from tagpip import pagecache
+
+    record = {
+        "format": pagecache.FORMAT, "url": _PAGE_URL, "page_url": _PAGE_URL, "html": False,
+        "etag": None, "last_modified": None, "max_age": 600.0, "body": "",
+        "chunks": chunks, "order": order, **extra,
+    }  # fmt: skip
+    return marshal.dumps(record)
+
+
+_chunk_rows = st.lists(_file_entry, max_size=3).map(lambda rows: __import__("marshal").dumps(rows))
+_stored_pages = st.one_of(
+    st.builds(
+        _stored_page,
+        st.lists(st.one_of(_chunk_rows, st.binary(max_size=30)), min_size=1, max_size=3),
+        st.lists(
+            st.tuples(
+                st.sampled_from(["1.0", "0.9", "nope", ""]), st.lists(st.integers(0, 2), max_size=2)
+            ).map(list),
+            max_size=3,
+        ),
+        st.dictionaries(st.sampled_from(_PAGE_RECORD_KEYS), _marshal_values, max_size=2),
+    ),
+    _marshal_values.map(lambda value: __import__("marshal").dumps(value)),
+    st.binary(max_size=100),
+)
+
+
+@FUZZ
+@given(_stored_pages)
+def test_stored_pages(payload: bytes) -> None:
+    """A sealed page of any content (intact on disk, whatever it holds): loaded or a miss, and
+    once loaded, every version and file read from it, a group that does not decode falling
+    back to the page read anew (here: an empty page). Nothing may raise."""
+    import dataclasses
+
+    from tagpip import _sealed, pagecache
+
+    with tempfile.TemporaryDirectory() as folder:
+        pages = Path(folder)
+        _sealed.write(pagecache._path(pages, _PAGE_URL), payload)
+        stored = pagecache.load(pages, _PAGE_URL)
+        if stored is None:
+            return
+        source = dataclasses.replace(stored.source, refetch=list)
+        files = ProjectFiles(canonicalize_name("demo"), [source])
+        for version in files.versions():
+            files.of_version(version)
+        list(files)
+
+
+_kept = st.one_of(
+    st.tuples(st.just(2), st.binary(max_size=60), _marshal_values),
+    st.tuples(st.integers(0, 3), _marshal_values, _marshal_values),
+    _marshal_values,
+)
+
+
+@FUZZ
+@given(_kept)
+def test_kept_metadata(record: Any) -> None:
+    """A sealed metadata copy of any content: a miss, or bytes and fields that the index then
+    reads with every field the resolver uses parsed (where any failure is a miss too)."""
+    import marshal
+
+    from tagpip import _sealed, metacache
+    from tagpip.index import _kept_metadata
+
+    name = "sha256-" + "0" * 64
+    with tempfile.TemporaryDirectory() as folder:
+        kept = Path(folder)
+        try:
+            payload = marshal.dumps(record)
+        except ValueError:
+            return
+        _sealed.write(metacache._path(kept, name), payload)
+        found = metacache.load(kept, name)
+        if found is None:
+            return
+        with contextlib.suppress(Exception):  # the index's rule: anything here is a miss
+            _kept_metadata(_WHEEL, found[1])
+
+
+_MANIFEST_KEYS = ["layout", "key", "wheel", "files", "display_name", "tags", "members", "notes"]
+_json_manifests = st.recursive(
+    st.one_of(st.none(), st.booleans(), st.integers(), st.text(max_size=8), st.just(4)),
+    lambda inner: st.one_of(
+        st.lists(inner, max_size=5),
+        st.dictionaries(st.sampled_from(_MANIFEST_KEYS), inner, max_size=6),
+    ),
+    max_leaves=25,
+)
+
+
+@FUZZ
+@given(st.one_of(_json_manifests.map(json.dumps), st.text(max_size=80)))
+def test_unpacked_entries(manifest: str) -> None:
+    """An unpacked wheel's ``entry.json`` of any content: a miss, or an entry whose stored
+    inspection reads back or is a miss. Nothing may raise."""
+    from tagpip._unpacked import LAYOUT, UnpackedCache
+    from tagpip._wheelcheck import _recalled
+
+    with tempfile.TemporaryDirectory() as folder:
+        cache = UnpackedCache(Path(folder))
+        key = "ab" * 32
+        entry = cache.entry(key)
+        (entry / "files").mkdir(parents=True)
+        text = manifest.replace('"key": 4', f'"key": "{key}"').replace("LAYOUT", str(LAYOUT))
+        (entry / "entry.json").write_text(text, encoding="utf-8", errors="surrogatepass")
+        found = cache.lookup(key)
+        if found is not None:
+            _recalled(Path("demo-1.0-py3-none-any.whl"), found)
+
+
+# -- wheels as install reads them: METADATA, WHEEL, entry_points.txt, RECORD ---------------------
+
+_ENTRY_POINT_PIECES = [
+    "[console_scripts]\n", "[gui_scripts]\n", "[DEFAULT]\n", "[demo.plugins]\n", "demo = ",
+    "demo.cli:main", "demo:", ":main", "-x", "[extra]", "%(x)s", "%", "=", "\n", " ", "\t",
+    "a/b = demo:main\n", ".. = demo:main\n", "é", "\x00",
+]  # fmt: skip
+_WHEEL_FILE_PIECES = [
+    "Wheel-Version: 1.0\n", "Wheel-Version: 2.0\n", "Generator: fuzz\n",
+    "Root-Is-Purelib: true\n", "Root-Is-Purelib: false\n", "Tag: py3-none-any\n", "Tag: x\n",
+    "Build: 1\n", "\n", ":", "\x00",
+]  # fmt: skip
+
+
+@settings(FUZZ, max_examples=max(20, FUZZ.max_examples // 4))
+@given(
+    _joined(_METADATA_PIECES, max_size=10),
+    _joined(_WHEEL_FILE_PIECES, max_size=8),
+    st.one_of(st.none(), _joined(_ENTRY_POINT_PIECES, max_size=12)),
+    st.one_of(st.none(), st.text(max_size=60)),
+)
+def test_wheels_to_install(
+    metadata: str, wheel_file: str, entry_points: str | None, record: str | None
+) -> None:
+    """A wheel whose dist-info files say anything: installed, or refused with tagpip's errors
+    naming the wheel; never an error of installer's (issue 30: entry_points.txt)."""
+    import zipfile
+
+    from tagpip.install import install
+    from tagpip.target import Target
+
+    with tempfile.TemporaryDirectory() as folder:
+        wheel = Path(folder, "demo-1.0-py3-none-any.whl")
+        with zipfile.ZipFile(wheel, "w") as archive:
+            archive.writestr("demo/__init__.py", "")
+            archive.writestr("demo-1.0.dist-info/METADATA", metadata)
+            archive.writestr("demo-1.0.dist-info/WHEEL", wheel_file)
+            if entry_points is not None:
+                archive.writestr("demo-1.0.dist-info/entry_points.txt", entry_points)
+            if record is not None:
+                archive.writestr("demo-1.0.dist-info/RECORD", record)
+        target = Target.from_flags(["manylinux2014_x86_64"], "3.12", None, [])
+        try:
+            install([wheel], Path(folder, "deps"), target)
+        except TagpipError as error:
+            message = str(error)
+        else:
+            return
+    assert "demo-1.0-py3-none-any.whl" in message or folder in message, message
 
 
 # -- atheris (coverage-guided), when installed ----------------------------------------------------

@@ -291,6 +291,46 @@ def test_a_malformed_entry_points_file_is_refused_cleanly(
     assert not (tmp_path / "deps").exists()
 
 
+@pytest.mark.parametrize(
+    ("text", "why"),
+    [
+        (b"[console_scripts]\ntool = tool\n", "[console_scripts] tool = 'tool'"),
+        (b"[console_scripts]\ntool = tool:\n", "[console_scripts] tool = 'tool:'"),
+        (b"[console_scripts]\ntool =\n", "[console_scripts] tool = ''"),
+        (b"[gui_scripts]\nwin = -m:main\n", "[gui_scripts] win = '-m:main'"),
+        (b"[DEFAULT]\nx = not a callable\n[console_scripts]\n", "[console_scripts] x = "),
+    ],
+    ids=["no-attribute", "empty-attribute", "empty", "bad-module", "from-default"],
+)
+def test_a_script_entry_point_that_names_no_callable_is_refused_cleanly(
+    tmp_path: Path, text: bytes, why: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """installer asserts the shape of these while staging (an AssertionError, issue 30); pip
+    refuses them ("A callable suffix is required"). Checked first, they are a wheel problem."""
+    member = "ep-1.0.dist-info/entry_points.txt"
+    wheel = build_wheel(tmp_path / "w", "ep", "1.0", extra_files={member: text})
+    status = main(
+        ["install", "--no-index", "--target", str(tmp_path / "deps"), str(wheel), *LINUX_FLAGS]
+    )
+    err = capsys.readouterr().err
+    assert status == 1
+    assert f"ep-1.0-py3-none-any.whl: {member!r} has {why}" in err
+    assert "which names no callable ('module:function' is needed to make the script)" in err
+    assert "Traceback" not in err
+    assert "internal error" not in err
+    assert not (tmp_path / "deps").exists()
+
+
+def test_plugin_entry_points_are_not_held_to_the_script_shape(tmp_path: Path) -> None:
+    """Only script sections make files; another section is the plug-in host's to read."""
+    text = "[my.plugins]\nanything = not a callable at all\n[console_scripts]\nep = ep:main\n"
+    wheel = build_wheel(
+        tmp_path / "w", "ep", "1.0", extra_files={"ep-1.0.dist-info/entry_points.txt": text}
+    )
+    install([wheel], tmp_path / "deps", LINUX)
+    assert (tmp_path / "deps" / "bin" / "ep").is_file()
+
+
 # --------------------------------------------------------------------------------------------
 # Names the target's file system cannot hold
 

@@ -299,8 +299,47 @@ MALFORMED = {
     "no-wheels": (_HEAD + "[[packages]]\nname = 'a'\nversion = '1'\n", "has no wheels"),
     "wheels-a-string": (
         _HEAD + "[[packages]]\nname = 'a'\nversion = '1'\nwheels = 'x'\n",
-        "a wheel entry is not a table",
+        "package a: 'wheels' must be an array of tables, not a string ('x')",
     ),
+    "wheels-a-number": (
+        _HEAD + "[[packages]]\nname = 'a'\nversion = '1'\nwheels = 5\n",
+        "package a: 'wheels' must be an array of tables, not a number (5)",
+    ),
+    "wheels-a-table": (
+        _HEAD + "[[packages]]\nname = 'a'\nversion = '1'\nwheels = {url = 'x'}\n",
+        "package a: 'wheels' must be an array of tables, not a table",
+    ),
+    "sdist-a-string": (
+        _HEAD + "[[packages]]\nname = 'a'\nversion = '1'\nsdist = 'a-1.tar.gz'\n",
+        "package a: 'sdist' must be a table, not a string ('a-1.tar.gz')",
+    ),
+    "path-with-nul": (
+        _HEAD + _package(wheel=f'{{path = "a\\u0000-1-py3-none-any.whl", {_GOOD_HASH}}}'),
+        "package a: a wheel has the path 'a\\x00-1-py3-none-any.whl': embedded null",
+    ),
+    "url-unparseable": (
+        _HEAD + _package(wheel=f"{{url = 'https://[x/a-1-py3-none-any.whl', {_GOOD_HASH}}}"),
+        "package a: a wheel has the URL 'https://[x/a-1-py3-none-any.whl': Invalid IPv6 URL",
+    ),
+    "nested-too-deeply": ("x = " + "[" * 5000 + "]" * 5000 + "\n", "nested too deeply"),
+    "no-created-by": (
+        'lock-version = "1.0"\n' + _package(),
+        "is not a valid PEP 751 lock: the required key 'created-by' is missing",
+    ),
+    "no-created-by-and-a-path-outside": (
+        'lock-version = "1.0"\n'
+        + _package(wheel=f"{{path = '../../elsewhere/a-1-py3-none-any.whl', {_GOOD_HASH}}}"),
+        "is not a valid PEP 751 lock: the required key 'created-by' is missing",
+    ),
+    "size-a-string": (
+        _HEAD + _package(wheel=f"{{{_WHEEL}, size = 'big', {_GOOD_HASH}}}"),
+        "is not a valid PEP 751 lock: package 'a', wheels[1], key 'size': Unexpected type str",
+    ),
+    "upload-time-a-string": (
+        _HEAD + _package(wheel=f"{{{_WHEEL}, upload-time = 'x', {_GOOD_HASH}}}"),
+        "package 'a', wheels[1], key 'upload-time': Unexpected type str",
+    ),
+    "tool-not-a-table": (_HEAD + "tool = 3\n" + _package(), "key 'tool': Unexpected type int"),
     "wheel-not-a-table": (_HEAD + _package(wheel="1"), "a wheel entry is not a table"),
     "url-not-a-string": (
         _HEAD + _package(wheel=f"{{url = 1, {_GOOD_HASH}}}"),
@@ -365,3 +404,26 @@ def test_a_malformed_pylock_is_a_clean_error_naming_the_file(
     assert err.startswith(f"error: {lock}"), err
     assert "Traceback" not in err
     assert "internal error" not in err
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="devices and FIFOs")
+@pytest.mark.parametrize("kind", ["device", "fifo"])
+def test_a_lock_path_that_is_no_regular_file_is_refused_not_read_forever(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], kind: str
+) -> None:
+    """A ``path`` naming /dev/zero (or a FIFO with no writer) under a wheel's ``name`` would be
+    read (or waited on) forever; it is refused by name instead."""
+    if kind == "device":
+        path = "/dev/zero"
+    else:
+        path = str(tmp_path / "pipe")
+        os.mkfifo(path)
+    lock = tmp_path / "pylock.toml"
+    lock.write_text(
+        _HEAD + _package(wheel=f"{{name = 'a-1-py3-none-any.whl', path = {path!r}, {_GOOD_HASH}}}")
+    )
+    status = main(["download", "-r", str(lock), "-d", str(tmp_path / "w"), "--no-cache-dir", *CP36])
+    err = capsys.readouterr().err
+    assert status == 1, err
+    assert f"error: a: cannot read {path}: not a regular file" in err
+    assert "Traceback" not in err

@@ -44,9 +44,14 @@ __all__ = [
     "atomic_write",
     "clone_or_copy",
     "commit",
+    "copy_into",
     "discard",
+    "locked_temp",
+    "sweep_leftovers",
     "sync_folder",
     "temp_file",
+    "why_unwritable",
+    "writable",
     "write_bytes_atomically",
     "write_text_atomically",
 ]
@@ -77,6 +82,92 @@ def clone_or_copy(source: str | Path, target: str | Path, *, clone: bool = True)
                     raise
         shutil.copyfileobj(src, dst, _CHUNK)
     return False
+
+
+def copy_into(source: str | Path, target: BinaryIO, *, clone: bool = True) -> bool:
+    """:func:`clone_or_copy` into an open, empty file (one held locked by
+    :func:`locked_temp`); whether it was a clone."""
+    with open(source, "rb") as src:
+        if clone and sys.platform == "linux":
+            import fcntl
+
+            try:
+                fcntl.ioctl(target.fileno(), _FICLONE, src.fileno())
+                return True
+            except OSError as error:
+                if error.errno not in _NO_CLONE:
+                    raise
+        shutil.copyfileobj(src, target, _CHUNK)
+    return False
+
+
+def locked_temp(folder: str | Path, *, prefix: str, suffix: str) -> tuple[Path, BinaryIO]:
+    """A new temporary file in ``folder``, open for binary writing and held under an exclusive
+    lock (``flock``) until it is closed: the mark of a file a live run is writing, which
+    :func:`sweep_leftovers` never removes. The lock is taken after the file is made, so a sweep
+    may remove it in between; such a file is seen unlinked once locked, and another is made.
+    Where there is no ``flock`` (Windows) the open file itself cannot be removed. Raises
+    OSError as ``open`` does."""
+    while True:
+        fd, name = tempfile.mkstemp(prefix=prefix, suffix=suffix, dir=folder)
+        try:
+            if _lock(fd, wait=True) and os.fstat(fd).st_nlink == 0:
+                os.close(fd)  # swept between mkstemp and the lock: make another
+                continue
+            stream = os.fdopen(fd, "wb")
+        except BaseException:
+            os.close(fd)
+            with contextlib.suppress(OSError):
+                os.unlink(name)
+            raise
+        with contextlib.suppress(AttributeError):
+            setattr(stream.raw, "name", name)  # noqa: B010 (not in the typeshed stubs)
+        return Path(name), stream
+
+
+def sweep_leftovers(folder: str | Path, *, prefix: str, suffix: str) -> list[Path]:
+    """Remove the temporary files named ``PREFIX*SUFFIX`` in ``folder`` that no live run
+    holds (see :func:`locked_temp`): what a killed run (``kill -9``, a power cut) left. A file
+    another run is writing is locked and stays. The paths removed; never raises."""
+    removed: list[Path] = []
+    try:
+        names = sorted(os.listdir(folder))
+    except OSError:
+        return removed
+    for name in names:
+        if not (name.startswith(prefix) and name.endswith(suffix)):
+            continue
+        path = os.path.join(folder, name)
+        try:
+            fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
+        except OSError:
+            continue  # gone, a link, or not ours to open
+        try:
+            # Not held by a live run, and still this name's file: remove it.
+            if _lock(fd, wait=False) is not False and os.path.samestat(
+                os.fstat(fd), os.lstat(path)
+            ):
+                os.unlink(path)
+                removed.append(Path(path))
+        except OSError:
+            pass
+        finally:
+            os.close(fd)
+    return removed
+
+
+def _lock(fd: int, *, wait: bool) -> bool | None:
+    """Take an exclusive ``flock`` on ``fd``: True, or False when another process holds it
+    (``wait`` false); None where there is no ``flock`` (Windows)."""
+    try:
+        import fcntl
+    except ImportError:  # pragma: no cover - Windows hosts
+        return None
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | (0 if wait else fcntl.LOCK_NB))
+    except BlockingIOError:
+        return False
+    return True
 
 
 def temp_file(folder: str | Path, *, prefix: str = ".tmp-", suffix: str = "") -> Path:
@@ -138,6 +229,7 @@ def atomic_write(
     fsync: bool = False,
     fsync_folder: bool = False,
     before: Callable[[Path], None] | None = None,
+    locked: bool = False,
 ) -> Iterator[BinaryIO]:
     """Write ``path`` atomically: yields the temporary file, open for binary writing (its
     ``name`` is the temporary path), and commits it when the block ends without an exception;
@@ -149,11 +241,22 @@ def atomic_write(
     on the folder and whose recovery removes that one name (the install journal). ``fsync``
     makes the bytes durable before the rename, ``fsync_folder`` the rename itself; ``mode`` is
     as for :func:`commit`; ``before`` is called with the closed, finished temporary file just
-    before the rename. Raises OSError as ``open``, ``write`` and ``os.replace`` do."""
+    before the rename; ``locked`` holds the temporary file locked while it is written
+    (:func:`locked_temp`), so that :func:`sweep_leftovers` leaves it alone. Raises OSError as
+    ``open``, ``write`` and ``os.replace`` do."""
     target = Path(path)
+    stream: BinaryIO
+    keeper: int | None = None  # holds a locked temporary file's lock past closing it
     if temp_name is not None:
         temp = target.parent / temp_name
         stream = open(temp, "wb")  # noqa: SIM115 (closed below, before the rename)
+    elif locked:
+        temp, stream = locked_temp(
+            target.parent, prefix=f".{target.name}." if prefix is None else prefix, suffix=suffix
+        )
+        # The lock belongs to the open file, which a duplicate keeps open until the rename:
+        # closed and not yet renamed, the file must not look abandoned to a sweep.
+        keeper = os.dup(stream.fileno())
     else:
         fd, name = tempfile.mkstemp(
             prefix=f".{target.name}." if prefix is None else prefix,
@@ -178,6 +281,9 @@ def atomic_write(
     except BaseException:
         discard(temp)
         raise
+    finally:
+        if keeper is not None:
+            os.close(keeper)
 
 
 def write_bytes_atomically(
@@ -220,3 +326,20 @@ def write_text_atomically(path: str | Path, text: str) -> None:
         text.encode("utf-8"),
         mode=stat.S_IMODE(mode) if mode is not None else 0o644,
     )
+
+
+def writable(folder: str | Path) -> bool:
+    """Whether this process may create and remove entries in ``folder``: its permission bits,
+    ACLs and a read-only mount all count (``access`` answers for the three, for root too).
+    For the commands that write where the user says, to refuse before the work, not after."""
+    return os.access(folder, os.W_OK | os.X_OK)
+
+
+def why_unwritable(folder: str | Path) -> str:
+    """Why :func:`writable` says no, in ``strerror``'s words: a read-only file system, or
+    no permission."""
+    try:
+        read_only = bool(os.statvfs(folder).f_flag & os.ST_RDONLY)
+    except (OSError, AttributeError):  # no statvfs on Windows
+        read_only = False
+    return os.strerror(errno.EROFS if read_only else errno.EACCES)

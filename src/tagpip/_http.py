@@ -19,10 +19,11 @@ from urllib.parse import urlsplit
 
 import requests
 import urllib3
+import urllib3.connection
 from requests.adapters import HTTPAdapter
 from urllib3.util.retry import Retry
 
-from tagpip import _compat, _sealed
+from tagpip import _compat, _inflight, _sealed
 from tagpip._tls import SharedContextMixin
 from tagpip._urls import netloc_key, redact_url
 
@@ -178,7 +179,7 @@ def make_session(
         from cachecontrol import CacheControlAdapter
         from cachecontrol.caches.file_cache import FileCache
 
-        class _CachingAdapter(SharedContextMixin, CacheControlAdapter):
+        class _CachingAdapter(_TimedPoolsMixin, SharedContextMixin, CacheControlAdapter):
             pass
 
         adapter = _CachingAdapter(
@@ -311,8 +312,65 @@ def _controller_class() -> type[Any]:
     return _Controller
 
 
-class _Adapter(SharedContextMixin, HTTPAdapter):
-    """requests' adapter, with one TLS context per CA bundle (see :mod:`tagpip._tls`)."""
+class _TimedHTTPConnection(urllib3.connection.HTTPConnection):
+    """urllib3's connection, telling :mod:`tagpip._inflight` which socket carries the request
+    being sent: when it connects, and before each request on a kept-alive connection."""
+
+    def _new_conn(self) -> Any:
+        sock = super()._new_conn()
+        _inflight.attach(sock)
+        return sock
+
+    def request(self, *args: Any, **kwargs: Any) -> None:
+        if self.sock is not None:
+            _inflight.attach(self.sock)
+        super().request(*args, **kwargs)
+
+
+class _TimedHTTPSConnection(urllib3.connection.HTTPSConnection):
+    """:class:`_TimedHTTPConnection` for https (the TLS socket shares the TCP socket's
+    descriptor, so attaching the TCP one covers the handshake too)."""
+
+    def _new_conn(self) -> Any:
+        sock = super()._new_conn()
+        _inflight.attach(sock)
+        return sock
+
+    def request(self, *args: Any, **kwargs: Any) -> None:
+        if self.sock is not None:
+            _inflight.attach(self.sock)
+        super().request(*args, **kwargs)
+
+
+class _TimedHTTPPool(urllib3.HTTPConnectionPool):
+    ConnectionCls = _TimedHTTPConnection
+
+
+class _TimedHTTPSPool(urllib3.HTTPSConnectionPool):
+    ConnectionCls = _TimedHTTPSConnection
+
+
+_TIMED_POOLS = {"http": _TimedHTTPPool, "https": _TimedHTTPSPool}
+
+
+class _TimedPoolsMixin:
+    """For a :class:`requests.adapters.HTTPAdapter` subclass (listed before it): its pools, a
+    proxy's included, make :class:`_TimedHTTPConnection` connections, so every request's
+    sockets are known to its deadline and to Ctrl-C (:mod:`tagpip._inflight`)."""
+
+    def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
+        super().init_poolmanager(*args, **kwargs)  # type: ignore[misc]
+        self.poolmanager.pool_classes_by_scheme = dict(_TIMED_POOLS)  # type: ignore[attr-defined]
+
+    def proxy_manager_for(self, *args: Any, **kwargs: Any) -> Any:
+        manager = super().proxy_manager_for(*args, **kwargs)  # type: ignore[misc]
+        manager.pool_classes_by_scheme = dict(_TIMED_POOLS)
+        return manager
+
+
+class _Adapter(_TimedPoolsMixin, SharedContextMixin, HTTPAdapter):
+    """requests' adapter, with one TLS context per CA bundle (see :mod:`tagpip._tls`) and
+    connections known to :mod:`tagpip._inflight`."""
 
 
 def _is_timeout(error: BaseException) -> bool:

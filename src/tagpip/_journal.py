@@ -279,16 +279,51 @@ def recover(target_dir: Path) -> list[str]:
 
 
 @contextlib.contextmanager
-def _locked(target_dir: Path, report: Callable[[str], None]) -> Iterator[None]:
-    """Hold the lock of ``target_dir`` (a file next to it, ``.tagpip-lock-NAME``), waiting for
-    another run that holds it: two installs into one folder run one after the other, and the
-    second sees what the first did. The lock file is removed on release; a run that locked a
-    file removed meanwhile locks again."""
-    path = target_dir.parent / f"{LOCK_PREFIX}{target_dir.name}"
+def _locked(
+    target_dir: Path, report: Callable[[str], None], *, beside: bool = True
+) -> Iterator[None]:
+    """Hold the lock of ``target_dir`` (a file next to it, ``.tagpip-lock-NAME``, or with
+    ``beside`` false, when only the folder itself can be written, ``.tagpip-lock`` in it),
+    waiting for another run that holds it: two installs into one folder run one after the
+    other, and the second sees what the first did. The lock file is removed on release; a run
+    that locked a file removed meanwhile locks again. A lock file that cannot be created is an
+    :class:`InstallError` naming it."""
+    if beside:
+        path = target_dir.parent / f"{LOCK_PREFIX}{target_dir.name}"
+    else:
+        path = target_dir / LOCK_PREFIX.rstrip("-")
+    try:
+        with _lock_file(path, target_dir, report):
+            yield
+    except _LockFileError as failure:
+        error = failure.error
+        raise InstallError(
+            f"cannot create the lock file {path}: {error.strerror or error}",
+            hint="install into a folder you can write (--target), or make it writable",
+        ) from None
+
+
+class _LockFileError(Exception):
+    """The lock file could not be opened (kept apart from errors of the block it guards)."""
+
+    def __init__(self, error: OSError) -> None:
+        super().__init__(str(error))
+        self.error = error
+
+
+def _open_lock(path: Path) -> int:
+    try:
+        return os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    except OSError as error:
+        raise _LockFileError(error) from None
+
+
+@contextlib.contextmanager
+def _lock_file(path: Path, target_dir: Path, report: Callable[[str], None]) -> Iterator[None]:
     if sys.platform == "win32":  # pragma: no cover - Windows hosts
         import msvcrt
 
-        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+        fd = _open_lock(path)
         try:
             while True:
                 try:
@@ -304,7 +339,7 @@ def _locked(target_dir: Path, report: Callable[[str], None]) -> Iterator[None]:
     import fcntl
 
     while True:
-        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+        fd = _open_lock(path)
         try:
             try:
                 fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)

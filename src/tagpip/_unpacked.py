@@ -143,7 +143,7 @@ class UnpackedCache:
         try:
             with (folder / _MANIFEST).open(encoding="utf-8") as f:
                 manifest = json.load(f)
-        except (OSError, ValueError):
+        except (OSError, ValueError, RecursionError):  # RecursionError: nested too deeply
             return None
         listed = _manifest_files(manifest, key)
         if listed is None:

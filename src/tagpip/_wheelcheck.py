@@ -10,6 +10,7 @@ import csv
 import email.parser
 import hashlib
 import lzma
+import re
 import stat
 import zipfile
 import zlib
@@ -19,7 +20,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from installer.records import InvalidRecordEntry, RecordEntry, parse_record_file
-from installer.utils import parse_entrypoints
 from packaging.metadata import parse_email
 from packaging.tags import Tag, parse_tag
 from packaging.utils import (
@@ -35,6 +35,7 @@ from tagpip._installmodel import _READ_CHUNK, SCHEMES, Project, WheelProblem, _s
 from tagpip._unpacked import Entry, UnpackedCache, entry_key
 from tagpip._wheelpaths import OWN_RECORD, reserved_problem
 from tagpip.hashes import is_hex_digest
+from tagpip.transport import MAX_METADATA, over_cap
 
 if TYPE_CHECKING:
     from installer.scripts import LauncherKind
@@ -128,6 +129,42 @@ def _inspect(path: Path) -> tuple[_Wheel | None, list[WheelProblem]]:
             return None, [WheelProblem(filename, None, f"cannot be read: {_one_line(error)}")]
 
 
+# A script's entry point as installer reads it (installer.utils._ENTRYPOINT_REGEX): a module,
+# ``:``, the attribute to call, and optional extras. installer asserts this shape while staging,
+# so every script entry is held to it here first, where a mismatch is a problem with words.
+_SCRIPT_ENTRY = re.compile(r"[\w.]+\s*:\s*[\w.]+\s*(?:\[.*\])?\s*$")
+_SCRIPT_SECTIONS = ("console_scripts", "gui_scripts")
+
+
+def script_entry_points(text: str) -> tuple[list[str], list[str]]:
+    """The script names an ``entry_points.txt`` declares, and what is wrong with its script
+    entries (one reason each). Read exactly as installer reads it when it makes the scripts
+    (``configparser`` with ``=`` as the only delimiter, names kept as written, interpolation and
+    ``[DEFAULT]`` included), so a file that passes here stages without surprise. Raises
+    ``configparser.Error`` (and ``ValueError``) for a file that is not an INI file at all.
+
+    A script whose value names no callable (``tool = tool``, ``tool = tool:``) is refused, as
+    pip refuses it ("A callable suffix is required"); other sections (plug-in entry points)
+    are not tagpip's to judge."""
+    parser = configparser.ConfigParser(delimiters="=")
+    parser.optionxform = str  # type: ignore[assignment, method-assign]
+    parser.read_string(text)
+    scripts: list[str] = []
+    wrong: list[str] = []
+    for section in parser.sections():
+        if section not in _SCRIPT_SECTIONS:
+            continue
+        for name, value in parser.items(section):
+            if _SCRIPT_ENTRY.match(value) is None:
+                wrong.append(
+                    f"has [{section}] {name} = {value!r}, which names no callable "
+                    "('module:function' is needed to make the script)"
+                )
+            else:
+                scripts.append(name)
+    return scripts, wrong
+
+
 def _one_line(error: BaseException) -> str:
     """An error's message on one line (configparser's and zlib's span several)."""
     return " ".join(str(error).split()) or type(error).__name__
@@ -186,6 +223,18 @@ def _inspect_archive(
         problem(None, f"must hold exactly one .dist-info folder (found {found})")
         return None, problems
     dist_info = dist_infos[0]
+    # The text members read whole into memory below: a compressed bomb in one is refused by
+    # its declared size (zipfile never inflates a member past it), naming the cap.
+    for text in ("METADATA", "WHEEL", "entry_points.txt"):
+        member = f"{dist_info}/{text}"
+        if member in seen and archive.getinfo(member).file_size > MAX_METADATA:
+            size = archive.getinfo(member).file_size
+            problem(
+                member,
+                f"is {size} bytes uncompressed, larger than {over_cap('metadata', MAX_METADATA)}",
+            )
+    if problems:
+        return None, problems
     info_name, _, info_version = dist_info[: -len(".dist-info")].rpartition("-")
     if canonicalize_name(info_name) != name or not _same_version(info_version, version):
         problem(dist_info, f"does not match the file name ({name} {version})")
@@ -241,13 +290,12 @@ def _inspect_archive(
     entry_points = f"{dist_info}/entry_points.txt"
     if entry_points in seen:
         try:
-            scripts = [
-                script
-                for script, _, _, _ in parse_entrypoints(archive.read(entry_points).decode("utf-8"))
-            ]
+            scripts, wrong = script_entry_points(archive.read(entry_points).decode("utf-8"))
         except (ValueError, KeyError, configparser.Error) as error:
             problem(entry_points, f"cannot be read: {_one_line(error)}")
-            scripts = []
+            scripts, wrong = [], []
+        for reason in wrong:
+            problem(entry_points, reason)
         for script in scripts:
             if not script or script in (".", "..") or _member_problem(script) or "/" in script:
                 problem(entry_points, f"names a script {script!r} that is not a plain file name")

@@ -28,6 +28,7 @@ Building runs the project's own code, as ``pip install`` of an sdist does.
 
 from __future__ import annotations
 
+import contextlib
 import email.parser
 import hashlib
 import json
@@ -720,7 +721,16 @@ class SourceBuilder:
             check_pure(wheel, project, shown, self.target, origin=origin)
             folder.mkdir(parents=True, exist_ok=True)
             kept = folder / wheel.name
-            shutil.move(str(wheel), kept)
+            # Copied under a temporary name and renamed: a run stopped half-way leaves no
+            # cut-short wheel under the name the next run takes from the cache.
+            temp = _atomic.temp_file(folder, prefix=".tmp-", suffix=".whl.part")
+            try:
+                temp.unlink()
+                _atomic.clone_or_copy(wheel, temp)
+                _atomic.commit(temp, kept, mode=0o644)
+            except BaseException:
+                _atomic.discard(temp)
+                raise
         if self.on_build is not None:
             with_what = f" (build requirements: {', '.join(used)})" if used else ""
             self.on_build(f"built {kept.name}: pure Python{with_what}")
@@ -858,7 +868,9 @@ class SourceBuilder:
                 sha256 = self._local_sdist_sha256(project, source)
                 folder = self._built_folder(sha256, interpreter, project)
                 found = sorted(folder.glob("*.whl")) if folder.is_dir() else []
-                found = [w for w in found if _wheel_name(w) == canonicalize_name(project)]
+                found = [
+                    w for w in found if _wheel_name(w) == canonicalize_name(project) and _intact(w)
+                ]
             else:
                 folder = self._folder("built-local") / hashlib.sha256(url.encode()).hexdigest()
                 shutil.rmtree(folder, ignore_errors=True)
@@ -987,8 +999,22 @@ class SourceBuilder:
             except ValueError:
                 continue
             if name == canonicalize_name(file.project) and version == file.version:
+                if not _intact(wheel):
+                    # Damaged (cut short, overwritten): a miss, built again and replaced.
+                    with contextlib.suppress(OSError):
+                        wheel.unlink()
+                    continue
                 found.append(wheel)
         return found
+
+
+def _intact(wheel: Path) -> bool:
+    """Whether a kept wheel is a zip whose every member reads back with its CRC."""
+    try:
+        with zipfile.ZipFile(wheel) as archive:
+            return archive.testzip() is None
+    except (OSError, EOFError, zipfile.BadZipFile, zipfile.LargeZipFile, NotImplementedError):
+        return False
 
 
 def _install_wheel(wheel: Path, env: VenvEnvironment) -> None:

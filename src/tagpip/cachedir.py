@@ -22,6 +22,8 @@ left alone. ``purge`` removes the whole cache folder.
 
 from __future__ import annotations
 
+import contextlib
+import errno
 import os
 import shutil
 import tempfile
@@ -32,8 +34,9 @@ from pathlib import Path
 
 from tagpip import metacache, pagecache
 from tagpip._unpacked import LAYOUT
+from tagpip.errors import TagpipError
 
-__all__ = ["KINDS", "Removed", "Usage", "prune", "purge", "usage"]
+__all__ = ["KINDS", "CacheError", "Removed", "Usage", "prune", "purge", "usage"]
 
 # Each kind: the folder's name and what it holds, in the order `cache info` lists them.
 KINDS: dict[str, str] = {
@@ -107,7 +110,11 @@ def _stale_in(kind: str, folder: Path, now: float) -> Iterator[Removed]:
     if not folder.is_dir():
         return
     if kind == "unpacked":
-        for entry in sorted(folder.iterdir()):
+        try:
+            entries = sorted(folder.iterdir())
+        except OSError:  # removed meanwhile (a purge), or unreadable
+            entries = []
+        for entry in entries:
             if entry.name != f"v{LAYOUT}" and entry.name[:1] == "v" and entry.name[1:].isdigit():
                 yield Removed(entry, _size(entry)[1], f"unpacked wheels of layout {entry.name}")
     skip: list[Path] = []
@@ -172,7 +179,10 @@ def usage(root: Path, *, now: float | None = None) -> list[Usage]:
         removed = list(_stale_in(kind, folder, when))
         stale_files = sum(_size(r.path)[0] for r in removed)
         rows.append(Usage(kind, files, size, stale_files, sum(r.size for r in removed)))
-    others = [p for p in sorted(root.iterdir()) if p.name not in KINDS] if root.is_dir() else []
+    try:
+        others = [p for p in sorted(root.iterdir()) if p.name not in KINDS]
+    except OSError:  # no cache yet, or removed meanwhile
+        others = []
     if others:
         counted = [_size(p) for p in others]
         rows.append(Usage("other", sum(c[0] for c in counted), sum(c[1] for c in counted)))
@@ -198,9 +208,83 @@ def prune(root: Path, *, now: float | None = None) -> list[Removed]:
 
 
 def purge(root: Path) -> int:
-    """Remove the whole cache folder; the bytes it held."""
-    if not root.exists():
-        return 0
-    size = _size(root)[1]
-    shutil.rmtree(root)
+    """Remove the whole cache folder; the bytes it held. Raises :class:`CacheError` when it
+    cannot be removed (no permission).
+
+    Other runs may be writing to the cache meanwhile, and that is no error for either: the
+    folder is first renamed aside (one rename: a run that writes after it starts a new,
+    empty cache, and one that was writing finds its folder gone and goes on without the cache,
+    as with any cache that cannot be written), then removed, files that appear or vanish while
+    it goes included. A folder a purge killed half-way left aside is removed by the next."""
+    size = _size(root)[1] if root.exists() else 0
+    doomed = list(_purge_leftovers(root))
+    if root.exists():
+        aside = root.with_name(f".{root.name}.purge-{os.getpid()}-{time.monotonic_ns()}")
+        try:
+            os.rename(root, aside)
+        except FileNotFoundError:
+            pass  # another purge got there first
+        except OSError:
+            doomed.append(root)  # cannot rename (a mount point, no permission): in place
+        else:
+            doomed.append(aside)
+    for path in doomed:
+        try:
+            _remove_tree(path)
+        except OSError as error:
+            raise CacheError(
+                f"cannot remove {error.filename or path}: {error.strerror or error}",
+                hint="check who owns the cache folder, or remove it by hand",
+            ) from None
     return size
+
+
+class CacheError(TagpipError):
+    """The cache folder could not be changed as asked (``tagpip cache purge``)."""
+
+
+def _purge_leftovers(root: Path) -> list[Path]:
+    """Folders an interrupted purge of ``root`` left beside it."""
+    try:
+        siblings = list(root.parent.iterdir())
+    except OSError:
+        return []
+    prefix = f".{root.name}.purge-"
+    return sorted(p for p in siblings if p.name.startswith(prefix) and not p.is_symlink())
+
+
+def _remove_tree(path: Path, *, rounds: int = 50) -> None:
+    """Remove ``path`` and everything under it, files and folders that vanish meanwhile being
+    no error and a folder a concurrent writer filled again being emptied again (up to
+    ``rounds`` times). Raises OSError for anything else (no permission)."""
+    for _round in range(rounds):
+        if not os.path.lexists(path):
+            return
+        if not path.is_dir() or path.is_symlink():
+            with contextlib.suppress(FileNotFoundError):
+                path.unlink()
+            continue
+        for folder, dirs, names in os.walk(path, topdown=False):
+            for name in names:
+                with contextlib.suppress(FileNotFoundError):
+                    os.unlink(os.path.join(folder, name))
+            for name in dirs:
+                _remove_folder(os.path.join(folder, name))
+        _remove_folder(os.fspath(path))
+    if os.path.lexists(path):
+        raise OSError(errno.ENOTEMPTY, "files keep appearing in it", os.fspath(path))
+
+
+def _remove_folder(folder: str) -> None:
+    """``rmdir``, or ``unlink`` for a link to a folder; gone or refilled meanwhile is no error
+    (the next round of :func:`_remove_tree` empties it again)."""
+    try:
+        if os.path.islink(folder):
+            os.unlink(folder)
+        else:
+            os.rmdir(folder)
+    except FileNotFoundError:
+        pass
+    except OSError as error:
+        if error.errno not in (errno.ENOTEMPTY, errno.EEXIST):
+            raise

@@ -22,6 +22,7 @@ from __future__ import annotations
 import contextlib
 import errno
 import logging
+import shutil
 import threading
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import FIRST_EXCEPTION, Future, ThreadPoolExecutor, wait
@@ -170,6 +171,10 @@ def download(
         raise DownloadError(f"{dest} exists and is not a folder", hint="name a folder") from None
     except OSError as failure:
         raise DownloadError(f"cannot create the folder {dest}: {failure.strerror}") from None
+    # What a killed run (kill -9, a power cut) left in the folder under tagpip's own temporary
+    # names; a file another run is writing now is locked, and stays.
+    for leftover in _atomic.sweep_leftovers(dest, prefix=_TEMP_PREFIX, suffix=_TEMP_SUFFIX):
+        logger.debug("removed %s, left by an interrupted run", leftover)
     wheels: Path | None
     if cache is True:
         wheels = index.wheel_cache
@@ -250,7 +255,7 @@ def _download_one(
     opened = False
     try:
         with _atomic.atomic_write(
-            final, prefix=_TEMP_PREFIX, suffix=_TEMP_SUFFIX, mode=0o644, fsync=True
+            final, prefix=_TEMP_PREFIX, suffix=_TEMP_SUFFIX, mode=0o644, fsync=True, locked=True
         ) as out:
             opened = True
             temp = Path(out.name)
@@ -338,11 +343,14 @@ def _from_cache(
     if not entry.is_file():
         return None
     try:
-        temp = _atomic.temp_file(final.parent, prefix=_TEMP_PREFIX, suffix=_TEMP_SUFFIX)
+        # Held locked until it is renamed: a sweep of leftovers by another run leaves it.
+        temp, held = _atomic.locked_temp(final.parent, prefix=_TEMP_PREFIX, suffix=_TEMP_SUFFIX)
     except OSError:
         return None
     try:
-        _link_or_copy(entry, temp)
+        # An independent file (a clone or a copy), never a hard link: see _link_or_copy.
+        _atomic.copy_into(entry, held)
+        held.flush()
         # The bytes that will be in the destination are hashed, not the cache's word for them.
         digests = _hash_file(temp, expected)
         if (
@@ -363,6 +371,8 @@ def _from_cache(
     except BaseException:
         _atomic.discard(temp)
         raise
+    finally:
+        held.close()
     return digests["sha256"]
 
 
@@ -371,6 +381,9 @@ def _into_cache(verified: Path, entry: Path) -> None:
     temp: Path | None = None
     try:
         entry.parent.mkdir(parents=True, exist_ok=True)
+        if entry.is_dir() and not entry.is_symlink():
+            # Not a file (a damaged cache): out of the way, or the rename below cannot land.
+            shutil.rmtree(entry)
         temp = _atomic.temp_file(entry.parent, prefix=_TEMP_PREFIX, suffix=_TEMP_SUFFIX)
         _link_or_copy(verified, temp)
         # Atomic: another run sees the old entry or the new, never half.

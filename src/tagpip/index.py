@@ -22,11 +22,15 @@ sent only to their own host, and never appear in a message: :func:`redact_url`.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
+import errno
 import functools
 import hashlib
 import io
 import logging
+import os
 import re
+import stat
 import tempfile
 import threading
 import zipfile
@@ -51,6 +55,7 @@ from tagpip.pages import (
     DistFile,
     Entry,
     Link,
+    Ordered,
     ProjectFiles,
     Source,
     parse_html_page,
@@ -63,6 +68,8 @@ from tagpip.transport import (
     FetchError,
     IndexError_,
     Transport,
+    over_cap,
+    request_of,
     transport_errors,
 )
 from tagpip.transport import what as _what
@@ -116,6 +123,21 @@ class MetadataError(IndexError_):
 
 def _is_file_url(url: str) -> bool:
     return url.lower().startswith("file:")
+
+
+def _open_regular(path: Path) -> IO[bytes]:
+    """``path`` opened for reading, refused unless it is a regular file: a lock's ``path`` or
+    a ``file:`` URL naming ``/dev/zero``, a FIFO or a terminal would otherwise be read
+    forever (or block). Raises OSError."""
+    # O_NONBLOCK: opening a FIFO must not wait for a writer (no effect on regular files).
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise OSError(errno.EINVAL, "not a regular file", str(path))
+        return os.fdopen(fd, "rb")
+    except BaseException:
+        os.close(fd)
+        raise
 
 
 def _url_to_path(url: str) -> Path:
@@ -179,6 +201,17 @@ def _metadata_of(file: DistFile, raw: RawMetadata) -> Metadata:
     return metadata
 
 
+def _kept_metadata(file: DistFile, raw: Any) -> Metadata:
+    """Metadata from what :mod:`tagpip.metacache` kept for ``file``, with every field the
+    resolver reads parsed now: a copy that is intact on disk but not what this tagpip keeps
+    (another tagpip's, or damaged with its seal made again) must fail here, where it is a
+    miss and fetched again, not later inside the resolver. Raises whatever parsing raises."""
+    metadata = _metadata_of(file, raw)
+    for field in ("requires_dist", "requires_python", "provides_extra", "dynamic"):
+        getattr(metadata, field)
+    return metadata
+
+
 def _metadata_from_zip(file: DistFile, fileobj: IO[bytes]) -> bytes:
     """The ``*.dist-info/METADATA`` member of a wheel (the one matching its name if several)."""
     try:
@@ -206,8 +239,8 @@ def _metadata_from_zip(file: DistFile, fileobj: IO[bytes]) -> bytes:
             if member.file_size > MAX_METADATA:
                 raise MetadataError(
                     f"{file.project}: the METADATA of {file.filename} is {member.file_size} "
-                    f"bytes uncompressed, more than the {MAX_METADATA // (1024 * 1024)} MB "
-                    "tagpip reads; refusing it",
+                    f"bytes uncompressed, larger than {over_cap('metadata', MAX_METADATA)}; "
+                    "refusing it",
                     project=file.project,
                     filename=file.filename,
                 )
@@ -526,9 +559,13 @@ class HttpIndex(Index):
             "from the first), so a public index can shadow an internal project"
         )
 
-    def _project_page(self, index_url: str, project: NormalizedName) -> Source | None:
-        """The project's page on one index; None when the index does not know the project
-        (HTTP 404, or no page in a ``file:`` index)."""
+    def _project_page(
+        self, index_url: str, project: NormalizedName, *, stored_copy: bool = True
+    ) -> Source | None:
+        """The page of ``project`` on ``index_url``: a stored copy (with what fetches it
+        anew should it not decode, :attr:`Ordered.refetch`) or the entries fetched now; with
+        ``stored_copy`` false, fetched whole whatever is stored, and stored anew. None when
+        the index does not know the project (HTTP 404, or no page in a ``file:`` index)."""
         url = urljoin(index_url, quote(project) + "/")
         if _is_file_url(url):
             page = _url_to_path(url) / "index.html"
@@ -536,7 +573,12 @@ class HttpIndex(Index):
                 return None
             return self._parse_local_html(page, page.as_uri(), project=project)
         folder = self._cache_folder("pages")
-        stored = pagecache.load(folder, url) if folder is not None else None
+        stored = pagecache.load(folder, url) if folder is not None and stored_copy else None
+        if stored is not None:
+            anew = functools.partial(self._page_anew, index_url, project)
+            stored = dataclasses.replace(
+                stored, source=dataclasses.replace(stored.source, refetch=anew)
+            )
         if stored is not None and stored.fresh and not self.options.refresh:
             return stored.source
         # Asked for, a page is current as of now: no proxy may answer with an older copy.
@@ -580,7 +622,22 @@ class HttpIndex(Index):
                 body_sha256=body_sha256,
             )
             # The kept copy is already grouped by version: handing it on spares grouping twice.
-            return entries if kept is None else kept.source
+            if kept is None or not stored_copy:
+                return entries
+            anew = functools.partial(self._page_anew, index_url, project)
+            return dataclasses.replace(kept.source, refetch=anew)
+
+    def _page_anew(self, index_url: str, project: NormalizedName) -> Sequence[Entry]:
+        """The page's entries fetched whole, for a stored copy that did not decode (it is
+        stored anew, replacing that copy)."""
+        logger.debug(
+            "the stored page of %s on %s did not decode; fetching it anew", project, index_url
+        )
+        fresh = self._project_page(index_url, project, stored_copy=False)
+        if fresh is None:
+            return []  # gone from the index since it was stored
+        assert not isinstance(fresh, Ordered)
+        return fresh
 
     def _find_links_page(self, location: str) -> list[Entry]:
         what = f"find-links location {redact_url(location)}"
@@ -676,10 +733,10 @@ class HttpIndex(Index):
         if folder is not None and kept is not None:
             found = metacache.load(folder, kept)
             if found is not None and self._metadata_hash_problem(file, found[0]) is None:
-                with contextlib.suppress(
-                    MetadataError, ValueError, TypeError, KeyError, AttributeError
-                ):
-                    return _metadata_of(file, found[1])  # else fetched as if not kept
+                try:
+                    return _kept_metadata(file, found[1])
+                except Exception as error:  # not what this tagpip keeps: a miss, replaced below
+                    logger.debug("ignoring the kept metadata of %s: %s", file.filename, error)
         # What the metadata cache keeps skips the HTTP cache: a second copy, slower to write.
         data = self._metadata_bytes(file, http_cache=kept is None)
         try:
@@ -698,7 +755,7 @@ class HttpIndex(Index):
         if _is_file_url(file.url):
             path = _url_to_path(file.url)
             try:
-                with path.open("rb") as handle:
+                with _open_regular(path) as handle:
                     return _metadata_from_zip(file, handle)
             except OSError as error:
                 raise MetadataError(
@@ -779,7 +836,7 @@ class HttpIndex(Index):
             if response.status_code == 206:
                 match = _CONTENT_RANGE.fullmatch(response.headers.get("Content-Range", "").strip())
                 if match is not None:
-                    tail = self._transport.body(response, file.url, file.project)
+                    tail = self._transport.body(response, file.url, file.project, metadata=True)
                     size = int(match.group(3))
                     if len(tail) == int(match.group(2)) - int(match.group(1)) + 1:
                         reader = _RangeReader(
@@ -817,7 +874,7 @@ class HttpIndex(Index):
             match = _CONTENT_RANGE.fullmatch(response.headers.get("Content-Range", "").strip())
             if response.status_code != 206 or match is None or int(match.group(1)) != first:
                 raise _NoRanges
-            data = self._transport.body(response, file.url, file.project)
+            data = self._transport.body(response, file.url, file.project, metadata=True)
         if len(data) != last - first + 1:
             raise _NoRanges
         return data
@@ -836,7 +893,7 @@ class HttpIndex(Index):
         if _is_file_url(file.url):
             path = _url_to_path(file.url)
             try:
-                handle = path.open("rb")
+                handle = _open_regular(path)
             except OSError as error:
                 raise FetchError(
                     f"{file.project}: cannot read {path}: {error.strerror or error}",
@@ -871,18 +928,21 @@ class HttpIndex(Index):
             if declared.isdigit() and int(declared) > limit:
                 raise self._too_long(url, project, int(declared), limit, who)
         done = 0
+        request = request_of(response)  # its deadline moves on with every piece
         # decode_content=False: the bytes as served are the bytes the hashes are of (as pip).
         # Pieces of a megabyte, as in Transport.body: cold downloads of the realistic set
         # 1.00 -> 0.88 s.
         try:
             for piece in response.raw.stream(BODY_PIECE, decode_content=False):
                 done += len(piece)
+                if request is not None:
+                    request.progress(len(piece))
                 for limit, who in limits:
                     if done > limit:
                         raise self._too_long(url, project, done, limit, who)
                 yield piece
         except transport_errors() as error:
-            raise self._transport.fetch_error(error, url, project) from None
+            raise self._transport.fetch_error(error, url, project, request=request) from None
 
     def _too_long(self, url: str, project: str, got: int, limit: int, who: str) -> FetchError:
         return FetchError(

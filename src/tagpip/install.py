@@ -48,6 +48,7 @@ from typing import TYPE_CHECKING
 
 from packaging.utils import NormalizedName
 
+from tagpip._atomic import why_unwritable, writable
 from tagpip._installed import _check_conflicts, _old_files, find_installed
 from tagpip._installmodel import (
     FileConflict,
@@ -188,9 +189,13 @@ def install(
     try:
         created = _make_parents(real_dir.parent)
     except OSError as error:
-        raise InstallFailed(f"could not create {real_dir.parent}: {error}", restored=True) from None
+        raise InstallError(
+            f"cannot create {real_dir.parent}: {error.strerror or error}",
+            hint=f"install into a folder you can write, or create {real_dir.parent} first",
+        ) from None
     try:
-        with _locked(real_dir, settings.report):
+        settings = replace(settings, work=_work_folder(real_dir))
+        with _locked(real_dir, settings.report, beside=settings.work == real_dir.parent):
             notes = recover(real_dir)
             try:
                 result = _install_once(paths, real_dir, settings, fetch)
@@ -217,6 +222,9 @@ class _Settings:
     unpacked: UnpackedCache | None
     digests: Mapping[Path, str] | None
     fs: FileSystem = "posix"
+    # Where the lock file and the staging folder go: next to the folder, or in it (see
+    # _work_folder); set once the folder's parents exist.
+    work: Path | None = None
 
 
 def _install_once(
@@ -307,7 +315,7 @@ def _install_once(
             tempfile.mkdtemp(
                 prefix=STAGE_PREFIX,
                 suffix="-" + _stage_tag(target_dir),
-                dir=_stage_parent(target_dir),
+                dir=settings.work or _work_folder(target_dir),
             )
         )
         new_root = stage / "new"
@@ -402,10 +410,30 @@ def _remove_empty(folders: Sequence[Path]) -> None:
             folder.rmdir()
 
 
-def _stage_parent(target_dir: Path) -> Path:
-    """Next to the folder, unless the folder is a mount point of its own: renames must not cross
-    file systems, so then the staging folder goes inside it (and is removed at the end)."""
+def _work_folder(target_dir: Path) -> Path:
+    """Where the lock file and the staging folder go: next to the folder, unless the folder is
+    a mount point of its own (renames must not cross file systems) or its parent cannot be
+    written while the folder can (a folder the user owns inside one they do not, such as
+    ``/opt/app``): then inside it, where both are removed at the end. Raises
+    :class:`InstallError` naming the folder when neither can be written (a read-only file
+    system, no permission), before anything is done. pip stages in the system's temporary
+    folder and copies across; tagpip's moves need the folder's own file system."""
     parent = target_dir.parent
-    if target_dir.is_dir() and target_dir.stat().st_dev != parent.stat().st_dev:
-        return target_dir
-    return parent
+    exists = target_dir.is_dir()
+    if exists and target_dir.stat().st_dev != parent.stat().st_dev:
+        inside = True
+    else:
+        inside = exists and not writable(parent) and writable(target_dir)
+    folder = target_dir if inside else parent
+    if not writable(folder) or (exists and not writable(target_dir)):
+        unwritable = target_dir if exists and not writable(target_dir) else folder
+        what = (
+            f"{target_dir} cannot be written"
+            if unwritable == target_dir
+            else (f"{target_dir} cannot be created: {unwritable} cannot be written")
+        )
+        raise InstallError(
+            f"{what} ({why_unwritable(unwritable)})",
+            hint="install into a folder you can write (--target), or make it writable",
+        )
+    return folder

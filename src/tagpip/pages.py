@@ -18,10 +18,10 @@ import logging
 import marshal
 import re
 import threading
-from collections.abc import Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
 from html.parser import HTMLParser
-from typing import Any, Union, overload
+from typing import Any, TypeVar, Union, overload
 from urllib.parse import unquote, urljoin, urlsplit
 
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
@@ -46,6 +46,7 @@ __all__ = [
     "Ordered",
     "ProjectFiles",
     "Source",
+    "StoreDamaged",
     "dist_file",
     "files_of_version",
     "group_entries",
@@ -55,6 +56,7 @@ __all__ = [
 ]
 
 logger = logging.getLogger("tagpip.index")
+T = TypeVar("T")
 
 HASH_FRAGMENT = re.compile(r"(sha1|sha224|sha384|sha256|sha512|md5)=([0-9a-fA-F]+)")
 _SDIST_SUFFIXES = (".tar.gz", ".zip", ".tar.bz2", ".tar.xz", ".tgz", ".tbz", ".tar")
@@ -522,15 +524,17 @@ class Chunk:
         return cls(marshal.dumps(rows), page_url, html)
 
     def entries(self) -> list[Entry]:
-        """The entries back; raises ValueError when the chunk is not one this module wrote."""
+        """The entries back; raises :class:`StoreDamaged` when the chunk is not one this
+        module wrote (intact on disk, but written by another tagpip, another Python's marshal,
+        or damaged with its seal made again)."""
         try:
             rows = marshal.loads(self.data)
-        except (EOFError, TypeError) as error:
-            raise ValueError(str(error)) from None
-        if not isinstance(rows, list):
-            raise ValueError("not a list of entries")
-        if self.html:
-            return [_link_from_fields(row) for row in rows]
+            if not isinstance(rows, list):
+                raise ValueError("not a list of entries")
+            if self.html:
+                return [_link_from_fields(row) for row in rows]
+        except Exception as error:  # marshal, unpacking, the fields' types: all one verdict
+            raise StoreDamaged(f"a stored group of {self.page_url}: {error}") from None
         entries: list[Entry] = []
         for row in rows:
             if not (
@@ -538,7 +542,9 @@ class Chunk:
                 and isinstance(row.get("filename"), str)
                 and isinstance(row.get("url"), str)
             ):
-                raise ValueError("an entry without 'filename' and 'url'")
+                raise StoreDamaged(
+                    f"a stored group of {self.page_url}: an entry without 'filename' and 'url'"
+                )
             entries.append((row, self.page_url))
         return entries
 
@@ -584,6 +590,9 @@ class Ordered:
     html: bool
     chunks: Sequence[bytes]
     order: Sequence[tuple[str, Sequence[int]]]
+    # The page's entries fetched anew, for when this copy turns out not to decode (see
+    # ProjectFiles); None where nothing can fetch it again.
+    refetch: Callable[[], Sequence[Entry]] | None = field(default=None, compare=False)
 
     @classmethod
     def of(
@@ -622,13 +631,26 @@ def _grouped(project: NormalizedName, source: Source) -> dict[Version, list[_Gro
     by_version: dict[Version, list[_Group]] = {}
     if isinstance(source, Ordered):
         for text, positions in source.order:
-            by_version[_version(text)] = [source.chunk(p) for p in positions]
+            by_version[_stored_version(source, text)] = [source.chunk(p) for p in positions]
         return by_version
     for key, group in group_entries(source).items():
         version = _group_version(project, key)
         if version is not None:
             by_version.setdefault(version, []).append(group)
     return by_version
+
+
+class StoreDamaged(ValueError):
+    """A page from the page cache does not decode: intact on disk (its seal holds) but not
+    what this tagpip writes. :class:`ProjectFiles` then reads the page anew (its
+    :attr:`Ordered.refetch`), so the copy is a miss, replaced, never an error."""
+
+
+def _stored_version(ordered: Ordered, text: str) -> Version:
+    try:
+        return _version(text)
+    except Exception as error:  # not a str, or not a version: the copy is not ours
+        raise StoreDamaged(f"a stored version of {ordered.page_url}: {error}") from None
 
 
 def _expand(groups: Iterable[_Group]) -> Iterator[Entry]:
@@ -644,21 +666,37 @@ class _Versions(Sequence[Version]):
     """The versions of one :class:`Ordered` page, newest first, each parsed when first reached
     (a resolver usually stops at the first); safe to share between threads."""
 
-    def __init__(self, ordered: Ordered) -> None:
+    def __init__(self, ordered: Ordered, recover: Callable[[], Sequence[Version]]) -> None:
         self.ordered = ordered
         self._parsed: list[Version] = []
         self.groups: dict[Version, Sequence[int]] = {}
         self._lock = threading.Lock()
+        self._recover = recover
+        # The versions of the page read anew, once the stored copy turned out not to decode:
+        # from then on this sequence is those (a resolver may be iterating it).
+        self._fresh: Sequence[Version] | None = None
 
     def _upto(self, count: int) -> None:
         with self._lock:
+            if self._fresh is not None:
+                return
             order = self.ordered.order
-            for text, positions in order[len(self._parsed) : count]:
-                version = _version(text)
-                self._parsed.append(version)
-                self.groups[version] = positions
+            try:
+                for text, positions in order[len(self._parsed) : count]:
+                    version = _stored_version(self.ordered, text)
+                    self._parsed.append(version)
+                    self.groups[version] = positions
+                return
+            except StoreDamaged as damage:
+                logger.debug("%s; reading the page anew", damage)
+        fresh = self._recover()
+        with self._lock:
+            self._fresh = fresh
+            self._parsed = list(fresh)
 
     def __len__(self) -> int:
+        if self._fresh is not None:
+            return len(self._fresh)
         return len(self.ordered.order)
 
     @overload
@@ -679,6 +717,8 @@ class _Versions(Sequence[Version]):
         while position < len(self):
             if position >= len(self._parsed):
                 self._upto(position + 1)
+                if position >= len(self._parsed):
+                    return  # the page read anew (see _upto) has fewer versions
             yield self._parsed[position]
             position += 1
 
@@ -687,6 +727,11 @@ class _Versions(Sequence[Version]):
         if version not in self.groups and len(self._parsed) < len(self):
             self._upto(len(self))
         return self.groups.get(version, ())
+
+    @property
+    def recovered(self) -> bool:
+        """Whether the stored copy did not decode and the page was read anew."""
+        return self._fresh is not None
 
 
 class ProjectFiles(Sequence[DistFile]):
@@ -715,27 +760,76 @@ class ProjectFiles(Sequence[DistFile]):
         index_order: bool = False,
     ) -> None:
         self.project = project
-        given = list(sources)
+        self._given = list(sources)
         self._lazy: _Versions | None = None
         self._sources: list[dict[Version, list[_Group]]] = []
         self._order: list[set[Version]] | None = None
-        if len(given) == 1 and isinstance(given[0], Ordered):
-            self._lazy = _Versions(given[0])
-        else:
-            self._sources = [_grouped(project, entries) for entries in given]
-            indexes = min(indexes, len(self._sources))
-            served: set[Version] = set()
-            for grouped in self._sources[:indexes]:
-                for version in served.intersection(grouped):
-                    del grouped[version]
-                served.update(grouped)
-            if index_order and indexes > 1:
-                links = {v for grouped in self._sources[indexes:] for v in grouped}
-                self._order = [set(self._sources[0]) | links]
-                self._order += [set(grouped) for grouped in self._sources[1:indexes]]
-        self._versions: Sequence[Version] | None = self._lazy
+        self._indexes = indexes
+        self._index_order = index_order
+        self._versions: Sequence[Version] | None = None
         self._by_version: dict[Version, tuple[DistFile, ...]] = {}
         self._all: tuple[DistFile, ...] | None = None
+        self._recovery = threading.Lock()
+        self._recovered = False
+        if len(self._given) == 1 and isinstance(self._given[0], Ordered):
+            self._lazy = _Versions(self._given[0], self._read_anew)
+            self._versions = self._lazy
+        else:
+            try:
+                self._group(self._given)
+            except StoreDamaged as damage:
+                logger.debug("%s; reading the page anew", damage)
+                self._read_anew()
+
+    def _group(self, sources: Sequence[Source]) -> None:
+        """Group each source's entries by version; of the first ``indexes`` sources (index
+        pages that do not mix), a version is kept only in the first that lists it, and with
+        ``index_order`` the versions are ordered index by index."""
+        self._sources = [_grouped(self.project, entries) for entries in sources]
+        indexes = min(self._indexes, len(self._sources))
+        served: set[Version] = set()
+        for grouped in self._sources[:indexes]:
+            for version in served.intersection(grouped):
+                del grouped[version]
+            served.update(grouped)
+        self._order = None
+        if self._index_order and indexes > 1:
+            links = {v for grouped in self._sources[indexes:] for v in grouped}
+            self._order = [set(self._sources[0]) | links]
+            self._order += [set(grouped) for grouped in self._sources[1:indexes]]
+
+    def _read_anew(self) -> Sequence[Version]:
+        """A stored page among the sources did not decode: read every stored page again
+        (:attr:`Ordered.refetch`, which also stores it anew) and start over from those
+        entries; the versions, newest first. Once only: the entries read anew are not stored
+        copies. Raises StoreDamaged when a stored page cannot be read again."""
+        with self._recovery:
+            if not self._recovered:
+                fresh: list[Sequence[Entry]] = []
+                for source in self._given:
+                    if isinstance(source, Ordered):
+                        if source.refetch is None:
+                            raise StoreDamaged(f"{source.page_url} cannot be read again")
+                        fresh.append(source.refetch())
+                    else:
+                        fresh.append(source)
+                self._group(fresh)
+                self._lazy = None
+                self._versions = None
+                self._by_version = {}
+                self._all = None
+                self._recovered = True
+            return self.versions()
+
+    def _decoded(self, build: Callable[[], T]) -> T:
+        """``build()``, which decodes stored groups; once more after :meth:`_read_anew` when a
+        stored group does not decode."""
+        try:
+            return build()
+        except StoreDamaged as damage:
+            logger.debug("%s; reading the page anew", damage)
+            self._read_anew()
+            return build()
 
     @classmethod
     def from_files(cls, project: NormalizedName, files: Iterable[DistFile]) -> ProjectFiles:
@@ -772,12 +866,17 @@ class ProjectFiles(Sequence[DistFile]):
         """The files of ``version``, in the order of the whole sequence."""
         files = self._by_version.get(version)
         if files is None:
-            if self._lazy is not None:
-                files = self._build_stored(self._lazy.positions(version))
-            else:
-                files = self._build(_expand(grouped.get(version, ())) for grouped in self._sources)
+            files = self._decoded(lambda: self._of_version(version))
             self._by_version[version] = files
         return files
+
+    def _of_version(self, version: Version) -> tuple[DistFile, ...]:
+        lazy = self._lazy
+        if lazy is not None:
+            positions = lazy.positions(version)
+            if not lazy.recovered:
+                return self._build_stored(positions, lazy.ordered)
+        return self._build(_expand(grouped.get(version, ())) for grouped in self._sources)
 
     def _build(self, sources: Iterable[Iterable[Entry]]) -> tuple[DistFile, ...]:
         found: list[DistFile] = []
@@ -792,23 +891,24 @@ class ProjectFiles(Sequence[DistFile]):
             found += sorted(batch, key=lambda f: (f.filename, f.url))
         return tuple(found)
 
-    def _build_stored(self, positions: Iterable[int]) -> tuple[DistFile, ...]:
+    def _build_stored(self, positions: Iterable[int], ordered: Ordered) -> tuple[DistFile, ...]:
         """:meth:`_build` of the stored page's groups at ``positions``."""
-        assert self._lazy is not None
-        ordered = self._lazy.ordered
         return self._build([_expand(ordered.chunk(p) for p in positions)])
 
     def _everything(self) -> tuple[DistFile, ...]:
         if self._all is None:
-            if self._lazy is not None:
-                order = self._lazy.ordered.order
-                self._all = self._build_stored([p for _text, groups in order for p in groups])
-            else:
-                self._all = self._build(
-                    _expand(group for groups in grouped.values() for group in groups)
-                    for grouped in self._sources
-                )
+            self._all = self._decoded(self._build_everything)
         return self._all
+
+    def _build_everything(self) -> tuple[DistFile, ...]:
+        lazy = self._lazy
+        if lazy is not None:
+            order = lazy.ordered.order
+            return self._build_stored([p for _text, groups in order for p in groups], lazy.ordered)
+        return self._build(
+            _expand(group for groups in grouped.values() for group in groups)
+            for grouped in self._sources
+        )
 
     @overload
     def __getitem__(self, index: int) -> DistFile: ...

@@ -153,6 +153,21 @@ def _wheel_table(file: LockedFile) -> dict[str, Any]:
     return table
 
 
+def _toml_type(value: object) -> str:
+    """A value's TOML type, for messages."""
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, (int, float)):
+        return f"a number ({value!r})"
+    if isinstance(value, str):
+        return f"a string ({value!r})"
+    if isinstance(value, list):
+        return "an array"
+    if isinstance(value, dict):
+        return "a table"
+    return "a date or time"
+
+
 def parse_pylock(text: str, *, source: str = "pylock.toml") -> Lock:
     """A PEP 751 lock's text, as one section whose packages carry their markers.
 
@@ -166,6 +181,8 @@ def parse_pylock(text: str, *, source: str = "pylock.toml") -> Lock:
         data = load_toml(text)
     except ValueError as error:
         raise LockError(f"{source} is not valid TOML: {error}") from None
+    except RecursionError:
+        raise LockError(f"{source} is not valid TOML: arrays or tables nested too deeply") from None
     version = data.get("lock-version")
     if not isinstance(version, str) or version.split(".")[0] != "1":
         raise LockError(
@@ -212,7 +229,45 @@ def _validate(data: dict[str, Any], source: str) -> None:
     try:
         Pylock.from_dict(data)
     except PylockValidationError as error:
-        raise LockError(f"{source} is not a valid PEP 751 lock: {error}") from None
+        where = _where(error.context, data)
+        message = error.message
+        if message == "Missing required value" and error.context:
+            key = error.context.rpartition(".")[2]
+            where = _where(error.context.rpartition(".")[0] or None, data)
+            message = f"the required key {key!r} is missing"
+        raise LockError(
+            f"{source} is not a valid PEP 751 lock: {where}{message}",
+            hint="PEP 751 lists every key and its type: https://peps.python.org/pep-0751/",
+        ) from None
+
+
+_INDEXED = re.compile(r"^(?P<key>[^\[]+)\[(?P<index>\d+)\]$")
+
+
+def _where(context: str | None, data: dict[str, Any]) -> str:
+    """packaging's path to a value (``packages[0].wheels[1].hashes``) in words, ending in
+    ``: `` (nothing for the top level): ``package 'ok' (1st [[packages]]), its wheel 2, key
+    'hashes': ``. Packages are named by their ``name`` where they have one, as in tagpip's
+    own messages."""
+    if not context:
+        return ""
+    parts: list[str] = []
+    node: Any = data
+    for step in context.split("."):
+        match = _INDEXED.match(step)
+        key, index = (match["key"], int(match["index"])) if match else (step, None)
+        node = node.get(key) if isinstance(node, dict) else None
+        if index is None:
+            parts.append(f"key {key!r}")
+            continue
+        item = node[index] if isinstance(node, list) and index < len(node) else None
+        name = item.get("name") if isinstance(item, dict) else None
+        if key == "packages":
+            parts.append(f"package {name!r}" if isinstance(name, str) else f"package {index + 1}")
+        else:
+            parts.append(f"{key}[{index + 1}]")
+        node = item
+    return ", ".join(parts) + ": "
 
 
 def _pylock_package(raw: Any, number: int, source: str, base: Path) -> LockedPackage:
@@ -229,6 +284,13 @@ def _pylock_package(raw: Any, number: int, source: str, base: Path) -> LockedPac
         raise LockError(f"{where} has no valid version") from None
     wheels = raw.get("wheels") or []
     sdist = raw.get("sdist")
+    if not isinstance(wheels, list):
+        raise LockError(
+            f"{where}: 'wheels' must be an array of tables, not {_toml_type(wheels)}",
+            hint="write it as wheels = [{name = ..., url = ..., hashes = {sha256 = ...}}, ...]",
+        )
+    if sdist is not None and not isinstance(sdist, dict):
+        raise LockError(f"{where}: 'sdist' must be a table, not {_toml_type(sdist)}")
     if not wheels and sdist is None:
         kinds = [k for k in ("vcs", "directory", "archive") if k in raw]
         raise LockError(
@@ -285,10 +347,19 @@ def _pylock_file(
     url = wheel.get("url")
     path = wheel.get("path")
     if isinstance(path, str):
-        url = (base / path).resolve().as_uri()
+        # Relative to the lock's folder, or absolute; a path leading out of the folder is taken
+        # as pip and uv take it from a local lock (the file's hash is checked all the same).
+        try:
+            url = (base / path).resolve().as_uri()
+        except (ValueError, OSError) as error:
+            raise LockError(f"{where}: {article} {kind} has the path {path!r}: {error}") from None
     if not isinstance(url, str):
         raise LockError(f"{where}: {article} {kind} has neither url nor path")
-    filename = wheel.get("name") or unquote(urlsplit(url).path.rsplit("/", 1)[-1])
+    try:
+        named = unquote(urlsplit(url).path.rsplit("/", 1)[-1])
+    except ValueError as error:
+        raise LockError(f"{where}: {article} {kind} has the URL {url!r}: {error}") from None
+    filename = wheel.get("name") or named
     if not isinstance(filename, str):
         raise LockError(f"{where}: {article} {kind}'s name must be a string")
     if kind == "sdist":

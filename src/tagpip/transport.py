@@ -24,7 +24,7 @@ from tagpip.pipconfig import IndexOptions
 if TYPE_CHECKING:
     import requests
 
-    from tagpip import _http
+    from tagpip import _http, _inflight
 
 __all__ = [
     "MAX_METADATA",
@@ -33,18 +33,30 @@ __all__ = [
     "IndexError_",
     "Transport",
     "is_loopback",
+    "over_cap",
+    "request_of",
     "transport_errors",
     "what",
 ]
 
 # Bodies (pages, wheels) are read a megabyte at a time: see Transport.body.
 BODY_PIECE = 1024 * 1024
-# The most a page, a find-links page or a metadata file may be once decoded (gzip): far above
-# any real one (PyPI's biggest JSON pages are tens of megabytes, metadata files a few hundred
-# kilobytes at most), far below what would exhaust memory. A body past it is an error, not a
-# truncated page.
+# The most tagpip reads whole into memory from one response, once decoded (gzip): a body past
+# it is an error that names the cap, never a truncated page. Each is set from what real
+# projects need, measured with bench/metadata_sizes.py over the 300 most downloaded projects on
+# PyPI and a few known for long descriptions (docs/reliability.md has the run): the largest
+# JSON page was 6.9 MB (pydantic-core; median 66 KB), the largest METADATA 161 KB (types-boto3;
+# median 6.4 KB). The caps leave room for pages 35 times and METADATA 400 times larger than
+# that, and still stop a compressed bomb long before memory runs out: at most 16 fetches at a
+# time each hold one body (4 GB at worst for pages, 1 GB for metadata). pip has no such caps
+# (a bomb exhausts its memory); these refuse nothing a real index serves.
 MAX_PAGE = 256 * 1024 * 1024
-MAX_METADATA = 16 * 1024 * 1024
+MAX_METADATA = 64 * 1024 * 1024
+# What each cap is on, and the largest real one measured, for the message that names it.
+_CAPS = {
+    "page": ("an index page", "6.9 MB"),
+    "metadata": ("a METADATA file", "161 KB"),
+}
 
 _DOWNGRADE = "the original request was https, the redirect is plain http"
 
@@ -79,6 +91,44 @@ class FetchError(IndexError_):
     ):
         super().__init__(message, project=project, url=url, hint=hint)
         self.status = status
+
+
+def over_cap(kind: str, limit: int) -> str:
+    """The cap that was hit, in words: ``64 MB once decoded, tagpip's cap on a METADATA file
+    (the largest measured on PyPI: 161 KB)``; ``kind`` is ``page`` or ``metadata``."""
+    thing, largest = _CAPS[kind]
+    size = f"{limit // (1024 * 1024)} MB" if limit >= 1024 * 1024 else f"{limit} bytes"
+    return (
+        f"{size} once decoded, tagpip's cap on {thing} (the largest on PyPI's most "
+        f"downloaded projects is {largest})"
+    )
+
+
+_REQUEST = "_tagpip_request"
+
+
+def _track(response: requests.Response, request: _inflight.Request) -> None:
+    """Tie the request in flight to its response: it ends (no deadline, no sockets) when the
+    response is closed, as every caller does (``with response:``)."""
+    from tagpip import _inflight
+
+    setattr(response, _REQUEST, request)
+    close = response.close
+
+    def closing() -> None:
+        _inflight.end(request)
+        close()
+
+    response.close = closing  # type: ignore[method-assign]
+
+
+def request_of(response: requests.Response) -> _inflight.Request | None:
+    """The request in flight a response of :meth:`Transport.get` belongs to: its body's
+    readers report progress to it (see :mod:`tagpip._inflight`)."""
+    found = getattr(response, _REQUEST, None)
+    from tagpip import _inflight
+
+    return found if isinstance(found, _inflight.Request) else None
 
 
 def is_loopback(host: str) -> bool:
@@ -213,32 +263,57 @@ class Transport:
         # sent as Basic auth to that host for this request, and kept out of the URL that
         # requests, the HTTP cache and any message see.
         bare, found = strip_credentials(url)
-        from tagpip import _http
+        from tagpip import _inflight
 
         try:
-            return session.get(
-                bare,
-                headers=dict(headers or {}),
-                stream=stream,
-                timeout=options.timeout,
-                verify=verify,
-                cert=options.client_cert,
-                auth=found,
-            )
-        except _http.InsecureRedirect as error:
-            raise FetchError(
-                f"{what(project, url)}: refusing a redirect from {error.source} to "
-                f"{error.location}: {error.reason}",
-                project=project,
-                url=url,
-                hint=(
-                    "a request made over https never continues over plain http"
-                    if error.reason.startswith(_DOWNGRADE)
-                    else f"pass --trusted-host {urlsplit(error.location).hostname} if you trust it"
-                ),
-            ) from None
-        except transport_errors() as error:
-            raise self.fetch_error(error, url, project) from None
+            request = _inflight.begin(options.timeout)
+        except _inflight.Interrupted:
+            raise self._interrupted(url, project) from None
+        try:
+            with _inflight.current(request):
+                response = session.get(
+                    bare,
+                    headers=dict(headers or {}),
+                    stream=stream,
+                    timeout=options.timeout,
+                    verify=verify,
+                    cert=options.client_cert,
+                    auth=found,
+                )
+        except BaseException as error:
+            _inflight.end(request)
+            raise self._request_error(error, url, project, request) from None
+        _track(response, request)
+        return response
+
+    def _request_error(
+        self, error: BaseException, url: str, project: str | None, request: _inflight.Request
+    ) -> BaseException:
+        """What a failed ``session.get`` raises, in tagpip's words where it has them."""
+        from tagpip import _http, _inflight
+
+        if isinstance(error, _http.InsecureRedirect):
+            return self._insecure_redirect(error, url, project)
+        if isinstance(
+            error, (_inflight.DeadlinePassed, _inflight.Interrupted, *transport_errors())
+        ):
+            return self.fetch_error(error, url, project, request=request)
+        return error
+
+    def _insecure_redirect(
+        self, error: _http.InsecureRedirect, url: str, project: str | None
+    ) -> FetchError:
+        return FetchError(
+            f"{what(project, url)}: refusing a redirect from {error.source} to "
+            f"{error.location}: {error.reason}",
+            project=project,
+            url=url,
+            hint=(
+                "a request made over https never continues over plain http"
+                if error.reason.startswith(_DOWNGRADE)
+                else f"pass --trusted-host {urlsplit(error.location).hostname} if you trust it"
+            ),
+        )
 
     def redirect_problem(self, source: str, location: str) -> str | None:
         """Why a redirect from ``source`` to ``location`` must not be followed (None: it may).
@@ -275,22 +350,45 @@ class Transport:
         limit = MAX_METADATA if metadata else MAX_PAGE
         pieces: list[bytes] = []
         total = 0
+        request = request_of(response)
         try:
             for piece in response.iter_content(BODY_PIECE):
                 total += len(piece)
+                if request is not None:
+                    request.progress(len(piece))
                 if total > limit:
                     raise FetchError(
                         f"{what(project, url)}: the response from {redact_url(url)} is "
-                        f"larger than {limit // (1024 * 1024)} MB once decoded; refusing it",
+                        f"larger than {over_cap('metadata' if metadata else 'page', limit)}; "
+                        "refusing it",
                         project=project,
                         url=url,
-                        hint="the server sent far more than any index page or metadata file "
-                        "holds (a compressed bomb, or the wrong URL)",
+                        hint="the server sent far more than any real index page or metadata "
+                        "file holds (a compressed bomb, or the wrong URL)",
                     )
                 pieces.append(piece)
         except transport_errors() as error:
-            raise self.fetch_error(error, url, project) from None
+            raise self.fetch_error(error, url, project, request=request) from None
         return b"".join(pieces)
+
+    def _deadline_error(
+        self, request: _inflight.Request, url: str, project: str | None
+    ) -> FetchError:
+        from tagpip import _inflight
+
+        timeout = self.options.timeout
+        return FetchError(
+            f"{what(project, url)}: gave up on {redact_url(url)} after {request.allowed:.0f}s: "
+            "the server kept the request going too slowly to finish",
+            project=project,
+            url=url,
+            hint=f"a request may take {_inflight.FACTOR} times --timeout ({timeout:g}s), plus "
+            f"a second for every {_inflight.FLOOR // 1024} KB it receives; raise --timeout "
+            "for a slow link",
+        )
+
+    def _interrupted(self, url: str, project: str | None) -> FetchError:
+        return FetchError(f"{what(project, url)}: interrupted", project=project, url=url)
 
     def raise_for_status(
         self, response: requests.Response, url: str, *, project: str | None
@@ -310,9 +408,23 @@ class Transport:
             hint=hint,
         )
 
-    def fetch_error(self, error: BaseException, url: str, project: str | None) -> FetchError:
-        from tagpip import _http
+    def fetch_error(
+        self,
+        error: BaseException,
+        url: str,
+        project: str | None,
+        *,
+        request: _inflight.Request | None = None,
+    ) -> FetchError:
+        """A failed request or body in words. ``request`` (the request in flight, from
+        :func:`request_of`) tells a read that failed because its deadline passed, or because
+        the run was interrupted, from the transport's own failures."""
+        from tagpip import _http, _inflight
 
+        if request is not None and (request.expired or isinstance(error, _inflight.DeadlinePassed)):
+            return self._deadline_error(request, url, project)
+        if isinstance(error, _inflight.Interrupted) or _inflight.aborted():
+            return self._interrupted(url, project)
         cause, hint = _http.describe_error(error, self.options.timeout)
         return FetchError(
             f"{what(project, url)}: {scrub(cause)}: {redact_url(url)}",

@@ -191,6 +191,7 @@ def _main(argv: Sequence[str] | None) -> int:
         )
         return 1
     finally:
+        _default_int_handler_back()
         if logging_on:
             from tagpip.cli._logging import reset_logging
 
@@ -207,14 +208,35 @@ def _command_in(words: Sequence[str]) -> str | None:
 
 
 def _terminate_as_interrupt() -> None:
-    """SIGTERM unwinds like Ctrl-C, so the same clean-up (temporary files, staging) runs."""
+    """SIGTERM unwinds like Ctrl-C, so the same clean-up (temporary files, staging) runs; and
+    both first stop every request in flight (:mod:`tagpip._inflight`), so that a fetching
+    thread stuck in a read of a server that hangs ends now, not when its read times out: the
+    run waits for its threads before it exits."""
+    inflight = sys.modules.get("tagpip._inflight")
+    if inflight is not None:
+        inflight.reset()  # an earlier run in this process may have been interrupted
 
     def handler(signum: int, frame: object) -> None:
+        # Imported only by a run that made a request: none made, none to stop.
+        started = sys.modules.get("tagpip._inflight")
+        if started is not None:
+            started.abort_all()
         raise KeyboardInterrupt
 
     # Not possible outside the main thread (tests calling main() from a worker): skip it there.
     with contextlib.suppress(ValueError):
         signal.signal(signal.SIGTERM, handler)
+        if signal.getsignal(signal.SIGINT) is signal.default_int_handler:
+            signal.signal(signal.SIGINT, handler)
+
+
+def _default_int_handler_back() -> None:
+    """Ctrl-C as it was before :func:`_terminate_as_interrupt` (for programs and tests that
+    call :func:`main` in their own process): Python's own handler again."""
+    current = signal.getsignal(signal.SIGINT)
+    if getattr(current, "__qualname__", "") == "_terminate_as_interrupt.<locals>.handler":
+        with contextlib.suppress(ValueError):
+            signal.signal(signal.SIGINT, signal.default_int_handler)
 
 
 def _print_err(text: str) -> None:

@@ -111,6 +111,15 @@ def run(args: argparse.Namespace) -> int:
     if not output.parent.is_dir():
         what = "is not a folder" if output.parent.exists() else "does not exist"
         raise UsageError(f"--output {args.output}: {output.parent} {what}")
+    from tagpip._atomic import why_unwritable, writable
+
+    if not writable(output.parent):
+        # Said before anything is resolved or installed, not when the bundle is written.
+        raise bundle.BundleError(
+            f"cannot write {output}: {output.parent} cannot be written "
+            f"({why_unwritable(output.parent)})",
+            hint="name an output in a folder you can write",
+        )
     if args.dir:
         if output.exists() and (not output.is_dir() or any(output.iterdir())):
             raise bundle.BundleError(
@@ -183,6 +192,12 @@ def run(args: argparse.Namespace) -> int:
                 temp = None
             else:
                 bundle.commit_dir(tree, output)
+        except OSError as error:
+            # Writing the zip or moving it into place: a full disk, a folder gone read-only.
+            raise bundle.BundleError(
+                f"cannot write {output}: {error.strerror or error}",
+                hint="free some space, or name an output in a folder you can write",
+            ) from None
         finally:
             if temp is not None and temp.exists():
                 temp.unlink()

@@ -348,7 +348,8 @@ def add_fetch_options(parser: argparse.ArgumentParser) -> None:
         "--timeout",
         type=float,
         metavar="SECONDS",
-        help="socket timeout for connecting and each read (default: 15)",
+        help="socket timeout for connecting and each read (default: 15); a whole request "
+        "may take 10 times it, longer while data keeps coming",
     )
     index.add_argument(
         "--trusted-host",
