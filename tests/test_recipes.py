@@ -1,0 +1,229 @@
+"""The deployment recipes of docs/recipes run as written, with the real tools users build with.
+
+Each test runs one page the way tests/test_docs.py runs pages (its blocks in order, in a scratch
+folder, against the test index on 127.0.0.1 serving tests/support/docs_catalog.py), and also
+runs the blocks that name the test in their ``covered-by`` marker: the ones that need the real
+tool (``sam build``, ``cdk synth``, ``serverless package``, ``pex``). A test whose tool is not
+installed skips. tests/support/recipe_tools.sh installs every tool, at the versions the pages
+name, into a folder; ``TAGPIP_RECIPE_TOOLS`` points the tests at it (else they look on PATH).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import zipfile
+from collections.abc import Iterator
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+
+from support.docs_catalog import populate
+from support.server import IndexServer
+from test_docs import DOCS, Sandbox, blocks_of, run_block
+
+TOOLS_ENV = "TAGPIP_RECIPE_TOOLS"
+# The tools never phone home from a test: no telemetry, no update checks, no notices.
+QUIET_TOOLS = {
+    "SAM_CLI_TELEMETRY": "0",
+    "SAM_CLI_DISABLE_VERSION_CHECK": "1",
+    "CDK_DISABLE_CLI_TELEMETRY": "true",
+    "CDK_DISABLE_VERSION_CHECK": "true",
+    "SLS_TELEMETRY_DISABLED": "1",
+    "SLS_NOTIFICATIONS_MODE": "off",
+    "SLS_DEPRECATION_DISABLE": "*",
+    "JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION": "1",
+    "JSII_SILENCE_WARNING_UNTESTED_NODE_VERSION": "1",
+    "JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION": "1",
+}
+
+
+def tool(name: str) -> Path | None:
+    """The tool ``name``: in ``$TAGPIP_RECIPE_TOOLS/bin`` when set, else on PATH."""
+    root = os.environ.get(TOOLS_ENV)
+    if root and (Path(root) / "bin" / name).exists():
+        return Path(root) / "bin" / name
+    found = shutil.which(name)
+    return Path(found) if found else None
+
+
+def need(name: str) -> Path:
+    found = tool(name)
+    if found is None:
+        pytest.skip(f"{name} is not installed (tests/support/recipe_tools.sh installs it)")
+    return found
+
+
+@pytest.fixture
+def index(tmp_path: Path) -> Iterator[IndexServer]:
+    with IndexServer(tmp_path / "index") as server:
+        populate(server)
+        yield server
+
+
+def run_page(page: str, test: str, box: Sandbox) -> None:
+    """Run every block of ``page`` in order, the blocks covered by ``test`` included."""
+    name = f"tests/test_recipes.py::{test}"
+    ran = 0
+    for block in blocks_of(page):
+        if (
+            block.kind == "covered-by"
+            and block.words[0] == name
+            and block.lang in ("sh", "console")
+        ):
+            block = replace(block, marker="hermetic")
+            ran += 1
+        run_block(block, box, "hermetic")
+    assert ran, f"docs/{page} has no sh or console block covered by {name}"
+
+
+def sandbox(tmp_path: Path, server: IndexServer | None, *tools: Path) -> Sandbox:
+    """A page's sandbox with the tools' folders first on PATH."""
+    box = Sandbox(tmp_path / "work", server)
+    folders = list(dict.fromkeys(str(t.parent) for t in tools))
+    box.env["PATH"] = os.pathsep.join([*folders, box.env["PATH"]])
+    box.env.update(QUIET_TOOLS)
+    return box
+
+
+def wheel_tags(folder: Path) -> dict[str, list[str]]:
+    """Each installed distribution's WHEEL tags, by its dist-info folder's name."""
+    return {
+        wheel.parent.name: sorted(
+            line.split(":", 1)[1].strip()
+            for line in wheel.read_text().splitlines()
+            if line.startswith("Tag:")
+        )
+        for wheel in sorted(folder.glob("*.dist-info/WHEEL"))
+    }
+
+
+# -- AWS SAM ------------------------------------------------------------------------------------
+
+
+@pytest.mark.slow
+def test_sam_build_runs_tagpip_for_each_function_and_layer(
+    index: IndexServer, tmp_path: Path
+) -> None:
+    sam = need("sam")
+    box = sandbox(tmp_path, index, sam)
+    run_page("recipes/aws-sam.md", "test_sam_build_runs_tagpip_for_each_function_and_layer", box)
+    built = box.folder / ".aws-sam" / "build"
+    x86 = wheel_tags(built / "HelloX86")
+    arm = wheel_tags(built / "HelloArm")
+    layer = wheel_tags(built / "DepsLayer" / "python")
+    assert all(t.endswith("_x86_64") for tags in x86.values() for t in tags), x86
+    assert all(t.endswith("_aarch64") for tags in arm.values() for t in tags), arm
+    assert sorted(layer) == ["polars-2.1.0.dist-info", "polars_runtime_32-2.1.0.dist-info"]
+    assert layer["polars_runtime_32-2.1.0.dist-info"][0].endswith("_aarch64")
+    for function in ("HelloX86", "HelloArm"):
+        assert (built / function / "app.py").is_file()  # the function's own code came along
+    # SAM's built template points at what tagpip wrote.
+    assert "HelloX86" in (built / "template.yaml").read_text()
+
+
+def _sam_project(folder: Path, *, makefile: bool) -> None:
+    """The SAM recipe's data functions on python3.11, x86_64 and arm64, with or without the
+    Makefile build method."""
+    metadata = "    Metadata:\n      BuildMethod: makefile\n" if makefile else ""
+    resources = "".join(
+        f"  {name}:\n    Type: AWS::Serverless::Function\n    Properties:\n"
+        f"      Architectures: [{arch}]\n{metadata}"
+        for name, arch in (("HelloX86", "x86_64"), ("HelloArm", "arm64"))
+    )
+    (folder / "hello").mkdir(parents=True)
+    (folder / "template.yaml").write_text(
+        "Transform: AWS::Serverless-2016-10-31\nGlobals:\n  Function:\n"
+        "    Runtime: python3.11\n    Handler: app.handler\n    CodeUri: hello/\n"
+        f"Resources:\n{resources}"
+    )
+    (folder / "hello" / "app.py").write_text("def handler(event, context):\n    return 1\n")
+    (folder / "hello" / "requirements.txt").write_text("polars\nduckdb\norjson\n")
+
+
+def _sam_build(box: Sandbox) -> subprocess.CompletedProcess[str]:
+    return box.run("sam build", timeout=600)
+
+
+@pytest.mark.slow
+def test_sam_own_builder_fails_where_tagpip_succeeds(index: IndexServer, tmp_path: Path) -> None:
+    """The page's claim, on the test index: SAM's own Python builder (manylinux2014 only for
+    python3.11) stops on duckdb, whose newest wheels need glibc 2.26 and 2.27; the same
+    template with the Makefile build method and tagpip builds."""
+    sam = need("sam")
+    if shutil.which("python3.11", path="/usr/bin:/bin:" + os.environ.get("PATH", "")) is None:
+        pytest.skip("SAM's Python builder needs a python3.11 for the python3.11 runtime")
+    own = sandbox(tmp_path / "own", index, sam)
+    _sam_project(own.folder, makefile=False)
+    result = _sam_build(own)
+    assert result.returncode != 0
+    assert "Error: PythonPipBuilder:ResolveDependencies - {duckdb==2.0.1(wheel)}" in result.stdout
+
+    ours = sandbox(tmp_path / "ours", index, sam)
+    _sam_project(ours.folder, makefile=True)
+    made = ours.run("tagpip sam makefile -q")
+    assert made.returncode == 0, made.stdout
+    result = _sam_build(ours)
+    assert result.returncode == 0, result.stdout
+    built = ours.folder / ".aws-sam" / "build"
+    assert "duckdb-1.5.6.dist-info" in wheel_tags(built / "HelloX86")
+    assert "duckdb-2.0.1.dist-info" in wheel_tags(built / "HelloArm")
+
+
+@pytest.mark.pypi
+@pytest.mark.slow
+def test_sam_build_against_pypi(tmp_path: Path) -> None:
+    """The page's numbers on the live PyPI: SAM's builder fails on polars, duckdb and orjson
+    for python3.11 on arm64; tagpip's Makefiles build both architectures."""
+    sam = need("sam")
+    own = sandbox(tmp_path / "own", None, sam)
+    _sam_project(own.folder, makefile=False)
+    result = _sam_build(own)
+    assert "Error: PythonPipBuilder:ResolveDependencies - {duckdb==" in result.stdout
+
+    ours = sandbox(tmp_path / "ours", None, sam)
+    _sam_project(ours.folder, makefile=True)
+    assert ours.run("tagpip sam makefile -q").returncode == 0
+    result = _sam_build(ours)
+    assert result.returncode == 0, result.stdout
+    built = ours.folder / ".aws-sam" / "build"
+    for function, machine in (("HelloX86", "x86_64"), ("HelloArm", "aarch64")):
+        tags = wheel_tags(built / function)
+        assert {name.split("-")[0] for name in tags} >= {"duckdb", "orjson", "polars"}
+        compiled = [t for ts in tags.values() for t in ts if not t.endswith("-any")]
+        assert compiled
+        assert all(t.endswith(f"_{machine}") for t in compiled), tags
+        # Amazon Linux 2 has glibc 2.26: each wheel must have a tag that loads there.
+        for name, wheel in tags.items():
+            levels = [_glibc(t) for t in wheel if not t.endswith("-any")]
+            assert not levels or min(levels) <= 26, (name, wheel)
+
+
+def _glibc(tag: str) -> int:
+    """The glibc minor version a manylinux tag needs (17 for manylinux2014)."""
+    platform = tag.split("-")[2]
+    if platform.startswith("manylinux2014"):
+        return 17
+    return int(platform.split("_")[2])
+
+
+def test_the_recipe_pages_name_their_tests() -> None:
+    """Every covered-by marker of these pages that names this file names a test in it."""
+    source = Path(__file__).read_text(encoding="utf-8")
+    for page in sorted(p.relative_to(DOCS).as_posix() for p in (DOCS / "recipes").glob("*.md")):
+        for block in blocks_of(page):
+            if block.kind == "covered-by" and block.words[0].startswith("tests/test_recipes.py"):
+                name = block.words[0].split("::")[1]
+                assert f"def {name}(" in source, block.where()
+
+
+def _zip_names(path: Path) -> list[str]:
+    with zipfile.ZipFile(path) as archive:
+        return archive.namelist()
+
+
+def _json(path: Path) -> object:
+    return json.loads(path.read_text(encoding="utf-8"))
