@@ -210,6 +210,58 @@ def _glibc(tag: str) -> int:
     return int(platform.split("_")[2])
 
 
+# -- AWS CDK ------------------------------------------------------------------------------------
+
+
+def _cdk_python() -> Path:
+    """The bin folder of a Python that has aws-cdk-lib: ``$TAGPIP_RECIPE_TOOLS/cdk-python``, or
+    the one on PATH."""
+    root = os.environ.get(TOOLS_ENV)
+    candidates = [Path(root) / "cdk-python" / "bin" / "python3"] if root else []
+    found = shutil.which("python3")
+    candidates += [Path(found)] if found else []
+    for python in candidates:
+        if (
+            python.exists()
+            and subprocess.run(
+                [str(python), "-c", "import aws_cdk, constructs"], capture_output=True, check=False
+            ).returncode
+            == 0
+        ):
+            return python
+    pytest.skip("no Python with aws-cdk-lib (tests/support/recipe_tools.sh installs one)")
+
+
+@pytest.mark.slow
+def test_cdk_synth_bundles_each_function_with_tagpip(index: IndexServer, tmp_path: Path) -> None:
+    cdk = need("cdk")
+    python = _cdk_python()
+    box = sandbox(tmp_path, index, python, cdk)
+    run_page("recipes/aws-cdk.md", "test_cdk_synth_bundles_each_function_with_tagpip", box)
+    template = _json(box.folder / "cdk.out" / "Hello.template.json")
+    assert isinstance(template, dict)
+    assets = {}
+    for resource in template["Resources"].values():
+        if resource["Type"] in ("AWS::Lambda::Function", "AWS::Lambda::LayerVersion"):
+            path = resource["Metadata"]["aws:asset:path"]
+            machine = (
+                "aarch64"
+                if "arm64"
+                in resource["Properties"].get(
+                    "Architectures", resource["Properties"].get("CompatibleArchitectures", [])
+                )
+                else "x86_64"
+            )
+            assets[path] = machine
+    assert len(assets) == 3  # one asset per function and target, and the layer's
+    for path, machine in assets.items():
+        folder = box.folder / "cdk.out" / path
+        tags = wheel_tags(folder / "python" if (folder / "python").is_dir() else folder)
+        compiled = [t for ts in tags.values() for t in ts if not t.endswith("-any")]
+        assert compiled, path
+        assert all(t.endswith(f"_{machine}") for t in compiled), (path, tags)
+
+
 def test_the_recipe_pages_name_their_tests() -> None:
     """Every covered-by marker of these pages that names this file names a test in it."""
     source = Path(__file__).read_text(encoding="utf-8")
