@@ -262,6 +262,36 @@ def test_cdk_synth_bundles_each_function_with_tagpip(index: IndexServer, tmp_pat
         assert all(t.endswith(f"_{machine}") for t in compiled), (path, tags)
 
 
+# -- Serverless Framework -----------------------------------------------------------------------
+
+
+@pytest.mark.slow
+def test_serverless_package_takes_tagpips_zips(index: IndexServer, tmp_path: Path) -> None:
+    serverless = need("serverless")
+    box = sandbox(tmp_path, index, serverless)
+    run_page("recipes/serverless.md", "test_serverless_package_takes_tagpips_zips", box)
+    state = _json(box.folder / ".serverless" / "serverless-state.json")
+    assert isinstance(state, dict)
+    template = state["service"]["provider"]["compiledCloudFormationTemplate"]["Resources"]
+    found = {}
+    for name, resource in template.items():
+        properties = resource["Properties"]
+        if resource["Type"] == "AWS::Lambda::Function":
+            found[name] = (properties["Architectures"], properties["Code"]["S3Key"])
+        elif resource["Type"] == "AWS::Lambda::LayerVersion":
+            found[name] = (properties["CompatibleArchitectures"], properties["Content"]["S3Key"])
+    assert {name: (arch, key.rsplit("/", 1)[1]) for name, (arch, key) in found.items()} == {
+        "HelloLambdaFunction": (["x86_64"], "hello-x86_64.zip"),
+        "HelloArmLambdaFunction": (["arm64"], "hello-arm64.zip"),
+    }
+    for zip_name, machine in (("hello-x86_64", "x86_64"), ("hello-arm64", "aarch64")):
+        names = _zip_names(box.folder / "build" / f"{zip_name}.zip")
+        assert "handler.py" in names
+        with zipfile.ZipFile(box.folder / "build" / f"{zip_name}.zip") as archive:
+            wheel = archive.read("orjson-3.13.0.dist-info/WHEEL").decode()
+        assert f"manylinux_2_17_{machine}" in wheel
+
+
 def test_the_recipe_pages_name_their_tests() -> None:
     """Every covered-by marker of these pages that names this file names a test in it."""
     source = Path(__file__).read_text(encoding="utf-8")
