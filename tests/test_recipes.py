@@ -10,20 +10,27 @@ name, into a folder; ``TAGPIP_RECIPE_TOOLS`` points the tests at it (else they l
 
 from __future__ import annotations
 
+import importlib
 import json
 import os
+import re
+import shlex
 import shutil
 import subprocess
 import zipfile
 from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from support.docs_catalog import populate
 from support.server import IndexServer
 from test_docs import DOCS, Sandbox, blocks_of, run_block
+
+# PyYAML ships no type information (mkdocs brings it): used through Any.
+yaml: Any = importlib.import_module("yaml")
 
 TOOLS_ENV = "TAGPIP_RECIPE_TOOLS"
 # The tools never phone home from a test: no telemetry, no update checks, no notices.
@@ -290,6 +297,123 @@ def test_serverless_package_takes_tagpips_zips(index: IndexServer, tmp_path: Pat
         with zipfile.ZipFile(box.folder / "build" / f"{zip_name}.zip") as archive:
             wheel = archive.read("orjson-3.13.0.dist-info/WHEEL").decode()
         assert f"manylinux_2_17_{machine}" in wheel
+
+
+# -- CI pipelines (validated, not run) ----------------------------------------------------------
+
+
+def _covered_yaml(page: str, test: str) -> str:
+    (block,) = [
+        b
+        for b in blocks_of(page)
+        if b.kind == "covered-by" and b.words[0] == f"tests/test_recipes.py::{test}"
+    ]
+    assert block.lang == "yaml"
+    return block.body
+
+
+def _expand(line: str, variables: dict[str, str]) -> str:
+    """``$NAME`` and ``${NAME}`` replaced as the shell would, for the names the pipeline sets."""
+    return re.sub(
+        r"\$\{?(\w+)\}?",
+        lambda m: variables.get(m[1], m[0]),
+        line,
+    )
+
+
+def _tagpip_commands(scripts: list[str], variables: dict[str, str]) -> list[list[str]]:
+    """The words after ``tagpip`` of every tagpip command line in the scripts."""
+    found = []
+    for script in scripts:
+        for line in script.splitlines():
+            words = shlex.split(_expand(line.strip(), variables))
+            if words and words[0] == "tagpip":
+                found.append(words[1:])
+    return found
+
+
+def _assert_tagpip_accepts(commands: list[list[str]]) -> None:
+    """Each command is one tagpip's own parser accepts; ``verify`` only once it exists."""
+    from tagpip.cli import _COMMANDS, build_parser
+
+    assert commands
+    for words in commands:
+        if words[0] == "verify" and "verify" not in _COMMANDS:
+            continue  # documented as not released yet
+        try:
+            build_parser().parse_args(words)
+        except SystemExit:
+            pytest.fail(f"tagpip refuses the pipeline's command: tagpip {shlex.join(words)}")
+
+
+def _schema_check(text: str, schema: str, tmp_path: Path) -> None:
+    checker = tool("check-jsonschema")
+    if checker is None:
+        return  # the loader and the command checks above still ran
+    path = tmp_path / "pipeline.yml"
+    path.write_text(text, encoding="utf-8")
+    result = subprocess.run(
+        [str(checker), "--builtin-schema", schema, str(path)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def _cache_dir(monkeypatch: pytest.MonkeyPatch, xdg: str | None) -> str:
+    from tagpip.pipconfig import load_index_options
+
+    if xdg is None:
+        monkeypatch.delenv("XDG_CACHE_HOME", raising=False)
+    else:
+        monkeypatch.setenv("XDG_CACHE_HOME", xdg)
+    return str(load_index_options("download", {}).cache_dir)
+
+
+def test_the_github_actions_workflow_is_valid(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    text = _covered_yaml("recipes/ci.md", "test_the_github_actions_workflow_is_valid")
+    workflow = yaml.safe_load(text)
+    jobs = workflow["jobs"]
+    assert list(jobs) == ["lock", "bundle", "deploy"]
+    steps = [step for job in jobs.values() for step in job["steps"]]
+    caches = [s["with"] for s in steps if s.get("uses", "").startswith("actions/cache@")]
+    assert len(caches) == 2
+    monkeypatch.setenv("HOME", "/home/runner")
+    assert {c["path"] for c in caches} == {"~/.cache/tagpip"}
+    assert _cache_dir(monkeypatch, None) == "/home/runner/.cache/tagpip"
+    scripts = [s["run"] for s in steps if "run" in s]
+    commands = []
+    for arch in [m["arch"] for m in jobs["bundle"]["strategy"]["matrix"]["include"]]:
+        variables = {
+            k: v.replace("${{ matrix.arch }}", arch)
+            for k, v in {**workflow["env"], **jobs["bundle"]["env"]}.items()
+        }
+        commands += _tagpip_commands(scripts, variables)
+    assert {c[0] for c in commands} == {"lock", "bundle", "verify"}
+    _assert_tagpip_accepts(commands)
+    _schema_check(text, "vendor.github-workflows", tmp_path)
+
+
+def test_the_gitlab_ci_pipeline_is_valid(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    text = _covered_yaml("recipes/ci.md", "test_the_gitlab_ci_pipeline_is_valid")
+    pipeline = yaml.safe_load(text)
+    assert pipeline["stages"] == ["lock", "bundle", "verify", "deploy"]
+    variables = dict(pipeline["variables"])
+    assert pipeline["default"]["cache"]["paths"] == [".cache/tagpip"]
+    assert _cache_dir(monkeypatch, "/builds/app/.cache") == "/builds/app/.cache/tagpip"
+    assert variables["XDG_CACHE_HOME"] == "$CI_PROJECT_DIR/.cache"
+    jobs = {name: job for name, job in pipeline.items() if isinstance(job, dict) and "stage" in job}
+    assert list(jobs) == ["lock", "bundle", "verify", "deploy"]
+    commands = []
+    for arch in jobs["bundle"]["parallel"]["matrix"][0]["ARCH"]:
+        scripts = [line for job in jobs.values() for line in job["script"]]
+        commands += _tagpip_commands(scripts, {**variables, "ARCH": arch})
+    assert {c[0] for c in commands} == {"lock", "bundle", "verify"}
+    _assert_tagpip_accepts(commands)
+    _schema_check(text, "vendor.gitlab-ci", tmp_path)
 
 
 def test_the_recipe_pages_name_their_tests() -> None:
