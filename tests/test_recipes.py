@@ -17,6 +17,7 @@ import re
 import shlex
 import shutil
 import subprocess
+import sys
 import zipfile
 from collections.abc import Iterator
 from dataclasses import replace
@@ -414,6 +415,85 @@ def test_the_gitlab_ci_pipeline_is_valid(tmp_path: Path, monkeypatch: pytest.Mon
     assert {c[0] for c in commands} == {"lock", "bundle", "verify"}
     _assert_tagpip_accepts(commands)
     _schema_check(text, "vendor.gitlab-ci", tmp_path)
+
+
+# -- pex ----------------------------------------------------------------------------------------
+
+
+def _pex_wheels(path: Path) -> list[str]:
+    """The wheels a PEX file carries (its ``.deps/NAME.whl/`` folders)."""
+    return sorted(
+        {name.split("/")[1] for name in _zip_names(path) if name.startswith(".deps/")} - {""}
+    )
+
+
+@pytest.mark.slow
+def test_pex_builds_with_the_platform_tagpip_wrote(index: IndexServer, tmp_path: Path) -> None:
+    pex = need("pex")
+    box = sandbox(tmp_path, index, pex)
+    page = "recipes/pex.md"
+    name = "tests/test_recipes.py::test_pex_builds_with_the_platform_tagpip_wrote"
+    for block in blocks_of(page):
+        if block.kind == "covered-by" and block.words[0] == name:
+            command = block.body.strip()
+            assert command.startswith("pex ")
+            # pex takes its index from its own options, not PIP_INDEX_URL; its pip (20.3.4)
+            # reads only text/html pages, which the test index's find-links page is.
+            command += f" --no-pypi --find-links {index.links_url} --pex-root ../pex-root"
+            result = box.run(command, timeout=600)
+            assert result.returncode == 0, result.stdout
+        else:
+            run_block(block, box, "hermetic")
+    download = box.run(
+        "tagpip download -r requirements.txt -d chosen --preset aws-lambda-python3.11-x86_64 -q"
+    )
+    assert download.returncode == 0, download.stdout
+    chosen = sorted(p.name for p in (box.folder / "chosen").iterdir())
+    assert _pex_wheels(box.folder / "app.pex") == chosen
+    assert "duckdb-1.5.6-cp311-cp311-manylinux_2_26_x86_64.manylinux_2_28_x86_64.whl" in chosen
+
+
+def test_a_pex_platform_written_by_tagpip_reads_back_as_the_same_target() -> None:
+    from tagpip.presets import preset
+    from tagpip.target import Target
+    from tagpip.targetfacts import pex_platform, read_pex_platform
+
+    for name in ("aws-lambda-python3.9-x86_64", "aws-lambda-python3.13-arm64"):
+        target = preset(name)
+        written = pex_platform(target)
+        assert list(written) == ["marker_environment", "compatible_tags"]
+        back = read_pex_platform(json.loads(json.dumps(written)), "a pex platform")
+        assert back.tags == target.tags
+        assert back.marker_environment == target.marker_environment
+        assert back.python_version == target.python_version
+        assert isinstance(back, Target)
+
+
+@pytest.mark.slow
+def test_pex_and_tagpip_capture_the_same_interpreter(tmp_path: Path) -> None:
+    """pex's complete platform of a real interpreter, read by --target-file, is the target
+    tagpip captures from that interpreter itself: the same tags (packaging 26.3 moved the
+    generic ``linux_<arch>`` tag first, pex's inspection lists it last) and the same markers."""
+    from tagpip.target import Target
+
+    pex3 = need("pex3")
+    python = Path(sys.executable).resolve()
+    platform = tmp_path / "platform.json"
+    result = subprocess.run(
+        [str(pex3), "interpreter", "inspect", "--markers", "--tags", "--python", str(python)],
+        capture_output=True,
+        text=True,
+        check=False,
+        env={**os.environ, "PEX_ROOT": str(tmp_path / "pex-root")},
+    )
+    assert result.returncode == 0, result.stderr
+    platform.write_text(result.stdout)
+    from_pex = Target.from_file(platform)
+    own = Target.from_python(str(python))
+    assert set(from_pex.tags) == set(own.tags)
+    linux = [t for t in own.tags if t.platform.startswith("linux_")]
+    assert [t for t in own.tags if t not in linux] == [t for t in from_pex.tags if t not in linux]
+    assert from_pex.marker_environment == own.marker_environment
 
 
 def test_the_recipe_pages_name_their_tests() -> None:
