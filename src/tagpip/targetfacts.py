@@ -29,7 +29,7 @@ from tagpip.target import (
     parse_python_version,
 )
 
-__all__ = ["read_build_details", "read_pex_platform", "target_from_facts"]
+__all__ = ["pex_platform", "read_build_details", "read_pex_platform", "target_from_facts"]
 
 # --- real interpreters ---------------------------------------------------------------------------
 
@@ -184,6 +184,16 @@ def read_pex_platform(data: Mapping[str, Any], source: str) -> Target:
         impl, version, list(dict.fromkeys(abis)), platforms, markers=markers, expand=False
     )
     return replace(target, tags=tuple(dict.fromkeys(tags)), source=source)
+
+
+def pex_platform(target: Target) -> dict[str, Any]:
+    """The target as a pex ``--complete-platform`` file, which :func:`read_pex_platform` reads
+    back: its ordered tags as they are, and the marker values it defines (pex accepts a subset
+    of PEP 508's names; an undefined one is left out rather than guessed)."""
+    return {
+        "marker_environment": dict(sorted(target.marker_environment.items())),
+        "compatible_tags": [str(tag) for tag in target.tags],
+    }
 
 
 def _is_version(text: str) -> bool:

@@ -216,6 +216,54 @@ CATALOG: tuple[Release, ...] = (
             "tool-2.0.dist-info/entry_points.txt": "[console_scripts]\ntool = tool:main\n"
         },
     ),
+    # -- the data stack of docs/recipes/aws-sam.md, shaped as on PyPI in 2026 --------------------
+    # duckdb 2.0.1's x86_64 wheel needs glibc 2.27 (one more than Amazon Linux 2's 2.26) while its
+    # aarch64 wheel needs 2.26; SAM's own builder takes neither (manylinux2014 only up to 3.11).
+    Release(
+        "duckdb",
+        "2.0.1",
+        [
+            f"cp{v}-cp{v}-{p}"
+            for v in ("311", "312")
+            for p in (
+                "manylinux_2_27_x86_64.manylinux_2_28_x86_64",
+                "manylinux_2_26_aarch64.manylinux_2_28_aarch64",
+            )
+        ],
+        requires_python=">=3.10.0",
+    ),
+    Release(
+        "duckdb",
+        "1.5.6",
+        [
+            f"cp{v}-cp{v}-{p}"
+            for v in ("311", "312")
+            for p in (
+                "manylinux_2_26_x86_64.manylinux_2_28_x86_64",
+                "manylinux_2_26_aarch64.manylinux_2_28_aarch64",
+            )
+        ],
+        requires_python=">=3.9.0",
+    ),
+    Release(
+        "orjson",
+        "3.13.0",
+        _cp_wheels(["311", "312"], [_linux("x86_64", _ML2014), _linux("aarch64", _ML2014)]),
+        requires_python=">=3.10",
+    ),
+    Release(
+        "polars",
+        "2.1.0",
+        ["py3-none-any"],
+        requires=["polars-runtime-32==2.1.0"],
+        requires_python=">=3.11",
+    ),
+    Release(
+        "polars-runtime-32",
+        "2.1.0",
+        [f"cp311-abi3-{_linux(a, _ML2014)}" for a in ("x86_64", "aarch64")],
+        requires_python=">=3.11",
+    ),
 )
 
 

@@ -40,6 +40,11 @@ def register(subparsers: Any) -> None:
     show.add_argument("--markers", action="store_true", help="print the marker values instead")
     show.add_argument("--json", action="store_true", help="print the whole target as JSON")
     show.add_argument("--list-presets", action="store_true", help="print the preset names")
+    show.add_argument(
+        "--pex-platform",
+        action="store_true",
+        help="print the target as a pex --complete-platform file",
+    )
     parser.set_defaults(run=run)
 
 
@@ -94,6 +99,10 @@ def run(args: argparse.Namespace) -> int:
 
     if args.json:
         _out(json.dumps(shown.to_json(), indent=2))
+    elif args.pex_platform:
+        from tagpip.targetfacts import pex_platform
+
+        _out(json.dumps(pex_platform(shown), indent=2))
     elif args.markers:
         values = shown.marker_environment
         for name in MARKER_NAMES:
