@@ -34,7 +34,18 @@ __all__ = ["build_parser", "console", "main"]
 
 # Commands in the order `tagpip --help` lists them; each is its module's `register`, but for
 # `matrix`, which lives with `why` (`register_matrix` in tagpip.cli._why).
-_COMMANDS = ("download", "install", "bundle", "lock", "check", "tags", "why", "matrix", "cache")
+_COMMANDS = (
+    "download",
+    "install",
+    "bundle",
+    "verify",
+    "lock",
+    "check",
+    "tags",
+    "why",
+    "matrix",
+    "cache",
+)
 _MODULE_OF = {"matrix": "why"}
 
 
