@@ -282,6 +282,60 @@ def test_a_wheel_for_another_machine_is_named_as_such(
     assert lines[4:] == ["1 of 1 distributions failed (3 of 3 imports failed)"]
 
 
+def test_a_wheel_for_another_python_is_said_in_one_line_and_an_error_names_its_cause(
+    index_server: IndexServer, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A cp311 wheel on CPython 3.12: its extension files are not ones 3.12 loads (one line for
+    all of them), and the package's own ImportError (raised from the real one, as numpy does)
+    shows where it came from."""
+    python = pyenv_python("3.12")
+    init = (
+        "try:\n"
+        "    import oldnum._core\n"
+        "except ImportError as error:\n"
+        "    raise ImportError('IMPORTANT: PLEASE READ THIS') from error\n"
+    )
+    index_server.add_wheel(
+        "oldnum",
+        "1.0",
+        tags="cp311-cp311-manylinux_2_17_x86_64",
+        extra_files={
+            "oldnum/__init__.py": init,
+            **{
+                f"oldnum/{name}.cpython-311-x86_64-linux-gnu.so": b"never loaded"
+                for name in ("_core", "_extra", "_more")
+            },
+        },
+    )
+    dest = tmp_path / "deps"
+    install(index_server, dest, capsys, "oldnum", *CP312[:1], "3.11", *CP312[2:])
+    status, out, _ = run(["verify", str(dest), "--python", python], capsys)
+    assert status == 1
+    suffixes = json.loads(
+        subprocess.run(
+            [
+                python,
+                "-c",
+                "import json, importlib.machinery as m; print(json.dumps(m.EXTENSION_SUFFIXES))",
+            ],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+    )
+    loads = ", ".join(sorted(suffixes, key=len, reverse=True))
+    assert out.splitlines()[2:] == [
+        "FAILED  oldnum 1.0: oldnum: ImportError: IMPORTANT: PLEASE READ THIS (from "
+        "ModuleNotFoundError: No module named 'oldnum._core')",
+        "          3 extension modules (oldnum._core, oldnum._extra and 1 more) end in "
+        ".cpython-311-x86_64-linux-gnu.so, which this interpreter does not load "
+        f"(it loads {loads})",
+        "          its wheel is tagged cp311-cp311-manylinux_2_17_x86_64, which this interpreter "
+        "does not run",
+        "1 of 1 distributions failed (4 of 4 imports failed)",
+    ]
+
+
 def test_a_dependency_a_marker_left_out_for_the_target_is_missing_on_an_older_python(
     index_server: IndexServer, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -541,6 +595,13 @@ def test_json_report_for_ci(
     for item in report["distributions"]:
         for module in item["modules"]:
             assert isinstance(module.pop("seconds"), float)
+    # The docs page's example has every field the report has, at every level.
+    example = json.loads(_docs_block("test_json_report_for_ci -->"))
+    assert example.keys() == report.keys()
+    assert example["interpreter"].keys() == report["interpreter"].keys()
+    assert example["target"].keys() == report["target"].keys()
+    assert example["summary"].keys() == report["summary"].keys()
+    assert example["distributions"][0].keys() == report["distributions"][0].keys()
     interpreter = report.pop("interpreter")
     assert interpreter["command"] == [python]
     assert interpreter["implementation"] == "cpython"
@@ -655,6 +716,28 @@ def test_a_smoke_file_with_bad_lines_is_refused_whole(tmp_path: Path) -> None:
         SmokeCall("json", "dumps([1])", 1, str(smoke)),
         SmokeCall("os.path", None, 2, str(smoke)),
     )
+
+
+DOCS = Path(__file__).resolve().parent.parent / "docs" / "verify.md"
+
+
+def _docs_block(marker: str) -> str:
+    """The fenced block right after ``marker`` on docs/verify.md."""
+    text = DOCS.read_text(encoding="utf-8")
+    after = text[text.index(marker) :]
+    start = after.index("```")
+    body = after[after.index("\n", start) + 1 :]
+    return body[: body.index("```")]
+
+
+def test_the_smoke_file_on_the_docs_page_reads(tmp_path: Path) -> None:
+    smoke = tmp_path / "smoke.txt"
+    smoke.write_text(_docs_block("test_the_smoke_file_on_the_docs_page_reads -->"))
+    assert [str(call) for call in read_smoke_file(smoke)] == [
+        'yaml:safe_load("a: 1") == {"a": 1}',
+        'cryptography.fernet:Fernet(Fernet.generate_key()).encrypt(b"ok")',
+        "lambda_function",
+    ]
 
 
 # --- interpreters that cannot do it, and things that are not folders -----------------------------

@@ -88,8 +88,26 @@ def _attempt(item):
                 result = {"outcome": "false"}
     except BaseException as error:
         result = {"outcome": "error", "type": _type_name(error), "message": _first_line(error)}
+        cause = _root_cause(error)
+        if cause is not None:
+            result["cause"] = _type_name(cause) + ": " + _first_line(cause)
     result["seconds"] = round(time.time() - started, 3)
     return result
+
+
+def _root_cause(error):
+    # The innermost exception the error was raised from or while handling (numpy's "IMPORTANT:
+    # PLEASE READ THIS" ImportError comes from the real one), or None.
+    seen = set([id(error)])
+    found = None
+    while True:
+        nested = error.__cause__
+        if nested is None and not error.__suppress_context__:
+            nested = error.__context__
+        if nested is None or id(nested) in seen:
+            return found
+        seen.add(id(nested))
+        error = found = nested
 
 
 def _child(items, fd):

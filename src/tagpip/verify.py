@@ -97,6 +97,7 @@ class Outcome:
     hint: str = ""
     seconds: float | None = None
     file: str = ""
+    cause: str = ""
 
     @property
     def ok(self) -> bool:
@@ -106,6 +107,8 @@ class Outcome:
         """One line: what went wrong (for anything but ``ok``)."""
         if self.status == "error":
             text = f"{self.error_type}: {self.message}" if self.message else self.error_type
+            if self.cause:
+                text += f" (from {self.cause})"
         elif self.status == "crashed":
             text = f"crashed the interpreter ({self.detail})"
         elif self.status == "exited":
@@ -225,7 +228,7 @@ class VerifyReport:
 
         def outcome(item: Outcome) -> dict[str, Any]:
             data: dict[str, Any] = {"module": item.module, "status": item.status}
-            for key in ("error_type", "message", "detail", "hint", "file"):
+            for key in ("error_type", "message", "cause", "detail", "hint", "file"):
                 if getattr(item, key):
                     data[key] = getattr(item, key)
             if item.seconds is not None:
@@ -708,8 +711,9 @@ def _outcome(
         detail = "it loads " + ", ".join(suffixes) if suffixes else "no suffix fits"
     error_type = str(result.get("type", ""))
     message = str(result.get("message", ""))
-    hint = _hint(item, status, message, opened, interpreter)
-    return Outcome(module, status, error_type, message, detail, hint, seconds, item.file)
+    cause = str(result.get("cause", ""))
+    hint = _hint(item, status, f"{message} {cause}", opened, interpreter)
+    return Outcome(module, status, error_type, message, detail, hint, seconds, item.file, cause)
 
 
 def interpreter_suffixes(interpreter: Interpreter) -> list[str]:

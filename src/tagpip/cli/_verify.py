@@ -14,9 +14,10 @@ import shlex
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
     from pathlib import Path
 
-    from tagpip.verify import DistributionResult, VerifyReport
+    from tagpip.verify import DistributionResult, Outcome, VerifyReport
 
 __all__ = [
     "add_verify_options",
@@ -230,15 +231,21 @@ def _distribution_lines(result: DistributionResult, width: int, timeout: float) 
     name = f"{result.display} {result.version}"
     if result.skipped:
         return [f"{'skipped':<7} {name} (--skip)"]
-    # An extension module that fails as its package did says nothing new: shown once.
+    # An extension module that fails as its package did says nothing new: shown once. Files
+    # for another interpreter (a wheel for another Python) are said in one line.
     problems: list[str] = []
     seen: set[tuple[str, str, str]] = set()
+    foreign = [outcome for outcome in result.failures if outcome.status == "foreign"]
     for outcome in result.failures:
         key = (outcome.status, outcome.error_type, outcome.message)
-        if outcome.status == "error" and key in seen:
+        if (outcome.status == "error" and key in seen) or (
+            len(foreign) > 1 and outcome.status == "foreign"
+        ):
             continue
         seen.add(key)
         problems.append(f"{outcome.module}: {outcome.describe(timeout)}")
+    if len(foreign) > 1:
+        problems.append(_foreign_line(foreign))
     problems += [missing.describe() for missing in result.missing]
     notes: list[str] = []
     if result.unfit_tags:
@@ -255,6 +262,19 @@ def _distribution_lines(result: DistributionResult, width: int, timeout: float) 
     lines = [f"{'FAILED':<7} {name}: {problems[0]}"]
     lines += [f"{'':<7}   {problem}" for problem in problems[1:] + notes]
     return lines
+
+
+def _foreign_line(foreign: Sequence[Outcome]) -> str:
+    """Several extension files this interpreter does not load, in one line."""
+    names = [outcome.module for outcome in foreign]
+    shown = ", ".join(names[:2]) + (f" and {len(names) - 2} more" if len(names) > 2 else "")
+    suffixes = sorted(
+        {"." + outcome.file.rsplit("/", 1)[-1].split(".", 1)[1] for outcome in foreign}
+    )
+    return (
+        f"{len(names)} extension modules ({shown}) end in {', '.join(suffixes)}, which this "
+        f"interpreter does not load ({foreign[0].detail})"
+    )
 
 
 def _summary(report: VerifyReport) -> str:
