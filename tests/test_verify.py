@@ -369,6 +369,33 @@ def test_a_dependency_a_marker_left_out_for_the_target_is_missing_on_an_older_py
     )
 
 
+def test_a_module_with_a_standard_library_name_is_imported_as_a_fresh_interpreter_would(
+    index_server: IndexServer, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """enum34 on Python 3: with the folder first on the path, ``import enum`` finds the
+    backport, although the check itself had imported the standard enum before; the report
+    says which standard module is shadowed."""
+    python = pyenv_python("3.12")
+    index_server.add_wheel(
+        "enum34",
+        "1.1.10",
+        extra_files={
+            "enum34/__init__.py": "",
+            "enum.py": "raise ImportError('this enum is for Python 2')\n",
+        },
+    )
+    dest = tmp_path / "deps"
+    install(index_server, dest, capsys, "enum34", *CP312)
+    status, out, _ = run(["verify", str(dest), "--python", python], capsys)
+    assert status == 1
+    standard = str(Path(python).resolve().parent.parent / "lib" / "python3.12" / "enum.py")
+    assert out.splitlines()[2:] == [
+        "FAILED  enum34 1.1.10: enum: ImportError: this enum is for Python 2",
+        f"          its module enum shadows the standard library's ({standard})",
+        "1 of 1 distributions failed (1 of 2 imports failed)",
+    ]
+
+
 def seed_crashes(server: IndexServer) -> None:
     server.add_wheel(
         "crashy",
@@ -700,6 +727,27 @@ def test_smoke_calls_and_skips(
     assert (status, out) == (0, "all 2 distributions import (3 modules)\n")
 
 
+def test_verbose_shows_the_path_what_else_is_seen_and_what_the_interpreter_printed(
+    index_server: IndexServer, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    python = pyenv_python("3.12")
+    seed_good(index_server)
+    dest = tmp_path / "deps"
+    install(index_server, dest, capsys, "good-pkg", *CP312)
+    status, out, err = run(["verify", str(dest), "--python", python, "-v"], capsys)
+    assert status == 0
+    lines = out.splitlines()
+    assert lines[2].startswith(f"sys.path: {dest}, ")
+    # pyenv's own site-packages holds pip: seen, and counted as installed, never imported.
+    assert any(line.startswith("also seen: pip ") for line in lines)
+    # helper prints as it is imported: in good-pkg's child (good_pkg.core imports it), and in
+    # its own.
+    assert err.endswith("the interpreter's standard error:\n" + "helper says hello\n" * 2)
+    # Without its site-packages (-S), the interpreter sees nothing outside the folder.
+    report = verify(dest, [python], site_packages=False)
+    assert report.interpreter.visible == ()
+
+
 def test_a_smoke_file_with_bad_lines_is_refused_whole(tmp_path: Path) -> None:
     smoke = tmp_path / "smoke.txt"
     smoke.write_text("json:dumps([1])\n3d:x\n  json:\n:x\nos.path\n")
@@ -894,6 +942,15 @@ def test_install_and_bundle_verify_what_they_wrote(
         "for details\n"
     )
     assert (tmp_path / "f.zip").is_file()
+
+    # With --report -, standard output is the installation report alone.
+    report_too = ["--verify", python, "--report", "-", "-q"]
+    status, out, err = run(
+        ["install", "good-pkg", "--target", str(dest), *common, *report_too], capsys
+    )
+    assert status == 0, err
+    assert json.loads(out)["install"][0]["metadata"]["name"] == "good-pkg"
+    assert err.splitlines()[-1] == "all 2 distributions import (4 modules)"
 
     # Usage is checked before anything is written.
     for extra, words in [

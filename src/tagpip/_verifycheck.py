@@ -78,6 +78,14 @@ def _type_name(error):
 def _attempt(item):
     import importlib
 
+    if item.get("fresh"):
+        # The folder's module of a standard library name: this process imported the standard
+        # one before the folder was on the path (json needs re, re needs enum), and a fresh
+        # interpreter with the folder first would import the folder's. Forget the loaded one.
+        top = item["module"].split(".")[0]
+        for name in list(sys.modules):
+            if name == top or name.startswith(top + "."):
+                del sys.modules[name]
     started = time.time()
     result = {"outcome": "ok"}
     try:
@@ -124,6 +132,8 @@ def _child_main():
     os.dup2(2, 1)
     sys.stdout = sys.stderr
     job = json.loads(sys.stdin.readline())
+    if "" in sys.path:
+        sys.path.remove("")
     sys.path[0:0] = job["paths"]
     try:
         _child(job["items"], out)
@@ -418,6 +428,31 @@ def _visible(site):
     return found
 
 
+def _standard_origin(name, paths):
+    # Where the standard library's own module ``name`` is, when it has one on the path that the
+    # folder's module of that name shadows; None otherwise (built-in modules cannot be shadowed).
+    import importlib.machinery
+    import sysconfig
+
+    if name in sys.builtin_module_names:
+        return None
+    outside = [entry for entry in sys.path if entry not in paths]
+    try:
+        spec = importlib.machinery.PathFinder.find_spec(name, outside)
+    except (ImportError, ValueError):
+        return None
+    origin = getattr(spec, "origin", None) if spec is not None else None
+    if not origin:
+        return None
+    config = sysconfig.get_paths()
+    for key in ("stdlib", "platstdlib"):
+        folder = config.get(key)
+        if folder and os.path.realpath(origin).startswith(os.path.realpath(folder) + os.sep):
+            if "site-packages" not in os.path.relpath(origin, folder).split(os.sep):
+                return origin
+    return None
+
+
 def _stop_on_signal():
     # As PID 1 of a container, Python would ignore the SIGTERM that `docker run` passes on.
     import signal
@@ -483,6 +518,11 @@ def main(payload_text):
                     continue
                 _emit({"kind": "resolved", "job": job["id"], "index": index, "module": module})
                 item = {"module": module}
+            elif "." not in item["module"] and item.get("expression") is None:
+                origin = _standard_origin(item["module"], paths)
+                if origin is not None:
+                    _emit({"kind": "shadows", "job": job["id"], "index": index, "origin": origin})
+                    item = dict(item, fresh=True)
             runnable.append((index, item))
         if runnable:
             _run_job({"id": job["id"], "items": runnable}, payload["timeout"], spawn)

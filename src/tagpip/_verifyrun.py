@@ -48,6 +48,12 @@ class InterpreterError(TagpipError):
     def __init__(self, message: str, *, hint: str | None = None, stderr: str = ""):
         super().__init__(message, hint=hint)
         self.stderr = stderr
+        # Printed under -v by the CLI: the end of what the interpreter said.
+        self.details = tuple(
+            ["the interpreter's standard error:", *stderr.rstrip().splitlines()[-40:]]
+            if stderr.strip()
+            else []
+        )
 
 
 @dataclass(frozen=True)
@@ -124,7 +130,14 @@ def run_check(
             if not text.startswith(mark):
                 noise.append(text.rstrip("\r"))
                 continue
-            event = json.loads(text[len(mark) :])
+            try:
+                event = json.loads(text[len(mark) :])
+            except ValueError:
+                raise InterpreterError(
+                    "the interpreter sent an event tagpip cannot read: "
+                    f"{text[len(mark) : len(mark) + 80]!r}",
+                    stderr=_text(errors),
+                ) from None
             heard = True
             deadline = time.monotonic() + timeout + GRACE
             on_event(event)

@@ -87,7 +87,8 @@ class Outcome:
     code in ``detail``), ``timeout`` (still running after the time limit, then stopped),
     ``foreign`` (an extension file this interpreter cannot load: built for another Python or
     machine), ``false`` (a smoke call that evaluated to False) or ``unanswered`` (the run ended
-    first). ``hint`` adds what tagpip knows about it (the ELF file's machine)."""
+    first). ``hint`` adds what tagpip knows about it (the ELF file's machine); ``shadows`` is
+    the standard library module of the same name the folder's module hides (its path)."""
 
     module: str
     status: str
@@ -98,6 +99,7 @@ class Outcome:
     seconds: float | None = None
     file: str = ""
     cause: str = ""
+    shadows: str = ""
 
     @property
     def ok(self) -> bool:
@@ -228,7 +230,7 @@ class VerifyReport:
 
         def outcome(item: Outcome) -> dict[str, Any]:
             data: dict[str, Any] = {"module": item.module, "status": item.status}
-            for key in ("error_type", "message", "cause", "detail", "hint", "file"):
+            for key in ("error_type", "message", "cause", "detail", "hint", "file", "shadows"):
                 if getattr(item, key):
                     data[key] = getattr(item, key)
             if item.seconds is not None:
@@ -496,6 +498,7 @@ class _State:
         self.hello: dict[str, Any] | None = None
         self.results: dict[tuple[str, int], dict[str, Any]] = {}
         self.resolved: dict[tuple[str, int], str] = {}
+        self.shadows: dict[tuple[str, int], str] = {}
         self.total = sum(len(items) for items in plan.values())
 
     def take(self, event: dict[str, Any]) -> None:
@@ -516,6 +519,8 @@ class _State:
             self.report("importing")
         elif kind == "resolved":
             self.resolved[(str(event["job"]), int(event["index"]))] = str(event["module"])
+        elif kind == "shadows":
+            self.shadows[(str(event["job"]), int(event["index"]))] = str(event["origin"])
         elif kind == "start":
             job, index = str(event["job"]), int(event["index"])
             item = self.plan[job][index]
@@ -666,6 +671,7 @@ def _results(
                 opened,
                 interpreter,
                 state.resolved.get((dist.dist_info, index)),
+                state.shadows.get((dist.dist_info, index), ""),
             )
             for index, item in enumerate(plan.get(dist.dist_info, ()))
         )
@@ -692,12 +698,13 @@ def _outcome(
     opened: Opened,
     interpreter: Interpreter,
     resolved: str | None = None,
+    shadows: str = "",
 ) -> Outcome:
     module = resolved or item.module or _dotted(item.file)
     if item.smoke:
         module = item.module if item.expression is None else f"{item.module}:{item.expression}"
     if result is None:
-        return Outcome(module, "unanswered", file=item.file)
+        return Outcome(module, "unanswered", file=item.file, shadows=shadows)
     status = str(result.get("outcome", "unanswered"))
     seconds = result.get("seconds")
     seconds = float(seconds) if isinstance(seconds, (int, float)) else None
@@ -707,16 +714,18 @@ def _outcome(
     elif status == "exited":
         detail = str(result.get("code", ""))
     elif status == "foreign":
-        suffixes = interpreter_suffixes(interpreter)
+        suffixes = _suffixes(interpreter)
         detail = "it loads " + ", ".join(suffixes) if suffixes else "no suffix fits"
     error_type = str(result.get("type", ""))
     message = str(result.get("message", ""))
     cause = str(result.get("cause", ""))
     hint = _hint(item, status, f"{message} {cause}", opened, interpreter)
-    return Outcome(module, status, error_type, message, detail, hint, seconds, item.file, cause)
+    return Outcome(
+        module, status, error_type, message, detail, hint, seconds, item.file, cause, shadows
+    )
 
 
-def interpreter_suffixes(interpreter: Interpreter) -> list[str]:
+def _suffixes(interpreter: Interpreter) -> list[str]:
     """The extension suffixes the interpreter loads, as its facts say."""
     return [str(suffix) for suffix in interpreter.facts.get("extension_suffixes") or ()]
 

@@ -247,7 +247,11 @@ def _distribution_lines(result: DistributionResult, width: int, timeout: float) 
     if len(foreign) > 1:
         problems.append(_foreign_line(foreign))
     problems += [missing.describe() for missing in result.missing]
-    notes: list[str] = []
+    notes = [
+        f"its module {outcome.module} shadows the standard library's ({outcome.shadows})"
+        for outcome in result.outcomes
+        if outcome.shadows
+    ]
     if result.unfit_tags:
         notes.append(
             "its wheel is tagged "
@@ -369,8 +373,10 @@ def verify_written(args: argparse.Namespace, path: Path, what: str) -> None:
         raise
     _warn(args.quiet, report)
     if args.quiet < 2:
-        print("\n".join(render_report(report, quiet=max(args.quiet, 0))))
-        sys.stdout.flush()
+        # With --report -, standard output is the installation report's: the lines go aside.
+        stream = sys.stderr if getattr(args, "report", None) == "-" else sys.stdout
+        stream.write("\n".join(render_report(report, quiet=args.quiet)) + "\n")
+        stream.flush()
     if not report.ok:
         raise TagpipError(
             f"--verify: {_summary(report)} with {shlex.join(report.interpreter.command)}; "
