@@ -3,7 +3,8 @@ zip, a layer with its ``python/`` prefix), the distributions in it and the modul
 provides.
 
 A zip is unpacked into a private temporary folder first (an extension module cannot be loaded
-from inside a zip), refusing any member that would land outside it. The folder's packages are at
+from inside a zip), next to the zip where it can be, refusing any member that would land outside
+it. The folder's packages are at
 its top, or under ``python/`` (a Lambda layer, as ``tagpip bundle --layer`` writes it) or
 ``python/lib/pythonX.Y/site-packages`` (the other layout Lambda reads).
 
@@ -103,13 +104,27 @@ def open_folder(path: Path) -> Iterator[Opened]:
             f"{path} is neither a folder nor a zip",
             hint="give an install --target folder, a bundle's zip or folder, or a layer",
         )
-    with tempfile.TemporaryDirectory(prefix="tagpip-verify-") as temp:
+    with _unpack_folder(path) as temp:
         root = Path(temp) / "dir"
         root.mkdir()
         _unzip(path, root)
         site = _find_site(root, path)
         kind = "zip" if not site else "layer zip"
         yield Opened(path, root, site, kind, read_distributions(root / site if site else root))
+
+
+@contextlib.contextmanager
+def _unpack_folder(path: Path) -> Iterator[str]:
+    """A private temporary folder for a zip's contents: next to the zip (hidden, named as
+    tagpip's transient files are), so that a container mounting the zip's folder at its own
+    path (``docker run -v "$PWD:$PWD"``) sees it too; in the system's temporary folder where the
+    zip's folder cannot be written. Removed when the block ends."""
+    try:
+        folder = tempfile.TemporaryDirectory(prefix=".tagpip-verify-", dir=path.parent)
+    except OSError:
+        folder = tempfile.TemporaryDirectory(prefix="tagpip-verify-")
+    with folder as temp:
+        yield os.path.abspath(temp)
 
 
 def _unzip(path: Path, root: Path) -> None:
