@@ -575,15 +575,16 @@ def test_exclude_drops_what_it_matches_and_the_table_says_what_it_saved(
     assert "app_lib/core.py" in listed
     assert err == ""
     assert out == (
-        "project  version  files  unzipped   zipped  saved\n"
-        "-------  -------  -----  --------  -------  -----------------------\n"
-        "app-lib  1.0          9   1.3 KiB    874 B  11 B by --exclude *.pyi\n"
-        "helper   2.0          7     972 B    664 B\n"
-        "-------  -------  -----  --------  -------  -----------------------\n"
-        "total                16   2.3 KiB  3.5 KiB  11 B\n"
+        "project          version  files  unzipped   zipped  saved\n"
+        "---------------  -------  -----  --------  -------  -----------------------\n"
+        "(target record)               1   1.5 KiB    361 B\n"
+        "app-lib          1.0          9   1.3 KiB    874 B  11 B by --exclude *.pyi\n"
+        "helper           2.0          7     972 B    664 B\n"
+        "---------------  -------  -----  --------  -------  -----------------------\n"
+        "total                        17   3.7 KiB  4.0 KiB  11 B\n"
         "--exclude *.pyi (matched): dropped 1 file, 11 B\n"
         "limits of aws-lambda: 250.0 MiB unzipped, 50.0 MiB zipped (unzipped: the function "
         "and all its layers together; zipped: a direct upload; "
         "https://docs.aws.amazon.com/lambda/latest/dg/gettingstarted-limits.html)\n"
-        f"Wrote {tmp_path / 'function.zip'} (16 files, 2.3 KiB unzipped, 3.5 KiB zipped)\n"
+        f"Wrote {tmp_path / 'function.zip'} (17 files, 3.7 KiB unzipped, 4.0 KiB zipped)\n"
     )

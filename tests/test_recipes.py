@@ -334,13 +334,11 @@ def _tagpip_commands(scripts: list[str], variables: dict[str, str]) -> list[list
 
 
 def _assert_tagpip_accepts(commands: list[list[str]]) -> None:
-    """Each command is one tagpip's own parser accepts; ``verify`` only once it exists."""
-    from tagpip.cli import _COMMANDS, build_parser
+    """Each command is one tagpip's own parser accepts."""
+    from tagpip.cli import build_parser
 
     assert commands
     for words in commands:
-        if words[0] == "verify" and "verify" not in _COMMANDS:
-            continue  # documented as not released yet
         try:
             build_parser().parse_args(words)
         except SystemExit:

@@ -300,11 +300,14 @@ def fetch_and_install(
     fetched: bool = False,
     on_progress: Callable[[ProgressEvent], None] | None = None,
     on_status: Callable[[str], None] | None = None,
+    made_by: str = "tagpip install",
 ) -> InstallResult:
     """Fetch the pinned wheels into ``temp``, then install them into ``folder`` with tagpip's
     installer: the one seam ``install`` and ``bundle`` share, so a bundle gets exactly
     install's checks (hashes verified, all or nothing, no host bytecode). With ``fetched``,
-    the files are already in ``temp`` (pip's downloads, for ``--backend pip``).
+    the files are already in ``temp`` (pip's downloads, for ``--backend pip``). Then the
+    folder's record of its target is written (:mod:`tagpip.targetrecord`, by ``made_by``),
+    which ``tagpip verify`` reads.
 
     The cache of unpacked wheels is ``unpacked`` next to the wheel cache (none with
     ``--no-cache-dir``); each wheel's sha256 is the downloader's, computed from the bytes it
@@ -333,7 +336,7 @@ def fetch_and_install(
         digests.update((path, digest) for path, (_, digest) in later.items())
         if later:
             fetch = _on_demand(later, temp, index, user_hashes, on_progress)
-    return install(
+    result = install(
         paths,
         folder,
         target,
@@ -344,6 +347,28 @@ def fetch_and_install(
         link_mode=link_mode,
         fetch=fetch,
     )
+    return _record_target(result, folder, target, made_by)
+
+
+def _record_target(
+    result: InstallResult, folder: Path, target: Target, made_by: str
+) -> InstallResult:
+    """Write the folder's target record; a record that named another target before, or one
+    that cannot be written (the install itself stands), is said in a warning."""
+    from tagpip.targetrecord import write_record
+
+    try:
+        before = write_record(folder, target, made_by)
+    except OSError as error:
+        note = f"could not write the target record into {folder}: {error}"
+        return dataclasses.replace(result, warnings=(*result.warnings, note))
+    if before is None:
+        return result
+    note = (
+        f"{folder} held projects installed for {before.target.describe()}; its target record "
+        f"now names {target.describe()}, the target of this run"
+    )
+    return dataclasses.replace(result, warnings=(*result.warnings, note))
 
 
 def _fetch_later(

@@ -98,7 +98,8 @@ def build_wheel(
 
     ``tags`` is a tag string (``cp36-cp36m-manylinux1_x86_64``, ``py2.py3-none-any``) or tag
     triples. ``requires_dist`` lines may carry markers. ``extra_files`` adds members (path in the
-    wheel -> content); RECORD lists them too. ``metadata_name`` / ``metadata_version`` put a
+    wheel -> content; the package's ``__init__.py`` among them replaces the default one); RECORD
+    lists them too. ``metadata_name`` / ``metadata_version`` put a
     different Name / Version in METADATA than in the file name; ``metadata_text`` replaces the
     METADATA file outright. ``spelled`` is the distribution name as the file name and the
     dist-info folder write it, for projects whose real files keep their capitals
@@ -133,9 +134,10 @@ def build_wheel(
         for a in abi.split("."):
             wheel_lines += [f"Tag: {p}-{a}-{pl}" for pl in plat.split(".")]
 
-    members: list[tuple[str, bytes]] = [
-        (f"{module}/__init__.py", f'__version__ = "{version}"\n'.encode()),
-    ]
+    # An ``extra_files`` entry for the package's own __init__.py replaces the default one.
+    members: list[tuple[str, bytes]] = []
+    if f"{module}/__init__.py" not in (extra_files or {}):
+        members.append((f"{module}/__init__.py", f'__version__ = "{version}"\n'.encode()))
     for path, content in sorted((extra_files or {}).items()):
         members.append((path, content.encode() if isinstance(content, str) else content))
     members += [

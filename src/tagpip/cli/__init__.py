@@ -38,6 +38,7 @@ _COMMANDS = (
     "download",
     "install",
     "bundle",
+    "verify",
     "lock",
     "check",
     "tags",

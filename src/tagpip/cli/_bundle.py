@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from tagpip.cli._downgrades import add_downgrade_option
 from tagpip.cli._options import add_fetch_options, add_output_options, add_target_options
+from tagpip.cli._verify import add_verify_options, check_verify_options, verify_written
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -87,6 +88,7 @@ def register(subparsers: Any) -> None:
     add_target_options(parser)
     add_output_options(parser)
     add_downgrade_option(parser)
+    add_verify_options(parser)
     parser.set_defaults(run=run)
 
 
@@ -101,12 +103,14 @@ def run(args: argparse.Namespace) -> int:
     from tagpip.cli._fetch import check_fetch_args
     from tagpip.errors import UsageError
     from tagpip.limits import limits_for
+    from tagpip.targetrecord import RECORD_NAME
 
     check_fetch_args(
         args,
         "bundle",
         "tagpip bundle -r requirements.txt --preset aws-lambda-python3.12-x86_64 -o function.zip",
     )
+    check_verify_options(args)
     output = Path(args.output)
     if not output.parent.is_dir():
         what = "is not a folder" if output.parent.exists() else "does not exist"
@@ -142,6 +146,8 @@ def run(args: argparse.Namespace) -> int:
         target = _install(args, site, "copy" if args.dir else "hardlink")
         site.mkdir(parents=True, exist_ok=True)
         owners = bundle.file_owners(site)
+        # The target record install wrote (tagpip.targetrecord) gets a row of its own.
+        owners[RECORD_NAME] = bundle.Owner("(target record)")
         added = bundle.add_paths(site, args.add, owners)
         dropped: list[Dropped] = []
         kept: list[str] = []
@@ -206,6 +212,7 @@ def run(args: argparse.Namespace) -> int:
         size = f", {_size(zipped)} zipped" if zipped is not None else ""
         print(f"Wrote {args.output} ({files} files, {_size(unzipped)} unzipped{size})")
     sys.stdout.flush()
+    verify_written(args, output, args.output)
     return 0
 
 

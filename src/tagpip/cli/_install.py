@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 from tagpip.cli._downgrades import add_downgrade_option, report_downgrades
 from tagpip.cli._options import add_fetch_options, add_output_options, add_target_options
 from tagpip.cli._pipbackend import add_backend_options
+from tagpip.cli._verify import add_verify_options, check_verify_options, verify_written
 from tagpip.cli._why import add_explain_option, report_explanations
 
 if TYPE_CHECKING:
@@ -122,6 +123,7 @@ def register(subparsers: Any) -> None:
     add_target_options(parser)
     add_output_options(parser)
     add_backend_options(parser, install=True)
+    add_verify_options(parser)
     refused = parser.add_argument_group("pip install options tagpip refuses (docs/install.md)")
     for option, (nargs, _reason) in _REFUSED.items():
         names = ["-e", option] if option == "--editable" else [option]
@@ -149,6 +151,11 @@ def run(args: argparse.Namespace) -> int:
     from tagpip.cli._report import write_report
 
     check_fetch_args(args, "install", "tagpip install -r requirements.txt --target ./deps")
+    check_verify_options(args)
+    if args.verify and args.print_pip:
+        from tagpip.errors import UsageError
+
+        raise UsageError("--verify needs an install; --print-pip only prints pip's command")
     locked = read_locked(args, "install", need_target=True)
     if locked is not None:
         return _install_from_lock(args, locked)
@@ -186,6 +193,7 @@ def run(args: argparse.Namespace) -> int:
         if args.report:
             write_report(args.report, resolution, pins, index, target)
     _say(args, outcome)
+    verify_written(args, Path(args.target_dir), f"--target {args.target_dir}")
     return 0
 
 
@@ -251,6 +259,7 @@ def _install_from_lock(args: argparse.Namespace, locked: LockedRun) -> int:
         finally:
             progress.close()
     _say(args, outcome)
+    verify_written(args, Path(args.target_dir), f"--target {args.target_dir}")
     return 0
 
 
@@ -305,6 +314,7 @@ def fetch_and_install(
         fetched=fetched,
         on_progress=progress,
         on_status=progress.status,
+        made_by=f"tagpip {getattr(args, 'command', 'install')}",
     )
 
 
