@@ -4,6 +4,7 @@ the one an eager build of every file gives (the order, the skipped files, the du
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from typing import Any
 
 from hypothesis import given, settings
@@ -28,7 +29,7 @@ PROJECT = canonicalize_name("demo-pkg")
 PAGE = "https://index.example/simple/demo-pkg/"
 
 
-def _eager(project: NormalizedName, sources: list[list[Entry]]) -> list[DistFile]:
+def _eager(project: NormalizedName, sources: Sequence[list[Entry]]) -> list[DistFile]:
     """Every file, built one by one: what the index did before pages were read lazily."""
     found: list[DistFile] = []
     seen: set[str] = set()

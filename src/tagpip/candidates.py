@@ -23,7 +23,7 @@ from packaging.utils import NormalizedName
 from packaging.version import Version
 
 from tagpip.index import DistFile, Index
-from tagpip.pages import ProjectFiles
+from tagpip.pages import ProjectFiles, ProjectStatus
 from tagpip.releases import ReleaseControl
 from tagpip.syntax import TaggedRequirement
 from tagpip.target import Target
@@ -181,8 +181,13 @@ class CandidateFinder:
         builds: Callable[[str], bool] | None = None,
         prefer_source: Collection[str] = (),
         user_hashes: Mapping[NormalizedName, Sequence[str]] | None = None,
+        allow_quarantined: Collection[str] = (),
     ) -> None:
         self.index = index
+        # PEP 792: a project its index marks quarantined has no candidates unless named here
+        # (``--allow-quarantined``); the ones met are kept, with their status, for the words.
+        self.allow_quarantined = frozenset(allow_quarantined)
+        self.quarantined: dict[str, ProjectStatus] = {}
         # Whether a project may be built from its sdist (None: never; see tagpip.build).
         self.builds = builds
         # Projects (or ":all:") whose newest version wins even when it ships only an sdist.
@@ -226,6 +231,19 @@ class CandidateFinder:
         if name not in self._releases:
             self._releases[name] = self.index.releases(NormalizedName(name))
         return self._releases[name]
+
+    def status(self, name: str) -> ProjectStatus:
+        """The project's PEP 792 status on the index that serves it (fetching its page)."""
+        return self.releases(name).status
+
+    def refuses(self, name: str) -> bool:
+        """Whether ``name`` is quarantined on its index and not allowed by name: it then has no
+        candidate (the resolver moves on without it, or says why it cannot)."""
+        status = self.status(name)
+        if not status.quarantined or name in self.allow_quarantined:
+            return False
+        self.quarantined.setdefault(name, status)
+        return True
 
     def prefetch_projects(
         self,
@@ -322,6 +340,8 @@ class CandidateFinder:
             releases = ProjectFiles.from_files(NormalizedName(name), url_files[:1])
         else:
             releases = self.releases(name)
+            if self.refuses(name):
+                return
         # Tag blocks, URLs and pinned extras nodes narrow the files; plain requirements do not.
         narrows = any(
             r.block is not None or r.url_file is not None or r.pinned is not None

@@ -24,6 +24,7 @@ from typing import Any
 from packaging.version import Version
 
 from tagpip.errors import TagpipError
+from tagpip.pages import ACTIVE, ProjectStatus
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -305,7 +306,8 @@ class Explanation:
     ``chains`` are the ways the project came in, each from a user's line (``FILE:LINE: text``)
     down through the dependencies (``app 1.0 requires helper>=1``); ``newer`` are the newer
     versions on the index and why each was passed over; ``older`` counts the older ones;
-    ``rank`` and ``of`` place the chosen file's best tag (1-based) among the target's ``tag``s.
+    ``rank`` and ``of`` place the chosen file's best tag (1-based) among the target's ``tag``s;
+    ``status`` is what the index says of the project (PEP 792), shown unless it is active.
     """
 
     name: str
@@ -318,10 +320,14 @@ class Explanation:
     chains: tuple[tuple[str, ...], ...]
     newer: tuple[Considered, ...]
     older: int
+    status: ProjectStatus = ACTIVE
 
     def lines(self) -> list[str]:
         """The explanation as the user reads it."""
         out = [f"{self.name} {self.version} for {self.target}"]
+        if not self.status.active:
+            where = f" on {self.status.index}" if self.status.index else ""
+            out.append(f"status: {self.status.describe()}{where} (PEP 792)")
         out.append("pulled in by:")
         for chain in self.chains:
             out.append(f"  {chain[0]}")
@@ -448,6 +454,7 @@ def explain(name: str, resolution: Resolution, index: Index, policy: Policy) -> 
         chains=_chains(pin, resolution, index),
         newer=tuple(newer),
         older=older,
+        status=pin.status,
     )
 
 

@@ -56,10 +56,14 @@ from tagpip.pages import (
     Entry,
     Link,
     Ordered,
+    Page,
     ProjectFiles,
+    ProjectStatus,
     Source,
+    most_severe,
     parse_html_page,
     parse_json_page,
+    status_of,
 )
 from tagpip.pipconfig import IndexOptions
 from tagpip.transport import (
@@ -506,7 +510,9 @@ class HttpIndex(Index):
         if pinned is not None:
             page = self._project_page(pinned, project)
             logger.debug("%s: from %s, the index it is pinned to", project, redact_url(pinned))
-            return ProjectFiles(project, [page] if page is not None else [])
+            if page is None:
+                return ProjectFiles(project, [])
+            return ProjectFiles(project, [page], status=self._status(pinned, page))
         found: list[tuple[str, Source]] = []
         for index_url in self._index_urls:
             page = self._project_page(index_url, project)
@@ -524,6 +530,9 @@ class HttpIndex(Index):
             [*(page for _, page in used), *links],
             indexes=len(used),
             index_order=self._strategy == "unsafe-first-match",
+            # The serving index's word; under a strategy that mixes indexes, the gravest of
+            # theirs (a quarantine on any of them is not outvoted by another's silence).
+            status=most_severe(self._status(url, page) for url, page in used),
         )
         if len(found) > 1:
             note = self._note(project, found)
@@ -531,6 +540,12 @@ class HttpIndex(Index):
                 with self._lock:
                     self._notes[project] = note
         return files
+
+    @staticmethod
+    def _status(index_url: str, page: Source) -> ProjectStatus:
+        """The PEP 792 status ``page`` gives, said to come from ``index_url`` (redacted)."""
+        status = status_of(page)
+        return dataclasses.replace(status, index=redact_url(index_url))
 
     def _note(self, project: NormalizedName, found: Sequence[tuple[str, Source]]) -> str | None:
         """The one line that says a project is on several indexes and which serves it, when
@@ -620,6 +635,7 @@ class HttpIndex(Index):
                 last_modified=response.headers.get("Last-Modified"),
                 fresh=fresh,
                 body_sha256=body_sha256,
+                status=entries.status,
             )
             # The kept copy is already grouped by version: handing it on spares grouping twice.
             if kept is None or not stored_copy:
@@ -663,7 +679,7 @@ class HttpIndex(Index):
                 response, self._transport.body(response, location, None), project=None
             )
 
-    def _parse_local_html(self, path: Path, url: str, *, project: str | None) -> list[Entry]:
+    def _parse_local_html(self, path: Path, url: str, *, project: str | None) -> Page:
         try:
             text = path.read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError) as error:
@@ -681,7 +697,7 @@ class HttpIndex(Index):
 
     def _parse_response(
         self, response: requests.Response, body: bytes, *, project: str | None
-    ) -> list[Entry]:
+    ) -> Page:
         """The entries of a page ``response`` whose ``body`` was read (:meth:`_body`)."""
         url = response.url
         content_type = _content_type(response)

@@ -40,7 +40,7 @@ from pathlib import Path
 from packaging.utils import NormalizedName
 
 from tagpip import _sealed
-from tagpip.pages import Entry, Ordered
+from tagpip.pages import ACTIVE, Entry, Ordered, ProjectStatus
 
 __all__ = ["Freshness", "StoredPage", "freshness", "is_current", "load", "store", "touch"]
 
@@ -48,8 +48,8 @@ logger = logging.getLogger("tagpip.index")
 
 # Bump when the layout changes; older files are then misses (and replaced when next stored).
 # 5: an HTML page's links keep every digest of their URL fragment (#md5=...&sha256=...), not
-# only the first.
-FORMAT = 5
+# only the first. 6: the page's PEP 792 project status (marker and reason) is kept.
+FORMAT = 6
 
 # A Cache-Control list element (a directive, its value possibly quoted and holding commas).
 _ELEMENT = re.compile(r'(?:[^,"]|"[^"]*")+')
@@ -158,7 +158,16 @@ def load(folder: Path, url: str) -> StoredPage | None:
             for item in order
         ):
             raise TypeError("the order of versions is malformed")
-        source = Ordered(str(record["page_url"]), bool(record["html"]), chunks, order)
+        kept_status = record["status"]
+        if kept_status is None:
+            status = ACTIVE
+        elif isinstance(kept_status, list) and len(kept_status) == 2:
+            status = ProjectStatus.of(kept_status[0], kept_status[1])
+        else:
+            raise TypeError("the project status is malformed")
+        source = Ordered(
+            str(record["page_url"]), bool(record["html"]), chunks, order, status=status
+        )
         etag, modified = record["etag"], record["last_modified"]
         age = time.time() - counted_from
         return StoredPage(
@@ -185,14 +194,15 @@ def store(
     last_modified: str | None,
     fresh: Freshness | None = Freshness(0.0),
     body_sha256: str = "",
+    status: ProjectStatus = ACTIVE,
 ) -> StoredPage | None:
-    """Keep the page's ``entries``, parsed from a body whose hex sha256 is ``body_sha256``,
-    for the next run, with the :func:`freshness` its response gave (None: not at all,
-    ``no-store``); never raises: a cache that cannot be written only costs the next run a
-    full page."""
+    """Keep the page's ``entries`` and PEP 792 ``status``, parsed from a body whose hex sha256
+    is ``body_sha256``, for the next run, with the :func:`freshness` its response gave (None:
+    not at all, ``no-store``); never raises: a cache that cannot be written only costs the
+    next run a full page."""
     if fresh is None:
         return None
-    source = Ordered.of(project, entries, page_url, html=html)
+    source = Ordered.of(project, entries, page_url, html=html, status=status)
     record = {
         "format": FORMAT,
         "url": url,
@@ -202,6 +212,7 @@ def store(
         "last_modified": last_modified,
         "max_age": fresh.max_age,
         "body": body_sha256,
+        "status": None if status.active else [status.state, status.reason],
         "chunks": list(source.chunks),
         "order": [[text, list(positions)] for text, positions in source.order],
     }

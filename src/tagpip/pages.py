@@ -38,21 +38,26 @@ from packaging.version import InvalidVersion, Version
 from tagpip.hashes import fragment_hashes
 
 __all__ = [
+    "ACTIVE",
     "Chunk",
     "DistFile",
     "Entry",
     "GroupKey",
     "Link",
     "Ordered",
+    "Page",
     "ProjectFiles",
+    "ProjectStatus",
     "Source",
     "StoreDamaged",
     "dist_file",
     "files_of_version",
     "group_entries",
     "link_of",
+    "most_severe",
     "parse_html_page",
     "parse_json_page",
+    "status_of",
 ]
 
 logger = logging.getLogger("tagpip.index")
@@ -138,6 +143,99 @@ class Link:
 # A file as a page lists it: a Link (HTML pages, folders), or a PEP 691 file entry with the URL of
 # its page, read into a Link only when its version is asked for.
 Entry = Union[Link, tuple[dict[str, Any], str]]
+
+
+# -- project status (PEP 792) ---------------------------------------------------------------------
+
+# The markers PEP 792 defines, and how much each asks of a user: the most severe of several
+# indexes' wins (:func:`most_severe`). A marker a later standard adds is kept as the index spells
+# it and ranks with ``archived``: said, never dropped.
+_SEVERITY = {"active": 0, "archived": 1, "deprecated": 2, "quarantined": 3}
+_STATE = re.compile(r"[a-z][a-z0-9_-]{0,31}")
+_REASON_LIMIT = 300
+
+
+@dataclass(frozen=True)
+class ProjectStatus:
+    """What an index says of a project as a whole (PEP 792 project status markers).
+
+    ``state`` is the marker, lower-cased: ``active`` (also when the page says nothing, as the
+    PEP has it), ``archived``, ``deprecated``, ``quarantined``, or one a later standard adds.
+    ``reason`` is the index's free text, if any: one line, without control characters, at most
+    300 characters, since it is printed on the user's terminal. ``index`` is the index whose
+    page said it (credentials redacted), None where no index was asked (a find-links folder,
+    a lock, a direct URL).
+    """
+
+    state: str = "active"
+    reason: str | None = None
+    index: str | None = None
+
+    @classmethod
+    def of(cls, state: object, reason: object = None) -> ProjectStatus:
+        """A status from a page's raw values; what is not a marker reads as active (PEP 792:
+        no status is ``active``), and a reason that is not text is dropped."""
+        if not isinstance(state, str) or not _STATE.fullmatch(state.strip().lower()):
+            return ACTIVE
+        text = _one_line(reason) if isinstance(reason, str) else None
+        return cls(state.strip().lower(), text or None)
+
+    @property
+    def active(self) -> bool:
+        return self.state == "active"
+
+    @property
+    def quarantined(self) -> bool:
+        return self.state == "quarantined"
+
+    @property
+    def severity(self) -> int:
+        return _SEVERITY.get(self.state, 1)
+
+    def describe(self) -> str:
+        """``archived``, or ``deprecated: use newproject instead`` with the index's reason."""
+        return f"{self.state}: {self.reason}" if self.reason else self.state
+
+
+ACTIVE = ProjectStatus()
+
+
+def _one_line(text: str) -> str:
+    """``text`` as one printable line: control characters (terminal escapes among them) and
+    runs of white space become one space, and it is cut at :data:`_REASON_LIMIT`."""
+    flat = " ".join("".join(c if c.isprintable() else " " for c in text).split())
+    if len(flat) > _REASON_LIMIT:
+        flat = flat[: _REASON_LIMIT - 3].rstrip() + "..."
+    return flat
+
+
+def most_severe(statuses: Iterable[ProjectStatus]) -> ProjectStatus:
+    """The status that asks most of the user (quarantined, deprecated, archived, active), the
+    first of equals; active when there are none."""
+    found = ACTIVE
+    for status in statuses:
+        if status.severity > found.severity:
+            found = status
+    return found
+
+
+class Page(list[Entry]):
+    """A project page's entries (a list, as before PEP 792) and its :class:`ProjectStatus`."""
+
+    def __init__(self, entries: Iterable[Entry] = (), status: ProjectStatus = ACTIVE) -> None:
+        super().__init__(entries)
+        self.status = status
+
+
+def _json_status(doc: Mapping[str, Any]) -> ProjectStatus:
+    """PEP 792 in a JSON page: ``project-status`` with ``status`` and ``reason``. The PEP's prose
+    names the key ``state`` where its example, the canonical specification and PyPI say
+    ``status``; ``state`` is read too, when ``status`` is not there."""
+    table = doc.get("project-status")
+    if not isinstance(table, dict):
+        return ACTIVE
+    state = table.get("status", table.get("state"))
+    return ProjectStatus.of(state, table.get("reason"))
 
 
 def _split_fragment(url: str) -> tuple[str, tuple[tuple[str, str], ...]]:
@@ -228,8 +326,9 @@ def _upload_time(value: object) -> datetime.datetime | None:
     return stamp.astimezone(datetime.timezone.utc)
 
 
-def parse_json_page(text: str, page_url: str) -> list[Entry]:
-    """PEP 691 JSON; raises ValueError (with a reason) when it is not that.
+def parse_json_page(text: str, page_url: str) -> Page:
+    """PEP 691 JSON, with its PEP 792 project status; raises ValueError (with a reason) when it
+    is not that.
 
     Only the page's shape is checked here; each file entry stays as the page gave it until
     :func:`link_of` reads it, which most never need (see :class:`ProjectFiles`).
@@ -248,7 +347,7 @@ def parse_json_page(text: str, page_url: str) -> list[Entry]:
     files = doc.get("files")
     if not isinstance(files, list):
         raise ValueError("'files' is not a list")
-    entries: list[Entry] = []
+    entries = Page(status=_json_status(doc))
     for entry in files:
         if not isinstance(entry, dict):
             raise ValueError("an entry of 'files' is not an object")
@@ -305,6 +404,8 @@ class _AnchorParser(HTMLParser):
         super().__init__(convert_charrefs=True)
         self.base: str | None = None
         self.anchors: list[dict[str, str | None]] = []
+        # The first value of each <meta name=...> (PEP 792's pypi:project-status and reason).
+        self.meta: dict[str, str] = {}
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         if tag == "base" and self.base is None:
@@ -313,6 +414,11 @@ class _AnchorParser(HTMLParser):
                 self.base = href
         elif tag == "a":
             self.anchors.append(dict(attrs))
+        elif tag == "meta":
+            named = dict(attrs)
+            name, content = named.get("name"), named.get("content")
+            if name is not None and content is not None:
+                self.meta.setdefault(name.strip().lower(), content)
 
 
 def _metadata_attribute(value: str | None) -> tuple[tuple[str, str], ...] | None:
@@ -322,8 +428,9 @@ def _metadata_attribute(value: str | None) -> tuple[tuple[str, str], ...] | None
     return ((match.group(1), match.group(2).lower()),) if match else ()
 
 
-def parse_html_page(text: str, page_url: str) -> list[Entry]:
-    """PEP 503 HTML (with PEP 592 yanking and PEP 658/714 metadata attributes)."""
+def parse_html_page(text: str, page_url: str) -> Page:
+    """PEP 503 HTML (with PEP 592 yanking, PEP 658/714 metadata attributes and PEP 792's
+    ``pypi:project-status`` and ``pypi:project-status-reason`` meta tags)."""
     parser = _AnchorParser()
     try:
         parser.feed(text)
@@ -332,7 +439,11 @@ def parse_html_page(text: str, page_url: str) -> list[Entry]:
         # html.parser before Python 3.10 reports some malformed markup this way.
         raise ValueError(f"malformed HTML: {error}") from None
     base_url = urljoin(page_url, parser.base) if parser.base else page_url
-    links: list[Entry] = []
+    links = Page(
+        status=ProjectStatus.of(
+            parser.meta.get("pypi:project-status"), parser.meta.get("pypi:project-status-reason")
+        )
+    )
     for attrs in parser.anchors:
         href = attrs.get("href")
         if not href:
@@ -593,10 +704,18 @@ class Ordered:
     # The page's entries fetched anew, for when this copy turns out not to decode (see
     # ProjectFiles); None where nothing can fetch it again.
     refetch: Callable[[], Sequence[Entry]] | None = field(default=None, compare=False)
+    # What the page said of the project as a whole (PEP 792).
+    status: ProjectStatus = ACTIVE
 
     @classmethod
     def of(
-        cls, project: NormalizedName, entries: Sequence[Entry], page_url: str, *, html: bool
+        cls,
+        project: NormalizedName,
+        entries: Sequence[Entry],
+        page_url: str,
+        *,
+        html: bool,
+        status: ProjectStatus = ACTIVE,
     ) -> Ordered:
         """A page's ``entries`` ordered: what :func:`_grouped` and sorting would give."""
         keys = list(group_entries(entries).items())
@@ -607,7 +726,7 @@ class Ordered:
                 positions.setdefault(version, []).append(position)
         order = [(str(v), positions[v]) for v in sorted(positions, reverse=True)]
         chunks = [Chunk.of(group, page_url, html=html).data for _key, group in keys]
-        return cls(page_url, html, chunks, order)
+        return cls(page_url, html, chunks, order, status=status)
 
     def chunk(self, position: int) -> Chunk:
         return Chunk(self.chunks[position], self.page_url, self.html)
@@ -622,6 +741,14 @@ def _group_version(project: NormalizedName, key: GroupKey) -> Version | None:
 
 # A source as ProjectFiles takes it: a page's (or folder's) entries, or a stored page.
 Source = Union[Sequence[Entry], Ordered]
+
+
+def status_of(source: Source) -> ProjectStatus:
+    """The PEP 792 status a source's page gave (a parsed :class:`Page` or a stored
+    :class:`Ordered` page); active for anything else (a find-links folder)."""
+    return source.status if isinstance(source, (Page, Ordered)) else ACTIVE
+
+
 _Group = Union[Sequence[Entry], Chunk]
 
 
@@ -748,7 +875,9 @@ class ProjectFiles(Sequence[DistFile]):
     :mod:`tagpip.indexrules`): a version one of them lists is served by the first that lists
     it, never by a later one; find-links sources add to every version. With ``index_order``
     (uv's ``unsafe-first-match``) the versions come index by index, each index's newest first,
-    the find-links' with the first index's, instead of newest first over all.
+    the find-links' with the first index's, instead of newest first over all. ``status`` is
+    the project's PEP 792 status as the index that serves it says (the caller decides which
+    index that is: :meth:`tagpip.index.HttpIndex.releases`).
     """
 
     def __init__(
@@ -758,8 +887,11 @@ class ProjectFiles(Sequence[DistFile]):
         *,
         indexes: int = 0,
         index_order: bool = False,
+        status: ProjectStatus = ACTIVE,
     ) -> None:
         self.project = project
+        # What the index serving the project says of it (PEP 792; see tagpip.index).
+        self.status = status
         self._given = list(sources)
         self._lazy: _Versions | None = None
         self._sources: list[dict[Version, list[_Group]]] = []

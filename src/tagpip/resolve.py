@@ -53,6 +53,7 @@ from tagpip.candidates import (
 from tagpip.errors import Span, TagpipError
 from tagpip.hashes import fragment_hashes
 from tagpip.index import DistFile, Index
+from tagpip.pages import ACTIVE, ProjectStatus
 from tagpip.releases import ReleaseControl
 from tagpip.syntax import TaggedRequirement
 from tagpip.target import Target, TargetError
@@ -70,6 +71,7 @@ __all__ = [
     "Demand",
     "NoWheelForTarget",
     "Pin",
+    "QuarantinedProject",
     "Resolution",
     "ResolutionImpossible",
     "ResolutionTimedOut",
@@ -101,7 +103,8 @@ class Pin:
     every extra requested of it; ``lines`` are the user's lines naming it, in input order;
     ``required_by`` are the names of the pinned projects depending on it, sorted; ``target`` is
     what it was chosen for: the narrower target of the first user line with a tag block, else the
-    resolution's target.
+    resolution's target; ``status`` is what the index serving it says of the project (PEP 792:
+    active, archived, deprecated, or quarantined when ``--allow-quarantined`` names it).
     """
 
     name: NormalizedName
@@ -111,6 +114,7 @@ class Pin:
     lines: tuple[TaggedRequirement, ...]
     required_by: tuple[NormalizedName, ...]
     target: Target
+    status: ProjectStatus = ACTIVE
 
     @property
     def via(self) -> tuple[str, ...]:
@@ -278,6 +282,36 @@ class UnknownProject(ResolveError):
         super().__init__(
             f"no project named '{project}' on the index (required by {who})",
             hint="check the name, and the index options (-i, --extra-index-url, -f)",
+        )
+
+
+class QuarantinedProject(ResolveError):
+    """The index marks a project quarantined (PEP 792: unsafe for any use, such as malware), and
+    nothing resolves without it. ``allowed`` is whether ``--allow-quarantined`` named it (the
+    index then still lists no files for it, as PEP 792 has an index do)."""
+
+    def __init__(
+        self, project: str, status: ProjectStatus, required_by: Sequence[str], *, allowed: bool
+    ):
+        self.project = project
+        self.status = status
+        self.required_by = tuple(required_by)
+        self.allowed = allowed
+        where = f" on {status.index}" if status.index else ""
+        why = f" ({status.reason})" if status.reason else ""
+        who = ", ".join(self.required_by)
+        if allowed:
+            super().__init__(
+                f"{project} is quarantined{where}{why}, and the index lists no files for it; "
+                f"--allow-quarantined {project} cannot bring them back (required by {who})",
+                hint=f"drop the requirement on {project}, or fetch it from an index that serves it",
+            )
+            return
+        super().__init__(
+            f"{project} is quarantined{where}{why}: the index considers it unsafe for any use "
+            f"(PEP 792), and tagpip refuses it (required by {who})",
+            hint=f"drop the requirement on {project}; to take it all the same, name it with "
+            f"--allow-quarantined {project}",
         )
 
 
@@ -809,6 +843,7 @@ def resolve(
     timeout: float | None = None,
     prefer_source: Collection[str] = (),
     user_hashes: Mapping[NormalizedName, Sequence[str]] | None = None,
+    allow_quarantined: Collection[str] = (),
 ) -> Resolution:
     """Pin one wheel per project so that every requirement holds on ``target``.
 
@@ -828,7 +863,9 @@ def resolve(
     and the resolver moves on. ``user_hashes`` (project -> ``algo:hex`` values, the ``--hash``
     options) narrow a project's candidates to the files whose digest on the index they allow,
     as pip narrows them in hash-checking mode. A built pin's ``file`` is the sdist;
-    :func:`tagpip.build` turns it into a wheel.
+    :func:`tagpip.build` turns it into a wheel. A project its index marks quarantined (PEP 792)
+    has no candidate unless ``allow_quarantined`` names it; each pin carries its project's
+    status, and a quarantined project the resolution did without is said in a note.
 
     Raises :class:`ResolveError` subclasses, :class:`tagpip.target.TargetError` for a block the
     target cannot run or a marker it cannot evaluate, and the index's own errors.
@@ -854,6 +891,7 @@ def resolve(
         builds=builder.allows if builder is not None else None,
         prefer_source=prefer_source,
         user_hashes=user_hashes,
+        allow_quarantined={canonicalize_name(name) for name in allow_quarantined},
     )
     clock = _Clock(timeout)
     provider = _Provider(finder, no_deps=no_deps, builder=builder, clock=clock)
@@ -878,13 +916,31 @@ def resolve(
         provider.finished = True
     for key in sorted(result.mapping):
         notes.extend(provider.assumed.get(result.mapping[key], ()))
-    resolution = _resolution(result, roots, target, tuple(_unique(notes)))
+    statuses = {
+        name: finder.status(name)
+        for name in {c.name for c in result.mapping.values() if c.file is not None}
+        if finder.fetched(name)
+    }
+    for name, status in sorted(finder.quarantined.items()):
+        if name not in statuses:
+            notes.append(_quarantine_note(name, status))
+    resolution = _resolution(result, roots, target, tuple(_unique(notes)), statuses)
     buildable = frozenset(
         pin.name
         for pin in resolution.pins
         if builder is not None and builder.allows(pin.name) and not finder.prefers_source(pin.name)
     )
     return dataclasses.replace(resolution, passed_over=finder.passed_over, buildable=buildable)
+
+
+def _quarantine_note(name: str, status: ProjectStatus) -> str:
+    """The line saying that a quarantined project some version required was passed over."""
+    where = f" on {status.index}" if status.index else ""
+    why = f" ({status.reason})" if status.reason else ""
+    return (
+        f"{name} is quarantined{where}{why}: the versions that require it were passed over "
+        f"(--allow-quarantined {name} takes it)"
+    )
 
 
 def _from_line(
@@ -1020,8 +1076,10 @@ def _resolution(
     roots: Sequence[Requirement],
     target: Target,
     notes: tuple[str, ...] = (),
+    statuses: Mapping[str, ProjectStatus] | None = None,
 ) -> Resolution:
     mapping = result.mapping
+    statuses = statuses or {}
     extras: dict[str, set[str]] = {}
     lines: dict[str, list[TaggedRequirement]] = {}
     parents: dict[str, set[NormalizedName]] = {}
@@ -1058,6 +1116,7 @@ def _resolution(
                 lines=tuple(lines.get(name, ())),
                 required_by=tuple(sorted(parents.get(name, ()))),
                 target=blocks.get(name, target),
+                status=statuses.get(name, ACTIVE),
             )
         )
     pins.sort(key=lambda p: p.name)
@@ -1092,6 +1151,12 @@ def _explain(
         name = infos[0].requirement.name
         demands = _demands(finder, infos, origins)
         reqs = [info.requirement for info in infos]
+        status = finder.status(name) if not any(r.url_file for r in reqs) else ACTIVE
+        if status.quarantined:
+            allowed = name in finder.allow_quarantined
+            if not allowed or not finder.files(name):
+                who = _unique(d.source() for d in demands)
+                return QuarantinedProject(name, status, who, allowed=allowed)
         if not finder.files(name) and not any(r.url_file for r in reqs):
             return UnknownProject(name, _unique(d.source() for d in demands))
         if finder.find(name, frozenset(), [_plain(r) for r in reqs]):

@@ -83,6 +83,10 @@ class RunSettings:
     prefer_source: frozenset[str] = frozenset()
     # Seconds one build may take (``--build-timeout``; None: no limit).
     build_timeout: float | None = DEFAULT_BUILD_TIMEOUT
+    # Projects taken even though their index marks them quarantined (PEP 792;
+    # ``--allow-quarantined``), and the statuses that fail the run (``--fail-on-status``).
+    allow_quarantined: frozenset[str] = frozenset()
+    fail_on_status: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -169,7 +173,10 @@ def resolve_for(
     """Resolve the inputs for ``target`` under the run's settings: the one call ``download``,
     ``install``, ``bundle``, ``lock`` and ``why`` share, so a new resolver option reaches them
     all. ``kept`` (``lock``'s pins from an existing lock) goes through
-    :func:`tagpip.lockkept.resolve_keeping`; ``constraints`` are added to the inputs' own."""
+    :func:`tagpip.lockkept.resolve_keeping`; ``constraints`` are added to the inputs' own.
+    The warnings say which pins their index marks archived or deprecated (PEP 792:
+    :mod:`tagpip.statuses`); a status ``settings.fail_on_status`` names raises
+    :class:`tagpip.statuses.StatusRefused`."""
     from tagpip.lockkept import resolve_keeping
     from tagpip.resolve import resolve
 
@@ -183,6 +190,8 @@ def resolve_for(
         on_warning=on_warning,
         on_status=on_progress,
     )
+    from tagpip.statuses import check_statuses, status_warnings
+
     run = resolve if kept is None else functools.partial(resolve_keeping, kept=kept)
     resolution = run(
         inputs.requirements,
@@ -199,8 +208,14 @@ def resolve_for(
         timeout=settings.timeout,
         prefer_source=settings.prefer_source,
         user_hashes=inputs.user_hashes,
+        allow_quarantined=settings.allow_quarantined,
     )
-    warnings = (*resolution.notes, *_unused_settings(inputs, resolution.pins, builder))
+    check_statuses(resolution.pins, settings.fail_on_status)
+    warnings = (
+        *resolution.notes,
+        *status_warnings(resolution.pins),
+        *_unused_settings(inputs, resolution.pins, builder),
+    )
     return Resolved(resolution, builder, warnings)
 
 

@@ -11,7 +11,9 @@ Layout (one flat folder, ``root``; a file's project comes from its name)::
     /links/                       a plain HTML page linking every file (a find-links page)
 
 Pages carry sha256 hashes (``#sha256=`` in HTML, ``hashes`` in JSON), ``data-requires-python``
-(from the wheel's own METADATA), ``data-yanked`` (PEP 592, from ``yanked``),
+(from the wheel's own METADATA), ``data-yanked`` (PEP 592, from ``yanked``), the project's
+status (PEP 792, from ``project_status``: ``project-status`` in JSON, ``pypi:project-status``
+meta tags in HTML),
 ``data-core-metadata`` / ``data-dist-info-metadata`` (PEP 658/714, the hash of the metadata file),
 and in JSON ``size`` and ``upload-time`` (PEP 700). Responses have an ``ETag`` (a matching
 ``If-None-Match`` gets a 304) and a ``Cache-Control`` header, so HTTP caching can be tested.
@@ -123,6 +125,12 @@ class IndexServer:
         self.cache_control: str | None = "max-age=600, public"
         self.upload_time: str | None = FIXED_UPLOAD_TIME
         self.yanked: dict[str, str] = {}  # filename -> reason ("" for none)
+        # Normalised project -> its PEP 792 status and reason (None for none), on both kinds of
+        # page (API version 1.4). A quarantined project's page lists no files, as PEP 792 has
+        # the index do, unless ``serve_quarantined``; a project with a status and no files still
+        # has a page.
+        self.project_status: dict[str, tuple[str, str | None]] = {}
+        self.serve_quarantined = False
         # filename -> the METADATA the index serves (PEP 658) and hashes on its pages instead
         # of the wheel's own: an index that disagrees with its wheels.
         self.served_metadata: dict[str, bytes] = {}
@@ -409,8 +417,13 @@ class _Handler(BaseHTTPRequestHandler):
             if name != normal or not path.endswith("/"):
                 return Reply(301, headers={"Location": f"/simple/{normal}/"})
             files = index.projects().get(normal)
-            if files is None:
+            status = index.project_status.get(normal)
+            if files is None and status is None:
                 return Reply(404, b"not found", {"Content-Type": "text/plain"})
+            if files is None or (
+                status is not None and status[0] == "quarantined" and not index.serve_quarantined
+            ):
+                files = []
             return self._page(self._project_page(normal, files, headers), headers)
         if path == "/links/":
             files = [p for ps in index.projects().values() for p in ps]
@@ -523,13 +536,19 @@ class _Handler(BaseHTTPRequestHandler):
                 entry["upload-time"] = index.upload_time
             entries.append(entry)
 
+        status = index.project_status.get(project)
+        api = "1.4" if status is not None else "1.1"
         if self._format(headers) == "json":
-            doc = {
-                "meta": {"api-version": "1.1"},
+            doc: dict[str, Any] = {
+                "meta": {"api-version": api},
                 "name": project,
                 "files": [{k: v for k, v in e.items() if v is not None} for e in entries],
                 "versions": sorted({str(_version_of(e["filename"])) for e in entries}),
             }
+            if status is not None:
+                doc["project-status"] = {"status": status[0]}
+                if status[1] is not None:
+                    doc["project-status"]["reason"] = status[1]
             return JSON_TYPE, json.dumps(doc, indent=1).encode()
 
         anchors = []
@@ -548,8 +567,15 @@ class _Handler(BaseHTTPRequestHandler):
                 if key in e:
                     attrs.append(f'{attribute}="sha256={e[key]["sha256"]}"')
             anchors.append(f"<a {' '.join(attrs)}>{html.escape(e['filename'])}</a><br>\n")
+        meta = f'<meta name="pypi:repository-version" content="{api}">'
+        if status is not None:
+            meta += f'\n<meta name="pypi:project-status" content="{html.escape(status[0])}">'
+            if status[1] is not None:
+                meta += (
+                    f'\n<meta name="pypi:project-status-reason" content="{html.escape(status[1])}">'
+                )
         body = (
-            '<!DOCTYPE html>\n<html><head><meta name="pypi:repository-version" content="1.1">'
+            f"<!DOCTYPE html>\n<html><head>{meta}"
             f"<title>Links for {project}</title></head><body>\n<h1>Links for {project}</h1>\n"
             + "".join(anchors)
             + "</body></html>\n"

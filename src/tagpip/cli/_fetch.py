@@ -36,6 +36,7 @@ from tagpip.inputs import (
 )
 from tagpip.pipconfig import IndexOptions, PipSettings, load_index_options, load_pip_settings
 from tagpip.presets import preset
+from tagpip.statuses import parse_fail_on
 from tagpip.target import Target, TargetOptions
 from tagpip.workflow import RunSettings
 
@@ -285,6 +286,13 @@ def run_settings(
             if value.strip()
         ),
         build_timeout=getattr(args, "build_timeout", DEFAULT_BUILD_TIMEOUT) or None,
+        allow_quarantined=frozenset(
+            canonicalize_name(value.strip())
+            for item in getattr(args, "allow_quarantined", None) or ()
+            for value in item.split(",")
+            if value.strip()
+        ),
+        fail_on_status=parse_fail_on(getattr(args, "fail_on_status", None) or ()),
     )
 
 

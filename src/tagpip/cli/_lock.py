@@ -128,6 +128,7 @@ def _command(args: argparse.Namespace) -> str:
         ("--target-file", args.target_file),
         ("--platform", args.platform),
         ("--abi", args.abi),
+        ("--allow-quarantined", args.allow_quarantined),
     ):
         for value in values:
             words += [flag, value]

@@ -287,6 +287,22 @@ def add_fetch_options(parser: argparse.ArgumentParser) -> None:
         help=f"stop a resolution still running after SECONDS, naming the projects it kept "
         f"backtracking on (default: {DEFAULT_RESOLVE_TIMEOUT:g}; 0: no limit)",
     )
+    parser.add_argument(
+        "--allow-quarantined",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="take NAME even though its index marks it quarantined (PEP 792: unsafe for any "
+        "use), which tagpip refuses otherwise (repeatable)",
+    )
+    parser.add_argument(
+        "--fail-on-status",
+        action="append",
+        default=[],
+        metavar="STATUSES",
+        help="fail when a pinned project's index marks it with one of these statuses "
+        "(PEP 792: archived, deprecated, quarantined; comma-separated), as a CI check",
+    )
     index = parser.add_argument_group("package index options (pip's; PIP_* and pip.conf apply)")
     index.add_argument(
         "-i",
