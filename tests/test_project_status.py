@@ -322,3 +322,74 @@ def test_why_shows_the_status(server: IndexServer, capsys: pytest.CaptureFixture
         f"status: deprecated: superseded by new on {server.url} (PEP 792)",
         "pulled in by:",
     ]
+
+
+# --------------------------------------------------------------------------------------------
+# Locks record the statuses
+
+
+def test_a_tagged_lock_records_a_status_under_its_line_and_reads_it_back(
+    server: IndexServer, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from tagpip.lock import read_lock
+
+    server.project_status["old"] = ("archived", None)
+    server.project_status["gone"] = ("deprecated", "superseded by new")
+    lock = tmp_path / "requirements.lock"
+    status, _, _ = run(cmd(server, "lock", "app", "-o", str(lock), "-q", *TARGET), capsys)
+    assert status == 0
+    lines = lock.read_text().splitlines()
+    at = lines.index(next(line for line in lines if line.startswith("gone==2.0")))
+    assert lines[at + 1 : at + 3] == [
+        "    # status: deprecated: superseded by new",
+        "    # via app",
+    ]
+    at = lines.index(next(line for line in lines if line.startswith("old==1.0")))
+    assert lines[at + 1] == "    # status: archived"
+    read = read_lock(lock)
+    assert read is not None
+    assert {p.name: p.status for p in read.packages} == {
+        "app": ACTIVE,
+        "gone": ProjectStatus("deprecated", "superseded by new"),
+        "old": ProjectStatus("archived"),
+    }
+    # Installing from the lock reads it as a requirement file: the comments change nothing.
+    status, _, err = run(
+        cmd(server, "download", "-r", str(lock), "-d", str(tmp_path / "d"), "-q"), capsys
+    )
+    assert (status, err) == (0, "")
+
+
+def test_a_pylock_records_the_statuses_in_its_tool_table_and_reads_them_back(
+    server: IndexServer, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from tagpip._compat import load_toml
+    from tagpip.lock import read_lock
+
+    server.project_status["old"] = ("archived", None)
+    server.project_status["gone"] = ("deprecated", "superseded by new")
+    lock = tmp_path / "pylock.toml"
+    status, _, _ = run(cmd(server, "lock", "app", "-o", str(lock), "-q", *TARGET), capsys)
+    assert status == 0
+    tool = load_toml(lock.read_text())["tool"]["tagpip"]
+    assert tool["project-status"] == {
+        "gone": {"status": "deprecated", "reason": "superseded by new"},
+        "old": {"status": "archived"},
+    }
+    read = read_lock(lock)
+    assert read is not None
+    assert {p.name: p.status for p in read.packages} == {
+        "app": ACTIVE,
+        "gone": ProjectStatus("deprecated", "superseded by new"),
+        "old": ProjectStatus("archived"),
+    }
+
+
+def test_a_lock_of_active_projects_has_no_status_lines(
+    server: IndexServer, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    for name in ("requirements.lock", "pylock.toml"):
+        lock = tmp_path / name
+        status, _, _ = run(cmd(server, "lock", "app", "-o", str(lock), "-q", *TARGET), capsys)
+        assert status == 0
+        assert "status" not in lock.read_text()

@@ -30,6 +30,7 @@ from packaging.version import Version
 from tagpip.errors import Span, TagpipError
 from tagpip.hashes import STRONG, link_algorithms, link_mismatch, new_hasher
 from tagpip.index import DistFile, Index
+from tagpip.pages import ACTIVE, ProjectStatus
 from tagpip.resolve import (
     Resolution,
 )
@@ -94,7 +95,8 @@ class LockedPackage:
     ``block`` is the tag block (tagged format, lower-case text with brackets) describing the
     target the pin is for; ``marker`` is when a pylock installs it; ``via`` says why it is there
     (``FILE:LINE`` of the user's lines, then the pinned projects depending on it); ``line`` is
-    where it was read from (0 when made in memory).
+    where it was read from (0 when made in memory); ``status`` is the project's PEP 792 status
+    on its index when it was locked (marker and reason; the index is ``index``).
     """
 
     name: NormalizedName
@@ -106,6 +108,7 @@ class LockedPackage:
     index: str | None = None
     via: tuple[str, ...] = ()
     line: int = field(default=0, compare=False)
+    status: ProjectStatus = ACTIVE
 
 
 @dataclass(frozen=True)
@@ -202,6 +205,7 @@ def lock_from_resolutions(
                     requires_python=file.requires_python or metadata_python,
                     index=_index_of(file.url, index_urls),
                     via=pin.via,
+                    status=ProjectStatus(pin.status.state, pin.status.reason),
                 )
             )
         target = resolution.target

@@ -6,7 +6,9 @@ comment and one line per pin, ``name==version[tag block] --hash=sha256:...`` wit
 comments. The tag block describes the pin's target; the hash names the file, which is found on
 the index by it when the lock is used (:mod:`tagpip.lockselect`). A pin built from its sdist
 carries the sdist's hash and, on the next line, ``# sdist: FILENAME URL``; a wheel the user's
-line named itself, ``# wheel: FILENAME URL``.
+line named itself, ``# wheel: FILENAME URL``. A project its index marked archived, deprecated
+or quarantined (PEP 792) when it was locked has ``# status: STATE`` (``: REASON``) under its
+line.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from tagpip.lockpins import (
     is_wheel_of,
     scrub,
 )
+from tagpip.pages import ProjectStatus
 from tagpip.syntax import TaggedRequirement, parse_requirements_text
 from tagpip.tokens import format_tag_block
 
@@ -40,6 +43,9 @@ _TARGET_RE = re.compile(r"^# target: (.*?)\s*$")
 # (a direct reference): its file name and URL.
 _SDIST_RE = re.compile(r"^\s+# sdist: (\S+) (\S+)\s*$")
 _WHEEL_RE = re.compile(r"^\s+# wheel: (\S+) (\S+)\s*$")
+# The comment under a lock line whose project was not active on its index when locked (PEP
+# 792): ``# status: archived`` or ``# status: deprecated: the index's reason``.
+_STATUS_RE = re.compile(r"^\s+# status: ([a-z][a-z0-9_-]*)(?:: (.*?))?\s*$")
 
 
 def format_tagged(lock: Lock, *, command: str) -> str:
@@ -70,6 +76,8 @@ def format_tagged(lock: Lock, *, command: str) -> str:
                     out.append(f"    # sdist: {file.filename} {_url_word(file.url)}")
                 elif file.direct and file.filename and file.url:
                     out.append(f"    # wheel: {file.filename} {_url_word(file.url)}")
+            if not package.status.active:
+                out.append(f"    # status: {package.status.describe()}")
             out.extend(_via_lines(package.via))
     return "\n".join(out) + "\n"
 
@@ -99,6 +107,7 @@ def parse_tagged(text: str, *, source: str = "<lock>") -> Lock:
     starts: list[tuple[int, str]] = []
     sdists: list[tuple[int, str, str]] = []
     wheels: list[tuple[int, str, str]] = []
+    statuses: list[tuple[int, ProjectStatus]] = []
     for number, raw in enumerate(text.splitlines(), start=1):
         line = raw.rstrip()
         found = _MARKER_RE.match(line)
@@ -113,6 +122,9 @@ def parse_tagged(text: str, *, source: str = "<lock>") -> Lock:
         wheel = _WHEEL_RE.match(line)
         if wheel:
             wheels.append((number, wheel.group(1), wheel.group(2)))
+        said = _STATUS_RE.match(line)
+        if said:
+            statuses.append((number, ProjectStatus.of(said.group(1), said.group(2))))
     if version != "1":
         raise LockError(
             f"{source} is a tagpip lock of version {version}, this tagpip reads version 1",
@@ -132,10 +144,18 @@ def parse_tagged(text: str, *, source: str = "<lock>") -> Lock:
         above = [n for n in lines if n < number]
         if above:
             wheel_of.setdefault(above[-1], (filename, url))
+    # And each "# status:" comment.
+    status_of: dict[int, ProjectStatus] = {}
+    for number, status in statuses:
+        above = [n for n in lines if n < number]
+        if above:
+            status_of.setdefault(above[-1], status)
     sections: dict[int, list[LockedPackage]] = {}
     for requirement in parsed.requirements:
         number = requirement.span.line
         package = _package_of(requirement, source, sdist_of.get(number), wheel_of.get(number))
+        if number in status_of:
+            package = replace(package, status=status_of[number])
         index = max((i for i, (start, _) in enumerate(starts) if start < number), default=-1)
         sections.setdefault(index, []).append(package)
     result = []
