@@ -586,5 +586,7 @@ def test_exclude_drops_what_it_matches_and_the_table_says_what_it_saved(
         "limits of aws-lambda: 250.0 MiB unzipped, 50.0 MiB zipped (unzipped: the function "
         "and all its layers together; zipped: a direct upload; "
         "https://docs.aws.amazon.com/lambda/latest/dg/gettingstarted-limits.html)\n"
+        "licences (as each project declares it):\n"
+        "  unknown  app-lib, helper\n"
         f"Wrote {tmp_path / 'function.zip'} (17 files, 3.7 KiB unzipped, 4.0 KiB zipped)\n"
     )

@@ -212,11 +212,11 @@ def _one_line(text: str) -> str:
 def most_severe(statuses: Iterable[ProjectStatus]) -> ProjectStatus:
     """The status that asks most of the user (quarantined, deprecated, archived, active), the
     first of equals; active when there are none."""
-    found = ACTIVE
+    found: ProjectStatus | None = None
     for status in statuses:
-        if status.severity > found.severity:
+        if found is None or status.severity > found.severity:
             found = status
-    return found
+    return found or ACTIVE
 
 
 class Page(list[Entry]):

@@ -19,7 +19,7 @@ import functools
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from packaging.utils import NormalizedName
 
@@ -36,6 +36,7 @@ if TYPE_CHECKING:
     from tagpip.indexapi import Index
     from tagpip.inputs import Inputs
     from tagpip.install import InstallResult, LinkMode
+    from tagpip.licences import Licence
     from tagpip.pipconfig import IndexOptions
     from tagpip.resolve import Pin, Resolution
     from tagpip.syntax import TaggedRequirement
@@ -47,8 +48,11 @@ __all__ = [
     "RunSettings",
     "build_pins",
     "check_required_hashes",
+    "declared_licences",
     "deliverable",
+    "delivery_sbom",
     "fetch_and_install",
+    "graph_from_metadata",
     "make_builder",
     "policy",
     "resolve_for",
@@ -430,3 +434,117 @@ def _on_demand(
         download(files, temp, index, user_hashes=user_hashes, on_progress=on_progress)
 
     return fetch
+
+
+# -- what a delivery is made of: licences and the SBOM -------------------------------------------
+
+
+def declared_licences(pins: Sequence[Pin], index: Index) -> list[tuple[str, Licence]]:
+    """Each pin's declared licence (:func:`tagpip.licences.licence_of`), read from the metadata
+    the resolver used (the index's PEP 658 file, else the wheel's own; a built wheel's own), so
+    that ``--deny-license`` can stop a run before anything is written."""
+    from tagpip.licences import licence_of
+
+    found = []
+    for pin in pins:
+        metadata = index.metadata(pin.file)
+        licence = licence_of(
+            metadata.license_expression, metadata.license, metadata.classifiers or ()
+        )
+        found.append((str(pin.name), licence))
+    return found
+
+
+def graph_from_metadata(
+    pins: Sequence[Pin], index: Index
+) -> tuple[dict[NormalizedName, tuple[NormalizedName, ...]], tuple[NormalizedName, ...]]:
+    """The dependency graph among ``pins`` and its roots, read from their metadata, for a
+    delivery that was not resolved in this run (a lock): each Requires-Dist that holds for the
+    pin's target, with the extras its dependants ask of it (found by repeating until nothing
+    changes), pointing at a pinned project. The roots are the pins nothing depends on."""
+    from packaging.utils import canonicalize_name
+
+    from tagpip.target import TargetError
+
+    by_name = {pin.name: pin for pin in pins}
+    wanted: dict[NormalizedName, set[str]] = {name: set() for name in by_name}
+    edges: dict[NormalizedName, set[NormalizedName]] = {name: set() for name in by_name}
+    changed = True
+    while changed:
+        changed = False
+        for pin in pins:
+            for requirement in index.metadata(pin.file).requires_dist or ():
+                name = canonicalize_name(requirement.name)
+                if name not in by_name or name == pin.name:
+                    continue
+                if requirement.marker is not None:
+                    try:
+                        if not pin.target.evaluate(requirement.marker, wanted[pin.name]):
+                            continue
+                    except TargetError:
+                        continue
+                extras = {canonicalize_name(e) for e in requirement.extras}
+                if name not in edges[pin.name] or not extras <= wanted[name]:
+                    edges[pin.name].add(name)
+                    wanted[name] |= extras
+                    changed = True
+    depended = {child for children in edges.values() for child in children}
+    graph = {name: tuple(sorted(children)) for name, children in sorted(edges.items())}
+    return graph, tuple(sorted(name for name in by_name if name not in depended))
+
+
+def delivery_sbom(
+    pins: Sequence[Pin],
+    index: Index,
+    target: Target,
+    *,
+    subject: str,
+    graph: Mapping[NormalizedName, Sequence[NormalizedName]],
+    roots: Sequence[NormalizedName],
+    licences: Mapping[str, Licence] | None = None,
+    folder: Path | None = None,
+    prefix: str = "",
+    fetched: Path | None = None,
+    sources: Mapping[NormalizedName, tuple[str, str | None]] | None = None,
+    hashes: Mapping[NormalizedName, Sequence[str]] | None = None,
+    epoch: int | None = None,
+) -> dict[str, Any]:
+    """The CycloneDX SBOM (:func:`tagpip.sbom.document`) of ``pins`` as delivered: the licences
+    given (else read by :func:`declared_licences`), and, with ``folder`` (the installed tree,
+    at ``prefix`` in the delivery), each project's name as installed and the SBOMs its wheel
+    carries. A file's sha256 is the index's (or the lock's, ``hashes``), else that of its copy
+    in ``fetched`` (the folder the run downloaded into); ``sources`` gives the sdist (URL and
+    sha256) each built wheel came from."""
+    from tagpip import sbom
+    from tagpip.hashes import file_digests
+
+    known = dict(licences) if licences is not None else dict(declared_licences(pins, index))
+    installed = sbom.read_folder(folder, prefix) if folder is not None else {}
+    sources = sources or {}
+    components = []
+    for pin in pins:
+        file = pin.file
+        digest = dict(file.hashes).get("sha256")
+        for text in (hashes or {}).get(pin.name, ()):
+            algo, _, value = text.partition(":")
+            if digest is None and algo.lower() == "sha256":
+                digest = value.lower()
+        if digest is None and fetched is not None and (fetched / file.filename).is_file():
+            digest = file_digests(fetched / file.filename)["sha256"]
+        source = sources.get(pin.name)
+        if source is not None and source[0] == file.url:
+            source = None  # the delivered file is the sdist itself (a lock records it)
+        components.append(
+            sbom.component(
+                pin.name,
+                pin.version,
+                file.filename,
+                file.url,
+                digest,
+                installed=installed.get(pin.name),
+                licence=known.get(str(pin.name)),
+                status=pin.status,
+                source=source,
+            )
+        )
+    return sbom.document(components, graph, roots, target, subject=subject, epoch=epoch)

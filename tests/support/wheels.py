@@ -68,9 +68,20 @@ def core_metadata(
     requires_python: str | None = None,
     provides_extra: Iterable[str] = (),
     metadata_version: str = "2.1",
+    license_expression: str | None = None,
+    license: str | None = None,
+    classifiers: Iterable[str] = (),
 ) -> str:
-    """The text of a core metadata file (``METADATA`` / ``PKG-INFO``)."""
+    """The text of a core metadata file (``METADATA`` / ``PKG-INFO``); a licence in any of its
+    three forms (PEP 639's ``License-Expression`` makes it metadata 2.4)."""
+    if license_expression is not None:
+        metadata_version = "2.4"
     lines = [f"Metadata-Version: {metadata_version}", f"Name: {name}", f"Version: {version}"]
+    if license_expression is not None:
+        lines.append(f"License-Expression: {license_expression}")
+    if license is not None:
+        lines.append("License: " + "\n        ".join(license.splitlines()))
+    lines += [f"Classifier: {classifier}" for classifier in classifiers]
     if requires_python is not None:
         lines.append(f"Requires-Python: {requires_python}")
     lines += [f"Provides-Extra: {extra}" for extra in provides_extra]
@@ -93,6 +104,10 @@ def build_wheel(
     metadata_version: str | None = None,
     metadata_text: str | None = None,
     spelled: str | None = None,
+    license_expression: str | None = None,
+    license: str | None = None,
+    classifiers: Iterable[str] = (),
+    sboms: Mapping[str, str] | None = None,
 ) -> Path:
     """Write a valid wheel into ``dest_dir`` and return its path.
 
@@ -103,7 +118,9 @@ def build_wheel(
     different Name / Version in METADATA than in the file name; ``metadata_text`` replaces the
     METADATA file outright. ``spelled`` is the distribution name as the file name and the
     dist-info folder write it, for projects whose real files keep their capitals
-    (``PyYAML-6.0.2-...whl``); by default the normalised name.
+    (``PyYAML-6.0.2-...whl``); by default the normalised name. ``license_expression``,
+    ``license`` and ``classifiers`` declare a licence (:func:`core_metadata`); ``sboms`` adds
+    files (name -> text) under ``.dist-info/sboms/``, as PEP 770 has a wheel carry its SBOMs.
     """
     dest_dir = Path(dest_dir)
     dest_dir.mkdir(parents=True, exist_ok=True)
@@ -120,6 +137,9 @@ def build_wheel(
         requires_dist=requires_dist,
         requires_python=requires_python,
         provides_extra=provides_extra,
+        license_expression=license_expression,
+        license=license,
+        classifiers=classifiers,
     )
     pure = tag_string.endswith("-none-any")
     wheel_lines = [
@@ -140,6 +160,8 @@ def build_wheel(
         members.append((f"{module}/__init__.py", f'__version__ = "{version}"\n'.encode()))
     for path, content in sorted((extra_files or {}).items()):
         members.append((path, content.encode() if isinstance(content, str) else content))
+    for sbom_name, text in sorted((sboms or {}).items()):
+        members.append((f"{dist_info}/sboms/{sbom_name}", text.encode()))
     members += [
         (f"{dist_info}/METADATA", metadata.encode()),
         (f"{dist_info}/WHEEL", ("\n".join(wheel_lines) + "\n").encode()),

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from tagpip.cli._downgrades import add_downgrade_option
 from tagpip.cli._options import add_fetch_options, add_output_options, add_target_options
+from tagpip.cli._supply import add_supply_options
 from tagpip.cli._verify import add_verify_options, check_verify_options, verify_written
 
 if TYPE_CHECKING:
@@ -22,6 +23,7 @@ if TYPE_CHECKING:
     from pathlib import Path
 
     from tagpip.bundle import Compiled, Dropped, Sizes
+    from tagpip.cli._supply import Supply
     from tagpip.install import LinkMode
     from tagpip.limits import Limits
     from tagpip.target import Target
@@ -85,6 +87,7 @@ def register(subparsers: Any) -> None:
         help="write the bundle even when it is over the target's size limits",
     )
     add_fetch_options(parser)
+    add_supply_options(parser)
     add_target_options(parser)
     add_output_options(parser)
     add_downgrade_option(parser)
@@ -101,6 +104,7 @@ def run(args: argparse.Namespace) -> int:
 
     from tagpip import bundle
     from tagpip.cli._fetch import check_fetch_args
+    from tagpip.cli._supply import check_sbom_path, licence_lines, write_sbom
     from tagpip.errors import UsageError
     from tagpip.limits import limits_for
     from tagpip.targetrecord import RECORD_NAME
@@ -135,6 +139,7 @@ def run(args: argparse.Namespace) -> int:
     for given in args.add:
         if not Path(given).exists():
             raise bundle.BundleError(f"--add {given}: no such file or folder")
+    sbom = check_sbom_path(args)
     when = bundle.zip_time(os.environ)
     prefix = "python/" if args.layer else ""
     # A folder output is built next to it (one rename puts it in place) from copies, so that
@@ -143,7 +148,7 @@ def run(args: argparse.Namespace) -> int:
     with tempfile.TemporaryDirectory(prefix=".tagpip-bundle-", dir=work_parent) as work:
         tree = Path(work) / "tree"
         site = tree / prefix if prefix else tree
-        target = _install(args, site, "copy" if args.dir else "hardlink")
+        target, supply = _install(args, site, "copy" if args.dir else "hardlink", prefix)
         site.mkdir(parents=True, exist_ok=True)
         owners = bundle.file_owners(site)
         # The target record install wrote (tagpip.targetrecord) gets a row of its own.
@@ -175,6 +180,8 @@ def run(args: argparse.Namespace) -> int:
             limits = limits_for(args.preset if isinstance(args.preset, str) else None)
             if not args.quiet:
                 print(_render_table(table, zipped, dropped, kept, limits, target))
+                for line in licence_lines(supply.licences):
+                    print(line)
                 if compiled is not None:
                     print(
                         f"--compile: wrote {len(compiled.pycs)} pycs, {_size(compiled.size)}, "
@@ -198,6 +205,7 @@ def run(args: argparse.Namespace) -> int:
                 temp = None
             else:
                 bundle.commit_dir(tree, output)
+            write_sbom(sbom, supply)
         except OSError as error:
             # Writing the zip or moving it into place: a full disk, a folder gone read-only.
             raise bundle.BundleError(
@@ -268,8 +276,12 @@ def _compile_warning(compiled: Compiled, target: Target) -> str:
     )
 
 
-def _install(args: argparse.Namespace, site: Path, link_mode: LinkMode) -> Target:
-    """Resolve (or read the lock) and install into ``site`` with install's own stages."""
+def _install(
+    args: argparse.Namespace, site: Path, link_mode: LinkMode, prefix: str
+) -> tuple[Target, Supply]:
+    """Resolve (or read the lock) and install into ``site`` (at ``prefix`` in the bundle) with
+    install's own stages; the licences are read and checked against ``--deny-license`` first,
+    and with ``--sbom`` the SBOM is made once the tree is there."""
     import tempfile
     from pathlib import Path
 
@@ -285,9 +297,11 @@ def _install(args: argparse.Namespace, site: Path, link_mode: LinkMode) -> Targe
     from tagpip.cli._install import fetch_and_install, resolve_pins
     from tagpip.cli._lock import read_locked
     from tagpip.cli._progress import Progress
+    from tagpip.cli._supply import from_lock, from_resolution
     from tagpip.errors import UsageError
     from tagpip.index import HttpIndex
 
+    subject = Path(args.output).name
     # read_locked and resolve_pins read install's options too: bundle has no pip backend,
     # no --print-pip and no report.
     own = argparse.Namespace(**vars(args))
@@ -304,9 +318,11 @@ def _install(args: argparse.Namespace, site: Path, link_mode: LinkMode) -> Targe
             with HttpIndex(locked.options) as index:
                 try:
                     chosen = locked.select(index)
+                    supply = from_lock(locked.lock, chosen.pins(), target, index, chosen.hashes)
+                    supply.check(args, index)
                     fetch_and_install(
                         own,
-                        chosen.pins(),
+                        supply.pins,
                         locked.options,
                         index,
                         target,
@@ -316,9 +332,13 @@ def _install(args: argparse.Namespace, site: Path, link_mode: LinkMode) -> Targe
                         folder=site,
                         link_mode=link_mode,
                     )
+                    if args.sbom:
+                        supply.describe(
+                            index, subject=subject, folder=site, prefix=prefix, fetched=Path(temp)
+                        )
                 finally:
                     progress.close()
-            return target
+            return target, supply
         cutoff = parse_cutoff(args.uploaded_prior_to)
         inputs = read_inputs(
             args.requirements,
@@ -333,7 +353,11 @@ def _install(args: argparse.Namespace, site: Path, link_mode: LinkMode) -> Targe
         settings = run_settings(own, inputs, uploaded_prior_to=cutoff)
         with open_index(args, options) as index:
             try:
-                _, delivery = resolve_pins(own, inputs, index, target, options, settings, progress)
+                resolution, delivery = resolve_pins(
+                    own, inputs, index, target, options, settings, progress
+                )
+                supply = from_resolution(resolution, delivery.pins, delivery.user_hashes)
+                supply.check(args, index)
                 fetch_and_install(
                     own,
                     delivery.pins,
@@ -346,9 +370,13 @@ def _install(args: argparse.Namespace, site: Path, link_mode: LinkMode) -> Targe
                     folder=site,
                     link_mode=link_mode,
                 )
+                if args.sbom:
+                    supply.describe(
+                        index, subject=subject, folder=site, prefix=prefix, fetched=Path(temp)
+                    )
             finally:
                 progress.close()
-    return target
+    return target, supply
 
 
 def _size(size: int) -> str:

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 from tagpip.cli._downgrades import add_downgrade_option, report_downgrades
 from tagpip.cli._options import add_fetch_options, add_output_options, add_target_options
 from tagpip.cli._pipbackend import add_backend_options
+from tagpip.cli._supply import add_supply_options
 from tagpip.cli._verify import add_verify_options, check_verify_options, verify_written
 from tagpip.cli._why import add_explain_option, report_explanations
 
@@ -28,6 +29,7 @@ if TYPE_CHECKING:
 
     from tagpip.cli._lock import LockedRun
     from tagpip.cli._progress import Progress
+    from tagpip.cli._supply import Supply
     from tagpip.index import HttpIndex
     from tagpip.inputs import Inputs
     from tagpip.install import InstallResult, LinkMode
@@ -120,6 +122,7 @@ def register(subparsers: Any) -> None:
     add_downgrade_option(parser)
     add_explain_option(parser)
     add_fetch_options(parser)
+    add_supply_options(parser)
     add_target_options(parser)
     add_output_options(parser)
     add_backend_options(parser, install=True)
@@ -149,6 +152,7 @@ def run(args: argparse.Namespace) -> int:
     from tagpip.cli._lock import read_locked
     from tagpip.cli._progress import Progress
     from tagpip.cli._report import write_report
+    from tagpip.cli._supply import from_resolution, write_sbom
 
     check_fetch_args(args, "install", "tagpip install -r requirements.txt --target ./deps")
     check_verify_options(args)
@@ -156,6 +160,7 @@ def run(args: argparse.Namespace) -> int:
         from tagpip.errors import UsageError
 
         raise UsageError("--verify needs an install; --print-pip only prints pip's command")
+    sbom = _check_supply_args(args)
     locked = read_locked(args, "install", need_target=True)
     if locked is not None:
         return _install_from_lock(args, locked)
@@ -185,16 +190,47 @@ def run(args: argparse.Namespace) -> int:
                 if args.report:
                     write_report(args.report, resolution, pins, index, target)
                 return print_pip(args, pins, options, user_hashes=user_hashes, command="install")
+            supply = from_resolution(resolution, pins, user_hashes)
+            if _wants_licences(args):
+                supply.check(args, index)
             outcome = fetch_and_install(
                 args, pins, options, index, target, Path(temp), user_hashes, progress, **_into(args)
             )
+            if sbom is not None:
+                _describe(args, supply, index, Path(temp))
         finally:
             progress.close()
         if args.report:
             write_report(args.report, resolution, pins, index, target)
+    write_sbom(sbom, supply)
     _say(args, outcome)
     verify_written(args, Path(args.target_dir), f"--target {args.target_dir}")
     return 0
+
+
+def _check_supply_args(args: argparse.Namespace) -> Path | None:
+    """``--sbom``'s path, checked before anything is resolved; refused with ``--print-pip``,
+    which installs nothing to describe."""
+    from tagpip.cli._supply import check_sbom_path
+    from tagpip.errors import UsageError
+
+    if args.print_pip and (args.sbom or args.deny_license):
+        raise UsageError(
+            "--sbom and --deny-license describe what tagpip installs; --print-pip installs nothing"
+        )
+    return check_sbom_path(args)
+
+
+def _wants_licences(args: argparse.Namespace) -> bool:
+    return bool(args.sbom or args.deny_license)
+
+
+def _describe(args: argparse.Namespace, supply: Supply, index: HttpIndex, temp: Path) -> None:
+    """The SBOM of the target folder as this run left it."""
+    from pathlib import Path
+
+    folder = Path(args.target_dir)
+    supply.describe(index, subject=folder.resolve().name, folder=folder, fetched=temp)
 
 
 def resolve_pins(
@@ -225,6 +261,7 @@ def _install_from_lock(args: argparse.Namespace, locked: LockedRun) -> int:
     from pathlib import Path
 
     from tagpip.cli._progress import Progress
+    from tagpip.cli._supply import check_sbom_path, from_lock, write_sbom
     from tagpip.errors import UsageError
     from tagpip.index import HttpIndex
 
@@ -233,6 +270,8 @@ def _install_from_lock(args: argparse.Namespace, locked: LockedRun) -> int:
             "install takes one target: give one --preset, --target-file or --from-python"
         )
     target = locked.targets[0]
+    sbom = check_sbom_path(args)
+    supply = None
     progress = Progress(args.progress_bar, args.quiet)
     with HttpIndex(locked.options) as index, tempfile.TemporaryDirectory(prefix="tagpip-") as temp:
         try:
@@ -245,6 +284,9 @@ def _install_from_lock(args: argparse.Namespace, locked: LockedRun) -> int:
                 return print_pip(
                     args, pins, locked.options, user_hashes=chosen.hashes, command="install"
                 )
+            if _wants_licences(args):
+                supply = from_lock(locked.lock, pins, target, index, chosen.hashes)
+                supply.check(args, index)
             outcome = fetch_and_install(
                 args,
                 pins,
@@ -256,8 +298,11 @@ def _install_from_lock(args: argparse.Namespace, locked: LockedRun) -> int:
                 progress,
                 **_into(args),
             )
+            if sbom is not None and supply is not None:
+                _describe(args, supply, index, Path(temp))
         finally:
             progress.close()
+    write_sbom(sbom, supply)
     _say(args, outcome)
     verify_written(args, Path(args.target_dir), f"--target {args.target_dir}")
     return 0

@@ -23,16 +23,20 @@ from typing import TYPE_CHECKING, Any
 
 from tagpip.cli._downgrades import add_downgrade_option, report_downgrades
 from tagpip.cli._options import add_fetch_options, add_output_options, add_target_options
+from tagpip.cli._supply import add_supply_options
 from tagpip.cli._why import add_explain_option, report_explanations
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from packaging.utils import NormalizedName
 
     from tagpip.build import SourceBuilder
+    from tagpip.cli._supply import Supply
     from tagpip.index import DistFile, Index
     from tagpip.lock import Format, Lock
     from tagpip.pipconfig import IndexOptions
-    from tagpip.resolve import Pin
+    from tagpip.resolve import Pin, Resolution
     from tagpip.target import Target
 
 __all__ = [
@@ -85,6 +89,7 @@ def register(subparsers: Any) -> None:
     add_downgrade_option(parser)
     add_explain_option(parser)
     add_fetch_options(parser)
+    add_supply_options(parser)
     add_target_options(parser, several=True)
     add_output_options(parser)
     parser.set_defaults(run=run)
@@ -175,6 +180,7 @@ def run(args: argparse.Namespace) -> int:
         settle_targets,
     )
     from tagpip.cli._progress import Progress
+    from tagpip.cli._supply import check_sbom_path, write_sbom
     from tagpip.errors import UsageError
     from tagpip.lock import format_lock, is_pylock_name, read_lock, write_lock
     from tagpip.lockkept import kept_note, kept_pins, usable_kept
@@ -206,6 +212,13 @@ def run(args: argparse.Namespace) -> int:
     )
     print_warnings(inputs.warnings, args.quiet)
     targets = settle_targets(args, inputs)
+    if args.sbom and len(targets) > 1:
+        raise UsageError(
+            f"--sbom describes one delivery, for one target; this lock has {len(targets)} targets",
+            hint="lock each target with its own --sbom (or make the SBOM when bundling or "
+            "installing from the lock)",
+        )
+    sbom = check_sbom_path(args)
     options = settle_index_options(args, inputs, "download")
     settings = run_settings(
         args, inputs, exclude_newer=exclude_newer, uploaded_prior_to=uploaded_prior_to
@@ -269,6 +282,9 @@ def run(args: argparse.Namespace) -> int:
             lock = lock_from_resolutions(
                 resolutions, index, index_urls=options.index_urls, built=built
             )
+            supply = None
+            if args.sbom or args.deny_license:
+                supply = _lock_supply(args, resolutions, lock, built, index, output)
         finally:
             progress.close()
     text = format_lock(lock, fmt, command=_command(args))
@@ -276,11 +292,46 @@ def run(args: argparse.Namespace) -> int:
         sys.stdout.write(text)
     else:
         write_lock(output, text)
-        if not args.quiet:
-            count = sum(len(s.packages) for s in lock.sections)
-            where = f"{len(targets)} targets" if len(targets) > 1 else targets[0].describe()
-            print(f"Locked {count} pins for {where} in {args.output_file}", file=sys.stderr)
+    write_sbom(sbom, supply)
+    if args.output_file != "-" and not args.quiet:
+        count = sum(len(s.packages) for s in lock.sections)
+        where = f"{len(targets)} targets" if len(targets) > 1 else targets[0].describe()
+        print(f"Locked {count} pins for {where} in {args.output_file}", file=sys.stderr)
     return 0
+
+
+def _lock_supply(
+    args: argparse.Namespace,
+    resolutions: list[Resolution],
+    lock: Lock,
+    built: dict[str, DistFile],
+    index: Index,
+    output: Path,
+) -> Supply:
+    """``--deny-license`` held against every target's pins (their licences read from the
+    wheels, built ones included), and with ``--sbom`` the SBOM of the lock's one target: the
+    locked files with the lock's hashes."""
+    import dataclasses
+
+    from tagpip.cli._supply import from_resolution
+
+    hashes = {
+        package.name: [f"{a}:{d}" for f in package.files for a, d in f.hashes]
+        for package in lock.packages
+    }
+    supply = None
+    for resolution in resolutions:
+        wheels = [
+            dataclasses.replace(pin, file=built.get(pin.file.url, pin.file))
+            for pin in resolution.pins
+        ]
+        supply = from_resolution(resolution, resolution.pins, hashes)
+        supply.check(args, index, wheels)
+    assert supply is not None
+    if args.sbom:
+        subject = output.name if args.output_file != "-" else "lock"
+        supply.describe(index, subject=subject)
+    return supply
 
 
 def lock_inputs(requirement_files: list[str]) -> Lock | None:
