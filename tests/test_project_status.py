@@ -319,7 +319,7 @@ def test_why_shows_the_status(server: IndexServer, capsys: pytest.CaptureFixture
     assert status == 0
     assert out.splitlines()[:3] == [
         "gone 2.0 for CPython 3.12 on manylinux2014 x86_64",
-        f"status: deprecated: superseded by new on {server.url} (PEP 792)",
+        f"status (PEP 792): deprecated on {server.url} (superseded by new)",
         "pulled in by:",
     ]
 

@@ -393,3 +393,29 @@ def test_the_tagged_pip_131_line_builds_on_cpython36(tmp_path: Path) -> None:
         check=False,
     )
     assert imported.stdout.strip() == "1.3.1", imported.stderr
+
+
+# PEP 792 on the live index: pepy is archived on PyPI (the example of astral-sh/uv#15254,
+# August 2025: ``"project-status": {"status": "archived"}``).
+ARCHIVED_ON_PYPI = "pepy"
+
+
+def test_pypi_marks_a_project_archived_and_tagpip_reads_it() -> None:
+    import json
+    import urllib.request
+
+    from packaging.utils import canonicalize_name
+
+    from tagpip.index import HttpIndex
+    from tagpip.pipconfig import IndexOptions
+
+    url = f"https://pypi.org/simple/{ARCHIVED_ON_PYPI}/"
+    request = urllib.request.Request(url, headers={"Accept": "application/vnd.pypi.simple.v1+json"})
+    with urllib.request.urlopen(request, timeout=60) as response:
+        api = json.load(response)["meta"]["api-version"]
+    if tuple(int(part) for part in api.split(".")[:2]) < (1, 4):
+        pytest.skip(f"the index this machine reaches as PyPI serves API {api}, before PEP 792")
+    options = IndexOptions(index_url="https://pypi.org/simple/", no_cache=True)
+    with HttpIndex(options) as index:
+        status = index.releases(canonicalize_name(ARCHIVED_ON_PYPI)).status
+    assert (status.state, status.index) == ("archived", "https://pypi.org/simple/")

@@ -327,7 +327,8 @@ class Explanation:
         out = [f"{self.name} {self.version} for {self.target}"]
         if not self.status.active:
             where = f" on {self.status.index}" if self.status.index else ""
-            out.append(f"status: {self.status.describe()}{where} (PEP 792)")
+            why = f" ({self.status.reason})" if self.status.reason else ""
+            out.append(f"status (PEP 792): {self.status.state}{where}{why}")
         out.append("pulled in by:")
         for chain in self.chains:
             out.append(f"  {chain[0]}")

@@ -293,3 +293,22 @@ def populate(server: IndexServer) -> None:
     server.add_wheel("native", "3.2", tags="cp36-cp36m-manylinux2014_x86_64")
     server.add_wheel("native", "3.2", tags="cp312-cp312-manylinux_2_17_x86_64")
     server.add_wheel("native", "3.2", tags="cp39-cp39-manylinux2014_x86_64")
+    # docs/provenance.md: a project status (PEP 792) and a licence form each, one wheel that
+    # carries an SBOM (PEP 770), and a quarantined project the index lists no files for.
+    server.add_wheel(
+        "webapp",
+        "1.0",
+        license_expression="MIT",
+        requires_dist=["oldjson>=2", "retired-util", "tinycache"],
+    )
+    server.add_wheel(
+        "oldjson",
+        "2.0",
+        classifiers=["License :: OSI Approved :: BSD License"],
+        sboms={"auditwheel.cdx.json": '{"bomFormat": "CycloneDX", "specVersion": "1.6"}\n'},
+    )
+    server.add_wheel("retired-util", "1.4", license_expression="Apache-2.0")
+    server.add_wheel("tinycache", "0.3")
+    server.project_status["oldjson"] = ("archived", None)
+    server.project_status["retired-util"] = ("deprecated", "use newutil instead")
+    server.project_status["evilpkg"] = ("quarantined", "malware")
