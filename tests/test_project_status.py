@@ -393,3 +393,23 @@ def test_a_lock_of_active_projects_has_no_status_lines(
         status, _, _ = run(cmd(server, "lock", "app", "-o", str(lock), "-q", *TARGET), capsys)
         assert status == 0
         assert "status" not in lock.read_text()
+
+
+def test_several_targets_say_a_status_once(
+    index_server: IndexServer, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    index_server.add_wheel("old", "1.0")
+    index_server.project_status["old"] = ("archived", None)
+    targets = [
+        "--preset",
+        "aws-lambda-python3.12-x86_64",
+        "--preset",
+        "aws-lambda-python3.12-arm64",
+    ]
+    lock = str(tmp_path / "requirements.lock")
+    status, _, err = run(cmd(index_server, "lock", "old", "-o", lock, "-q", *targets), capsys)
+    assert status == 0
+    assert err == (
+        f"warning: old 1.0 is archived on {index_server.url}: its maintainers expect no further "
+        "releases (PEP 792)\n"
+    )

@@ -315,8 +315,12 @@ def resolve(
         inputs, index, target, options, settings, on_build=say, on_warning=warn, **more
     )
     if int(getattr(args, "quiet", 0) or 0) < 2:
+        # Several targets resolve the same projects: a line is said once per run.
+        said: set[str] = args.__dict__.setdefault("_warned", set())
         for text in (*resolved.warnings, *weak_digest_warnings(resolved, inputs)):
-            warn(text)
+            if text not in said:
+                said.add(text)
+                warn(text)
     return resolved
 
 
