@@ -457,3 +457,27 @@ def test_lock_refuses_one_sbom_for_several_targets(
     assert err.startswith(
         "error: --sbom describes one delivery, for one target; this lock has 2 targets\n"
     )
+
+
+def test_a_purl_says_where_the_file_came_from_unless_it_is_pypi() -> None:
+    from packaging.version import Version
+
+    from tagpip.sbom import purl
+
+    wheel = "Demo_Pkg-1.0+cpu-py3-none-any.whl"
+    pypi = "https://pypi.org/simple/"
+    assert purl("Demo_Pkg", Version("1.0+cpu"), wheel, pypi) == (
+        "pkg:pypi/demo-pkg@1.0%2Bcpu?file_name=Demo_Pkg-1.0%2Bcpu-py3-none-any.whl"
+    )
+    assert purl("demo", Version("1"), "demo-1-py3-none-any.whl", "https://in.example/simple/") == (
+        "pkg:pypi/demo@1?file_name=demo-1-py3-none-any.whl"
+        "&repository_url=https%3A%2F%2Fin.example%2Fsimple%2F"
+    )
+    direct = "https://files.example/demo-1-py3-none-any.whl"
+    assert purl("demo", Version("1"), "demo-1-py3-none-any.whl", None, direct) == (
+        "pkg:pypi/demo@1?download_url=https%3A%2F%2Ffiles.example%2Fdemo-1-py3-none-any.whl"
+        "&file_name=demo-1-py3-none-any.whl"
+    )
+    assert purl("demo", Version("1"), "demo-1-py3-none-any.whl") == (
+        "pkg:pypi/demo@1?file_name=demo-1-py3-none-any.whl"
+    )

@@ -96,7 +96,7 @@ class Component:
 
     @property
     def ref(self) -> str:
-        return purl(self.name, self.version, self.filename, self.index)
+        return purl(self.name, self.version, self.filename, self.index, self.url)
 
 
 def _bare(url: str | None) -> str | None:
@@ -130,18 +130,35 @@ def component(
         display=installed.display if installed is not None else "",
         status=ProjectStatus(status.state, status.reason),
         index=_bare(status.index),
-        source=(_bare(source[0]) or source[0], source[1]) if source is not None else None,
+        source=_source(source),
         sboms=installed.sboms if installed is not None else (),
     )
 
 
-def purl(name: str, version: Version, filename: str, index: str | None = None) -> str:
+def _source(source: tuple[str, str | None] | None) -> tuple[str, str | None] | None:
+    """The sdist a wheel was built from, unless it is a local file (see :func:`_bare`)."""
+    if source is None:
+        return None
+    url = _bare(source[0])
+    return (url, source[1]) if url is not None else None
+
+
+def purl(
+    name: str,
+    version: Version,
+    filename: str,
+    index: str | None = None,
+    url: str | None = None,
+) -> str:
     """The package URL of one file of a PyPI-type project (purl-spec's ``pypi`` type: the name
-    normalised, ``file_name`` and, for another index than PyPI, ``repository_url``; qualifiers
-    sorted and percent-encoded)."""
+    normalised, ``file_name``, and for another index than PyPI its ``repository_url``; for a
+    file no index served, such as a direct URL or a find-links page, its ``download_url``, so
+    that it does not read as PyPI's; qualifiers sorted and percent-encoded)."""
     qualifiers = {"file_name": filename}
     if index is not None and not index.startswith(_PYPI):
         qualifiers["repository_url"] = index
+    elif index is None and url is not None and not url.startswith(_PYPI):
+        qualifiers["download_url"] = url
     encoded = "&".join(
         f"{key}={quote(value, safe='')}" for key, value in sorted(qualifiers.items())
     )

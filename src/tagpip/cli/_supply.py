@@ -179,12 +179,17 @@ def from_lock(
     index: Index,
     hashes: Mapping[NormalizedName, Sequence[str]],
 ) -> Supply:
-    """A delivery read from a lock: each pin with the status the lock recorded, the graph
-    read from the delivered projects' metadata (:func:`tagpip.workflow.graph_from_metadata`),
-    and the locked sdist each built wheel came from."""
+    """A delivery read from a lock: each pin with the status (and index) the lock recorded,
+    the graph read from the delivered projects' metadata
+    (:func:`tagpip.workflow.graph_from_metadata`), and the locked sdist each built wheel came
+    from."""
     from tagpip.workflow import graph_from_metadata
 
-    statuses = {p.name: p.status for p in lock.packages if not p.status.active}
+    # The recorded status, said to come from the index the lock names (a pylock's ``index``).
+    statuses = {
+        p.name: dataclasses.replace(p.status, index=p.index or p.status.index)
+        for p in lock.packages
+    }
     pins = [dataclasses.replace(p, status=statuses.get(p.name, p.status)) for p in pins]
     sources = {}
     for package in lock.packages:
