@@ -353,11 +353,34 @@ def test_a_tagged_lock_records_a_status_under_its_line_and_reads_it_back(
         "gone": ProjectStatus("deprecated", "superseded by new"),
         "old": ProjectStatus("archived"),
     }
-    # Installing from the lock reads it as a requirement file: the comments change nothing.
+    # Fetching from the lock reads no index page: the recorded statuses are said, and held
+    # to --fail-on-status.
+    server.project_status.clear()
     status, _, err = run(
         cmd(server, "download", "-r", str(lock), "-d", str(tmp_path / "d"), "-q"), capsys
     )
-    assert (status, err) == (0, "")
+    assert status == 0
+    assert err == (
+        "warning: gone 2.0 is deprecated (superseded by new): it is considered obsolete, and "
+        f"may have been superseded by another project; as {lock} records it (PEP 792)\n"
+        f"warning: old 1.0 is archived: its maintainers expect no further releases; as {lock} "
+        "records it (PEP 792)\n"
+    )
+    status, _, err = run(
+        cmd(
+            server, "install", "-r", str(lock), "-t", str(tmp_path / "t"),
+            "--fail-on-status", "archived", *TARGET,
+        ),
+        capsys,
+    )  # fmt: skip
+    assert status == 1
+    assert err == (
+        f"error: --fail-on-status archived: {lock} records these projects so:\n"
+        "  old 1.0 is archived\n"
+        "hint: replace them with maintained projects, or leave their status out of "
+        "--fail-on-status\n"
+    )
+    assert not (tmp_path / "t").exists()
 
 
 def test_a_pylock_records_the_statuses_in_its_tool_table_and_reads_them_back(

@@ -12,12 +12,37 @@ from __future__ import annotations
 
 import difflib
 from collections.abc import Iterable, Sequence
+from typing import Protocol
+
+from packaging.version import Version
 
 from tagpip.errors import UsageError
 from tagpip.pages import ProjectStatus
-from tagpip.resolve import Pin, ResolveError
+from tagpip.resolve import ResolveError
 
-__all__ = ["FAILING", "StatusRefused", "check_statuses", "parse_fail_on", "status_warnings"]
+
+class Pinned(Protocol):
+    """A pinned project with its status: a resolution's :class:`tagpip.resolve.Pin`, or a
+    lock's :class:`tagpip.lockpins.LockedPackage` (the status recorded when it was locked)."""
+
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def version(self) -> Version: ...
+
+    @property
+    def status(self) -> ProjectStatus: ...
+
+
+__all__ = [
+    "FAILING",
+    "Pinned",
+    "StatusRefused",
+    "check_statuses",
+    "parse_fail_on",
+    "status_warnings",
+]
 
 # The statuses --fail-on-status takes (PEP 792's, but active).
 FAILING = ("archived", "deprecated", "quarantined")
@@ -32,12 +57,16 @@ _MEANING = {
 
 
 class StatusRefused(ResolveError):
-    """``--fail-on-status`` names the status of some pinned projects; ``pins`` are those."""
+    """``--fail-on-status`` names the status of some pinned projects; ``pins`` are those.
+    ``recorded`` names the lock whose recorded statuses they are, when they come from one."""
 
-    def __init__(self, pins: Sequence[Pin], statuses: Iterable[str]):
+    def __init__(
+        self, pins: Sequence[Pinned], statuses: Iterable[str], *, recorded: str | None = None
+    ):
         self.pins = tuple(pins)
         named = ",".join(sorted(set(statuses)))
-        lines = [f"--fail-on-status {named}: the index marks these projects so:"]
+        who = f"{recorded} records" if recorded else "the index marks"
+        lines = [f"--fail-on-status {named}: {who} these projects so:"]
         lines += [f"  {_said(pin)}" for pin in self.pins]
         super().__init__(
             "\n".join(lines),
@@ -51,34 +80,44 @@ def _where(status: ProjectStatus) -> str:
     return where + (f" ({status.reason})" if status.reason else "")
 
 
-def _said(pin: Pin) -> str:
+def _said(pin: Pinned) -> str:
     """``name version is STATE on INDEX (reason)``."""
     return f"{pin.name} {pin.version} is {pin.status.state}{_where(pin.status)}"
 
 
-def status_warnings(pins: Iterable[Pin]) -> list[str]:
-    """One line per pin whose project is not active on its index, in the pins' order, each
-    with the index's reason when it gives one."""
+def status_warnings(pins: Iterable[Pinned], *, recorded: str | None = None) -> list[str]:
+    """One line per pin whose project is not active on its index, in the pins' order (each
+    name and version once), each with the index's reason when it gives one; ``recorded``
+    names the lock the statuses were read from."""
     texts = []
+    seen = set()
     for pin in pins:
         status = pin.status
-        if status.active:
+        if status.active or (pin.name, pin.version) in seen:
             continue
+        seen.add((pin.name, pin.version))
         meaning = _MEANING.get(
             status.state, f"a project status tagpip does not know (PEP 792 defines {_KNOWN})"
         )
+        if recorded:
+            meaning += f"; as {recorded} records it"
         texts.append(f"{_said(pin)}: {meaning} (PEP 792)")
     return texts
 
 
-def check_statuses(pins: Iterable[Pin], fail_on: Iterable[str]) -> None:
+def check_statuses(
+    pins: Iterable[Pinned], fail_on: Iterable[str], *, recorded: str | None = None
+) -> None:
     """Raise :class:`StatusRefused` naming every pin whose status ``fail_on`` lists."""
     failing = frozenset(fail_on)
     if not failing:
         return
-    found = [pin for pin in pins if pin.status.state in failing]
+    found: dict[tuple[str, Version], Pinned] = {}
+    for pin in pins:
+        if pin.status.state in failing:
+            found.setdefault((pin.name, pin.version), pin)
     if found:
-        raise StatusRefused(found, failing)
+        raise StatusRefused(list(found.values()), failing, recorded=recorded)
 
 
 def parse_fail_on(values: Iterable[str]) -> frozenset[str]:

@@ -461,6 +461,7 @@ def read_locked(args: argparse.Namespace, command: str, *, need_target: bool) ->
         raise UsageError("--report is not available when fetching from a lock file yet")
     if args.no_deps or args.only_deps:
         raise UsageError("--no-deps and --only-deps do not apply to a lock file")
+    _recorded_statuses(args, lock)
     empty = Inputs((), (), ())
     targets: list[Target] = []
     if has_target_options(args):
@@ -478,6 +479,21 @@ def read_locked(args: argparse.Namespace, command: str, *, need_target: bool) ->
         return make_builder(empty, index, target, options, settings, on_build=say, on_warning=warn)
 
     return LockedRun(lock, tuple(targets), options, builder)
+
+
+def _recorded_statuses(args: argparse.Namespace, lock: Lock) -> None:
+    """The PEP 792 statuses a lock recorded, when fetching from it (no index page is read):
+    ``--fail-on-status`` holds them, and each is said in one warning line, as a resolution's
+    are."""
+    from tagpip.statuses import check_statuses, parse_fail_on, status_warnings
+
+    where = lock.path or "the lock"
+    check_statuses(
+        lock.packages, parse_fail_on(getattr(args, "fail_on_status", None) or ()), recorded=where
+    )
+    if int(getattr(args, "quiet", 0) or 0) < 2:
+        for text in status_warnings(lock.packages, recorded=where):
+            sys.stderr.write(f"warning: {text}\n")
 
 
 def fetch_from_lock(args: argparse.Namespace) -> int | None:
