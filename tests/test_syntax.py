@@ -478,3 +478,16 @@ def test_examples_are_valid() -> None:
     for path in examples:
         result = check_requirements_file(str(path))
         assert result.diagnostics == (), path
+
+
+def test_an_included_path_with_a_nul_is_a_clean_error(tmp_path: Path) -> None:
+    """Found by the fuzzer (``-r\\x00``): os.path refuses a NUL with a ValueError, which reached
+    the user as an internal error."""
+    req = tmp_path / "requirements.txt"
+    req.write_bytes(b"-r \x00\n-c a\x00b\n")
+    result = check_requirements_file(str(req))
+    nul, named = str(tmp_path / "\x00"), str(tmp_path / "a\x00b")
+    assert [d.message for d in result.diagnostics] == [
+        f"cannot read requirements file {nul!r}: a path cannot hold a NUL character",
+        f"cannot read constraints file {named!r}: a path cannot hold a NUL character",
+    ]

@@ -1053,6 +1053,12 @@ class _Reader:
         self.seen: set[tuple[str, bool]] = set()
 
     def read_file(self, label: str, constraint: bool, where: Span | None) -> None:
+        kind = "constraints" if constraint else "requirements"
+        if "\0" in label:
+            # No file system has such a name; os.path refuses it with a ValueError.
+            message = f"cannot read {kind} file {label!r}: a path cannot hold a NUL character"
+            self.diagnostics.append(_error(message, where))
+            return
         real = os.path.realpath(label)
         for index, (path, _) in enumerate(self.stack):
             if path == real:
@@ -1069,7 +1075,6 @@ class _Reader:
                 data = stream.read()
         except OSError as error:
             reason = error.strerror or str(error)
-            kind = "constraints" if constraint else "requirements"
             self.diagnostics.append(_error(f"cannot read {kind} file {label!r}: {reason}", where))
             return
         try:
