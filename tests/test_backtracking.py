@@ -18,7 +18,6 @@ import os
 import re
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -199,25 +198,25 @@ def test_a_resolution_past_its_timeout_names_where_it_backtracked(
     seed_quadratic(index_server, 150)
     out = tmp_path / "lock.txt"
     args = ["lock", "-i", index_server.url, "--no-cache-dir", "-q", *TARGET, "-o", str(out)]
-    started = time.monotonic()
     status = main([*args, "--resolve-timeout", "1", "a", "b"])
-    elapsed = time.monotonic() - started
     err = capsys.readouterr().err
     assert status == 1
     lines = err.splitlines()
     assert len(lines) == 2, err
-    assert re.fullmatch(
+    stopped = re.fullmatch(
         r"error: the resolution did not finish within --resolve-timeout 1 seconds; "
-        r"the resolver kept backtracking on b \(rejected \d+ times\)"
+        r"the resolver kept backtracking on b \(rejected (\d+) times\)"
         r"(, a \(rejected \d+ times\))?",
         lines[0],
-    ), lines[0]
+    )
+    assert stopped, lines[0]
+    # Stopped part way: the answer "no solution" takes each b rejected under each a.
+    assert int(stopped[1]) < 150 * 150
     assert lines[1] == (
         "hint: pin b with a constraint (-c FILE with a line 'b==VERSION'), "
         "or raise --resolve-timeout (0 for no limit)"
     )
     assert not out.exists()
-    assert elapsed < 20
 
 
 def test_the_timeout_option_takes_seconds_or_zero(capsys: pytest.CaptureFixture[str]) -> None:
