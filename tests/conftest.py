@@ -16,6 +16,18 @@ settings.register_profile(
 settings.load_profile("tagpip")
 
 
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """The live PyPI tests are opt-in: they run only when the ``-m`` expression names them
+    (``-m pypi``). Any other ``-m``, such as the quick loop's ``-m "not slow"``, replaces the
+    configured ``-m 'not pypi'`` and would otherwise reach PyPI."""
+    if "pypi" in (config.getoption("markexpr") or ""):
+        return
+    live = [item for item in items if item.get_closest_marker("pypi") is not None]
+    if live:
+        config.hook.pytest_deselected(items=live)
+        items[:] = [item for item in items if item.get_closest_marker("pypi") is None]
+
+
 @pytest.fixture(autouse=True)
 def _hermetic_pip_environment(
     monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory

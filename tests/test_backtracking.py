@@ -18,10 +18,11 @@ import os
 import re
 import subprocess
 import sys
-import time
 from pathlib import Path
+from typing import Any
 
 import pytest
+import resolvelib
 
 from support.server import IndexServer
 from tagpip.cli import main
@@ -110,12 +111,22 @@ def pins_of(text: str) -> dict[str, str]:
 
 
 def test_the_fastapi_pattern_locks_in_seconds(
-    index_server: IndexServer, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    index_server: IndexServer,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     seed_fastapi_pattern(index_server)
-    # The bound is --resolve-timeout's, generous for a shared machine (it takes well under a
-    # second; bench/bench_backtracking.py has the number). Before issue 21 this ran for minutes.
-    status, text, _ = lock(index_server, tmp_path, "--resolve-timeout", "30")
+    # The bound is on the resolver's work, not on the clock (bench/bench_backtracking.py has the
+    # time): 22 rounds today, so 200 leave room; before issue 21 this walked every sentry 1.x
+    # under every api, for minutes. Past the bound, resolvelib gives up and the lock fails.
+    resolve = resolvelib.Resolver.resolve
+
+    def bounded(self: Any, requirements: Any, max_rounds: int = 100) -> Any:
+        return resolve(self, requirements, max_rounds=200)
+
+    monkeypatch.setattr(resolvelib.Resolver, "resolve", bounded)
+    status, text, _ = lock(index_server, tmp_path)
     assert status == 0, capsys.readouterr().err
     assert pins_of(text) == EXPECTED
 
@@ -199,25 +210,25 @@ def test_a_resolution_past_its_timeout_names_where_it_backtracked(
     seed_quadratic(index_server, 150)
     out = tmp_path / "lock.txt"
     args = ["lock", "-i", index_server.url, "--no-cache-dir", "-q", *TARGET, "-o", str(out)]
-    started = time.monotonic()
     status = main([*args, "--resolve-timeout", "1", "a", "b"])
-    elapsed = time.monotonic() - started
     err = capsys.readouterr().err
     assert status == 1
     lines = err.splitlines()
     assert len(lines) == 2, err
-    assert re.fullmatch(
+    stopped = re.fullmatch(
         r"error: the resolution did not finish within --resolve-timeout 1 seconds; "
-        r"the resolver kept backtracking on b \(rejected \d+ times\)"
+        r"the resolver kept backtracking on b \(rejected (\d+) times\)"
         r"(, a \(rejected \d+ times\))?",
         lines[0],
-    ), lines[0]
+    )
+    assert stopped, lines[0]
+    # Stopped part way: the answer "no solution" takes each b rejected under each a.
+    assert int(stopped[1]) < 150 * 150
     assert lines[1] == (
         "hint: pin b with a constraint (-c FILE with a line 'b==VERSION'), "
         "or raise --resolve-timeout (0 for no limit)"
     )
     assert not out.exists()
-    assert elapsed < 20
 
 
 def test_the_timeout_option_takes_seconds_or_zero(capsys: pytest.CaptureFixture[str]) -> None:

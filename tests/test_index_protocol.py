@@ -3,15 +3,13 @@ resolver demands.
 
 The protocol test reads the source (ast): outside the index modules nothing asks an index what
 it is (``isinstance``) or whether it has a method (``getattr``). The priority test uses the real
-index server with one background worker held up by a slow page, so the order of requests shows
-whether a demanded page waited in the queue behind speculative ones."""
+index server with one background worker held up by a page the test holds back, so a demanded
+page answered while it is still held did not wait in the queue behind speculative ones."""
 
 from __future__ import annotations
 
 import ast
-import dataclasses
 import threading
-import time
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -65,47 +63,51 @@ def test_the_probe_finder_sees_the_old_probes() -> None:
     assert not _probes_an_index(call)
 
 
-def _slow(delay: float) -> object:
-    def mangle(request: LoggedRequest, reply: Reply) -> Reply:
-        return dataclasses.replace(reply, delay=delay)
-
-    return mangle
-
-
 def test_a_demanded_page_jumps_the_speculative_queue(
     index_server: IndexServer, cache_dir: Path
 ) -> None:
     names = ["slow", *(f"spec{i}" for i in range(6)), "wanted"]
     for name in names:
         index_server.add_wheel(name, "1.0")
-    index_server.mangle["/simple/slow/"] = _slow(1.5)  # type: ignore[assignment]
+    arrived, release, answered = threading.Event(), threading.Event(), threading.Event()
+
+    def hold(request: LoggedRequest, reply: Reply) -> None:
+        arrived.set()
+        release.wait(30)  # bounded: a demand stuck behind this page fails the test, not hangs it
+        answered.set()
+
+    index_server.mangle["/simple/slow/"] = hold
     options = IndexOptions(index_url=index_server.url, cache_dir=cache_dir, retries=0)
     ready: list[str] = []
+    all_ready = threading.Event()
     lock = threading.Lock()
 
     def then(name: NormalizedName, files: Sequence[DistFile]) -> None:
         with lock:
             ready.append(name)
+            if len(ready) == len(names):
+                all_ready.set()
 
     with HttpIndex(options, workers=1) as index:
-        index.prefetch_projects(names, then=then)  # "wanted" is queued last
-        deadline = time.monotonic() + 5
-        while "/simple/slow/" not in index_server.paths() and time.monotonic() < deadline:
-            time.sleep(0.01)  # the one worker is now held up by the slow page
-        started = time.monotonic()
-        files = index.files(canonicalize_name("wanted"))
-        waited = time.monotonic() - started
+        try:
+            index.prefetch_projects(names, then=then)  # "wanted" is queued last
+            assert arrived.wait(10), "the slow page was never asked for"
+            # The one worker is now held up by the slow page, and holds it until the demand is
+            # answered: not behind the slow page, let alone the queued ones.
+            files = index.files(canonicalize_name("wanted"))
+            assert not answered.is_set()
+            # The server logs a request once it answers it: the demanded page is the only one.
+            assert [p for p in index_server.paths() if p.startswith("/simple/")] == [
+                "/simple/wanted/"
+            ]
+        finally:
+            release.set()
         assert [f.filename for f in files] == ["wanted-1.0-py3-none-any.whl"]
-        pages = [p for p in index_server.paths() if p.startswith("/simple/")]
-        assert pages[:2] == ["/simple/slow/", "/simple/wanted/"]
-        assert waited < 1.0  # not behind the slow page, let alone the queued ones
         # The prefetch's callback still runs for the page the demand fetched.
         assert "wanted" in ready
         # Asking again fetches nothing: the demand and the queued prefetch were one fetch.
         index.files(canonicalize_name("wanted"))
-        deadline = time.monotonic() + 10
-        while len(ready) < len(names) and time.monotonic() < deadline:
-            time.sleep(0.01)
+        assert all_ready.wait(10), f"only {sorted(ready)} were fetched"
     pages = [p for p in index_server.paths() if p.startswith("/simple/")]
     assert pages.count("/simple/wanted/") == 1
     assert sorted(ready) == sorted(names)

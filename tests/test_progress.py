@@ -6,7 +6,6 @@ from __future__ import annotations
 import io
 import re
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -26,19 +25,17 @@ def drawn_lines(text: str) -> list[str]:
 
 
 def a_run(progress: Progress) -> None:
-    """What a download run reports: resolving, two files (one of unknown size), installing."""
+    """What a download run reports: resolving, two files (one of unknown size), installing.
+    Back to back: a phase and a finished file are drawn when they are reported, not at a
+    refresh tick, so what the tests below see does not depend on timing."""
     progress.status("resolving: requests[socks]")
-    time.sleep(0.02)
     progress.expect(2)
     progress(ProgressEvent("start", "a-1.0-py3-none-any.whl", 4_000_000, 0))
     progress(ProgressEvent("advance", "a-1.0-py3-none-any.whl", 4_000_000, 2_000_000))
-    time.sleep(0.02)
     progress(ProgressEvent("done", "a-1.0-py3-none-any.whl", 4_000_000, 4_000_000))
     progress(ProgressEvent("start", "b-1.0-py3-none-any.whl", None, 0))
-    time.sleep(0.02)
     progress(ProgressEvent("done", "b-1.0-py3-none-any.whl", 100, 100))
     progress.status("installing a (1/2)")
-    time.sleep(0.02)
     progress.close()
 
 

@@ -85,11 +85,14 @@ def reset(after: float = 0.5) -> Mangle:
     return mangle
 
 
-def slow(chunk: int = 16 * 1024, pause: float = 0.05) -> Mangle:
-    """Send the body in ``chunk``-byte pieces with ``pause`` seconds between them."""
+def slow(
+    chunk: int = 16 * 1024, pause: float = 0.05, *, sent: threading.Event | None = None
+) -> Mangle:
+    """Send the body in ``chunk``-byte pieces with ``pause`` seconds between them; ``sent`` is
+    set once the first piece is out (part of the body is on its way)."""
 
     def mangle(request: LoggedRequest, reply: Reply) -> Reply | None:
-        return replace(reply, chunk=chunk, pause=pause)
+        return replace(reply, chunk=chunk, pause=pause, sent=sent)
 
     return mangle
 
@@ -120,11 +123,13 @@ def failing(status: int = 503, *, retry_after: str | None = None) -> Override:
     return override
 
 
-def hanging(seconds: float = 20.0) -> Override:
-    """Accept the request and say nothing for ``seconds`` (or until the server stops)."""
+def hanging(seconds: float = 20.0, *, answered: threading.Event | None = None) -> Override:
+    """Accept the request and say nothing for ``seconds`` (or until the server stops);
+    ``answered`` is set if the answer does go out (the client waited it out)."""
 
     def override(request: LoggedRequest) -> Reply | None:
-        return Reply(200, b"too late", {"Content-Type": "text/plain"}, delay=seconds)
+        headers = {"Content-Type": "text/plain"}
+        return Reply(200, b"too late", headers, delay=seconds, answered=answered)
 
     return override
 

@@ -81,6 +81,8 @@ class Reply:
     ``content_length`` declares a length other than ``len(body)`` (more than is sent: a truncated
     body); ``reset_after`` sends that many bytes of the body, then resets the connection;
     ``chunk`` and ``pause`` send the body in pieces with a pause between them (a slow server).
+    Two events let a test wait for a moment instead of sleeping: ``answered`` is set when the
+    status line goes out (after ``delay``), ``sent`` once the first piece of the body is out.
     """
 
     status: int = 200
@@ -91,6 +93,8 @@ class Reply:
     reset_after: int | None = None
     chunk: int | None = None
     pause: float = 0.0
+    answered: threading.Event | None = None
+    sent: threading.Event | None = None
 
 
 Override = Callable[[LoggedRequest], "Reply | None"]
@@ -358,6 +362,8 @@ class _Handler(BaseHTTPRequestHandler):
         if reply.delay and self.index.stopping.wait(reply.delay):
             self.close_connection = True
             return
+        if reply.answered is not None:
+            reply.answered.set()
         self.send_response(reply.status)
         for name, value in reply.headers.items():
             self.send_header(name, value)
@@ -397,6 +403,8 @@ class _Handler(BaseHTTPRequestHandler):
                 self.wfile.flush()
             except OSError:
                 return  # the client went away (it was interrupted or gave up)
+            if reply.sent is not None:
+                reply.sent.set()
         if reply.reset_after is not None:
             # SO_LINGER with a zero timeout: close() sends a TCP reset, not a clean FIN.
             with contextlib.suppress(OSError):
