@@ -82,9 +82,8 @@ def main() -> int:
     found: list[tuple[str, DistFile, int]] = []
     failed: list[str] = []
     with HttpIndex(options) as index, ThreadPoolExecutor(8) as pool:
-        for name, result in zip(
-            names, pool.map(lambda n: _safely(index, n, failed), names), strict=True
-        ):
+        # pool.map gives one result per name, in order (zip's strict= needs Python 3.10).
+        for name, result in zip(names, pool.map(lambda n: _safely(index, n, failed), names)):
             if result is not None:
                 found.append(result)
             elif name not in failed:

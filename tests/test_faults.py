@@ -267,9 +267,9 @@ def test_a_server_that_trickles_is_cut_off_by_the_whole_request_deadline(
     }[where]
     index_server.mangle[path] = slow(chunk=1, pause=0.1)
     dest = tmp_path / "wheels"
-    started = time.monotonic()
+    # No clock here: without the deadline the run would take minutes and then succeed, so the
+    # message below is what proves the deadline cut it off.
     status, err = fetch(index_server, dest, capsys, "--timeout", "0.5")
-    assert time.monotonic() - started < 20  # the body alone would take minutes
     assert_clean_failure(
         status,
         err,
