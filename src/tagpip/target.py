@@ -635,7 +635,7 @@ class Target:
         )
 
 
-_LEVELLED = ("manylinux", "musllinux", "macosx", "ios", "android", "pyemscripten")
+_LEVELLED = ("manylinux", "musllinux", "macosx", "ios", "android", "pyemscripten", "emscripten")
 
 
 def _describe_platforms(platforms: Sequence[str]) -> str:
@@ -650,11 +650,11 @@ def _describe_platforms(platforms: Sequence[str]) -> str:
         families.add(key)
         if info.family == "manylinux" and info.level in LEGACY_MANYLINUX:
             assert info.level is not None
-            tag = f"{LEGACY_MANYLINUX[info.level]} {info.arch}"
+            tag = f"{LEGACY_MANYLINUX[(info.level[0], info.level[1])]} {info.arch}"
         elif info.family == "android" and info.level:
             tag = f"android_{info.level[0]} {info.arch}"
         elif info.family in _LEVELLED and info.level:
-            tag = f"{info.family}_{info.level[0]}_{info.level[1]} {info.arch}"
+            tag = f"{info.family}_{'_'.join(map(str, info.level))} {info.arch}"
         if tag not in shown:
             shown.append(tag)
     return ", ".join(shown) or "no platform"
