@@ -323,19 +323,45 @@ class Target:
     def from_python(cls, path: str | Path) -> Target:
         """The target a real interpreter is: it runs once (isolated, without site) to report its
         facts; its tags are then computed here as its own ``sys_tags()`` would, by the packaging
-        installed next to tagpip (which the interpreter itself may lack)."""
+        installed next to tagpip (which the interpreter itself may lack).
+
+        ``path`` is an interpreter, or a script that runs one, or a command line that runs one
+        elsewhere (``docker run --rm -i IMAGE python3``, ``ssh HOST python3``, ``chroot ROOT
+        python3``): tagpip appends ``-I -S -`` and writes the probe to its standard input, which
+        passes through such commands where a ``-c`` program would be requoted by a remote shell.
+        A value that is not an existing file and holds a space is a command line (split as a
+        POSIX shell would, with :func:`shlex.split`, never run by a shell).
+        """
         from tagpip._probe import PROBE_SOURCE
 
+        text = str(path)
+        command = [text]
+        if not Path(text).exists() and len(text.split()) > 1:
+            import shlex
+
+            try:
+                command = shlex.split(text)
+            except ValueError as error:
+                raise TargetError(
+                    f"--from-python {text!r} is not a command line: {error}"
+                ) from None
+        # A command may pull an image or open a connection first: give it longer.
+        timeout = 60 if len(command) == 1 else 300
         try:
             result = subprocess.run(
-                [str(path), "-I", "-S", "-c", PROBE_SOURCE],
+                [*command, "-I", "-S", "-"],
+                input=PROBE_SOURCE,
                 capture_output=True,
                 text=True,
-                timeout=60,
+                timeout=timeout,
                 check=False,
             )
-        except (OSError, subprocess.TimeoutExpired) as error:
-            raise TargetError(f"cannot run the interpreter {str(path)!r}: {error}") from None
+        except subprocess.TimeoutExpired:
+            raise TargetError(
+                f"the interpreter {text!r} did not report its tags within {timeout} seconds"
+            ) from None
+        except OSError as error:
+            raise TargetError(f"cannot run the interpreter {text!r}: {error}") from None
         if result.returncode != 0:
             # The interpreter's own words, trimmed to one line: a fatal start-up error (or a
             # Python 2 refusing -I) says what is wrong in its first line, a traceback in its
@@ -346,14 +372,20 @@ class Target:
             ]
             detail = fatal[:1] or lines[-1:] or [f"exit status {result.returncode}, no output"]
             raise TargetError(
-                f"the interpreter {str(path)!r} failed to report its tags: {detail[0]}",
+                f"the interpreter {text!r} failed to report its tags: {detail[0]}",
                 hint="--from-python needs a CPython or PyPy 3.6 or later",
+            )
+        if not result.stdout.strip():
+            raise TargetError(
+                f"the interpreter {text!r} printed nothing",
+                hint="tagpip sends its probe on standard input: a command that runs the "
+                "interpreter elsewhere must pass it on (docker run -i; ssh without -n)",
             )
         try:
             facts = json.loads(result.stdout)
         except ValueError:
-            raise TargetError(f"the interpreter {str(path)!r} gave unreadable output") from None
-        return cls.from_facts(facts, source=f"--from-python {path}")
+            raise TargetError(f"the interpreter {text!r} gave unreadable output") from None
+        return cls.from_facts(facts, source=f"--from-python {text}")
 
     @classmethod
     def from_host(cls) -> Target:
@@ -488,6 +520,15 @@ class Target:
         """
         command_line = command_line or TargetOptions()
         if base is not None and not command_line.is_empty():
+            if base.source.startswith("the preset "):
+                # The CLI hands a preset its --python-version; what is left is another platform,
+                # implementation or ABI, which would make it another place.
+                raise TargetError(
+                    f"{base.source} cannot be combined with --platform, --implementation or "
+                    "--abi",
+                    hint="a preset takes --python-version only (another Python of its place); "
+                    "for another platform, give --platform and --python-version without it",
+                )
             raise TargetError(
                 f"{base.source or 'a named target'} cannot be combined with --platform, "
                 "--python-version, --implementation or --abi",

@@ -14,12 +14,18 @@ from typing import Any
 
 from tagpip.buildenv import DEFAULT_BUILD_TIMEOUT
 
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from tagpip.target import Target
+
 __all__ = [
     "DEFAULT_RESOLVE_TIMEOUT",
     "REFUSED",
     "add_fetch_options",
     "add_output_options",
     "add_target_options",
+    "local_interpreter",
+    "named_target",
 ]
 
 # Generous: a real requirement set that backtracks sensibly resolves in seconds; one that runs
@@ -149,15 +155,56 @@ def add_target_options(parser: argparse.ArgumentParser, *, several: bool = False
         help="an ABI of the target (derived from the version when omitted)",
     )
     repeat: dict[str, Any] = {"action": "append", "default": []} if several else {}
+    from tagpip.presetfacts import help_summary
+
     group.add_argument(
-        "--preset", metavar="NAME", help="a named target (tagpip tags --list-presets)", **repeat
+        "--preset",
+        metavar="NAME",
+        help=f"a named target: {help_summary()}; with --python-version, another Python of that "
+        "place (tagpip tags --list-presets shows each one's Python, platform and source)",
+        **repeat,
     )
     group.add_argument(
-        "--from-python", metavar="PATH", help="the target is this interpreter", **repeat
+        "--from-python",
+        metavar="PATH",
+        help="the target is this interpreter; or a command line that runs one elsewhere, "
+        'its program read from standard input ("docker run --rm -i IMAGE python3", '
+        '"ssh HOST python3")',
+        **repeat,
     )
     group.add_argument(
         "--target-file", metavar="FILE", help="a target written by tagpip tags --json", **repeat
     )
+
+
+def named_target(option: str, value: str, python_version: str | None) -> tuple[Target, bool]:
+    """The target ``--preset``, ``--from-python`` or ``--target-file`` names, and whether it
+    took ``--python-version``: a preset does (another Python of its place, the rest unchanged);
+    the others describe one real interpreter, which the flags may not change."""
+    from tagpip.target import Target
+
+    if option == "--preset":
+        from tagpip.presets import preset
+
+        return preset(value, python_version), python_version is not None
+    if option == "--from-python":
+        return Target.from_python(value), False
+    return Target.from_file(value), False
+
+
+def local_interpreter(from_python: str | list[str] | None) -> str | None:
+    """The ``--from-python`` interpreter that builds may run on this machine: the first one
+    given, unless it is a command line that runs one elsewhere (docker, ssh, chroot), whose
+    interpreter cannot see this machine's files."""
+    if isinstance(from_python, list):
+        from_python = from_python[0] if from_python else None
+    if not from_python:
+        return None
+    from pathlib import Path
+
+    if not Path(from_python).exists() and len(from_python.split()) > 1:
+        return None
+    return from_python
 
 
 def add_fetch_options(parser: argparse.ArgumentParser) -> None:
