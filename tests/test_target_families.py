@@ -21,6 +21,7 @@ from packaging.tags import (
     cpython_tags,
     generic_tags,
     ios_platforms,
+    mac_platforms,
 )
 from packaging.version import Version
 
@@ -403,6 +404,21 @@ def _expected(case: str, monkeypatch: pytest.MonkeyPatch) -> list[str]:
         return _strs(cpython((3, 13), ["cp313"], list(android_platforms(24, case[8:]))))
     if case.startswith("windows "):
         return _strs(cpython((3, 12), ["cp312"], [case[8:]]))
+    if case.startswith("manylinux "):
+        arch = case.split()[1]
+        return _strs(cpython((3, 12), ["cp312"], manylinux(monkeypatch, (2, 28), [arch])))
+    if case.startswith("musllinux "):
+        arch = case.split()[1]
+        return _strs(cpython((3, 12), ["cp312"], musllinux(monkeypatch, (1, 2), [arch])))
+    if case == "armv8l":
+        platforms = manylinux(monkeypatch, (2, 28), ["armv8l", "armv7l"])
+        return _strs(cpython((3, 12), ["cp312"], platforms))
+    if case.startswith("macos "):
+        _, major, arch = case.split()
+        version = (int(major), 0) if int(major) >= 11 else (10, 9)
+        return _strs(cpython((3, 12), ["cp312"], list(mac_platforms(version, arch))))
+    if case == "plain linux":
+        return _strs(cpython((3, 12), ["cp312"], ["linux_x86_64"]))
     if case == "pypy":
         platforms = manylinux(monkeypatch, (2, 28), ["x86_64"])
         return _strs(
@@ -443,6 +459,20 @@ FAMILY_CASES = [
     ("[win_arm64,cp312]", "windows win_arm64", ("win_arm64", "3.12")),
     ("[win32,cp312]", "windows win32", ("win32", "3.12")),
     ("[manylinux_2_28,pp310,pypy310_pp73,x86_64]", "pypy", None),
+    *[
+        (f"[manylinux_2_28_{arch},cp312]", f"manylinux {arch}", (f"manylinux_2_28_{arch}", "3.12"))
+        for arch in ("x86_64", "i686", "aarch64", "armv7l", "ppc64le", "s390x", "riscv64")
+    ],
+    *[
+        (f"[musllinux_1_2_{arch},cp312]", f"musllinux {arch}", (f"musllinux_1_2_{arch}", "3.12"))
+        for arch in ("x86_64", "aarch64", "armv7l")
+    ],
+    ("[manylinux_2_28_armv8l,cp312]", "armv8l", ("manylinux_2_28_armv8l", "3.12")),
+    ("[macosx_11_0_arm64,cp312]", "macos 11 arm64", ("macosx_11_0_arm64", "3.12")),
+    ("[macosx_14_0_arm64,cp312]", "macos 14 arm64", ("macosx_14_0_arm64", "3.12")),
+    ("[macosx_10_9_x86_64,cp312]", "macos 10 x86_64", ("macosx_10_9_x86_64", "3.12")),
+    ("[macosx_10_9_universal2,cp312]", "macos 10 universal2", ("macosx_10_9_universal2", "3.12")),
+    ("[linux_x86_64,cp312]", "plain linux", ("linux_x86_64", "3.12")),
 ]
 
 

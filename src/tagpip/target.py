@@ -524,8 +524,7 @@ class Target:
                 # The CLI hands a preset its --python-version; what is left is another platform,
                 # implementation or ABI, which would make it another place.
                 raise TargetError(
-                    f"{base.source} cannot be combined with --platform, --implementation or "
-                    "--abi",
+                    f"{base.source} cannot be combined with --platform, --implementation or --abi",
                     hint="a preset takes --python-version only (another Python of its place); "
                     "for another platform, give --platform and --python-version without it",
                 )

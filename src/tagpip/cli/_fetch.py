@@ -161,7 +161,11 @@ def settle_index_options(args: argparse.Namespace, inputs: Inputs, command: str)
         "index_pins": pins,
         "index_strategy": getattr(args, "index_strategy", None),
     }
-    loaded = load_index_options(command, index_overrides(inputs, overrides))
+    applied = index_overrides(inputs, overrides)
+    notes = applied.pop("notes", None) or []
+    assert isinstance(notes, list)
+    print_warnings([Diagnostic("warning", str(n), None) for n in notes], args.quiet)
+    loaded = load_index_options(command, applied)
     pip = inputs.pip
     if pip is None:  # a lock file: read_inputs did not run
         pip = load_pip_settings(command, isolated=bool(args.isolated))
