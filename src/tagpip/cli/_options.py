@@ -438,8 +438,11 @@ def add_fetch_options(parser: argparse.ArgumentParser) -> None:
     _refuse_all(parser)
 
 
-def add_output_options(parser: argparse.ArgumentParser) -> None:
-    """Verbosity, progress and pip's general options that only change presentation."""
+def add_output_options(parser: argparse.ArgumentParser, *, writes_files: bool = True) -> None:
+    """Verbosity, progress and pip's general options that only change presentation. A command
+    that writes no file (``why``, ``matrix``) still accepts ``--exists-action`` (scripts pass
+    pip's general options everywhere) but does not list it, and its progress is the resolver's
+    status line."""
     group = parser.add_argument_group("output")
     group.add_argument(
         "-q",
@@ -456,7 +459,10 @@ def add_output_options(parser: argparse.ArgumentParser) -> None:
         help="print the target, configuration and indexes in use (-vv: debug detail)",
     )
     group.add_argument(
-        "--progress-bar", choices=["auto", "on", "off", "raw"], default="auto", help="as pip"
+        "--progress-bar",
+        choices=["auto", "on", "off", "raw"],
+        default="auto",
+        help="as pip" if writes_files else "the resolver's status line on stderr (as pip's)",
     )
     group.add_argument("--log", metavar="PATH", help="append a verbose log to PATH")
     group.add_argument("--no-color", action="store_true", help="accepted; tagpip prints no colour")
@@ -467,6 +473,8 @@ def add_output_options(parser: argparse.ArgumentParser) -> None:
     group.add_argument(
         "--exists-action",
         choices=["s", "i", "w", "b", "a"],
-        help="accepted; tagpip keeps a valid file and replaces an invalid one",
+        help="accepted; tagpip keeps a valid file and replaces an invalid one"
+        if writes_files
+        else argparse.SUPPRESS,
     )
     group.add_argument("--debug", action="store_true", help="let internal errors show a traceback")
