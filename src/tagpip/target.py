@@ -70,6 +70,7 @@ __all__ = [
     "TargetOptions",
     "UndefinedMarkerValue",
     "expand_platforms",
+    "interpreter_command",
     "parse_python_version",
 ]
 
@@ -335,16 +336,7 @@ class Target:
         from tagpip._probe import PROBE_SOURCE
 
         text = str(path)
-        command = [text]
-        if not Path(text).exists() and len(text.split()) > 1:
-            import shlex
-
-            try:
-                command = shlex.split(text)
-            except ValueError as error:
-                raise TargetError(
-                    f"--from-python {text!r} is not a command line: {error}"
-                ) from None
+        command = interpreter_command(text)
         # A command may pull an image or open a connection first: give it longer.
         timeout = 60 if len(command) == 1 else 300
         try:
@@ -676,6 +668,21 @@ class Target:
 
 
 _LEVELLED = ("manylinux", "musllinux", "macosx", "ios", "android", "pyemscripten", "emscripten")
+
+
+def interpreter_command(text: str) -> list[str]:
+    """``--from-python``'s value as an argv: a path that exists is one word, spaces and all; a
+    value with a space that is no file is a command line that runs an interpreter elsewhere
+    (``docker run --rm -i IMAGE python3``, ``ssh HOST python3``), split as a POSIX shell splits
+    it (and never run by a shell); anything else is the one word, to be found on PATH."""
+    if Path(text).exists() or len(text.split()) < 2:
+        return [text]
+    import shlex
+
+    try:
+        return shlex.split(text)
+    except ValueError as error:
+        raise TargetError(f"--from-python {text!r} is not a command line: {error}") from None
 
 
 def _describe_platforms(platforms: Sequence[str]) -> str:

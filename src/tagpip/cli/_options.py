@@ -200,11 +200,13 @@ def local_interpreter(from_python: str | list[str] | None) -> str | None:
         from_python = from_python[0] if from_python else None
     if not from_python:
         return None
-    from pathlib import Path
+    from tagpip.target import TargetError, interpreter_command
 
-    if not Path(from_python).exists() and len(from_python.split()) > 1:
+    try:
+        one = len(interpreter_command(from_python)) == 1
+    except TargetError:
         return None
-    return from_python
+    return from_python if one else None
 
 
 def add_fetch_options(parser: argparse.ArgumentParser) -> None:
