@@ -17,6 +17,7 @@ import packaging
 import pytest
 from packaging.tags import compatible_tags, cpython_tags
 
+from support.server import IndexServer
 from tagpip.cli import main
 from tagpip.presetfacts import RELEASES, help_summary
 from tagpip.presets import PRESETS, preset, preset_names
@@ -392,3 +393,24 @@ def test_builds_never_use_a_command_lines_interpreter() -> None:
     assert local_interpreter("ssh pi@board python3") is None
     assert local_interpreter(["/usr/bin/python3"]) == "/usr/bin/python3"
     assert local_interpreter(None) is None
+
+
+def test_python_version_goes_with_several_presets(
+    index_server: IndexServer, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``--python-version`` with several ``--preset``s picks that Python on each place; with any
+    other kind of target among them it stays refused."""
+    index_server.add_wheel("pure", "1.0")
+    common = ["download", "pure", "-i", index_server.url, "--no-cache-dir", "-d", str(tmp_path)]
+    presets = ["--preset", "debian-12-amd64", "--preset", "rhel-9-aarch64"]
+    status, _, err = run([*common, *presets, "--python-version", "3.12"], capsys)
+    assert status == 0, err
+    assert "debian-12-amd64 packages Python 3.11.2; 3.12 there is a Python you install" in err
+    assert "rhel-9-aarch64" not in err  # RHEL 9's AppStream packages 3.12
+    status, _, err = run(
+        [*common, "--preset", "debian-12-amd64", "--target-file", "x.json", "--python-version",
+         "3.12"],
+        capsys,
+    )  # fmt: skip
+    assert status == 2
+    assert "hint: --python-version goes with several targets when every one is a --preset" in err

@@ -354,6 +354,9 @@ def _tagpip_accepts_as(
         pytest.param(f'{WHEEL} ; python_version > "3"\n', id="bare-url-space-marker"),
         pytest.param(f'{WHEEL}; python_version > "3"\n', id="bare-url-marker"),
         pytest.param("FILE_URL\n", id="absolute-file-url"),
+        pytest.param("https://example.com/x-1.0.tar.gz#egg=x\n", id="sdist-egg"),
+        pytest.param("git+https://example.com/x.git#egg=x\n", id="vcs-egg"),
+        pytest.param(f"{WHEEL}#sha256={'a' * 64}\n", id="bare-wheel-url-digest"),
         pytest.param('./dist/x-1.0-py3-none-any.whl ; python_version > "3"\n', id="path-marker"),
         pytest.param("--all-releases :all:\nsix\n", id="all-releases"),
         pytest.param(f"--no-require-hashes\nsix==1.16 --hash=sha256:{'a' * 64}\n", id="no-rh"),
@@ -467,7 +470,8 @@ def test_a_url_alone_that_names_no_wheel_is_refused_by_name(tmp_path: Path) -> N
     [error] = check_requirements_file(str(path)).errors
     assert error.message == (
         "https://example.com/x-1.0.tar.gz names no project: pip reads the name of a wheel from "
-        "its file name, and builds anything else to find it out"
+        "its file name, of a source from its #egg= fragment, and builds anything else to find "
+        "it out"
     )
     assert error.hint == "name the project: NAME @ https://example.com/x-1.0.tar.gz"
 

@@ -839,10 +839,11 @@ def _bare_url(
     ``name @ URL ; marker`` for it, "" when it has been reported, None when it is no URL.
 
     As pip: after a URL the marker starts at ``"; "`` (a ``;`` inside a URL is the URL's); a
-    wheel's name is its file name's; a ``file:`` URL is the local path it names (relative to the
-    working directory when it is relative, ``file:./dist/x.whl``), read as such a path is. A
-    remote URL of anything but a wheel names no project that tagpip can read without building
-    it (pip builds it to find out), so that is refused, saying how to name it.
+    wheel's name is its file name's, a source's (an sdist, a VCS URL) its ``#egg=`` fragment's; a
+    ``file:`` URL is the local path it names (relative to the working directory when it is
+    relative, ``file:./dist/x.whl``), read as such a path is. Any other URL alone names no
+    project that tagpip can read without building it (pip builds it to find out), so that is
+    refused, saying how to name it.
     """
     head = text.strip()
     if not _URL_SCHEME_RE.match(head) or " @ " in head:
@@ -876,12 +877,17 @@ def _bare_url(
             )
             return ""
         return local
+    suffix = f" ; {marker}" if sep and marker else ""
+    egg = re.search(r"[#&]egg=([^&]*)", url)
+    if egg and _NAME_RE.fullmatch(egg.group(1)):
+        # pip's Link.egg_fragment: a source (an sdist, a VCS URL) named in its fragment.
+        return f"{egg.group(1)} @ {url}{suffix}"
     filename = unquote(parts.path.rsplit("/", 1)[-1])
     if not filename.lower().endswith(".whl") or "+" in parts.scheme:
         diagnostics.append(
             _error(
-                f"{url} names no project: pip reads the name of a wheel from its file name, and "
-                "builds anything else to find it out",
+                f"{url} names no project: pip reads the name of a wheel from its file name, "
+                "of a source from its #egg= fragment, and builds anything else to find it out",
                 span,
                 hint=f"name the project: NAME @ {url}",
             )
@@ -894,7 +900,7 @@ def _bare_url(
     except InvalidWheelFilename as error:
         diagnostics.append(_error(f"not a valid wheel file name: {error}", span))
         return ""
-    return f"{name} @ {url}" + (f" ; {marker}" if sep and marker else "")
+    return f"{name} @ {url}{suffix}"
 
 
 def _local_path(
