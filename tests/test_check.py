@@ -65,8 +65,21 @@ def test_bad_file_reports_everything(files: Path, capsys: pytest.CaptureFixture[
         "    numpy[manylinux2014,cp39]\n"
         "         ^^^^^^^^^^^^^^^^^^^^\n"
         "hint: for tags write 'numpy[][manylinux2014,cp39]'\n"
-        "2 files checked: 2 errors, 1 warning\n"
+        "3 files checked (good.txt, bad.txt; included: inc.txt): 2 errors, 1 warning\n"
     )
+
+
+def test_the_summary_counts_and_names_the_files_read(
+    files: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """An error in an included file: the summary counts it and names it (issue 32.5)."""
+    Path("top.txt").write_text("-r inc.txt\nsix\n")
+    status, out, _ = run(["top.txt"], capsys)
+    assert status == 1
+    assert out.startswith("inc.txt:1:17: ")
+    assert out.endswith("2 files checked (top.txt; included: inc.txt): 1 error\n")
+    status, out, _ = run(["top.txt", "inc.txt"], capsys)
+    assert out.endswith("2 files checked: 1 error\n")
 
 
 def test_included_file_named_too_is_reported_once(

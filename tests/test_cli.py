@@ -67,3 +67,47 @@ def test_a_run_collects_garbage_less_often_and_puts_the_thresholds_back(
     assert main([]) == 0
     assert seen == [tagpip.cli._THRESHOLDS]
     assert gc.get_threshold() == before
+
+
+# --- issue 32.5: papercuts around targets and options -----------------------------------------
+
+
+def _status(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
+    try:
+        status = main(argv)
+    except SystemExit as exit:
+        status = int(exit.code or 0)
+    out, err = capsys.readouterr()
+    return status, out, err
+
+
+def test_why_lists_only_options_that_do_something_there(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """why writes no file: --exists-action is accepted (scripts pass pip's general options) but
+    not listed; --progress-bar is, as the resolver's status line."""
+    for command in ("why", "matrix"):
+        _, out, _ = _status([command, "--help"], capsys)
+        assert "--exists-action" not in out
+        assert "the resolver's status line" in " ".join(out.split())
+    _, out, _ = _status(["download", "--help"], capsys)
+    assert "--exists-action" in out
+
+
+def test_editable_is_refused_saying_the_folder_works(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    status, _, err = _status(["install", "-e", "./proj", "--target", str(tmp_path)], capsys)
+    assert status == 2
+    assert (
+        "give the folder or URL without -e (tagpip install ./proj --target DIR): tagpip builds "
+        "a pure-Python project into a wheel for the target" in err
+    )
+    requirements = tmp_path / "r.txt"
+    requirements.write_text("-e ./proj\n")
+    status, out, _ = _status(["check", str(requirements)], capsys)
+    assert status == 1
+    assert (
+        "hint: write the folder or URL alone (./proj): tagpip builds a pure-Python project "
+        "into a wheel for the target\n" in out
+    )

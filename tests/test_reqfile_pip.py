@@ -292,21 +292,229 @@ def test_local_wheel_paths_as_pip(tmp_path: Path, monkeypatch: pytest.MonkeyPatc
     assert [(r["url"], r["marker"]) for r in theirs] == [(r["url"], r["marker"]) for r in ours]
 
 
-def test_local_sources_pass_check_and_are_named_when_fetching(
+def test_check_agrees_with_the_full_parser_on_local_sources(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """A folder or sdist archive is built by the fetching commands (tests/test_sources.py); to
-    build it, tagpip needs its name: an archive's NAME-VERSION, a folder's static name."""
+    build it, tagpip needs its name: an archive's NAME-VERSION, a folder's static name. `check`
+    reads the name the same way (issue 32.3), so both give the same answer."""
     from tagpip.syntax import validate_requirements_file
 
     (tmp_path / "pkg").mkdir()
     (tmp_path / "pkg" / "pyproject.toml").write_text("")
+    (tmp_path / "named").mkdir()
+    (tmp_path / "named" / "pyproject.toml").write_text('[project]\nname = "named"\n')
     top = tmp_path / "requirements.txt"
-    top.write_text("./pkg\n./y-1.0.tar.gz\n")
+    top.write_text("./pkg\n./y-1.0.tar.gz\n./named\n")
     monkeypatch.chdir(tmp_path)
-    assert validate_requirements_file(str(top)) == ()
     checked = check_requirements_file(str(top))
     assert [d.message for d in checked.errors] == [
         "cannot tell the project name of the local folder ./pkg (no [project] name in its "
         "pyproject.toml or setup.cfg, or no NAME-VERSION archive name)",
     ]
+    assert validate_requirements_file(str(top)) == checked.diagnostics
+    assert [str(r.requirement) for r in checked.requirements] == [
+        f"y @ {(tmp_path / 'y-1.0.tar.gz').as_uri()}",
+        f"named @ {(tmp_path / 'named').as_uri()}",
+    ]
+
+
+# -- issue 32.3: the remaining corners of pip 26.3's file format ------------------------------
+
+
+def _pip_accepts_as(path: Path) -> list[tuple[str | None, object, object, object]]:
+    """pip's reading, as (project name, URL, marker, hashes) per line."""
+    from packaging.requirements import Requirement
+
+    out = []
+    for line in pip_reads(path):
+        name = Requirement(str(line["req"])).name if line["req"] else None
+        out.append((name, line["url"], line["marker"], line["hashes"]))
+    return out
+
+
+def _tagpip_accepts_as(
+    path: Path, *, constraint: bool = False
+) -> list[tuple[str | None, object, object, object]]:
+    result = check_requirements_file(str(path), constraint=constraint)
+    assert result.errors == ()
+    lines = result.constraints if constraint else result.requirements
+    return [
+        (line.requirement.name, line.requirement.url, str(line.requirement.marker or "") or None,
+         sorted(line.hashes))
+        for line in lines
+    ]  # fmt: skip
+
+
+@needs_pip26
+@pytest.mark.parametrize(
+    "content",
+    [
+        pytest.param(f"{WHEEL}\n", id="bare-wheel-url"),
+        pytest.param(f'{WHEEL} ; python_version > "3"\n', id="bare-url-space-marker"),
+        pytest.param(f'{WHEEL}; python_version > "3"\n', id="bare-url-marker"),
+        pytest.param("FILE_URL\n", id="absolute-file-url"),
+        pytest.param("https://example.com/x-1.0.tar.gz#egg=x\n", id="sdist-egg"),
+        pytest.param("git+https://example.com/x.git#egg=x\n", id="vcs-egg"),
+        pytest.param(f"{WHEEL}#sha256={'a' * 64}\n", id="bare-wheel-url-digest"),
+        pytest.param('./dist/x-1.0-py3-none-any.whl ; python_version > "3"\n', id="path-marker"),
+        pytest.param("--all-releases :all:\nsix\n", id="all-releases"),
+        pytest.param(f"--no-require-hashes\nsix==1.16 --hash=sha256:{'a' * 64}\n", id="no-rh"),
+    ],
+)
+def test_unnamed_urls_and_paths_as_pip(
+    tmp_path: Path, content: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A wheel's URL or path alone, with or without a marker: pip names it from the file name."""
+    (tmp_path / "dist").mkdir()
+    wheel = tmp_path / "dist" / "x-1.0-py3-none-any.whl"
+    wheel.write_bytes(b"")
+    path = tmp_path / "requirements.txt"
+    path.write_text(content.replace("FILE_URL", wheel.as_uri()))
+    monkeypatch.chdir(tmp_path)
+    assert _tagpip_accepts_as(path) == _pip_accepts_as(path)
+
+
+@needs_pip26
+def test_a_relative_file_url_is_the_path_it_names(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``file:./dist/x.whl`` alone: pip keeps the relative URL and opens it from the working
+    directory; tagpip reads the same file (as an absolute file URL)."""
+    (tmp_path / "dist").mkdir()
+    wheel = tmp_path / "dist" / "x-1.0-py3-none-any.whl"
+    wheel.write_bytes(b"")
+    path = tmp_path / "requirements.txt"
+    path.write_text("file:./dist/x-1.0-py3-none-any.whl\n")
+    monkeypatch.chdir(tmp_path)
+    [(name, url, marker, _)] = _pip_accepts_as(path)
+    assert (name, url, marker) == ("x", "file:./dist/x-1.0-py3-none-any.whl", None)
+    assert _tagpip_accepts_as(path) == [("x", wheel.as_uri(), None, [])]
+
+
+@needs_pip26
+def test_an_unnamed_constraint_as_pip(tmp_path: Path) -> None:
+    path = tmp_path / "c.txt"
+    path.write_text(f"{WHEEL}\nsix==1.16 --hash=sha256:{'a' * 64}\n")
+    done = subprocess.run(
+        [sys.executable, "-c", _ORACLE.replace("sys.argv[1], ", "sys.argv[1], constraint=True, "),
+         str(path)],
+        capture_output=True, text=True, check=True,
+    )  # fmt: skip
+    pip = json.loads(done.stdout)
+    assert [(r["url"], r["constraint"], r["hashes"]) for r in pip] == [
+        (WHEEL, True, []),
+        (None, True, [f"sha256:{'a' * 64}"]),
+    ]
+    assert _tagpip_accepts_as(path, constraint=True) == [
+        ("x", WHEEL, None, []),
+        ("six", None, None, [f"sha256:{'a' * 64}"]),
+    ]
+
+
+def _pip_fails(path: Path, *, download: bool = False) -> str:
+    """pip's own failure on the file: its parser's, or (``download``) its download's."""
+    if download:
+        done = subprocess.run(
+            [sys.executable, "-m", "pip", "download", "--isolated", "--no-index", "--no-deps",
+             "-r", str(path), "-d", str(path.parent / "out")],
+            capture_output=True, text=True, check=False, cwd=path.parent,
+        )  # fmt: skip
+    else:
+        done = subprocess.run(
+            [sys.executable, "-c", _ORACLE, str(path)],
+            capture_output=True, text=True, check=False, cwd=path.parent,
+        )  # fmt: skip
+    assert done.returncode != 0
+    return done.stderr
+
+
+@needs_pip26
+def test_an_unknown_feature_is_refused_as_pip_refuses_it(tmp_path: Path) -> None:
+    path = tmp_path / "r.txt"
+    path.write_text("--use-feature no-such-feature\nsix\n")
+    assert "invalid choice: 'no-such-feature'" in _pip_fails(path)
+    [error] = check_requirements_file(str(path)).errors
+    assert (
+        error.message
+        == "--use-feature no-such-feature: pip has no such feature (pip refuses it too)"
+    )
+    assert error.hint == "pip 26.3's features: fast-deps, inprocess-build-deps, venv-isolation"
+    path.write_text("--use-feature fast-deps\nsix\n")
+    assert check_requirements_file(str(path)).errors == ()
+
+
+@needs_pip26
+@pytest.mark.parametrize(
+    "line", ["x @ ./dist/x-1.0-py3-none-any.whl", "proj @ ./proj", "x @ dist/x-1.0.tar.gz"]
+)
+def test_a_name_at_a_relative_path_is_refused_as_pip_fails_on_it(tmp_path: Path, line: str) -> None:
+    (tmp_path / "dist").mkdir()
+    (tmp_path / "dist" / "x-1.0-py3-none-any.whl").write_bytes(b"")
+    (tmp_path / "proj").mkdir()
+    path = tmp_path / "r.txt"
+    path.write_text(line + "\n")
+    assert "No scheme supplied" in _pip_fails(path, download=True)
+    [error] = check_requirements_file(str(path)).errors
+    where = line.partition(" @ ")[2]
+    assert error.message == f"'{line}': a path after '@' is not a URL (pip fails on it too)"
+    assert error.hint == (
+        f"write the path alone ({where}), which pip and tagpip read as a local wheel, archive "
+        "or folder, or a file: URL"
+    )
+
+
+def test_a_url_alone_that_names_no_wheel_is_refused_by_name(tmp_path: Path) -> None:
+    path = tmp_path / "r.txt"
+    path.write_text("https://example.com/x-1.0.tar.gz\n")
+    [error] = check_requirements_file(str(path)).errors
+    assert error.message == (
+        "https://example.com/x-1.0.tar.gz names no project: pip reads the name of a wheel from "
+        "its file name, of a source from its #egg= fragment, and builds anything else to find "
+        "it out"
+    )
+    assert error.hint == "name the project: NAME @ https://example.com/x-1.0.tar.gz"
+
+
+@needs_pip26
+@pytest.mark.parametrize(
+    ("lines", "cli_extra"),
+    [
+        (["--extra-index-url http://127.0.0.1:9/b", "--index-url http://127.0.0.1:9/a"], True),
+        (["--index-url http://127.0.0.1:9/a", "--extra-index-url http://127.0.0.1:9/b"], True),
+        (["--extra-index-url http://127.0.0.1:9/b"], True),
+        (
+            [
+                "--extra-index-url http://127.0.0.1:9/b",
+                "-i http://127.0.0.1:9/a",
+                "--extra-index-url http://127.0.0.1:9/c",
+            ],
+            False,
+        ),
+    ],
+)
+def test_the_indexes_of_a_file_as_pip_orders_them(
+    tmp_path: Path, lines: list[str], cli_extra: bool, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """An --index-url line replaces the index list, extra indexes written before it (and the
+    command line's) included, as pip's handle_option_line does; tagpip says so."""
+    import re
+
+    from tagpip.cli import main
+
+    path = tmp_path / "r.txt"
+    path.write_text("\n".join(lines) + "\nsix\n")
+    extra = ["--extra-index-url", "http://127.0.0.1:9/cli"] if cli_extra else []
+    common = ["--isolated", "-i", "http://127.0.0.1:9/cli-index", "-r", str(path), *extra]
+    common += ["--retries", "0", "--timeout", "1"]
+    done = subprocess.run(
+        [sys.executable, "-m", "pip", "download", *common, "-d", str(tmp_path / "pip")],
+        capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    found = re.search(r"Looking in indexes: (.*)", done.stdout + done.stderr)
+    assert found is not None
+    theirs = set(found.group(1).split(", "))
+    main(["download", *common, "-v", "-d", str(tmp_path / "tagpip")])
+    err = capsys.readouterr().err
+    ours = set(re.findall(r"^index: (\S+)$", err, re.MULTILINE))
+    assert ours == theirs

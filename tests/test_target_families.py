@@ -21,6 +21,7 @@ from packaging.tags import (
     cpython_tags,
     generic_tags,
     ios_platforms,
+    mac_platforms,
 )
 from packaging.version import Version
 
@@ -169,11 +170,13 @@ def test_ios(multiarch: str) -> None:
     platforms = list(ios_platforms((13, 0), multiarch))
     assert target.platforms == tuple(platforms)
     assert list(target.tags) == cpython((3, 13), ["cp313"], platforms)
-    # PEP 730: platform.system() is iOS or iPadOS, platform.machine() the device model.
+    # PEP 730: platform.machine() is the device model, so it stays undefined; platform.system()
+    # is iOS, the system packaging builds ios_* tags for.
     assert target.marker_environment == {
         "implementation_name": "cpython",
         "os_name": "posix",
         "platform_python_implementation": "CPython",
+        "platform_system": "iOS",
         "python_version": "3.13",
         "sys_platform": "ios",
     }
@@ -208,13 +211,14 @@ def test_android_synonyms_map_to_the_android_abi() -> None:
 
 
 def test_pyemscripten() -> None:
-    """PEP 783: one platform version per Python, no expansion (packaging's _emscripten_platforms
-    gives the one tag, then sysconfig's own, which only a real interpreter knows)."""
+    """PEP 783: one platform version per Python, then sysconfig's own platform, which names
+    the Emscripten release of that platform version (packaging's _emscripten_platforms)."""
     block = "[pyemscripten_2026_0_wasm32,cp314]"
     assert check_accepts(block)
     target = from_blocks(block)
-    assert target.platforms == ("pyemscripten_2026_0_wasm32",)
-    assert list(target.tags) == cpython((3, 14), ["cp314"], ["pyemscripten_2026_0_wasm32"])
+    platforms = ["pyemscripten_2026_0_wasm32", "emscripten_5_0_3_wasm32"]
+    assert target.platforms == tuple(platforms)
+    assert list(target.tags) == cpython((3, 14), ["cp314"], platforms)
     env = target.marker_environment
     assert env["sys_platform"] == "emscripten"
     assert env["platform_system"] == "Emscripten"
@@ -358,3 +362,152 @@ def test_tag_blocks_and_check_stay_strict() -> None:
     )
     with pytest.raises(TokenError):
         Target.from_sources(file_options=[located], host=Target.from_host)
+
+
+# --- issue 32.2: whole lists per family, as `tagpip tags BLOCK` and pip's flags show them -------
+
+
+def _shown(text: str) -> list[str]:
+    """The tags ``tagpip tags BLOCK`` prints: the block's target, narrowed to the block."""
+    one = spec(text)
+    return [str(t) for t in from_blocks(text).for_block(one).tags]
+
+
+def _strs(tags: Sequence[Tag]) -> list[str]:
+    return [str(t) for t in tags]
+
+
+def _expected(case: str, monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """packaging's own list for the interpreter a case names (every argument explicit)."""
+    glibc = manylinux(monkeypatch, (2, 28), ["x86_64"])
+    if case == "free-threaded 3.13":
+        return _strs(cpython((3, 13), ["cp313t"], glibc))
+    if case == "free-threaded 3.14":
+        return _strs(cpython((3, 14), ["cp314t"], glibc))
+    if case == "free-threaded 3.15":
+        return _strs(cpython((3, 15), ["cp315t"], glibc))
+    if case == "debug 3.8":
+        return _strs(cpython((3, 8), ["cp38d"], glibc))
+    if case == "pymalloc 3.6":
+        return _strs(cpython((3, 6), ["cp36m"], manylinux(monkeypatch, (2, 5), ["x86_64"])))
+    if case == "pyemscripten":
+        # A Pyodide 314 reports PYEMSCRIPTEN_PLATFORM_VERSION 2026_0 and sysconfig's platform
+        # emscripten-5.0.3-wasm32: packaging's _emscripten_platforms lists both.
+        return _strs(
+            cpython((3, 14), ["cp314"], ["pyemscripten_2026_0_wasm32", "emscripten_5_0_3_wasm32"])
+        )
+    if case == "emscripten":
+        return _strs(cpython((3, 13), ["cp313"], ["emscripten_4_0_9_wasm32"]))
+    if case.startswith("ios "):
+        return _strs(cpython((3, 13), ["cp313"], list(ios_platforms((13, 0), case[4:]))))
+    if case.startswith("android "):
+        return _strs(cpython((3, 13), ["cp313"], list(android_platforms(24, case[8:]))))
+    if case.startswith("windows "):
+        return _strs(cpython((3, 12), ["cp312"], [case[8:]]))
+    if case.startswith("manylinux "):
+        arch = case.split()[1]
+        return _strs(cpython((3, 12), ["cp312"], manylinux(monkeypatch, (2, 28), [arch])))
+    if case.startswith("musllinux "):
+        arch = case.split()[1]
+        return _strs(cpython((3, 12), ["cp312"], musllinux(monkeypatch, (1, 2), [arch])))
+    if case == "armv8l":
+        platforms = manylinux(monkeypatch, (2, 28), ["armv8l", "armv7l"])
+        return _strs(cpython((3, 12), ["cp312"], platforms))
+    if case.startswith("macos "):
+        _, major, arch = case.split()
+        version = (int(major), 0) if int(major) >= 11 else (10, 9)
+        return _strs(cpython((3, 12), ["cp312"], list(mac_platforms(version, arch))))
+    if case == "plain linux":
+        return _strs(cpython((3, 12), ["cp312"], ["linux_x86_64"]))
+    if case == "pypy":
+        platforms = manylinux(monkeypatch, (2, 28), ["x86_64"])
+        return _strs(
+            [
+                *generic_tags("pp310", ["pypy310_pp73"], platforms),
+                *compatible_tags((3, 10), "pp3", platforms),
+            ]
+        )
+    raise AssertionError(case)
+
+
+FAMILY_CASES = [
+    # the block, what packaging generates for that interpreter, the pip flags that say the same
+    ("[manylinux_2_28,cp313,cp313t,x86_64]", "free-threaded 3.13", None),
+    ("[manylinux_2_28,cp314t,x86_64]", "free-threaded 3.14", None),
+    ("[manylinux_2_28,cp315,cp315t,x86_64]", "free-threaded 3.15", None),
+    ("[manylinux_2_28,cp38,cp38d,x86_64]", "debug 3.8", None),
+    ("[manylinux1,cp36,cp36m,x86_64]", "pymalloc 3.6", None),
+    ("[pyemscripten_2026_0_wasm32,cp314]", "pyemscripten", ("pyemscripten_2026_0_wasm32", "3.14")),
+    ("[pyemscripten_2026_0,cp314]", "pyemscripten", None),
+    ("[emscripten_4_0_9_wasm32,cp313]", "emscripten", ("emscripten_4_0_9_wasm32", "3.13")),
+    ("[ios_13_0_arm64_iphoneos,cp313]", "ios arm64_iphoneos", ("ios_13_0_arm64_iphoneos", "3.13")),
+    (
+        "[ios_13_0_arm64_iphonesimulator,cp313]",
+        "ios arm64_iphonesimulator",
+        ("ios_13_0_arm64_iphonesimulator", "3.13"),
+    ),
+    (
+        "[ios_13_0_x86_64_iphonesimulator,cp313]",
+        "ios x86_64_iphonesimulator",
+        ("ios_13_0_x86_64_iphonesimulator", "3.13"),
+    ),
+    ("[android_24_arm64_v8a,cp313]", "android arm64_v8a", ("android_24_arm64_v8a", "3.13")),
+    ("[android_24_x86_64,cp313]", "android x86_64", ("android_24_x86_64", "3.13")),
+    ("[android_24_armeabi_v7a,cp313]", "android armeabi_v7a", ("android_24_armeabi_v7a", "3.13")),
+    ("[android_24_x86,cp313]", "android x86", ("android_24_x86", "3.13")),
+    ("[win_amd64,cp312]", "windows win_amd64", ("win_amd64", "3.12")),
+    ("[win_arm64,cp312]", "windows win_arm64", ("win_arm64", "3.12")),
+    ("[win32,cp312]", "windows win32", ("win32", "3.12")),
+    ("[manylinux_2_28,pp310,pypy310_pp73,x86_64]", "pypy", None),
+    *[
+        (f"[manylinux_2_28_{arch},cp312]", f"manylinux {arch}", (f"manylinux_2_28_{arch}", "3.12"))
+        for arch in ("x86_64", "i686", "aarch64", "armv7l", "ppc64le", "s390x", "riscv64")
+    ],
+    *[
+        (f"[musllinux_1_2_{arch},cp312]", f"musllinux {arch}", (f"musllinux_1_2_{arch}", "3.12"))
+        for arch in ("x86_64", "aarch64", "armv7l")
+    ],
+    ("[manylinux_2_28_armv8l,cp312]", "armv8l", ("manylinux_2_28_armv8l", "3.12")),
+    ("[macosx_11_0_arm64,cp312]", "macos 11 arm64", ("macosx_11_0_arm64", "3.12")),
+    ("[macosx_14_0_arm64,cp312]", "macos 14 arm64", ("macosx_14_0_arm64", "3.12")),
+    ("[macosx_10_9_x86_64,cp312]", "macos 10 x86_64", ("macosx_10_9_x86_64", "3.12")),
+    ("[macosx_10_9_universal2,cp312]", "macos 10 universal2", ("macosx_10_9_universal2", "3.12")),
+    ("[linux_x86_64,cp312]", "plain linux", ("linux_x86_64", "3.12")),
+]
+
+
+@pytest.mark.parametrize(("block", "case", "flags"), FAMILY_CASES)
+def test_each_family_lists_exactly_what_packaging_lists(
+    block: str, case: str, flags: tuple[str, str] | None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The whole ordered list, compared with packaging's generators: through the block (what
+    ``tagpip tags BLOCK`` prints, the block narrowing its own target) and through pip's flags."""
+    expected = _expected(case, monkeypatch)
+    assert _shown(block) == expected
+    if flags is not None:
+        platform, version = flags
+        assert _strs(Target.from_flags([platform], version, None, []).tags) == expected
+
+
+def test_a_free_threaded_block_keeps_all_of_its_abi3t_tags() -> None:
+    """The issue's count: 12 stable-ABI versions (cp313 down to cp32) on 27 platforms."""
+    tags = _shown("[manylinux_2_28,cp313,cp313t,x86_64]")
+    assert sum(t.split("-")[1] == "abi3t" for t in tags) == 324
+    assert not any(t.split("-")[1] == "abi3" for t in tags)
+
+
+@pytest.mark.parametrize(
+    ("block", "system"),
+    [
+        ("[ios_13_0_arm64_iphoneos,cp313]", "iOS"),
+        ("[ios_13_0_x86_64_iphonesimulator,cp313]", "iOS"),
+        ("[pyemscripten_2026_0_wasm32,cp314]", "Emscripten"),
+        ("[emscripten_4_0_9_wasm32,cp313]", "Emscripten"),
+    ],
+)
+def test_platform_system_of_the_new_families(block: str, system: str) -> None:
+    """PEP 730: an iOS interpreter reports platform.system() 'iOS' (the name packaging's
+    platform_tags() keys its ios_* tags on); Emscripten reports 'Emscripten' (PEP 776)."""
+    env = from_blocks(block).marker_environment
+    assert env["platform_system"] == system
+    assert "platform_machine" not in env or env["platform_machine"] == "wasm32"

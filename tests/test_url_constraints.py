@@ -139,3 +139,32 @@ def test_check_accepts_a_url_constraint_and_still_refuses_extras() -> None:
     assert [d.message for d in bad.errors] == [
         "a constraint cannot have extras (pip refuses them too)"
     ]
+
+
+@needs_pip26
+def test_an_unnamed_constraint_is_a_wheel_url_as_pip_reads_it(
+    world: IndexServer, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A bare wheel URL in a constraints file (issue 32.3): pip names it from the file name and
+    honours it; so does tagpip."""
+    c = constraints(f"{world.file_url('helper-1.0-py3-none-any.whl')}\n")
+    status, got, err = tagpip(["app", "-i", world.url, "-c", c], capsys)
+    assert (status, err) == (0, "")
+    assert got == ["app-1.0-py3-none-any.whl", "helper-1.0-py3-none-any.whl"]
+    assert pip(["app", "-i", world.url, "-c", c]) == (0, got)
+
+
+@needs_pip26
+@pytest.mark.parametrize("right", [True, False], ids=["right-hash", "wrong-hash"])
+def test_a_constraint_with_a_hash_is_honoured_as_pip(
+    world: IndexServer, right: bool, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import hashlib
+
+    wheel = next(p for p in world.projects()["helper"] if p.name == "helper-1.0-py3-none-any.whl")
+    digest = hashlib.sha256(wheel.read_bytes()).hexdigest() if right else "0" * 64
+    c = constraints(f"helper==1.0 --hash=sha256:{digest}\n")
+    status, got, _ = tagpip(["helper", "-i", world.url, "-c", c], capsys)
+    pip_status, pip_got = pip(["helper", "-i", world.url, "-c", c])
+    assert (status == 0, got) == (pip_status == 0, pip_got)
+    assert (status == 0) is right

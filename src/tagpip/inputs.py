@@ -174,14 +174,27 @@ def index_overrides(inputs: Inputs, given: dict[str, object]) -> dict[str, objec
     """The command line's index options (``given``, as :func:`tagpip.pipconfig.load_index_options`
     takes them) with the files' option lines applied, as pip applies them: an ``--index-url``
     line replaces the index; extra indexes, find-links (relative to their file) and trusted
-    hosts add to the others; ``--no-index`` sets it."""
+    hosts add to the others; ``--no-index`` sets it. An ``--index-url`` line replaces the whole
+    list, extra indexes given before it included (the command line's too), as pip does; that is
+    said in ``notes`` (a list of lines for the user)."""
     overrides = dict(given)
     extra = list(overrides.get("extra_index_url") or [])  # type: ignore[call-overload]
     links = list(overrides.get("find_links") or [])  # type: ignore[call-overload]
     hosts = list(overrides.get("trusted_host") or [])  # type: ignore[call-overload]
+    notes: list[str] = []
     for options in inputs.file_options:
         if options.index_url is not None:
             overrides["index_url"] = options.index_url.value
+            if extra:
+                # pip's handle_option_line replaces the whole index list: the command line's
+                # extra indexes and earlier files' go (the file's own before the line already
+                # went, with a warning, when it was read).
+                where = f"{options.index_url.span.source}:{options.index_url.span.line}"
+                notes.append(
+                    f"--index-url at {where} replaces the indexes given before it, as pip does: "
+                    f"{', '.join(extra)} is not used (give --extra-index-url after it to keep one)"
+                )
+                extra = []
         extra += [v.value for v in options.extra_index_urls]
         links += [_relative_to(v.value, v.span.source) for v in options.find_links]
         hosts += [v.value for v in options.trusted_hosts]
@@ -189,6 +202,7 @@ def index_overrides(inputs: Inputs, given: dict[str, object]) -> dict[str, objec
             overrides["no_index"] = True
     overrides.update(extra_index_url=extra, find_links=links, trusted_host=hosts)
     overrides.update(_index_rules(inputs, given))
+    overrides["notes"] = notes
     return overrides
 
 

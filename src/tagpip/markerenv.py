@@ -82,9 +82,12 @@ def platform_markers(platforms: Sequence[str]) -> dict[str, str]:
             own = {"sys_platform": "win32", "platform_system": "Windows", "os_name": "nt"}
             own["platform_machine"] = WINDOWS_MACHINES[info.arch]
         elif info.family == "ios":
-            # PEP 730: platform.system() is "iOS" or "iPadOS" by device, platform.machine() the
-            # device model ("iPhone13,2"): neither is determined by the tag.
-            own = {"sys_platform": "ios", "os_name": "posix"}
+            # PEP 730: platform.machine() is the device model ("iPhone13,2"), so it stays
+            # undefined. platform.system() is "iOS" (an iPad reports "iPadOS"), and "iOS" is the
+            # system packaging's platform_tags() builds ios_* tags for: on any other name it
+            # falls back to the generic platform, so an interpreter that takes ios_* wheels is
+            # one that reports "iOS".
+            own = {"sys_platform": "ios", "platform_system": "iOS", "os_name": "posix"}
         elif info.family == "android" and info.arch:
             # PEP 738: platform.machine() is the Linux machine name of the ABI; a 32-bit ARM
             # process reports armv7l or armv8l by kernel, so that one is left undefined.
@@ -92,7 +95,7 @@ def platform_markers(platforms: Sequence[str]) -> dict[str, str]:
             machine = _ANDROID_MACHINES.get(info.arch)
             if machine:
                 own["platform_machine"] = machine
-        elif info.family == "pyemscripten":
+        elif info.family in ("pyemscripten", "emscripten"):
             # PEP 776/783: Emscripten reports sys.platform "emscripten", machine "wasm32".
             own = {
                 "sys_platform": "emscripten",

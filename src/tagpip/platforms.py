@@ -21,6 +21,7 @@ __all__ = [
     "FAMILY_LEVEL_RE",
     "LEGACY_LEVEL",
     "LEGACY_MANYLINUX",
+    "PYEMSCRIPTEN_EMSCRIPTEN",
     "WINDOWS_MACHINES",
     "Platform",
     "classify",
@@ -38,6 +39,13 @@ _MANYLINUX_ARCHS = frozenset(MANYLINUX_ARCHS)
 # lists every armv8l tag, then the same for armv7l.
 ALSO_RUNS = {"armv8l": ("armv7l",)}
 _LAST_GLIBC_MINOR = 50  # packaging's guess for the last minor of an older glibc major
+# The Emscripten release of each PEP 783 platform: a Pyodide of that platform reports it as
+# sysconfig.get_platform() ("emscripten-5.0.3-wasm32"), which packaging's _emscripten_platforms
+# lists right after the pyemscripten tag. Source: Pyodide's Makefile.envs at the 314.0.x tags
+# (PYODIDE_ABI_VERSION 2026_0, PYODIDE_EMSCRIPTEN_VERSION 5.0.3, PYVERSION 3.14.2), and the
+# compatibility table of pyodide-build's docs (reference/platform: pyemscripten_2026_0 is
+# Python 3.14 with Emscripten 5.0.3).
+PYEMSCRIPTEN_EMSCRIPTEN: dict[tuple[int, int], tuple[int, int, int]] = {(2026, 0): (5, 0, 3)}
 
 # The one spelling of a platform family with its level (``manylinux2014``, ``manylinux_2_28``,
 # ``macosx_11_0``, ``android_24``): a family alone, or followed by ``_ARCH`` in a full tag. Both
@@ -45,7 +53,8 @@ _LAST_GLIBC_MINOR = 50  # packaging's guess for the last minor of an older glibc
 _FAMILY_LEVEL = (
     r"(?:(?P<legacy>manylinux1|manylinux2010|manylinux2014)"
     r"|(?P<family>manylinux|musllinux|macosx|ios|pyemscripten)_(?P<major>\d+)_(?P<minor>\d+)"
-    r"|android_(?P<api>\d+))"
+    r"|android_(?P<api>\d+)"
+    r"|emscripten_(?P<em_major>\d+)_(?P<em_minor>\d+)_(?P<em_patch>\d+))"
 )
 FAMILY_LEVEL_RE = re.compile(_FAMILY_LEVEL)
 PLATFORM_RE = re.compile(rf"{_FAMILY_LEVEL}_(?P<arch>.+)|linux_(?P<linux_arch>.+)")
@@ -56,8 +65,11 @@ WINDOWS_MACHINES = {"win32": "x86", "win_amd64": "AMD64", "win_arm64": "ARM64", 
 class Platform:
     """What one platform tag says: OS family, level, architecture."""
 
-    family: str  # manylinux, musllinux, macosx, ios, android, pyemscripten, linux, win, any, other
-    level: tuple[int, int] | None
+    # manylinux, musllinux, macosx, ios, android, pyemscripten, emscripten, linux, win, any, other
+    family: str
+    # Two numbers (a glibc, musl, macOS, iOS or PEP 783 version; an Android API level with 0),
+    # three for emscripten (the Emscripten release that sysconfig.get_platform() names).
+    level: tuple[int, ...] | None
     arch: str | None
 
 
@@ -75,13 +87,17 @@ def classify(tag: str) -> Platform:
     return Platform(family, level, match["arch"])
 
 
-def family_and_level(match: re.Match[str]) -> tuple[str, tuple[int, int]]:
+def family_and_level(match: re.Match[str]) -> tuple[str, tuple[int, ...]]:
     """The family and level a match of :data:`FAMILY_LEVEL_RE` (or of a full tag) names: a
-    legacy manylinux name is its glibc level, an Android API level is ``(api, 0)``."""
+    legacy manylinux name is its glibc level, an Android API level is ``(api, 0)``, an
+    ``emscripten_X_Y_Z`` platform its Emscripten release ``(X, Y, Z)``."""
     if match["legacy"]:
         return "manylinux", LEGACY_LEVEL[match["legacy"]]
     if match["api"]:
         return "android", (int(match["api"]), 0)
+    if match["em_major"]:
+        release = (match["em_major"], match["em_minor"], match["em_patch"])
+        return "emscripten", tuple(int(n) for n in release)
     return match["family"], (int(match["major"]), int(match["minor"]))
 
 
@@ -115,18 +131,25 @@ def _expand_one(tag: str) -> list[str]:
     if not (info.level and info.arch):
         return [tag]
     archs = (info.arch, *ALSO_RUNS.get(info.arch, ()))
+    level = (info.level[0], info.level[1])
     if info.family == "manylinux":
-        expanded = [t for arch in archs for t in manylinux_tags(info.level, arch)]
+        expanded = [t for arch in archs for t in manylinux_tags(level, arch)]
         return expanded or [tag]
     if info.family == "musllinux":
-        return [t for arch in archs for t in musllinux_tags(info.level, arch)]
+        return [t for arch in archs for t in musllinux_tags(level, arch)]
     if info.family == "macosx":
-        return list(mac_platforms(info.level, info.arch)) or [tag]
+        return list(mac_platforms(level, info.arch)) or [tag]
     if info.family == "ios":
-        return list(ios_platforms(info.level, info.arch)) or [tag]
+        return list(ios_platforms(level, info.arch)) or [tag]
     if info.family == "android":
-        return list(android_platforms(info.level[0], info.arch)) or [tag]
-    return [tag]  # pyemscripten: packaging's _emscripten_platforms gives the one version
+        return list(android_platforms(level[0], info.arch)) or [tag]
+    if info.family == "pyemscripten":
+        # packaging's _emscripten_platforms: the PEP 783 platform, then sysconfig's own
+        # platform (``emscripten_5_0_3_wasm32``), which names the Emscripten release.
+        emscripten = PYEMSCRIPTEN_EMSCRIPTEN.get(level)
+        if emscripten is not None:
+            return [tag, "emscripten_{}_{}_{}_{}".format(*emscripten, info.arch)]
+    return [tag]  # emscripten_X_Y_Z, or a PEP 783 platform whose Emscripten is not known yet
 
 
 def expand_platforms(platforms: Iterable[str]) -> tuple[str, ...]:
@@ -134,8 +157,10 @@ def expand_platforms(platforms: Iterable[str]) -> tuple[str, ...]:
     order and dropping repeats (docs/targets.md, "Target families"): ``manylinux_2_N_arch`` down to
     2_5 (2_17 off x86) with the legacy aliases after their level, ``musllinux_1_N`` down to 1_0
     (armv8l then also armv7l, for both), macOS, iOS and Android through packaging's
-    ``mac_platforms``, ``ios_platforms`` and ``android_platforms``; Windows, ``linux_*``,
-    ``pyemscripten_*`` and ``any`` stand alone."""
+    ``mac_platforms``, ``ios_platforms`` and ``android_platforms``; ``pyemscripten_Y_P`` then
+    the ``emscripten_X_Y_Z`` platform of its Emscripten release, as packaging's
+    ``_emscripten_platforms`` lists them on a real Pyodide; Windows, ``linux_*``,
+    ``emscripten_*`` and ``any`` stand alone."""
     seen: dict[str, None] = {}
     for platform in platforms:
         for tag in _expand_one(platform.lower()):

@@ -475,7 +475,13 @@ def _preset(runtime: str, architecture: str, where: str) -> str:
     match = _RUNTIME_RE.match(runtime)
     name = f"aws-lambda-{runtime}-{architecture}"
     if match is None or name not in PRESETS:
-        known = sorted({p.removeprefix("aws-lambda-").rsplit("-", 1)[0] for p in PRESETS})
+        known = sorted(
+            {
+                p.removeprefix("aws-lambda-").rsplit("-", 1)[0]
+                for p in PRESETS
+                if p.startswith("aws-lambda-")  # the other presets are other places
+            }
+        )
         raise SamError(
             f"{where}: no tagpip preset for the runtime {runtime!r}",
             hint=f"tagpip knows {', '.join(known)}",

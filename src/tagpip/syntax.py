@@ -432,6 +432,8 @@ _LINE_OPTIONS: dict[str, tuple[str, bool]] = {
     "--config-settings": ("config_settings", True),
     "-C": ("config_settings", True),
 }
+# pip 26.3's --use-feature choices (cmdoptions.use_new_feature); pip refuses any other.
+_PIP_FEATURES = ("fast-deps", "inprocess-build-deps", "venv-isolation")
 # Options pip takes in a file that tagpip refuses on purpose, each with the reason by name.
 # (pip 26 takes -e and -C/--config-settings; --global-option and --install-option are gone from
 # pip 26 but still in old files.) The table in docs/syntax.md and tests/test_reqfile_options.py,
@@ -507,7 +509,16 @@ def _parse_options(
             name, value, has_value = word.text[:2], word.text[2:], True
         refused = _REFUSED.get(name)
         if refused:
-            problems.append(_error(refused, span))
+            hint = None
+            if name in ("-e", "--editable"):
+                following = words[position] if position < len(words) else None
+                folder = value if has_value else getattr(following, "text", None)
+                if folder:
+                    hint = (
+                        f"write the folder or URL alone ({folder}): tagpip builds a pure-Python "
+                        "project into a wheel for the target"
+                    )
+            problems.append(_error(refused, span, hint=hint))
             if not has_value and position < len(words):
                 position += 1  # every refused option takes a value: skip it too
             continue
@@ -725,7 +736,9 @@ def _parse_requirement(
             else:
                 hashes.append(word.text.lower())
 
-    local = _local_path(req_text, logical, req_span, diagnostics, build)
+    local = _bare_url(req_text, logical, req_span, diagnostics, build)
+    if local is None:
+        local = _local_path(req_text, logical, req_span, diagnostics, build)
     if local is not None:
         if not local:
             return None
@@ -772,6 +785,19 @@ def _parse_requirement(
         except InvalidRequirement as error:
             diagnostics.append(_packaging_error(error, cut, logical, len(req_text)))
             return None
+        if requirement.url is not None and not _URL_SCHEME_RE.match(requirement.url):
+            # PEP 508 wants a URL after '@'; pip parses a path there, then fails to fetch it
+            # ("Invalid URL ...: No scheme supplied").
+            diagnostics.append(
+                _error(
+                    f"'{requirement.name} @ {requirement.url}': a path after '@' is not a URL "
+                    "(pip fails on it too)",
+                    req_span,
+                    hint=f"write the path alone ({requirement.url}), which pip and tagpip read "
+                    "as a local wheel, archive or folder, or a file: URL",
+                )
+            )
+            return None
 
     tag_like: TagLikeExtras | None = None
     if lone_extras is not None and (requirement is None or requirement.url is None):
@@ -800,6 +826,81 @@ _ARCHIVES = (
     *(".whl", ".zip", ".tar.gz", ".tgz", ".tar", ".tar.bz2", ".tbz", ".tar.xz", ".txz"),
     *(".tlz", ".tar.lz", ".tar.lzma"),
 )  # pip's ARCHIVE_EXTENSIONS
+
+
+# The schemes pip's is_url() reads a line as a URL for: http, https, file, ftp and the VCS ones.
+_URL_SCHEME_RE = re.compile(r"(?i)(?:https?|ftp|file|(?:git|hg|svn|bzr)(?:\+[a-z]+)?):")
+
+
+def _bare_url(
+    text: str, logical: _Logical, span: Span, diagnostics: list[Diagnostic], build: bool
+) -> str | None:
+    """A line that is a URL alone, read as pip reads it (``parse_req_from_line``): the text
+    ``name @ URL ; marker`` for it, "" when it has been reported, None when it is no URL.
+
+    As pip: after a URL the marker starts at ``"; "`` (a ``;`` inside a URL is the URL's); a
+    wheel's name is its file name's, a source's (an sdist, a VCS URL) its ``#egg=`` fragment's; a
+    ``file:`` URL is the local path it names (relative to the working directory when it is
+    relative, ``file:./dist/x.whl``), read as such a path is. Any other URL alone names no
+    project that tagpip can read without building it (pip builds it to find out), so that is
+    refused, saying how to name it.
+    """
+    head = text.strip()
+    if not _URL_SCHEME_RE.match(head) or " @ " in head:
+        return None
+    url, sep, marker = head.partition("; ")
+    url, marker = url.strip(), marker.strip()
+    from urllib.parse import unquote, urlsplit
+
+    parts = urlsplit(url)
+    if parts.scheme.lower() == "file":
+        if parts.netloc not in ("", "localhost"):
+            diagnostics.append(
+                _error(f"the file: URL {url} names another host ({parts.netloc})", span)
+            )
+            return ""
+        from urllib.request import url2pathname
+
+        path = url2pathname(parts.path)
+        if url[len("file:") :].startswith("//"):
+            path = os.path.normpath(path)
+        local = _local_path(
+            path + (f";{marker}" if marker else ""), logical, span, diagnostics, build
+        )
+        if local is None:
+            diagnostics.append(
+                _error(
+                    f"{url} names no wheel, archive or folder",
+                    span,
+                    hint="a file: URL alone must name a local wheel, source archive or folder",
+                )
+            )
+            return ""
+        return local
+    suffix = f" ; {marker}" if sep and marker else ""
+    egg = re.search(r"[#&]egg=([^&]*)", url)
+    if egg and _NAME_RE.fullmatch(egg.group(1)):
+        # pip's Link.egg_fragment: a source (an sdist, a VCS URL) named in its fragment.
+        return f"{egg.group(1)} @ {url}{suffix}"
+    filename = unquote(parts.path.rsplit("/", 1)[-1])
+    if not filename.lower().endswith(".whl") or "+" in parts.scheme:
+        diagnostics.append(
+            _error(
+                f"{url} names no project: pip reads the name of a wheel from its file name, "
+                "of a source from its #egg= fragment, and builds anything else to find it out",
+                span,
+                hint=f"name the project: NAME @ {url}",
+            )
+        )
+        return ""
+    from packaging.utils import InvalidWheelFilename, parse_wheel_filename
+
+    try:
+        name = parse_wheel_filename(filename)[0]
+    except InvalidWheelFilename as error:
+        diagnostics.append(_error(f"not a valid wheel file name: {error}", span))
+        return ""
+    return f"{name} @ {url}{suffix}"
 
 
 def _local_path(
@@ -848,9 +949,8 @@ def _local_path(
         url = Path(absolute).as_uri()
         return f"{name}{extras} @ {url}" + (f" ; {marker.strip()}" if semi and marker else "")
     # A folder or a source archive: built by tagpip.build as pip would build it, checked pure
-    # for the target. `check` accepts the line as pip does, without reading the source.
-    if not build:
-        return ""
+    # for the target. `check` reads its name as the fetching commands do (no build), so that
+    # both give the same answer.
     from pathlib import Path
 
     source_name = _source_name(absolute)
@@ -864,6 +964,8 @@ def _local_path(
                 hint=f"name it: NAME @ {Path(absolute).as_uri()}",
             )
         )
+        return ""
+    if not build:
         return ""
     url = Path(absolute).as_uri()
     return f"{source_name}{extras} @ {url}" + (f" ; {marker.strip()}" if semi and marker else "")
@@ -1229,6 +1331,15 @@ class _Reader:
             self.options[destination] = span
             return
         if destination == "ignored":
+            if value not in _PIP_FEATURES:
+                self.diagnostics.append(
+                    _error(
+                        f"{name} {value}: pip has no such feature (pip refuses it too)",
+                        span,
+                        hint=f"pip 26.3's features: {', '.join(_PIP_FEATURES)}",
+                    )
+                )
+                return
             self.diagnostics.append(
                 Diagnostic(
                     "warning",
@@ -1245,7 +1356,25 @@ class _Reader:
         if destination in ("all_releases", "only_final"):
             self._release((destination, option))
             return
-        if destination in ("index_url", "index_strategy"):
+        if destination == "index_url":
+            # pip's handle_option_line: an --index-url line replaces the index list, extra
+            # indexes given before it included (those after it add to it).
+            earlier = self.options.get("extra_index_urls", ())
+            assert isinstance(earlier, tuple)
+            if earlier:
+                dropped = ", ".join(f"{e.value} ({e.span.source}:{e.span.line})" for e in earlier)
+                self.diagnostics.append(
+                    Diagnostic(
+                        "warning",
+                        f"{name} replaces the indexes given before it, as pip does: {dropped} "
+                        "is not used",
+                        span,
+                        "to keep an extra index, give --extra-index-url after --index-url",
+                    )
+                )
+                self.options["extra_index_urls"] = ()
+            self.options[destination] = option
+        elif destination == "index_strategy":
             self.options[destination] = option
         elif destination in ("python_version", "implementation"):
             previous = self.options.get(destination)
@@ -1293,9 +1422,17 @@ def check_requirements_file(path: str, *, constraint: bool = False) -> Requireme
 def validate_requirements_file(path: str, *, constraint: bool = False) -> tuple[Diagnostic, ...]:
     """Every problem of a requirement file and what it includes, and nothing else: the fast path
     ``tagpip check`` uses (plainly valid lines skip building packaging values)."""
+    return validate_requirements_files(path, constraint=constraint)[0]
+
+
+def validate_requirements_files(
+    path: str, *, constraint: bool = False
+) -> tuple[tuple[Diagnostic, ...], tuple[str, ...]]:
+    """:func:`validate_requirements_file`, with every file read (the file, then those it
+    includes with ``-r``/``-c``, in reading order), for ``check`` to count and name them."""
     reader = _Reader(build=False)
     reader.read_file(os.fspath(path), constraint, None)
-    return tuple(reader.diagnostics)
+    return tuple(reader.diagnostics), tuple(reader.files)
 
 
 def check_requirements_text(

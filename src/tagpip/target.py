@@ -70,6 +70,7 @@ __all__ = [
     "TargetOptions",
     "UndefinedMarkerValue",
     "expand_platforms",
+    "interpreter_command",
     "parse_python_version",
 ]
 
@@ -323,19 +324,36 @@ class Target:
     def from_python(cls, path: str | Path) -> Target:
         """The target a real interpreter is: it runs once (isolated, without site) to report its
         facts; its tags are then computed here as its own ``sys_tags()`` would, by the packaging
-        installed next to tagpip (which the interpreter itself may lack)."""
+        installed next to tagpip (which the interpreter itself may lack).
+
+        ``path`` is an interpreter, or a script that runs one, or a command line that runs one
+        elsewhere (``docker run --rm -i IMAGE python3``, ``ssh HOST python3``, ``chroot ROOT
+        python3``): tagpip appends ``-I -S -`` and writes the probe to its standard input, which
+        passes through such commands where a ``-c`` program would be requoted by a remote shell.
+        A value that is not an existing file and holds a space is a command line (split as a
+        POSIX shell would, with :func:`shlex.split`, never run by a shell).
+        """
         from tagpip._probe import PROBE_SOURCE
 
+        text = str(path)
+        command = interpreter_command(text)
+        # A command may pull an image or open a connection first: give it longer.
+        timeout = 60 if len(command) == 1 else 300
         try:
             result = subprocess.run(
-                [str(path), "-I", "-S", "-c", PROBE_SOURCE],
+                [*command, "-I", "-S", "-"],
+                input=PROBE_SOURCE,
                 capture_output=True,
                 text=True,
-                timeout=60,
+                timeout=timeout,
                 check=False,
             )
-        except (OSError, subprocess.TimeoutExpired) as error:
-            raise TargetError(f"cannot run the interpreter {str(path)!r}: {error}") from None
+        except subprocess.TimeoutExpired:
+            raise TargetError(
+                f"the interpreter {text!r} did not report its tags within {timeout} seconds"
+            ) from None
+        except OSError as error:
+            raise TargetError(f"cannot run the interpreter {text!r}: {error}") from None
         if result.returncode != 0:
             # The interpreter's own words, trimmed to one line: a fatal start-up error (or a
             # Python 2 refusing -I) says what is wrong in its first line, a traceback in its
@@ -346,14 +364,20 @@ class Target:
             ]
             detail = fatal[:1] or lines[-1:] or [f"exit status {result.returncode}, no output"]
             raise TargetError(
-                f"the interpreter {str(path)!r} failed to report its tags: {detail[0]}",
+                f"the interpreter {text!r} failed to report its tags: {detail[0]}",
                 hint="--from-python needs a CPython or PyPy 3.6 or later",
+            )
+        if not result.stdout.strip():
+            raise TargetError(
+                f"the interpreter {text!r} printed nothing",
+                hint="tagpip sends its probe on standard input: a command that runs the "
+                "interpreter elsewhere must pass it on (docker run -i; ssh without -n)",
             )
         try:
             facts = json.loads(result.stdout)
         except ValueError:
-            raise TargetError(f"the interpreter {str(path)!r} gave unreadable output") from None
-        return cls.from_facts(facts, source=f"--from-python {path}")
+            raise TargetError(f"the interpreter {text!r} gave unreadable output") from None
+        return cls.from_facts(facts, source=f"--from-python {text}")
 
     @classmethod
     def from_host(cls) -> Target:
@@ -488,6 +512,14 @@ class Target:
         """
         command_line = command_line or TargetOptions()
         if base is not None and not command_line.is_empty():
+            if base.source.startswith("the preset "):
+                # The CLI hands a preset its --python-version; what is left is another platform,
+                # implementation or ABI, which would make it another place.
+                raise TargetError(
+                    f"{base.source} cannot be combined with --platform, --implementation or --abi",
+                    hint="a preset takes --python-version only (another Python of its place); "
+                    "for another platform, give --platform and --python-version without it",
+                )
             raise TargetError(
                 f"{base.source or 'a named target'} cannot be combined with --platform, "
                 "--python-version, --implementation or --abi",
@@ -635,7 +667,22 @@ class Target:
         )
 
 
-_LEVELLED = ("manylinux", "musllinux", "macosx", "ios", "android", "pyemscripten")
+_LEVELLED = ("manylinux", "musllinux", "macosx", "ios", "android", "pyemscripten", "emscripten")
+
+
+def interpreter_command(text: str) -> list[str]:
+    """``--from-python``'s value as an argv: a path that exists is one word, spaces and all; a
+    value with a space that is no file is a command line that runs an interpreter elsewhere
+    (``docker run --rm -i IMAGE python3``, ``ssh HOST python3``), split as a POSIX shell splits
+    it (and never run by a shell); anything else is the one word, to be found on PATH."""
+    if Path(text).exists() or len(text.split()) < 2:
+        return [text]
+    import shlex
+
+    try:
+        return shlex.split(text)
+    except ValueError as error:
+        raise TargetError(f"--from-python {text!r} is not a command line: {error}") from None
 
 
 def _describe_platforms(platforms: Sequence[str]) -> str:
@@ -650,11 +697,11 @@ def _describe_platforms(platforms: Sequence[str]) -> str:
         families.add(key)
         if info.family == "manylinux" and info.level in LEGACY_MANYLINUX:
             assert info.level is not None
-            tag = f"{LEGACY_MANYLINUX[info.level]} {info.arch}"
+            tag = f"{LEGACY_MANYLINUX[(info.level[0], info.level[1])]} {info.arch}"
         elif info.family == "android" and info.level:
             tag = f"android_{info.level[0]} {info.arch}"
         elif info.family in _LEVELLED and info.level:
-            tag = f"{info.family}_{info.level[0]}_{info.level[1]} {info.arch}"
+            tag = f"{info.family}_{'_'.join(map(str, info.level))} {info.arch}"
         if tag not in shown:
             shown.append(tag)
     return ", ".join(shown) or "no platform"

@@ -34,6 +34,7 @@ from tagpip.tokens import (
     ImpossiblePlatform,
     PlatformSpec,
     TagSpec,
+    family_archs,
     implementation_of,
     parse_abi,
     parse_platform,
@@ -71,7 +72,11 @@ def _block_python(spec: TagSpec) -> tuple[str, tuple[int, ...]] | None:
 
 
 def _os_class(os: str) -> str:
-    return "linux" if os in ("manylinux", "linux") else os
+    """The operating system a family runs on: manylinux and plain linux tags are one, and so are
+    PEP 783's pyemscripten and the emscripten tag of its Emscripten release."""
+    if os in ("manylinux", "linux"):
+        return "linux"
+    return "emscripten" if os == "pyemscripten" else os
 
 
 def _where(span: Span | None) -> str:
@@ -120,8 +125,8 @@ def block_layer(blocks: Sequence[TagSpec]) -> _BlockLayer:
             platform, os_span = plat, spec.span
         elif plat.os == platform.os and (plat.level or (0, 0)) > (platform.level or (0, 0)):
             platform = plat  # the target runs the highest level; each line keeps its own
-        elif platform.os == "linux" and plat.os == "manylinux":
-            platform = plat
+        elif (platform.os, plat.os) in (("linux", "manylinux"), ("emscripten", "pyemscripten")):
+            platform = plat  # the named standard's platform implies the plain one
     if platform is not None and arch is not None:
         platform = replace(platform, arch=arch)
     return _BlockLayer(python, platform, _block_abis(blocks))
@@ -163,9 +168,14 @@ def _python_text(python: tuple[str, tuple[int, ...]]) -> str:
 
 def platform_tag(platform: PlatformSpec, span: Span | None) -> str:
     if platform.os != "any" and platform.arch is None:
+        archs = family_archs(platform)
+        if len(archs) == 1:  # wasm32 is the one architecture of the Emscripten platforms
+            return replace(platform, arch=archs[0]).tag()
+        example = archs[0] if archs else "x86_64"
         raise TargetError(
             f"the platform {platform.family()} needs an architecture",
-            hint=f"add one to a tag block (e.g. [{platform.family()},x86_64]) or give --platform",
+            hint=f"add one to a tag block (e.g. [{platform.family()},{example}]) or give "
+            "--platform",
             span=span,
         )
     if platform.os in _LEVELLED and platform.level is None:
@@ -345,6 +355,11 @@ def narrow(target: Target, spec: TagSpec) -> Target:
                     span=span,
                 )
         keep_abis = {a.lower() for a in spec.abis} | {"none"}
+        if any(_specific_abi(a) for a in spec.abis):
+            # A build ABI (cp313t, cp36m, cp38d) names the interpreter, which also takes its
+            # stable ABI: abi3, or abi3t for a free-threaded build, as packaging's cpython_tags
+            # gives the target (only the one the target has is kept).
+            keep_abis |= {"abi3", "abi3t"} & target_abis
     # The platform: the block's own, filled from the target, must be one the target runs.
     keep_platforms: set[str] | None = None
     if spec.platform is not None:

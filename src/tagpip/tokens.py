@@ -44,7 +44,16 @@ if TYPE_CHECKING:
     from packaging.tags import Tag
 
     OsFamily = Literal[
-        "manylinux", "musllinux", "macosx", "win", "linux", "any", "ios", "android", "pyemscripten"
+        "manylinux",
+        "musllinux",
+        "macosx",
+        "win",
+        "linux",
+        "any",
+        "ios",
+        "android",
+        "pyemscripten",
+        "emscripten",
     ]
     _Kind = Literal["platform", "arch", "python", "abi", "triple"]
 else:
@@ -64,6 +73,7 @@ else:
                 "ios",
                 "android",
                 "pyemscripten",
+                "emscripten",
             ]
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
@@ -76,6 +86,7 @@ __all__ = [
     "TokenError",
     "canonical_arch",
     "check_tag_block",
+    "family_archs",
     "format_tag_block",
     "implementation_of",
     "looks_like_tag_token",
@@ -169,7 +180,7 @@ _ALL_ARCHS = frozenset(
 )
 
 
-def _archs_of(os: OsFamily, level: tuple[int, int] | None, legacy: bool = False) -> tuple[str, ...]:
+def _archs_of(os: OsFamily, level: tuple[int, ...] | None, legacy: bool = False) -> tuple[str, ...]:
     """The architectures a platform family was ever built for, in its own spelling."""
     if os == "manylinux":
         if level is not None and level < (2, 17):
@@ -189,9 +200,15 @@ def _archs_of(os: OsFamily, level: tuple[int, int] | None, legacy: bool = False)
         return _IOS_ARCHS
     if os == "android":
         return _ANDROID_ARCHS
-    if os == "pyemscripten":
+    if os in ("pyemscripten", "emscripten"):
         return _EMSCRIPTEN_ARCHS
     return ()
+
+
+def family_archs(platform: PlatformSpec) -> tuple[str, ...]:
+    """The architectures ``platform``'s family had at its level, in its own spelling (one for
+    ``pyemscripten`` and ``emscripten``: ``wasm32``)."""
+    return _archs_of(platform.os, platform.level)
 
 
 def canonical_arch(os: OsFamily, arch: str) -> str:
@@ -211,8 +228,9 @@ class PlatformSpec:
 
     ``level`` is the glibc version for manylinux (``manylinux1`` -> ``(2, 5)``), the musl version
     for musllinux, the macOS version for macosx, the iOS version for ios, ``(api_level, 0)`` for
-    android, the PEP 783 platform version for pyemscripten (``(2026, 0)``), and None for
-    win/linux/any. ``arch`` is in the
+    android, the PEP 783 platform version for pyemscripten (``(2026, 0)``), the Emscripten
+    release for emscripten (``(5, 0, 3)``: ``emscripten_5_0_3_wasm32``, the platform a Pyodide's
+    sysconfig names), and None for win/linux/any. ``arch`` is in the
     family's own spelling (``x86_64``/``aarch64`` on Linux, ``arm64``/``x86_64``/``universal2`` on
     macOS, ``amd64``/``arm64``/``win32`` on Windows), or None when the block leaves it open.
 
@@ -221,7 +239,7 @@ class PlatformSpec:
     """
 
     os: OsFamily
-    level: tuple[int, int] | None = None
+    level: tuple[int, ...] | None = None
     arch: str | None = None
 
     def family(self, *, legacy: bool = False) -> str:
@@ -233,8 +251,8 @@ class PlatformSpec:
         if self.os == "android":
             return f"android_{self.level[0]}"
         if legacy and self.os == "manylinux" and self.level in LEGACY_MANYLINUX:
-            return LEGACY_MANYLINUX[self.level]
-        return f"{self.os}_{self.level[0]}_{self.level[1]}"
+            return LEGACY_MANYLINUX[(self.level[0], self.level[1])]
+        return f"{self.os}_{'_'.join(map(str, self.level))}"
 
     def tag(self, *, legacy: bool = False) -> str:
         """The platform tag of this spec, as it appears in wheel file names.
@@ -292,7 +310,7 @@ _ARCH_WORD_RE = re.compile(r"[a-z][a-z0-9_]*")
 _WIN_FULL = {"win32": "win32", "win_amd64": "amd64", "win_arm64": "arm64"}
 
 
-def _family_of(match: re.Match[str]) -> tuple[OsFamily, tuple[int, int]]:
+def _family_of(match: re.Match[str]) -> tuple[OsFamily, tuple[int, ...]]:
     """:func:`platforms.family_and_level`, typed as the tag-block families."""
     family, level = family_and_level(match)
     return _FAMILIES[family], level
@@ -305,10 +323,11 @@ _FAMILIES: dict[str, OsFamily] = {
     "ios": "ios",
     "android": "android",
     "pyemscripten": "pyemscripten",
+    "emscripten": "emscripten",
 }
 
 
-def _check_level(os: OsFamily, level: tuple[int, int], token: str) -> str | None:
+def _check_level(os: OsFamily, level: tuple[int, ...], token: str) -> str | None:
     """A message when a level cannot exist, else None."""
     if os == "manylinux" and (level[0] != 2 or level[1] < 5):
         return f"{token!r} is not a glibc level: manylinux levels start at manylinux_2_5"
@@ -507,7 +526,7 @@ def _build_vocabulary() -> tuple[str, ...]:
     words += [f"linux_{a}" for a in ("x86_64", "aarch64", "i686", "armv7l", "armv8l")]
     words += [f"ios_13_0_{a}" for a in _IOS_ARCHS] + ["ios_13_0"]
     words += [f"android_24_{a}" for a in _ANDROID_ARCHS] + ["android_24"]
-    words += ["pyemscripten_2026_0_wasm32", "pyemscripten_2026_0"]
+    words += ["pyemscripten_2026_0_wasm32", "pyemscripten_2026_0", "emscripten_5_0_3_wasm32"]
     return tuple(dict.fromkeys(words))
 
 

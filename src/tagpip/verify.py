@@ -832,7 +832,8 @@ def _libc_differences(target: Target, facts: Mapping[str, Any]) -> list[str]:
     for tag in target.platforms:
         info = classify(tag)
         if info.family in ("manylinux", "musllinux") and info.level is not None:
-            levels[info.family] = max(levels.get(info.family, (0, 0)), info.level)
+            level = (info.level[0], info.level[1])
+            levels[info.family] = max(levels.get(info.family, (0, 0)), level)
     found: list[str] = []
     glibc = _version_pair(facts.get("glibc"))
     musl = facts.get("musl")

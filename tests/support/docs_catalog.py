@@ -207,13 +207,17 @@ CATALOG: tuple[Release, ...] = (
     ),
     Release("zipp", "3.6.0", ["py3-none-any"], requires_python=">=3.6"),
     Release("typing-extensions", "4.1.1", ["py3-none-any"], requires_python=">=3.6"),
-    # -- a tool with a console script, for install examples --------------------------------------
+    # -- a tool with a console script, for install examples: cowsay 6.1 on PyPI is one pure wheel
+    # with no dependencies, Requires-Python >=3.8, and the console script cowsay ---------------
     Release(
-        "tool",
-        "2.0",
+        "cowsay",
+        "6.1",
         ["py3-none-any"],
+        requires_python=">=3.8",
         extra_files={
-            "tool-2.0.dist-info/entry_points.txt": "[console_scripts]\ntool = tool:main\n"
+            "cowsay-6.1.dist-info/entry_points.txt": (
+                "[console_scripts]\ncowsay = cowsay.__main__:cli\n"
+            )
         },
     ),
     # -- the data stack of docs/recipes/aws-sam.md, shaped as on PyPI in 2026 --------------------

@@ -14,7 +14,12 @@ import argparse
 from typing import TYPE_CHECKING, Any
 
 from tagpip.cli._downgrades import add_downgrade_option
-from tagpip.cli._options import add_fetch_options, add_output_options, add_target_options
+from tagpip.cli._options import (
+    add_fetch_options,
+    add_output_options,
+    add_target_options,
+    local_interpreter,
+)
 from tagpip.cli._supply import add_supply_options
 from tagpip.cli._verify import add_verify_options, check_verify_options, verify_written
 
@@ -251,9 +256,7 @@ def _compile_python(args: argparse.Namespace, target: Target) -> str:
     if args.compile_python:
         return str(args.compile_python)
     major, minor = target.python_version[:2]
-    preferred = getattr(args, "from_python", None)
-    if isinstance(preferred, list):
-        preferred = preferred[0] if preferred else None
+    preferred = local_interpreter(getattr(args, "from_python", None))
     found = find_interpreter(major, minor, preferred=preferred)
     if found is None:
         raise CompileError(

@@ -88,7 +88,7 @@ def run(args: argparse.Namespace | SimpleNamespace) -> int:
     """Check every file named on the command line; print the problems; return the exit status."""
     from tagpip.cli._render import render_diagnostic
     from tagpip.errors import UsageError
-    from tagpip.syntax import validate_requirements_file
+    from tagpip.syntax import validate_requirements_files
 
     files: list[str] = list(args.files)
     if not files:
@@ -96,8 +96,11 @@ def run(args: argparse.Namespace | SimpleNamespace) -> int:
 
     diagnostics: list[Diagnostic] = []
     seen: set[tuple[object, ...]] = set()
+    read: dict[str, None] = {}
     for path in files:
-        for diagnostic in validate_requirements_file(path):
+        found, included = validate_requirements_files(path)
+        read.update(dict.fromkeys(included))
+        for diagnostic in found:
             # A file included by two of the files named is reported once.
             span = diagnostic.span
             key = (
@@ -120,13 +123,19 @@ def run(args: argparse.Namespace | SimpleNamespace) -> int:
         for diagnostic in diagnostics:
             out.write(render_diagnostic(diagnostic) + "\n")
         if not args.quiet:
-            out.write(_summary(len(files), errors, warnings) + "\n")
+            out.write(_summary(files, list(read), errors, warnings) + "\n")
     out.flush()
     return 1 if errors else 0
 
 
-def _summary(files: int, errors: int, warnings: int) -> str:
-    checked = f"{files} file{'s' if files != 1 else ''} checked"
+def _summary(named: list[str], read: list[str], errors: int, warnings: int) -> str:
+    """``1 file checked: no problems``; with files read through ``-r``/``-c``, each is counted
+    and the included ones named (a problem may be in one of them)."""
+    included = [path for path in read if path not in named]
+    count = len(dict.fromkeys([*named, *included]))
+    checked = f"{count} file{'s' if count != 1 else ''} checked"
+    if included:
+        checked += f" ({', '.join(named)}; included: {', '.join(included)})"
     if not errors and not warnings:
         return f"{checked}: no problems"
     parts = []

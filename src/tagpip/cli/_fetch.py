@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 from packaging.utils import canonicalize_name
 
 from tagpip.buildenv import DEFAULT_BUILD_TIMEOUT
+from tagpip.cli._options import local_interpreter, named_target
 from tagpip.errors import Diagnostic, UsageError
 from tagpip.inputs import (
     Inputs,
@@ -35,7 +36,6 @@ from tagpip.inputs import (
     wants_hashes,
 )
 from tagpip.pipconfig import IndexOptions, PipSettings, load_index_options, load_pip_settings
-from tagpip.presets import preset
 from tagpip.statuses import parse_fail_on
 from tagpip.target import Target, TargetOptions
 from tagpip.workflow import RunSettings
@@ -93,10 +93,13 @@ def settle_targets(args: argparse.Namespace, inputs: Inputs) -> list[Target]:
     bases = [(attr, value) for attr, _ in NAMED_TARGETS for value in _named(args, attr)]
     if len(bases) <= 1:
         return [settle_target(args, inputs)]
-    if any(getattr(args, flag) for flag in TARGET_FLAGS):
+    only_presets = all(attr == "preset" for attr, _ in bases)
+    flags = [flag for flag in TARGET_FLAGS if getattr(args, flag)]
+    if flags and not (only_presets and flags == ["python_version"]):
         raise UsageError(
             "--platform, --python-version, --implementation and --abi describe one target; "
-            "with several targets, name each with --preset, --from-python or --target-file"
+            "with several targets, name each with --preset, --from-python or --target-file",
+            hint="--python-version goes with several targets when every one is a --preset",
         )
     targets: list[Target] = []
     for attr, value in bases:
@@ -116,17 +119,12 @@ def settle_target(args: argparse.Namespace, inputs: Inputs) -> Target:
     if len(bases) > 1:
         raise UsageError(f"{bases[0][0]} and {bases[1][0]} both name a target; give one")
     base: Target | None = None
+    took_version = False
     if bases:
-        option, value = bases[0]
-        if option == "--preset":
-            base = preset(value)
-        elif option == "--from-python":
-            base = Target.from_python(value)
-        else:
-            base = Target.from_file(value)
+        base, took_version = named_target(*bases[0], args.python_version)
     command_line = TargetOptions.from_strings(
         platforms=args.platform,
-        python_version=args.python_version,
+        python_version=None if took_version else args.python_version,
         implementation=args.implementation,
         abis=args.abi,
     )
@@ -163,7 +161,11 @@ def settle_index_options(args: argparse.Namespace, inputs: Inputs, command: str)
         "index_pins": pins,
         "index_strategy": getattr(args, "index_strategy", None),
     }
-    loaded = load_index_options(command, index_overrides(inputs, overrides))
+    applied = index_overrides(inputs, overrides)
+    notes = applied.pop("notes", None) or []
+    assert isinstance(notes, list)
+    print_warnings([Diagnostic("warning", str(n), None) for n in notes], args.quiet)
+    loaded = load_index_options(command, applied)
     pip = inputs.pip
     if pip is None:  # a lock file: read_inputs did not run
         pip = load_pip_settings(command, isolated=bool(args.isolated))
@@ -260,9 +262,7 @@ def run_settings(
         no_build=bool(getattr(args, "no_build", False)),
         no_build_packages=list(getattr(args, "no_build_package", None) or []),
     )
-    preferred = getattr(args, "from_python", None)
-    if isinstance(preferred, list):
-        preferred = preferred[0] if preferred else None
+    preferred = local_interpreter(getattr(args, "from_python", None))
     return RunSettings(
         ignore_requires_python=bool(args.ignore_requires_python),
         no_deps=bool(args.no_deps),

@@ -69,6 +69,13 @@ class _Refuse(argparse.Action):
         option_string: str | None = None,
     ) -> None:
         reason = _REFUSED[self.option_strings[-1]][1]
+        folder = values[0] if isinstance(values, list) and values else values
+        if self.option_strings[-1] == "--editable" and isinstance(folder, str):
+            # The folder itself works: tagpip builds it into a wheel for the target.
+            reason += (
+                f"; give the folder or URL without {option_string} (tagpip install {folder} "
+                "--target DIR): tagpip builds a pure-Python project into a wheel for the target"
+            )
         parser.error(f"{option_string} is not supported: {reason}")
 
 

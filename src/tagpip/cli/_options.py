@@ -14,12 +14,18 @@ from typing import Any
 
 from tagpip.buildenv import DEFAULT_BUILD_TIMEOUT
 
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from tagpip.target import Target
+
 __all__ = [
     "DEFAULT_RESOLVE_TIMEOUT",
     "REFUSED",
     "add_fetch_options",
     "add_output_options",
     "add_target_options",
+    "local_interpreter",
+    "named_target",
 ]
 
 # Generous: a real requirement set that backtracks sensibly resolves in seconds; one that runs
@@ -149,15 +155,58 @@ def add_target_options(parser: argparse.ArgumentParser, *, several: bool = False
         help="an ABI of the target (derived from the version when omitted)",
     )
     repeat: dict[str, Any] = {"action": "append", "default": []} if several else {}
+    from tagpip.presetfacts import help_summary
+
     group.add_argument(
-        "--preset", metavar="NAME", help="a named target (tagpip tags --list-presets)", **repeat
+        "--preset",
+        metavar="NAME",
+        help=f"a named target: {help_summary()}; with --python-version, another Python of that "
+        "place (tagpip tags --list-presets shows each one's Python, platform and source)",
+        **repeat,
     )
     group.add_argument(
-        "--from-python", metavar="PATH", help="the target is this interpreter", **repeat
+        "--from-python",
+        metavar="PATH",
+        help="the target is this interpreter; or a command line that runs one elsewhere, "
+        'its program read from standard input ("docker run --rm -i IMAGE python3", '
+        '"ssh HOST python3")',
+        **repeat,
     )
     group.add_argument(
         "--target-file", metavar="FILE", help="a target written by tagpip tags --json", **repeat
     )
+
+
+def named_target(option: str, value: str, python_version: str | None) -> tuple[Target, bool]:
+    """The target ``--preset``, ``--from-python`` or ``--target-file`` names, and whether it
+    took ``--python-version``: a preset does (another Python of its place, the rest unchanged);
+    the others describe one real interpreter, which the flags may not change."""
+    from tagpip.target import Target
+
+    if option == "--preset":
+        from tagpip.presets import preset
+
+        return preset(value, python_version), python_version is not None
+    if option == "--from-python":
+        return Target.from_python(value), False
+    return Target.from_file(value), False
+
+
+def local_interpreter(from_python: str | list[str] | None) -> str | None:
+    """The ``--from-python`` interpreter that builds may run on this machine: the first one
+    given, unless it is a command line that runs one elsewhere (docker, ssh, chroot), whose
+    interpreter cannot see this machine's files."""
+    if isinstance(from_python, list):
+        from_python = from_python[0] if from_python else None
+    if not from_python:
+        return None
+    from tagpip.target import TargetError, interpreter_command
+
+    try:
+        one = len(interpreter_command(from_python)) == 1
+    except TargetError:
+        return None
+    return from_python if one else None
 
 
 def add_fetch_options(parser: argparse.ArgumentParser) -> None:
@@ -391,8 +440,11 @@ def add_fetch_options(parser: argparse.ArgumentParser) -> None:
     _refuse_all(parser)
 
 
-def add_output_options(parser: argparse.ArgumentParser) -> None:
-    """Verbosity, progress and pip's general options that only change presentation."""
+def add_output_options(parser: argparse.ArgumentParser, *, writes_files: bool = True) -> None:
+    """Verbosity, progress and pip's general options that only change presentation. A command
+    that writes no file (``why``, ``matrix``) still accepts ``--exists-action`` (scripts pass
+    pip's general options everywhere) but does not list it, and its progress is the resolver's
+    status line."""
     group = parser.add_argument_group("output")
     group.add_argument(
         "-q",
@@ -409,7 +461,10 @@ def add_output_options(parser: argparse.ArgumentParser) -> None:
         help="print the target, configuration and indexes in use (-vv: debug detail)",
     )
     group.add_argument(
-        "--progress-bar", choices=["auto", "on", "off", "raw"], default="auto", help="as pip"
+        "--progress-bar",
+        choices=["auto", "on", "off", "raw"],
+        default="auto",
+        help="as pip" if writes_files else "the resolver's status line on stderr (as pip's)",
     )
     group.add_argument("--log", metavar="PATH", help="append a verbose log to PATH")
     group.add_argument("--no-color", action="store_true", help="accepted; tagpip prints no colour")
@@ -420,6 +475,8 @@ def add_output_options(parser: argparse.ArgumentParser) -> None:
     group.add_argument(
         "--exists-action",
         choices=["s", "i", "w", "b", "a"],
-        help="accepted; tagpip keeps a valid file and replaces an invalid one",
+        help="accepted; tagpip keeps a valid file and replaces an invalid one"
+        if writes_files
+        else argparse.SUPPRESS,
     )
     group.add_argument("--debug", action="store_true", help="let internal errors show a traceback")

@@ -71,7 +71,9 @@ def _command(name: str, parser: argparse.ArgumentParser) -> str:
             if isinstance(action, argparse._HelpAction):
                 continue
             if action.help is argparse.SUPPRESS:
-                refused.append((", ".join(action.option_strings), _refusal(parser, action)))
+                if type(action).__name__ == "_Refuse":
+                    refused.append((", ".join(action.option_strings), _refusal(parser, action)))
+                # else: accepted but not listed where it does nothing (why's --exists-action)
                 continue
             rows.append(f"| {_cell(_invocation(action))} | {_cell(_help(action))} |")
         if rows:

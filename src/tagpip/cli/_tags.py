@@ -13,7 +13,7 @@ import json
 import sys
 from typing import Any
 
-from tagpip.cli._options import add_target_options
+from tagpip.cli._options import add_target_options, named_target
 from tagpip.errors import Span, UsageError
 
 __all__ = ["register", "run"]
@@ -39,7 +39,11 @@ def register(subparsers: Any) -> None:
     show = parser.add_mutually_exclusive_group()
     show.add_argument("--markers", action="store_true", help="print the marker values instead")
     show.add_argument("--json", action="store_true", help="print the whole target as JSON")
-    show.add_argument("--list-presets", action="store_true", help="print the preset names")
+    show.add_argument(
+        "--list-presets",
+        action="store_true",
+        help="print every preset: the place, its Pythons, its platform and the source of each fact",
+    )
     show.add_argument(
         "--pex-platform",
         action="store_true",
@@ -50,15 +54,10 @@ def register(subparsers: Any) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Print what was asked for; bad input raises TagpipError for the shell to render."""
-    from tagpip.presets import preset
     from tagpip.target import MARKER_NAMES, Target, TargetOptions
 
     if args.list_presets:
-        from tagpip.presets import PRESETS, preset_names
-
-        width = max(len(name) for name in preset_names())
-        for name in preset_names():
-            _out(f"{name:<{width}}  {PRESETS[name].description}")
+        _list_presets()
         return 0
 
     named = [
@@ -73,14 +72,9 @@ def run(args: argparse.Namespace) -> int:
     if len(named) > 1:
         raise UsageError(f"{named[0][0]} and {named[1][0]} both name the target; give one")
     base: Target | None = None
+    took_version = False
     if named:
-        option, value = named[0]
-        if option == "--preset":
-            base = preset(value)
-        elif option == "--from-python":
-            base = Target.from_python(value)
-        else:
-            base = Target.from_file(value)
+        base, took_version = named_target(*named[0], args.python_version)
 
     blocks = []
     if args.block is not None:
@@ -91,7 +85,7 @@ def run(args: argparse.Namespace) -> int:
         blocks.append(parse_tag_block(text, span))
 
     command_line = TargetOptions.from_strings(
-        args.platform, args.python_version, args.implementation, args.abi
+        args.platform, None if took_version else args.python_version, args.implementation, args.abi
     )
     target = Target.from_sources(command_line=command_line, base=base, blocks=blocks)
     sys.stderr.write("".join(f"warning: {note}\n" for note in target.notes))
@@ -111,6 +105,25 @@ def run(args: argparse.Namespace) -> int:
     else:
         sys.stdout.write("".join(f"{tag}\n" for tag in shown.tags))
     return 0
+
+
+def _list_presets() -> None:
+    """Each place with its facts and their source, then its presets: name, Python (the default,
+    then the others ``--python-version`` picks), and the platforms, one preset a line."""
+    from tagpip.presets import PRESETS
+
+    width = max(len(name) for name in PRESETS)
+    shown: set[str] = set()
+    for name, one in PRESETS.items():
+        release = one.release
+        assert release is not None
+        if release.key not in shown:
+            shown.add(release.key)
+            note = f" ({release.note})" if release.note else ""
+            _out(f"{release.title}: {release.facts()}{note}")
+            _out(f"  source: {release.source}")
+        python = one.python_version + (f" (also {', '.join(one.pythons)})" if one.pythons else "")
+        _out(f"  {name:<{width}}  CPython {python}  {', '.join(one.platforms)}")
 
 
 def _out(line: str) -> None:

@@ -41,7 +41,7 @@ def _resolution_options(parser: argparse.ArgumentParser) -> None:
     )
     add_fetch_options(parser)
     add_target_options(parser, several=True)
-    add_output_options(parser)
+    add_output_options(parser, writes_files=False)
 
 
 def register(subparsers: Any) -> None:
