@@ -1069,7 +1069,7 @@ def test_errors_are_tagpip_errors() -> None:
     with pytest.raises(TagpipError):
         python_command("  ")
     with pytest.raises(TagpipError):
-        python_command("'unclosed")
+        python_command("'unclosed quote")
 
 
 def test_the_check_source_is_used_as_is() -> None:

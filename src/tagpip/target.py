@@ -670,11 +670,12 @@ class Target:
 _LEVELLED = ("manylinux", "musllinux", "macosx", "ios", "android", "pyemscripten", "emscripten")
 
 
-def interpreter_command(text: str) -> list[str]:
-    """``--from-python``'s value as an argv: a path that exists is one word, spaces and all; a
-    value with a space that is no file is a command line that runs an interpreter elsewhere
-    (``docker run --rm -i IMAGE python3``, ``ssh HOST python3``), split as a POSIX shell splits
-    it (and never run by a shell); anything else is the one word, to be found on PATH."""
+def interpreter_command(text: str, *, option: str = "--from-python") -> list[str]:
+    """An interpreter named by ``option`` (``--from-python``, verify's ``--python``) as an argv:
+    a path that exists is one word, spaces and all; a value with a space that is no file is a
+    command line that runs an interpreter elsewhere (``docker run --rm -i IMAGE python3``,
+    ``ssh HOST python3``), split as a POSIX shell splits it (and never run by a shell); anything
+    else is the one word, to be found on PATH. The one reading of such a value."""
     if Path(text).exists() or len(text.split()) < 2:
         return [text]
     import shlex
@@ -682,7 +683,7 @@ def interpreter_command(text: str) -> list[str]:
     try:
         return shlex.split(text)
     except ValueError as error:
-        raise TargetError(f"--from-python {text!r} is not a command line: {error}") from None
+        raise TargetError(f"{option} {text!r} is not a command line: {error}") from None
 
 
 def _describe_platforms(platforms: Sequence[str]) -> str:

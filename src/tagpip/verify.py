@@ -308,17 +308,14 @@ class VerifyReport:
 def python_command(text: str) -> tuple[str, ...]:
     """``--python``'s value as an argv: a path that exists is one word, spaces and all;
     anything else is a command line, split as a POSIX shell splits it (quotes kept together)."""
+    from tagpip.target import TargetError, interpreter_command
+
     if not text.strip():
         raise UsageError("--python is empty; give the interpreter's path or a command line")
-    if os.path.exists(text):
-        return (text,)
     try:
-        words = shlex.split(text)
-    except ValueError as error:
-        raise UsageError(f"--python {text!r}: cannot split it as a command line: {error}") from None
-    if not words:
-        raise UsageError("--python is empty; give the interpreter's path or a command line")
-    return tuple(words)
+        return tuple(interpreter_command(text, option="--python"))
+    except TargetError as error:
+        raise UsageError(error.message) from None
 
 
 _DOTTED = re.compile(r"[^\W\d]\w*(?:\.[^\W\d]\w*)*")
