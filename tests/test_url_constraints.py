@@ -32,6 +32,9 @@ def _pip_version() -> tuple[int, ...]:
 
 
 needs_pip26 = pytest.mark.skipif(_pip_version() < (26, 0), reason="needs pip 26 as the oracle")
+# pip 26.3 read --no-require-hashes in a file and honours a hashed constraint; the newest pip
+# for Python 3.9 is 26.0, which does neither: these corners are 26.3's.
+needs_pip263 = pytest.mark.skipif(_pip_version() < (26, 3), reason="needs pip 26.3 as the oracle")
 
 
 @pytest.fixture
@@ -154,7 +157,7 @@ def test_an_unnamed_constraint_is_a_wheel_url_as_pip_reads_it(
     assert pip(["app", "-i", world.url, "-c", c]) == (0, got)
 
 
-@needs_pip26
+@needs_pip263
 @pytest.mark.parametrize("right", [True, False], ids=["right-hash", "wrong-hash"])
 def test_a_constraint_with_a_hash_is_honoured_as_pip(
     world: IndexServer, right: bool, capsys: pytest.CaptureFixture[str]
