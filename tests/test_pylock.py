@@ -315,7 +315,8 @@ MALFORMED = {
     ),
     "path-with-nul": (
         _HEAD + _package(wheel=f'{{path = "a\\u0000-1-py3-none-any.whl", {_GOOD_HASH}}}'),
-        "package a: a wheel has the path 'a\\x00-1-py3-none-any.whl': embedded null",
+        "package a: a wheel has the path 'a\\x00-1-py3-none-any.whl': a path cannot hold a NUL "
+        "character",
     ),
     "url-unparseable": (
         _HEAD + _package(wheel=f"{{url = 'https://[x/a-1-py3-none-any.whl', {_GOOD_HASH}}}"),

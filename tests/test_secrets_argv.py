@@ -79,7 +79,8 @@ def test_the_recorder_sees_children_and_grandchildren(
     kinds = ["subprocess.Popen", "python", "subprocess.Popen", "python"]
     if sys.version_info < (3, 10):
         kinds.remove("python")
-    assert [s.kind for s in leaks] == kinds
+    # Python 3.13's subprocess also raises os.posix_spawn where it uses it: the same start.
+    assert [s.kind for s in leaks if s.kind != "os.posix_spawn"] == kinds
     assert leaks[-1].argv[-1] == TOKEN
     assert leaks[-1].pid != 0
 

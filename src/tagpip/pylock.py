@@ -390,6 +390,10 @@ def _pylock_file(
     if isinstance(path, str):
         # Relative to the lock's folder, or absolute; a path leading out of the folder is taken
         # as pip and uv take it from a local lock (the file's hash is checked all the same).
+        if "\0" in path:
+            # No file system has such a name (os.path's own words for it vary by Python).
+            why = "a path cannot hold a NUL character"
+            raise LockError(f"{where}: {article} {kind} has the path {path!r}: {why}")
         try:
             url = (base / path).resolve().as_uri()
         except (ValueError, OSError) as error:
