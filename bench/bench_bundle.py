@@ -38,7 +38,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent / "tests"))
 
 from support.server import IndexServer  # noqa: E402
-from tagpip.interpreters import find_interpreter  # noqa: E402
+from tagpip.build.interpreters import find_interpreter  # noqa: E402
 
 PRESET = "aws-lambda-python3.12-x86_64"
 # Distribution -> what the handler imports from it.

@@ -1,4 +1,4 @@
-"""Time :func:`tagpip.install.install` alone on a folder of wheels: without the cache of
+"""Time :func:`tagpip.install.installer.install` alone on a folder of wheels: without the cache of
 unpacked wheels, filling it (cold), and from it (warm, hard links and copies).
 
     .venv/bin/python bench/bench_install.py WHEELS_FOLDER [--runs 5]
@@ -20,8 +20,8 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from tagpip.install import install
-from tagpip.target import Target
+from tagpip.install.installer import install
+from tagpip.target.value import Target
 
 TARGET = Target.from_flags(["manylinux_2_28_x86_64"], "3.12", None, [])
 

@@ -1,5 +1,5 @@
 """How large real core metadata and project pages are: the sizes behind tagpip's caps
-(``tagpip.transport.MAX_METADATA`` and ``MAX_PAGE``).
+(``tagpip.index.transport.MAX_METADATA`` and ``MAX_PAGE``).
 
 For each of the first N projects of a list of names (one a line, most downloaded first), the
 project page (PEP 691 JSON, as decoded) and the METADATA of the newest final release's wheels
@@ -10,7 +10,7 @@ only.
 
     .venv/bin/python bench/metadata_sizes.py TOP.txt --count 300 [--index URL] [--cache-dir DIR]
 
-docs/reliability.md records a run and how the caps in ``tagpip.transport`` follow from it.
+docs/reliability.md records a run and how the caps in ``tagpip.index.transport`` follow from it.
 """
 
 from __future__ import annotations
@@ -23,8 +23,8 @@ from typing import Any
 
 from packaging.utils import canonicalize_name
 
-from tagpip.index import DistFile, HttpIndex
-from tagpip.pipconfig import IndexOptions
+from tagpip.config.pip import IndexOptions
+from tagpip.index.client import DistFile, HttpIndex
 
 
 def _largest_wheel_metadata(index: HttpIndex, name: str) -> tuple[str, DistFile, int] | None:
@@ -56,13 +56,13 @@ def main() -> int:
     parser.add_argument("--top", type=int, default=15, help="rows of the table")
     args = parser.parse_args()
     # Measured, not refused: the caps tagpip applies are lifted for this script.
-    import tagpip.index
-    import tagpip.transport
+    import tagpip.index.client
+    import tagpip.index.transport
 
-    tagpip.index.MAX_METADATA = tagpip.transport.MAX_METADATA = 1 << 40  # type: ignore[misc]
-    tagpip.transport.MAX_PAGE = 1 << 40  # type: ignore[misc]
+    tagpip.index.client.MAX_METADATA = tagpip.index.transport.MAX_METADATA = 1 << 40  # type: ignore[misc]
+    tagpip.index.transport.MAX_PAGE = 1 << 40  # type: ignore[misc]
     pages: dict[str, int] = {}
-    body = tagpip.transport.Transport.body
+    body = tagpip.index.transport.Transport.body
 
     def measured(self: Any, response: Any, url: str, project: Any, **kwargs: Any) -> bytes:
         data: bytes = body(self, response, url, project, **kwargs)
@@ -70,7 +70,7 @@ def main() -> int:
             pages[str(project)] = len(data)
         return data
 
-    tagpip.transport.Transport.body = measured  # type: ignore[method-assign]
+    tagpip.index.transport.Transport.body = measured  # type: ignore[method-assign]
     names = [n.strip() for n in args.names.read_text().splitlines() if n.strip()][: args.count]
     # refresh: every page is fetched whole (and measured) even when the cache holds it.
     options = IndexOptions(

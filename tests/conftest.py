@@ -47,18 +47,18 @@ def _every_pylock_is_valid_pep_751(monkeypatch: pytest.MonkeyPatch) -> None:
     # Every pylock.toml any test makes (one target or several, sdists, local and direct wheels)
     # must be accepted by packaging's PEP 751 reader, not only by tagpip's own: format_lock is
     # the one way the CLI writes one.
-    import tagpip.lock
-    import tagpip.pylock
+    import tagpip.lock.files
+    import tagpip.lock.pylock
     from support.pylock_oracle import check_pylock
 
-    original = tagpip.pylock.format_pylock
+    original = tagpip.lock.pylock.format_pylock
 
-    def checked(lock: tagpip.lock.Lock, *, command: str) -> str:
+    def checked(lock: tagpip.lock.files.Lock, *, command: str) -> str:
         text = original(lock, command=command)
         check_pylock(text)
         return text
 
-    monkeypatch.setattr(tagpip.lock, "format_pylock", checked)
+    monkeypatch.setattr(tagpip.lock.files, "format_pylock", checked)
 
 
 # -- a real index on 127.0.0.1 (tests/support/server.py) ----------------------------------------

@@ -16,8 +16,8 @@ from typing import Any
 
 import pytest
 
-from tagpip import _atomic
-from tagpip._atomic import atomic_write, write_bytes_atomically, write_text_atomically
+from tagpip import fs
+from tagpip.fs import atomic_write, write_bytes_atomically, write_text_atomically
 
 
 def test_regular_file_is_replaced_and_keeps_its_mode(tmp_path: Path) -> None:
@@ -165,12 +165,12 @@ def test_a_failing_fsync_leaves_the_old_file(
 
 
 def test_temp_file_commit_and_discard(tmp_path: Path) -> None:
-    temp = _atomic.temp_file(tmp_path, prefix=".tagpip-", suffix=".part")
+    temp = fs.temp_file(tmp_path, prefix=".tagpip-", suffix=".part")
     assert stat.S_IMODE(temp.stat().st_mode) == 0o600
     temp.write_bytes(b"x")
-    _atomic.commit(temp, tmp_path / "done", fsync_folder=True)
+    fs.commit(temp, tmp_path / "done", fsync_folder=True)
     assert _names(tmp_path) == ["done"]
-    other = _atomic.temp_file(tmp_path)
-    _atomic.discard(other)
-    _atomic.discard(other)  # already gone: no error
+    other = fs.temp_file(tmp_path)
+    fs.discard(other)
+    fs.discard(other)  # already gone: no error
     assert _names(tmp_path) == ["done"]

@@ -223,7 +223,7 @@ def test_dynamic_metadata_built_on_another_python_warns_by_name(
 ) -> None:
     """PEP 643: an sdist without static Requires-Dist, built on an interpreter other than the
     target's (no Python 3.14 is installed, so the host builds), warns naming the project."""
-    from tagpip.interpreters import find_interpreter, host_interpreter
+    from tagpip.build.interpreters import find_interpreter, host_interpreter
 
     if find_interpreter(3, 14) is not None:
         pytest.skip("a Python 3.14 is installed: the build would run on the target's Python")
@@ -263,8 +263,8 @@ def test_install_target_then_import_on_the_targets_python(
 
 
 def test_check_pure_refuses_compiled_members(tmp_path: Path) -> None:
-    from tagpip.build import NotPureError, check_pure
-    from tagpip.target import Target, TargetOptions
+    from tagpip.build.builder import NotPureError, check_pure
+    from tagpip.target.value import Target, TargetOptions
 
     wheel = tmp_path / "x-1.0-py3-none-any.whl"
     with zipfile.ZipFile(wheel, "w") as archive:

@@ -23,7 +23,7 @@ from pathlib import Path
 import pytest
 
 from support.server import IndexServer
-from tagpip import limits
+from tagpip.bundle import limits
 from tagpip.cli import main
 
 PRESET = ["--preset", "aws-lambda-python3.12-x86_64"]
@@ -533,7 +533,7 @@ HOST = ".".join(map(str, sys.version_info[:3]))
 def test_compile_refuses_old_targets_and_other_implementations(
     tmp_path: Path, implementation: str, version: tuple[int, int], expected: str
 ) -> None:
-    from tagpip.bundle import CompileError, compile_tree
+    from tagpip.bundle.artifact import CompileError, compile_tree
 
     (tmp_path / "m.py").write_text("X = 1\n")
     with pytest.raises(CompileError) as caught:
@@ -545,7 +545,7 @@ def test_compile_refuses_old_targets_and_other_implementations(
 def test_a_lock_bundles_the_same_bytes_as_its_requirements(
     index_server: IndexServer, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    """``-r tagpip.lock`` and ``-r pylock.toml`` install exactly the locked files: the zip is
+    """``-r tagpip.lock.files`` and ``-r pylock.toml`` install exactly the locked files: the zip is
     byte for byte the one the requirements give. (A pylock.toml records markers, not tags, so
     its target is given again.)"""
     seed(index_server)
@@ -553,7 +553,7 @@ def test_a_lock_bundles_the_same_bytes_as_its_requirements(
     assert status == 0, err
     fresh = (tmp_path / "function.zip").read_bytes()
     common = ["-i", index_server.url, "--cache-dir", str(tmp_path / "cache")]
-    for lock in ("tagpip.lock", "pylock.toml"):
+    for lock in ("tagpip.lock.files", "pylock.toml"):
         path = tmp_path / lock
         status, _, err = run(["lock", "app-lib", *PRESET, *common, "-o", str(path)], capsys)
         assert status == 0, err

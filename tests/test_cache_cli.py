@@ -12,9 +12,9 @@ from pathlib import Path
 import pytest
 
 from support.server import IndexServer
-from tagpip import _sealed
-from tagpip._unpacked import LAYOUT
+from tagpip import sealed
 from tagpip.cli import main
+from tagpip.install.unpacked import LAYOUT
 
 LINUX = ("--python-version", "3.11", "--platform", "manylinux2014_x86_64")
 
@@ -71,13 +71,13 @@ def test_prune_removes_exactly_what_is_stale_and_left_over(
     old_layout.parent.mkdir(parents=True)
     old_layout.write_text("{}")
     old_page = filled / "pages" / "00" / ("0" * 64 + ".page")
-    _sealed.write(old_page, marshal.dumps({"format": -1, "url": "x"}))
+    sealed.write(old_page, marshal.dumps({"format": -1, "url": "x"}))
     damaged = filled / "metadata" / "00" / ("wheel-" + "0" * 64)
     damaged.parent.mkdir(parents=True, exist_ok=True)
     damaged.write_bytes(b"not sealed")
     # A copy an older tagpip kept: sealed, readable, the unnumbered (bytes, parsed) pair.
     unnumbered = filled / "metadata" / "00" / ("wheel-" + "0" * 63 + "1")
-    _sealed.write(unnumbered, marshal.dumps((b"Metadata-Version: 2.1\n", {})))
+    sealed.write(unnumbered, marshal.dumps((b"Metadata-Version: 2.1\n", {})))
     (filled / "wheels" / ".tagpip-x.part").write_bytes(b"half")
     leftover = aged(filled / "wheels" / ".tagpip-x.part", 7200)
     running = filled / "wheels" / ".tagpip-y.part"  # a run still writing it: too young

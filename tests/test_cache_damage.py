@@ -23,9 +23,10 @@ import pytest
 
 from support.server import IndexServer
 from support.wheels import build_source_sdist
-from tagpip import _sealed, metacache, pagecache
-from tagpip._unpacked import LAYOUT
+from tagpip import sealed
 from tagpip.cli import main
+from tagpip.index import metacache, pagecache
+from tagpip.install.unpacked import LAYOUT
 
 TARGET = ("--platform", "manylinux2014_x86_64", "--python-version", "3.12")
 
@@ -65,11 +66,11 @@ def _install(
 
 def _reseal(path: Path, payload: bytes) -> None:
     """Write ``payload`` with a seal that holds: intact on disk, whatever it says."""
-    _sealed.write(path, payload)
+    sealed.write(path, payload)
 
 
 def _page_record(path: Path) -> dict[str, object]:
-    found = _sealed.read(path)
+    found = sealed.read(path)
     assert found is not None
     record = marshal.loads(found[0])
     assert isinstance(record, dict)
@@ -121,7 +122,7 @@ def _metadata(cache: Path) -> list[Path]:
 
 def _damage_metadata(how: str) -> Callable[[Path], None]:
     def damage(path: Path) -> None:
-        found = _sealed.read(path)
+        found = sealed.read(path)
         assert found is not None
         fmt, data, parsed = marshal.loads(found[0])
         if how == "cut":

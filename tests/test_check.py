@@ -196,7 +196,7 @@ DOCS = Path(__file__).parent.parent / "docs"
 
 
 def test_docs_requirement_examples_are_valid() -> None:
-    from tagpip.syntax import parse_requirements_text
+    from tagpip.requirements.syntax import parse_requirements_text
 
     blocks = _fenced(DOCS / "syntax.md", "requirements")
     assert len(blocks) == 2
@@ -205,7 +205,7 @@ def test_docs_requirement_examples_are_valid() -> None:
 
 
 def test_docs_invalid_examples_are_each_an_error() -> None:
-    from tagpip.syntax import check_requirements_text
+    from tagpip.requirements.syntax import check_requirements_text
 
     (block,) = _fenced(DOCS / "syntax.md", "requirements-invalid")
     result = check_requirements_text(block)

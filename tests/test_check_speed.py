@@ -1,9 +1,9 @@
 """`tagpip check`'s fast paths give exactly the answers of the full path, and check starts lean.
 
-`check` skips a line that :data:`tagpip.checkfast._PLAIN_LINE_RE` matches and whose tag block is
-valid, splits ordinary wheel tag triples without packaging.tags, and reads its usual command
-lines without building the argparse parser. Each shortcut is held here to the path it stands in
-for: the full parse through packaging (``check_requirements_text`` builds every value) and
+`check` skips a line that :data:`tagpip.requirements.checkfast._PLAIN_LINE_RE` matches and whose tag
+block is valid, splits ordinary wheel tag triples without packaging.tags, and reads its usual
+command lines without building the argparse parser. Each shortcut is held here to the path it stands
+in for: the full parse through packaging (``check_requirements_text`` builds every value) and
 argparse.
 """
 
@@ -22,18 +22,18 @@ from hypothesis import strategies as st
 from packaging.markers import Marker
 from packaging.tags import parse_tag
 
-from tagpip.checkfast import _PLAIN_LINE_RE, plainly_valid
 from tagpip.cli import build_parser
-from tagpip.cli._check import quick_args
+from tagpip.cli.commands.check import quick_args
 from tagpip.errors import Diagnostic, Span
-from tagpip.syntax import (
+from tagpip.requirements.checkfast import _PLAIN_LINE_RE, plainly_valid
+from tagpip.requirements.syntax import (
     _logical_lines,
     _Reader,
     check_requirements_text,
     parse_line,
     validate_requirements_file,
 )
-from tagpip.tokens import (
+from tagpip.tags.tokens import (
     _split_triple,
     check_tag_block,
     parse_tag_block,
@@ -316,7 +316,7 @@ def test_a_long_run_of_blanks_fails_fast() -> None:
     # healthy answer takes milliseconds): nothing here is a measure of speed.
     code = textwrap.dedent(
         """
-        from tagpip.checkfast import plainly_valid
+        from tagpip.requirements.checkfast import plainly_valid
         for line in ("six" + " \\t" * 5000 + "x", "six[" + " " * 5000 + "x", "six==1" + " " * 5000):
             assert not plainly_valid(line + "!")
         """

@@ -169,7 +169,7 @@ def test_purge_tolerates_a_writer_that_keeps_adding_files(tmp_path: Path) -> Non
     is removed: no error, and what the writer made after the purge is a new cache."""
     import threading
 
-    from tagpip import cachedir
+    from tagpip.workflow import cachedir
 
     root = tmp_path / "tagpip"
     for kind in ("pages", "wheels"):

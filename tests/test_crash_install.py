@@ -27,10 +27,10 @@ pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="SIGKILL is POSI
 
 LINUX311 = ("--python-version", "3.11", "--platform", "manylinux2014_x86_64")
 
-# The wrapper the child runs: the real CLI, with tagpip._journal._move counting.
+# The wrapper the child runs: the real CLI, with tagpip.install.journal._move counting.
 KILLER = """
 import os, signal, sys
-import tagpip._journal as installing
+import tagpip.install.journal as installing
 after = int(os.environ["TAGPIP_TEST_KILL_AFTER"])
 real = installing._move
 count = [0]

@@ -53,7 +53,7 @@ import pytest
 from support.docs_catalog import populate
 from support.faults import failing, file_path, hanging, page_path
 from support.server import IndexServer, Reply
-from tagpip.cli._reference import command_reference
+from tagpip.cli.reference import command_reference
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -170,7 +170,7 @@ def test_command_reference_is_generated_from_the_cli() -> None:
     committed = (DOCS / "commands.md").read_text(encoding="utf-8")
     assert committed == command_reference(), (
         "docs/commands.md differs from the CLI: run "
-        "python -m tagpip.cli._reference > docs/commands.md"
+        "python -m tagpip.cli.reference > docs/commands.md"
     )
 
 
@@ -562,7 +562,7 @@ def test_the_resolve_signature_is_the_real_one() -> None:
     """docs/resolve.md shows resolve()'s parameters, in order, with their defaults."""
     import inspect
 
-    from tagpip.resolve import resolve
+    from tagpip.resolution.resolver import resolve
 
     (block,) = [b for b in blocks_of("resolve.md") if b.kind == "covered-by"]
     documented = re.findall(r"^\s+(\w+)(?:=(\S+?))?,", block.body, re.M)

@@ -19,9 +19,15 @@ from packaging.tags import parse_tag
 from packaging.utils import NormalizedName, canonicalize_name
 from packaging.version import Version
 
-from tagpip.download import DownloadError, HashMismatch, ProgressEvent, download, parse_hash
-from tagpip.index import DistFile
-from tagpip.indexapi import Index, MetadataReady
+from tagpip.download.downloader import (
+    DownloadError,
+    HashMismatch,
+    ProgressEvent,
+    download,
+    parse_hash,
+)
+from tagpip.index.api import Index, MetadataReady
+from tagpip.index.client import DistFile
 
 
 class MemoryIndex(Index):

@@ -256,9 +256,9 @@ def test_a_server_that_trickles_is_cut_off_by_the_whole_request_deadline(
     """One byte every 0.1 s: no read waits as long as --timeout (0.5 s), so only the deadline
     of the whole request ends it (10 x --timeout; 2 x here, to keep the test short). Before,
     the run went on for as long as the server liked (the page alone: 3 minutes)."""
-    import tagpip._inflight
+    import tagpip.index.inflight
 
-    monkeypatch.setattr(tagpip._inflight, "FACTOR", 2)
+    monkeypatch.setattr(tagpip.index.inflight, "FACTOR", 2)
     seed(index_server)
     path = {
         "page": page_path("helper"),
@@ -289,9 +289,9 @@ def test_a_server_that_trickles_its_headers_is_cut_off_too(
     import socket
     import threading
 
-    import tagpip._inflight
+    import tagpip.index.inflight
 
-    monkeypatch.setattr(tagpip._inflight, "FACTOR", 2)
+    monkeypatch.setattr(tagpip.index.inflight, "FACTOR", 2)
     listener = socket.create_server(("127.0.0.1", 0))
     port = listener.getsockname()[1]
     stop = threading.Event()
@@ -552,12 +552,12 @@ def test_the_rerun_leaves_a_part_file_another_live_run_is_writing(
 ) -> None:
     """A ``.tagpip-*.part`` file a live run holds (locked while written, as every download
     writes one) is not a leftover: only abandoned ones, and only tagpip's names, are removed."""
-    from tagpip import _atomic
+    from tagpip import fs
 
     seed(index_server)
     dest = tmp_path / "wheels"
     dest.mkdir()
-    live, held = _atomic.locked_temp(dest, prefix=".tagpip-", suffix=".part")
+    live, held = fs.locked_temp(dest, prefix=".tagpip-", suffix=".part")
     held.write(b"being written")
     held.flush()
     abandoned = dest / ".tagpip-abandoned.part"
@@ -725,7 +725,7 @@ def test_the_listed_size_is_enforced_while_streaming(
 ) -> None:
     """A source with no Content-Length (a local file here) is stopped at the listed size too,
     the moment it passes it: no more than the listed size is ever written."""
-    from tagpip.download import DownloadError, download
+    from tagpip.download.downloader import DownloadError, download
 
     index_root = tmp_path / "files"
     index_root.mkdir()
@@ -756,7 +756,7 @@ def test_the_listed_size_is_enforced_while_streaming(
 def dist_file_of(wheel: Path, *, size: int | None) -> Any:
     from packaging.utils import parse_wheel_filename
 
-    from tagpip.index import DistFile
+    from tagpip.index.client import DistFile
 
     name, version, build, tags = parse_wheel_filename(wheel.name)
     return DistFile(
@@ -790,13 +790,13 @@ def test_a_gzip_bomb_ends_with_a_clear_error(
     monkeypatch: pytest.MonkeyPatch,
     where: str,
 ) -> None:
-    import tagpip.index
-    import tagpip.transport
+    import tagpip.index.client
+    import tagpip.index.transport
 
     # The body limits live in the transport; the index reads MAX_METADATA for zip members.
-    monkeypatch.setattr(tagpip.transport, "MAX_PAGE", 2 * 1024 * 1024)
-    monkeypatch.setattr(tagpip.transport, "MAX_METADATA", 1024 * 1024)
-    monkeypatch.setattr(tagpip.index, "MAX_METADATA", 1024 * 1024)
+    monkeypatch.setattr(tagpip.index.transport, "MAX_PAGE", 2 * 1024 * 1024)
+    monkeypatch.setattr(tagpip.index.transport, "MAX_METADATA", 1024 * 1024)
+    monkeypatch.setattr(tagpip.index.client, "MAX_METADATA", 1024 * 1024)
     seed(index_server)
     if where == "page":
         path, bomb = page_path("helper"), gzip_bomb(JSON_TYPE, 8 * 1024 * 1024)
@@ -858,11 +858,11 @@ def test_metadata_past_its_cap_is_refused_naming_the_cap(
 ) -> None:
     """The cap is lowered to 1 MB so the test stays small; the message says which cap it is
     and what real ones measure."""
-    import tagpip._wheelcheck
-    import tagpip.index
-    import tagpip.transport
+    import tagpip.index.client
+    import tagpip.index.transport
+    import tagpip.install.wheelcheck
 
-    for module in (tagpip.transport, tagpip.index, tagpip._wheelcheck):
+    for module in (tagpip.index.transport, tagpip.index.client, tagpip.install.wheelcheck):
         monkeypatch.setattr(module, "MAX_METADATA", 1024 * 1024)
     index_server.metadata_files = how == "metadata-file"
     wheel = index_server.add_wheel(
@@ -881,8 +881,8 @@ def test_metadata_past_its_cap_is_refused_naming_the_cap(
         assert not (tmp_path / "deps").exists()
         # The installer's own inspection, which a wheel from the cache of unpacked wheels or
         # a program calling install() reaches without the index, holds to the same cap.
-        from tagpip.install import InvalidWheel, install
-        from tagpip.target import Target
+        from tagpip.install.installer import InvalidWheel, install
+        from tagpip.target.value import Target
 
         target = Target.from_flags(["manylinux2014_x86_64"], "3.12", None, [])
         with pytest.raises(InvalidWheel) as caught:

@@ -31,13 +31,13 @@ from packaging.tags import parse_tag
 from packaging.utils import canonicalize_name
 from packaging.version import Version
 
+from tagpip.config.pip import IndexOptions
 from tagpip.errors import Span, TagpipError
-from tagpip.index import DistFile, HttpIndex, IndexError_, parse_metadata
-from tagpip.lock import LockError, parse_pylock, parse_tagged
-from tagpip.pages import ProjectFiles
-from tagpip.pipconfig import IndexOptions
-from tagpip.syntax import parse_line
-from tagpip.tokens import TokenError, parse_tag_block
+from tagpip.index.client import DistFile, HttpIndex, IndexError_, parse_metadata
+from tagpip.index.pages import ProjectFiles
+from tagpip.lock.files import LockError, parse_pylock, parse_tagged
+from tagpip.requirements.syntax import parse_line
+from tagpip.tags.tokens import TokenError, parse_tag_block
 
 # TAGPIP_FUZZ_EXAMPLES=20000 for a long run; the default keeps the suite fast.
 FUZZ = settings(
@@ -311,7 +311,7 @@ _FILE_PIECES = [
 def test_requirement_and_constraint_files(text: str, constraint: bool) -> None:
     """A whole file, as ``-r`` or as ``-c``: parsed, or refused with tagpip's errors, which
     name the file (in the message, or in each diagnostic's span)."""
-    from tagpip.syntax import parse_requirements_file
+    from tagpip.requirements.syntax import parse_requirements_file
 
     with tempfile.TemporaryDirectory() as folder:
         path = os.path.join(folder, "reqs.txt")
@@ -342,7 +342,7 @@ _CONFIG_PIECES = [
 def test_pip_config_files(text: str) -> None:
     """pip.conf as pip reads it (every section, every option tagpip applies): applied, or a
     TagpipError."""
-    from tagpip.pipconfig import load_index_options
+    from tagpip.config.pip import load_index_options
 
     with tempfile.TemporaryDirectory() as folder:
         path = os.path.join(folder, "pip.conf")
@@ -377,7 +377,7 @@ _marshal_values = st.recursive(
 def _stored_page(chunks: list[Any], order: list[Any], extra: dict[str, Any]) -> bytes:
     import marshal
 
-    from tagpip import pagecache
+    from tagpip.index import pagecache
 
     record = {
         "format": pagecache.FORMAT, "url": _PAGE_URL, "page_url": _PAGE_URL, "html": False,
@@ -413,11 +413,12 @@ def test_stored_pages(payload: bytes) -> None:
     back to the page read anew (here: an empty page). Nothing may raise."""
     import dataclasses
 
-    from tagpip import _sealed, pagecache
+    from tagpip import sealed
+    from tagpip.index import pagecache
 
     with tempfile.TemporaryDirectory() as folder:
         pages = Path(folder)
-        _sealed.write(pagecache._path(pages, _PAGE_URL), payload)
+        sealed.write(pagecache._path(pages, _PAGE_URL), payload)
         stored = pagecache.load(pages, _PAGE_URL)
         if stored is None:
             return
@@ -442,8 +443,9 @@ def test_kept_metadata(record: Any) -> None:
     reads with every field the resolver uses parsed (where any failure is a miss too)."""
     import marshal
 
-    from tagpip import _sealed, metacache
-    from tagpip.index import _kept_metadata
+    from tagpip import sealed
+    from tagpip.index import metacache
+    from tagpip.index.client import _kept_metadata
 
     name = "sha256-" + "0" * 64
     with tempfile.TemporaryDirectory() as folder:
@@ -452,7 +454,7 @@ def test_kept_metadata(record: Any) -> None:
             payload = marshal.dumps(record)
         except ValueError:
             return
-        _sealed.write(metacache._path(kept, name), payload)
+        sealed.write(metacache._path(kept, name), payload)
         found = metacache.load(kept, name)
         if found is None:
             return
@@ -476,8 +478,8 @@ _json_manifests = st.recursive(
 def test_unpacked_entries(manifest: str) -> None:
     """An unpacked wheel's ``entry.json`` of any content: a miss, or an entry whose stored
     inspection reads back or is a miss. Nothing may raise."""
-    from tagpip._unpacked import LAYOUT, UnpackedCache
-    from tagpip._wheelcheck import _recalled
+    from tagpip.install.unpacked import LAYOUT, UnpackedCache
+    from tagpip.install.wheelcheck import _recalled
 
     with tempfile.TemporaryDirectory() as folder:
         cache = UnpackedCache(Path(folder))
@@ -519,8 +521,8 @@ def test_wheels_to_install(
     naming the wheel; never an error of installer's (issue 30: entry_points.txt)."""
     import zipfile
 
-    from tagpip.install import install
-    from tagpip.target import Target
+    from tagpip.install.installer import install
+    from tagpip.target.value import Target
 
     with tempfile.TemporaryDirectory() as folder:
         wheel = Path(folder, "demo-1.0-py3-none-any.whl")

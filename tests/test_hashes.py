@@ -6,7 +6,9 @@ import hashlib
 
 import pytest
 
-from tagpip import hashes, metacache, syntax
+from tagpip import hashes
+from tagpip.index import metacache
+from tagpip.requirements import syntax
 
 
 def test_the_lengths_are_the_digests_lengths() -> None:
@@ -37,8 +39,11 @@ def test_the_metadata_cache_keys_only_strong_hashes(algo: str) -> None:
 
 
 def test_every_stage_uses_the_one_list() -> None:
-    from tagpip import build, download, pipcmd, resolve
-    from tagpip.cli import _pipbackend
+    from tagpip.build import builder as build
+    from tagpip.cli import pipbackend
+    from tagpip.download import downloader as download
+    from tagpip.pip import command as pipcmd
+    from tagpip.resolution import resolver as resolve
 
     for module in (build, download, pipcmd):
         assert vars(module)["STRONG"] is hashes.STRONG, module.__name__
@@ -46,4 +51,4 @@ def test_every_stage_uses_the_one_list() -> None:
     assert vars(resolve)["fragment_hashes"] is hashes.fragment_hashes
     for module in (metacache, syntax):
         assert vars(module)["HEX_LENGTHS"] is hashes.HEX_LENGTHS, module.__name__
-    assert "STRONG" not in vars(_pipbackend)  # imported where it is used, from tagpip.hashes
+    assert "STRONG" not in vars(pipbackend)  # imported where it is used, from tagpip.hashes

@@ -19,7 +19,8 @@ from packaging.version import Version
 
 from support.server import FIXED_UPLOAD_TIME, LoggedRequest, Reply, wheel_metadata
 from support.wheels import build_wheel, core_metadata
-from tagpip.index import (
+from tagpip.config.pip import IndexOptions
+from tagpip.index.client import (
     ACCEPT,
     DistFile,
     FetchError,
@@ -29,7 +30,6 @@ from tagpip.index import (
     PageError,
     redact_url,
 )
-from tagpip.pipconfig import IndexOptions
 
 from support.server import IndexServer  # isort: skip
 

@@ -23,7 +23,7 @@ import pytest
 
 from support.server import IndexServer
 from tagpip.cli import main
-from tagpip.cli._pipbackend import INDEX_RULE_NOTE
+from tagpip.cli.pipbackend import INDEX_RULE_NOTE
 
 INTERNAL_1 = "corp_internal-1.0-py3-none-any.whl"
 INTERNAL_99 = "corp_internal-99.0-py3-none-any.whl"

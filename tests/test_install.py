@@ -1,5 +1,6 @@
 """``tagpip install --target`` end to end, against a real index on 127.0.0.1 serving wheels built
-here, plus :func:`tagpip.install.install` on hand-made wheels for what an index would not serve.
+here, plus :func:`tagpip.install.installer.install` on hand-made wheels for what an index would not
+serve.
 
 The promise under test everywhere: the target folder is either fully installed or exactly as it
 was (same paths, same bytes, same inodes and times), and nothing is written outside it.
@@ -26,12 +27,12 @@ from typing import Any, Optional
 import pytest
 from packaging.utils import canonicalize_name
 
-import tagpip._journal
-import tagpip._staging
+import tagpip.install.journal
+import tagpip.install.staging
 from support.server import IndexServer
 from support.wheels import build_wheel
 from tagpip.cli import main
-from tagpip.install import (
+from tagpip.install.installer import (
     FileConflict,
     InvalidWheel,
     NeedsUpgrade,
@@ -40,7 +41,7 @@ from tagpip.install import (
     script_interpreter,
     script_kind,
 )
-from tagpip.target import Target
+from tagpip.target.value import Target
 
 DOCS = Path(__file__).resolve().parent.parent / "docs" / "install.md"
 
@@ -471,7 +472,7 @@ def test_a_failure_while_moving_into_place_restores_the_folder(
     index_server.add_wheel("helper", "2.0")
     index_server.add_wheel("app", "2.0", requires_dist=["helper>=2"])
     before = snapshot(dest)
-    monkeypatch.setattr(tagpip._journal, "_move", failing_move(after, error))
+    monkeypatch.setattr(tagpip.install.journal, "_move", failing_move(after, error))
     result, _, err = run(install_args(index_server, dest, "app", *LINUX311, "-U"), capsys)
     assert result == status
     assert message in err
@@ -521,7 +522,7 @@ def _signal_while_moving(
             # Arrives in the middle of the commit; the move itself completes.
             os.kill(os.getpid(), signum)
 
-    monkeypatch.setattr(tagpip._journal, "_move", move)
+    monkeypatch.setattr(tagpip.install.journal, "_move", move)
     status, _, err = run(install_args(index_server, dest, "app", *LINUX311, "-U"), capsys)
     assert status == 130
     assert err == "tagpip: interrupted; nothing partial was left behind\n"
@@ -543,7 +544,7 @@ def test_a_disk_error_while_staging_is_a_message_and_no_trace(
     def full(*args: Any) -> None:
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(tagpip._staging, "copyfileobj_with_hashing", full)
+    monkeypatch.setattr(tagpip.install.staging, "copyfileobj_with_hashing", full)
     status, _, err = run(install_args(index_server, dest, "app", *LINUX36), capsys)
     assert status == 1
     assert err == (
@@ -573,7 +574,7 @@ def test_when_undo_fails_too_the_backup_is_kept_and_named(
             raise OSError(5, "Input/output error")
         os.replace(source, target)
 
-    monkeypatch.setattr(tagpip._journal, "_move", move)
+    monkeypatch.setattr(tagpip.install.journal, "_move", move)
     status, _, err = run(install_args(index_server, dest, "helper", *LINUX311, "-U"), capsys)
     assert status == 1
     assert "and undoing it failed for" in err
@@ -604,7 +605,7 @@ def test_an_interrupt_while_staging_leaves_no_trace(
             raise KeyboardInterrupt
         real(source, destination, metadata)
 
-    monkeypatch.setattr(tagpip._staging, "installer_install", interrupted)
+    monkeypatch.setattr(tagpip.install.staging, "installer_install", interrupted)
     status, _, err = run(install_args(index_server, dest, "app", *LINUX36), capsys)
     assert status == 130
     assert err == "tagpip: interrupted; nothing partial was left behind\n"

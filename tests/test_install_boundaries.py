@@ -23,8 +23,8 @@ import pytest
 
 from support.wheels import build_wheel
 from tagpip.cli import main
-from tagpip.install import FileConflict, InvalidWheel, install
-from tagpip.target import Target
+from tagpip.install.installer import FileConflict, InvalidWheel, install
+from tagpip.target.value import Target
 
 LINUX = Target.from_flags(["manylinux2014_x86_64"], "3.11", None, [])
 WINDOWS = Target.from_flags(["win_amd64"], "3.11", None, [])

@@ -1,7 +1,8 @@
-"""The cache of unpacked wheels (``tagpip._unpacked``) as :func:`tagpip.install.install` and
-``tagpip install`` use it, on real files: a second install of the same wheels links (or copies)
-the cached tree instead of unpacking, gives the same folder as an install without the cache,
-and never trusts an entry that is incomplete, changed or for another kind of target.
+"""The cache of unpacked wheels (``tagpip.install.unpacked``) as
+:func:`tagpip.install.installer.install` and ``tagpip install`` use it, on real files: a second
+install of the same wheels links (or copies) the cached tree instead of unpacking, gives the same
+folder as an install without the cache, and never trusts an entry that is incomplete, changed or for
+another kind of target.
 """
 
 from __future__ import annotations
@@ -22,14 +23,14 @@ from packaging.tags import parse_tag
 from packaging.utils import canonicalize_name
 from packaging.version import Version
 
-import tagpip._unpacked
+import tagpip.install.unpacked
 from support.server import IndexServer
 from support.wheels import build_wheel
 from tagpip.cli import main
-from tagpip.download import known_sha256
-from tagpip.index import DistFile
-from tagpip.install import LinkMode, install
-from tagpip.target import Target
+from tagpip.download.downloader import known_sha256
+from tagpip.index.client import DistFile
+from tagpip.install.installer import LinkMode, install
+from tagpip.target.value import Target
 
 LINUX = Target.from_flags(["manylinux2014_x86_64"], "3.11", None, [])
 WINDOWS = Target.from_flags(["win_amd64"], "3.11", None, [])
@@ -298,7 +299,7 @@ def test_an_interrupted_fill_leaves_nothing_usable_behind(
 ) -> None:
     cache = tmp_path / "cache"
     digests = digests_of(built)
-    real_put = tagpip._unpacked.UnpackedCache._put
+    real_put = tagpip.install.unpacked.UnpackedCache._put
     puts: list[str] = []
 
     def put(self: Any, source: str, target: str, mode: int, digest: str | None = None) -> str:
@@ -309,7 +310,7 @@ def test_an_interrupted_fill_leaves_nothing_usable_behind(
                 raise KeyboardInterrupt
         return real_put(self, source, target, mode, digest)
 
-    monkeypatch.setattr(tagpip._unpacked.UnpackedCache, "_put", put)
+    monkeypatch.setattr(tagpip.install.unpacked.UnpackedCache, "_put", put)
     with pytest.raises(KeyboardInterrupt):
         install(built, tmp_path / "deps", LINUX, cache=cache, digests=digests, link_mode="hardlink")
     assert len(puts) == 3
@@ -319,7 +320,7 @@ def test_an_interrupted_fill_leaves_nothing_usable_behind(
     assert entries(cache) == []
     assert not list(cache.glob("v*/*/*/files"))
 
-    monkeypatch.setattr(tagpip._unpacked.UnpackedCache, "_put", real_put)
+    monkeypatch.setattr(tagpip.install.unpacked.UnpackedCache, "_put", real_put)
     install(built, tmp_path / "deps", LINUX, cache=cache, digests=digests, link_mode="hardlink")
     assert len(entries(cache)) == 2
     assert tree(tmp_path / "deps")["lib/core.py"][1] == b"VALUE = 1\n"
@@ -359,7 +360,7 @@ def test_runs_racing_to_fill_the_same_entries_are_harmless(
         assert tree(tmp_path / f"deps{number}") == expected
     assert len(entries(cache)) == 2
     assert leftovers(cache) == []
-    cache_used = tagpip._unpacked.UnpackedCache(cache)
+    cache_used = tagpip.install.unpacked.UnpackedCache(cache)
     for entry in entries(cache):
         assert cache_used.lookup(entry.name) is not None
 
@@ -377,7 +378,7 @@ def test_an_upgrade_never_writes_through_a_link_into_the_cache(tmp_path: Path) -
         assert (path.read_bytes(), path.stat().st_mtime_ns) == (data, mtime), path
     assert len(entries(cache)) == 2
     for entry in entries(cache):
-        assert tagpip._unpacked.UnpackedCache(cache).lookup(entry.name) is not None
+        assert tagpip.install.unpacked.UnpackedCache(cache).lookup(entry.name) is not None
 
 
 # --------------------------------------------------------------------------------------------
@@ -548,7 +549,7 @@ def test_an_entry_replaced_while_it_is_placed_makes_the_install_fetch_the_wheel(
     assert run(install_args(index_server, cache, tmp_path / "a", *args), capsys) == (0, "", "")
     forget_downloads(cache)
     index_server.clear_log()
-    place = tagpip._unpacked.UnpackedCache.place
+    place = tagpip.install.unpacked.UnpackedCache.place
     removed: list[str] = []
 
     def another_run_removes_it_first(self: Any, entry: Any, dest: Path, step: Any) -> None:
@@ -558,7 +559,9 @@ def test_an_entry_replaced_while_it_is_placed_makes_the_install_fetch_the_wheel(
             shutil.rmtree(self.entry(entry.key))
         place(self, entry, dest, step)
 
-    monkeypatch.setattr(tagpip._unpacked.UnpackedCache, "place", another_run_removes_it_first)
+    monkeypatch.setattr(
+        tagpip.install.unpacked.UnpackedCache, "place", another_run_removes_it_first
+    )
     assert run(install_args(index_server, cache, tmp_path / "b", *args), capsys) == (0, "", "")
     assert removed != []
     assert wheel_requests(index_server) == ["/files/tool-2.0-py3-none-any.whl"]

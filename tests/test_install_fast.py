@@ -1,8 +1,8 @@
-"""The warm path of :func:`tagpip.install.install`: a wheel with a complete, unchanged entry in
-the cache of unpacked wheels is not opened again (what inspecting it found is stored with the
-entry), an entry that is damaged or whose stored inspection does not read back is not used at
-all, and what is refused or reported is the same with or without the cache. Also the conflict
-checks that run over every file of every install, against whole expected reports.
+"""The warm path of :func:`tagpip.install.installer.install`: a wheel with a complete, unchanged
+entry in the cache of unpacked wheels is not opened again (what inspecting it found is stored with
+the entry), an entry that is damaged or whose stored inspection does not read back is not used at
+all, and what is refused or reported is the same with or without the cache. Also the conflict checks
+that run over every file of every install, against whole expected reports.
 """
 
 from __future__ import annotations
@@ -18,11 +18,10 @@ from typing import Any
 
 import pytest
 
-import tagpip._unpacked
-import tagpip._wheelcheck
+import tagpip.install.unpacked
+import tagpip.install.wheelcheck
 from support.wheels import build_wheel
-from tagpip._unpacked import UnpackedCache
-from tagpip.install import (
+from tagpip.install.installer import (
     FileConflict,
     InvalidWheel,
     NeedsUpgrade,
@@ -30,7 +29,8 @@ from tagpip.install import (
     script_interpreter,
     script_kind,
 )
-from tagpip.target import Target
+from tagpip.install.unpacked import UnpackedCache
+from tagpip.target.value import Target
 
 LINUX = Target.from_flags(["manylinux2014_x86_64"], "3.11", None, [])
 
@@ -133,9 +133,9 @@ def test_the_stored_inspection_is_what_inspecting_gives(tmp_path: Path, built: l
     install(built, tmp_path / "cold", LINUX, cache=cache, digests=digests)
     kind, command = script_kind(LINUX), script_interpreter(LINUX)
     for path in built:
-        inspected, problems = tagpip._wheelcheck._inspect(path)
+        inspected, problems = tagpip.install.wheelcheck._inspect(path)
         assert problems == []
-        recalled, keyed = tagpip._wheelcheck._recall(
+        recalled, keyed = tagpip.install.wheelcheck._recall(
             path, UnpackedCache(cache), digests, kind, command
         )
         assert keyed is not None

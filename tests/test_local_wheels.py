@@ -17,7 +17,7 @@ import pytest
 
 from support.wheels import build_wheel
 from tagpip.cli import main
-from tagpip.syntax import check_requirements_file
+from tagpip.requirements.syntax import check_requirements_file
 
 
 @pytest.fixture
@@ -139,7 +139,7 @@ def test_pylock_records_the_path(project: Path, capsys: pytest.CaptureFixture[st
 
 
 def test_a_lock_wheel_comment_must_name_the_pinned_wheel(project: Path) -> None:
-    from tagpip.lock import LockError, parse_tagged
+    from tagpip.lock.files import LockError, parse_tagged
 
     text = (
         "# tagpip-lock: 1\n# target: CPython 3.9 on manylinux2014_x86_64\n"

@@ -12,8 +12,8 @@ import pytest
 
 from support.server import JSON_TYPE, IndexServer, LoggedRequest, Reply
 from tagpip.cli import main
-from tagpip.lock import LockedFile, LockedPackage, LockSection, parse_tagged, read_lock
-from tagpip.target import Target
+from tagpip.lock.files import LockedFile, LockedPackage, LockSection, parse_tagged, read_lock
+from tagpip.target.value import Target
 
 
 def seed(server: IndexServer) -> None:
@@ -124,7 +124,7 @@ def test_read_lock_recognises_only_locks(work: Path) -> None:
 
 
 def test_a_lock_line_must_pin_and_hash() -> None:
-    from tagpip.lock import LockError
+    from tagpip.lock.files import LockError
 
     with pytest.raises(LockError, match=r"lock:3: a lock line must pin one version with =="):
         parse_tagged("# tagpip-lock: 1\n\nx>=1 --hash=sha256:" + "a" * 64 + "\n", source="lock")
@@ -475,11 +475,11 @@ def test_versions_are_written_as_published(
     version its files carry (in both formats), so a reader can find it on the index page."""
     index_server.add_wheel("cffi", "2.0.0")
     index_server.add_wheel("app", "1.0.0", requires_dist=["cffi>=2.0"])
-    for name in ("tagpip.lock", "pylock.toml"):
+    for name in ("tagpip.lock.files", "pylock.toml"):
         status, _, err = run(["lock", "app", *CP36[:2], "--python-version", "3.12",
                               *index_args(index_server), "-o", name], capsys)  # fmt: skip
         assert status == 0, err
-    tagged = (work / "tagpip.lock").read_text()
+    tagged = (work / "tagpip.lock.files").read_text()
     assert "\ncffi==2.0.0[manylinux_2_17_x86_64,cp312] --hash" in tagged
     assert "\napp==1.0.0[manylinux_2_17_x86_64,cp312] --hash" in tagged
     pylock = (work / "pylock.toml").read_text()

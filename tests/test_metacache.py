@@ -1,6 +1,6 @@
-"""Wheel metadata kept between runs (tagpip.metacache): a repeat run reads it without a request,
-whether it came from a PEP 658 file or out of the wheel; a kept copy that is damaged, or not
-what its name says, is a miss and never wrong metadata; a hostile page never picks a path."""
+"""Wheel metadata kept between runs (tagpip.index.metacache): a repeat run reads it without a
+request, whether it came from a PEP 658 file or out of the wheel; a kept copy that is damaged, or
+not what its name says, is a miss and never wrong metadata; a hostile page never picks a path."""
 
 from __future__ import annotations
 
@@ -11,9 +11,10 @@ import pytest
 from packaging.utils import canonicalize_name
 
 from support.server import IndexServer, LoggedRequest
-from tagpip import _sealed, metacache
-from tagpip.index import HttpIndex, MetadataError
-from tagpip.pipconfig import IndexOptions
+from tagpip import sealed
+from tagpip.config.pip import IndexOptions
+from tagpip.index import metacache
+from tagpip.index.client import HttpIndex, MetadataError
 
 NAME = canonicalize_name("demo")
 SHA = "a" * 64
@@ -155,7 +156,7 @@ def test_a_hostile_digest_never_becomes_a_path(digest: str, tmp_path: Path) -> N
 
 
 def test_credentials_in_a_url_are_no_part_of_the_key() -> None:
-    from tagpip import metacache
+    from tagpip.index import metacache
 
     wheel = (("sha256", "b" * 64),)
     bare = metacache.key("https://host.invalid/a-1-py3-none-any.whl", None, wheel)
@@ -171,7 +172,7 @@ def test_a_copy_of_another_format_is_a_miss(server: IndexServer, cache_dir: Path
     _requirements(server, cache_dir)
     [path] = (cache_dir / "metadata").rglob("sha256-*")
     data, parsed = metacache.load(path.parent.parent, path.name) or (b"", None)
-    _sealed.write(path, marshal.dumps((data, parsed)))
+    sealed.write(path, marshal.dumps((data, parsed)))
     assert not metacache.is_current(path)
     assert _requirements(server, cache_dir) == ["idna>=2"]
     assert len(_file_requests(server)) == 2

@@ -146,7 +146,7 @@ def test_presets_repeat(
     index_server: IndexServer, work: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     seed(index_server)
-    from tagpip.presets import preset_names
+    from tagpip.target.presets import preset_names
 
     names = [n for n in preset_names() if "x86_64" in n][:2]
     assert len(names) == 2

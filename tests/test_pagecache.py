@@ -14,11 +14,11 @@ import pytest
 from packaging.utils import canonicalize_name
 
 from support.server import IndexServer, LoggedRequest, Reply
-from tagpip import pagecache
-from tagpip.index import HttpIndex
-from tagpip.pagecache import Freshness
-from tagpip.pages import DistFile, Entry, ProjectFiles, parse_json_page
-from tagpip.pipconfig import IndexOptions
+from tagpip.config.pip import IndexOptions
+from tagpip.index import pagecache
+from tagpip.index.client import HttpIndex
+from tagpip.index.pagecache import Freshness
+from tagpip.index.pages import DistFile, Entry, ProjectFiles, parse_json_page
 
 NAME = canonicalize_name("demo")
 
@@ -91,7 +91,7 @@ def test_a_page_without_validators_is_recognised_by_its_content(
         parsed.append(url)
         return real(text, url)
 
-    monkeypatch.setattr("tagpip.index.parse_json_page", counting)
+    monkeypatch.setattr("tagpip.index.client.parse_json_page", counting)
     assert _files(server, cache_dir) == first  # the same bytes again: not parsed
     assert parsed == []
     server.add_wheel("demo", "3.0")
@@ -290,8 +290,8 @@ def test_a_run_with_everything_fresh_imports_no_http_stack(
     script = (
         "import sys\n"
         "from packaging.utils import canonicalize_name\n"
-        "from tagpip.index import HttpIndex\n"
-        "from tagpip.pipconfig import IndexOptions\n"
+        "from tagpip.index.client import HttpIndex\n"
+        "from tagpip.config.pip import IndexOptions\n"
         f"options = IndexOptions(index_url={server.url!r}, cache_dir={str(cache_dir)!r})\n"
         "with HttpIndex(options) as index:\n"
         "    files = index.files(canonicalize_name('demo'))\n"
@@ -313,11 +313,11 @@ def test_a_sealed_copy_that_decodes_wrongly_is_discarded_and_refetched(
     """Intact on disk (its digest matches) but not a page as this tagpip writes one."""
     import marshal
 
-    from tagpip import _sealed
+    from tagpip import sealed
 
     first = _files(server, cache_dir)
     [path] = _stored(cache_dir)
-    found = _sealed.read(path)
+    found = sealed.read(path)
     assert found is not None
     record = marshal.loads(found[0])
     if wrong == "chunks":
@@ -328,7 +328,7 @@ def test_a_sealed_copy_that_decodes_wrongly_is_discarded_and_refetched(
         record["order"] = [["1.0", [99]]]
     else:
         record = ["not", "a", "record"]
-    _sealed.write(path, marshal.dumps(record))
+    sealed.write(path, marshal.dumps(record))
     assert pagecache.load(cache_dir / "pages", server.url + "demo/") is None
     assert _files(server, cache_dir) == first
     assert _page_requests(server)[-1] == (200, None)

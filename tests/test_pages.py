@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from packaging.utils import NormalizedName, canonicalize_name
 from packaging.version import Version
 
-from tagpip.pages import (
+from tagpip.index.pages import (
     DistFile,
     Entry,
     Ordered,

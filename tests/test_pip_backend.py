@@ -23,7 +23,7 @@ import pytest
 
 from support.server import IndexServer, LoggedRequest, Reply
 from tagpip.cli import main
-from tagpip.cli._pipbackend import CREDENTIALS_NOTE
+from tagpip.cli.pipbackend import CREDENTIALS_NOTE
 
 DOCS = Path(__file__).parent.parent / "docs" / "pip-backend.md"
 PYENV_313 = Path(os.path.expanduser("~/.pyenv/versions/3.13.0/bin/python"))

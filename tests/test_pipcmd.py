@@ -1,4 +1,4 @@
-"""pinned wheels -> pip invocations (tagpip.pipcmd): whole argv lists for each kind of target.
+"""pinned wheels -> pip invocations (tagpip.pip.command): whole argv lists for each kind of target.
 
 These are golden values; tests/test_pip_backend.py runs such commands with real pip.
 """
@@ -10,8 +10,9 @@ from pathlib import Path
 import pytest
 from packaging.utils import NormalizedName, parse_wheel_filename
 
-from tagpip.index import DistFile
-from tagpip.pipcmd import (
+from tagpip.config.pip import IndexOptions
+from tagpip.index.client import DistFile
+from tagpip.pip.command import (
     Difference,
     PipBackendError,
     PipFailed,
@@ -23,10 +24,9 @@ from tagpip.pipcmd import (
     pip_downloads,
     restriction_for,
 )
-from tagpip.pipconfig import IndexOptions
-from tagpip.resolve import Pin
-from tagpip.syntax import parse_line
-from tagpip.target import Target
+from tagpip.requirements.syntax import parse_line
+from tagpip.resolution.resolver import Pin
+from tagpip.target.value import Target
 
 SHA = "ab" * 32
 INDEX = IndexOptions(index_url="https://pypi.org/simple/")

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from tagpip.pipconfig import (
+from tagpip.config.pip import (
     ConfigFile,
     IndexOptions,
     PipConfigError,

@@ -18,7 +18,7 @@ import pytest
 
 from support.server import IndexServer
 from tagpip.cli import main
-from tagpip.pipconfig import PIP_COMMAND_OPTIONS, QUIET_OPTIONS, ConfigFile, load_pip_settings
+from tagpip.config.pip import PIP_COMMAND_OPTIONS, QUIET_OPTIONS, ConfigFile, load_pip_settings
 
 
 def _pip_version() -> tuple[int, ...]:

@@ -15,14 +15,14 @@ import pytest
 from packaging.utils import canonicalize_name
 
 from support.server import IndexServer
-from tagpip.candidates import CandidateFinder
-from tagpip.index import HttpIndex
-from tagpip.indexapi import FilesReady, MetadataReady
-from tagpip.pages import DistFile
-from tagpip.pipconfig import IndexOptions
-from tagpip.resolve import _Provider, resolve
-from tagpip.syntax import parse_line
-from tagpip.target import Target
+from tagpip.config.pip import IndexOptions
+from tagpip.index.api import FilesReady, MetadataReady
+from tagpip.index.client import HttpIndex
+from tagpip.index.pages import DistFile
+from tagpip.requirements.syntax import parse_line
+from tagpip.resolution.candidates import CandidateFinder
+from tagpip.resolution.resolver import _Provider, resolve
+from tagpip.target.value import Target
 
 TARGET = Target.from_flags(
     platforms=["manylinux2014_x86_64"], python_version="3.11", implementation="cp", abis=["cp311"]

@@ -20,8 +20,8 @@ from packaging.tags import compatible_tags, cpython_tags
 from support.server import IndexServer
 from tagpip.cli import main
 from tagpip.presetfacts import RELEASES, help_summary
-from tagpip.presets import PRESETS, preset, preset_names
-from tagpip.target import Target, TargetError
+from tagpip.target.presets import PRESETS, preset, preset_names
+from tagpip.target.value import Target, TargetError
 
 DOCS = Path(__file__).parent.parent / "docs" / "targets.md"
 
@@ -388,7 +388,7 @@ def test_a_command_that_swallows_standard_input_is_named() -> None:
 
 
 def test_builds_never_use_a_command_lines_interpreter() -> None:
-    from tagpip.cli._options import local_interpreter
+    from tagpip.cli.options import local_interpreter
 
     assert local_interpreter("ssh pi@board python3") is None
     assert local_interpreter(["/usr/bin/python3"]) == "/usr/bin/python3"

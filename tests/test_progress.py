@@ -12,8 +12,8 @@ import pytest
 
 from support.server import IndexServer
 from tagpip.cli import main
-from tagpip.cli._progress import Progress
-from tagpip.download import ProgressEvent
+from tagpip.cli.progress import Progress
+from tagpip.download.downloader import ProgressEvent
 
 _ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
 

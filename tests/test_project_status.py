@@ -13,9 +13,9 @@ from packaging.utils import canonicalize_name
 
 from support.server import IndexServer
 from tagpip.cli import main
-from tagpip.index import HttpIndex
-from tagpip.pages import ACTIVE, ProjectStatus, parse_html_page, parse_json_page
-from tagpip.pipconfig import IndexOptions
+from tagpip.config.pip import IndexOptions
+from tagpip.index.client import HttpIndex
+from tagpip.index.pages import ACTIVE, ProjectStatus, parse_html_page, parse_json_page
 
 PAGE = "https://index.example/simple/demo/"
 TARGET = ["--platform", "manylinux2014_x86_64", "--python-version", "3.12"]
@@ -331,7 +331,7 @@ def test_why_shows_the_status(server: IndexServer, capsys: pytest.CaptureFixture
 def test_a_tagged_lock_records_a_status_under_its_line_and_reads_it_back(
     server: IndexServer, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    from tagpip.lock import read_lock
+    from tagpip.lock.files import read_lock
 
     server.project_status["old"] = ("archived", None)
     server.project_status["gone"] = ("deprecated", "superseded by new")
@@ -386,8 +386,8 @@ def test_a_tagged_lock_records_a_status_under_its_line_and_reads_it_back(
 def test_a_pylock_records_the_statuses_in_its_tool_table_and_reads_them_back(
     server: IndexServer, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    from tagpip._compat import load_toml
-    from tagpip.lock import read_lock
+    from tagpip.compat import load_toml
+    from tagpip.lock.files import read_lock
 
     server.project_status["old"] = ("archived", None)
     server.project_status["gone"] = ("deprecated", "superseded by new")

@@ -17,8 +17,8 @@ import pytest
 
 from support.server import FIXED_UPLOAD_TIME, IndexServer
 from tagpip.cli import main
-from tagpip.lock import LockError, parse_pylock, read_lock
-from tagpip.target import Target
+from tagpip.lock.files import LockError, parse_pylock, read_lock
+from tagpip.target.value import Target
 
 if sys.version_info >= (3, 11):
     import tomllib

@@ -13,10 +13,10 @@ from packaging.pylock import PylockValidationError
 from packaging.utils import canonicalize_name
 from packaging.version import Version
 
-import tagpip.lock
-import tagpip.pylock
+import tagpip.lock.files
+import tagpip.lock.pylock
 from support.pylock_oracle import check_pylock
-from tagpip.lock import Lock, LockedFile, LockedPackage, LockSection, format_lock
+from tagpip.lock.files import Lock, LockedFile, LockedPackage, LockSection, format_lock
 
 SHA = "0" * 64
 
@@ -27,7 +27,7 @@ def one(file: LockedFile) -> Lock:
 
 
 def test_the_cli_writes_every_pylock_through_the_oracle() -> None:
-    assert vars(tagpip.lock)["format_pylock"] is not tagpip.pylock.format_pylock
+    assert vars(tagpip.lock.files)["format_pylock"] is not tagpip.lock.pylock.format_pylock
 
 
 def test_a_wheel_with_a_url_and_a_sha256_is_accepted() -> None:
@@ -49,6 +49,6 @@ def test_a_wheel_with_a_url_and_a_sha256_is_accepted() -> None:
 def test_the_oracle_rejects_a_wheel_without_url_or_path() -> None:
     # A tagged lock read back records no URLs; written as a pylock it would name no file.
     lock = one(LockedFile(hashes=(("sha256", SHA),)))
-    text = tagpip.pylock.format_pylock(lock, command="tagpip lock app")
+    text = tagpip.lock.pylock.format_pylock(lock, command="tagpip lock app")
     with pytest.raises(PylockValidationError, match="path or url must be provided"):
         check_pylock(text)

@@ -220,8 +220,8 @@ def test_sdist_only_projects_arrive_as_pure_wheels_on_lambda(
     sdist. On the Lambda preset, download writes wheels only, the built one passes the purity
     check, and ``install --target`` of the same imports on a real Python 3.12 when pyenv has one
     (newer feedparsers depend on feedparser-sgmllib, which ships a wheel: hence the pin)."""
-    from tagpip.build import check_pure
-    from tagpip.presets import preset
+    from tagpip.build.builder import check_pure
+    from tagpip.target.presets import preset
 
     cache = str(tmp_path / "cache")
     dest = tmp_path / "w"
@@ -406,8 +406,8 @@ def test_pypi_marks_a_project_archived_and_tagpip_reads_it() -> None:
 
     from packaging.utils import canonicalize_name
 
-    from tagpip.index import HttpIndex
-    from tagpip.pipconfig import IndexOptions
+    from tagpip.config.pip import IndexOptions
+    from tagpip.index.client import HttpIndex
 
     url = f"https://pypi.org/simple/{ARCHIVED_ON_PYPI}/"
     request = urllib.request.Request(url, headers={"Accept": "application/vnd.pypi.simple.v1+json"})

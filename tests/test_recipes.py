@@ -361,7 +361,7 @@ def _schema_check(text: str, schema: str, tmp_path: Path) -> None:
 
 
 def _cache_dir(monkeypatch: pytest.MonkeyPatch, xdg: str | None) -> str:
-    from tagpip.pipconfig import load_index_options
+    from tagpip.config.pip import load_index_options
 
     if xdg is None:
         monkeypatch.delenv("XDG_CACHE_HOME", raising=False)
@@ -452,9 +452,9 @@ def test_pex_builds_with_the_platform_tagpip_wrote(index: IndexServer, tmp_path:
 
 
 def test_a_pex_platform_written_by_tagpip_reads_back_as_the_same_target() -> None:
-    from tagpip.presets import preset
-    from tagpip.target import Target
-    from tagpip.targetfacts import pex_platform, read_pex_platform
+    from tagpip.target.facts import pex_platform, read_pex_platform
+    from tagpip.target.presets import preset
+    from tagpip.target.value import Target
 
     for name in ("aws-lambda-python3.9-x86_64", "aws-lambda-python3.13-arm64"):
         target = preset(name)
@@ -472,7 +472,7 @@ def test_pex_and_tagpip_capture_the_same_interpreter(tmp_path: Path) -> None:
     """pex's complete platform of a real interpreter, read by --target-file, is the target
     tagpip captures from that interpreter itself: the same tags (packaging 26.3 moved the
     generic ``linux_<arch>`` tag first, pex's inspection lists it last) and the same markers."""
-    from tagpip.target import Target
+    from tagpip.target.value import Target
 
     pex3 = need("pex3")
     python = Path(sys.executable).resolve()

@@ -12,8 +12,8 @@ import pytest
 
 from support.server import IndexServer
 from tagpip.cli import main
-from tagpip.releases import Kind, ReleaseControl
-from tagpip.syntax import check_requirements_file
+from tagpip.config.releases import Kind, ReleaseControl
+from tagpip.requirements.syntax import check_requirements_file
 
 _NAMES = ("six", "tool", "Other_Name")
 

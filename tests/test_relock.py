@@ -13,7 +13,7 @@ import pytest
 
 from support.server import IndexServer
 from tagpip.cli import main
-from tagpip.lock import read_lock
+from tagpip.lock.files import read_lock
 
 MACOS311 = ["--platform", "macosx_11_0_arm64", "--python-version", "3.11"]
 LINUX38 = ["--platform", "manylinux2014_x86_64", "--python-version", "3.8"]

@@ -17,8 +17,8 @@ from pathlib import Path
 import pytest
 
 from tagpip.errors import UsageError
-from tagpip.inputs import Inputs, wants_hashes
-from tagpip.syntax import FileOptions, check_requirements_file, decode_requirements
+from tagpip.requirements.syntax import FileOptions, check_requirements_file, decode_requirements
+from tagpip.workflow.inputs import Inputs, wants_hashes
 
 _ORACLE = r"""
 import json, sys
@@ -244,7 +244,7 @@ def test_a_hash_in_a_constraints_file_turns_hash_checking_on(tmp_path: Path) -> 
 def test_check_refuses_a_constraint_with_extras(tmp_path: Path) -> None:
     (tmp_path / "c.txt").write_text("requests[socks]==2.31\n")
     (tmp_path / "r.txt").write_text("-c c.txt\nrequests\n")
-    from tagpip.syntax import validate_requirements_file
+    from tagpip.requirements.syntax import validate_requirements_file
 
     for errors in (
         [d for d in validate_requirements_file(str(tmp_path / "r.txt")) if d.severity == "error"],
@@ -301,7 +301,7 @@ def test_check_agrees_with_the_full_parser_on_local_sources(
     """A folder or sdist archive is built by the fetching commands (tests/test_sources.py); to
     build it, tagpip needs its name: an archive's NAME-VERSION, a folder's static name. `check`
     reads the name the same way (issue 32.3), so both give the same answer."""
-    from tagpip.syntax import validate_requirements_file
+    from tagpip.requirements.syntax import validate_requirements_file
 
     (tmp_path / "pkg").mkdir()
     (tmp_path / "pkg" / "pyproject.toml").write_text("")

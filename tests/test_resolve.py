@@ -21,10 +21,11 @@ from packaging.tags import compatible_tags, cpython_tags
 from packaging.version import Version
 
 from support.fakes import FakeIndex, Release, rel
-from tagpip.candidates import Candidate, CandidateFinder, Requirement
 from tagpip.errors import TagpipError
-from tagpip.index import DistFile, IndexError_
-from tagpip.resolve import (
+from tagpip.index.client import DistFile, IndexError_
+from tagpip.requirements.syntax import TaggedRequirement, parse_line
+from tagpip.resolution.candidates import Candidate, CandidateFinder, Requirement
+from tagpip.resolution.resolver import (
     NoWheelForTarget,
     ResolutionImpossible,
     ResolutionTimedOut,
@@ -33,8 +34,7 @@ from tagpip.resolve import (
     _Provider,
     resolve,
 )
-from tagpip.syntax import TaggedRequirement, parse_line
-from tagpip.target import Target, TargetError
+from tagpip.target.value import Target, TargetError
 
 # --------------------------------------------------------------------------------------------
 # Targets

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from tagpip.cli import main
-from tagpip.sam import (
+from tagpip.workflow.sam import (
     Build,
     Makefile,
     SamError,

@@ -16,7 +16,7 @@ import pytest
 
 from support.server import IndexServer
 from tagpip.cli import main
-from tagpip.licences import Licence, check_licences, judge, licence_of, summary
+from tagpip.provenance.licences import Licence, check_licences, judge, licence_of, summary
 
 PRESET = ["--preset", "aws-lambda-python3.12-x86_64"]
 TARGET_T = "CPython 3.12 on manylinux_2_34 x86_64"
@@ -462,7 +462,7 @@ def test_lock_refuses_one_sbom_for_several_targets(
 def test_a_purl_says_where_the_file_came_from_unless_it_is_pypi() -> None:
     from packaging.version import Version
 
-    from tagpip.sbom import purl
+    from tagpip.provenance.sbom import purl
 
     wheel = "Demo_Pkg-1.0+cpu-py3-none-any.whl"
     pypi = "https://pypi.org/simple/"

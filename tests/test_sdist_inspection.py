@@ -18,8 +18,8 @@ import pytest
 
 from support.server import IndexServer
 from support.wheels import build_source_sdist, write_sdist
+from tagpip.build.sdistcheck import needs_compiling
 from tagpip.cli import main
-from tagpip.sdistcheck import needs_compiling
 
 TARGET = ["--platform", "manylinux2014_x86_64", "--python-version", "3.11"]
 CP311 = "cp311-cp311-manylinux2014_x86_64"
@@ -173,7 +173,7 @@ def test_the_sdist_says_it_needs_compiling(tmp_path: Path, family: str) -> None:
     ],
 )
 def test_a_pure_looking_sdist_is_not_judged(tmp_path: Path, members: dict[str, str]) -> None:
-    from tagpip.target import Target
+    from tagpip.target.value import Target
 
     target = Target.from_flags(["manylinux2014_x86_64"], "3.11", None, [])
     sdist = write_sdist(tmp_path, "plain", "1.0", members)
@@ -181,7 +181,7 @@ def test_a_pure_looking_sdist_is_not_judged(tmp_path: Path, members: dict[str, s
 
 
 def test_an_unreadable_sdist_says_so(tmp_path: Path) -> None:
-    from tagpip.sdistcheck import SdistUnreadable
+    from tagpip.build.sdistcheck import SdistUnreadable
 
     broken = tmp_path / "broken-1.0.tar.gz"
     broken.write_bytes(b"\x1f\x8b not really gzip")
@@ -389,7 +389,7 @@ def test_the_build_timeout_option_is_checked(capsys: pytest.CaptureFixture[str])
 
 def test_compiled_backends_are_named_in_the_docs() -> None:
     page = (Path(__file__).resolve().parent.parent / "docs" / "sources.md").read_text()
-    from tagpip.sdistcheck import COMPILED_BACKENDS, COMPILING_REQUIREMENTS
+    from tagpip.build.sdistcheck import COMPILED_BACKENDS, COMPILING_REQUIREMENTS
 
     for module in COMPILED_BACKENDS:
         assert f"`{module}`" in page, module

@@ -252,14 +252,14 @@ def test_git_credentials_reach_git_by_its_environment_only(
     monkeypatch: pytest.MonkeyPatch,
     recorder: ChildRecorder,
 ) -> None:
-    """What build.py's git clone is to use (``tagpip._urls.git_credentials``): the URL without
+    """What build.py's git clone is to use (``tagpip.urls.git_credentials``): the URL without
     its credentials on git's command line, and the credentials through git's configuration from
     the environment, answered by a helper only for that host. The server (no git server: a 404
     after the credentials) must see them as Basic auth after its 401."""
     import base64
     import os
 
-    from tagpip._urls import git_credentials
+    from tagpip.urls import git_credentials
 
     if subprocess.run(["git", "--version"], capture_output=True, check=False).returncode != 0:
         pytest.skip("git is not installed")

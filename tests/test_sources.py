@@ -1,4 +1,4 @@
-"""Source requirements pip users write, built through tagpip.build for the target: a local
+"""Source requirements pip users write, built through tagpip.build.builder for the target: a local
 project folder (``./mypkg``), a local sdist archive (``./dist/x-1.0.tar.gz``) and VCS URLs
 (``name @ git+file://...``, a real git repository made by the test). Pure ones arrive as wheels;
 compiled ones and failing builds are refused by name, with exit status 1 and no traceback."""

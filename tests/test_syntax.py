@@ -7,9 +7,9 @@ from pathlib import Path
 import pytest
 from packaging.requirements import Requirement
 
-from tagpip.cli._render import render_diagnostic
+from tagpip.cli.render import render_diagnostic
 from tagpip.errors import Diagnostic, Span, ValidationError
-from tagpip.syntax import (
+from tagpip.requirements.syntax import (
     OptionValue,
     RequirementSyntaxError,
     TaggedRequirement,
@@ -22,7 +22,7 @@ from tagpip.syntax import (
     parse_requirements_text,
     validate_requirements_file,
 )
-from tagpip.tokens import PlatformSpec, TagSpec, TokenError
+from tagpip.tags.tokens import PlatformSpec, TagSpec, TokenError
 
 
 def rendered(text: str, source: str = "r.txt") -> str:

@@ -10,15 +10,15 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from packaging.requirements import Requirement
 
-from tagpip.checkfast import _PLAIN_RE
 from tagpip.errors import Span, TagpipError, ValidationError
-from tagpip.syntax import (
+from tagpip.requirements.checkfast import _PLAIN_RE
+from tagpip.requirements.syntax import (
     check_requirements_text,
     format_requirement,
     parse_line,
     parse_requirements_text,
 )
-from tagpip.tokens import TokenError, format_tag_block, parse_tag_block
+from tagpip.tags.tokens import TokenError, format_tag_block, parse_tag_block
 
 # Text that looks enough like requirement files to reach deep into the parser.
 _PIECES = st.sampled_from(

@@ -16,7 +16,7 @@ import pytest
 
 from support.server import IndexServer
 from tagpip.cli import main
-from tagpip.syntax import check_requirements_text
+from tagpip.requirements.syntax import check_requirements_text
 
 LINES = [
     "demo[manylinux2014,cp39]",

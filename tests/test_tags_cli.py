@@ -10,7 +10,7 @@ import pytest
 from packaging.tags import sys_tags
 
 from tagpip.cli import main
-from tagpip.target import Target
+from tagpip.target.value import Target
 
 
 def run(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
@@ -140,8 +140,8 @@ def test_tags_module_imports_lightly() -> None:
     import sys
 
     code = (
-        "import sys, tagpip.cli._tags; "
-        "print(any(m in sys.modules for m in ('tagpip.target', 'packaging.tags')))"
+        "import sys, tagpip.cli.commands.tags; "
+        "print(any(m in sys.modules for m in ('tagpip.target.value', 'packaging.tags')))"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"

@@ -11,8 +11,9 @@ from packaging.specifiers import SpecifierSet
 from packaging.tags import Tag
 
 from tagpip.errors import Span, ValidationError
-from tagpip.presets import preset
-from tagpip.target import (
+from tagpip.tags.tokens import TagSpec, parse_tag_block
+from tagpip.target.presets import preset
+from tagpip.target.value import (
     MARKER_NAMES,
     Sourced,
     Target,
@@ -22,7 +23,6 @@ from tagpip.target import (
     expand_platforms,
     parse_python_version,
 )
-from tagpip.tokens import TagSpec, parse_tag_block
 
 
 def strs(target: Target) -> list[str]:

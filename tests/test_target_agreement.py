@@ -10,8 +10,8 @@ from __future__ import annotations
 import pytest
 
 from tagpip.errors import TagpipError
-from tagpip.syntax import check_requirements_text
-from tagpip.target import Target
+from tagpip.requirements.syntax import check_requirements_text
+from tagpip.target.value import Target
 
 VERSIONS = ["3.12", "312", "36", "3.6.15", "3", "3.x", "three", "", "3.12.1.1", "3..1", "٣.١٢"]
 IMPLEMENTATIONS = ["cp", "pp", "py", "ip", "jy", "CP", "cpython", "graal", "graalpy", "x"]
@@ -104,7 +104,7 @@ def test_universal2_below_macos_11(version: tuple[int, int]) -> None:
     from packaging.tags import compatible_tags, cpython_tags, mac_platforms
 
     from tagpip.errors import Span
-    from tagpip.tokens import parse_tag_block
+    from tagpip.tags.tokens import parse_tag_block
 
     platform = f"macosx_{version[0]}_{version[1]}_universal2"
     assert check_accepts(f"--platform {platform}")

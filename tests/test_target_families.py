@@ -26,9 +26,9 @@ from packaging.tags import (
 from packaging.version import Version
 
 from tagpip.errors import Span, TagpipError
-from tagpip.syntax import check_requirements_text
-from tagpip.target import Target, TargetError, TargetOptions
-from tagpip.tokens import TagSpec, TokenError, parse_tag_block
+from tagpip.requirements.syntax import check_requirements_text
+from tagpip.tags.tokens import TagSpec, TokenError, parse_tag_block
+from tagpip.target.value import Target, TargetError, TargetOptions
 
 
 def spec(text: str, line: int = 1) -> TagSpec:

@@ -13,8 +13,8 @@ from packaging.tags import android_platforms, compatible_tags, cpython_tags, mac
 
 from tagpip.cli import main
 from tagpip.errors import Span
-from tagpip.target import Target, TargetError
-from tagpip.tokens import parse_tag_block
+from tagpip.tags.tokens import parse_tag_block
+from tagpip.target.value import Target, TargetError
 
 LINUX_311 = {
     "implementation_name": "cpython",

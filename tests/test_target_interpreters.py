@@ -24,7 +24,7 @@ import packaging
 import pytest
 
 from tagpip.cli import main
-from tagpip.target import Target
+from tagpip.target.value import Target
 
 MINORS = range(6, 14)
 # The newest packaging that supports each interpreter, of those found on this machine.
@@ -189,7 +189,7 @@ def test_linux_first_reorders_runs() -> None:
 
 
 def test_from_python_failure_is_a_target_error(tmp_path: Path) -> None:
-    from tagpip.target import TargetError
+    from tagpip.target.value import TargetError
 
     with pytest.raises(TargetError, match="cannot run the interpreter"):
         Target.from_python(tmp_path / "no-such-python")

@@ -7,7 +7,7 @@ import pytest
 from packaging.tags import Tag
 
 from tagpip.errors import Span, TagpipError
-from tagpip.tokens import (
+from tagpip.tags.tokens import (
     PlatformSpec,
     TagSpec,
     TokenError,

@@ -27,9 +27,9 @@ import pytest
 from support.server import IndexServer
 from tagpip.cli import main
 from tagpip.errors import TagpipError, ValidationError
-from tagpip.targetrecord import RECORD_NAME, read_record
-from tagpip.verify import SmokeCall, python_command, read_smoke_file, verify
-from tagpip.verifyfolder import FolderError, modules_of, open_folder
+from tagpip.target.record import RECORD_NAME, read_record
+from tagpip.verify.folder import FolderError, modules_of, open_folder
+from tagpip.verify.verifier import SmokeCall, python_command, read_smoke_file, verify
 
 
 def _pyenv_versions() -> Path:
@@ -1074,7 +1074,7 @@ def test_errors_are_tagpip_errors() -> None:
 
 def test_the_check_source_is_used_as_is() -> None:
     """The check runs on any interpreter: it must at least compile on this one, as text."""
-    from tagpip._verifycheck import CHECK_SOURCE
+    from tagpip.verify.script import CHECK_SOURCE
 
     compile(CHECK_SOURCE, "<check>", "exec")
     assert textwrap.dedent(CHECK_SOURCE) == CHECK_SOURCE

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tagpip.download import HashMismatch, download
+from tagpip.download.downloader import HashMismatch, download
 from test_download import MemoryIndex, make_file, names
 
 

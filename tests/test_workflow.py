@@ -1,7 +1,7 @@
-"""The library layer (``tagpip.inputs`` and ``tagpip.workflow``) used without the command line,
-as docs/library.md shows it: the program on that page installs what ``tagpip install`` installs,
-prints nothing, and fails with the same errors. The page's own code block is the program run
-here, so the page cannot drift from what works."""
+"""The library layer (``tagpip.workflow.inputs`` and ``tagpip.workflow.fetch``) used without the
+command line, as docs/library.md shows it: the program on that page installs what ``tagpip install``
+installs, prints nothing, and fails with the same errors. The page's own code block is the program
+run here, so the page cannot drift from what works."""
 
 from __future__ import annotations
 
@@ -14,9 +14,9 @@ import pytest
 
 from support.server import IndexServer
 from tagpip.cli import main
-from tagpip.inputs import read_inputs, target_from
-from tagpip.target import TargetOptions
-from tagpip.workflow import RunSettings, deliverable, resolve_for
+from tagpip.target.value import TargetOptions
+from tagpip.workflow.fetch import RunSettings, deliverable, resolve_for
+from tagpip.workflow.inputs import read_inputs, target_from
 
 ROOT = Path(__file__).resolve().parent.parent
 PAGE = ROOT / "docs" / "library.md"
@@ -68,7 +68,7 @@ def test_the_library_example_installs_what_the_command_installs(
 def test_the_library_raises_what_the_command_reports(
     index_server: IndexServer, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    from tagpip.resolve import ResolveError
+    from tagpip.resolution.resolver import ResolveError
 
     _serve(index_server)
     with pytest.raises(ResolveError) as caught:
@@ -86,8 +86,8 @@ def test_settings_are_values_the_resolution_follows(
 ) -> None:
     """``RunSettings`` carries the options without argparse: ``no_deps`` and ``only_deps``
     reach the resolver and the delivery as the flags do."""
-    from tagpip.index import HttpIndex
-    from tagpip.pipconfig import load_index_options
+    from tagpip.config.pip import load_index_options
+    from tagpip.index.client import HttpIndex
 
     _serve(index_server)
     inputs = read_inputs(["app"], [], [])

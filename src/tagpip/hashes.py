@@ -8,9 +8,10 @@ checked against the bytes received, the weak ones too (:data:`WEAK`: md5, sha1, 
 a wrong digest of any kind means the file is not the one its link names; and a file whose only
 check is a weak digest is said so (:func:`only_weak`).
 
-Kept apart, standard library only, because ``tagpip check`` imports :mod:`tagpip.syntax` on its
-fast path and must stay cheap to start; one list, so ``check``, ``download``, ``lock``'s readers,
-the source builds and the pip backend cannot disagree about which digests count.
+Kept apart, standard library only, because ``tagpip check`` imports
+:mod:`tagpip.requirements.syntax` on its fast path and must stay cheap to start; one list, so
+``check``, ``download``, ``lock``'s readers, the source builds and the pip backend cannot disagree
+about which digests count.
 """
 
 from __future__ import annotations

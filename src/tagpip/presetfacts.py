@@ -1,8 +1,8 @@
 """The facts behind the named targets: each place people deploy to, in its own words, with the C
 library, the Pythons and the machines it runs, and where each fact was read.
 
-Pure data, kept apart from :mod:`tagpip.presets` (which turns a row into a
-:class:`~tagpip.target.Target`) so that ``--help`` can name the presets without importing the
+Pure data, kept apart from :mod:`tagpip.target.presets` (which turns a row into a
+:class:`~tagpip.target.value.Target`) so that ``--help`` can name the presets without importing the
 target machinery. A fact comes from the place's own package data where it publishes some (a
 distribution's archive: the version of its ``libc6``/``glibc`` package and of its ``python3``
 package), else from its own documentation; the comment above each row says which, and

@@ -18,8 +18,8 @@ from packaging.metadata import Metadata, RawMetadata
 from packaging.utils import NormalizedName, canonicalize_name, parse_wheel_filename
 from packaging.version import Version
 
-from tagpip.index import DistFile
-from tagpip.indexapi import Index, MetadataReady
+from tagpip.index.api import Index, MetadataReady
+from tagpip.index.client import DistFile
 
 __all__ = ["FakeIndex", "Release", "rel"]
 
@@ -69,7 +69,7 @@ def rel(
 
 
 class FakeIndex(Index):
-    """Implements :class:`tagpip.index.Index` over data; records what was asked of it."""
+    """Implements :class:`tagpip.index.client.Index` over data; records what was asked of it."""
 
     def __init__(self, projects: Mapping[str, Mapping[str, Release]]) -> None:
         self.projects = {canonicalize_name(n): dict(v) for n, v in projects.items()}

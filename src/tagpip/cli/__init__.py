@@ -20,7 +20,7 @@ from collections.abc import Iterator, Sequence
 from types import SimpleNamespace
 
 from tagpip import __version__
-from tagpip.cli._render import render_error
+from tagpip.cli.render import render_error
 from tagpip.errors import TagpipError
 
 # argparse is imported where a parser is built: `tagpip check` reads its usual command lines
@@ -33,7 +33,7 @@ if TYPE_CHECKING:
 __all__ = ["build_parser", "console", "main"]
 
 # Commands in the order `tagpip --help` lists them; each is its module's `register`, but for
-# `matrix`, which lives with `why` (`register_matrix` in tagpip.cli._why).
+# `matrix`, which lives with `why` (`register_matrix` in tagpip.cli.commands.why).
 _COMMANDS = (
     "download",
     "install",
@@ -114,7 +114,7 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=parser_class)
     subparsers.required = True
     for name in _COMMANDS if only is None else (only,):
-        module = importlib.import_module(f"tagpip.cli._{_MODULE_OF.get(name, name)}")
+        module = importlib.import_module(f"tagpip.cli.commands.{_MODULE_OF.get(name, name)}")
         getattr(module, f"register_{name}", module.register)(subparsers)
     return parser
 
@@ -161,7 +161,7 @@ def _main(argv: Sequence[str] | None) -> int:
     args: argparse.Namespace | SimpleNamespace | None = None
     if command == "check":
         # A pre-commit hook: its usual command lines are read without building the parser.
-        from tagpip.cli._check import quick_args
+        from tagpip.cli.commands.check import quick_args
 
         args = quick_args(words[1:])
     if args is None:
@@ -177,7 +177,7 @@ def _main(argv: Sequence[str] | None) -> int:
         if not isinstance(args, SimpleNamespace) and (
             getattr(args, "verbose", None) or getattr(args, "log", None)
         ):
-            from tagpip.cli._logging import configure_logging
+            from tagpip.cli.logs import configure_logging
 
             configure_logging(args)
             logging_on = True
@@ -205,7 +205,7 @@ def _main(argv: Sequence[str] | None) -> int:
     finally:
         _default_int_handler_back()
         if logging_on:
-            from tagpip.cli._logging import reset_logging
+            from tagpip.cli.logs import reset_logging
 
             reset_logging()
     return status
@@ -220,17 +220,17 @@ def _command_in(words: Sequence[str]) -> str | None:
 
 
 def _terminate_as_interrupt() -> None:
-    """SIGTERM unwinds like Ctrl-C, so the same clean-up (temporary files, staging) runs; and
-    both first stop every request in flight (:mod:`tagpip._inflight`), so that a fetching
-    thread stuck in a read of a server that hangs ends now, not when its read times out: the
-    run waits for its threads before it exits."""
-    inflight = sys.modules.get("tagpip._inflight")
+    """SIGTERM unwinds like Ctrl-C, so the same clean-up (temporary files, staging) runs; and both
+    first stop every request in flight (:mod:`tagpip.index.inflight`), so that a fetching
+    thread stuck in a read of a server that hangs ends now, not when its read times out: the run
+    waits for its threads before it exits."""
+    inflight = sys.modules.get("tagpip.index.inflight")
     if inflight is not None:
         inflight.reset()  # an earlier run in this process may have been interrupted
 
     def handler(signum: int, frame: object) -> None:
         # Imported only by a run that made a request: none made, none to stop.
-        started = sys.modules.get("tagpip._inflight")
+        started = sys.modules.get("tagpip.index.inflight")
         if started is not None:
             started.abort_all()
         raise KeyboardInterrupt

@@ -1,0 +1,1 @@
+"""Building pure-Python sdists into wheels for a target."""

@@ -1,0 +1,1 @@
+"""Deployable zips and folders made from an installed folder."""

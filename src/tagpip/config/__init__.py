@@ -1,0 +1,1 @@
+"""pip's configuration and the option words files and the command line share."""

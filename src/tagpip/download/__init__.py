@@ -1,0 +1,1 @@
+"""Downloading pinned files into a folder."""

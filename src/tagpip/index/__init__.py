@@ -1,0 +1,1 @@
+"""The package index: pages, metadata, caches and the network under them."""

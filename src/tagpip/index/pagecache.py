@@ -1,0 +1,248 @@
+"""Project pages kept between runs, already split by version.
+
+Why not only the HTTP cache: an unchanged page came back out of CacheControl's cache whole and was
+decoded again: for the realistic benchmark set that is 25 MB of JSON over 33 pages, about 40% of a
+warm ``tagpip lock``. Here a page is stored as its groups of files, each group's entries marshalled
+on their own, with its versions already in order (:class:`tagpip.index.pages.Ordered`), so a run
+reads only the small outer record, parses versions only as far as the resolver looks, and decodes
+the few groups it asks for.
+
+When a stored page may be used follows HTTP caching (RFC 9111) as uv does, not pip's "always
+revalidate": while the page is fresh (younger than the ``max-age`` the server gave it, minus the
+``Age`` a proxy reported) it is used without asking the server; after that, or always with
+``--refresh``, it is used only once the server answers ``304 Not Modified`` to its validators
+(``ETag``, ``Last-Modified``), and that answer makes it fresh again. A page the server marked
+``no-store`` is not stored; ``no-cache`` (or no ``max-age``) means revalidate every time. A
+stored page's modification time is the moment its freshness is counted from.
+
+A page is also recognised by its content: each stored page records the sha256 of the body it
+was parsed from, and a full response with the very same bytes (a server that gives no validators,
+as PyPI's answers arrive on this project's machines) is not parsed again.
+
+Files are written to a temporary name and renamed, so concurrent runs never see half of one, and
+carry the sha256 of their contents, so a damaged one is a miss as a whole (its groups are decoded
+later, when it is too late to refetch).
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import logging
+import marshal
+import os
+import re
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from packaging.utils import NormalizedName
+
+from tagpip import sealed
+from tagpip.index.pages import ACTIVE, Entry, Ordered, ProjectStatus
+
+__all__ = ["Freshness", "StoredPage", "freshness", "is_current", "load", "store", "touch"]
+
+logger = logging.getLogger("tagpip.index.client")
+
+# Bump when the layout changes; older files are then misses (and replaced when next stored).
+# 5: an HTML page's links keep every digest of their URL fragment (#md5=...&sha256=...), not
+# only the first. 6: the page's PEP 792 project status (marker and reason) is kept.
+FORMAT = 6
+
+# A Cache-Control list element (a directive, its value possibly quoted and holding commas).
+_ELEMENT = re.compile(r'(?:[^,"]|"[^"]*")+')
+_TOKEN = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+")
+
+
+@dataclass(frozen=True)
+class StoredPage:
+    """A page as stored: its files ordered by version (``source``: where the page was, its
+    groups), its validators, and whether it was still fresh when loaded."""
+
+    source: Ordered
+    etag: str | None
+    last_modified: str | None
+    fresh: bool = False
+    body: str = ""  # the sha256 of the response body the page was parsed from
+
+    def same_body(self, page_url: str, body_sha256: str, *, html: bool) -> bool:
+        """Whether a full response for this page (from ``page_url``, of the kind ``html``, its
+        body's hex sha256 ``body_sha256``) carries exactly the body this copy was parsed from."""
+        source = self.source
+        return source.page_url == page_url and source.html == html and body_sha256 == self.body
+
+    def validators(self) -> dict[str, str]:
+        """The conditional request headers that ask the server whether this copy is current."""
+        headers = {}
+        if self.etag:
+            headers["If-None-Match"] = self.etag
+        if self.last_modified:
+            headers["If-Modified-Since"] = self.last_modified
+        return headers
+
+
+@dataclass(frozen=True)
+class Freshness:
+    """What a response's caching headers say: fresh for ``max_age`` seconds (0: revalidate
+    before any use) from ``age`` seconds ago (a proxy's ``Age``)."""
+
+    max_age: float
+    age: float = 0.0
+
+
+def freshness(cache_control: str | None, age: str | None) -> Freshness | None:
+    """The freshness of a response with these ``Cache-Control`` and ``Age`` headers; None when
+    it must not be stored (``no-store``). A header that does not parse means revalidate."""
+    directives: dict[str, str] = {}
+    for element in _ELEMENT.findall(cache_control or ""):
+        name, _, value = element.partition("=")
+        name = name.strip()
+        if not name:
+            continue
+        if not _TOKEN.fullmatch(name):
+            return Freshness(0.0)
+        directives[name.lower()] = value.strip().strip('"')
+    if "no-store" in directives:
+        return None
+    if "no-cache" in directives or "max-age" not in directives:
+        return Freshness(0.0)
+    try:
+        return Freshness(float(max(0, int(directives["max-age"]))), float(max(0, int(age or 0))))
+    except ValueError:
+        return Freshness(0.0)
+
+
+def _path(folder: Path, url: str) -> Path:
+    digest = hashlib.sha256(url.encode()).hexdigest()
+    return folder / digest[:2] / f"{digest}.page"
+
+
+def is_current(path: Path) -> bool:
+    """Whether the file at ``path`` is a stored page this version of tagpip reads: intact and
+    of :data:`FORMAT` (for :mod:`tagpip.workflow.cachedir`, which sweeps the others)."""
+    found = sealed.read(path)
+    if found is None:
+        return False
+    try:
+        record = marshal.loads(found[0])
+    except (EOFError, ValueError, TypeError):
+        return False
+    return isinstance(record, dict) and record.get("format") == FORMAT
+
+
+def load(folder: Path, url: str) -> StoredPage | None:
+    """The stored copy of the page at ``url``, or None (none, or not readable as one)."""
+    found = sealed.read(_path(folder, url))
+    if found is None:
+        return None
+    payload, counted_from = found
+    try:
+        record = marshal.loads(payload)
+        if not isinstance(record, dict) or record.get("format") != FORMAT or record["url"] != url:
+            return None
+        # Intact (the digest), but perhaps not what this module wrote (another version of
+        # tagpip, a bug): the shape is checked here, cheaply, so that a copy that would decode
+        # wrongly later is a miss now, refetched; a chunk's entries are checked when decoded.
+        chunks, order = record["chunks"], record["order"]
+        if not isinstance(chunks, list) or not all(isinstance(c, bytes) for c in chunks):
+            raise TypeError("chunks are not a list of bytes")
+        count = len(chunks)
+        if not isinstance(order, list) or not all(
+            isinstance(item, list)
+            and len(item) == 2
+            and isinstance(item[0], str)
+            and isinstance(item[1], list)
+            and all(isinstance(n, int) and 0 <= n < count for n in item[1])
+            for item in order
+        ):
+            raise TypeError("the order of versions is malformed")
+        kept_status = record["status"]
+        if kept_status is None:
+            status = ACTIVE
+        elif isinstance(kept_status, list) and len(kept_status) == 2:
+            status = ProjectStatus.of(kept_status[0], kept_status[1])
+        else:
+            raise TypeError("the project status is malformed")
+        source = Ordered(
+            str(record["page_url"]), bool(record["html"]), chunks, order, status=status
+        )
+        etag, modified = record["etag"], record["last_modified"]
+        age = time.time() - counted_from
+        return StoredPage(
+            source,
+            str(etag) if etag else None,
+            str(modified) if modified else None,
+            fresh=0 <= age < float(record["max_age"]),
+            body=str(record["body"]),
+        )
+    except (ValueError, TypeError, KeyError, EOFError) as error:
+        logger.debug("ignoring the stored page of %s: %s", url, error)
+        return None
+
+
+def store(
+    folder: Path,
+    url: str,
+    project: NormalizedName,
+    page_url: str,
+    entries: Sequence[Entry],
+    *,
+    html: bool,
+    etag: str | None,
+    last_modified: str | None,
+    fresh: Freshness | None = Freshness(0.0),
+    body_sha256: str = "",
+    status: ProjectStatus = ACTIVE,
+) -> StoredPage | None:
+    """Keep the page's ``entries`` and PEP 792 ``status``, parsed from a body whose hex sha256
+    is ``body_sha256``, for the next run, with the :func:`freshness` its response gave (None:
+    not at all, ``no-store``); never raises: a cache that cannot be written only costs the
+    next run a full page."""
+    if fresh is None:
+        return None
+    source = Ordered.of(project, entries, page_url, html=html, status=status)
+    record = {
+        "format": FORMAT,
+        "url": url,
+        "page_url": page_url,
+        "html": html,
+        "etag": etag,
+        "last_modified": last_modified,
+        "max_age": fresh.max_age,
+        "body": body_sha256,
+        "status": None if status.active else [status.state, status.reason],
+        "chunks": list(source.chunks),
+        "order": [[text, list(positions)] for text, positions in source.order],
+    }
+    try:
+        sealed.write(
+            _path(folder, url),
+            marshal.dumps(record),
+            before=functools.partial(_count_from, age=fresh.age),
+        )
+    except OSError as error:
+        sealed.unwritable(folder, error)
+    return StoredPage(source, etag, last_modified, body=body_sha256)
+
+
+def touch(folder: Path, url: str, fresh: Freshness | None) -> None:
+    """The server said the stored page is current (a 304 with :func:`freshness` ``fresh``):
+    count its freshness from now again, or, when the 304 says to revalidate every time, make
+    it stale. Never raises."""
+    try:
+        if fresh is None or fresh.max_age <= 0:
+            os.utime(_path(folder, url), (0, 0))
+        else:
+            _count_from(_path(folder, url), fresh.age)
+    except FileNotFoundError:
+        pass  # not stored after all (no-store, or a cache that could not take it)
+    except OSError as error:
+        sealed.unwritable(folder, error)
+
+
+def _count_from(path: Path | str, age: float) -> None:
+    """Date the file ``age`` seconds back from now: freshness is counted from its mtime."""
+    now = time.time()
+    os.utime(path, (now, now - age))

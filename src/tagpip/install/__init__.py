@@ -1,0 +1,1 @@
+"""Installing wheels into a --target folder."""

@@ -1,0 +1,1 @@
+"""Lock files: the model, the formats, and fetching from a lock."""

@@ -1,0 +1,443 @@
+"""PEP 751 ``pylock.toml``, written and read (lock-version 1.0).
+
+One ``[[packages]]`` entry per name and version with every wheel locked for it; with several
+targets, ``environments`` lists one marker per target and each package's ``marker`` says for
+which targets it is installed. A pin built from its sdist is recorded in the package's ``sdist``
+table, with no wheels. The projects that were not active on their index when locked (PEP 792)
+are listed in ``[tool.tagpip.project-status]`` with their status and the index's reason.
+Reading turns a file back into the shared :class:`~tagpip.lock.model.Lock` model (one section
+whose packages carry their markers); which of its files a target installs is
+:mod:`tagpip.lock.select`'s.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime
+import re
+from pathlib import Path
+from typing import Any, Literal
+from urllib.parse import unquote, urlsplit
+
+from packaging.markers import InvalidMarker, Marker
+from packaging.specifiers import InvalidSpecifier, SpecifierSet
+from packaging.utils import (
+    InvalidWheelFilename,
+    NormalizedName,
+    canonicalize_name,
+    parse_wheel_filename,
+)
+from packaging.version import InvalidVersion, Version
+
+from tagpip.hashes import HEX_LENGTHS, STRONG, is_hex_digest
+from tagpip.index.pages import ProjectStatus
+from tagpip.lock.model import (
+    Lock,
+    LockedFile,
+    LockedPackage,
+    LockError,
+    LockSection,
+    is_sdist_of,
+    scrub,
+    utc,
+)
+
+__all__ = ["format_pylock", "parse_pylock"]
+
+# pylock.toml may list weak digests too; they are checked for shape, never trusted.
+_DIGEST_LENGTHS = {**HEX_LENGTHS, "md5": 32, "sha1": 40}
+# PEP 508's project names.
+_PROJECT_NAME = re.compile(r"[A-Za-z0-9]([A-Za-z0-9._-]*[A-Za-z0-9])?")
+
+
+def format_pylock(lock: Lock, *, command: str) -> str:
+    """The lock as PEP 751 ``pylock.toml`` text.
+
+    Packages are merged across sections by name and version, with every wheel locked for them
+    (sorted by file name). With one section nothing carries a marker; with several,
+    ``environments`` lists each target's marker and a package installed for only some targets
+    (or in different versions per target) gets the ``or`` of their markers. Two targets whose
+    markers are the same must then lock the same versions, or no installer could choose.
+    """
+    import tomli_w
+
+    command = scrub(command)  # a lock is shared: no credentials from the command line
+    several = len(lock.sections) > 1
+    markers = [s.marker for s in lock.sections]
+    if several:
+        _check_markers_distinguish(lock)
+    merged: dict[tuple[str, Version], list[tuple[int, LockedPackage]]] = {}
+    for number, section in enumerate(lock.sections):
+        for package in section.packages:
+            merged.setdefault((package.name, package.version), []).append((number, package))
+    versions: dict[str, set[Version]] = {}
+    for name, version in merged:
+        versions.setdefault(name, set()).add(version)
+    packages: list[dict[str, Any]] = []
+    for name, version in sorted(merged):
+        entries = merged[(name, version)]
+        first = entries[0][1]
+        entry: dict[str, Any] = {"name": name, "version": str(version)}
+        in_sections = sorted({number for number, _ in entries})
+        if several and (len(in_sections) < len(lock.sections) or len(versions[name]) > 1):
+            chosen = list(dict.fromkeys(m for i, m in enumerate(markers) if i in in_sections))
+            assert all(m is not None for m in chosen)
+            entry["marker"] = " or ".join(f"({m})" if len(chosen) > 1 else str(m) for m in chosen)
+        if first.requires_python:
+            entry["requires-python"] = first.requires_python
+        if first.index:
+            entry["index"] = first.index
+        wheels: dict[str, dict[str, Any]] = {}
+        for _, package in entries:
+            for file in package.files:
+                table = _wheel_table(file)
+                if file.is_sdist:
+                    entry.setdefault("sdist", table)
+                else:
+                    wheels.setdefault(str(table.get("name", table.get("url"))), table)
+        if wheels or "sdist" not in entry:
+            entry["wheels"] = [wheels[key] for key in sorted(wheels)]
+        packages.append(entry)
+    document: dict[str, Any] = {"lock-version": "1.0"}
+    environments = [m for m in dict.fromkeys(markers) if m is not None]
+    if environments:
+        document["environments"] = environments
+    if lock.requires_python:
+        document["requires-python"] = lock.requires_python
+    document["created-by"] = "tagpip"
+    document["packages"] = packages
+    tagpip: dict[str, Any] = {"command": command, "targets": [s.target for s in lock.sections]}
+    statuses = _statuses(lock)
+    if statuses:
+        tagpip["project-status"] = statuses
+    document["tool"] = {"tagpip": tagpip}
+    header = (
+        "# This file is generated by tagpip; do not edit it by hand. To change it, edit the\n"
+        f"# inputs and run again:\n#\n#    {command}\n#\n"
+    )
+    return header + tomli_w.dumps(document)
+
+
+def _statuses(lock: Lock) -> dict[str, dict[str, str]]:
+    """``[tool.tagpip.project-status]``: each locked project that was not active on its index
+    (PEP 792) with its status and the index's reason, by name; a project absent is active."""
+    found: dict[str, dict[str, str]] = {}
+    for package in sorted(lock.packages, key=lambda p: p.name):
+        status = package.status
+        if status.active or package.name in found:
+            continue
+        found[package.name] = {"status": status.state}
+        if status.reason:
+            found[package.name]["reason"] = status.reason
+    return found
+
+
+def _read_statuses(data: dict[str, Any]) -> dict[str, ProjectStatus]:
+    """What :func:`_statuses` wrote, read back; what does not read as a status is left out (a
+    tool table is the tool's own, and a status recorded wrongly only loses its note)."""
+    tool = data.get("tool")
+    tagpip = tool.get("tagpip") if isinstance(tool, dict) else None
+    table = tagpip.get("project-status") if isinstance(tagpip, dict) else None
+    if not isinstance(table, dict):
+        return {}
+    found: dict[str, ProjectStatus] = {}
+    for name, entry in table.items():
+        if isinstance(name, str) and isinstance(entry, dict):
+            status = ProjectStatus.of(entry.get("status"), entry.get("reason"))
+            if not status.active:
+                found[canonicalize_name(name)] = status
+    return found
+
+
+def _check_markers_distinguish(lock: Lock) -> None:
+    by_marker: dict[str | None, LockSection] = {}
+    for section in lock.sections:
+        if section.marker is None:
+            raise LockError(
+                f"the target {section.target} defines no marker values, so a pylock.toml cannot "
+                "tell it from the other targets",
+                hint="lock each target into its own file, or use the tagged format",
+            )
+        other = by_marker.setdefault(section.marker, section)
+        if other is not section:
+            pins = {(p.name, p.version) for p in section.packages}
+            if pins != {(p.name, p.version) for p in other.packages}:
+                raise LockError(
+                    f"the targets {other.target} and {section.target} have the same markers "
+                    f"({section.marker}) but need different versions, so no pylock.toml "
+                    "installer could choose between them",
+                    hint="lock them into separate files, or use the tagged format",
+                )
+
+
+def _wheel_table(file: LockedFile) -> dict[str, Any]:
+    """A ``[[packages.wheels]]`` table, or the ``[packages.sdist]`` one: the same keys."""
+    table: dict[str, Any] = {}
+    if file.filename:
+        table["name"] = file.filename
+    if file.url:
+        if file.url.startswith("file:"):
+            from urllib.request import url2pathname  # imports http.client: only for files
+
+            table["path"] = url2pathname(unquote(urlsplit(file.url).path))
+        else:
+            table["url"] = file.url
+    if file.upload_time is not None:
+        table["upload-time"] = file.upload_time
+    if file.size is not None:
+        table["size"] = file.size
+    table["hashes"] = dict(file.hashes)
+    return table
+
+
+def _toml_type(value: object) -> str:
+    """A value's TOML type, for messages."""
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, (int, float)):
+        return f"a number ({value!r})"
+    if isinstance(value, str):
+        return f"a string ({value!r})"
+    if isinstance(value, list):
+        return "an array"
+    if isinstance(value, dict):
+        return "a table"
+    return "a date or time"
+
+
+def parse_pylock(text: str, *, source: str = "pylock.toml") -> Lock:
+    """A PEP 751 lock's text, as one section whose packages carry their markers.
+
+    Wheels and sdists are taken (an sdist is built by the caller when no wheel fits the target):
+    a package with only a VCS, directory or archive source is an error naming it. Relative paths
+    are relative to the lock file.
+    """
+    try:
+        from tagpip.compat import load_toml
+
+        data = load_toml(text)
+    except ValueError as error:
+        raise LockError(f"{source} is not valid TOML: {error}") from None
+    except RecursionError:
+        raise LockError(f"{source} is not valid TOML: arrays or tables nested too deeply") from None
+    version = data.get("lock-version")
+    if not isinstance(version, str) or version.split(".")[0] != "1":
+        raise LockError(
+            f"{source}: lock-version {version!r} is not supported (this tagpip reads 1.x)"
+        )
+    base = Path(source).resolve().parent
+    raw_packages = data.get("packages")
+    if not isinstance(raw_packages, list):
+        raise LockError(f"{source}: [[packages]] is missing")
+    packages = []
+    statuses = _read_statuses(data)
+    for number, raw in enumerate(raw_packages, start=1):
+        package = _pylock_package(raw, number, source, base)
+        if package.name in statuses:
+            package = dataclasses.replace(package, status=statuses[package.name])
+        packages.append(package)
+    environments = data.get("environments", [])
+    requires_python = data.get("requires-python")
+    if not isinstance(environments, list) or not all(isinstance(e, str) for e in environments):
+        raise LockError(f"{source}: environments must be a list of markers")
+    if requires_python is not None and not isinstance(requires_python, str):
+        raise LockError(f"{source}: requires-python must be a string")
+    try:
+        for environment in environments:
+            Marker(environment)
+        if requires_python is not None:
+            SpecifierSet(requires_python)
+    except (InvalidMarker, InvalidSpecifier) as error:
+        raise LockError(f"{source}: {error}") from None
+    _validate(data, source)
+    return Lock(
+        (LockSection("", tuple(packages)),),
+        format="pylock",
+        path=source,
+        requires_python=requires_python,
+        environments=tuple(environments),
+    )
+
+
+def _validate(data: dict[str, Any], source: str) -> None:
+    """Hold the whole document to PEP 751 with packaging's reader (types of every field, one
+    source kind per package, hashes and ``url``/``path`` on every file, ...), after tagpip's
+    own checks, whose messages name what tagpip needs in its own words. packaging's model is
+    not what the rest of tagpip reads: it has no sections, and its target selection needs a
+    complete marker environment, which a target made from tag blocks does not have."""
+    from packaging.pylock import Pylock, PylockValidationError
+
+    try:
+        Pylock.from_dict(data)
+    except PylockValidationError as error:
+        where = _where(error.context, data)
+        message = error.message
+        if message == "Missing required value" and error.context:
+            key = error.context.rpartition(".")[2]
+            where = _where(error.context.rpartition(".")[0] or None, data)
+            message = f"the required key {key!r} is missing"
+        raise LockError(
+            f"{source} is not a valid PEP 751 lock: {where}{message}",
+            hint="PEP 751 lists every key and its type: https://peps.python.org/pep-0751/",
+        ) from None
+
+
+_INDEXED = re.compile(r"^(?P<key>[^\[]+)\[(?P<index>\d+)\]$")
+
+
+def _where(context: str | None, data: dict[str, Any]) -> str:
+    """packaging's path to a value (``packages[0].wheels[1].hashes``) in words, ending in
+    ``: `` (nothing for the top level): ``package 'ok' (1st [[packages]]), its wheel 2, key
+    'hashes': ``. Packages are named by their ``name`` where they have one, as in tagpip's
+    own messages."""
+    if not context:
+        return ""
+    parts: list[str] = []
+    node: Any = data
+    for step in context.split("."):
+        match = _INDEXED.match(step)
+        key, index = (match["key"], int(match["index"])) if match else (step, None)
+        node = node.get(key) if isinstance(node, dict) else None
+        if index is None:
+            parts.append(f"key {key!r}")
+            continue
+        item = node[index] if isinstance(node, list) and index < len(node) else None
+        name = item.get("name") if isinstance(item, dict) else None
+        if key == "packages":
+            parts.append(f"package {name!r}" if isinstance(name, str) else f"package {index + 1}")
+        else:
+            parts.append(f"{key}[{index + 1}]")
+        node = item
+    return ", ".join(parts) + ": "
+
+
+def _pylock_package(raw: Any, number: int, source: str, base: Path) -> LockedPackage:
+    where = f"{source}: package {number}"
+    if not isinstance(raw, dict) or not isinstance(raw.get("name"), str):
+        raise LockError(f"{where} has no name")
+    if not _PROJECT_NAME.fullmatch(raw["name"]):
+        raise LockError(f"{where}: {raw['name']!r} is not a valid project name")
+    name = canonicalize_name(raw["name"])
+    where = f"{source}: package {name}"
+    try:
+        version = Version(str(raw["version"]))
+    except (KeyError, InvalidVersion):
+        raise LockError(f"{where} has no valid version") from None
+    wheels = raw.get("wheels") or []
+    sdist = raw.get("sdist")
+    if not isinstance(wheels, list):
+        raise LockError(
+            f"{where}: 'wheels' must be an array of tables, not {_toml_type(wheels)}",
+            hint="write it as wheels = [{name = ..., url = ..., hashes = {sha256 = ...}}, ...]",
+        )
+    if sdist is not None and not isinstance(sdist, dict):
+        raise LockError(f"{where}: 'sdist' must be a table, not {_toml_type(sdist)}")
+    if not wheels and sdist is None:
+        kinds = [k for k in ("vcs", "directory", "archive") if k in raw]
+        raise LockError(
+            f"{where} has no wheels and no sdist (only {', '.join(kinds) or 'no source'})",
+            hint="tagpip installs wheels and builds pure-Python sdists from a lock: lock a "
+            "version that ships a wheel or an sdist",
+        )
+    files = []
+    for wheel in wheels:
+        files.append(_pylock_wheel(wheel, name, version, where, base))
+    if sdist is not None:
+        files.append(_pylock_file(sdist, name, version, where, base, kind="sdist"))
+    marker = raw.get("marker")
+    requires_python = raw.get("requires-python")
+    try:
+        if marker is not None:
+            Marker(marker)
+        if requires_python is not None:
+            SpecifierSet(requires_python)
+    except (InvalidMarker, InvalidSpecifier, TypeError) as error:
+        raise LockError(f"{where}: {error}") from None
+    if raw.get("index") is not None and not isinstance(raw.get("index"), str):
+        raise LockError(f"{where}: index must be a URL (a string)")
+    return LockedPackage(
+        name=name,
+        version=version,
+        files=tuple(files),
+        marker=marker,
+        requires_python=requires_python,
+        index=raw.get("index"),
+        line=number,
+    )
+
+
+def _pylock_wheel(
+    wheel: Any, name: NormalizedName, version: Version, where: str, base: Path
+) -> LockedFile:
+    return _pylock_file(wheel, name, version, where, base, kind="wheel")
+
+
+def _pylock_file(
+    wheel: Any,
+    name: NormalizedName,
+    version: Version,
+    where: str,
+    base: Path,
+    *,
+    kind: Literal["wheel", "sdist"],
+) -> LockedFile:
+    """A ``[[packages.wheels]]`` or ``[packages.sdist]`` table (the same keys), checked."""
+    article = "an" if kind == "sdist" else "a"
+    if not isinstance(wheel, dict):
+        raise LockError(f"{where}: {article} {kind} entry is not a table")
+    url = wheel.get("url")
+    path = wheel.get("path")
+    if isinstance(path, str):
+        # Relative to the lock's folder, or absolute; a path leading out of the folder is taken
+        # as pip and uv take it from a local lock (the file's hash is checked all the same).
+        if "\0" in path:
+            # No file system has such a name (os.path's own words for it vary by Python).
+            why = "a path cannot hold a NUL character"
+            raise LockError(f"{where}: {article} {kind} has the path {path!r}: {why}")
+        try:
+            url = (base / path).resolve().as_uri()
+        except (ValueError, OSError) as error:
+            raise LockError(f"{where}: {article} {kind} has the path {path!r}: {error}") from None
+    if not isinstance(url, str):
+        raise LockError(f"{where}: {article} {kind} has neither url nor path")
+    try:
+        named = unquote(urlsplit(url).path.rsplit("/", 1)[-1])
+    except ValueError as error:
+        raise LockError(f"{where}: {article} {kind} has the URL {url!r}: {error}") from None
+    filename = wheel.get("name") or named
+    if not isinstance(filename, str):
+        raise LockError(f"{where}: {article} {kind}'s name must be a string")
+    if kind == "sdist":
+        if not is_sdist_of(filename, name, version):
+            raise LockError(f"{where}: the sdist {filename} is not {name} {version}")
+    else:
+        try:
+            wheel_name, wheel_version, _, _ = parse_wheel_filename(filename)
+        except InvalidWheelFilename as error:
+            raise LockError(f"{where}: {error}") from None
+        if wheel_name != name or wheel_version != version:
+            raise LockError(f"{where}: the wheel {filename} is not {name} {version}")
+    hashes = wheel.get("hashes")
+    if not isinstance(hashes, dict) or not hashes:
+        raise LockError(f"{where}: the {kind} {filename} has no hashes")
+    if not all(isinstance(d, str) for d in hashes.values()):
+        raise LockError(f"{where}: the hashes of {filename} must be strings (hex digests)")
+    pairs = tuple(sorted((str(a).lower(), str(d).lower()) for a, d in hashes.items()))
+    for algo, digest in pairs:
+        length = _DIGEST_LENGTHS.get(algo)
+        if length is not None and not is_hex_digest(digest, length):
+            raise LockError(
+                f"{where}: the {algo} hash of {filename} is not {length} hex digits: {digest!r}"
+            )
+    if not any(a in STRONG for a, _ in pairs):
+        raise LockError(f"{where}: the {kind} {filename} has no sha256, sha384 or sha512 hash")
+    upload = wheel.get("upload-time")
+    size = wheel.get("size")
+    return LockedFile(
+        hashes=pairs,
+        filename=filename,
+        url=url,
+        size=size if isinstance(size, int) else None,
+        upload_time=utc(upload) if isinstance(upload, datetime.datetime) else None,
+        is_sdist=kind == "sdist",
+    )

@@ -1,0 +1,1 @@
+"""The pip backend: the pip invocations that fetch a resolved set."""

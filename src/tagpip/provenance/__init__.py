@@ -1,0 +1,1 @@
+"""What a delivery is made of: licences and the SBOM."""

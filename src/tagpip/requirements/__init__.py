@@ -1,0 +1,1 @@
+"""Requirement lines and pip-format requirement files."""

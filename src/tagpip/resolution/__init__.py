@@ -1,0 +1,1 @@
+"""Resolving requirements for a target into pinned wheels."""

@@ -1,0 +1,1 @@
+"""Tag words: the vocabulary, platform tags and the tokens of a tag block."""

@@ -1,0 +1,1 @@
+"""The target: one interpreter on one platform, and the ways one is made."""

@@ -1,0 +1,708 @@
+"""Targets: one interpreter on one platform, its ordered compatible tags and marker environment.
+
+A :class:`Target` is pure data. The tags come from packaging's own generators (``cpython_tags``,
+``generic_tags``, ``compatible_tags``, ``mac_platforms``, ``ios_platforms``,
+``android_platforms``) called with every argument explicit, so the list is the one a real
+interpreter of that kind computes for itself with ``sys_tags()``; the platform list is expanded as
+a real interpreter on that system would (docs/targets.md, "Target families"). Only
+:meth:`Target.from_host` and :meth:`Target.from_python` look at a real interpreter, and marker
+evaluation never falls back to the host's values (packaging's ``Marker.evaluate`` would).
+
+What a platform tag says and expands to is :mod:`tagpip.tags.platforms`' job, and the marker values
+and their three-valued evaluation :mod:`tagpip.target.markers`'s: this module combines them into the
+value and builds it from the sources a run has (flags, tag blocks, target files, interpreters).
+Combining a run's sources (flags, files, tag blocks) and narrowing to one block is
+:mod:`tagpip.target.layers`' job, and reading an interpreter's facts and other tools' target
+files :mod:`tagpip.target.facts`'; the methods here call in. They and the presets
+(:mod:`tagpip.target.presets`) build on this module, never the other way round at import time.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+from packaging.markers import Marker
+from packaging.specifiers import SpecifierSet
+from packaging.tags import (
+    Tag,
+    compatible_tags,
+    cpython_tags,
+    generic_tags,
+)
+from packaging.version import InvalidVersion, Version
+
+from tagpip import compat
+from tagpip.errors import Span, TagpipError, ValidationError
+from tagpip.tags.platforms import (
+    LEGACY_MANYLINUX,
+    classify,
+    expand_platforms,
+)
+from tagpip.tags.tokens import TagSpec, python_version_of
+from tagpip.tags.vocabulary import (
+    VocabularyError,
+    parse_implementation_code,
+    read_python_version,
+)
+from tagpip.target.markers import (
+    IMPLEMENTATIONS,
+    MARKER_NAMES,
+    NEWEST_PATCH,
+    SENTINEL,
+    PatchDependent,
+    Undefined,
+    evaluate_over_patches,
+    platform_markers,
+    version_markers,
+)
+
+__all__ = [
+    "JSON_VERSION",
+    "MARKER_NAMES",
+    "Sourced",
+    "Target",
+    "TargetError",
+    "TargetOptions",
+    "UndefinedMarkerValue",
+    "expand_platforms",
+    "interpreter_command",
+    "parse_python_version",
+]
+
+JSON_VERSION = 1
+
+# What a user gives to define a marker value the target leaves open (for UndefinedMarkerValue).
+_FULL_VERSION_OPTION = "--python-version {example}, the exact release of the target"
+_REAL_OPTION = "--from-python PATH or --target-file FILE (a value only a real system has)"
+_MARKER_OPTIONS = {
+    "implementation_name": "--implementation",
+    "platform_python_implementation": "--implementation",
+    "python_version": "--python-version",
+    "sys_platform": "--platform",
+    "platform_system": "--platform",
+    "os_name": "--platform",
+    "platform_machine": "--platform with one architecture (e.g. macosx_11_0_arm64)",
+    "platform_release": _REAL_OPTION,
+    "platform_version": _REAL_OPTION,
+}
+
+
+class TargetError(TagpipError):
+    """The target cannot be built from what was given, or a block cannot run on it."""
+
+
+class UndefinedMarkerValue(TargetError):
+    """A marker needs a value the target does not define (never guessed from the host)."""
+
+    def __init__(self, variable: str, option: str, marker: str):
+        super().__init__(
+            f"the marker '{marker}' needs '{variable}', which the target does not define",
+            hint=f"give it with {option}",
+        )
+        self.variable = variable
+        self.option = option
+        self.marker = marker
+
+
+@dataclass(frozen=True)
+class Sourced:
+    """An option value and where the user wrote it (None: the command line)."""
+
+    value: str
+    span: Span | None = None
+
+
+@dataclass(frozen=True)
+class TargetOptions:
+    """pip's four target options from one layer (the command line, or a file's option lines)."""
+
+    platforms: tuple[Sourced, ...] = ()
+    python_version: Sourced | None = None
+    implementation: Sourced | None = None
+    abis: tuple[Sourced, ...] = ()
+
+    @classmethod
+    def from_strings(
+        cls,
+        platforms: Sequence[str] = (),
+        python_version: str | None = None,
+        implementation: str | None = None,
+        abis: Sequence[str] = (),
+    ) -> TargetOptions:
+        """Options typed on the command line (no spans)."""
+        return cls(
+            platforms=tuple(Sourced(p) for p in platforms),
+            python_version=Sourced(python_version) if python_version else None,
+            implementation=Sourced(implementation) if implementation else None,
+            abis=tuple(Sourced(a) for a in abis),
+        )
+
+    def is_empty(self) -> bool:
+        """Whether this layer says nothing about the target."""
+        return not (self.platforms or self.python_version or self.implementation or self.abis)
+
+
+# --- parsing pip's flags ------------------------------------------------------------------------
+
+
+def parse_python_version(text: str, *, span: Span | None = None) -> tuple[int, ...]:
+    """``--python-version`` as pip reads it (see :func:`tagpip.tags.vocabulary.read_python_version`,
+    the one parser ``check`` uses too); raises TargetError."""
+    try:
+        return read_python_version(text, span=span)
+    except VocabularyError as error:
+        raise TargetError(error.message, hint=error.hint, span=span) from None
+
+
+def _parse_implementation(text: str, *, span: Span | None = None) -> str:
+    try:
+        return parse_implementation_code(text, span=span)
+    except VocabularyError as error:
+        raise TargetError(error.message, hint=error.hint, span=span) from None
+
+
+def _derived_abis(implementation: str, version: tuple[int, ...]) -> tuple[str, ...]:
+    """The ABIs pip derives when ``--abi`` is omitted, for a release build of the interpreter.
+
+    CPython: ``cpXY`` plus pymalloc's ``m`` before 3.8 and wide-unicode ``u`` before 3.3, which
+    is what pip's ``_cpython_abis`` gives on a normal (non-debug, GIL) build. PyPy: pip would read
+    the *host's* EXT_SUFFIX here (giving ``cp311`` on a CPython host); tagpip instead gives the ABI
+    every PyPy 7.3 release of that version uses, ``pypyXY_pp73``. Others: none (only ``none``);
+    GraalPy's ABI names its own release (``graalpy242_311_native``), which the Python version
+    does not tell, so a GraalPy target without ``--abi`` says so in a note.
+    """
+    nodot = f"{version[0]}{version[1]}"
+    if implementation == "cp":
+        flags = ("m" if version[:2] < (3, 8) else "") + ("u" if version[:2] < (3, 3) else "")
+        return (f"cp{nodot}{flags}",)
+    if implementation == "pp" and version[:2] >= (3, 6):
+        return (f"pypy{nodot}_pp73",)
+    return ()
+
+
+def _compute_tags(
+    implementation: str, version: tuple[int, ...], abis: Sequence[str], platforms: Sequence[str]
+) -> tuple[Tag, ...]:
+    """The ordered tags of an interpreter, as its own ``sys_tags()`` builds them, every argument
+    given so packaging never reads the host."""
+    nodot = f"{version[0]}{version[1]}"
+    python = (version[0], version[1])
+    tags: list[Tag]
+    if implementation == "cp":
+        tags = list(cpython_tags(python, list(abis), list(platforms)))
+        interpreter: str | None = f"cp{nodot}"
+    else:
+        tags = list(generic_tags(f"{implementation}{nodot}", list(abis), list(platforms)))
+        # sys_tags gives PyPy the version-less "pp3-none-any" (packaging >= 21.3).
+        interpreter = "pp3" if implementation == "pp" else None
+    tags.extend(compatible_tags(python, interpreter, list(platforms)))
+    # The same tag can come twice (e.g. an explicit ABI equal to a derived one); keep the first.
+    return tuple(dict.fromkeys(tags))
+
+
+def _specific_abi(abi: str) -> bool:
+    """Whether an ABI belongs to one interpreter build (``cp313t``, ``cp38d``, ``pypy39_pp73``),
+    not to many (``abi3``, ``abi3t``, ``none``): only those become the target's ABIs."""
+    return python_version_of(abi) is not None
+
+
+# --- the target ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Target:
+    """One interpreter on one platform. Pure data: building one never reads the host, except
+    through the explicit ``from_host``/``from_python`` constructors.
+
+    ``markers`` holds the PEP 508 values the target determines, as sorted ``(name, value)``
+    pairs; a name that is absent is undefined, and a marker that needs it is an error.
+    ``source`` says where the target came from, for messages; ``notes`` what the CLI warns of.
+    """
+
+    implementation: str  # "cp", "pp", ...
+    python_version: tuple[int, ...]  # (3, 6) or (3, 6, 15)
+    abis: tuple[str, ...]
+    platforms: tuple[str, ...]  # ordered, expanded
+    # Ordered, most preferred first. Left out of the hash (equality still compares it): hashing
+    # hundreds of tags made every cache keyed by a target slow, and the other fields tell
+    # targets apart well enough for hashing.
+    tags: tuple[Tag, ...] = field(hash=False)
+    markers: tuple[tuple[str, str], ...] = ()
+    source: str = field(default="", compare=False)
+    # One line each for what building the target did that a user might not expect (a skipped
+    # --platform, a GraalPy without its ABI); the CLI prints them as warnings.
+    notes: tuple[str, ...] = field(default=(), compare=False, hash=False)
+    _ranks: dict[Tag, int] = field(init=False, repr=False, compare=False, hash=False)
+    # Each marker's outcome by (its text, the extra): see _evaluate_with.
+    _outcomes: dict[tuple[str, str], bool | Undefined | PatchDependent] = field(
+        init=False, repr=False, compare=False, hash=False
+    )
+
+    def __post_init__(self) -> None:
+        # Built once: ranking a wheel is then one dict lookup per tag of the wheel.
+        ranks: dict[Tag, int] = {}
+        for rank, tag in enumerate(self.tags):
+            ranks.setdefault(tag, rank)
+        object.__setattr__(self, "_ranks", ranks)
+        object.__setattr__(self, "_outcomes", {})
+
+    # --- constructors ---------------------------------------------------------------------------
+
+    @classmethod
+    def _build(
+        cls,
+        implementation: str,
+        python_version: tuple[int, ...],
+        abis: Sequence[str] | None,
+        platforms: Sequence[str],
+        *,
+        markers: Mapping[str, str] | None = None,
+        source: str = "",
+        expand: bool = True,
+    ) -> Target:
+        """A target from its facts; ``platforms`` are expanded here unless they already are
+        (``expand=False``: expanding twice is not a no-op for macOS), ``abis`` derived if None."""
+        if abis is None or not abis:
+            abis = _derived_abis(implementation, python_version)
+        abis = tuple(dict.fromkeys(a.lower() for a in abis))
+        expanded = expand_platforms(platforms) if expand else tuple(dict.fromkeys(platforms))
+        if markers is None:
+            # From the platforms as given: an expanded macOS list also holds universal2 forms,
+            # which would hide the one machine the user named.
+            values = platform_markers([p.lower() for p in platforms])
+            values.update(version_markers(implementation, python_version))
+        else:
+            values = dict(markers)
+        return cls(
+            implementation=implementation,
+            python_version=tuple(python_version),
+            abis=abis,
+            platforms=expanded,
+            tags=_compute_tags(implementation, python_version, abis, expanded),
+            markers=tuple(sorted(values.items())),
+            source=source,
+        )
+
+    @classmethod
+    def from_flags(
+        cls,
+        platforms: Sequence[str],
+        python_version: str | None,
+        implementation: str | None,
+        abis: Sequence[str],
+    ) -> Target:
+        """The target pip's ``--platform``/``--python-version``/``--implementation``/``--abi``
+        describe. ``--python-version`` and at least one ``--platform`` are required: tagpip does
+        not borrow the host's for a foreign target (use :meth:`from_sources` for the host)."""
+        options = TargetOptions.from_strings(platforms, python_version, implementation, abis)
+        if not options.platforms:
+            raise TargetError("the target has no platform", hint="give --platform")
+        from tagpip.target.layers import resolve_layers
+
+        return resolve_layers([options], [], host=None)
+
+    @classmethod
+    def from_spec(cls, spec: TagSpec) -> Target:
+        """The target a tag block alone describes (``[manylinux1,cp36,x86_64]``): it must name a
+        python tag with a version and a platform with an architecture."""
+        from tagpip.target.layers import block_layer, platform_tag
+
+        layer = block_layer([spec])
+        if layer.python is None or layer.platform is None:
+            missing = "a python tag such as cp312" if layer.python is None else "a platform"
+            raise TargetError(f"the tag block does not name {missing}", span=spec.span)
+        impl, version = layer.python
+        abis = list(layer.abis) or spec.abis or None
+        return cls._build(impl, version, abis, [platform_tag(layer.platform, spec.span)])
+
+    @classmethod
+    def from_python(cls, path: str | Path) -> Target:
+        """The target a real interpreter is: it runs once (isolated, without site) to report its
+        facts; its tags are then computed here as its own ``sys_tags()`` would, by the packaging
+        installed next to tagpip (which the interpreter itself may lack).
+
+        ``path`` is an interpreter, or a script that runs one, or a command line that runs one
+        elsewhere (``docker run --rm -i IMAGE python3``, ``ssh HOST python3``, ``chroot ROOT
+        python3``): tagpip appends ``-I -S -`` and writes the probe to its standard input, which
+        passes through such commands where a ``-c`` program would be requoted by a remote shell.
+        A value that is not an existing file and holds a space is a command line (split as a
+        POSIX shell would, with :func:`shlex.split`, never run by a shell).
+        """
+        from tagpip.target.probe import PROBE_SOURCE
+
+        text = str(path)
+        command = interpreter_command(text)
+        # A command may pull an image or open a connection first: give it longer.
+        timeout = 60 if len(command) == 1 else 300
+        try:
+            result = subprocess.run(
+                [*command, "-I", "-S", "-"],
+                input=PROBE_SOURCE,
+                capture_output=True,
+                text=True,
+                timeout=timeout,
+                check=False,
+            )
+        except subprocess.TimeoutExpired:
+            raise TargetError(
+                f"the interpreter {text!r} did not report its tags within {timeout} seconds"
+            ) from None
+        except OSError as error:
+            raise TargetError(f"cannot run the interpreter {text!r}: {error}") from None
+        if result.returncode != 0:
+            # The interpreter's own words, trimmed to one line: a fatal start-up error (or a
+            # Python 2 refusing -I) says what is wrong in its first line, a traceback in its
+            # last (the probe's source, which a traceback quotes, is never shown).
+            lines = [line.strip() for line in result.stderr.strip().splitlines() if line.strip()]
+            fatal = [
+                line for line in lines if line.startswith(("Fatal Python error", "Unknown option"))
+            ]
+            detail = fatal[:1] or lines[-1:] or [f"exit status {result.returncode}, no output"]
+            raise TargetError(
+                f"the interpreter {text!r} failed to report its tags: {detail[0]}",
+                hint="--from-python needs a CPython or PyPy 3.6 or later",
+            )
+        if not result.stdout.strip():
+            raise TargetError(
+                f"the interpreter {text!r} printed nothing",
+                hint="tagpip sends its probe on standard input: a command that runs the "
+                "interpreter elsewhere must pass it on (docker run -i; ssh without -n)",
+            )
+        try:
+            facts = json.loads(result.stdout)
+        except ValueError:
+            raise TargetError(f"the interpreter {text!r} gave unreadable output") from None
+        return cls.from_facts(facts, source=f"--from-python {text}")
+
+    @classmethod
+    def from_host(cls) -> Target:
+        """The interpreter tagpip runs in: the one place the host is read."""
+        from tagpip.target.probe import PROBE_SOURCE
+
+        namespace: dict[str, Any] = {"__name__": "tagpip._probe_run"}
+        exec(compile(PROBE_SOURCE, "<tagpip probe>", "exec"), namespace)
+        return cls.from_facts(namespace["_facts"](), source="the host")
+
+    @classmethod
+    def from_facts(cls, facts: Mapping[str, Any], *, source: str = "") -> Target:
+        """A target from what the probe script reports (see ``_probe.py``)."""
+        try:
+            from tagpip.target.facts import target_from_facts
+
+            return target_from_facts(facts, source)
+        except (KeyError, TypeError, ValueError, IndexError) as error:
+            raise TargetError(f"incomplete interpreter facts: {error!r}") from None
+
+    def to_json(self) -> dict[str, Any]:
+        """The target as ``tagpip tags --json`` writes it and ``--target-file`` reads it."""
+        markers: dict[str, str | None] = dict.fromkeys(MARKER_NAMES)
+        markers.update(self.markers)
+        return {
+            "version": JSON_VERSION,
+            "description": self.describe(),
+            "implementation": self.implementation,
+            "python_version": ".".join(map(str, self.python_version)),
+            "abis": list(self.abis),
+            "platforms": list(self.platforms),
+            "markers": markers,
+            "tags": [str(t) for t in self.tags],
+        }
+
+    @classmethod
+    def from_json(cls, data: Any, *, source: str = "a target file") -> Target:
+        """Read what :meth:`to_json` wrote. The file's ``tags`` are kept as they are, so a
+        target captured on the real machine (``tagpip tags --from-python ... --json``) keeps that
+        machine's exact list; without ``tags`` they are computed from the other fields."""
+
+        def bad(why: str) -> TargetError:
+            return TargetError(f"{source} is not a tagpip target: {why}")
+
+        if not isinstance(data, dict):
+            raise bad("expected a JSON object")
+        if data.get("version") != JSON_VERSION:
+            raise bad(f"unsupported version {data.get('version')!r} (this tagpip reads 1)")
+        impl = data.get("implementation")
+        if not isinstance(impl, str):
+            raise bad("'implementation' must be a string")
+        impl = _parse_implementation(impl)
+        version_text = data.get("python_version")
+        if not isinstance(version_text, str):
+            raise bad("'python_version' must be a string such as '3.12'")
+        version = parse_python_version(version_text)
+        lists: dict[str, list[str]] = {}
+        for key in ("abis", "platforms", "tags"):
+            value = data.get(key, [])
+            if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+                raise bad(f"{key!r} must be a list of strings")
+            lists[key] = value
+        if not lists["platforms"]:
+            raise bad("'platforms' is empty")
+        raw_markers = data.get("markers", {})
+        if not isinstance(raw_markers, dict):
+            raise bad("'markers' must be an object")
+        markers: dict[str, str] = {}
+        for name, value in raw_markers.items():
+            if name not in MARKER_NAMES:
+                raise bad(f"unknown marker {name!r}")
+            if value is not None and not isinstance(value, str):
+                raise bad(f"marker {name!r} must be a string or null")
+            if value is not None:
+                markers[name] = value
+        target = cls._build(
+            impl, version, lists["abis"], lists["platforms"], markers=markers, expand=False
+        )
+        if lists["tags"]:
+            tags: list[Tag] = []
+            for text in lists["tags"]:
+                parts = text.lower().split("-")
+                if len(parts) != 3 or not all(parts):
+                    raise bad(f"invalid tag {text!r}")
+                tags.append(Tag(*parts))
+            target = replace(target, tags=tuple(dict.fromkeys(tags)))
+        return replace(target, source=source)
+
+    @classmethod
+    def from_file(cls, path: str | Path) -> Target:
+        """Read a target file: the JSON ``tagpip tags --json`` prints, pex's
+        ``--complete-platform`` JSON, or a PEP 739 ``build-details.json`` (told apart by their
+        keys; see :mod:`tagpip.target.facts`)."""
+        try:
+            text = Path(path).read_text(encoding="utf-8")
+        except OSError as error:
+            raise TargetError(f"cannot read the target file {str(path)!r}: {error}") from None
+        try:
+            data = json.loads(text)
+        except ValueError as error:
+            raise TargetError(f"the target file {str(path)!r} is not JSON: {error}") from None
+        source = f"the target file {path}"
+        from tagpip.target.facts import read_build_details, read_pex_platform
+
+        if isinstance(data, dict) and "compatible_tags" in data and "version" not in data:
+            return read_pex_platform(data, source)
+        if isinstance(data, dict) and "schema_version" in data and "version" not in data:
+            return read_build_details(data, source)
+        return cls.from_json(data, source=source)
+
+    @classmethod
+    def from_sources(
+        cls,
+        *,
+        command_line: TargetOptions | None = None,
+        base: Target | None = None,
+        file_options: Sequence[TargetOptions] = (),
+        blocks: Sequence[TagSpec] = (),
+        host: Target | Callable[[], Target] | None = None,
+    ) -> Target:
+        """The one target of a run, from its sources, first to last (docs/targets.md): the command
+        line (``base`` is a preset, ``--from-python`` or ``--target-file`` target; ``command_line``
+        pip's four flags, which may not be combined with a base), the requirement files' option
+        lines (``file_options``, one per file, which must agree), the tag blocks (which must agree
+        on interpreter, OS and architecture; the highest platform level wins), and the host
+        (``host``, default :meth:`from_host`, read only when nothing else says anything).
+
+        Each of platform, Python version, implementation and ABIs comes from the first source that
+        gives it. A Python version with no platform anywhere takes the host's platforms; a
+        platform with no Python version is an error (tagpip does not guess the interpreter).
+        Every block is then checked with :meth:`for_block`; all failing blocks are reported.
+        """
+        command_line = command_line or TargetOptions()
+        if base is not None and not command_line.is_empty():
+            if base.source.startswith("the preset "):
+                # The CLI hands a preset its --python-version; what is left is another platform,
+                # implementation or ABI, which would make it another place.
+                raise TargetError(
+                    f"{base.source} cannot be combined with --platform, --implementation or --abi",
+                    hint="a preset takes --python-version only (another Python of its place); "
+                    "for another platform, give --platform and --python-version without it",
+                )
+            raise TargetError(
+                f"{base.source or 'a named target'} cannot be combined with --platform, "
+                "--python-version, --implementation or --abi",
+                hint="use one or the other",
+            )
+        if base is not None:
+            target = base
+        else:
+            from tagpip.target.layers import resolve_layers
+
+            layers = [command_line, *file_options]
+            target = resolve_layers(layers, blocks, host=host or Target.from_host)
+        problems: list[TargetError] = []
+        for spec in blocks:
+            try:
+                target.for_block(spec)
+            except TargetError as error:
+                problems.append(error)
+        if len(problems) == 1:
+            raise problems[0]
+        if problems:
+            from tagpip.errors import Diagnostic
+
+            raise ValidationError(
+                [Diagnostic("error", p.message, p.span, p.hint) for p in problems]
+            )
+        return target
+
+    # --- queries --------------------------------------------------------------------------------
+
+    @property
+    def marker_environment(self) -> dict[str, str]:
+        """The defined PEP 508 values (a copy); undefined names are absent."""
+        return dict(self.markers)
+
+    def wheel_rank(self, tags: Iterable[Tag]) -> int | None:
+        """The rank (0 = most preferred) of the best of a wheel's tags, or None if none fits."""
+        ranks = self._ranks
+        best: int | None = None
+        for tag in tags:
+            rank = ranks.get(tag)
+            if rank is not None and (best is None or rank < best):
+                best = rank
+        return best
+
+    def evaluate(self, marker: Marker, extras: Collection[str] = ()) -> bool:
+        """Evaluate ``marker`` with the target's values (and each of ``extras`` as ``extra``).
+
+        Raises UndefinedMarkerValue when the marker needs a value the target does not define.
+        A comparison on an undefined value only matters when the result depends on it:
+        ``python_version < "3.8" or platform_release >= "5"`` is true on a 3.6 target whatever
+        the release. An X.Y target stands for "some X.Y.Z": a ``python_full_version`` marker
+        that holds for some patch levels and not for others is true (the dependency is
+        included, a harmless superset); :meth:`assumes_patch_level` tells when that happened,
+        so the caller can say so.
+        """
+        outcomes = [self._evaluate_with(marker, extra) for extra in (list(extras) or [""])]
+        if any(o is True or isinstance(o, PatchDependent) for o in outcomes):
+            return True
+        for outcome in outcomes:
+            if isinstance(outcome, Undefined):
+                raise UndefinedMarkerValue(
+                    outcome.variable, self._option_for(outcome.variable), str(marker)
+                )
+        return False
+
+    def assumes_patch_level(self, marker: Marker, extras: Collection[str] = ()) -> bool:
+        """Whether :meth:`evaluate` took ``marker`` as true only because the target gives no
+        patch level (true for some X.Y.Z, false for others), rather than because it holds."""
+        outcomes = [self._evaluate_with(marker, extra) for extra in (list(extras) or [""])]
+        return not any(o is True for o in outcomes) and any(
+            isinstance(o, PatchDependent) for o in outcomes
+        )
+
+    def allows_requires_python(self, requires_python: SpecifierSet) -> bool:
+        """Whether the target's Python satisfies a distribution's Requires-Python.
+
+        With X.Y.Z known, that version is checked. With only X.Y, the check must hold for every
+        X.Y.z the target may run, so ``>=3.11.5`` is refused for a ``3.11`` target, as pip and uv
+        refuse it (an interpreter 3.11.0-3.11.4 would not install it; see docs/targets.md).
+        """
+        if len(self.python_version) >= 3:
+            version = ".".join(map(str, self.python_version[:3]))
+            return requires_python.contains(version, prereleases=True)
+        major, minor = self.python_version[0], self.python_version[1]
+        patches = {0, NEWEST_PATCH}
+        for spec in requires_python:
+            try:
+                release = Version(spec.version.rstrip(".*")).release
+            except InvalidVersion:
+                continue
+            if release[:2] == (major, minor) and len(release) >= 3:
+                patches.update(p for p in (release[2] - 1, release[2], release[2] + 1) if p >= 0)
+        return all(
+            requires_python.contains(f"{major}.{minor}.{patch}", prereleases=True)
+            for patch in sorted(patches)
+        )
+
+    def for_block(self, spec: TagSpec) -> Target:
+        """The narrower target a requirement's own tag block describes, filled from this target.
+
+        Its tags are a subset of this target's. Raises TargetError when the block cannot run on
+        this target (manylinux2014 on a manylinux1 target, cp37 on a cp36 target).
+        """
+        from tagpip.target.layers import narrow
+
+        return narrow(self, spec)
+
+    def describe(self) -> str:
+        """A short human description for messages, e.g. ``CPython 3.6 on manylinux1 x86_64``."""
+        name = IMPLEMENTATIONS[self.implementation][2]
+        version = ".".join(map(str, self.python_version))
+        abi = ""
+        if self.abis and self.abis != _derived_abis(self.implementation, self.python_version):
+            abi = f" ({', '.join(self.abis)})"
+        return f"{name} {version}{abi} on {_describe_platforms(self.platforms)}"
+
+    def _option_for(self, variable: str) -> str:
+        if variable in ("python_full_version", "implementation_version"):
+            if variable == "implementation_version" and self.implementation != "cp":
+                return _REAL_OPTION
+            example = f"{self.python_version[0]}.{self.python_version[1]}.Z"
+            return _FULL_VERSION_OPTION.format(example=example)
+        return _MARKER_OPTIONS.get(variable, _REAL_OPTION)
+
+    def _evaluate_with(self, marker: Marker, extra: str) -> bool | Undefined | PatchDependent:
+        # The same few markers (``python_version >= "3.8"``, ``sys_platform == "win32"``) stand
+        # in the metadata of most projects, and a resolution evaluates each dependency's marker
+        # for every candidate it reads, in the resolver and in the fetching threads: an outcome
+        # is kept by the marker's text, which names its parsed tree (packaging prints it in one
+        # canonical form), and the extra. Evaluating takes 20-40 us; the lookup about 1 us.
+        key = (str(marker), extra)
+        known = self._outcomes.get(key)
+        if known is None:
+            known = self._outcomes[key] = self._evaluate_now(marker, extra)
+        return known
+
+    def _evaluate_now(self, marker: Marker, extra: str) -> bool | Undefined | PatchDependent:
+        environment = self.marker_environment
+        full_env: dict[str, str] = dict.fromkeys(MARKER_NAMES, SENTINEL)
+        full_env.update(environment)
+        full_env["extra"] = extra
+        return evaluate_over_patches(
+            compat.marker_atoms(marker), environment, full_env, self.python_version
+        )
+
+
+_LEVELLED = ("manylinux", "musllinux", "macosx", "ios", "android", "pyemscripten", "emscripten")
+
+
+def interpreter_command(text: str, *, option: str = "--from-python") -> list[str]:
+    """An interpreter named by ``option`` (``--from-python``, verify's ``--python``) as an argv:
+    a path that exists is one word, spaces and all; a value with a space that is no file is a
+    command line that runs an interpreter elsewhere (``docker run --rm -i IMAGE python3``,
+    ``ssh HOST python3``), split as a POSIX shell splits it (and never run by a shell); anything
+    else is the one word, to be found on PATH. The one reading of such a value."""
+    if Path(text).exists() or len(text.split()) < 2:
+        return [text]
+    import shlex
+
+    try:
+        return shlex.split(text)
+    except ValueError as error:
+        raise TargetError(f"{option} {text!r} is not a command line: {error}") from None
+
+
+def _describe_platforms(platforms: Sequence[str]) -> str:
+    """The platforms in a few words: the highest level of each family, in order."""
+    shown: list[str] = []
+    families: set[tuple[str, str | None]] = set()
+    for tag in platforms:
+        info = classify(tag)
+        key = (info.family, info.arch)
+        if info.family in _LEVELLED and key in families:
+            continue
+        families.add(key)
+        if info.family == "manylinux" and info.level in LEGACY_MANYLINUX:
+            assert info.level is not None
+            tag = f"{LEGACY_MANYLINUX[(info.level[0], info.level[1])]} {info.arch}"
+        elif info.family == "android" and info.level:
+            tag = f"android_{info.level[0]} {info.arch}"
+        elif info.family in _LEVELLED and info.level:
+            tag = f"{info.family}_{'_'.join(map(str, info.level))} {info.arch}"
+        if tag not in shown:
+            shown.append(tag)
+    return ", ".join(shown) or "no platform"

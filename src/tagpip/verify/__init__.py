@@ -1,0 +1,1 @@
+"""Proving that an installed folder or a bundle imports on the target itself."""

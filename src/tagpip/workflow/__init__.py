@@ -1,0 +1,1 @@
+"""The library layer of the commands."""
