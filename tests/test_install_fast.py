@@ -133,9 +133,9 @@ def test_the_stored_inspection_is_what_inspecting_gives(tmp_path: Path, built: l
     install(built, tmp_path / "cold", LINUX, cache=cache, digests=digests)
     kind, command = script_kind(LINUX), script_interpreter(LINUX)
     for path in built:
-        inspected, problems = tagpip.install.wheelcheck._inspect(path)
+        inspected, problems = tagpip.install.wheelcheck.inspect_wheel(path)
         assert problems == []
-        recalled, keyed = tagpip.install.wheelcheck._recall(
+        recalled, keyed = tagpip.install.wheelcheck.recall(
             path, UnpackedCache(cache), digests, kind, command
         )
         assert keyed is not None

@@ -22,7 +22,7 @@ from packaging.utils import NormalizedName, canonicalize_name
 from packaging.version import InvalidVersion, Version
 
 from tagpip.hashes import file_digests
-from tagpip.install.model import FileConflict, Installed, Project, _some
+from tagpip.install.model import FileConflict, Installed, Project, some_paths
 from tagpip.install.paths import OWN_RECORD, case_collisions, reserved_problem
 from tagpip.install.unpacked import folders_of
 
@@ -61,13 +61,13 @@ def _read_installed(target_dir: Path, folder: Path) -> Installed | None:
     build: str | None = None
     wheel = folder / "WHEEL"
     if wheel.is_file():
-        tags, build = _wheel_tags(wheel.read_text(encoding="utf-8", errors="replace"))
+        tags, build = wheel_tags(wheel.read_text(encoding="utf-8", errors="replace"))
     files: tuple[str, ...] | None = None
     hashes: dict[str, str] = {}
     record = folder / "RECORD"
     if record.is_file():
         for row in csv.reader(record.read_text(encoding="utf-8", errors="replace").splitlines()):
-            path = _normalised(row[0]) if row else None
+            path = record_path(row[0]) if row else None
             if path is not None:
                 hashes.setdefault(path, row[1] if len(row) > 1 else "")
         files = tuple(hashes)
@@ -94,13 +94,13 @@ def _own_record(target_dir: Path, folder: Path) -> tuple[str, ...] | None:
     if not isinstance(listed, list) or not all(isinstance(item, str) for item in listed):
         return None
     own = f"{folder.relative_to(target_dir).as_posix()}/{OWN_RECORD}"
-    paths = [_normalised(item) for item in listed]
+    paths = [record_path(item) for item in listed]
     if own not in paths:
         return None
     return tuple(p for p in paths if p is not None)
 
 
-def _wheel_tags(text: str) -> tuple[frozenset[Tag], str | None]:
+def wheel_tags(text: str) -> tuple[frozenset[Tag], str | None]:
     message = email.parser.Parser().parsestr(text)
     tags: set[Tag] = set()
     for value in message.get_all("Tag") or []:
@@ -110,9 +110,9 @@ def _wheel_tags(text: str) -> tuple[frozenset[Tag], str | None]:
     return frozenset(tags), build.strip() if build else None
 
 
-def _normalised(path: str) -> str | None:
+def record_path(path: str) -> str | None:
     """A RECORD path relative to the folder, or None when it points outside it."""
-    if not path or "\0" in path or _is_absolute(path):
+    if not path or "\0" in path or is_absolute(path):
         return None
     normal = posixpath.normpath(path.replace("\\", "/"))
     if normal in (".", "..") or normal.startswith("../"):
@@ -120,11 +120,11 @@ def _normalised(path: str) -> str | None:
     return normal
 
 
-def _is_absolute(path: str) -> bool:
+def is_absolute(path: str) -> bool:
     return path.startswith(("/", "\\")) or re.match(r"^[A-Za-z]:", path) is not None
 
 
-def _old_files(
+def files_to_replace(
     target_dir: Path,
     replaced: Sequence[Installed],
     present: Mapping[NormalizedName, Sequence[Installed]],
@@ -198,7 +198,7 @@ def _old_files(
             (unproven, "its RECORD, which tagpip did not write, gives them another hash or none"),
         ):
             if paths:
-                notes.append(f"replacing {old.project} left {_some(paths)} in place: {why}")
+                notes.append(f"replacing {old.project} left {some_paths(paths)} in place: {why}")
     return list(found), notes
 
 
@@ -238,7 +238,7 @@ def _real_path_in(target_dir: Path, rel: str, leaving: Collection[str] = ()) -> 
     return True
 
 
-def _check_conflicts(
+def check_conflicts(
     target_dir: Path,
     present: Mapping[NormalizedName, Sequence[Installed]],
     written: Mapping[str, str],

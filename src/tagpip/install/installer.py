@@ -50,8 +50,15 @@ from typing import TYPE_CHECKING
 from packaging.utils import NormalizedName
 
 from tagpip.fs import why_unwritable, writable
-from tagpip.install.installed import _check_conflicts, _old_files, find_installed
-from tagpip.install.journal import STAGE_PREFIX, _commit, _locked, _prune_empty, _stage_tag, recover
+from tagpip.install.installed import check_conflicts, files_to_replace, find_installed
+from tagpip.install.journal import (
+    STAGE_PREFIX,
+    commit_moves,
+    folder_lock,
+    prune_empty,
+    recover,
+    stage_tag,
+)
 from tagpip.install.model import (
     FileConflict,
     Installed,
@@ -64,9 +71,9 @@ from tagpip.install.model import (
     WheelProblem,
 )
 from tagpip.install.paths import FileSystem
-from tagpip.install.staging import _stage, _Unfetched
+from tagpip.install.staging import Unfetched, stage_wheels
 from tagpip.install.unpacked import LinkMode, UnpackedCache
-from tagpip.install.wheelcheck import _contents_problems, _inspected, _recall, _Wheel
+from tagpip.install.wheelcheck import InspectedWheel, contents_problems, inspect_or_recall, recall
 from tagpip.target.value import Target
 
 if TYPE_CHECKING:
@@ -196,11 +203,11 @@ def install(
         ) from None
     try:
         settings = replace(settings, work=_work_folder(real_dir))
-        with _locked(real_dir, settings.report, beside=settings.work == real_dir.parent):
+        with folder_lock(real_dir, settings.report, beside=settings.work == real_dir.parent):
             notes = recover(real_dir)
             try:
                 result = _install_once(paths, real_dir, settings, fetch)
-            except _Unfetched:
+            except Unfetched:
                 assert fetch is not None
                 fetch([path for path in paths if not path.exists()])
                 result = _install_once(paths, real_dir, settings, None)
@@ -234,21 +241,21 @@ def _install_once(
     settings: _Settings,
     fetch: Callable[[Sequence[Path]], None] | None,
 ) -> InstallResult:
-    """One try at :func:`install`; raises :class:`_Unfetched`, having written nothing, when a
+    """One try at :func:`install`; raises :class:`Unfetched`, having written nothing, when a
     wheel whose file is absent (with ``fetch`` only) cannot be staged from its entry."""
     upgrade, report, unpacked = settings.upgrade, settings.report, settings.unpacked
     kind, command = settings.kind, settings.command
-    recalls = [_recall(path, unpacked, settings.digests, kind, command) for path in paths]
+    recalls = [recall(path, unpacked, settings.digests, kind, command) for path in paths]
     unfetched = _fetch_needed(paths, [wheel for wheel, _ in recalls], fetch)
     target_dir = Path(os.path.realpath(target_dir))
     if target_dir.exists() and not target_dir.is_dir():
         raise InstallError(f"{target_dir} exists and is not a folder")
 
     report("checking wheels")
-    inspected: list[_Wheel] = []
+    inspected: list[InspectedWheel] = []
     problems: list[WheelProblem] = []
     results = [
-        (wheel, []) if wheel is not None else _inspected(path, keyed)
+        (wheel, []) if wheel is not None else inspect_or_recall(path, keyed)
         for path, (wheel, keyed) in zip(paths, recalls)
     ]
     failed = any(found for _, found in results)
@@ -256,7 +263,7 @@ def _install_once(
         if wheel is not None and wheel.entry is None and failed:
             # Contents are otherwise checked while staging; a refusal reports them all now.
             # (A wheel with a cache entry had its contents checked when it was kept.)
-            found = _contents_problems(wheel.path)
+            found = contents_problems(wheel.path)
         problems.extend(found)
         if wheel is not None and not found:
             inspected.append(wheel)
@@ -271,7 +278,7 @@ def _install_once(
     present = find_installed(target_dir)
     notes: list[str] = []
     unchanged: list[Project] = []
-    todo: list[_Wheel] = []
+    todo: list[InspectedWheel] = []
     replaced: list[Installed] = []
     blocked: list[tuple[Installed, Project, str]] = []
     for wheel in inspected:
@@ -315,24 +322,24 @@ def _install_once(
         stage = Path(
             tempfile.mkdtemp(
                 prefix=STAGE_PREFIX,
-                suffix="-" + _stage_tag(target_dir),
+                suffix="-" + stage_tag(target_dir),
                 dir=settings.work or _work_folder(target_dir),
             )
         )
         new_root = stage / "new"
         new_root.mkdir()
-        written, sources = _stage(
+        written, sources = stage_wheels(
             todo, new_root, target_dir, kind, command, report, unpacked, unfetched, settings.fs
         )
         projects = {wheel.path.name: wheel.project.name for wheel in todo}
         rewritten = {rel: projects[name] for rel, name in written.items()}
-        old_files, left = _old_files(target_dir, replaced, present, rewritten)
+        old_files, left = files_to_replace(target_dir, replaced, present, rewritten)
         notes.extend(left)
-        _check_conflicts(
+        check_conflicts(
             target_dir, present, written, set(old_files), fold_case=settings.fs != "posix"
         )
         report("moving into place")
-        _commit(target_dir, sources, stage, list(written), old_files)
+        commit_moves(target_dir, sources, stage, list(written), old_files)
     except BaseException as error:
         # Keep the staging folder only when it holds the backup of files undo could not restore.
         kept = isinstance(error, InstallFailed) and not error.restored
@@ -346,7 +353,7 @@ def _install_once(
             ) from error
         raise
     # Committed: what is left is tidying up, which cannot make the folder inconsistent.
-    _prune_empty(target_dir, old_files)
+    prune_empty(target_dir, old_files)
     shutil.rmtree(stage, ignore_errors=True)
     return InstallResult(
         tuple(w.project for w in todo),
@@ -367,7 +374,7 @@ def _complete(target_dir: Path, old: Installed) -> bool:
 
 def _fetch_needed(
     paths: Sequence[Path],
-    recalled: Sequence[_Wheel | None],
+    recalled: Sequence[InspectedWheel | None],
     fetch: Callable[[Sequence[Path]], None] | None,
 ) -> set[Path]:
     """Have ``fetch`` put the absent wheels no cache entry stands for (all at once, so they
@@ -380,7 +387,7 @@ def _fetch_needed(
     return {path for path in absent if path in stood_for}
 
 
-def _same_install(old: Installed, wheel: _Wheel) -> bool:
+def _same_install(old: Installed, wheel: InspectedWheel) -> bool:
     if old.project.version != wheel.project.version:
         return False
     if old.tags is not None and wheel.tags and old.tags != wheel.tags:

@@ -139,7 +139,7 @@ def _undo_steps(steps: Sequence[tuple[str, str]]) -> list[str]:
     return failures
 
 
-def _commit(
+def commit_moves(
     target_dir: Path,
     sources: Mapping[str, Path],
     stage: Path,
@@ -214,7 +214,7 @@ def _commit(
             raise
 
 
-def _stage_tag(target_dir: Path) -> str:
+def stage_tag(target_dir: Path) -> str:
     """The end of the names of the staging folders of ``target_dir`` (a digest of its real
     path), so a later run can tell its own leftovers from another folder's."""
     return hashlib.sha256(os.fsencode(os.path.realpath(target_dir))).hexdigest()[:12]
@@ -269,7 +269,7 @@ def recover(target_dir: Path) -> list[str]:
                 target_dir.rmdir()
     with contextlib.suppress(OSError):
         (target_dir / (JOURNAL + ".tmp")).unlink()
-    tag = _stage_tag(target_dir)
+    tag = stage_tag(target_dir)
     for folder in {target_dir.parent, target_dir}:
         with contextlib.suppress(OSError), os.scandir(folder) as found:
             for item in found:
@@ -279,7 +279,7 @@ def recover(target_dir: Path) -> list[str]:
 
 
 @contextlib.contextmanager
-def _locked(
+def folder_lock(
     target_dir: Path, report: Callable[[str], None], *, beside: bool = True
 ) -> Iterator[None]:
     """Hold the lock of ``target_dir`` (a file next to it, ``.tagpip-lock-NAME``, or with
@@ -364,7 +364,7 @@ def _lock_file(path: Path, target_dir: Path, report: Callable[[str], None]) -> I
         os.close(fd)
 
 
-def _prune_empty(target_dir: Path, removed: Collection[str]) -> None:
+def prune_empty(target_dir: Path, removed: Collection[str]) -> None:
     """Remove the folders the replaced files leave empty (never the target folder itself)."""
     folders = {posixpath.dirname(rel) for rel in removed if posixpath.dirname(rel)}
     expanded: set[str] = set()

@@ -16,7 +16,7 @@ from tagpip.errors import TagpipError
 
 SCHEMES = ("purelib", "platlib", "headers", "scripts", "data")
 
-_READ_CHUNK = 1024 * 1024
+READ_CHUNK = 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -139,7 +139,7 @@ class InstallFailed(InstallError):
         self.backup = backup
 
 
-def _some(paths: Sequence[str]) -> str:
+def some_paths(paths: Sequence[str]) -> str:
     """A few paths for one line: ``a, b and 3 more files``."""
     shown = ", ".join(paths[:2])
     rest = len(paths) - 2

@@ -30,19 +30,19 @@ from installer.sources import WheelFile
 from installer.utils import Scheme, copyfileobj_with_hashing, fix_shebang, make_file_executable
 
 from tagpip.hashes import file_sha256
-from tagpip.install.installed import _normalised
-from tagpip.install.model import _READ_CHUNK, FileConflict, InvalidWheel, WheelProblem
+from tagpip.install.installed import record_path
+from tagpip.install.model import READ_CHUNK, FileConflict, InvalidWheel, WheelProblem
 from tagpip.install.paths import OWN_RECORD, FileSystem, case_collisions, windows_problem
 from tagpip.install.unpacked import UnpackedCache, folders_of
 from tagpip.install.wheelcheck import (
-    _ZIP_READ_ERRORS,
-    _contents_problems,
-    _inspect,
-    _inspection,
-    _member_problem,
-    _one_line,
-    _unreadable,
-    _Wheel,
+    ZIP_READ_ERRORS,
+    InspectedWheel,
+    contents_problems,
+    inspect_wheel,
+    member_problem,
+    one_line,
+    stored_inspection,
+    unreadable,
 )
 
 if TYPE_CHECKING:
@@ -98,7 +98,7 @@ class _HashingStream:
             return self._finished
         if self._stream.tell() != self._hashed:
             self._stream.seek(self._hashed)
-        while chunk := self._stream.read(_READ_CHUNK):
+        while chunk := self._stream.read(READ_CHUNK):
             self._hasher.update(chunk)
             self._hashed += len(chunk)
         value = base64.urlsafe_b64encode(self._hasher.digest()).decode("ascii").rstrip("=")
@@ -115,7 +115,7 @@ def _copy_hashed(stream: BinaryIO, out: BinaryIO) -> tuple[str, int]:
     RECORD with another algorithm) is hashed as it is written, as installer does.
     """
     if isinstance(stream, _HashingStream) and stream.algorithm == "sha256" and stream.tell() == 0:
-        shutil.copyfileobj(stream, out, _READ_CHUNK)
+        shutil.copyfileobj(stream, out, READ_CHUNK)
         return stream.finish()
     return copyfileobj_with_hashing(stream, out, "sha256")
 
@@ -189,8 +189,8 @@ class _StagingDestination(WheelDestination):
 
     def _relative(self, scheme: str, path: str) -> str:
         joined = posixpath.join(self.schemes[scheme], path) if self.schemes[scheme] else path
-        normal = _normalised(joined)
-        if normal is None or normal == "." or _member_problem(path) is not None:
+        normal = record_path(joined)
+        if normal is None or normal == "." or member_problem(path) is not None:
             raise _Collision(path, "would land outside the target folder")
         return normal
 
@@ -262,7 +262,7 @@ class _StagingDestination(WheelDestination):
         rel_record = self._relative(scheme, record_file_path)
         records = list(records)
         # tagpip's own record of what this install wrote, the only list an upgrade removes
-        # files by (see _old_files): RECORD in the folder may be rewritten by other tools.
+        # files by (see files_to_replace): RECORD in the folder may be rewritten by other tools.
         rel_own = posixpath.join(posixpath.dirname(rel_record), OWN_RECORD)
         files = sorted({record.path for _, record in records} | {rel_record, rel_own})
         own = json.dumps({"tagpip-files": 1, "wheel": self.wheel, "files": files}, indent=0)
@@ -302,8 +302,8 @@ _PARALLEL_MEMBERS = 256
 _STAGE_WORKERS = 4
 
 
-def _stage(
-    wheels: Sequence[_Wheel],
+def stage_wheels(
+    wheels: Sequence[InspectedWheel],
     root: Path,
     target_dir: Path,
     kind: LauncherKind,
@@ -323,7 +323,7 @@ def _stage(
     With a ``cache``, a wheel found there (its ``entry``) is linked or copied from it, nothing
     unpacked; any other wheel with a ``key`` is kept there once staged and checked, for the next
     run (see :mod:`tagpip.install.unpacked`). A wheel in ``unfetched`` has no file to unpack: when
-    its entry cannot be placed, :class:`_Unfetched` stops the staging (see :func:`install`).
+    its entry cannot be placed, :class:`Unfetched` stops the staging (see :func:`install`).
     """
     cancel = threading.Event()
     roots = [root / str(number) for number in range(len(wheels))]
@@ -344,10 +344,10 @@ def _stage(
             # put: unpack the wheel as if there were no entry, inspecting it first as it would
             # have been (its stored inspection stood for that).
             if wheel.path in unfetched:
-                raise _Unfetched(wheel.path) from None
+                raise Unfetched(wheel.path) from None
             shutil.rmtree(roots[number])
             roots[number].mkdir()
-        _, problems = _inspect(wheel.path)
+        _, problems = inspect_wheel(wheel.path)
         return _Staged([], None, [], problems) if problems else None
 
     def keep(number: int, written: list[str], digests: Mapping[str, str]) -> None:
@@ -361,7 +361,7 @@ def _stage(
         except OSError:
             return
         if actual == wheel.digest:
-            cache.keep(wheel.key, roots[number], written, _inspection(wheel), step, digests)
+            cache.keep(wheel.key, roots[number], written, stored_inspection(wheel), step, digests)
 
     def one(number: int) -> _Staged:
         wheel = wheels[number]
@@ -385,13 +385,13 @@ def _stage(
                 installer_install(source, destination, {"INSTALLER": b"tagpip\n"})
             except _Collision as clash:
                 return _Staged(list(owners), clash, source.issues)
-            except _ZIP_READ_ERRORS as error:
-                if not _unreadable(error):
+            except ZIP_READ_ERRORS as error:
+                if not unreadable(error):
                     raise
                 # A member that does not decompress (bad CRC, truncated data): nothing staged
                 # is kept, and the wheel is refused with the reason zipfile gave.
                 return _Staged(
-                    list(owners), None, [*source.issues, f"cannot be read: {_one_line(error)}"]
+                    list(owners), None, [*source.issues, f"cannot be read: {one_line(error)}"]
                 )
         if not source.issues:
             keep(number, list(owners), destination.digests)
@@ -441,7 +441,7 @@ def _stage(
             problems.extend(result.problems)
         elif result.collision is not None:
             # Stopped early: what it did not read is checked now, so no issue goes unreported.
-            problems.extend(_contents_problems(wheel.path))
+            problems.extend(contents_problems(wheel.path))
         else:
             problems.extend(WheelProblem(wheel.path.name, None, i) for i in result.issues)
     if not problems:
@@ -452,7 +452,7 @@ def _stage(
 
 
 def _name_problems(
-    wheels: Sequence[_Wheel], staged: Sequence[_Staged], fs: FileSystem
+    wheels: Sequence[InspectedWheel], staged: Sequence[_Staged], fs: FileSystem
 ) -> list[WheelProblem]:
     """The paths, as they land in the folder, that the target's file system cannot hold apart
     or at all: names differing only in case (Windows, macOS), names Windows refuses. Checked on
@@ -541,5 +541,5 @@ def _folders_of(rel: str) -> Iterator[str]:
         index = rel.find("/", index + 1)
 
 
-class _Unfetched(Exception):
+class Unfetched(Exception):
     """The entry chosen for a wheel whose file was not fetched could not be placed."""

@@ -32,8 +32,8 @@ from packaging.version import InvalidVersion, Version
 
 from tagpip.hashes import is_hex_digest
 from tagpip.index.transport import MAX_METADATA, over_cap
-from tagpip.install.installed import _is_absolute, _wheel_tags
-from tagpip.install.model import _READ_CHUNK, SCHEMES, Project, WheelProblem, _some
+from tagpip.install.installed import is_absolute, wheel_tags
+from tagpip.install.model import READ_CHUNK, SCHEMES, Project, WheelProblem, some_paths
 from tagpip.install.paths import OWN_RECORD, reserved_problem
 from tagpip.install.unpacked import Entry, UnpackedCache, entry_key
 
@@ -52,7 +52,7 @@ _ZIP_ENCRYPTED = 0x1
 # (NotImplementedError).
 # OSError only without an errno (bz2's "Invalid data stream"): one with an errno is the file
 # system's (a full disk while staging) and is not the wheel's fault.
-_ZIP_READ_ERRORS = (
+ZIP_READ_ERRORS = (
     zipfile.BadZipFile,
     zlib.error,
     lzma.LZMAError,
@@ -63,8 +63,8 @@ _ZIP_READ_ERRORS = (
 )
 
 
-def _unreadable(error: BaseException) -> bool:
-    """Whether ``error`` (one of ``_ZIP_READ_ERRORS``) says the archive's data is bad."""
+def unreadable(error: BaseException) -> bool:
+    """Whether ``error`` (one of ``ZIP_READ_ERRORS``) says the archive's data is bad."""
     return (
         not isinstance(error, OSError)
         or isinstance(error, zipfile.BadZipFile)
@@ -80,7 +80,7 @@ _ZIP_METHODS = frozenset(
 
 
 @dataclass(frozen=True)
-class _Wheel:
+class InspectedWheel:
     """A wheel that passed inspection. ``key`` is its cache entry's key when it can be cached
     (a cache and its sha256, ``digest``, were given); ``entry`` is that entry when it was found
     complete and unchanged, and the inspection came from it."""
@@ -96,20 +96,20 @@ class _Wheel:
     notes: tuple[str, ...] = ()
 
 
-def _member_problem(member: str) -> str | None:
+def member_problem(member: str) -> str | None:
     """Why a zip member's path would land outside the folder, if it would."""
     if "\0" in member:
         return "has a NUL character in its name"
     if "\\" in member:
         return "has a backslash in its name, a path separator on Windows"
-    if _is_absolute(member):
+    if is_absolute(member):
         return "is an absolute path: it would land outside the target folder"
     if ".." in member.split("/"):
         return "climbs out with '..': it would land outside the target folder"
     return None
 
 
-def _inspect(path: Path) -> tuple[_Wheel | None, list[WheelProblem]]:
+def inspect_wheel(path: Path) -> tuple[InspectedWheel | None, list[WheelProblem]]:
     """Everything wrong with one wheel (nothing is written)."""
     filename = path.name
     try:
@@ -123,10 +123,10 @@ def _inspect(path: Path) -> tuple[_Wheel | None, list[WheelProblem]]:
     with archive:
         try:
             return _inspect_archive(archive, path, name, version, _build_tag(filename))
-        except _ZIP_READ_ERRORS as error:
-            if not _unreadable(error):
+        except ZIP_READ_ERRORS as error:
+            if not unreadable(error):
                 raise
-            return None, [WheelProblem(filename, None, f"cannot be read: {_one_line(error)}")]
+            return None, [WheelProblem(filename, None, f"cannot be read: {one_line(error)}")]
 
 
 # A script's entry point as installer reads it (installer.utils._ENTRYPOINT_REGEX): a module,
@@ -165,7 +165,7 @@ def script_entry_points(text: str) -> tuple[list[str], list[str]]:
     return scripts, wrong
 
 
-def _one_line(error: BaseException) -> str:
+def one_line(error: BaseException) -> str:
     """An error's message on one line (configparser's and zlib's span several)."""
     return " ".join(str(error).split()) or type(error).__name__
 
@@ -179,7 +179,7 @@ def _build_tag(filename: str) -> str | None:
 
 def _inspect_archive(
     archive: zipfile.ZipFile, path: Path, name: NormalizedName, version: Version, build: str | None
-) -> tuple[_Wheel | None, list[WheelProblem]]:
+) -> tuple[InspectedWheel | None, list[WheelProblem]]:
     filename = path.name
     problems: list[WheelProblem] = []
 
@@ -190,7 +190,7 @@ def _inspect_archive(
     members: list[str] = []
     for info in archive.infolist():
         member = info.filename
-        why = _member_problem(member)
+        why = member_problem(member)
         if why is not None:
             problem(member, why)
             continue
@@ -285,19 +285,19 @@ def _inspect_archive(
         wheel_version = email.parser.Parser().parsestr(text).get("Wheel-Version", "")
         if not wheel_version.strip().startswith("1."):
             problem(wheel_name, f"has Wheel-Version {wheel_version.strip() or 'missing'}, not 1.x")
-        tags, _ = _wheel_tags(text)
+        tags, _ = wheel_tags(text)
 
     entry_points = f"{dist_info}/entry_points.txt"
     if entry_points in seen:
         try:
             scripts, wrong = script_entry_points(archive.read(entry_points).decode("utf-8"))
         except (ValueError, KeyError, configparser.Error) as error:
-            problem(entry_points, f"cannot be read: {_one_line(error)}")
+            problem(entry_points, f"cannot be read: {one_line(error)}")
             scripts, wrong = [], []
         for reason in wrong:
             problem(entry_points, reason)
         for script in scripts:
-            if not script or script in (".", "..") or _member_problem(script) or "/" in script:
+            if not script or script in (".", "..") or member_problem(script) or "/" in script:
                 problem(entry_points, f"names a script {script!r} that is not a plain file name")
 
     if problems:
@@ -312,7 +312,7 @@ def _inspect_archive(
         return None, problems
     project = Project(name, display_name, version)
     notes = (f"{filename}: {lenient}",) if lenient else ()
-    return _Wheel(path, project, tags, build, len(members), notes=notes), []
+    return InspectedWheel(path, project, tags, build, len(members), notes=notes), []
 
 
 _SIGNATURES = ("RECORD.jws", "RECORD.p7s")
@@ -330,7 +330,7 @@ def _record_rows(archive: zipfile.ZipFile, dist_info: str) -> dict[str, tuple[st
     try:
         return {row[0]: row for row in parse_record_file(text.splitlines())}
     except (ValueError, csv.Error) as error:
-        raise ValueError(f"{record} cannot be read: {_one_line(error)}") from None
+        raise ValueError(f"{record} cannot be read: {one_line(error)}") from None
 
 
 def _record_check(archive: zipfile.ZipFile, dist_info: str) -> tuple[list[str], str | None]:
@@ -376,9 +376,9 @@ def _record_check(archive: zipfile.ZipFile, dist_info: str) -> tuple[list[str], 
             )
     parts = []
     if unlisted:
-        parts.append(f"does not list {_some(unlisted)}")
+        parts.append(f"does not list {some_paths(unlisted)}")
     if unhashed:
-        parts.append(f"gives no hash for {_some(unhashed)}")
+        parts.append(f"gives no hash for {some_paths(unhashed)}")
     lenient = f"RECORD {' and '.join(parts)}; installed without checking them" if parts else None
     return issues, lenient
 
@@ -404,7 +404,7 @@ def _content_issues(archive: zipfile.ZipFile, dist_info: str) -> list[str]:
             issues.append(f"RECORD: {member} has a hash of unknown kind {entry.hash_.name!r}")
             continue
         with archive.open(member) as stream:
-            while chunk := stream.read(_READ_CHUNK):
+            while chunk := stream.read(READ_CHUNK):
                 hasher.update(chunk)
                 size += len(chunk)
         digest = base64.urlsafe_b64encode(hasher.digest()).decode("ascii").rstrip("=")
@@ -413,7 +413,7 @@ def _content_issues(archive: zipfile.ZipFile, dist_info: str) -> list[str]:
     return issues
 
 
-def _contents_problems(path: Path) -> list[WheelProblem]:
+def contents_problems(path: Path) -> list[WheelProblem]:
     """Every RECORD issue of a wheel, contents included (the slow path, only on failure)."""
     try:
         with zipfile.ZipFile(path) as archive:
@@ -426,10 +426,10 @@ def _contents_problems(path: Path) -> list[WheelProblem]:
                 None,
             )
             issues = _content_issues(archive, dist_info) if dist_info else []
-    except _ZIP_READ_ERRORS as error:
-        if not _unreadable(error):
+    except ZIP_READ_ERRORS as error:
+        if not unreadable(error):
             raise
-        issues = [f"cannot be read: {_one_line(error)}"]
+        issues = [f"cannot be read: {one_line(error)}"]
     return [WheelProblem(path.name, None, issue) for issue in issues]
 
 
@@ -440,13 +440,13 @@ def _same_version(text: str, version: Version) -> bool:
         return False
 
 
-def _recall(
+def recall(
     path: Path,
     cache: UnpackedCache | None,
     digests: Mapping[Path, str] | None,
     kind: LauncherKind,
     command: str,
-) -> tuple[_Wheel | None, tuple[str, str] | None]:
+) -> tuple[InspectedWheel | None, tuple[str, str] | None]:
     """What inspecting one wheel found when the cache's complete and unchanged entry for its
     sha256 was made (None when there is no such entry), and the wheel's ``(digest, key)`` in
     the cache (None without a cache or a sha256). The wheel's file is not opened: it need not
@@ -457,7 +457,7 @@ def _recall(
     and contents included, is ever kept: inspecting it again would find the same, at the cost
     of reading its zip directory, METADATA and RECORD. An entry that is missing, changed or
     whose stored inspection does not read back is not used at all: the wheel is inspected as
-    if there were none (:func:`_inspected`).
+    if there were none (:func:`inspect_or_recall`).
     """
     digest = (digests.get(path) or "").lower() if digests else ""
     if cache is None or not is_hex_digest(digest):
@@ -470,18 +470,18 @@ def _recall(
     return replace(recalled, digest=digest, key=key, entry=entry), (digest, key)
 
 
-def _inspected(
+def inspect_or_recall(
     path: Path, keyed: tuple[str, str] | None
-) -> tuple[_Wheel | None, list[WheelProblem]]:
-    """:func:`_inspect` of a wheel :func:`_recall` found no entry for, with its place in the
+) -> tuple[InspectedWheel | None, list[WheelProblem]]:
+    """:func:`inspect_wheel` of a wheel :func:`recall` found no entry for, with its place in the
     cache (``keyed``) for keeping it once staged."""
-    wheel, problems = _inspect(path)
+    wheel, problems = inspect_wheel(path)
     if wheel is None or keyed is None:
         return wheel, problems
     return replace(wheel, digest=keyed[0], key=keyed[1]), problems
 
 
-def _inspection(wheel: _Wheel) -> dict[str, object]:
+def stored_inspection(wheel: InspectedWheel) -> dict[str, object]:
     """What a cache entry stores of a wheel's inspection: all :func:`_recalled` needs beyond
     the file name (which is part of the entry's key)."""
     return {
@@ -492,8 +492,8 @@ def _inspection(wheel: _Wheel) -> dict[str, object]:
     }
 
 
-def _recalled(path: Path, entry: Entry) -> _Wheel | None:
-    """The wheel as :func:`_inspect` found it, from the inspection stored in its cache entry
+def _recalled(path: Path, entry: Entry) -> InspectedWheel | None:
+    """The wheel as :func:`inspect_wheel` found it, from the inspection stored in its cache entry
     and its file name; None when that does not read back as a valid inspection."""
     stored = entry.inspection
     display_name, texts = stored.get("display_name"), stored.get("tags")
@@ -510,4 +510,4 @@ def _recalled(path: Path, entry: Entry) -> _Wheel | None:
     if canonicalize_name(display_name) != name:
         return None
     project = Project(name, display_name, version)
-    return _Wheel(path, project, tags, _build_tag(path.name), members, notes=tuple(notes))
+    return InspectedWheel(path, project, tags, _build_tag(path.name), members, notes=tuple(notes))

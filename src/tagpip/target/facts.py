@@ -24,9 +24,9 @@ from tagpip.target.markers import IMPLEMENTATIONS, MARKER_NAMES, platform_marker
 from tagpip.target.value import (
     Target,
     TargetError,
-    _compute_tags,
-    _specific_abi,
+    compute_tags,
     parse_python_version,
+    specific_abi,
 )
 
 __all__ = ["pex_platform", "read_build_details", "read_pex_platform", "target_from_facts"]
@@ -130,7 +130,7 @@ def target_from_facts(facts: Mapping[str, Any], source: str) -> Target:
         python_version=version,
         abis=tuple(abis),
         platforms=tuple(dict.fromkeys(platforms)),
-        tags=_compute_tags(impl, version, abis, platforms),
+        tags=compute_tags(impl, version, abis, platforms),
         markers=tuple(sorted(markers.items())),
         source=source,
     )
@@ -178,7 +178,7 @@ def read_pex_platform(data: Mapping[str, Any], source: str) -> Target:
     if impl not in IMPLEMENTATIONS:
         raise _bad_file(source, kind, f"unknown implementation_name {name!r}")
     version = release[:3] if "python_full_version" in markers else release[:2]
-    abis = [t.abi for t in tags if _specific_abi(t.abi)]
+    abis = [t.abi for t in tags if specific_abi(t.abi)]
     platforms = [t.platform for t in tags if t.platform != "any"]
     target = Target._build(
         impl, version, list(dict.fromkeys(abis)), platforms, markers=markers, expand=False

@@ -31,14 +31,14 @@ from tagpip.tags.tokens import (
 )
 from tagpip.target.markers import PLATFORM_MARKERS, version_markers
 from tagpip.target.value import (
-    _LEVELLED,
+    LEVELLED_FAMILIES,
     Sourced,
     Target,
     TargetError,
     TargetOptions,
-    _parse_implementation,
-    _specific_abi,
+    parse_implementation,
     parse_python_version,
+    specific_abi,
 )
 
 __all__ = ["block_layer", "narrow", "platform_tag", "resolve_layers"]
@@ -59,7 +59,7 @@ class _BlockLayer:
 def _block_python(spec: TagSpec) -> tuple[str, tuple[int, ...]] | None:
     """The interpreter a block names: its python tag, or else its version-specific ABI
     (``[cp313t,manylinux_2_28,x86_64]`` is a CPython 3.13)."""
-    named = spec.interpreter or next((a for a in spec.abis if _specific_abi(a)), None)
+    named = spec.interpreter or next((a for a in spec.abis if specific_abi(a)), None)
     if not named:
         return None
     impl = implementation_of(named)
@@ -141,7 +141,7 @@ def _block_abis(blocks: Sequence[TagSpec]) -> tuple[str, ...]:
     found: dict[str, Span | None] = {}
     for spec in blocks:
         for abi in spec.abis:
-            if _specific_abi(abi):
+            if specific_abi(abi):
                 found.setdefault(abi.lower(), spec.span)
     threaded = [a for a in found if _threaded(a)]
     gil = [a for a in found if not _threaded(a) and a.startswith("cp")]
@@ -178,7 +178,7 @@ def platform_tag(platform: PlatformSpec, span: Span | None) -> str:
             "--platform",
             span=span,
         )
-    if platform.os in _LEVELLED and platform.level is None:
+    if platform.os in LEVELLED_FAMILIES and platform.level is None:
         raise TargetError(f"the platform {platform.os} needs a level", span=span)
     return platform.tag()
 
@@ -207,7 +207,7 @@ def resolve_layers(
     needs_blocks = not (platforms and version_opt)
     from_blocks = block_layer(blocks) if needs_blocks else _BlockLayer()
 
-    implementation = _parse_implementation(impl_opt.value, span=impl_opt.span) if impl_opt else None
+    implementation = parse_implementation(impl_opt.value, span=impl_opt.span) if impl_opt else None
     version = (
         parse_python_version(version_opt.value, span=version_opt.span) if version_opt else None
     )
@@ -355,7 +355,7 @@ def narrow(target: Target, spec: TagSpec) -> Target:
                     span=span,
                 )
         keep_abis = {a.lower() for a in spec.abis} | {"none"}
-        if any(_specific_abi(a) for a in spec.abis):
+        if any(specific_abi(a) for a in spec.abis):
             # A build ABI (cp313t, cp36m, cp38d) names the interpreter, which also takes its
             # stable ABI: abi3, or abi3t for a free-threaded build, as packaging's cpython_tags
             # gives the target (only the one the target has is kept).
@@ -405,7 +405,7 @@ def _block_platforms(target: Target, platform: PlatformSpec, span: Span | None) 
             )
         arch = own[0]
     level = platform.level
-    if level is None and platform.os in _LEVELLED:
+    if level is None and platform.os in LEVELLED_FAMILIES:
         levels = [
             info.level
             for info in map(classify, target.platforms)

@@ -159,7 +159,7 @@ def parse_python_version(text: str, *, span: Span | None = None) -> tuple[int, .
         raise TargetError(error.message, hint=error.hint, span=span) from None
 
 
-def _parse_implementation(text: str, *, span: Span | None = None) -> str:
+def parse_implementation(text: str, *, span: Span | None = None) -> str:
     try:
         return parse_implementation_code(text, span=span)
     except VocabularyError as error:
@@ -185,7 +185,7 @@ def _derived_abis(implementation: str, version: tuple[int, ...]) -> tuple[str, .
     return ()
 
 
-def _compute_tags(
+def compute_tags(
     implementation: str, version: tuple[int, ...], abis: Sequence[str], platforms: Sequence[str]
 ) -> tuple[Tag, ...]:
     """The ordered tags of an interpreter, as its own ``sys_tags()`` builds them, every argument
@@ -205,7 +205,7 @@ def _compute_tags(
     return tuple(dict.fromkeys(tags))
 
 
-def _specific_abi(abi: str) -> bool:
+def specific_abi(abi: str) -> bool:
     """Whether an ABI belongs to one interpreter build (``cp313t``, ``cp38d``, ``pypy39_pp73``),
     not to many (``abi3``, ``abi3t``, ``none``): only those become the target's ABIs."""
     return python_version_of(abi) is not None
@@ -283,7 +283,7 @@ class Target:
             python_version=tuple(python_version),
             abis=abis,
             platforms=expanded,
-            tags=_compute_tags(implementation, python_version, abis, expanded),
+            tags=compute_tags(implementation, python_version, abis, expanded),
             markers=tuple(sorted(values.items())),
             source=source,
         )
@@ -429,7 +429,7 @@ class Target:
         impl = data.get("implementation")
         if not isinstance(impl, str):
             raise bad("'implementation' must be a string")
-        impl = _parse_implementation(impl)
+        impl = parse_implementation(impl)
         version_text = data.get("python_version")
         if not isinstance(version_text, str):
             raise bad("'python_version' must be a string such as '3.12'")
@@ -667,7 +667,15 @@ class Target:
         )
 
 
-_LEVELLED = ("manylinux", "musllinux", "macosx", "ios", "android", "pyemscripten", "emscripten")
+LEVELLED_FAMILIES = (
+    "manylinux",
+    "musllinux",
+    "macosx",
+    "ios",
+    "android",
+    "pyemscripten",
+    "emscripten",
+)
 
 
 def interpreter_command(text: str, *, option: str = "--from-python") -> list[str]:
@@ -693,7 +701,7 @@ def _describe_platforms(platforms: Sequence[str]) -> str:
     for tag in platforms:
         info = classify(tag)
         key = (info.family, info.arch)
-        if info.family in _LEVELLED and key in families:
+        if info.family in LEVELLED_FAMILIES and key in families:
             continue
         families.add(key)
         if info.family == "manylinux" and info.level in LEGACY_MANYLINUX:
@@ -701,7 +709,7 @@ def _describe_platforms(platforms: Sequence[str]) -> str:
             tag = f"{LEGACY_MANYLINUX[(info.level[0], info.level[1])]} {info.arch}"
         elif info.family == "android" and info.level:
             tag = f"android_{info.level[0]} {info.arch}"
-        elif info.family in _LEVELLED and info.level:
+        elif info.family in LEVELLED_FAMILIES and info.level:
             tag = f"{info.family}_{'_'.join(map(str, info.level))} {info.arch}"
         if tag not in shown:
             shown.append(tag)
