@@ -27,6 +27,14 @@ def test_the_page_names_every_module_and_only_real_ones() -> None:
     assert "`cli/`" in table
 
 
+def _is_module(name: str) -> bool:
+    parts = name.split(".")[1:]
+    return (
+        PACKAGE.joinpath(*parts).with_suffix(".py").is_file()
+        or PACKAGE.joinpath(*parts, "__init__.py").is_file()
+    )
+
+
 def _top_level_imports(path: Path) -> set[str]:
     """The tagpip modules ``path`` imports when it is imported: module-level imports only, not
     those under ``if TYPE_CHECKING:`` or inside functions (those run later, or never)."""
@@ -36,8 +44,12 @@ def _top_level_imports(path: Path) -> set[str]:
     def visit(body: list[ast.stmt]) -> None:
         for node in body:
             if isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
-                found.add(node.module)
-                found.update(f"{node.module}.{alias.name}" for alias in node.names)
+                # ``from tagpip.index import pages`` imports the module tagpip.index.pages;
+                # ``from tagpip.index import DistFile`` imports the package's face.
+                submodules = [f"{node.module}.{alias.name}" for alias in node.names]
+                found.update(m for m in submodules if _is_module(m))
+                if not all(_is_module(m) for m in submodules):
+                    found.add(node.module)
             elif isinstance(node, ast.Import):
                 found.update(alias.name for alias in node.names)
             elif isinstance(node, ast.If):

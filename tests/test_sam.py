@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from tagpip.cli import main
-from tagpip.workflow.sam import (
+from tagpip.sam.template import (
     Build,
     Makefile,
     SamError,

@@ -57,11 +57,11 @@ from tagpip.build.environment import (
 )
 from tagpip.build.interpreters import Interpreter, find_interpreter, host_interpreter
 from tagpip.build.sdistcheck import SdistUnreadable, needs_compiling
-from tagpip.config.pip import IndexOptions
+from tagpip.config import IndexOptions
 from tagpip.errors import TagpipError
 from tagpip.hashes import STRONG, fragment_hashes, link_algorithms, link_mismatch, new_hasher
-from tagpip.index.client import DistFile, Index, parse_metadata
-from tagpip.target.value import Target, TargetError
+from tagpip.index import DistFile, Index, parse_metadata
+from tagpip.target import Target, TargetError
 from tagpip.urls import git_credentials, redact_url
 
 __all__ = [
@@ -756,9 +756,9 @@ class SourceBuilder:
         line; the environment records what it holds."""
 
         def install(requirements: Collection[str], env: VenvEnvironment) -> None:
-            from tagpip.download.downloader import download
-            from tagpip.requirements.syntax import parse_line
-            from tagpip.resolution.resolver import resolve
+            from tagpip.download import download
+            from tagpip.requirements import parse_line
+            from tagpip.resolution import resolve
 
             wanted = sorted(set(env.requirements) | set(requirements))
             try:

@@ -26,7 +26,7 @@ def report_downgrades(args: argparse.Namespace, resolutions: Sequence[Any], inde
     import sys
 
     from tagpip.errors import TagpipError
-    from tagpip.resolution.explain import downgrades
+    from tagpip.resolution import downgrades
 
     lines: list[str] = []
     for resolution in resolutions:

@@ -12,11 +12,9 @@ import argparse
 from collections.abc import Sequence
 from typing import Any
 
-from tagpip.build.environment import DEFAULT_BUILD_TIMEOUT
-
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from tagpip.target.value import Target
+    from tagpip.target import Target
 
 __all__ = [
     "DEFAULT_RESOLVE_TIMEOUT",
@@ -110,7 +108,7 @@ class _Refuse(argparse.Action):
 
 def _index_strategy(text: str) -> str:
     """``--index-strategy``: uv's names and aliases, as their canonical name."""
-    from tagpip.config.indexrules import IndexRuleError, parse_strategy
+    from tagpip.config import IndexRuleError, parse_strategy
 
     try:
         return parse_strategy(text)
@@ -181,10 +179,10 @@ def named_target(option: str, value: str, python_version: str | None) -> tuple[T
     """The target ``--preset``, ``--from-python`` or ``--target-file`` names, and whether it
     took ``--python-version``: a preset does (another Python of its place, the rest unchanged);
     the others describe one real interpreter, which the flags may not change."""
-    from tagpip.target.value import Target
+    from tagpip.target import Target
 
     if option == "--preset":
-        from tagpip.target.presets import preset
+        from tagpip.target import preset
 
         return preset(value, python_version), python_version is not None
     if option == "--from-python":
@@ -200,7 +198,7 @@ def local_interpreter(from_python: str | list[str] | None) -> str | None:
         from_python = from_python[0] if from_python else None
     if not from_python:
         return None
-    from tagpip.target.value import TargetError, interpreter_command
+    from tagpip.target import TargetError, interpreter_command
 
     try:
         one = len(interpreter_command(from_python)) == 1
@@ -211,6 +209,8 @@ def local_interpreter(from_python: str | list[str] | None) -> str | None:
 
 def add_fetch_options(parser: argparse.ArgumentParser) -> None:
     """Requirement inputs, package selection and index options, with pip's names and meanings."""
+    from tagpip.build import DEFAULT_BUILD_TIMEOUT
+
     parser.add_argument(
         "requirements", nargs="*", metavar="REQUIREMENT", help="tagged requirements"
     )

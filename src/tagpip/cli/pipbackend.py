@@ -27,10 +27,10 @@ if TYPE_CHECKING:
     # The pipeline is imported inside the functions: building the parser stays cheap.
     from packaging.utils import NormalizedName
 
-    from tagpip.config.pip import IndexOptions
-    from tagpip.index.client import DistFile
-    from tagpip.pip.command import PipCommand, PipDownload
-    from tagpip.resolution.resolver import Pin
+    from tagpip.config import IndexOptions
+    from tagpip.index import DistFile
+    from tagpip.pip import PipCommand, PipDownload
+    from tagpip.resolution import Pin
 
 __all__ = [
     "CREDENTIALS_NOTE",
@@ -120,7 +120,7 @@ def print_pip(
 ) -> int:
     """Print the ``pip download -d DEST`` (``command="download"``) or ``pip install --target
     DIR`` (``"install"``) invocations that fetch exactly ``pins``, credentials redacted."""
-    from tagpip.pip.command import format_command
+    from tagpip.pip import format_command
 
     dest = args.dest if command == "download" else args.target_dir
     upgrade = command == "install" and bool(getattr(args, "upgrade", False))
@@ -159,7 +159,7 @@ def fetch_with_pip(
     :class:`tagpip.pip.command.PipMismatch` when the files differ from the resolution.
     """
     from tagpip.hashes import file_digests
-    from tagpip.pip.command import PipMismatch, differences
+    from tagpip.pip import PipMismatch, differences
 
     hashes = dict(user_hashes or {})
     downloads = _invocations(args, pins, options, str(dest), hashes, "download")
@@ -192,8 +192,8 @@ def _invocations(
     *,
     upgrade: bool = False,
 ) -> list[PipDownload]:
-    from tagpip.config.pip import load_index_options
-    from tagpip.pip.command import pip_downloads
+    from tagpip.config import load_index_options
+    from tagpip.pip import pip_downloads
 
     isolated = bool(getattr(args, "isolated", False))
     # What pip reads by itself for this command (pip.conf's [download] or [install] section).
@@ -213,7 +213,7 @@ def _invocations(
 def _run_pip(python: str, download: PipDownload, args: argparse.Namespace) -> None:
     """Run one invocation; under ``-v`` pip's output streams through, otherwise it is kept and
     shown only if pip fails (and pip may not prompt, since nobody would see the prompt)."""
-    from tagpip.pip.command import PipBackendError, PipFailed, format_command
+    from tagpip.pip import PipBackendError, PipFailed, format_command
 
     shown = [python, "-m", "pip", *download.arguments(redact=True)]
     env = {k: v for k, v in os.environ.items() if k not in _STRIPPED_ENV}
@@ -279,7 +279,7 @@ INDEX_RULE_NOTE = (
 
 def _say_index_rule(args: argparse.Namespace, options: IndexOptions) -> None:
     """Say :data:`INDEX_RULE_NOTE` on stderr (unless ``-q``) when it applies."""
-    from tagpip.pip.command import gives_urls
+    from tagpip.pip import gives_urls
 
     if gives_urls(options) and not getattr(args, "quiet", 0):
         sys.stderr.write(f"note: {INDEX_RULE_NOTE}\n")

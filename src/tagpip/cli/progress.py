@@ -22,7 +22,7 @@ import threading
 import time
 from typing import TYPE_CHECKING, Any, TextIO
 
-from tagpip.download.downloader import ProgressEvent
+from tagpip.download import ProgressEvent
 
 if TYPE_CHECKING:
     from rich.progress import Progress as RichProgress

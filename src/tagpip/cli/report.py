@@ -26,9 +26,10 @@ from packaging.metadata import Metadata, RawMetadata
 from tagpip import __version__
 from tagpip.errors import TagpipError
 from tagpip.fs import write_text_atomically
-from tagpip.index.client import Index, redact_url
-from tagpip.resolution.resolver import Pin, Resolution
-from tagpip.target.value import Target
+from tagpip.index import Index
+from tagpip.resolution import Pin, Resolution
+from tagpip.target import Target
+from tagpip.urls import redact_url
 
 __all__ = ["report_data", "write_report"]
 
@@ -56,7 +57,7 @@ def report_data(
     resolution: Resolution, pins: Sequence[Pin], index: Index, target: Target
 ) -> dict[str, Any]:
     """The report as a JSON-ready dict."""
-    from tagpip.resolution.explain import downgrades
+    from tagpip.resolution import downgrades
 
     roots = set(resolution.roots)
     resolved = {pin.name: pin.file for pin in resolution.pins}

@@ -22,15 +22,15 @@ from typing import TYPE_CHECKING, Any
 
 from packaging.utils import canonicalize_name
 
-from tagpip.build.environment import DEFAULT_BUILD_TIMEOUT
+from tagpip.build import DEFAULT_BUILD_TIMEOUT
 from tagpip.cli.options import local_interpreter, named_target
-from tagpip.config.pip import IndexOptions, PipSettings, load_index_options, load_pip_settings
+from tagpip.config import IndexOptions, PipSettings, load_index_options, load_pip_settings
 from tagpip.errors import Diagnostic, UsageError
-from tagpip.resolution.statuses import parse_fail_on
-from tagpip.target.value import Target, TargetOptions
-from tagpip.workflow.fetch import RunSettings
-from tagpip.workflow.inputs import (
+from tagpip.resolution import parse_fail_on
+from tagpip.target import Target, TargetOptions
+from tagpip.workflow import (
     Inputs,
+    RunSettings,
     build_rules,
     config_settings,
     index_overrides,
@@ -41,9 +41,8 @@ from tagpip.workflow.inputs import (
 )
 
 if TYPE_CHECKING:
-    from tagpip.index.api import Index
-    from tagpip.index.client import HttpIndex
-    from tagpip.workflow.fetch import Resolved
+    from tagpip.index import HttpIndex, Index
+    from tagpip.workflow import Resolved
 
 logger = logging.getLogger("tagpip")
 
@@ -181,7 +180,7 @@ def _index_rules(
 ) -> tuple[list[tuple[str, str]], list[tuple[str, str]], str | None]:
     """The command line's ``--index`` values as named indexes, its ``--index-for`` pins, and the
     index URL (``-i``, or a plain ``--index URL``, pip's short form of it)."""
-    from tagpip.config.indexrules import IndexRuleError, parse_index, parse_pin, same_index
+    from tagpip.config import IndexRuleError, parse_index, parse_pin, same_index
 
     named: list[tuple[str, str]] = []
     pins: list[tuple[str, str]] = []
@@ -229,7 +228,7 @@ def _say_pip_settings(pip: PipSettings, *, quiet: int, applied: bool) -> None:
 
 def log_settings(target: Target, options: IndexOptions) -> None:
     """Say, under ``-v`` and in ``--log``, which target and which sources this run uses."""
-    from tagpip.index.client import redact_url
+    from tagpip.urls import redact_url
 
     logger.info("target: %s", target.describe())
     for url in options.index_urls:
@@ -308,7 +307,7 @@ def resolve(
     """:func:`tagpip.workflow.fetch.resolve_for` with the command line's voice: one line per build
     on stderr unless ``-q``, warnings (the builder's, and settings that did nothing) unless ``-qq``.
     ``more`` goes to resolve_for (``on_progress``, ``kept``, ``constraints``)."""
-    from tagpip.workflow.fetch import resolve_for
+    from tagpip.workflow import resolve_for
 
     say, warn = voices(args)
     resolved = resolve_for(
@@ -345,7 +344,7 @@ def weak_digest_warnings(resolved: Resolved, inputs: Inputs) -> list[str]:
 def open_index(args: argparse.Namespace, options: IndexOptions) -> HttpIndex:
     """The run's index, which says on stderr (unless ``-q``) when a project it serves is on
     more than one index (``note: ...``, once per project, when the resolver first asks)."""
-    from tagpip.index.client import HttpIndex
+    from tagpip.index import HttpIndex
 
     quiet = int(getattr(args, "quiet", 0) or 0)
 

@@ -21,11 +21,11 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from packaging.utils import NormalizedName
 
-    from tagpip.index.api import Index
-    from tagpip.lock.model import Lock
-    from tagpip.provenance.licences import Licence
-    from tagpip.resolution.resolver import Pin, Resolution
-    from tagpip.target.value import Target
+    from tagpip.index import Index
+    from tagpip.lock import Lock
+    from tagpip.provenance import Licence
+    from tagpip.resolution import Pin, Resolution
+    from tagpip.target import Target
 
 __all__ = [
     "Supply",
@@ -118,8 +118,8 @@ class Supply:
         metadata of ``wheels`` when the pins are sdists, as in a lock) and hold them against
         ``--deny-license``: denied ones fail the command here, before the delivery; those it
         cannot judge are warned about."""
-        from tagpip.provenance.licences import check_licences, parse_deny
-        from tagpip.workflow.fetch import declared_licences
+        from tagpip.provenance import check_licences, parse_deny
+        from tagpip.workflow import declared_licences
 
         deny = parse_deny(getattr(args, "deny_license", None) or ())
         self.licences = declared_licences(wheels or self.pins, index)
@@ -137,7 +137,7 @@ class Supply:
     ) -> None:
         """Make the SBOM of the delivery (``folder``: the installed tree, at ``prefix`` in the
         delivery; ``fetched``: where the files were downloaded)."""
-        from tagpip.workflow.fetch import delivery_sbom
+        from tagpip.workflow import delivery_sbom
 
         self.sbom = delivery_sbom(
             self.pins,
@@ -184,7 +184,7 @@ def from_lock(
     the graph read from the delivered projects' metadata
     (:func:`tagpip.workflow.fetch.graph_from_metadata`), and the locked sdist each built wheel came
     from."""
-    from tagpip.workflow.fetch import graph_from_metadata
+    from tagpip.workflow import graph_from_metadata
 
     # The recorded status, said to come from the index the lock names (a pylock's ``index``).
     statuses = {
@@ -203,7 +203,7 @@ def from_lock(
 
 def licence_lines(licences: Sequence[tuple[str, Licence]]) -> list[str]:
     """The licence summary: one line per licence with the projects under it, unknown last."""
-    from tagpip.provenance.licences import summary
+    from tagpip.provenance import summary
 
     grouped = summary(licences)
     if not grouped:
@@ -221,7 +221,7 @@ def write_sbom(path: Path | None, supply: Supply | None) -> None:
         return
     from tagpip.errors import TagpipError
     from tagpip.fs import write_text_atomically
-    from tagpip.provenance.sbom import render
+    from tagpip.provenance import render
 
     try:
         write_text_atomically(path, render(supply.sbom))

@@ -45,7 +45,7 @@ from tagpip.hashes import (
     new_hasher,
     parse_hash,
 )
-from tagpip.index.client import DistFile, Index
+from tagpip.index import DistFile, Index
 
 __all__ = [
     "DownloadError",
@@ -311,7 +311,7 @@ def _check_metadata(index: Index, file: DistFile, wheel: Path) -> None:
     resolution used (pip's check); nothing to do when the metadata came from the wheel."""
     served = index.known_metadata(file) if file.is_wheel else None
     if served is not None:
-        from tagpip.index.client import check_wheel_metadata
+        from tagpip.index import check_wheel_metadata
 
         check_wheel_metadata(file, served, wheel)
 

@@ -48,7 +48,7 @@ from packaging.utils import (
 )
 from packaging.version import Version
 
-from tagpip.config.pip import IndexOptions
+from tagpip.config import IndexOptions
 from tagpip.index import metacache, pagecache
 from tagpip.index.api import FilesReady, Index, MetadataReady
 from tagpip.index.pages import (

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from tagpip import __version__
-from tagpip.config.pip import IndexOptions
+from tagpip.config import IndexOptions
 from tagpip.errors import TagpipError
 from tagpip.urls import netloc_key, redact_url, scrub, strip_credentials
 

@@ -74,7 +74,7 @@ from tagpip.install.paths import FileSystem
 from tagpip.install.staging import Unfetched, stage_wheels
 from tagpip.install.unpacked import LinkMode, UnpackedCache
 from tagpip.install.wheelcheck import InspectedWheel, contents_problems, inspect_or_recall, recall
-from tagpip.target.value import Target
+from tagpip.target import Target
 
 if TYPE_CHECKING:
     from installer.scripts import LauncherKind

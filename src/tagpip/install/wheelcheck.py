@@ -31,7 +31,7 @@ from packaging.utils import (
 from packaging.version import InvalidVersion, Version
 
 from tagpip.hashes import is_hex_digest
-from tagpip.index.transport import MAX_METADATA, over_cap
+from tagpip.index import MAX_METADATA, over_cap
 from tagpip.install.installed import is_absolute, wheel_tags
 from tagpip.install.model import READ_CHUNK, SCHEMES, Project, WheelProblem, some_paths
 from tagpip.install.paths import OWN_RECORD, reserved_problem

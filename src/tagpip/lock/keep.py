@@ -17,20 +17,14 @@ from packaging.utils import (
 from packaging.version import Version
 
 from tagpip.errors import TagpipError
-from tagpip.index.client import DistFile, Index
-from tagpip.index.pages import files_of_version
+from tagpip.index import DistFile, Index, files_of_version
 from tagpip.lock.model import (
     Lock,
     holds,
 )
-from tagpip.requirements.syntax import TaggedRequirement, parse_line
-from tagpip.resolution.resolver import (
-    NoWheelForTarget,
-    Resolution,
-    ResolutionImpossible,
-    resolve,
-)
-from tagpip.target.value import Target
+from tagpip.requirements import TaggedRequirement, parse_line
+from tagpip.resolution import NoWheelForTarget, Resolution, ResolutionImpossible, resolve
+from tagpip.target import Target
 
 __all__ = ["kept_note", "kept_pins", "resolve_keeping", "usable_kept"]
 

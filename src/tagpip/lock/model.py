@@ -29,13 +29,10 @@ from packaging.version import Version
 
 from tagpip.errors import Span, TagpipError
 from tagpip.hashes import STRONG, link_algorithms, link_mismatch, new_hasher
-from tagpip.index.client import DistFile, Index
-from tagpip.index.pages import ACTIVE, ProjectStatus
-from tagpip.resolution.resolver import (
-    Resolution,
-)
-from tagpip.tags.tokens import TokenError, parse_tag_block
-from tagpip.target.value import Target, TargetError
+from tagpip.index import ACTIVE, DistFile, Index, ProjectStatus
+from tagpip.resolution import Resolution
+from tagpip.tags import TokenError, parse_tag_block
+from tagpip.target import Target, TargetError
 
 __all__ = [
     "Format",
@@ -286,7 +283,7 @@ def _sha256(file: DistFile, index: Index) -> str:
     digests = {algo: hasher.hexdigest() for algo, hasher in hashers.items()}
     wrong = link_mismatch(file.hashes, digests)
     if wrong is not None:
-        from tagpip.download.downloader import HashMismatch
+        from tagpip.download import HashMismatch
 
         algo, expected, got = wrong
         raise HashMismatch(

@@ -30,7 +30,7 @@ from packaging.utils import (
 from packaging.version import InvalidVersion, Version
 
 from tagpip.hashes import HEX_LENGTHS, STRONG, is_hex_digest
-from tagpip.index.pages import ProjectStatus
+from tagpip.index import ProjectStatus
 from tagpip.lock.model import (
     Lock,
     LockedFile,

@@ -22,8 +22,7 @@ from packaging.utils import (
 
 from tagpip.errors import Span, TagpipError
 from tagpip.hashes import STRONG
-from tagpip.index.client import DistFile, Index
-from tagpip.index.pages import files_of_version
+from tagpip.index import DistFile, Index, files_of_version
 from tagpip.lock.model import (
     Lock,
     LockedFile,
@@ -34,8 +33,8 @@ from tagpip.lock.model import (
     lock_span,
     narrowed,
 )
-from tagpip.tags.tokens import TokenError, parse_tag_block
-from tagpip.target.value import Target, TargetError
+from tagpip.tags import TokenError, parse_tag_block
+from tagpip.target import Target, TargetError
 
 __all__ = ["lock_hashes", "locked_sdist_target", "pins_from_lock", "target_of"]
 

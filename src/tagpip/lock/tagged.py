@@ -19,7 +19,7 @@ from dataclasses import replace
 
 from packaging.version import Version
 
-from tagpip.index.pages import ProjectStatus
+from tagpip.index import ProjectStatus
 from tagpip.lock.model import (
     Lock,
     LockedFile,
@@ -30,8 +30,8 @@ from tagpip.lock.model import (
     is_wheel_of,
     scrub,
 )
-from tagpip.requirements.syntax import TaggedRequirement, parse_requirements_text
-from tagpip.tags.tokens import format_tag_block
+from tagpip.requirements import TaggedRequirement, parse_requirements_text
+from tagpip.tags import format_tag_block
 
 __all__ = ["LOCK_MARKER", "format_tagged", "is_tagged_head", "parse_tagged"]
 

@@ -39,12 +39,13 @@ from packaging.tags import Tag
 from packaging.utils import NormalizedName
 from packaging.version import Version
 
-from tagpip.config.pip import IndexOptions
+from tagpip.config import IndexOptions
 from tagpip.errors import TagpipError
 from tagpip.hashes import STRONG, link_mismatch
-from tagpip.index.client import DistFile, redact_url
-from tagpip.resolution.resolver import Pin
-from tagpip.target.value import Target
+from tagpip.index import DistFile
+from tagpip.resolution import Pin
+from tagpip.target import Target
+from tagpip.urls import redact_url
 
 __all__ = [
     "Difference",

@@ -37,9 +37,9 @@ from packaging.version import Version
 
 from tagpip import __version__
 from tagpip.hashes import file_digests
-from tagpip.index.pages import ACTIVE, ProjectStatus
+from tagpip.index import ACTIVE, ProjectStatus
 from tagpip.provenance.licences import Licence, licence_of
-from tagpip.target.value import Target
+from tagpip.target import Target
 from tagpip.urls import strip_credentials
 
 __all__ = [

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import re
 
-from tagpip.tags.tokens import looks_like_tag_token, tag_block_is_valid
+from tagpip.tags import looks_like_tag_token, tag_block_is_valid
 
 # Not `from typing import TYPE_CHECKING`: importing typing is a noticeable part of the start-up of
 # `tagpip check` (type checkers treat any name TYPE_CHECKING as true).

@@ -30,16 +30,18 @@ from tagpip.requirements.checkfast import (
     plain_requirement,
     plainly_valid,
 )
-from tagpip.tags.tokens import (
+from tagpip.tags import (
     TagSpec,
     TokenError,
+    VocabularyError,
     check_tag_block,
     format_tag_block,
     parse_abi,
+    parse_implementation_code,
     parse_platform,
+    read_python_version,
     tag_block_problems,
 )
-from tagpip.tags.vocabulary import VocabularyError, parse_implementation_code, read_python_version
 
 # Not `from typing import TYPE_CHECKING`: importing typing is a noticeable part of the start-up of
 # `tagpip check` (type checkers treat any name TYPE_CHECKING as true).
@@ -64,6 +66,7 @@ __all__ = [
     "parse_requirements_file",
     "parse_requirements_text",
     "validate_requirements_file",
+    "validate_requirements_files",
 ]
 
 
@@ -1298,17 +1301,17 @@ class _Reader:
             except TokenError as error:
                 problem, hint = error.message, error.hint
         elif destination in ("named_indexes", "index_pins", "index_strategy"):
-            from tagpip.config import indexrules
+            from tagpip import config
 
             try:
                 if destination == "index_strategy":
-                    indexrules.parse_strategy(value)
+                    config.parse_strategy(value)
                 elif destination == "index_pins":
-                    indexrules.parse_pin(value)
-                elif indexrules.parse_index(value)[0] is None:
+                    config.parse_pin(value)
+                elif config.parse_index(value)[0] is None:
                     # A plain URL: pip reads --index as its abbreviation of --index-url.
                     destination = "index_url"
-            except indexrules.IndexRuleError as error:
+            except config.IndexRuleError as error:
                 problem, hint = error.message, error.hint
         if problem is not None:
             self.diagnostics.append(_error(problem, span, hint=hint))

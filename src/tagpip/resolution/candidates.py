@@ -22,11 +22,10 @@ from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from packaging.utils import NormalizedName
 from packaging.version import Version
 
-from tagpip.config.releases import ReleaseControl
-from tagpip.index.client import DistFile, Index
-from tagpip.index.pages import ProjectFiles, ProjectStatus
-from tagpip.requirements.syntax import TaggedRequirement
-from tagpip.target.value import Target
+from tagpip.config import ReleaseControl
+from tagpip.index import DistFile, Index, ProjectFiles, ProjectStatus
+from tagpip.requirements import TaggedRequirement
+from tagpip.target import Target
 
 __all__ = [
     "PYTHON",
@@ -447,7 +446,7 @@ class CandidateFinder:
     def rejection(self, file: DistFile, *, exact_pin: bool = False) -> str | None:
         """Why ``file`` cannot be used whatever its tags (yanked, a cut-off, Requires-Python),
         or None: this finder's own rule, for explaining a resolution after the fact
-        (:mod:`tagpip.resolution.explain`) without a second definition of it."""
+        (:mod:`tagpip.resolution.why`) without a second definition of it."""
         return self._rejection(file, exact_pin=exact_pin)
 
     def _usable_rank(self, file: DistFile, *, exact_pin: bool) -> int | None:

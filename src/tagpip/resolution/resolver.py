@@ -42,12 +42,11 @@ from packaging.utils import (
 )
 from packaging.version import Version
 
-from tagpip.config.releases import ReleaseControl
+from tagpip.config import ReleaseControl
 from tagpip.errors import Span, TagpipError
 from tagpip.hashes import fragment_hashes
-from tagpip.index.client import DistFile, Index
-from tagpip.index.pages import ACTIVE, ProjectStatus
-from tagpip.requirements.syntax import TaggedRequirement
+from tagpip.index import ACTIVE, DistFile, Index, ProjectStatus
+from tagpip.requirements import TaggedRequirement
 from tagpip.resolution.candidates import (
     PYTHON,
     Candidate,
@@ -55,13 +54,13 @@ from tagpip.resolution.candidates import (
     Constraint,
     Requirement,
 )
-from tagpip.target.value import Target, TargetError
+from tagpip.target import Target, TargetError
 from tagpip.urls import redact_url
 
 if TYPE_CHECKING:
     from resolvelib.structs import RequirementInformation
 
-    from tagpip.build.builder import SourceBuilder
+    from tagpip.build import SourceBuilder
 
     Information = RequirementInformation[Requirement, Candidate]
     Preference = tuple[Union[bool, int, str], ...]
@@ -335,7 +334,7 @@ class NoWheelForTarget(ResolveError):
         fits_elsewhere: Version | None = None,
         passed_over: Sequence[tuple[Version, str]] = (),
     ):
-        from tagpip.resolution.explain import no_wheel_text
+        from tagpip.resolution.why import no_wheel_text
 
         self.passed_over = tuple(passed_over)
         self.project = project

@@ -17,7 +17,7 @@ from typing import Protocol
 from packaging.version import Version
 
 from tagpip.errors import UsageError
-from tagpip.index.pages import ProjectStatus
+from tagpip.index import ProjectStatus
 from tagpip.resolution.resolver import ResolveError
 
 

@@ -1,1 +1,87 @@
-"""Tag words: the vocabulary, platform tags and the tokens of a tag block."""
+"""The words of wheel tags: the vocabulary several stages read (Python versions,
+implementations, architectures), what a platform tag says and expands to, and the tokens
+of a tag block (``[manylinux2014,cp39,x86_64]``), validated and classified. Standard
+library only: ``tagpip check`` reads every line with it.
+"""
+
+from __future__ import annotations
+
+from tagpip.tags.platforms import (
+    ALSO_RUNS,
+    FAMILY_LEVEL_RE,
+    LEGACY_LEVEL,
+    LEGACY_MANYLINUX,
+    PYEMSCRIPTEN_EMSCRIPTEN,
+    WINDOWS_MACHINES,
+    Platform,
+    classify,
+    expand_platforms,
+    family_and_level,
+    manylinux_tags,
+    musllinux_tags,
+)
+from tagpip.tags.tokens import (
+    ImpossiblePlatform,
+    PlatformSpec,
+    TagSpec,
+    TokenError,
+    canonical_arch,
+    check_tag_block,
+    family_archs,
+    format_tag_block,
+    implementation_of,
+    looks_like_tag_token,
+    parse_abi,
+    parse_platform,
+    parse_tag_block,
+    python_version_of,
+    tag_block_is_valid,
+    tag_block_problems,
+)
+from tagpip.tags.vocabulary import (
+    IMPLEMENTATION_CODES,
+    MANYLINUX1_ARCHS,
+    MANYLINUX2014_ARCHS,
+    MANYLINUX_ARCHS,
+    VocabularyError,
+    parse_implementation_code,
+    read_python_version,
+)
+
+__all__ = [
+    "ALSO_RUNS",
+    "FAMILY_LEVEL_RE",
+    "IMPLEMENTATION_CODES",
+    "LEGACY_LEVEL",
+    "LEGACY_MANYLINUX",
+    "MANYLINUX1_ARCHS",
+    "MANYLINUX2014_ARCHS",
+    "MANYLINUX_ARCHS",
+    "PYEMSCRIPTEN_EMSCRIPTEN",
+    "WINDOWS_MACHINES",
+    "ImpossiblePlatform",
+    "Platform",
+    "PlatformSpec",
+    "TagSpec",
+    "TokenError",
+    "VocabularyError",
+    "canonical_arch",
+    "check_tag_block",
+    "classify",
+    "expand_platforms",
+    "family_and_level",
+    "family_archs",
+    "format_tag_block",
+    "implementation_of",
+    "looks_like_tag_token",
+    "manylinux_tags",
+    "musllinux_tags",
+    "parse_abi",
+    "parse_implementation_code",
+    "parse_platform",
+    "parse_tag_block",
+    "python_version_of",
+    "read_python_version",
+    "tag_block_is_valid",
+    "tag_block_problems",
+]

@@ -19,7 +19,7 @@ import packaging
 from packaging.tags import INTERPRETER_SHORT_NAMES, Tag, mac_platforms
 from packaging.version import InvalidVersion, Version
 
-from tagpip.tags.platforms import ALSO_RUNS, expand_platforms, manylinux_tags, musllinux_tags
+from tagpip.tags import ALSO_RUNS, expand_platforms, manylinux_tags, musllinux_tags
 from tagpip.target.markers import IMPLEMENTATIONS, MARKER_NAMES, platform_markers
 from tagpip.target.value import (
     Target,

@@ -18,11 +18,13 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from tagpip.errors import Span
-from tagpip.tags.platforms import ALSO_RUNS, classify, expand_platforms
-from tagpip.tags.tokens import (
+from tagpip.tags import (
+    ALSO_RUNS,
     ImpossiblePlatform,
     PlatformSpec,
     TagSpec,
+    classify,
+    expand_platforms,
     family_archs,
     implementation_of,
     parse_abi,

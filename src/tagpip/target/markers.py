@@ -16,7 +16,7 @@ from typing import Any
 from packaging.version import InvalidVersion, Version
 
 from tagpip import compat
-from tagpip.tags.platforms import WINDOWS_MACHINES, classify
+from tagpip.tags import WINDOWS_MACHINES, classify
 
 __all__ = [
     "IMPLEMENTATIONS",

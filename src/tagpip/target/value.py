@@ -38,15 +38,14 @@ from packaging.version import InvalidVersion, Version
 
 from tagpip import compat
 from tagpip.errors import Span, TagpipError, ValidationError
-from tagpip.tags.platforms import (
+from tagpip.tags import (
     LEGACY_MANYLINUX,
+    TagSpec,
+    VocabularyError,
     classify,
     expand_platforms,
-)
-from tagpip.tags.tokens import TagSpec, python_version_of
-from tagpip.tags.vocabulary import (
-    VocabularyError,
     parse_implementation_code,
+    python_version_of,
     read_python_version,
 )
 from tagpip.target.markers import (

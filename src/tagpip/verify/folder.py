@@ -33,7 +33,7 @@ from packaging.tags import Tag
 from packaging.utils import NormalizedName
 
 from tagpip.errors import TagpipError
-from tagpip.install.installer import find_installed
+from tagpip.install import find_installed
 
 __all__ = [
     "Distribution",

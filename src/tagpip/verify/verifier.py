@@ -33,11 +33,16 @@ from packaging.utils import NormalizedName, canonicalize_name
 from packaging.version import InvalidVersion, Version
 
 from tagpip.errors import Diagnostic, Span, TagpipError, UsageError, ValidationError
-from tagpip.tags.platforms import classify
-from tagpip.target.markers import IMPLEMENTATIONS
-from tagpip.target.probe import PROBE_SOURCE
-from tagpip.target.record import RECORD_NAME, Recorded, RecordError, read_record
-from tagpip.target.value import Target
+from tagpip.tags import classify
+from tagpip.target import (
+    IMPLEMENTATIONS,
+    PROBE_SOURCE,
+    RECORD_NAME,
+    Recorded,
+    RecordError,
+    Target,
+    read_record,
+)
 from tagpip.verify.folder import Distribution, Opened, elf_machine, open_folder
 from tagpip.verify.interpreter import InterpreterError, run_check
 from tagpip.verify.script import CHECK_SOURCE
@@ -308,7 +313,7 @@ class VerifyReport:
 def python_command(text: str) -> tuple[str, ...]:
     """``--python``'s value as an argv: a path that exists is one word, spaces and all;
     anything else is a command line, split as a POSIX shell splits it (quotes kept together)."""
-    from tagpip.target.value import TargetError, interpreter_command
+    from tagpip.target import TargetError, interpreter_command
 
     if not text.strip():
         raise UsageError("--python is empty; give the interpreter's path or a command line")

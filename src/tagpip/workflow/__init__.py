@@ -1,1 +1,69 @@
-"""The library layer of the commands."""
+"""The library layer of the commands: what the requirement inputs say, resolving them for
+a target and delivering the wheels, and the cache folder as a whole. Each command is a
+few calls of this package; :mod:`tagpip.cli` only settles options and renders.
+"""
+
+from __future__ import annotations
+
+from tagpip.workflow.cachedir import KINDS, CacheError, Removed, Usage, prune, purge, stale, usage
+from tagpip.workflow.fetch import (
+    Delivery,
+    Resolved,
+    RunSettings,
+    build_pins,
+    check_required_hashes,
+    declared_licences,
+    deliverable,
+    delivery_sbom,
+    fetch_and_install,
+    graph_from_metadata,
+    make_builder,
+    policy,
+    resolve_for,
+    union_by_file,
+    without_built,
+)
+from tagpip.workflow.inputs import (
+    Inputs,
+    build_rules,
+    config_settings,
+    index_overrides,
+    read_inputs,
+    release_control,
+    target_from,
+    wants_hashes,
+)
+
+__all__ = [
+    "KINDS",
+    "CacheError",
+    "Delivery",
+    "Inputs",
+    "Removed",
+    "Resolved",
+    "RunSettings",
+    "Usage",
+    "build_pins",
+    "build_rules",
+    "check_required_hashes",
+    "config_settings",
+    "declared_licences",
+    "deliverable",
+    "delivery_sbom",
+    "fetch_and_install",
+    "graph_from_metadata",
+    "index_overrides",
+    "make_builder",
+    "policy",
+    "prune",
+    "purge",
+    "read_inputs",
+    "release_control",
+    "resolve_for",
+    "stale",
+    "target_from",
+    "union_by_file",
+    "usage",
+    "wants_hashes",
+    "without_built",
+]

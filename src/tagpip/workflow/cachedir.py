@@ -33,10 +33,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from tagpip.errors import TagpipError
-from tagpip.index import metacache, pagecache
-from tagpip.install.unpacked import LAYOUT
+from tagpip.index import is_current_metadata, is_current_page
+from tagpip.install import UNPACKED_LAYOUT
 
-__all__ = ["KINDS", "CacheError", "Removed", "Usage", "prune", "purge", "usage"]
+__all__ = ["KINDS", "CacheError", "Removed", "Usage", "prune", "purge", "stale", "usage"]
 
 # Each kind: the folder's name and what it holds, in the order `cache info` lists them.
 KINDS: dict[str, str] = {
@@ -115,7 +115,11 @@ def _stale_in(kind: str, folder: Path, now: float) -> Iterator[Removed]:
         except OSError:  # removed meanwhile (a purge), or unreadable
             entries = []
         for entry in entries:
-            if entry.name != f"v{LAYOUT}" and entry.name[:1] == "v" and entry.name[1:].isdigit():
+            if (
+                entry.name != f"v{UNPACKED_LAYOUT}"
+                and entry.name[:1] == "v"
+                and entry.name[1:].isdigit()
+            ):
                 yield Removed(entry, _size(entry)[1], f"unpacked wheels of layout {entry.name}")
     skip: list[Path] = []
     for path in _walk(folder):
@@ -130,14 +134,14 @@ def _stale_in(kind: str, folder: Path, now: float) -> Iterator[Removed]:
                 skip.append(path)
                 yield Removed(path, _size(path)[1], "left by an interrupted run")
             continue
-        if kind == "unpacked" and path.parent == folder and name != f"v{LAYOUT}":
+        if kind == "unpacked" and path.parent == folder and name != f"v{UNPACKED_LAYOUT}":
             skip.append(path)
             continue  # an older layout: the whole folder was listed above
         if not path.is_file() or path.is_symlink():
             continue
-        if kind == "pages" and name.endswith(".page") and not pagecache.is_current(path):
+        if kind == "pages" and name.endswith(".page") and not is_current_page(path):
             yield Removed(path, _size(path)[1], "a project page of an older format, or damaged")
-        elif kind == "metadata" and not metacache.is_current(path):
+        elif kind == "metadata" and not is_current_metadata(path):
             yield Removed(path, _size(path)[1], "a metadata copy of an older format, or damaged")
 
 

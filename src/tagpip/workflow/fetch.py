@@ -22,23 +22,21 @@ from typing import TYPE_CHECKING, Any
 
 from packaging.utils import NormalizedName
 
-from tagpip.build.environment import DEFAULT_BUILD_TIMEOUT
+from tagpip.build import DEFAULT_BUILD_TIMEOUT
 from tagpip.errors import TagpipError
 
 if TYPE_CHECKING:
     from packaging.version import Version
 
-    from tagpip.build.builder import SourceBuilder
-    from tagpip.config.pip import IndexOptions
-    from tagpip.download.downloader import ProgressEvent
-    from tagpip.index.api import Index
-    from tagpip.index.client import DistFile
-    from tagpip.install.installer import InstallResult, LinkMode
-    from tagpip.provenance.licences import Licence
-    from tagpip.requirements.syntax import TaggedRequirement
-    from tagpip.resolution.explain import Policy
-    from tagpip.resolution.resolver import Pin, Resolution
-    from tagpip.target.value import Target
+    from tagpip.build import SourceBuilder
+    from tagpip.config import IndexOptions
+    from tagpip.download import ProgressEvent
+    from tagpip.index import DistFile, Index
+    from tagpip.install import InstallResult, LinkMode
+    from tagpip.provenance import Licence
+    from tagpip.requirements import TaggedRequirement
+    from tagpip.resolution import Pin, Policy, Resolution
+    from tagpip.target import Target
     from tagpip.workflow.inputs import Inputs
 
 __all__ = [
@@ -112,10 +110,10 @@ class Delivery:
 
 
 def policy(inputs: Inputs, options: IndexOptions, settings: RunSettings) -> Policy:
-    """The rules :func:`resolve_for` resolves under, as :mod:`tagpip.resolution.explain` applies
+    """The rules :func:`resolve_for` resolves under, as :mod:`tagpip.resolution.why` applies
     them again: built from the same values, so an explanation never disagrees with the resolution.
     """
-    from tagpip.resolution.explain import Policy
+    from tagpip.resolution import Policy
 
     return Policy(
         requirements=inputs.requirements,
@@ -141,7 +139,7 @@ def make_builder(
     """The run's :class:`tagpip.build.builder.SourceBuilder` (``on_build`` hears one line per build
     and per version passed over, ``on_warning`` the metadata-honesty warnings, ``on_status``
     a running build's progress), or None when nothing may be built."""
-    from tagpip.build.builder import SourceBuilder
+    from tagpip.build import SourceBuilder
 
     if settings.no_build:
         return None
@@ -181,8 +179,8 @@ def resolve_for(
     The warnings say which pins their index marks archived or deprecated (PEP 792:
     :mod:`tagpip.resolution.statuses`); a status ``settings.fail_on_status`` names raises
     :class:`tagpip.resolution.statuses.StatusRefused`."""
-    from tagpip.lock.keep import resolve_keeping
-    from tagpip.resolution.resolver import resolve
+    from tagpip.lock import resolve_keeping
+    from tagpip.resolution import resolve
 
     builder = make_builder(
         inputs,
@@ -194,7 +192,7 @@ def resolve_for(
         on_warning=on_warning,
         on_status=on_progress,
     )
-    from tagpip.resolution.statuses import check_statuses, status_warnings
+    from tagpip.resolution import check_statuses, status_warnings
 
     run = resolve if kept is None else functools.partial(resolve_keeping, kept=kept)
     resolution = run(
@@ -334,9 +332,9 @@ def fetch_and_install(
     cache, a wheel whose sha256 is known before fetching (:func:`_fetch_later`) is fetched only
     if the installer asks for it.
     """
-    from tagpip.download.downloader import download
+    from tagpip.download import download
     from tagpip.hashes import file_sha256
-    from tagpip.install.installer import install
+    from tagpip.install import install
 
     wheel_cache = index.wheel_cache
     cache = wheel_cache.parent / "unpacked" if wheel_cache is not None else None
@@ -374,7 +372,7 @@ def _record_target(
 ) -> InstallResult:
     """Write the folder's target record; a record that named another target before, or one
     that cannot be written (the install itself stands), is said in a warning."""
-    from tagpip.target.record import write_record
+    from tagpip.target import write_record
 
     try:
         before = write_record(folder, target, made_by)
@@ -398,7 +396,7 @@ def _fetch_later(
     the lock, and the only bytes the downloader would accept (:func:`known_sha256`). The
     installer stages such a wheel from its entry in the cache of unpacked wheels, found by
     that sha256 and checked as always, and asks for the file only when there is none."""
-    from tagpip.download.downloader import known_sha256
+    from tagpip.download import known_sha256
 
     later: dict[Path, tuple[DistFile, str]] = {}
     for pin in pins:
@@ -418,7 +416,7 @@ def _on_demand(
     """install()'s ``fetch`` for the wheels :func:`_fetch_later` held back: downloads those it
     asks for, with every check a download makes, and counts the others as done (as a wheel
     taken from the wheel cache is) the first time, so progress ends at all files."""
-    from tagpip.download.downloader import ProgressEvent, download
+    from tagpip.download import ProgressEvent, download
 
     counted: set[Path] = set()
 
@@ -443,7 +441,7 @@ def declared_licences(pins: Sequence[Pin], index: Index) -> list[tuple[str, Lice
     """Each pin's declared licence (:func:`tagpip.provenance.licences.licence_of`), read from the
     metadata the resolver used (the index's PEP 658 file, else the wheel's own; a built wheel's
     own), so that ``--deny-license`` can stop a run before anything is written."""
-    from tagpip.provenance.licences import licence_of
+    from tagpip.provenance import licence_of
 
     found = []
     for pin in pins:
@@ -464,7 +462,7 @@ def graph_from_metadata(
     changes), pointing at a pinned project. The roots are the pins nothing depends on."""
     from packaging.utils import canonicalize_name
 
-    from tagpip.target.value import TargetError
+    from tagpip.target import TargetError
 
     by_name = {pin.name: pin for pin in pins}
     wanted: dict[NormalizedName, set[str]] = {name: set() for name in by_name}
@@ -515,11 +513,11 @@ def delivery_sbom(
     carries. A file's sha256 is the index's (or the lock's, ``hashes``), else that of its copy in
     ``fetched`` (the folder the run downloaded into); ``sources`` gives the sdist (URL and sha256)
     each built wheel came from."""
+    from tagpip import provenance
     from tagpip.hashes import file_digests
-    from tagpip.provenance import sbom
 
     known = dict(licences) if licences is not None else dict(declared_licences(pins, index))
-    installed = sbom.read_folder(folder, prefix) if folder is not None else {}
+    installed = provenance.read_folder(folder, prefix) if folder is not None else {}
     sources = sources or {}
     components = []
     for pin in pins:
@@ -535,7 +533,7 @@ def delivery_sbom(
         if source is not None and source[0] == file.url:
             source = None  # the delivered file is the sdist itself (a lock records it)
         components.append(
-            sbom.component(
+            provenance.component(
                 pin.name,
                 pin.version,
                 file.filename,
@@ -547,4 +545,4 @@ def delivery_sbom(
                 source=source,
             )
         )
-    return sbom.document(components, graph, roots, target, subject=subject, epoch=epoch)
+    return provenance.document(components, graph, roots, target, subject=subject, epoch=epoch)

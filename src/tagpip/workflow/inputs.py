@@ -17,20 +17,19 @@ from typing import TYPE_CHECKING
 
 from packaging.utils import NormalizedName, canonicalize_name
 
-from tagpip.config.pip import PipSettings, load_pip_settings
-from tagpip.config.releases import Kind, ReleaseControl
+from tagpip.config import Kind, PipSettings, ReleaseControl, load_pip_settings
 from tagpip.errors import Diagnostic, Span, TagpipError, UsageError, ValidationError
-from tagpip.requirements.syntax import (
+from tagpip.requirements import (
     FileOptions,
     RequirementSyntaxError,
     TaggedRequirement,
     check_requirements_file,
     parse_line,
 )
-from tagpip.target.value import Sourced, TargetOptions
+from tagpip.target import Sourced, TargetOptions
 
 if TYPE_CHECKING:
-    from tagpip.target.value import Target
+    from tagpip.target import Target
 
 __all__ = [
     "Inputs",
@@ -146,7 +145,7 @@ def target_from(
     """The one target of a run, by the precedence of docs/targets.md: the command line's flags
     (``command_line``) over a named ``base`` target (a preset, an interpreter, a target file),
     over the files' option lines, over the tag blocks, and last the host."""
-    from tagpip.target.value import Target
+    from tagpip.target import Target
 
     file_layers = [
         TargetOptions(
@@ -212,7 +211,7 @@ def _index_rules(inputs: Inputs, given: dict[str, object]) -> dict[str, object]:
     ``index_strategy``) and the files, files after the command line as for extra indexes; the
     command line's strategy wins over the files' (the last file's). A name given twice for two
     URLs, or a pin to a name no index has, is an error naming where it was written."""
-    from tagpip.config import indexrules
+    from tagpip import config
 
     named: list[tuple[str, str]] = list(given.get("named_indexes") or [])  # type: ignore[call-overload]
     pins: list[tuple[str, str]] = list(given.get("index_pins") or [])  # type: ignore[call-overload]
@@ -221,10 +220,10 @@ def _index_rules(inputs: Inputs, given: dict[str, object]) -> dict[str, object]:
     strategy = given.get("index_strategy")
     for options in inputs.file_options:
         for value in options.named_indexes:
-            name, url = indexrules.parse_index(value.value)
+            name, url = config.parse_index(value.value)
             assert name is not None  # a plain URL went to index_url (syntax)
             earlier = next((u for n, u in named if n == name), None)
-            if earlier is not None and not indexrules.same_index(earlier, url):
+            if earlier is not None and not config.same_index(earlier, url):
                 raise TagpipError(
                     f"--index {name}=...: the name {name!r} is already given to another URL "
                     f"({_at(where[name])})",
@@ -234,13 +233,13 @@ def _index_rules(inputs: Inputs, given: dict[str, object]) -> dict[str, object]:
             named.append((name, url))
             where.setdefault(name, value.span)
         for value in options.index_pins:
-            pins.append(indexrules.parse_pin(value.value))
+            pins.append(config.parse_pin(value.value))
             pin_spans.append(value.span)
         if options.index_strategy is not None and strategy is None:
-            strategy = indexrules.parse_strategy(options.index_strategy.value)
+            strategy = config.parse_strategy(options.index_strategy.value)
     names = {name for name, _ in named}
     for (project, reference), span in zip(pins, pin_spans):
-        if indexrules.is_url(reference) or reference in names:
+        if config.is_url(reference) or reference in names:
             continue
         message = (
             f"--index-for {project}={reference}: no index is named {reference!r} "

@@ -28,11 +28,10 @@ if TYPE_CHECKING:
     from collections.abc import Sequence
     from pathlib import Path
 
-    from tagpip.bundle.artifact import Compiled, Dropped, Sizes
-    from tagpip.bundle.limits import Limits
+    from tagpip.bundle import Compiled, Dropped, Limits, Sizes
     from tagpip.cli.supply import Supply
-    from tagpip.install.installer import LinkMode
-    from tagpip.target.value import Target
+    from tagpip.install import LinkMode
+    from tagpip.target import Target
 
 __all__ = ["register"]
 
@@ -108,12 +107,12 @@ def run(args: argparse.Namespace) -> int:
     import tempfile
     from pathlib import Path
 
-    from tagpip.bundle import artifact
-    from tagpip.bundle.limits import limits_for
+    from tagpip import bundle
+    from tagpip.bundle import limits_for
     from tagpip.cli.settle import check_fetch_args
     from tagpip.cli.supply import check_sbom_path, licence_lines, write_sbom
     from tagpip.errors import UsageError
-    from tagpip.target.record import RECORD_NAME
+    from tagpip.target import RECORD_NAME
 
     check_fetch_args(
         args,
@@ -129,14 +128,14 @@ def run(args: argparse.Namespace) -> int:
 
     if not writable(output.parent):
         # Said before anything is resolved or installed, not when the bundle is written.
-        raise artifact.BundleError(
+        raise bundle.BundleError(
             f"cannot write {output}: {output.parent} cannot be written "
             f"({why_unwritable(output.parent)})",
             hint="name an output in a folder you can write",
         )
     if args.dir:
         if output.exists() and (not output.is_dir() or any(output.iterdir())):
-            raise artifact.BundleError(
+            raise bundle.BundleError(
                 f"{output} exists and is not an empty folder; tagpip refuses to replace it",
                 hint="remove it first or name a new folder",
             )
@@ -144,9 +143,9 @@ def run(args: argparse.Namespace) -> int:
         raise UsageError(f"--output {args.output} is a folder; name a zip file or give --dir")
     for given in args.add:
         if not Path(given).exists():
-            raise artifact.BundleError(f"--add {given}: no such file or folder")
+            raise bundle.BundleError(f"--add {given}: no such file or folder")
     sbom = check_sbom_path(args)
-    when = artifact.zip_time(os.environ)
+    when = bundle.zip_time(os.environ)
     prefix = "python/" if args.layer else ""
     # A folder output is built next to it (one rename puts it in place) from copies, so that
     # editing it never touches tagpip's cache; a zip's private folder can hold hard links.
@@ -156,33 +155,33 @@ def run(args: argparse.Namespace) -> int:
         site = tree / prefix if prefix else tree
         target, supply = _install(args, site, "copy" if args.dir else "hardlink", prefix)
         site.mkdir(parents=True, exist_ok=True)
-        owners = artifact.file_owners(site)
+        owners = bundle.file_owners(site)
         # The target record install wrote (tagpip.target.record) gets a row of its own.
-        owners[RECORD_NAME] = artifact.Owner("(target record)")
-        added = artifact.add_paths(site, args.add, owners)
+        owners[RECORD_NAME] = bundle.Owner("(target record)")
+        added = bundle.add_paths(site, args.add, owners)
         dropped: list[Dropped] = []
         kept: list[str] = []
         if args.exclude:
-            dropped += artifact.exclude(site, args.exclude, owners)
+            dropped += bundle.exclude(site, args.exclude, owners)
         if args.slim:
-            slimmed, kept = artifact.slim(site, owners)
+            slimmed, kept = bundle.slim(site, owners)
             dropped += slimmed
         compiled: Compiled | None = None
         if args.compile or args.compile_python:
             python = _compile_python(args, target)
-            compiled = artifact.compile_tree(
+            compiled = bundle.compile_tree(
                 site, python, target.implementation, target.python_version
             )
-        pth = artifact.find_pth(site, owners)
+        pth = bundle.find_pth(site, owners)
         compressed: dict[str, int] | None = None
         zipped: int | None = None
         temp: Path | None = None
         try:
             if not args.dir:
-                temp = artifact.temp_next_to(output)
-                compressed = artifact.write_zip(site, temp, when, prefix)
+                temp = bundle.temp_next_to(output)
+                compressed = bundle.write_zip(site, temp, when, prefix)
                 zipped = temp.stat().st_size
-            table = artifact.sizes(site, owners, added, dropped, compressed)
+            table = bundle.sizes(site, owners, added, dropped, compressed)
             limits = limits_for(args.preset if isinstance(args.preset, str) else None)
             if not args.quiet:
                 print(_render_table(table, zipped, dropped, kept, limits, target))
@@ -201,20 +200,20 @@ def run(args: argparse.Namespace) -> int:
             if limits is not None:
                 if args.no_size_check:
                     try:
-                        artifact.check_size(unzipped, zipped, limits)
-                    except artifact.TooLarge as error:
+                        bundle.check_size(unzipped, zipped, limits)
+                    except bundle.TooLarge as error:
                         _warn(args, f"writing it anyway (--no-size-check): {error.message}")
                 else:
-                    artifact.check_size(unzipped, zipped, limits)
+                    bundle.check_size(unzipped, zipped, limits)
             if temp is not None:
-                artifact.commit_zip(temp, output)
+                bundle.commit_zip(temp, output)
                 temp = None
             else:
-                artifact.commit_dir(tree, output)
+                bundle.commit_dir(tree, output)
             write_sbom(sbom, supply)
         except OSError as error:
             # Writing the zip or moving it into place: a full disk, a folder gone read-only.
-            raise artifact.BundleError(
+            raise bundle.BundleError(
                 f"cannot write {output}: {error.strerror or error}",
                 hint="free some space, or name an output in a folder you can write",
             ) from None
@@ -251,8 +250,8 @@ def _compile_python(args: argparse.Namespace, target: Target) -> str:
     """The interpreter ``--compile`` runs: ``--compile-python`` (checked by
     :func:`tagpip.bundle.artifact.compile_tree`), else one of the target's version found as builds
     find one; none found is a refusal, never the host's other version."""
-    from tagpip.build.interpreters import find_interpreter
-    from tagpip.bundle.artifact import CompileError
+    from tagpip.build import find_interpreter
+    from tagpip.bundle import CompileError
 
     if args.compile_python:
         return str(args.compile_python)
@@ -303,7 +302,7 @@ def _install(
     )
     from tagpip.cli.supply import from_lock, from_resolution
     from tagpip.errors import UsageError
-    from tagpip.index.client import HttpIndex
+    from tagpip.index import HttpIndex
 
     subject = Path(args.output).name
     # read_locked and resolve_pins read install's options too: bundle has no pip backend,

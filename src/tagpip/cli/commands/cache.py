@@ -55,8 +55,8 @@ def _files(count: int) -> str:
 
 def run(args: argparse.Namespace) -> int:
     """Carry out one cache action."""
-    from tagpip.config.pip import load_index_options
-    from tagpip.workflow import cachedir
+    from tagpip import workflow
+    from tagpip.config import load_index_options
 
     options = load_index_options("download", {"cache_dir": args.cache_dir})
     root = options.cache_dir
@@ -66,19 +66,19 @@ def run(args: argparse.Namespace) -> int:
     if args.action == "dir":
         print(root)
     elif args.action == "info":
-        _info(root, cachedir.usage(root))
+        _info(root, workflow.usage(root))
     elif args.action == "prune":
-        found = cachedir.stale(root) if args.dry_run else cachedir.prune(root)
+        found = workflow.stale(root) if args.dry_run else workflow.prune(root)
         _pruned(root, found, dry_run=args.dry_run, quiet=args.quiet)
     else:
-        freed = cachedir.purge(root)
+        freed = workflow.purge(root)
         if not args.quiet:
             print(f"Removed {root} ({_megabytes(freed)})")
     return 0
 
 
 def _info(root: Path, rows: list[Any]) -> None:
-    from tagpip.workflow.cachedir import KINDS
+    from tagpip.workflow import KINDS
 
     print(f"Cache: {root}")
     width = max(len(row.kind) for row in rows)

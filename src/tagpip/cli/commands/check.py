@@ -88,7 +88,7 @@ def run(args: argparse.Namespace | SimpleNamespace) -> int:
     """Check every file named on the command line; print the problems; return the exit status."""
     from tagpip.cli.render import render_diagnostic
     from tagpip.errors import UsageError
-    from tagpip.requirements.syntax import validate_requirements_files
+    from tagpip.requirements import validate_requirements_files
 
     files: list[str] = list(args.files)
     if not files:

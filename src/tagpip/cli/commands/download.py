@@ -66,9 +66,9 @@ def run(args: argparse.Namespace) -> int:
         settle_index_options,
         settle_targets,
     )
-    from tagpip.download.downloader import download
+    from tagpip.download import download
     from tagpip.errors import UsageError
-    from tagpip.workflow.fetch import deliverable, policy, union_by_file, without_built
+    from tagpip.workflow import deliverable, policy, union_by_file, without_built
 
     check_fetch_args(args, "download", "tagpip download -r requirements.txt -d ./wheels")
     from tagpip.cli.commands.lock import fetch_from_lock

@@ -30,13 +30,12 @@ if TYPE_CHECKING:
     from tagpip.cli.commands.lock import LockedRun
     from tagpip.cli.progress import Progress
     from tagpip.cli.supply import Supply
-    from tagpip.config.pip import IndexOptions
-    from tagpip.index.client import HttpIndex
-    from tagpip.install.installer import InstallResult, LinkMode
-    from tagpip.resolution.resolver import Pin, Resolution
-    from tagpip.target.value import Target
-    from tagpip.workflow.fetch import Delivery, RunSettings
-    from tagpip.workflow.inputs import Inputs
+    from tagpip.config import IndexOptions
+    from tagpip.index import HttpIndex
+    from tagpip.install import InstallResult, LinkMode
+    from tagpip.resolution import Pin, Resolution
+    from tagpip.target import Target
+    from tagpip.workflow import Delivery, Inputs, RunSettings
 
 __all__ = ["fetch_and_install", "register", "resolve_pins"]
 
@@ -253,7 +252,7 @@ def resolve_pins(
     expect (``--explain``, downgrades), and turn the pins into the wheels to install: the one
     path ``install`` and ``bundle`` share (:func:`tagpip.workflow.fetch.deliverable`)."""
     from tagpip.cli.settle import resolve
-    from tagpip.workflow.fetch import deliverable, policy
+    from tagpip.workflow import deliverable, policy
 
     resolved = resolve(args, inputs, index, target, options, settings, on_progress=progress.status)
     progress.close()
@@ -270,7 +269,7 @@ def _install_from_lock(args: argparse.Namespace, locked: LockedRun) -> int:
     from tagpip.cli.progress import Progress
     from tagpip.cli.supply import check_sbom_path, from_lock, write_sbom
     from tagpip.errors import UsageError
-    from tagpip.index.client import HttpIndex
+    from tagpip.index import HttpIndex
 
     if len(locked.targets) != 1:
         raise UsageError(
@@ -344,7 +343,7 @@ def fetch_and_install(
 ) -> InstallResult:
     """:func:`tagpip.workflow.fetch.fetch_and_install` with the terminal's progress, fetching with
     pip first when ``backend="pip"`` (``args`` carries the fetch options pip is given)."""
-    from tagpip.workflow import fetch
+    from tagpip import workflow
 
     fetched = backend == "pip"
     if fetched:
@@ -354,7 +353,7 @@ def fetch_and_install(
         fetch_with_pip(args, pins, options, temp, user_hashes=user_hashes)
     else:
         progress.expect(len(pins))
-    return fetch.fetch_and_install(
+    return workflow.fetch_and_install(
         pins,
         index,
         target,

@@ -31,13 +31,13 @@ if TYPE_CHECKING:
 
     from packaging.utils import NormalizedName
 
-    from tagpip.build.builder import SourceBuilder
+    from tagpip.build import SourceBuilder
     from tagpip.cli.supply import Supply
-    from tagpip.config.pip import IndexOptions
-    from tagpip.index.client import DistFile, Index
-    from tagpip.lock.files import Format, Lock
-    from tagpip.resolution.resolver import Pin, Resolution
-    from tagpip.target.value import Target
+    from tagpip.config import IndexOptions
+    from tagpip.index import DistFile, Index
+    from tagpip.lock import Format, Lock
+    from tagpip.resolution import Pin, Resolution
+    from tagpip.target import Target
 
 __all__ = [
     "LockedRun",
@@ -168,7 +168,7 @@ def run(args: argparse.Namespace) -> int:
 
     from packaging.utils import canonicalize_name
 
-    from tagpip.build.builder import lockable_pins
+    from tagpip.build import lockable_pins
     from tagpip.cli.progress import Progress
     from tagpip.cli.settle import (
         open_index,
@@ -182,11 +182,18 @@ def run(args: argparse.Namespace) -> int:
     )
     from tagpip.cli.supply import check_sbom_path, write_sbom
     from tagpip.errors import UsageError
-    from tagpip.lock.files import format_lock, is_pylock_name, read_lock, write_lock
-    from tagpip.lock.keep import kept_note, kept_pins, usable_kept
-    from tagpip.lock.model import lock_from_resolutions
-    from tagpip.requirements.syntax import parse_line
-    from tagpip.workflow.fetch import build_pins, policy
+    from tagpip.lock import (
+        format_lock,
+        is_pylock_name,
+        kept_note,
+        kept_pins,
+        lock_from_resolutions,
+        read_lock,
+        usable_kept,
+        write_lock,
+    )
+    from tagpip.requirements import parse_line
+    from tagpip.workflow import build_pins, policy
 
     for value in args.no_binary:
         if value.strip() != ":none:":
@@ -337,7 +344,7 @@ def _lock_supply(
 def lock_inputs(requirement_files: list[str]) -> Lock | None:
     """The lock among ``-r`` files, or None when none of them is a lock."""
     from tagpip.errors import UsageError
-    from tagpip.lock.files import read_lock
+    from tagpip.lock import read_lock
 
     locks = [(path, read_lock(path)) for path in requirement_files]
     found = [(path, lock) for path, lock in locks if lock is not None]
@@ -369,8 +376,7 @@ class LockedRun:
         builder checks the sdist against the locked hash first, and the built wheel's sha256
         joins the hashes the download checks.
         """
-        from tagpip.lock.files import LockError
-        from tagpip.lock.select import lock_hashes, locked_sdist_target, pins_from_lock
+        from tagpip.lock import LockError, lock_hashes, locked_sdist_target, pins_from_lock
 
         chosen: dict[str, tuple[DistFile, Target | None]] = {}
         for target in self.targets or (None,):
@@ -426,7 +432,7 @@ class LockedSet:
 
     def pins(self) -> list[Pin]:
         """The files as pins, for the pip backend (each needs its target)."""
-        from tagpip.resolution.resolver import Pin
+        from tagpip.resolution import Pin
 
         pins = []
         for file, target in self.files:
@@ -449,8 +455,8 @@ def read_locked(args: argparse.Namespace, command: str, *, need_target: bool) ->
         return None
     from tagpip.cli.settle import has_target_options, settle_index_options, settle_targets
     from tagpip.errors import UsageError
-    from tagpip.lock.select import target_of
-    from tagpip.workflow.inputs import Inputs
+    from tagpip.lock import target_of
+    from tagpip.workflow import Inputs
 
     if args.requirements or args.constraint:
         raise UsageError(
@@ -472,7 +478,7 @@ def read_locked(args: argparse.Namespace, command: str, *, need_target: bool) ->
 
     def builder(index: Index, target: Target) -> SourceBuilder | None:
         from tagpip.cli.settle import run_settings, voices
-        from tagpip.workflow.fetch import make_builder
+        from tagpip.workflow import make_builder
 
         say, warn = voices(args)
         settings = run_settings(args, empty)
@@ -485,7 +491,7 @@ def _recorded_statuses(args: argparse.Namespace, lock: Lock) -> None:
     """The PEP 792 statuses a lock recorded, when fetching from it (no index page is read):
     ``--fail-on-status`` holds them, and each is said in one warning line, as a resolution's
     are."""
-    from tagpip.resolution.statuses import check_statuses, parse_fail_on, status_warnings
+    from tagpip.resolution import check_statuses, parse_fail_on, status_warnings
 
     where = lock.path or "the lock"
     check_statuses(
@@ -510,8 +516,8 @@ def fetch_from_lock(args: argparse.Namespace) -> int | None:
     from pathlib import Path
 
     from tagpip.cli.progress import Progress
-    from tagpip.download.downloader import download
-    from tagpip.index.client import HttpIndex
+    from tagpip.download import download
+    from tagpip.index import HttpIndex
 
     progress = Progress(args.progress_bar, args.quiet)
     with HttpIndex(run.options) as index:

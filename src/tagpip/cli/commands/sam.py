@@ -4,7 +4,7 @@
 ``build-<LogicalId>`` target per function or layer whose ``Metadata`` says ``BuildMethod:
 makefile``, each running tagpip with the preset of its ``Runtime`` and ``Architectures``;
 ``check`` says whether those blocks still match the template (for CI and pre-commit). The
-decisions are :mod:`tagpip.workflow.sam`'s; this module only prints them.
+decisions are :mod:`tagpip.sam.template`'s; this module only prints them.
 """
 
 from __future__ import annotations
@@ -51,7 +51,7 @@ def register(subparsers: Any) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Write or check the Makefiles of one template."""
-    from tagpip.workflow import sam
+    from tagpip import sam
 
     template = Path(args.template) if args.template else sam.find_template(Path("."))
     found = sam.plan(template, requirements=args.requirements)

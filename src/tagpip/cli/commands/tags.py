@@ -54,7 +54,7 @@ def register(subparsers: Any) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Print what was asked for; bad input raises TagpipError for the shell to render."""
-    from tagpip.target.value import MARKER_NAMES, Target, TargetOptions
+    from tagpip.target import MARKER_NAMES, Target, TargetOptions
 
     if args.list_presets:
         _list_presets()
@@ -78,7 +78,7 @@ def run(args: argparse.Namespace) -> int:
 
     blocks = []
     if args.block is not None:
-        from tagpip.tags.tokens import parse_tag_block
+        from tagpip.tags import parse_tag_block
 
         text = args.block
         span = Span(source=_BLOCK_SOURCE, line=1, start=0, end=len(text), text=text)
@@ -94,7 +94,7 @@ def run(args: argparse.Namespace) -> int:
     if args.json:
         _out(json.dumps(shown.to_json(), indent=2))
     elif args.pex_platform:
-        from tagpip.target.facts import pex_platform
+        from tagpip.target import pex_platform
 
         _out(json.dumps(pex_platform(shown), indent=2))
     elif args.markers:
@@ -110,7 +110,7 @@ def run(args: argparse.Namespace) -> int:
 def _list_presets() -> None:
     """Each place with its facts and their source, then its presets: name, Python (the default,
     then the others ``--python-version`` picks), and the platforms, one preset a line."""
-    from tagpip.target.presets import PRESETS
+    from tagpip.target import PRESETS
 
     width = max(len(name) for name in PRESETS)
     shown: set[str] = set()

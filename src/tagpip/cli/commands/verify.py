@@ -17,7 +17,7 @@ if TYPE_CHECKING:
     from collections.abc import Sequence
     from pathlib import Path
 
-    from tagpip.verify.verifier import DistributionResult, Outcome, VerifyReport
+    from tagpip.verify import DistributionResult, Outcome, VerifyReport
 
 __all__ = [
     "add_verify_options",
@@ -173,7 +173,7 @@ def _verify(
     from pathlib import Path
 
     from tagpip.cli.progress import Progress
-    from tagpip.verify.verifier import python_command, read_smoke_file, verify
+    from tagpip.verify import python_command, read_smoke_file, verify
 
     command = python_command(python)
     calls = read_smoke_file(Path(smoke)) if smoke else ()
@@ -339,7 +339,7 @@ def check_verify_options(args: argparse.Namespace) -> None:
     from pathlib import Path
 
     from tagpip.errors import UsageError
-    from tagpip.verify.verifier import python_command, read_smoke_file
+    from tagpip.verify import python_command, read_smoke_file
 
     if not args.verify:
         if args.verify_inside or args.verify_smoke:

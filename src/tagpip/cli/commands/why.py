@@ -7,7 +7,7 @@ in, the newer versions and why each was passed over, and the file chosen with it
 the chosen versions or the short reason none fits (``--json`` for tools). ``--explain NAME`` on
 lock, download and install prints ``why``'s explanation once the resolution is done.
 
-The words come from :mod:`tagpip.resolution.explain`, which computes them after the resolution from
+The words come from :mod:`tagpip.resolution.why`, which computes them after the resolution from
 the index's data; nothing here reaches into the resolver.
 """
 
@@ -23,11 +23,10 @@ from tagpip.cli.options import add_fetch_options, add_output_options, add_target
 
 if TYPE_CHECKING:
     from tagpip.errors import TagpipError
-    from tagpip.index.client import Index
-    from tagpip.resolution.explain import Policy
-    from tagpip.resolution.resolver import Resolution
-    from tagpip.target.value import Target
-    from tagpip.workflow.inputs import Inputs
+    from tagpip.index import Index
+    from tagpip.resolution import Policy, Resolution
+    from tagpip.target import Target
+    from tagpip.workflow import Inputs
 
 __all__ = ["add_explain_option", "register", "register_matrix", "report_explanations"]
 
@@ -94,7 +93,7 @@ def report_explanations(
     """``--explain``: each named project for each resolution, on stderr (asked for by name, so
     printed even under ``-q``); a project a resolution lacks is said so, not an error, since the
     run itself succeeded. ``policy`` is :func:`tagpip.workflow.fetch.policy` of the run."""
-    from tagpip.resolution.explain import NotResolved, explain
+    from tagpip.resolution import NotResolved, explain
 
     names = getattr(args, "explain", None) or []
     if not names:
@@ -143,9 +142,9 @@ def _resolve_all(
         settle_index_options,
         settle_targets,
     )
-    from tagpip.resolution.resolver import ResolveError
-    from tagpip.target.value import TargetError
-    from tagpip.workflow.fetch import policy as run_policy
+    from tagpip.resolution import ResolveError
+    from tagpip.target import TargetError
+    from tagpip.workflow import policy as run_policy
 
     exclude_newer = parse_exclude_newer(args.exclude_newer)
     uploaded_prior_to = parse_cutoff(args.uploaded_prior_to)
@@ -192,7 +191,7 @@ def run_why(args: argparse.Namespace) -> int:
     or lacks NAME."""
     from tagpip.cli.render import render_error
     from tagpip.errors import TagpipError
-    from tagpip.resolution.explain import NotResolved, explain
+    from tagpip.resolution import NotResolved, explain
 
     _check(args, "why", "")
     alone: Sequence[str] = () if (args.requirements or args.requirement) else (args.name,)
@@ -240,7 +239,7 @@ def _print_details(
 def run_matrix(args: argparse.Namespace) -> int:
     """Resolve for every target and print the table (or ``--json``); 1 when a target does not
     resolve."""
-    from tagpip.resolution.explain import matrix
+    from tagpip.resolution import matrix
 
     _check(args, "matrix", "tagpip matrix -r requirements.txt --preset A --preset B")
     outcomes, _, _, index = _resolve_all(args)

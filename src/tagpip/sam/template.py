@@ -29,7 +29,7 @@ from typing import Any
 
 from tagpip.errors import TagpipError
 from tagpip.fs import write_text_atomically
-from tagpip.target.presets import PRESETS
+from tagpip.target import PRESETS
 
 __all__ = [
     "BEGIN",

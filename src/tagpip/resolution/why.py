@@ -24,19 +24,19 @@ from typing import Any
 from packaging.version import Version
 
 from tagpip.errors import TagpipError
-from tagpip.index.pages import ACTIVE, ProjectStatus
+from tagpip.index import ACTIVE, ProjectStatus
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from packaging.requirements import Requirement as PackagingRequirement
     from packaging.utils import NormalizedName
 
-    from tagpip.config.releases import ReleaseControl
-    from tagpip.index.client import DistFile, Index
-    from tagpip.requirements.syntax import TaggedRequirement
+    from tagpip.config import ReleaseControl
+    from tagpip.index import DistFile, Index
+    from tagpip.requirements import TaggedRequirement
     from tagpip.resolution.candidates import CandidateFinder
     from tagpip.resolution.resolver import NoWheelForTarget, Pin, Resolution
-    from tagpip.target.value import Target
+    from tagpip.target import Target
 
 __all__ = [
     "BINARY_TWINS",
@@ -481,7 +481,7 @@ def _requirement_text(requirement: PackagingRequirement) -> str:
 def _applies(requirement: PackagingRequirement, target: Target, extras: Iterable[str]) -> bool:
     """Whether a Requires-Dist entry holds for the target; a marker the target cannot decide
     counts as false here (the resolution, which succeeded, did not need it)."""
-    from tagpip.target.value import TargetError
+    from tagpip.target import TargetError
 
     if requirement.marker is None:
         return True
@@ -533,7 +533,7 @@ def _demands_on(pin: Pin, resolution: Resolution, index: Index, policy: Policy) 
 
 
 def _marker_holds(line: TaggedRequirement, target: Target) -> bool:
-    from tagpip.target.value import TargetError
+    from tagpip.target import TargetError
 
     assert line.requirement.marker is not None
     try:
