@@ -21,9 +21,9 @@ from collections.abc import Callable
 from pathlib import Path
 
 from tagpip.install.installer import install
-from tagpip.target.value import Target
+from tagpip.target import target_from_flags
 
-TARGET = Target.from_flags(["manylinux_2_28_x86_64"], "3.12", None, [])
+TARGET = target_from_flags(["manylinux_2_28_x86_64"], "3.12", None, [])
 
 
 def sha256(path: Path) -> str:

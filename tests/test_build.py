@@ -15,6 +15,7 @@ import pytest
 from support.server import IndexServer
 from support.wheels import build_source_sdist
 from tagpip.cli import main
+from tagpip.target import target_from_sources
 
 pytestmark = pytest.mark.slow
 
@@ -264,13 +265,13 @@ def test_install_target_then_import_on_the_targets_python(
 
 def test_check_pure_refuses_compiled_members(tmp_path: Path) -> None:
     from tagpip.build.builder import NotPureError, check_pure
-    from tagpip.target.value import Target, TargetOptions
+    from tagpip.target.value import TargetOptions
 
     wheel = tmp_path / "x-1.0-py3-none-any.whl"
     with zipfile.ZipFile(wheel, "w") as archive:
         archive.writestr("x/_speed.so", b"\0")
         archive.writestr("x-1.0.dist-info/WHEEL", "Wheel-Version: 1.0\nRoot-Is-Purelib: true\n")
-    target = Target.from_sources(
+    target = target_from_sources(
         command_line=TargetOptions.from_strings(
             platforms=["manylinux2014_x86_64"], python_version="3.11"
         )

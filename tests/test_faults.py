@@ -42,6 +42,7 @@ from support.faults import (
 from support.server import JSON_TYPE, IndexServer, Reply
 from support.wheels import build_wheel, core_metadata
 from tagpip.cli import main
+from tagpip.target import target_from_flags
 
 TARGET = ["--python-version", "3.12", "--platform", "manylinux2014_x86_64"]
 APP = "app-1.0-py3-none-any.whl"
@@ -882,9 +883,8 @@ def test_metadata_past_its_cap_is_refused_naming_the_cap(
         # The installer's own inspection, which a wheel from the cache of unpacked wheels or
         # a program calling install() reaches without the index, holds to the same cap.
         from tagpip.install.installer import InvalidWheel, install
-        from tagpip.target.value import Target
 
-        target = Target.from_flags(["manylinux2014_x86_64"], "3.12", None, [])
+        target = target_from_flags(["manylinux2014_x86_64"], "3.12", None, [])
         with pytest.raises(InvalidWheel) as caught:
             install([wheel], tmp_path / "deps", target)
         assert [p.describe() for p in caught.value.problems] == [

@@ -38,6 +38,7 @@ from tagpip.index.pages import ProjectFiles
 from tagpip.lock.files import LockError, parse_pylock, parse_tagged
 from tagpip.requirements.syntax import parse_line
 from tagpip.tags.tokens import TokenError, parse_tag_block
+from tagpip.target import target_from_flags
 
 # TAGPIP_FUZZ_EXAMPLES=20000 for a long run; the default keeps the suite fast.
 FUZZ = settings(
@@ -522,7 +523,6 @@ def test_wheels_to_install(
     import zipfile
 
     from tagpip.install.installer import install
-    from tagpip.target.value import Target
 
     with tempfile.TemporaryDirectory() as folder:
         wheel = Path(folder, "demo-1.0-py3-none-any.whl")
@@ -534,7 +534,7 @@ def test_wheels_to_install(
                 archive.writestr("demo-1.0.dist-info/entry_points.txt", entry_points)
             if record is not None:
                 archive.writestr("demo-1.0.dist-info/RECORD", record)
-        target = Target.from_flags(["manylinux2014_x86_64"], "3.12", None, [])
+        target = target_from_flags(["manylinux2014_x86_64"], "3.12", None, [])
         try:
             install([wheel], Path(folder, "deps"), target)
         except TagpipError as error:

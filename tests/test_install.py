@@ -41,6 +41,7 @@ from tagpip.install.installer import (
     script_interpreter,
     script_kind,
 )
+from tagpip.target import target_from_flags
 from tagpip.target.value import Target
 
 DOCS = Path(__file__).resolve().parent.parent / "docs" / "install.md"
@@ -261,7 +262,7 @@ def test_windows_targets_get_exe_launchers(
 
 def test_script_kind_and_interpreter_follow_the_target() -> None:
     def target(platform: str, version: str = "3.12", impl: str | None = None) -> Target:
-        return Target.from_flags([platform], version, impl, [])
+        return target_from_flags([platform], version, impl, [])
 
     assert script_kind(target("manylinux_2_28_x86_64")) == "posix"
     assert script_kind(target("macosx_11_0_arm64")) == "posix"
@@ -665,7 +666,7 @@ def test_paths_that_would_land_outside_are_refused(
         wheels, "evil", {"evil/__init__.py": b"", member: payload}, {member: mode}
     )
     dest = tmp_path / "deps"
-    target = Target.from_flags(["manylinux2014_x86_64"], "3.11", None, [])
+    target = target_from_flags(["manylinux2014_x86_64"], "3.11", None, [])
     with pytest.raises(InvalidWheel) as caught:
         install([wheel], dest, target)
     problems = caught.value.problems
@@ -703,7 +704,7 @@ def test_every_problem_of_every_wheel_is_reported_at_once(tmp_path: Path) -> Non
         install(
             [good, renamed, escaping, tampered],
             tmp_path / "deps",
-            Target.from_flags(["manylinux2014_x86_64"], "3.11", None, []),
+            target_from_flags(["manylinux2014_x86_64"], "3.11", None, []),
         )
     assert [p.describe() for p in caught.value.problems] == [
         "named-1.0-py3-none-any.whl: 'named-1.0.dist-info/METADATA' says Name: other, "
@@ -723,7 +724,7 @@ def test_a_record_missing_a_file_installs_with_a_warning(tmp_path: Path) -> None
     wheel = build_wheel(tmp_path / "w", "sneaky", "1.0")
     with zipfile.ZipFile(wheel, "a") as archive:
         archive.writestr("sneaky/unlisted.py", "x = 1\n")
-    result = install([wheel], tmp_path / "deps", Target.from_flags(["win_amd64"], "3.11", None, []))
+    result = install([wheel], tmp_path / "deps", target_from_flags(["win_amd64"], "3.11", None, []))
     assert result.warnings == (
         "sneaky-1.0-py3-none-any.whl: RECORD does not list sneaky/unlisted.py; "
         "installed without checking them",
@@ -741,7 +742,7 @@ def test_a_script_name_with_a_slash_is_refused(tmp_path: Path) -> None:
         },
     )
     with pytest.raises(InvalidWheel) as caught:
-        install([wheel], tmp_path / "deps", Target.from_flags(["win_amd64"], "3.11", None, []))
+        install([wheel], tmp_path / "deps", target_from_flags(["win_amd64"], "3.11", None, []))
     assert [p.reason for p in caught.value.problems] == [
         "names a script '../../x' that is not a plain file name"
     ]
@@ -750,7 +751,7 @@ def test_a_script_name_with_a_slash_is_refused(tmp_path: Path) -> None:
 def test_two_wheels_writing_the_same_file_conflict(tmp_path: Path) -> None:
     one = build_wheel(tmp_path / "w", "one", "1.0", extra_files={"shared/x.py": "a = 1\n"})
     two = build_wheel(tmp_path / "w", "two", "1.0", extra_files={"shared/x.py": "b = 1\n"})
-    target = Target.from_flags(["manylinux2014_x86_64"], "3.11", None, [])
+    target = target_from_flags(["manylinux2014_x86_64"], "3.11", None, [])
     with pytest.raises(FileConflict) as caught:
         install([one, two], tmp_path / "deps", target)
     assert caught.value.conflicts == (
@@ -760,7 +761,7 @@ def test_two_wheels_writing_the_same_file_conflict(tmp_path: Path) -> None:
 
 
 def test_the_api_reports_what_it_did(tmp_path: Path) -> None:
-    target = Target.from_flags(["manylinux2014_x86_64"], "3.11", None, [])
+    target = target_from_flags(["manylinux2014_x86_64"], "3.11", None, [])
     first = build_wheel(tmp_path / "w1", "Some.Project", "1.0")
     second = build_wheel(tmp_path / "w2", "Some.Project", "1.1")
     dest = tmp_path / "deps"

@@ -24,11 +24,11 @@ import pytest
 from support.wheels import build_wheel
 from tagpip.cli import main
 from tagpip.install.installer import FileConflict, InvalidWheel, install
-from tagpip.target.value import Target
+from tagpip.target import target_from_flags
 
-LINUX = Target.from_flags(["manylinux2014_x86_64"], "3.11", None, [])
-WINDOWS = Target.from_flags(["win_amd64"], "3.11", None, [])
-MACOS = Target.from_flags(["macosx_11_0_arm64"], "3.11", None, [])
+LINUX = target_from_flags(["manylinux2014_x86_64"], "3.11", None, [])
+WINDOWS = target_from_flags(["win_amd64"], "3.11", None, [])
+MACOS = target_from_flags(["macosx_11_0_arm64"], "3.11", None, [])
 LINUX_FLAGS = ("--python-version", "3.11", "--platform", "manylinux2014_x86_64", "--no-cache-dir")
 PIP = (sys.executable, "-m", "pip", "install", "-q", "--no-deps", "--no-index")
 

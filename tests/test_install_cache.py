@@ -30,10 +30,10 @@ from tagpip.cli import main
 from tagpip.download.downloader import known_sha256
 from tagpip.index.client import DistFile
 from tagpip.install.installer import LinkMode, install
-from tagpip.target.value import Target
+from tagpip.target import target_from_flags
 
-LINUX = Target.from_flags(["manylinux2014_x86_64"], "3.11", None, [])
-WINDOWS = Target.from_flags(["win_amd64"], "3.11", None, [])
+LINUX = target_from_flags(["manylinux2014_x86_64"], "3.11", None, [])
+WINDOWS = target_from_flags(["win_amd64"], "3.11", None, [])
 
 Tree = dict[str, tuple[int, bytes]]
 

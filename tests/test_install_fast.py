@@ -30,9 +30,9 @@ from tagpip.install.installer import (
     script_kind,
 )
 from tagpip.install.unpacked import UnpackedCache
-from tagpip.target.value import Target
+from tagpip.target import target_from_flags
 
-LINUX = Target.from_flags(["manylinux2014_x86_64"], "3.11", None, [])
+LINUX = target_from_flags(["manylinux2014_x86_64"], "3.11", None, [])
 
 
 def digests_of(paths: Sequence[Path]) -> Mapping[Path, str]:

@@ -13,7 +13,7 @@ import pytest
 from support.server import JSON_TYPE, IndexServer, LoggedRequest, Reply
 from tagpip.cli import main
 from tagpip.lock.files import LockedFile, LockedPackage, LockSection, parse_tagged, read_lock
-from tagpip.target.value import Target
+from tagpip.target import target_from_flags
 
 
 def seed(server: IndexServer) -> None:
@@ -303,7 +303,7 @@ def test_exclude_newer_ignores_later_uploads(
 
 def target_file(folder: Path, name: str, platform: str, version: str) -> str:
     path = folder / name
-    target = Target.from_flags([platform], version, "cp", [])
+    target = target_from_flags([platform], version, "cp", [])
     path.write_text(json.dumps(target.to_json()))
     return name
 

@@ -26,16 +26,17 @@ from tagpip.pip.command import (
 )
 from tagpip.requirements.syntax import parse_line
 from tagpip.resolution.resolver import Pin
+from tagpip.target import target_from_flags
 from tagpip.target.value import Target
 
 SHA = "ab" * 32
 INDEX = IndexOptions(index_url="https://pypi.org/simple/")
 PIP = ["python", "-m", "pip", "download", "--no-deps", "--only-binary=:all:"]
 
-CP36 = Target.from_flags(["manylinux1_x86_64"], "3.6", "cp", [])
-CP312 = Target.from_flags(["manylinux_2_28_x86_64"], "3.12", "cp", [])
-WIN = Target.from_flags(["win_amd64"], "3.11", "cp", [])
-MAC = Target.from_flags(["macosx_11_0_arm64"], "3.12", "cp", [])
+CP36 = target_from_flags(["manylinux1_x86_64"], "3.6", "cp", [])
+CP312 = target_from_flags(["manylinux_2_28_x86_64"], "3.12", "cp", [])
+WIN = target_from_flags(["win_amd64"], "3.11", "cp", [])
+MAC = target_from_flags(["macosx_11_0_arm64"], "3.12", "cp", [])
 
 
 def wheel(
@@ -210,8 +211,8 @@ def test_macos_arm64_takes_an_older_universal2_abi3_wheel() -> None:
 
 
 def test_pypy_and_a_full_python_version() -> None:
-    pypy = Target.from_flags(["manylinux2014_x86_64"], "3.9", "pp", [])
-    cp3615 = Target.from_flags(["manylinux1_x86_64"], "3.6.15", "cp", [])
+    pypy = target_from_flags(["manylinux2014_x86_64"], "3.9", "pp", [])
+    cp3615 = target_from_flags(["manylinux1_x86_64"], "3.6.15", "cp", [])
     assert commands([pin("x-1.0-pp39-pypy39_pp73-manylinux2014_x86_64.whl", pypy)]) == [
         words("""
             python -m pip download --no-deps --only-binary=:all:
@@ -229,8 +230,8 @@ def test_pypy_and_a_full_python_version() -> None:
 
 
 def test_pins_for_different_targets_never_share_an_invocation() -> None:
-    block = Target.from_flags(["manylinux1_x86_64"], "3.6", "cp", ["cp36m"])
-    other = Target.from_flags(["manylinux1_x86_64"], "3.7", "cp", [])
+    block = target_from_flags(["manylinux1_x86_64"], "3.6", "cp", ["cp36m"])
+    other = target_from_flags(["manylinux1_x86_64"], "3.7", "cp", [])
     argvs = commands([pin("a-1-py3-none-any.whl", block), pin("b-1-py3-none-any.whl", other)])
     assert [argv[9] for argv in argvs] == ["3.6", "3.7"]
     assert [argv[-1] for argv in argvs] == ["a==1", "b==1"]

@@ -22,9 +22,9 @@ from tagpip.index.pages import DistFile
 from tagpip.requirements.syntax import parse_line
 from tagpip.resolution.candidates import CandidateFinder
 from tagpip.resolution.resolver import _Provider, resolve
-from tagpip.target.value import Target
+from tagpip.target import target_from_flags
 
-TARGET = Target.from_flags(
+TARGET = target_from_flags(
     platforms=["manylinux2014_x86_64"], python_version="3.11", implementation="cp", abis=["cp311"]
 )
 

@@ -20,8 +20,9 @@ from packaging.tags import compatible_tags, cpython_tags
 from support.server import IndexServer
 from tagpip.cli import main
 from tagpip.presetfacts import RELEASES, help_summary
+from tagpip.target import target_from_python
 from tagpip.target.presets import PRESETS, preset, preset_names
-from tagpip.target.value import Target, TargetError
+from tagpip.target.value import TargetError
 
 DOCS = Path(__file__).parent.parent / "docs" / "targets.md"
 
@@ -297,7 +298,7 @@ def _real_tags(python: Path, tmp: Path) -> tuple[list[str], bool]:
             check=True,
         )
         return done.stdout.split(), True
-    return [str(t) for t in Target.from_python(python).tags], False
+    return [str(t) for t in target_from_python(python).tags], False
 
 
 def test_the_debian_preset_is_this_machines_interpreters(tmp_path: Path) -> None:
@@ -311,7 +312,7 @@ def test_the_debian_preset_is_this_machines_interpreters(tmp_path: Path) -> None
     compared = 0
     for python in pythons:
         real, ordered = _real_tags(python, tmp_path)
-        facts = Target.from_python(python)
+        facts = target_from_python(python)
         version = ".".join(map(str, facts.python_version[:2]))
         if facts.abis != preset(name, version).abis:
             continue  # a debug or free-threaded build is not the preset's interpreter
@@ -365,26 +366,26 @@ def test_from_python_takes_a_command_line(tmp_path: Path) -> None:
     its probe on standard input. ``env -i`` stands in for the remote command here, and a script
     that passes its arguments on for the wrapper the docs show."""
     python = _pyenv_python(9) or Path(sys.executable)
-    direct = Target.from_python(python)
-    through = Target.from_python(f"env -i {python}")
+    direct = target_from_python(python)
+    through = target_from_python(f"env -i {python}")
     assert through.tags == direct.tags
     assert through.source == f"--from-python env -i {python}"
     script = tmp_path / "board-python"
     script.write_text(f'#!/bin/sh\nexec {python} "$@"\n', encoding="utf-8")
     script.chmod(0o755)
-    assert Target.from_python(script).tags == direct.tags
+    assert target_from_python(script).tags == direct.tags
 
 
 def test_a_command_that_swallows_standard_input_is_named() -> None:
     with pytest.raises(TargetError) as caught:
-        Target.from_python("sh -c true")
+        target_from_python("sh -c true")
     assert caught.value.message == "the interpreter 'sh -c true' printed nothing"
     assert caught.value.hint is not None
     assert "docker run -i" in caught.value.hint
     with pytest.raises(TargetError, match="cannot run the interpreter 'no-such-command x'"):
-        Target.from_python("no-such-command x")
+        target_from_python("no-such-command x")
     with pytest.raises(TargetError, match="is not a command line"):
-        Target.from_python("ssh 'unclosed")
+        target_from_python("ssh 'unclosed")
 
 
 def test_builds_never_use_a_command_lines_interpreter() -> None:

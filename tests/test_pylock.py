@@ -18,7 +18,7 @@ import pytest
 from support.server import FIXED_UPLOAD_TIME, IndexServer
 from tagpip.cli import main
 from tagpip.lock.files import LockError, parse_pylock, read_lock
-from tagpip.target.value import Target
+from tagpip.target import target_from_flags
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -148,7 +148,7 @@ def test_requires_python_of_a_package_is_recorded(
 
 
 def target_file(folder: Path, name: str, platform: str, version: str) -> str:
-    target = Target.from_flags([platform], version, "cp", [])
+    target = target_from_flags([platform], version, "cp", [])
     (folder / name).write_text(json.dumps(target.to_json()))
     return name
 

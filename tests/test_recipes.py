@@ -28,6 +28,7 @@ import pytest
 
 from support.docs_catalog import populate
 from support.server import IndexServer
+from tagpip.target import target_from_file, target_from_python
 from test_docs import DOCS, Sandbox, blocks_of, run_block
 
 # PyYAML ships no type information (mkdocs brings it): used through Any.
@@ -472,7 +473,6 @@ def test_pex_and_tagpip_capture_the_same_interpreter(tmp_path: Path) -> None:
     """pex's complete platform of a real interpreter, read by --target-file, is the target
     tagpip captures from that interpreter itself: the same tags (packaging 26.3 moved the
     generic ``linux_<arch>`` tag first, pex's inspection lists it last) and the same markers."""
-    from tagpip.target.value import Target
 
     pex3 = need("pex3")
     python = Path(sys.executable).resolve()
@@ -486,8 +486,8 @@ def test_pex_and_tagpip_capture_the_same_interpreter(tmp_path: Path) -> None:
     )
     assert result.returncode == 0, result.stderr
     platform.write_text(result.stdout)
-    from_pex = Target.from_file(platform)
-    own = Target.from_python(str(python))
+    from_pex = target_from_file(platform)
+    own = target_from_python(str(python))
     assert set(from_pex.tags) == set(own.tags)
     linux = [t for t in own.tags if t.platform.startswith("linux_")]
     assert [t for t in own.tags if t not in linux] == [t for t in from_pex.tags if t not in linux]

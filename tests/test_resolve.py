@@ -17,7 +17,6 @@ from pathlib import Path
 import pytest
 from packaging.metadata import Metadata
 from packaging.specifiers import SpecifierSet
-from packaging.tags import compatible_tags, cpython_tags
 from packaging.version import Version
 
 from support.fakes import FakeIndex, Release, rel
@@ -34,42 +33,20 @@ from tagpip.resolution.resolver import (
     _Provider,
     resolve,
 )
+from tagpip.target import target_for_block, target_from_flags
 from tagpip.target.value import Target, TargetError
 
 # --------------------------------------------------------------------------------------------
 # Targets
 
 
-def _manylinux_levels(level: tuple[int, int], arch: str) -> list[str]:
-    """A manylinux platform and every lower level (docs/targets.md), legacy aliases after their
-    level."""
-    aliases = {(2, 17): "manylinux2014", (2, 12): "manylinux2010", (2, 5): "manylinux1"}
-    found = []
-    for minor in range(level[1], 4, -1):
-        found.append(f"manylinux_2_{minor}_{arch}")
-        if (2, minor) in aliases:
-            found.append(f"{aliases[(2, minor)]}_{arch}")
-    return found
-
-
 def make_target(python: str = "3.6", platform: str = "manylinux1_x86_64") -> Target:
     """A CPython target on one platform, through the real Target API."""
     major, minor = (int(p) for p in python.split("."))
     abi = f"cp{major}{minor}{'m' if (major, minor) < (3, 8) else ''}"
-    from_flags = getattr(Target, "from_flags", None)
-    if from_flags is not None:
-        made: Target = from_flags(
-            platforms=[platform], python_version=python, implementation="cp", abis=[abi]
-        )
-        return made
-    levels = {"manylinux1": (2, 5), "manylinux2010": (2, 12), "manylinux2014": (2, 17)}
-    family, arch = platform.split("_", 1)
-    platforms = _manylinux_levels(levels[family], arch) if family in levels else [platform]
-    tags = [
-        *cpython_tags((major, minor), [abi], platforms),
-        *compatible_tags((major, minor), f"cp{major}{minor}", platforms),
-    ]
-    return Target("cp", (major, minor), (abi,), tuple(platforms), tuple(tags))
+    return target_from_flags(
+        platforms=[platform], python_version=python, implementation="cp", abis=[abi]
+    )
 
 
 def _target_ready() -> bool:
@@ -495,7 +472,7 @@ def test_pins_carry_lines_parents_extras_targets_and_the_graph() -> None:
     assert a.lines == (user[0],)
     assert a.required_by == ()
     assert user[0].tags is not None
-    assert a.target == target.for_block(user[0].tags)
+    assert a.target == target_for_block(target, user[0].tags)
     assert a.target != target
     assert b.lines == ()
     assert b.required_by == ("a",)

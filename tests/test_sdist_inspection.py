@@ -20,6 +20,7 @@ from support.server import IndexServer
 from support.wheels import build_source_sdist, write_sdist
 from tagpip.build.sdistcheck import needs_compiling
 from tagpip.cli import main
+from tagpip.target import target_from_flags
 
 TARGET = ["--platform", "manylinux2014_x86_64", "--python-version", "3.11"]
 CP311 = "cp311-cp311-manylinux2014_x86_64"
@@ -173,9 +174,8 @@ def test_the_sdist_says_it_needs_compiling(tmp_path: Path, family: str) -> None:
     ],
 )
 def test_a_pure_looking_sdist_is_not_judged(tmp_path: Path, members: dict[str, str]) -> None:
-    from tagpip.target.value import Target
 
-    target = Target.from_flags(["manylinux2014_x86_64"], "3.11", None, [])
+    target = target_from_flags(["manylinux2014_x86_64"], "3.11", None, [])
     sdist = write_sdist(tmp_path, "plain", "1.0", members)
     assert needs_compiling(sdist, lambda r: r.marker is None or target.evaluate(r.marker)) is None
 

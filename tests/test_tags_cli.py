@@ -10,7 +10,7 @@ import pytest
 from packaging.tags import sys_tags
 
 from tagpip.cli import main
-from tagpip.target.value import Target
+from tagpip.target import target_from_file
 
 
 def run(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
@@ -79,7 +79,7 @@ def test_json_feeds_target_file(tmp_path: Path, capsys: pytest.CaptureFixture[st
     _, from_file, _ = run(["--target-file", str(path)], capsys)
     _, from_preset, _ = run(["--preset", "aws-lambda-python3.9-x86_64"], capsys)
     assert from_file == from_preset
-    assert Target.from_file(path).tags[0].platform == "manylinux_2_26_x86_64"
+    assert target_from_file(path).tags[0].platform == "manylinux_2_26_x86_64"
 
 
 def test_list_presets(capsys: pytest.CaptureFixture[str]) -> None:

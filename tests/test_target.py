@@ -12,6 +12,13 @@ from packaging.tags import Tag
 
 from tagpip.errors import Span, ValidationError
 from tagpip.tags.tokens import TagSpec, parse_tag_block
+from tagpip.target import (
+    target_for_block,
+    target_from_file,
+    target_from_flags,
+    target_from_sources,
+    target_from_spec,
+)
 from tagpip.target.presets import preset
 from tagpip.target.value import (
     MARKER_NAMES,
@@ -141,23 +148,23 @@ PY_ANY_312 = [
 
 
 def test_cp36_manylinux1_whole_list() -> None:
-    target = Target.from_flags(["manylinux1_x86_64"], "3.6", None, [])
+    target = target_from_flags(["manylinux1_x86_64"], "3.6", None, [])
     assert strs(target) == CP36_MANYLINUX1
     assert target.abis == ("cp36m",)
 
 
 def test_pip_no_dot_version_and_legacy_name_give_the_same_target() -> None:
-    a = Target.from_flags(["manylinux1_x86_64"], "36", "cp", ["cp36m"])
-    b = Target.from_flags(["manylinux_2_5_x86_64"], "3.6", None, [])
+    a = target_from_flags(["manylinux1_x86_64"], "36", "cp", ["cp36m"])
+    b = target_from_flags(["manylinux_2_5_x86_64"], "3.6", None, [])
     assert a == b
 
 
 def test_windows_whole_list() -> None:
-    assert strs(Target.from_flags(["win_amd64"], "3.11", None, [])) == CP311_WIN_AMD64
+    assert strs(target_from_flags(["win_amd64"], "3.11", None, [])) == CP311_WIN_AMD64
 
 
 def test_aarch64_stops_at_manylinux2014() -> None:
-    target = Target.from_flags(["manylinux_2_28_aarch64"], "3.12", None, [])
+    target = target_from_flags(["manylinux_2_28_aarch64"], "3.12", None, [])
     assert target.platforms == (
         "manylinux_2_28_aarch64",
         "manylinux_2_27_aarch64",
@@ -189,7 +196,7 @@ def test_aarch64_stops_at_manylinux2014() -> None:
 
 
 def test_macos_arm64() -> None:
-    target = Target.from_flags(["macosx_11_0_arm64"], "3.12", None, [])
+    target = target_from_flags(["macosx_11_0_arm64"], "3.12", None, [])
     assert target.platforms == (
         "macosx_11_0_arm64",
         "macosx_11_0_universal2",
@@ -207,7 +214,7 @@ def test_macos_arm64() -> None:
 
 
 def test_macos_x86_64() -> None:
-    target = Target.from_flags(["macosx_10_9_x86_64"], "3.9", None, [])
+    target = target_from_flags(["macosx_10_9_x86_64"], "3.9", None, [])
     assert target.platforms[:7] == (
         "macosx_10_9_x86_64",
         "macosx_10_9_intel",
@@ -223,7 +230,7 @@ def test_macos_x86_64() -> None:
 
 
 def test_musllinux() -> None:
-    target = Target.from_flags(["musllinux_1_2_aarch64"], "3.12", None, [])
+    target = target_from_flags(["musllinux_1_2_aarch64"], "3.12", None, [])
     tags = strs(target)
     assert tags[:9] == [
         "cp312-cp312-musllinux_1_2_aarch64",
@@ -241,7 +248,7 @@ def test_musllinux() -> None:
 
 
 def test_pypy_uses_its_own_abi_never_the_hosts() -> None:
-    target = Target.from_flags(["manylinux_2_17_x86_64"], "3.10", "pp", [])
+    target = target_from_flags(["manylinux_2_17_x86_64"], "3.10", "pp", [])
     assert target.abis == ("pypy310_pp73",)
     tags = strs(target)
     assert tags[:3] == [
@@ -261,7 +268,7 @@ def test_pypy_uses_its_own_abi_never_the_hosts() -> None:
 
 
 def test_free_threaded_takes_abi3t_not_abi3() -> None:
-    target = Target.from_flags(["manylinux_2_28_x86_64"], "3.13", None, ["cp313t"])
+    target = target_from_flags(["manylinux_2_28_x86_64"], "3.13", None, ["cp313t"])
     tags = strs(target)
     assert tags[0] == "cp313-cp313t-manylinux_2_28_x86_64"
     assert "cp313-abi3-manylinux_2_28_x86_64" not in tags
@@ -270,8 +277,8 @@ def test_free_threaded_takes_abi3t_not_abi3() -> None:
 
 
 def test_cp38_has_no_m_and_cp27_is_wide() -> None:
-    assert Target.from_flags(["win32"], "3.8", None, []).abis == ("cp38",)
-    assert Target.from_flags(["manylinux1_i686"], "2.7", None, []).abis == ("cp27mu",)
+    assert target_from_flags(["win32"], "3.8", None, []).abis == ("cp38",)
+    assert target_from_flags(["manylinux1_i686"], "2.7", None, []).abis == ("cp27mu",)
 
 
 # --- platforms -----------------------------------------------------------------------------
@@ -334,20 +341,20 @@ def test_bad_python_versions(text: str) -> None:
 
 def test_unknown_implementation_suggests_the_short_code() -> None:
     with pytest.raises(TargetError) as info:
-        Target.from_flags(["win_amd64"], "3.11", "cpython", [])
+        target_from_flags(["win_amd64"], "3.11", "cpython", [])
     assert info.value.hint == "did you mean 'cp'?"
 
 
 def test_a_platform_without_a_python_version_is_an_error() -> None:
     with pytest.raises(TargetError, match="no Python version"):
-        Target.from_flags(["manylinux2014_x86_64"], None, None, [])
+        target_from_flags(["manylinux2014_x86_64"], None, None, [])
 
 
 # --- ranking and Requires-Python -------------------------------------------------------------
 
 
 def test_wheel_rank_takes_the_best_tag() -> None:
-    target = Target.from_flags(["manylinux1_x86_64"], "3.6", None, [])
+    target = target_from_flags(["manylinux1_x86_64"], "3.6", None, [])
     assert target.wheel_rank([Tag("py3", "none", "any")]) == 32
     assert (
         target.wheel_rank([Tag("py3", "none", "any"), Tag("cp36", "abi3", "manylinux1_x86_64")])
@@ -357,15 +364,15 @@ def test_wheel_rank_takes_the_best_tag() -> None:
 
 
 def test_requires_python_with_and_without_the_patch() -> None:
-    xy = Target.from_flags(["manylinux1_x86_64"], "3.7", None, [])
-    xyz = Target.from_flags(["manylinux1_x86_64"], "3.7.0", None, [])
+    xy = target_from_flags(["manylinux1_x86_64"], "3.7", None, [])
+    xyz = target_from_flags(["manylinux1_x86_64"], "3.7.0", None, [])
     # With only X.Y, every 3.7.z must pass: 3.7.0 refuses >=3.7.1 (as pip and uv refuse it).
     assert not xy.allows_requires_python(SpecifierSet(">=3.7.1"))
     assert not xy.allows_requires_python(SpecifierSet("<3.7.5"))
     assert xy.allows_requires_python(SpecifierSet(">=3.7,!=3.8.*"))
     assert xy.allows_requires_python(SpecifierSet("==3.7.*"))
     assert not xyz.allows_requires_python(SpecifierSet(">=3.7.1"))
-    assert Target.from_flags(["manylinux1_x86_64"], "3.7.9", None, []).allows_requires_python(
+    assert target_from_flags(["manylinux1_x86_64"], "3.7.9", None, []).allows_requires_python(
         SpecifierSet(">=3.7.1")
     )
     assert not xy.allows_requires_python(SpecifierSet(">=3.8"))
@@ -376,7 +383,7 @@ def test_requires_python_with_and_without_the_patch() -> None:
 
 
 def test_marker_environment_of_flags() -> None:
-    target = Target.from_flags(["win_arm64"], "3.12.4", None, [])
+    target = target_from_flags(["win_arm64"], "3.12.4", None, [])
     assert target.marker_environment == {
         "implementation_name": "cpython",
         "implementation_version": "3.12.4",
@@ -391,7 +398,7 @@ def test_marker_environment_of_flags() -> None:
 
 
 def test_markers_use_the_target_never_the_host() -> None:
-    target = Target.from_flags(["win_amd64"], "3.6", None, [])
+    target = target_from_flags(["win_amd64"], "3.6", None, [])
     assert target.evaluate(Marker('sys_platform == "win32"'))
     assert not target.evaluate(Marker('sys_platform == "linux"'))
     assert target.evaluate(Marker('python_version < "3.8"'))
@@ -399,7 +406,7 @@ def test_markers_use_the_target_never_the_host() -> None:
 
 
 def test_undefined_value_is_an_error_naming_the_option() -> None:
-    target = Target.from_flags(["manylinux1_x86_64"], "3.6", None, [])
+    target = target_from_flags(["manylinux1_x86_64"], "3.6", None, [])
     with pytest.raises(UndefinedMarkerValue) as info:
         target.evaluate(Marker('platform_release >= "5"'))
     assert info.value.variable == "platform_release"
@@ -424,10 +431,10 @@ def test_a_marker_true_for_some_patch_levels_is_included_and_said(marker: str) -
     """An X.Y target stands for some X.Y.Z: a marker that holds for some patch levels and not
     for others includes the dependency (a superset that installs harmlessly), as pip and uv
     include it for some interpreter of that X.Y; assumes_patch_level says so."""
-    target = Target.from_flags(["manylinux1_x86_64"], "3.6", None, [])
+    target = target_from_flags(["manylinux1_x86_64"], "3.6", None, [])
     assert target.evaluate(Marker(marker))
     assert target.assumes_patch_level(Marker(marker))
-    exact = Target.from_flags(["manylinux1_x86_64"], "3.6.0", None, [])
+    exact = target_from_flags(["manylinux1_x86_64"], "3.6.0", None, [])
     assert exact.evaluate(Marker(marker)) == Marker(marker).evaluate(
         {**exact.marker_environment, "extra": ""}
     )
@@ -435,7 +442,7 @@ def test_a_marker_true_for_some_patch_levels_is_included_and_said(marker: str) -
 
 
 def test_a_patch_level_marker_with_a_truly_undefined_value_is_still_an_error() -> None:
-    target = Target.from_flags(["manylinux1_x86_64"], "3.6", None, [])
+    target = target_from_flags(["manylinux1_x86_64"], "3.6", None, [])
     with pytest.raises(UndefinedMarkerValue) as info:
         target.evaluate(Marker('python_full_version >= "3.6.1" or platform_release >= "5"'))
     assert info.value.variable == "platform_release"
@@ -448,7 +455,7 @@ def test_a_patch_level_marker_with_a_truly_undefined_value_is_still_an_error() -
 
 
 def test_undefined_value_that_cannot_change_the_answer_is_fine() -> None:
-    target = Target.from_flags(["manylinux1_x86_64"], "3.6", None, [])
+    target = target_from_flags(["manylinux1_x86_64"], "3.6", None, [])
     assert target.evaluate(Marker('python_version < "3.8" or platform_release >= "5"'))
     assert not target.evaluate(Marker('python_version >= "3.8" and platform_release >= "5"'))
     assert target.evaluate(Marker('python_full_version >= "3.6"'))
@@ -457,20 +464,20 @@ def test_undefined_value_that_cannot_change_the_answer_is_fine() -> None:
 
 
 def test_full_version_defined_when_given() -> None:
-    target = Target.from_flags(["manylinux1_x86_64"], "3.6.0", None, [])
+    target = target_from_flags(["manylinux1_x86_64"], "3.6.0", None, [])
     assert not target.evaluate(Marker('python_full_version >= "3.6.1"'))
     assert not target.assumes_patch_level(Marker('python_full_version >= "3.6.1"'))
 
 
 def test_extras() -> None:
-    target = Target.from_flags(["manylinux1_x86_64"], "3.6", None, [])
+    target = target_from_flags(["manylinux1_x86_64"], "3.6", None, [])
     marker = Marker('extra == "socks" and python_version >= "3"')
     assert not target.evaluate(marker)
     assert target.evaluate(marker, ["security", "socks"])
 
 
 def test_universal2_has_no_single_machine() -> None:
-    target = Target.from_flags(["macosx_11_0_universal2"], "3.12", None, [])
+    target = target_from_flags(["macosx_11_0_universal2"], "3.12", None, [])
     assert "platform_machine" not in target.marker_environment
     assert target.evaluate(Marker('sys_platform == "darwin"'))
     with pytest.raises(UndefinedMarkerValue) as info:
@@ -485,7 +492,7 @@ def test_host_values_never_leak(monkeypatch: pytest.MonkeyPatch) -> None:
         return dict.fromkeys(MARKER_NAMES, "host-value")
 
     monkeypatch.setattr(packaging.markers, "default_environment", poisoned)
-    target = Target.from_flags(["macosx_11_0_universal2"], "3.6", None, [])
+    target = target_from_flags(["macosx_11_0_universal2"], "3.6", None, [])
     # No marker name ever takes the host's value: each is the target's own, or undefined.
     for name in MARKER_NAMES:
         try:
@@ -513,22 +520,22 @@ def test_host_values_never_leak(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def test_from_spec() -> None:
-    target = Target.from_spec(block("[manylinux1,cp36,x86_64]"))
+    target = target_from_spec(block("[manylinux1,cp36,x86_64]"))
     assert strs(target) == CP36_MANYLINUX1
 
 
 def test_from_spec_needs_a_python_tag() -> None:
     with pytest.raises(TargetError, match="python tag"):
-        Target.from_spec(block("[manylinux1,x86_64]"))
+        target_from_spec(block("[manylinux1,x86_64]"))
 
 
 def fake_host() -> Target:
-    return Target.from_flags(["linux_x86_64", "manylinux_2_36_x86_64"], "3.11.7", None, [])
+    return target_from_flags(["linux_x86_64", "manylinux_2_36_x86_64"], "3.11.7", None, [])
 
 
 def test_host_only_when_nothing_is_given() -> None:
     host = fake_host()
-    assert Target.from_sources(host=host) is host
+    assert target_from_sources(host=host) is host
 
 
 def test_command_line_beats_file_options_beats_blocks() -> None:
@@ -540,7 +547,7 @@ def test_command_line_beats_file_options_beats_blocks() -> None:
         ),
         python_version=Sourced("3.8"),
     )
-    target = Target.from_sources(
+    target = target_from_sources(
         command_line=TargetOptions.from_strings(python_version="3.9"),
         file_options=[file_options],
         blocks=[block("[manylinux1,x86_64]")],
@@ -552,9 +559,9 @@ def test_command_line_beats_file_options_beats_blocks() -> None:
 
 def test_blocks_agree_and_the_highest_level_wins() -> None:
     specs = [block("[manylinux1,cp36,x86_64]", line=1), block("[manylinux2014,cp36]", line=2)]
-    target = Target.from_sources(blocks=specs, host=fake_host())
+    target = target_from_sources(blocks=specs, host=fake_host())
     assert target.platforms[0] == "manylinux_2_17_x86_64"
-    narrow = target.for_block(specs[0])
+    narrow = target_for_block(target, specs[0])
     assert narrow.platforms == ("manylinux_2_5_x86_64", "manylinux1_x86_64")
     assert set(narrow.tags) <= set(target.tags)
     assert strs(narrow) == CP36_MANYLINUX1
@@ -563,51 +570,51 @@ def test_blocks_agree_and_the_highest_level_wins() -> None:
 def test_blocks_that_disagree_cite_both_lines() -> None:
     specs = [block("[manylinux1,cp36,x86_64]", line=3), block("[cp37]", line=7)]
     with pytest.raises(TargetError) as info:
-        Target.from_sources(blocks=specs, host=fake_host())
+        target_from_sources(blocks=specs, host=fake_host())
     assert info.value.message == "this block is for cp37 but the block at req.txt:3:10 is for cp36"
     assert info.value.span == specs[1].span
     specs = [block("[manylinux1,cp36,x86_64]", line=3), block("[win_amd64]", line=4)]
     with pytest.raises(TargetError, match=r"is for win but the block at req.txt:3:10"):
-        Target.from_sources(blocks=specs, host=fake_host())
+        target_from_sources(blocks=specs, host=fake_host())
     specs = [block("[manylinux2014,x86_64]", line=3), block("[cp36,manylinux2014,aarch64]", line=5)]
     with pytest.raises(TargetError, match=r"is for aarch64 but the block at req.txt:3:10"):
-        Target.from_sources(blocks=specs, host=fake_host())
+        target_from_sources(blocks=specs, host=fake_host())
 
 
 def test_a_block_the_target_cannot_run_names_the_line() -> None:
-    target = Target.from_flags(["manylinux1_x86_64"], "3.6", None, [])
+    target = target_from_flags(["manylinux1_x86_64"], "3.6", None, [])
     spec = block("[manylinux2014]", line=4)
     with pytest.raises(TargetError) as info:
-        target.for_block(spec)
+        target_for_block(target, spec)
     assert info.value.span == spec.span
     assert info.value.message == (
         "this block is for manylinux_2_17_x86_64 but the target is CPython 3.6 on manylinux1 x86_64"
     )
     with pytest.raises(TargetError, match="asks for cp37"):
-        target.for_block(block("[cp37]"))
+        target_for_block(target, block("[cp37]"))
 
 
 def test_every_failing_block_is_reported() -> None:
     cmd = TargetOptions.from_strings(["manylinux1_x86_64"], "3.6")
     with pytest.raises(ValidationError) as info:
-        Target.from_sources(
+        target_from_sources(
             command_line=cmd, blocks=[block("[cp37]", line=1), block("[cp38]", line=2)]
         )
     assert [d.span.line for d in info.value.diagnostics if d.span] == [1, 2]
 
 
 def test_block_narrowing_by_abi_and_any() -> None:
-    target = Target.from_flags(["manylinux1_x86_64"], "3.6", None, [])
-    abi3 = target.for_block(block("[abi3]"))
+    target = target_from_flags(["manylinux1_x86_64"], "3.6", None, [])
+    abi3 = target_for_block(target, block("[abi3]"))
     assert {t.abi for t in abi3.tags} == {"abi3", "none"}
-    pure = target.for_block(block("[any]"))
+    pure = target_for_block(target, block("[any]"))
     assert {t.platform for t in pure.tags} == {"any"}
     with pytest.raises(TargetError, match="ABI cp37m"):
-        target.for_block(block("[cp37m]"))
+        target_for_block(target, block("[cp37m]"))
 
 
 def test_version_alone_takes_the_host_platforms() -> None:
-    target = Target.from_sources(
+    target = target_from_sources(
         command_line=TargetOptions.from_strings(python_version="3.8"), host=fake_host()
     )
     assert target.platforms == fake_host().platforms
@@ -618,7 +625,7 @@ def test_version_alone_takes_the_host_platforms() -> None:
 
 def test_named_target_and_flags_do_not_mix() -> None:
     with pytest.raises(TargetError, match="cannot be combined"):
-        Target.from_sources(
+        target_from_sources(
             base=preset("aws-lambda-python3.12-x86_64"),
             command_line=TargetOptions.from_strings(python_version="3.9"),
         )
@@ -632,7 +639,7 @@ def test_file_options_of_two_files_must_agree() -> None:
         python_version=Sourced("3.9", Span("b.txt", 2, 0, 22, "--python-version 3.9"))
     )
     with pytest.raises(TargetError) as info:
-        Target.from_sources(file_options=[one, two], host=fake_host())
+        target_from_sources(file_options=[one, two], host=fake_host())
     assert (
         info.value.message == "--python-version 3.9 contradicts --python-version 3.8 at a.txt:1:1"
     )
@@ -668,9 +675,9 @@ def test_unknown_preset_suggests() -> None:
 
 def test_json_round_trip(tmp_path: Path) -> None:
     for target in (
-        Target.from_flags(["manylinux1_x86_64"], "3.6.15", None, []),
-        Target.from_flags(["macosx_11_0_universal2"], "3.12", None, []),
-        Target.from_flags(["manylinux_2_17_x86_64"], "3.10", "pp", []),
+        target_from_flags(["manylinux1_x86_64"], "3.6.15", None, []),
+        target_from_flags(["macosx_11_0_universal2"], "3.12", None, []),
+        target_from_flags(["manylinux_2_17_x86_64"], "3.10", "pp", []),
         fake_host(),
     ):
         data = target.to_json()
@@ -678,11 +685,11 @@ def test_json_round_trip(tmp_path: Path) -> None:
         assert Target.from_json(json.loads(json.dumps(data))) == target
         path = tmp_path / "target.json"
         path.write_text(json.dumps(data), encoding="utf-8")
-        assert Target.from_file(path) == target
+        assert target_from_file(path) == target
 
 
 def test_json_tags_are_kept_as_captured() -> None:
-    data = Target.from_flags(["manylinux1_x86_64"], "3.6", None, []).to_json()
+    data = target_from_flags(["manylinux1_x86_64"], "3.6", None, []).to_json()
     data["tags"] = ["cp36-cp36m-manylinux1_x86_64", "py3-none-any"]
     target = Target.from_json(data)
     assert strs(target) == data["tags"]
@@ -699,7 +706,7 @@ def test_json_tags_are_kept_as_captured() -> None:
     ],
 )
 def test_bad_json(change: dict[str, object], message: str) -> None:
-    data = Target.from_flags(["manylinux1_x86_64"], "3.6", None, []).to_json()
+    data = target_from_flags(["manylinux1_x86_64"], "3.6", None, []).to_json()
     data.update(change)
     with pytest.raises(TargetError, match=message):
         Target.from_json(data)
@@ -707,16 +714,16 @@ def test_bad_json(change: dict[str, object], message: str) -> None:
 
 def test_unreadable_target_file(tmp_path: Path) -> None:
     with pytest.raises(TargetError, match="cannot read"):
-        Target.from_file(tmp_path / "missing.json")
+        target_from_file(tmp_path / "missing.json")
     (tmp_path / "bad.json").write_text("{", encoding="utf-8")
     with pytest.raises(TargetError, match="is not JSON"):
-        Target.from_file(tmp_path / "bad.json")
+        target_from_file(tmp_path / "bad.json")
 
 
 def test_describe() -> None:
     assert (
         preset("aws-lambda-python3.12-arm64").describe() == "CPython 3.12 on manylinux_2_34 aarch64"
     )
-    assert Target.from_flags(["manylinux1_x86_64"], "3.6", None, []).describe() == (
+    assert target_from_flags(["manylinux1_x86_64"], "3.6", None, []).describe() == (
         "CPython 3.6 on manylinux1 x86_64"
     )

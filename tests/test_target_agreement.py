@@ -11,7 +11,7 @@ import pytest
 
 from tagpip.errors import TagpipError
 from tagpip.requirements.syntax import check_requirements_text
-from tagpip.target.value import Target
+from tagpip.target import target_from_flags, target_from_spec
 
 VERSIONS = ["3.12", "312", "36", "3.6.15", "3", "3.x", "three", "", "3.12.1.1", "3..1", "٣.١٢"]
 IMPLEMENTATIONS = ["cp", "pp", "py", "ip", "jy", "CP", "cpython", "graal", "graalpy", "x"]
@@ -61,7 +61,7 @@ def fetch_accepts(
 ) -> bool:
     """Whether the fetching commands build a target from these flags."""
     try:
-        Target.from_flags([platform], version, implementation, [abi] if abi else [])
+        target_from_flags([platform], version, implementation, [abi] if abi else [])
     except TagpipError:
         return False
     return True
@@ -109,13 +109,13 @@ def test_universal2_below_macos_11(version: tuple[int, int]) -> None:
     platform = f"macosx_{version[0]}_{version[1]}_universal2"
     assert check_accepts(f"--platform {platform}")
     block = f"[{platform},cp39]"
-    target = Target.from_spec(parse_tag_block(block, Span("r.txt", 1, 0, len(block), block)))
+    target = target_from_spec(parse_tag_block(block, Span("r.txt", 1, 0, len(block), block)))
     platforms = list(mac_platforms(version, "universal2"))
     expected = [
         *cpython_tags((3, 9), ["cp39"], platforms),
         *compatible_tags((3, 9), "cp39", platforms),
     ]
     assert list(target.tags) == expected
-    assert target.tags == Target.from_flags([platform], "3.9", None, []).tags
+    assert target.tags == target_from_flags([platform], "3.9", None, []).tags
     assert "platform_machine" not in target.marker_environment
     assert target.marker_environment["sys_platform"] == "darwin"

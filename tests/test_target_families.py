@@ -28,6 +28,7 @@ from packaging.version import Version
 from tagpip.errors import Span, TagpipError
 from tagpip.requirements.syntax import check_requirements_text
 from tagpip.tags.tokens import TagSpec, TokenError, parse_tag_block
+from tagpip.target import host_target, target_for_block, target_from_flags, target_from_sources
 from tagpip.target.value import Target, TargetError, TargetOptions
 
 
@@ -43,7 +44,7 @@ def from_blocks(*texts: str) -> Target:
     def no_host() -> Target:
         raise AssertionError("the host was read")
 
-    return Target.from_sources(blocks=blocks, host=no_host)
+    return target_from_sources(blocks=blocks, host=no_host)
 
 
 def check_accepts(*texts: str) -> bool:
@@ -112,7 +113,7 @@ def test_a_block_names_any_abi_and_check_agrees(
     assert list(target.tags) == cpython(version, abis, platforms)
     assert target.abis == tuple(abis)
     # The flags say the same thing.
-    flags = Target.from_flags(["manylinux_2_28_x86_64"], f"{version[0]}.{version[1]}", None, abis)
+    flags = target_from_flags(["manylinux_2_28_x86_64"], f"{version[0]}.{version[1]}", None, abis)
     assert flags.tags == target.tags
 
 
@@ -154,7 +155,7 @@ def test_an_explicit_abi_beats_the_blocks() -> None:
     """--abi on the command line comes first; the block is then checked against it."""
     options = TargetOptions.from_strings(["manylinux_2_28_x86_64"], "3.13", None, ["cp313"])
     with pytest.raises(TargetError, match="the ABI cp313t of this block does not run"):
-        Target.from_sources(command_line=options, blocks=[spec("[cp313t]")])
+        target_from_sources(command_line=options, blocks=[spec("[cp313t]")])
 
 
 # --- item 12: every family packaging knows -----------------------------------------------------
@@ -249,7 +250,7 @@ def test_graalpy(monkeypatch: pytest.MonkeyPatch) -> None:
     env = target.marker_environment
     assert env["implementation_name"] == "graalpy"
     assert env["platform_python_implementation"] == "GraalVM"
-    flags = Target.from_flags(
+    flags = target_from_flags(
         ["manylinux_2_28_x86_64"], "3.11", "graalpy", ["graalpy242_311_native"]
     )
     assert flags.tags == target.tags
@@ -257,7 +258,7 @@ def test_graalpy(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def test_graalpy_without_its_abi_says_so() -> None:
-    target = Target.from_flags(["manylinux_2_28_x86_64"], "3.11", "graalpy", [])
+    target = target_from_flags(["manylinux_2_28_x86_64"], "3.11", "graalpy", [])
     assert target.abis == ()
     assert len(target.notes) == 1
     assert target.notes[0].startswith("a GraalPy target without --abi takes only wheels")
@@ -282,7 +283,7 @@ def test_armv8l_also_runs_armv7l(family: str, monkeypatch: pytest.MonkeyPatch) -
     assert list(target.tags) == cpython((3, 12), ["cp312"], platforms)
     assert target.marker_environment["platform_machine"] == "armv8l"
     # A block without an architecture on that target takes its own (armv8l), not armv7l.
-    assert target.for_block(spec(f"[{family}_{level}]")).platforms == target.platforms
+    assert target_for_block(target, spec(f"[{family}_{level}]")).platforms == target.platforms
 
 
 MANYLINUX_ARCHS = sorted(_manylinux._ALLOWED_ARCHS | {"i686", "armv7l"})
@@ -318,8 +319,8 @@ def test_an_impossible_command_line_platform_is_skipped_with_one_note() -> None:
     options = TargetOptions.from_strings(
         ["manylinux_2_16_aarch64", "manylinux_2_28_aarch64"], "3.12", None, []
     )
-    target = Target.from_sources(command_line=options)
-    alone = Target.from_flags(["manylinux_2_28_aarch64"], "3.12", None, [])
+    target = target_from_sources(command_line=options)
+    alone = target_from_flags(["manylinux_2_28_aarch64"], "3.12", None, [])
     assert target.platforms == alone.platforms
     assert target.notes == (
         "skipping --platform manylinux_2_16_aarch64: manylinux_2_16 has no architecture "
@@ -332,20 +333,20 @@ def test_an_impossible_command_line_platform_is_skipped_with_one_note() -> None:
 )
 def test_other_impossible_platforms_are_skipped_too(platform: str) -> None:
     options = TargetOptions.from_strings([platform, "manylinux_2_28_x86_64"], "3.12", None, [])
-    target = Target.from_sources(command_line=options)
+    target = target_from_sources(command_line=options)
     assert len(target.notes) == 1
     assert target.notes[0].startswith(f"skipping --platform {platform}: ")
 
 
 def test_only_impossible_platforms_is_an_error() -> None:
     with pytest.raises(TargetError, match="no --platform value names a platform that exists"):
-        Target.from_flags(["manylinux_2_16_aarch64"], "3.12", None, [])
+        target_from_flags(["manylinux_2_16_aarch64"], "3.12", None, [])
 
 
 @pytest.mark.parametrize("platform", ["manylinux3_x86_64", "nonsense", "manylinux2014_amd64"])
 def test_a_misspelt_platform_stays_an_error(platform: str) -> None:
     with pytest.raises(TokenError):
-        Target.from_flags([platform, "manylinux_2_28_x86_64"], "3.12", None, [])
+        target_from_flags([platform, "manylinux_2_28_x86_64"], "3.12", None, [])
 
 
 def test_tag_blocks_and_check_stay_strict() -> None:
@@ -361,7 +362,7 @@ def test_tag_blocks_and_check_stay_strict() -> None:
         python_version=file_layer.python_version,
     )
     with pytest.raises(TokenError):
-        Target.from_sources(file_options=[located], host=Target.from_host)
+        target_from_sources(file_options=[located], host=host_target)
 
 
 # --- issue 32.2: whole lists per family, as `tagpip tags BLOCK` and pip's flags show them -------
@@ -370,7 +371,7 @@ def test_tag_blocks_and_check_stay_strict() -> None:
 def _shown(text: str) -> list[str]:
     """The tags ``tagpip tags BLOCK`` prints: the block's target, narrowed to the block."""
     one = spec(text)
-    return [str(t) for t in from_blocks(text).for_block(one).tags]
+    return [str(t) for t in target_for_block(from_blocks(text), one).tags]
 
 
 def _strs(tags: Sequence[Tag]) -> list[str]:
@@ -486,7 +487,7 @@ def test_each_family_lists_exactly_what_packaging_lists(
     assert _shown(block) == expected
     if flags is not None:
         platform, version = flags
-        assert _strs(Target.from_flags([platform], version, None, []).tags) == expected
+        assert _strs(target_from_flags([platform], version, None, []).tags) == expected
 
 
 def test_a_free_threaded_block_keeps_all_of_its_abi3t_tags() -> None:

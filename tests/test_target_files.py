@@ -14,7 +14,8 @@ from packaging.tags import android_platforms, compatible_tags, cpython_tags, mac
 from tagpip.cli import main
 from tagpip.errors import Span
 from tagpip.tags.tokens import parse_tag_block
-from tagpip.target.value import Target, TargetError
+from tagpip.target import target_for_block, target_from_file
+from tagpip.target.value import TargetError
 
 LINUX_311 = {
     "implementation_name": "cpython",
@@ -51,7 +52,7 @@ def write(tmp_path: Path, data: Any, name: str = "target.json") -> Path:
 
 def test_a_pex_complete_platform_keeps_its_tags_and_markers(tmp_path: Path) -> None:
     path = write(tmp_path, {"marker_environment": LINUX_311, "compatible_tags": PEX_TAGS})
-    target = Target.from_file(path)
+    target = target_from_file(path)
     assert [str(t) for t in target.tags] == PEX_TAGS
     assert target.marker_environment == LINUX_311
     assert (target.implementation, target.python_version) == ("cp", (3, 11, 7))
@@ -60,7 +61,9 @@ def test_a_pex_complete_platform_keeps_its_tags_and_markers(tmp_path: Path) -> N
     assert target.source == f"the target file {path}"
     assert not target.notes
     block = "[cp311,abi3]"
-    narrowed = target.for_block(parse_tag_block(block, Span("r.txt", 1, 0, len(block), block)))
+    narrowed = target_for_block(
+        target, parse_tag_block(block, Span("r.txt", 1, 0, len(block), block))
+    )
     assert [str(t) for t in narrowed.tags] == [
         "cp311-abi3-manylinux_2_35_x86_64",
         "cp311-none-manylinux_2_35_x86_64",
@@ -88,7 +91,7 @@ def test_bad_pex_files(tmp_path: Path, change: dict[str, Any], message: str) -> 
     data = {"marker_environment": LINUX_311, "compatible_tags": PEX_TAGS, **change}
     path = write(tmp_path, data)
     with pytest.raises(TargetError) as caught:
-        Target.from_file(path)
+        target_from_file(path)
     assert caught.value.message.startswith(
         f"the target file {path} is not a valid pex complete platform: "
     )
@@ -121,7 +124,7 @@ def build_details(
 def test_build_details_of_a_free_threaded_linux_build(tmp_path: Path) -> None:
     data = build_details("linux-x86_64", ["t"], ".cpython-314t-x86_64-linux-gnu.so")
     path = write(tmp_path, data, "build-details.json")
-    target = Target.from_file(path)
+    target = target_from_file(path)
     platforms = ["linux_x86_64"]
     expected = [
         *cpython_tags((3, 14), ["cp314t"], platforms),
@@ -148,7 +151,7 @@ def test_build_details_of_a_free_threaded_linux_build(tmp_path: Path) -> None:
 
 def test_build_details_of_a_debug_mac_build(tmp_path: Path) -> None:
     data = build_details("macosx-11.0-arm64", ["d"], ".cpython-314d-darwin.so")
-    target = Target.from_file(write(tmp_path, data))
+    target = target_from_file(write(tmp_path, data))
     platforms = list(mac_platforms((11, 0), "arm64"))
     assert target.abis == ("cp314d", "cp314")  # a debug build loads release extensions too
     assert list(target.tags) == [
@@ -161,13 +164,13 @@ def test_build_details_of_a_debug_mac_build(tmp_path: Path) -> None:
 
 def test_build_details_of_android_and_pypy(tmp_path: Path) -> None:
     android = build_details("android-24-arm64_v8a", [], ".cpython-314-aarch64-linux-android.so")
-    target = Target.from_file(write(tmp_path, android))
+    target = target_from_file(write(tmp_path, android))
     assert target.platforms == tuple(android_platforms(24, "arm64_v8a"))
     assert target.marker_environment["sys_platform"] == "android"
     pypy = build_details(
         "linux-x86_64", [], ".pypy311-pp73-x86_64-linux-gnu.so", name="pypy", version=(3, 11, 9)
     )
-    target = Target.from_file(write(tmp_path, pypy))
+    target = target_from_file(write(tmp_path, pypy))
     assert target.abis == ("pypy311_pp73",)
     assert str(target.tags[0]) == "pp311-pypy311_pp73-linux_x86_64"
     assert target.marker_environment["implementation_version"] == "7.3.9"
@@ -187,7 +190,7 @@ def test_bad_build_details(tmp_path: Path, change: dict[str, Any], message: str)
     data = {**build_details("linux-x86_64", [], ".cpython-314-x86_64-linux-gnu.so"), **change}
     path = write(tmp_path, data)
     with pytest.raises(TargetError) as caught:
-        Target.from_file(path)
+        target_from_file(path)
     assert caught.value.message == (
         f"the target file {path} is not a valid PEP 739 build-details.json: {message}"
     )

@@ -24,7 +24,7 @@ import packaging
 import pytest
 
 from tagpip.cli import main
-from tagpip.target.value import Target
+from tagpip.target import target_from_python
 
 MINORS = range(6, 14)
 # The newest packaging that supports each interpreter, of those found on this machine.
@@ -153,7 +153,7 @@ def test_flags_equal_sys_tags(
     minor: int, oracle_dir: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     python, expected = _oracle(minor, oracle_dir)
-    real = Target.from_python(python)
+    real = target_from_python(python)
     glibc = os.confstr("CS_GNU_LIBC_VERSION") or ""
     glibc_minor = glibc.split()[-1].split(".")[1]
     argv = ["--python-version", f"3.{minor}", "--platform", "linux_x86_64"]
@@ -168,7 +168,7 @@ def test_from_python_markers(minor: int) -> None:
     python = _interpreter(minor)
     if python is None:
         pytest.skip(f"no CPython 3.{minor} from pyenv on this machine")
-    target = Target.from_python(python)
+    target = target_from_python(python)
     env = target.marker_environment
     full = python.parent.parent.name
     assert env["python_full_version"] == full
@@ -192,4 +192,4 @@ def test_from_python_failure_is_a_target_error(tmp_path: Path) -> None:
     from tagpip.target.value import TargetError
 
     with pytest.raises(TargetError, match="cannot run the interpreter"):
-        Target.from_python(tmp_path / "no-such-python")
+        target_from_python(tmp_path / "no-such-python")

@@ -61,7 +61,7 @@ from tagpip.config import IndexOptions
 from tagpip.errors import TagpipError
 from tagpip.hashes import STRONG, fragment_hashes, link_algorithms, link_mismatch, new_hasher
 from tagpip.index import DistFile, Index, parse_metadata
-from tagpip.target import Target, TargetError
+from tagpip.target import Target, TargetError, host_target, target_from_python
 from tagpip.urls import git_credentials, redact_url
 
 __all__ = [
@@ -741,9 +741,9 @@ class SourceBuilder:
         interpreter itself, as it reports its tags and markers."""
         if interpreter.path not in self._interpreter_targets:
             if interpreter == host_interpreter():
-                made = Target.from_host()
+                made = host_target()
             else:
-                made = Target.from_python(interpreter.path)
+                made = target_from_python(interpreter.path)
             self._interpreter_targets[interpreter.path] = made
         return self._interpreter_targets[interpreter.path]
 

@@ -179,15 +179,13 @@ def named_target(option: str, value: str, python_version: str | None) -> tuple[T
     """The target ``--preset``, ``--from-python`` or ``--target-file`` names, and whether it
     took ``--python-version``: a preset does (another Python of its place, the rest unchanged);
     the others describe one real interpreter, which the flags may not change."""
-    from tagpip.target import Target
+    from tagpip.target import preset, target_from_file, target_from_python
 
     if option == "--preset":
-        from tagpip.target import preset
-
         return preset(value, python_version), python_version is not None
     if option == "--from-python":
-        return Target.from_python(value), False
-    return Target.from_file(value), False
+        return target_from_python(value), False
+    return target_from_file(value), False
 
 
 def local_interpreter(from_python: str | list[str] | None) -> str | None:

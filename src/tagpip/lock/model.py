@@ -32,7 +32,7 @@ from tagpip.hashes import STRONG, link_algorithms, link_mismatch, new_hasher
 from tagpip.index import ACTIVE, DistFile, Index, ProjectStatus
 from tagpip.resolution import Resolution
 from tagpip.tags import TokenError, parse_tag_block
-from tagpip.target import Target, TargetError
+from tagpip.target import Target, TargetError, target_for_block
 
 __all__ = [
     "Format",
@@ -258,7 +258,7 @@ def narrowed(target: Target, block: str) -> Target | None:
 
     A lock asks the same few blocks of the same target for every pin: each is narrowed once."""
     try:
-        return target.for_block(parse_tag_block(block, lock_span(block)))
+        return target_for_block(target, parse_tag_block(block, lock_span(block)))
     except (TargetError, TokenError):
         return None
 

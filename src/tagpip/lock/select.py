@@ -34,7 +34,7 @@ from tagpip.lock.model import (
     narrowed,
 )
 from tagpip.tags import TokenError, parse_tag_block
-from tagpip.target import Target, TargetError
+from tagpip.target import Target, TargetError, target_from_sources, target_from_spec
 
 __all__ = ["lock_hashes", "locked_sdist_target", "pins_from_lock", "target_of"]
 
@@ -109,7 +109,7 @@ def target_of(lock: Lock) -> Target:
 
     if not blocks:
         no_host()
-    target = Target.from_sources(blocks=blocks, host=no_host)
+    target = target_from_sources(blocks=blocks, host=no_host)
     return replace(target, source=where)
 
 
@@ -307,6 +307,6 @@ def _block_target(package: LockedPackage, target: Target | None) -> Target | Non
     if target is not None:
         return narrowed(target, package.block) or target
     try:
-        return Target.from_spec(parse_tag_block(package.block, lock_span(package.block)))
+        return target_from_spec(parse_tag_block(package.block, lock_span(package.block)))
     except (TargetError, TokenError):
         return None

@@ -54,7 +54,7 @@ from tagpip.resolution.candidates import (
     Constraint,
     Requirement,
 )
-from tagpip.target import Target, TargetError
+from tagpip.target import Target, TargetError, target_for_block
 from tagpip.urls import redact_url
 
 if TYPE_CHECKING:
@@ -971,7 +971,7 @@ def _block(line: TaggedRequirement, target: Target) -> Target | None:
     if line.tags is None:
         return None
     try:
-        return target.for_block(line.tags)
+        return target_for_block(target, line.tags)
     except TargetError as exc:
         if exc.span is None:
             exc.span = line.tags.span or line.span

@@ -5,7 +5,19 @@ real interpreter).
 
 from __future__ import annotations
 
-from tagpip.target.facts import pex_platform, target_from_facts
+from tagpip.target.facts import (
+    host_target,
+    pex_platform,
+    target_from_facts,
+    target_from_file,
+    target_from_python,
+)
+from tagpip.target.layers import (
+    target_for_block,
+    target_from_flags,
+    target_from_sources,
+    target_from_spec,
+)
 from tagpip.target.markers import IMPLEMENTATIONS, MARKER_NAMES
 from tagpip.target.presets import PRESETS, Preset, preset, preset_names
 from tagpip.target.probe import PROBE_SOURCE
@@ -43,6 +55,7 @@ __all__ = [
     "TargetError",
     "TargetOptions",
     "UndefinedMarkerValue",
+    "host_target",
     "interpreter_command",
     "parse_python_version",
     "pex_platform",
@@ -50,6 +63,12 @@ __all__ = [
     "preset_names",
     "read_record",
     "record_bytes",
+    "target_for_block",
     "target_from_facts",
+    "target_from_file",
+    "target_from_flags",
+    "target_from_python",
+    "target_from_sources",
+    "target_from_spec",
     "write_record",
 ]

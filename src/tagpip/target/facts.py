@@ -1,18 +1,21 @@
-"""Targets made from what a real system says about itself: an interpreter's facts (what
-``--from-python`` and ``tags --json`` capture) and other tools' descriptions of one (pex's
-``--complete-platform`` file, PEP 739's ``build-details.json``).
+"""Targets made from what a real system says about itself: a real interpreter, run once to
+report its facts (``--from-python``, and the host), and files that describe one (tagpip's own
+``tags --json``, pex's ``--complete-platform`` file, PEP 739's ``build-details.json``).
 
-One of the ways a :class:`~tagpip.target.value.Target` is made, kept apart from the target value so
-that :mod:`tagpip.target.value` holds what a target *is* and this module how such files and facts
-*read*. ``Target.from_facts`` and ``Target.from_json`` come here; this module imports
-:mod:`tagpip.target.value`, never the other way round at import time.
+The one place in the target stage that runs a process or reads a file: the
+:class:`~tagpip.target.value.Target` it returns is a value like any other, and nothing else in
+the stage looks at the host. ``--target-file`` comes through :func:`target_from_file`,
+``--from-python`` through :func:`target_from_python`.
 """
 
 from __future__ import annotations
 
+import json
 import re
+import subprocess
 from collections.abc import Mapping
 from dataclasses import replace
+from pathlib import Path
 from typing import Any
 
 import packaging
@@ -21,15 +24,25 @@ from packaging.version import InvalidVersion, Version
 
 from tagpip.tags import ALSO_RUNS, expand_platforms, manylinux_tags, musllinux_tags
 from tagpip.target.markers import IMPLEMENTATIONS, MARKER_NAMES, platform_markers
+from tagpip.target.probe import PROBE_SOURCE
 from tagpip.target.value import (
     Target,
     TargetError,
     compute_tags,
+    interpreter_command,
     parse_python_version,
     specific_abi,
 )
 
-__all__ = ["pex_platform", "read_build_details", "read_pex_platform", "target_from_facts"]
+__all__ = [
+    "host_target",
+    "pex_platform",
+    "read_build_details",
+    "read_pex_platform",
+    "target_from_facts",
+    "target_from_file",
+    "target_from_python",
+]
 
 # --- real interpreters ---------------------------------------------------------------------------
 
@@ -113,7 +126,79 @@ def _fact_platforms(facts: Mapping[str, Any]) -> list[str]:
     return native + many if _LINUX_FIRST else many + native
 
 
-def target_from_facts(facts: Mapping[str, Any], source: str) -> Target:
+def target_from_python(path: str | Path) -> Target:
+    """The target a real interpreter is: it runs once (isolated, without site) to report its
+    facts; its tags are then computed here as its own ``sys_tags()`` would, by the packaging
+    installed next to tagpip (which the interpreter itself may lack).
+
+    ``path`` is an interpreter, or a script that runs one, or a command line that runs one
+    elsewhere (``docker run --rm -i IMAGE python3``, ``ssh HOST python3``, ``chroot ROOT
+    python3``): tagpip appends ``-I -S -`` and writes the probe to its standard input, which
+    passes through such commands where a ``-c`` program would be requoted by a remote shell.
+    A value that is not an existing file and holds a space is a command line (split as a
+    POSIX shell would, with :func:`shlex.split`, never run by a shell).
+    """
+    text = str(path)
+    command = interpreter_command(text)
+    # A command may pull an image or open a connection first: give it longer.
+    timeout = 60 if len(command) == 1 else 300
+    try:
+        result = subprocess.run(
+            [*command, "-I", "-S", "-"],
+            input=PROBE_SOURCE,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            check=False,
+        )
+    except subprocess.TimeoutExpired:
+        raise TargetError(
+            f"the interpreter {text!r} did not report its tags within {timeout} seconds"
+        ) from None
+    except OSError as error:
+        raise TargetError(f"cannot run the interpreter {text!r}: {error}") from None
+    if result.returncode != 0:
+        # The interpreter's own words, trimmed to one line: a fatal start-up error (or a
+        # Python 2 refusing -I) says what is wrong in its first line, a traceback in its
+        # last (the probe's source, which a traceback quotes, is never shown).
+        lines = [line.strip() for line in result.stderr.strip().splitlines() if line.strip()]
+        fatal = [
+            line for line in lines if line.startswith(("Fatal Python error", "Unknown option"))
+        ]
+        detail = fatal[:1] or lines[-1:] or [f"exit status {result.returncode}, no output"]
+        raise TargetError(
+            f"the interpreter {text!r} failed to report its tags: {detail[0]}",
+            hint="--from-python needs a CPython or PyPy 3.6 or later",
+        )
+    if not result.stdout.strip():
+        raise TargetError(
+            f"the interpreter {text!r} printed nothing",
+            hint="tagpip sends its probe on standard input: a command that runs the "
+            "interpreter elsewhere must pass it on (docker run -i; ssh without -n)",
+        )
+    try:
+        facts = json.loads(result.stdout)
+    except ValueError:
+        raise TargetError(f"the interpreter {text!r} gave unreadable output") from None
+    return target_from_facts(facts, source=f"--from-python {text}")
+
+
+def host_target() -> Target:
+    """The interpreter tagpip runs in: the one place the host is read."""
+    namespace: dict[str, Any] = {"__name__": "tagpip._probe_run"}
+    exec(compile(PROBE_SOURCE, "<tagpip probe>", "exec"), namespace)
+    return target_from_facts(namespace["_facts"](), source="the host")
+
+
+def target_from_facts(facts: Mapping[str, Any], *, source: str = "") -> Target:
+    """A target from what the probe script reports (see :mod:`tagpip.target.probe`)."""
+    try:
+        return _from_facts(facts, source)
+    except (KeyError, TypeError, ValueError, IndexError) as error:
+        raise TargetError(f"incomplete interpreter facts: {error!r}") from None
+
+
+def _from_facts(facts: Mapping[str, Any], source: str) -> Target:
     name = str(facts["implementation"])
     impl = INTERPRETER_SHORT_NAMES.get(name, name)
     if impl not in IMPLEMENTATIONS:
@@ -180,7 +265,7 @@ def read_pex_platform(data: Mapping[str, Any], source: str) -> Target:
     version = release[:3] if "python_full_version" in markers else release[:2]
     abis = [t.abi for t in tags if specific_abi(t.abi)]
     platforms = [t.platform for t in tags if t.platform != "any"]
-    target = Target._build(
+    target = Target.of(
         impl, version, list(dict.fromkeys(abis)), platforms, markers=markers, expand=False
     )
     return replace(target, tags=tuple(dict.fromkeys(tags)), source=source)
@@ -270,7 +355,7 @@ def read_build_details(data: Mapping[str, Any], source: str) -> Target:
             f"{native} wheels, no manylinux or musllinux ones; capture the interpreter with "
             "tagpip tags --from-python PATH --json for those"
         )
-    target = Target._build(impl, version, abis, platforms, markers=markers, expand=False)
+    target = Target.of(impl, version, abis, platforms, markers=markers, expand=False)
     return replace(target, source=source, notes=tuple(notes))
 
 
@@ -281,3 +366,23 @@ def _full_version(info: Mapping[str, Any]) -> str:
     if isinstance(level, str) and level != "final":
         text += level[0] + str(info.get("serial", 0))
     return text
+
+
+def target_from_file(path: str | Path) -> Target:
+    """Read a target file: the JSON ``tagpip tags --json`` prints, pex's
+    ``--complete-platform`` JSON, or a PEP 739 ``build-details.json`` (told apart by their
+    keys)."""
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except OSError as error:
+        raise TargetError(f"cannot read the target file {str(path)!r}: {error}") from None
+    try:
+        data = json.loads(text)
+    except ValueError as error:
+        raise TargetError(f"the target file {str(path)!r} is not JSON: {error}") from None
+    source = f"the target file {path}"
+    if isinstance(data, dict) and "compatible_tags" in data and "version" not in data:
+        return read_pex_platform(data, source)
+    if isinstance(data, dict) and "schema_version" in data and "version" not in data:
+        return read_build_details(data, source)
+    return Target.from_json(data, source=source)

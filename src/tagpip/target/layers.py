@@ -1,13 +1,13 @@
-"""Targets made from a run's sources together: pip's flags, target files, presets and the tag
-blocks of the requirements, combined into one :class:`~tagpip.target.value.Target`, and a target
-narrowed to one requirement's tag block.
+"""Targets made from a run's sources together: pip's flags, a named target (a preset, an
+interpreter, a target file) and the requirement files' option lines, combined with the tag
+blocks of the requirements into one :class:`~tagpip.target.value.Target`
+(:func:`target_from_sources`), and a target narrowed to one requirement's tag block
+(:func:`target_for_block`).
 
-One of the ways a target is made (the others: :mod:`tagpip.target.facts` for real systems'
-descriptions, :mod:`tagpip.target.presets` for named targets). Which source wins for each part
-(implementation, version, ABIs, platforms, marker values), and the errors when two disagree, are
-decided here; :meth:`Target.from_flags`, :meth:`Target.from_spec`, :meth:`Target.from_sources` and
-:meth:`Target.for_block` call in. This module imports :mod:`tagpip.target.value`, never the other
-way round at import time.
+Which source wins for each part (implementation, version, ABIs, platforms, marker values), and
+the errors when two disagree, are decided here. Reading a real system is
+:mod:`tagpip.target.facts`' job; this module asks it for the host only when no source says
+anything.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
-from tagpip.errors import Span
+from tagpip.errors import Diagnostic, Span, ValidationError
 from tagpip.tags import (
     ALSO_RUNS,
     ImpossiblePlatform,
@@ -31,6 +31,7 @@ from tagpip.tags import (
     parse_platform,
     python_version_of,
 )
+from tagpip.target.facts import host_target
 from tagpip.target.markers import PLATFORM_MARKERS, version_markers
 from tagpip.target.value import (
     LEVELLED_FAMILIES,
@@ -43,7 +44,15 @@ from tagpip.target.value import (
     specific_abi,
 )
 
-__all__ = ["block_layer", "narrow", "platform_tag", "resolve_layers"]
+__all__ = [
+    "block_layer",
+    "platform_tag",
+    "resolve_layers",
+    "target_for_block",
+    "target_from_flags",
+    "target_from_sources",
+    "target_from_spec",
+]
 
 # --- combining sources --------------------------------------------------------------------------
 
@@ -275,9 +284,9 @@ def resolve_layers(
         host_markers = host_target.marker_environment
         markers = {k: v for k, v in host_markers.items() if k in PLATFORM_MARKERS}
         markers.update(version_markers(implementation, version))
-        target = Target._build(implementation, version, abis, platform_tags, markers=markers)
+        target = Target.of(implementation, version, abis, platform_tags, markers=markers)
     else:
-        target = Target._build(implementation, version, abis, platform_tags)
+        target = Target.of(implementation, version, abis, platform_tags)
     if implementation == "graalpy" and not abis:
         notes.append(
             "a GraalPy target without --abi takes only wheels with the ABI 'none': GraalPy's "
@@ -322,7 +331,12 @@ def _target_os_arch(target: Target) -> tuple[set[str], set[str]]:
     return classes, archs
 
 
-def narrow(target: Target, spec: TagSpec) -> Target:
+def target_for_block(target: Target, spec: TagSpec) -> Target:
+    """The narrower target a requirement's own tag block describes, filled from ``target``.
+
+    Its tags are a subset of the target's. Raises TargetError when the block cannot run on the
+    target (manylinux2014 on a manylinux1 target, cp37 on a cp36 target).
+    """
     span = spec.span
     # The interpreter: same implementation and version; a py tag keeps only generic wheels.
     keep_interpreter: Callable[[str], bool] = lambda interpreter: True  # noqa: E731
@@ -428,3 +442,87 @@ def _block_platforms(target: Target, platform: PlatformSpec, span: Span | None) 
             span=span,
         )
     return set(expanded)
+
+
+# --- a run's one target ----------------------------------------------------------------------
+
+
+def target_from_flags(
+    platforms: Sequence[str],
+    python_version: str | None,
+    implementation: str | None,
+    abis: Sequence[str],
+) -> Target:
+    """The target pip's ``--platform``/``--python-version``/``--implementation``/``--abi``
+    describe. ``--python-version`` and at least one ``--platform`` are required: tagpip does
+    not borrow the host's for a foreign target (:func:`target_from_sources` does, last)."""
+    options = TargetOptions.from_strings(platforms, python_version, implementation, abis)
+    if not options.platforms:
+        raise TargetError("the target has no platform", hint="give --platform")
+    return resolve_layers([options], [], host=None)
+
+
+def target_from_spec(spec: TagSpec) -> Target:
+    """The target a tag block alone describes (``[manylinux1,cp36,x86_64]``): it must name a
+    python tag with a version and a platform with an architecture."""
+    layer = block_layer([spec])
+    if layer.python is None or layer.platform is None:
+        missing = "a python tag such as cp312" if layer.python is None else "a platform"
+        raise TargetError(f"the tag block does not name {missing}", span=spec.span)
+    impl, version = layer.python
+    abis = list(layer.abis) or spec.abis or None
+    return Target.of(impl, version, abis, [platform_tag(layer.platform, spec.span)])
+
+
+def target_from_sources(
+    *,
+    command_line: TargetOptions | None = None,
+    base: Target | None = None,
+    file_options: Sequence[TargetOptions] = (),
+    blocks: Sequence[TagSpec] = (),
+    host: Target | Callable[[], Target] | None = None,
+) -> Target:
+    """The one target of a run, from its sources, first to last (docs/targets.md): the command
+    line (``base`` is a preset, ``--from-python`` or ``--target-file`` target; ``command_line``
+    pip's four flags, which may not be combined with a base), the requirement files' option
+    lines (``file_options``, one per file, which must agree), the tag blocks (which must agree
+    on interpreter, OS and architecture; the highest platform level wins), and the host
+    (``host``, default :func:`~tagpip.target.facts.host_target`, read only when nothing else
+    says anything).
+
+    Each of platform, Python version, implementation and ABIs comes from the first source that
+    gives it. A Python version with no platform anywhere takes the host's platforms; a
+    platform with no Python version is an error (tagpip does not guess the interpreter).
+    Every block is then checked with :func:`target_for_block`; all failing blocks are reported.
+    """
+    command_line = command_line or TargetOptions()
+    if base is not None and not command_line.is_empty():
+        if base.source.startswith("the preset "):
+            # The CLI hands a preset its --python-version; what is left is another platform,
+            # implementation or ABI, which would make it another place.
+            raise TargetError(
+                f"{base.source} cannot be combined with --platform, --implementation or --abi",
+                hint="a preset takes --python-version only (another Python of its place); "
+                "for another platform, give --platform and --python-version without it",
+            )
+        raise TargetError(
+            f"{base.source or 'a named target'} cannot be combined with --platform, "
+            "--python-version, --implementation or --abi",
+            hint="use one or the other",
+        )
+    if base is not None:
+        target = base
+    else:
+        layers = [command_line, *file_options]
+        target = resolve_layers(layers, blocks, host=host or host_target)
+    problems: list[TargetError] = []
+    for spec in blocks:
+        try:
+            target_for_block(target, spec)
+        except TargetError as error:
+            problems.append(error)
+    if len(problems) == 1:
+        raise problems[0]
+    if problems:
+        raise ValidationError([Diagnostic("error", p.message, p.span, p.hint) for p in problems])
+    return target

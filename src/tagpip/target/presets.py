@@ -15,6 +15,7 @@ import difflib
 from dataclasses import dataclass, field, replace
 
 from tagpip.presetfacts import RELEASES, Release, help_summary
+from tagpip.target.layers import target_from_flags
 from tagpip.target.value import Target, TargetError, parse_python_version
 
 __all__ = ["PRESETS", "Preset", "preset", "preset_names"]
@@ -45,7 +46,7 @@ class Preset:
         of the default: one the place packages keeps its known patch level; another is taken as
         given, said in a note (the interpreter is then one the user installs there)."""
         version, notes = self._version(python_version)
-        target = Target.from_flags(self.platforms, version, self.implementation, ())
+        target = target_from_flags(self.platforms, version, self.implementation, ())
         return replace(target, source=f"the preset {self.name}", notes=tuple(notes))
 
     def _version(self, given: str | None) -> tuple[str, list[str]]:

@@ -1,27 +1,25 @@
-"""Targets: one interpreter on one platform, its ordered compatible tags and marker environment.
+"""The target value: one interpreter on one platform, its ordered compatible tags and its
+marker environment.
 
-A :class:`Target` is pure data. The tags come from packaging's own generators (``cpython_tags``,
-``generic_tags``, ``compatible_tags``, ``mac_platforms``, ``ios_platforms``,
+A :class:`Target` is pure data: it holds facts and answers questions about them (which wheel
+tags fit, in which order; what a marker says; whether a Requires-Python holds), and nothing here
+runs a process or reads a file. The tags come from packaging's own generators
+(``cpython_tags``, ``generic_tags``, ``compatible_tags``, ``mac_platforms``, ``ios_platforms``,
 ``android_platforms``) called with every argument explicit, so the list is the one a real
-interpreter of that kind computes for itself with ``sys_tags()``; the platform list is expanded as
-a real interpreter on that system would (docs/targets.md, "Target families"). Only
-:meth:`Target.from_host` and :meth:`Target.from_python` look at a real interpreter, and marker
+interpreter of that kind computes for itself with ``sys_tags()``; the platform list is expanded
+as a real interpreter on that system would (docs/targets.md, "Target families"). Marker
 evaluation never falls back to the host's values (packaging's ``Marker.evaluate`` would).
 
-What a platform tag says and expands to is :mod:`tagpip.tags.platforms`' job, and the marker values
-and their three-valued evaluation :mod:`tagpip.target.markers`'s: this module combines them into the
-value and builds it from the sources a run has (flags, tag blocks, target files, interpreters).
-Combining a run's sources (flags, files, tag blocks) and narrowing to one block is
-:mod:`tagpip.target.layers`' job, and reading an interpreter's facts and other tools' target
-files :mod:`tagpip.target.facts`'; the methods here call in. They and the presets
-(:mod:`tagpip.target.presets`) build on this module, never the other way round at import time.
+What a platform tag says and expands to is :mod:`tagpip.tags`' job, and the marker values and
+their three-valued evaluation :mod:`tagpip.target.markers`'. The ways a target is made live
+beside this module, which imports none of them: :mod:`tagpip.target.layers` (a run's flags,
+files and tag blocks, and one block's narrower target), :mod:`tagpip.target.facts` (a real
+interpreter, the host, target files) and :mod:`tagpip.target.presets` (named targets).
 """
 
 from __future__ import annotations
 
-import json
-import subprocess
-from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -37,10 +35,9 @@ from packaging.tags import (
 from packaging.version import InvalidVersion, Version
 
 from tagpip import compat
-from tagpip.errors import Span, TagpipError, ValidationError
+from tagpip.errors import Span, TagpipError
 from tagpip.tags import (
     LEGACY_MANYLINUX,
-    TagSpec,
     VocabularyError,
     classify,
     expand_platforms,
@@ -215,8 +212,8 @@ def specific_abi(abi: str) -> bool:
 
 @dataclass(frozen=True)
 class Target:
-    """One interpreter on one platform. Pure data: building one never reads the host, except
-    through the explicit ``from_host``/``from_python`` constructors.
+    """One interpreter on one platform. Pure data: making one never reads the host (only
+    :mod:`tagpip.target.facts` does, when asked to).
 
     ``markers`` holds the PEP 508 values the target determines, as sorted ``(name, value)``
     pairs; a name that is absent is undefined, and a marker that needs it is an error.
@@ -253,7 +250,7 @@ class Target:
     # --- constructors ---------------------------------------------------------------------------
 
     @classmethod
-    def _build(
+    def of(
         cls,
         implementation: str,
         python_version: tuple[int, ...],
@@ -286,116 +283,6 @@ class Target:
             markers=tuple(sorted(values.items())),
             source=source,
         )
-
-    @classmethod
-    def from_flags(
-        cls,
-        platforms: Sequence[str],
-        python_version: str | None,
-        implementation: str | None,
-        abis: Sequence[str],
-    ) -> Target:
-        """The target pip's ``--platform``/``--python-version``/``--implementation``/``--abi``
-        describe. ``--python-version`` and at least one ``--platform`` are required: tagpip does
-        not borrow the host's for a foreign target (use :meth:`from_sources` for the host)."""
-        options = TargetOptions.from_strings(platforms, python_version, implementation, abis)
-        if not options.platforms:
-            raise TargetError("the target has no platform", hint="give --platform")
-        from tagpip.target.layers import resolve_layers
-
-        return resolve_layers([options], [], host=None)
-
-    @classmethod
-    def from_spec(cls, spec: TagSpec) -> Target:
-        """The target a tag block alone describes (``[manylinux1,cp36,x86_64]``): it must name a
-        python tag with a version and a platform with an architecture."""
-        from tagpip.target.layers import block_layer, platform_tag
-
-        layer = block_layer([spec])
-        if layer.python is None or layer.platform is None:
-            missing = "a python tag such as cp312" if layer.python is None else "a platform"
-            raise TargetError(f"the tag block does not name {missing}", span=spec.span)
-        impl, version = layer.python
-        abis = list(layer.abis) or spec.abis or None
-        return cls._build(impl, version, abis, [platform_tag(layer.platform, spec.span)])
-
-    @classmethod
-    def from_python(cls, path: str | Path) -> Target:
-        """The target a real interpreter is: it runs once (isolated, without site) to report its
-        facts; its tags are then computed here as its own ``sys_tags()`` would, by the packaging
-        installed next to tagpip (which the interpreter itself may lack).
-
-        ``path`` is an interpreter, or a script that runs one, or a command line that runs one
-        elsewhere (``docker run --rm -i IMAGE python3``, ``ssh HOST python3``, ``chroot ROOT
-        python3``): tagpip appends ``-I -S -`` and writes the probe to its standard input, which
-        passes through such commands where a ``-c`` program would be requoted by a remote shell.
-        A value that is not an existing file and holds a space is a command line (split as a
-        POSIX shell would, with :func:`shlex.split`, never run by a shell).
-        """
-        from tagpip.target.probe import PROBE_SOURCE
-
-        text = str(path)
-        command = interpreter_command(text)
-        # A command may pull an image or open a connection first: give it longer.
-        timeout = 60 if len(command) == 1 else 300
-        try:
-            result = subprocess.run(
-                [*command, "-I", "-S", "-"],
-                input=PROBE_SOURCE,
-                capture_output=True,
-                text=True,
-                timeout=timeout,
-                check=False,
-            )
-        except subprocess.TimeoutExpired:
-            raise TargetError(
-                f"the interpreter {text!r} did not report its tags within {timeout} seconds"
-            ) from None
-        except OSError as error:
-            raise TargetError(f"cannot run the interpreter {text!r}: {error}") from None
-        if result.returncode != 0:
-            # The interpreter's own words, trimmed to one line: a fatal start-up error (or a
-            # Python 2 refusing -I) says what is wrong in its first line, a traceback in its
-            # last (the probe's source, which a traceback quotes, is never shown).
-            lines = [line.strip() for line in result.stderr.strip().splitlines() if line.strip()]
-            fatal = [
-                line for line in lines if line.startswith(("Fatal Python error", "Unknown option"))
-            ]
-            detail = fatal[:1] or lines[-1:] or [f"exit status {result.returncode}, no output"]
-            raise TargetError(
-                f"the interpreter {text!r} failed to report its tags: {detail[0]}",
-                hint="--from-python needs a CPython or PyPy 3.6 or later",
-            )
-        if not result.stdout.strip():
-            raise TargetError(
-                f"the interpreter {text!r} printed nothing",
-                hint="tagpip sends its probe on standard input: a command that runs the "
-                "interpreter elsewhere must pass it on (docker run -i; ssh without -n)",
-            )
-        try:
-            facts = json.loads(result.stdout)
-        except ValueError:
-            raise TargetError(f"the interpreter {text!r} gave unreadable output") from None
-        return cls.from_facts(facts, source=f"--from-python {text}")
-
-    @classmethod
-    def from_host(cls) -> Target:
-        """The interpreter tagpip runs in: the one place the host is read."""
-        from tagpip.target.probe import PROBE_SOURCE
-
-        namespace: dict[str, Any] = {"__name__": "tagpip._probe_run"}
-        exec(compile(PROBE_SOURCE, "<tagpip probe>", "exec"), namespace)
-        return cls.from_facts(namespace["_facts"](), source="the host")
-
-    @classmethod
-    def from_facts(cls, facts: Mapping[str, Any], *, source: str = "") -> Target:
-        """A target from what the probe script reports (see ``_probe.py``)."""
-        try:
-            from tagpip.target.facts import target_from_facts
-
-            return target_from_facts(facts, source)
-        except (KeyError, TypeError, ValueError, IndexError) as error:
-            raise TargetError(f"incomplete interpreter facts: {error!r}") from None
 
     def to_json(self) -> dict[str, Any]:
         """The target as ``tagpip tags --json`` writes it and ``--target-file`` reads it."""
@@ -452,7 +339,7 @@ class Target:
                 raise bad(f"marker {name!r} must be a string or null")
             if value is not None:
                 markers[name] = value
-        target = cls._build(
+        target = cls.of(
             impl, version, lists["abis"], lists["platforms"], markers=markers, expand=False
         )
         if lists["tags"]:
@@ -464,88 +351,6 @@ class Target:
                 tags.append(Tag(*parts))
             target = replace(target, tags=tuple(dict.fromkeys(tags)))
         return replace(target, source=source)
-
-    @classmethod
-    def from_file(cls, path: str | Path) -> Target:
-        """Read a target file: the JSON ``tagpip tags --json`` prints, pex's
-        ``--complete-platform`` JSON, or a PEP 739 ``build-details.json`` (told apart by their
-        keys; see :mod:`tagpip.target.facts`)."""
-        try:
-            text = Path(path).read_text(encoding="utf-8")
-        except OSError as error:
-            raise TargetError(f"cannot read the target file {str(path)!r}: {error}") from None
-        try:
-            data = json.loads(text)
-        except ValueError as error:
-            raise TargetError(f"the target file {str(path)!r} is not JSON: {error}") from None
-        source = f"the target file {path}"
-        from tagpip.target.facts import read_build_details, read_pex_platform
-
-        if isinstance(data, dict) and "compatible_tags" in data and "version" not in data:
-            return read_pex_platform(data, source)
-        if isinstance(data, dict) and "schema_version" in data and "version" not in data:
-            return read_build_details(data, source)
-        return cls.from_json(data, source=source)
-
-    @classmethod
-    def from_sources(
-        cls,
-        *,
-        command_line: TargetOptions | None = None,
-        base: Target | None = None,
-        file_options: Sequence[TargetOptions] = (),
-        blocks: Sequence[TagSpec] = (),
-        host: Target | Callable[[], Target] | None = None,
-    ) -> Target:
-        """The one target of a run, from its sources, first to last (docs/targets.md): the command
-        line (``base`` is a preset, ``--from-python`` or ``--target-file`` target; ``command_line``
-        pip's four flags, which may not be combined with a base), the requirement files' option
-        lines (``file_options``, one per file, which must agree), the tag blocks (which must agree
-        on interpreter, OS and architecture; the highest platform level wins), and the host
-        (``host``, default :meth:`from_host`, read only when nothing else says anything).
-
-        Each of platform, Python version, implementation and ABIs comes from the first source that
-        gives it. A Python version with no platform anywhere takes the host's platforms; a
-        platform with no Python version is an error (tagpip does not guess the interpreter).
-        Every block is then checked with :meth:`for_block`; all failing blocks are reported.
-        """
-        command_line = command_line or TargetOptions()
-        if base is not None and not command_line.is_empty():
-            if base.source.startswith("the preset "):
-                # The CLI hands a preset its --python-version; what is left is another platform,
-                # implementation or ABI, which would make it another place.
-                raise TargetError(
-                    f"{base.source} cannot be combined with --platform, --implementation or --abi",
-                    hint="a preset takes --python-version only (another Python of its place); "
-                    "for another platform, give --platform and --python-version without it",
-                )
-            raise TargetError(
-                f"{base.source or 'a named target'} cannot be combined with --platform, "
-                "--python-version, --implementation or --abi",
-                hint="use one or the other",
-            )
-        if base is not None:
-            target = base
-        else:
-            from tagpip.target.layers import resolve_layers
-
-            layers = [command_line, *file_options]
-            target = resolve_layers(layers, blocks, host=host or Target.from_host)
-        problems: list[TargetError] = []
-        for spec in blocks:
-            try:
-                target.for_block(spec)
-            except TargetError as error:
-                problems.append(error)
-        if len(problems) == 1:
-            raise problems[0]
-        if problems:
-            from tagpip.errors import Diagnostic
-
-            raise ValidationError(
-                [Diagnostic("error", p.message, p.span, p.hint) for p in problems]
-            )
-        return target
 
     # --- queries --------------------------------------------------------------------------------
 
@@ -616,16 +421,6 @@ class Target:
             requires_python.contains(f"{major}.{minor}.{patch}", prereleases=True)
             for patch in sorted(patches)
         )
-
-    def for_block(self, spec: TagSpec) -> Target:
-        """The narrower target a requirement's own tag block describes, filled from this target.
-
-        Its tags are a subset of this target's. Raises TargetError when the block cannot run on
-        this target (manylinux2014 on a manylinux1 target, cp37 on a cp36 target).
-        """
-        from tagpip.target.layers import narrow
-
-        return narrow(self, spec)
 
     def describe(self) -> str:
         """A short human description for messages, e.g. ``CPython 3.6 on manylinux1 x86_64``."""

@@ -42,6 +42,7 @@ from tagpip.target import (
     RecordError,
     Target,
     read_record,
+    target_from_facts,
 )
 from tagpip.verify.folder import Distribution, Opened, elf_machine, open_folder
 from tagpip.verify.interpreter import InterpreterError, run_check
@@ -689,7 +690,7 @@ def _results(
 
 def _interpreter_target(interpreter: Interpreter) -> Target | None:
     try:
-        return Target.from_facts(interpreter.facts, source="the interpreter")
+        return target_from_facts(interpreter.facts, source="the interpreter")
     except TagpipError:
         return None
 

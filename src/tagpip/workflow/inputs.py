@@ -26,7 +26,7 @@ from tagpip.requirements import (
     check_requirements_file,
     parse_line,
 )
-from tagpip.target import Sourced, TargetOptions
+from tagpip.target import Sourced, TargetOptions, target_from_sources
 
 if TYPE_CHECKING:
     from tagpip.target import Target
@@ -145,7 +145,6 @@ def target_from(
     """The one target of a run, by the precedence of docs/targets.md: the command line's flags
     (``command_line``) over a named ``base`` target (a preset, an interpreter, a target file),
     over the files' option lines, over the tag blocks, and last the host."""
-    from tagpip.target import Target
 
     file_layers = [
         TargetOptions(
@@ -161,7 +160,7 @@ def target_from(
         for o in inputs.file_options
     ]
     blocks = [r.tags for r in (*inputs.requirements, *inputs.constraints) if r.tags is not None]
-    return Target.from_sources(
+    return target_from_sources(
         command_line=command_line,
         base=base,
         file_options=[layer for layer in file_layers if not layer.is_empty()],

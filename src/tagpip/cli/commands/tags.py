@@ -54,7 +54,13 @@ def register(subparsers: Any) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Print what was asked for; bad input raises TagpipError for the shell to render."""
-    from tagpip.target import MARKER_NAMES, Target, TargetOptions
+    from tagpip.target import (
+        MARKER_NAMES,
+        Target,
+        TargetOptions,
+        target_for_block,
+        target_from_sources,
+    )
 
     if args.list_presets:
         _list_presets()
@@ -87,9 +93,9 @@ def run(args: argparse.Namespace) -> int:
     command_line = TargetOptions.from_strings(
         args.platform, None if took_version else args.python_version, args.implementation, args.abi
     )
-    target = Target.from_sources(command_line=command_line, base=base, blocks=blocks)
+    target = target_from_sources(command_line=command_line, base=base, blocks=blocks)
     sys.stderr.write("".join(f"warning: {note}\n" for note in target.notes))
-    shown = target.for_block(blocks[0]) if blocks else target
+    shown = target_for_block(target, blocks[0]) if blocks else target
 
     if args.json:
         _out(json.dumps(shown.to_json(), indent=2))
