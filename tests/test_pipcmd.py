@@ -25,7 +25,7 @@ from tagpip.pip.command import (
     restriction_for,
 )
 from tagpip.requirements.syntax import parse_line
-from tagpip.resolution.resolver import Pin
+from tagpip.resolution import Pin
 from tagpip.target import target_from_flags
 from tagpip.target.value import Target
 

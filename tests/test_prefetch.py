@@ -21,7 +21,8 @@ from tagpip.index.client import HttpIndex
 from tagpip.index.pages import DistFile
 from tagpip.requirements.syntax import parse_line
 from tagpip.resolution.candidates import CandidateFinder
-from tagpip.resolution.resolver import _Provider, resolve
+from tagpip.resolution.provider import Provider as _Provider
+from tagpip.resolution.resolver import resolve
 from tagpip.target import target_from_flags
 
 TARGET = target_from_flags(

@@ -23,16 +23,16 @@ from support.fakes import FakeIndex, Release, rel
 from tagpip.errors import TagpipError
 from tagpip.index.client import DistFile, IndexError_
 from tagpip.requirements.syntax import TaggedRequirement, parse_line
-from tagpip.resolution.candidates import Candidate, CandidateFinder, Requirement
-from tagpip.resolution.resolver import (
+from tagpip.resolution import (
     NoWheelForTarget,
     ResolutionImpossible,
     ResolutionTimedOut,
     UnknownProject,
     UnsupportedRequirement,
-    _Provider,
     resolve,
 )
+from tagpip.resolution.candidates import Candidate, CandidateFinder, Requirement
+from tagpip.resolution.provider import Provider as _Provider
 from tagpip.target import target_for_block, target_from_flags
 from tagpip.target.value import Target, TargetError
 

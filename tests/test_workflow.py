@@ -68,7 +68,7 @@ def test_the_library_example_installs_what_the_command_installs(
 def test_the_library_raises_what_the_command_reports(
     index_server: IndexServer, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    from tagpip.resolution.resolver import ResolveError
+    from tagpip.resolution import ResolveError
 
     _serve(index_server)
     with pytest.raises(ResolveError) as caught:

@@ -5,13 +5,13 @@ fact (``tagpip why``, ``tagpip matrix``, the downgrade notes).
 
 from __future__ import annotations
 
-from tagpip.resolution.resolver import (
+from tagpip.resolution.building import Builder, BuiltWheel
+from tagpip.resolution.errors import (
+    BINARY_TWINS,
     Conflict,
     Demand,
     NoWheelForTarget,
-    Pin,
     QuarantinedProject,
-    Resolution,
     ResolutionImpossible,
     ResolutionTimedOut,
     ResolutionTooDeep,
@@ -19,8 +19,13 @@ from tagpip.resolution.resolver import (
     UnknownProject,
     UnsupportedRequirement,
     WheelDoesNotFit,
-    resolve,
+    natural_key,
+    no_wheel_text,
+    place,
+    summarise_tags,
 )
+from tagpip.resolution.resolver import MAX_ROUNDS, resolve
+from tagpip.resolution.results import Pin, Resolution
 from tagpip.resolution.statuses import (
     FAILING,
     Pinned,
@@ -29,25 +34,23 @@ from tagpip.resolution.statuses import (
     parse_fail_on,
     status_warnings,
 )
+from tagpip.resolution.table import Cell, Matrix, matrix
 from tagpip.resolution.why import (
-    BINARY_TWINS,
-    Cell,
     Considered,
     Downgrade,
     Explanation,
-    Matrix,
     NotResolved,
     Policy,
     downgrades,
     explain,
-    matrix,
-    no_wheel_text,
-    summarise_tags,
 )
 
 __all__ = [
     "BINARY_TWINS",
     "FAILING",
+    "MAX_ROUNDS",
+    "Builder",
+    "BuiltWheel",
     "Cell",
     "Conflict",
     "Considered",
@@ -74,8 +77,10 @@ __all__ = [
     "downgrades",
     "explain",
     "matrix",
+    "natural_key",
     "no_wheel_text",
     "parse_fail_on",
+    "place",
     "resolve",
     "status_warnings",
     "summarise_tags",

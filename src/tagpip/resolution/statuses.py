@@ -3,8 +3,8 @@ project its index marks archived, deprecated (or quarantined, when ``--allow-qua
 it in), and the ``--fail-on-status`` check a CI job runs.
 
 The statuses themselves are read from the index pages (:class:`tagpip.index.pages.ProjectStatus`)
-and carried by each pin (:attr:`tagpip.resolution.resolver.Pin.status`); a quarantined project is
-refused by the resolver itself (:class:`tagpip.resolution.resolver.QuarantinedProject`). Nothing
+and carried by each pin (:attr:`tagpip.resolution.results.Pin.status`); a quarantined project is
+refused by the resolver itself (:class:`tagpip.resolution.errors.QuarantinedProject`). Nothing
 here prints: the texts go back to :mod:`tagpip.workflow.fetch`, which hands them to the CLI.
 """
 
@@ -18,11 +18,11 @@ from packaging.version import Version
 
 from tagpip.errors import UsageError
 from tagpip.index import ProjectStatus
-from tagpip.resolution.resolver import ResolveError
+from tagpip.resolution.errors import ResolveError
 
 
 class Pinned(Protocol):
-    """A pinned project with its status: a resolution's :class:`tagpip.resolution.resolver.Pin`, or
+    """A pinned project with its status: a resolution's :class:`tagpip.resolution.results.Pin`, or
     a lock's :class:`tagpip.lock.model.LockedPackage` (the status recorded when it was locked)."""
 
     @property

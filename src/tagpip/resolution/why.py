@@ -16,163 +16,35 @@ the candidate finder's own (:meth:`tagpip.resolution.candidates.CandidateFinder.
 from __future__ import annotations
 
 import datetime
-import re
-from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
-from typing import Any
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 
+from packaging.requirements import Requirement as PackagingRequirement
+from packaging.specifiers import SpecifierSet
+from packaging.utils import (
+    NormalizedName,
+    canonicalize_name,
+)
 from packaging.version import Version
 
+from tagpip.config import ReleaseControl
 from tagpip.errors import TagpipError
-from tagpip.index import ACTIVE, ProjectStatus
-
-TYPE_CHECKING = False
-if TYPE_CHECKING:
-    from packaging.requirements import Requirement as PackagingRequirement
-    from packaging.utils import NormalizedName
-
-    from tagpip.config import ReleaseControl
-    from tagpip.index import DistFile, Index
-    from tagpip.requirements import TaggedRequirement
-    from tagpip.resolution.candidates import CandidateFinder
-    from tagpip.resolution.resolver import NoWheelForTarget, Pin, Resolution
-    from tagpip.target import Target
+from tagpip.index import ACTIVE, DistFile, Index, ProjectStatus
+from tagpip.requirements import TaggedRequirement
+from tagpip.resolution.candidates import CandidateFinder, Requirement
+from tagpip.resolution.errors import Demand, place, summarise_tags
+from tagpip.resolution.results import Pin, Resolution
+from tagpip.target import Target, TargetError
 
 __all__ = [
-    "BINARY_TWINS",
-    "Cell",
     "Considered",
     "Downgrade",
     "Explanation",
-    "Matrix",
     "NotResolved",
     "Policy",
     "downgrades",
     "explain",
-    "matrix",
-    "no_wheel_text",
-    "summarise_tags",
 ]
-
-# Projects that publish sources only (or sources first) and a twin that publishes wheels of the
-# same code. Sources: psycopg2's docs, "psycopg2 vs psycopg2-binary"
-# (https://www.psycopg.org/docs/install.html#psycopg-vs-psycopg-binary); psycopg 3's docs
-# (https://www.psycopg.org/psycopg3/docs/basic/install.html#binary-installation); mysqlclient has
-# no twin, PyMySQL is pure Python but a different API, so it is not listed.
-BINARY_TWINS: dict[str, str] = {
-    "psycopg2": "psycopg2-binary",
-    "psycopg": "psycopg[binary]",
-}
-
-
-def _natural(text: str) -> list[int | str]:
-    return [int(part) if part.isdigit() else part for part in re.split(r"(\d+)", text)]
-
-
-# The legacy names of glibc levels, which a wheel usually carries next to the new name.
-_LEGACY = {
-    "manylinux_2_5": "manylinux1",
-    "manylinux_2_12": "manylinux2010",
-    "manylinux_2_17": "manylinux2014",
-}
-_LAST = {"macOS": 1, "Windows": 2, "any platform": 3}
-
-
-def _family(platform: str) -> str:
-    """A platform tag without its architecture, in words where the level does not matter."""
-    if platform == "any":
-        return "any platform"
-    if platform.startswith("macosx_"):
-        return "macOS"
-    if platform.startswith("win"):
-        return "Windows"
-    for prefix in ("manylinux_", "musllinux_"):
-        if platform.startswith(prefix):
-            family = "_".join(platform.split("_")[:3])
-            return _LEGACY.get(family, family)
-    for legacy in ("manylinux1", "manylinux2010", "manylinux2014"):
-        if platform.startswith(legacy):
-            return legacy
-    return platform.rsplit("_", 1)[0] if "_" in platform else platform
-
-
-def summarise_tags(tags: Iterable[str]) -> str:
-    """``cp39-cp313 for manylinux_2_28, macOS, Windows`` for a release's wheel tags
-    (``python-abi-platform`` strings); ``no wheels`` when there are none."""
-    pythons: set[str] = set()
-    families: dict[str, None] = {}
-    for tag in tags:
-        python, _, rest = tag.partition("-")
-        _, _, platform = rest.partition("-")
-        pythons.add(python)
-        families.setdefault(_family(platform), None)
-    if not pythons:
-        return "no wheels (sources only)"
-    ordered = sorted(pythons, key=_natural)
-    python_text = ordered[0] if len(ordered) == 1 else f"{ordered[0]}-{ordered[-1]}"
-    if len(ordered) == 2:
-        python_text = f"{ordered[0]}, {ordered[1]}"
-    order = sorted(families, key=lambda f: (_LAST.get(f, 0), _natural(f)))
-    return f"{python_text} for {', '.join(order)}"
-
-
-def no_wheel_text(error: NoWheelForTarget) -> tuple[str, str, tuple[str, ...]]:
-    """The message, the hint and the full tag lists (for ``-v``) of a "no wheel" error: one
-    summary line per release, what would work instead, never a dangling reference."""
-    project = error.project
-    matching = f" matching {error.specifier}" if error.specifier else ""
-    who = ", ".join(error.required_by)
-    lines = [f"no wheel of {project}{matching} for {error.target} (required by {who})"]
-    details = []
-    if error.only_sdists and not error.passed_over:
-        lines.append(f"  {project} publishes only sdists, and this run does not build them")
-    elif not error.only_sdists:
-        for version, tags in error.shipped:
-            lines.append(f"  {project} {version} ships {summarise_tags(tags)}")
-            details.append(f"{project} {version} ships: {', '.join(tags) or 'no wheels'}")
-    for version, reason in error.passed_over:
-        lines.append(f"  {project} {version}: {reason}")
-    twin = BINARY_TWINS.get(project)
-    specific = _implementation_specific(error)
-    if specific is not None:
-        # A target of no particular implementation (py312, --implementation py) takes only
-        # generic wheels; the releases ship CPython's (or PyPy's) own.
-        hint = (
-            f"{project}'s wheels are built for one implementation ({specific}), and the target "
-            f"names none (a py tag or --implementation py): name {specific} instead"
-        )
-    elif twin is not None:
-        hint = f"{twin} publishes wheels of the same code: require it instead of {project}"
-    elif error.fits_elsewhere is not None:
-        newest = error.fits_elsewhere
-        hint = (
-            f"{project} {newest} is the newest version with a wheel for this target: "
-            f"require {project}=={newest}, or choose a target the newer releases support"
-        )
-    elif error.passed_over:
-        hint = (
-            f"build {project}'s wheel on the target itself (or a machine like it) and pass its "
-            "folder with -f, or choose another project"
-        )
-    elif error.only_sdists:
-        hint = "build the wheel for the target yourself, or choose another project"
-    else:
-        hint = f"no version of {project} has a wheel for this target: choose a target it supports"
-    if details:
-        hint += " (-v lists every tag)"
-    return "\n".join(lines), hint, tuple(details)
-
-
-def _implementation_specific(error: NoWheelForTarget) -> str | None:
-    """The interpreter tag (``cp312``) of the newest release's wheels when the target is of no
-    particular implementation (described as plain "Python X.Y") and the wheels for its version
-    are all of one implementation; None otherwise."""
-    if not error.target.startswith("Python ") or not error.shipped:
-        return None
-    version = error.target.split()[1].replace(".", "")
-    pythons = {tag.partition("-")[0] for tag in error.shipped[0][1]}
-    wanted = {p for p in pythons if p.endswith(version) and not p.startswith("py")}
-    return sorted(wanted)[0] if len(wanted) == 1 else None
 
 
 @dataclass(frozen=True)
@@ -193,7 +65,7 @@ def downgrades(resolution: Resolution, index: Index) -> list[Downgrade]:
     """The pins the target forced below the newest final release the user's own lines on the
     project allow (a dependency's pins and other projects' demands are not the target's doing:
     only a newer release that has no wheel for the target, or needs a newer Python, counts)."""
-    from packaging.specifiers import InvalidSpecifier, SpecifierSet
+    from packaging.specifiers import InvalidSpecifier
 
     found: list[Downgrade] = []
     for pin in resolution.pins:
@@ -264,10 +136,6 @@ def _source_reason(
             f"{pin.name}=={version} or pass --prefer-source {pin.name} to build it instead)"
         )
     return None
-
-
-# --------------------------------------------------------------------------------------------
-# One project: tagpip why NAME
 
 
 @dataclass(frozen=True)
@@ -377,39 +245,11 @@ def _close(name: str, names: Sequence[str]) -> str | None:
     return found[0] if found else None
 
 
-@dataclass(frozen=True)
-class _Demand:
-    """One requirement on the project in the final resolution: ``who`` made it (``FILE:LINE``
-    or ``app 1.0``), what it ``wants`` as written, and its ``kind``."""
-
-    who: str
-    wants: str
-    specifier: Any  # packaging SpecifierSet
-    kind: str  # "line", "parent" or "constraint"
-
-    def excludes(self) -> str:
-        if self.kind == "parent":
-            return f"is excluded by {self.who}, which requires {self.wants}"
-        if self.kind == "constraint":
-            return f"is excluded by the constraint {self.who}: {self.wants}"
-        return f"is excluded by {self.who}: {self.wants}"
-
-    def clashes(self, wants: str) -> str:
-        if self.kind == "parent":
-            return f"requires {wants}, which conflicts with {self.who} requiring {self.wants}"
-        if self.kind == "constraint":
-            return f"requires {wants}, which conflicts with the constraint {self.who}: {self.wants}"
-        return f"requires {wants}, which conflicts with {self.who}: {self.wants}"
-
-
 def explain(name: str, resolution: Resolution, index: Index, policy: Policy) -> Explanation:
     """Why ``resolution`` holds the version and file of ``name`` that it holds.
 
     Raises :class:`NotResolved` when the project is not in it (saying which requirement names it
     under a marker that is false for the target, if one does)."""
-    from packaging.utils import canonicalize_name
-
-    from tagpip.resolution.candidates import CandidateFinder
 
     wanted = canonicalize_name(name)
     try:
@@ -459,13 +299,9 @@ def explain(name: str, resolution: Resolution, index: Index, policy: Policy) -> 
     )
 
 
-def _where(line: TaggedRequirement) -> str:
+def _cited(line: TaggedRequirement) -> str:
     """``FILE:LINE: text``, the text as the user wrote it."""
-    return f"{_place(line)}: {_text(line)}"
-
-
-def _place(line: TaggedRequirement) -> str:
-    return f"{line.span.source}:{line.span.line}"
+    return f"{place(line.span)}: {_text(line)}"
 
 
 def _text(line: TaggedRequirement) -> str:
@@ -481,7 +317,6 @@ def _requirement_text(requirement: PackagingRequirement) -> str:
 def _applies(requirement: PackagingRequirement, target: Target, extras: Iterable[str]) -> bool:
     """Whether a Requires-Dist entry holds for the target; a marker the target cannot decide
     counts as false here (the resolution, which succeeded, did not need it)."""
-    from tagpip.target import TargetError
 
     if requirement.marker is None:
         return True
@@ -494,7 +329,6 @@ def _applies(requirement: PackagingRequirement, target: Target, extras: Iterable
 def _requires(parent: Pin, name: str, index: Index) -> list[PackagingRequirement]:
     """The entries of ``parent``'s metadata that require ``name`` for its target and extras
     (none when the metadata cannot be read: an sdist the run built)."""
-    from packaging.utils import canonicalize_name
 
     if not parent.file.is_wheel:
         return []
@@ -510,30 +344,35 @@ def _requires(parent: Pin, name: str, index: Index) -> list[PackagingRequirement
     ]
 
 
-def _demands_on(pin: Pin, resolution: Resolution, index: Index, policy: Policy) -> list[_Demand]:
+def _demands_on(pin: Pin, resolution: Resolution, index: Index, policy: Policy) -> list[Demand]:
     """Every requirement on ``pin``'s project in the final state: the user's lines, the pinned
     parents' Requires-Dist entries, the constraints (in that order)."""
     demands = [
-        _Demand(_place(line), _text(line), line.requirement.specifier, "line") for line in pin.lines
+        Demand(_text(line), span=line.span, specifier=line.requirement.specifier)
+        for line in pin.lines
     ]
     for parent_name in pin.required_by:
         parent = resolution[parent_name]
         for dependency in _requires(parent, pin.name, index):
             who = f"{parent.name} {parent.version}"
             wants = _requirement_text(dependency)
-            demands.append(_Demand(who, wants, dependency.specifier, "parent"))
+            demands.append(Demand(wants, parent=who, specifier=dependency.specifier))
     for line in policy.constraints:
         if line.name == pin.name and (
             line.requirement.marker is None or _marker_holds(line, resolution.target)
         ):
             demands.append(
-                _Demand(_place(line), _text(line), line.requirement.specifier, "constraint")
+                Demand(
+                    _text(line),
+                    span=line.span,
+                    constraint=True,
+                    specifier=line.requirement.specifier,
+                )
             )
     return demands
 
 
 def _marker_holds(line: TaggedRequirement, target: Target) -> bool:
-    from tagpip.target import TargetError
 
     assert line.requirement.marker is not None
     try:
@@ -548,7 +387,7 @@ def _passed_over(
     resolution: Resolution,
     index: Index,
     finder: CandidateFinder,
-    demands: Sequence[_Demand],
+    demands: Sequence[Demand],
 ) -> str:
     """Why a version newer than the pin was not chosen, as words that read after it."""
     if version.is_prerelease and not pin.version.is_prerelease:
@@ -598,7 +437,6 @@ def _conflict(
 ) -> str:
     """A usable newer version the resolver passed over: what in its metadata clashes with the
     rest of the resolution, named."""
-    from packaging.utils import canonicalize_name
 
     fallback = (
         f"was passed over by the resolver (require {pin.name}=={version} to see why it "
@@ -642,9 +480,6 @@ def _conflict(
 def _usable(finder: CandidateFinder, dependency: PackagingRequirement) -> bool:
     """Whether some version of a dependency has a usable wheel for the target (the finder's
     own answer, as the resolver would get it)."""
-    from packaging.utils import canonicalize_name
-
-    from tagpip.resolution.candidates import Requirement
 
     name = canonicalize_name(dependency.name)
     wanted = Requirement(name, dependency.specifier)
@@ -654,7 +489,7 @@ def _usable(finder: CandidateFinder, dependency: PackagingRequirement) -> bool:
 def _chains(pin: Pin, resolution: Resolution, index: Index) -> tuple[tuple[str, ...], ...]:
     """The ways ``pin`` came in: its own user lines, then for each pinned parent the shortest
     path from a user's line down to it."""
-    chains: list[tuple[str, ...]] = [(_where(line),) for line in pin.lines]
+    chains: list[tuple[str, ...]] = [(_cited(line),) for line in pin.lines]
     path = _shortest_paths(resolution)
     for parent_name in pin.required_by:
         names = path.get(parent_name)
@@ -663,7 +498,7 @@ def _chains(pin: Pin, resolution: Resolution, index: Index) -> tuple[tuple[str, 
         root = resolution[names[0]]
         if not root.lines:
             continue
-        steps = [_where(root.lines[0])]
+        steps = [_cited(root.lines[0])]
         for upper, lower in zip(names, (*names[1:], pin.name)):
             parent = resolution[upper]
             wants = _requires(parent, lower, index)
@@ -695,10 +530,9 @@ def _shortest_paths(resolution: Resolution) -> dict[str, tuple[str, ...]]:
 def _skipped(name: str, resolution: Resolution, index: Index, policy: Policy) -> list[str]:
     """The requirements on ``name`` that a false marker switched off for the target: the
     user's lines, then the pinned projects' metadata."""
-    from packaging.utils import canonicalize_name
 
     found = [
-        f"{_place(line)}: {_requirement_text(line.requirement)} applies only when "
+        f"{place(line.span)}: {_requirement_text(line.requirement)} applies only when "
         f"{line.requirement.marker}, which is false for this target"
         for line in policy.requirements
         if line.name == name
@@ -720,132 +554,4 @@ def _skipped(name: str, resolution: Resolution, index: Index, policy: Policy) ->
                     f"{pin.name} {pin.version} requires it only when {dependency.marker}, "
                     "which is false for this target"
                 )
-    return found
-
-
-# --------------------------------------------------------------------------------------------
-# Several targets: tagpip matrix
-
-
-@dataclass(frozen=True)
-class Cell:
-    """One project for one target: the chosen ``version`` and ``filename``, or the short
-    ``reason`` it has none (``no wheel``, ``not needed``, ``unresolved``...)."""
-
-    version: Version | None = None
-    filename: str | None = None
-    reason: str | None = None
-
-    def text(self) -> str:
-        return str(self.version) if self.version is not None else str(self.reason)
-
-    def to_json(self) -> dict[str, str | None]:
-        if self.version is not None:
-            return {"version": str(self.version), "file": self.filename}
-        return {"version": None, "reason": self.reason}
-
-
-@dataclass(frozen=True)
-class Matrix:
-    """Projects x targets. ``targets`` are the targets' descriptions; ``errors`` the message of
-    each target's failed resolution (None when it resolved); ``rows`` one project each, sorted,
-    with one cell per target in the targets' order."""
-
-    targets: tuple[str, ...]
-    errors: tuple[str | None, ...]
-    rows: tuple[tuple[str, tuple[Cell, ...]], ...] = field(default=())
-
-    def lines(self) -> list[str]:
-        """The table, aligned, then what each failing target's resolution said."""
-        table = [("project", *self.targets)]
-        table += [(name, *(cell.text() for cell in cells)) for name, cells in self.rows]
-        widths = [max(len(row[i]) for row in table) for i in range(len(table[0]))]
-        out = ["  ".join(f"{v:<{w}}" for v, w in zip(row, widths)).rstrip() for row in table]
-        for target, error in zip(self.targets, self.errors):
-            if error is not None:
-                out.append(f"{target} does not resolve:")
-                out.extend(f"  {line}" for line in error.splitlines())
-        return out
-
-    def to_json(self) -> dict[str, Any]:
-        """``{"targets": [{"target", "error"}], "projects": [{"name", "cells"}]}``, the cells
-        in the targets' order (docs/why.md)."""
-        return {
-            "targets": [
-                {"target": target, "error": error}
-                for target, error in zip(self.targets, self.errors)
-            ],
-            "projects": [
-                {"name": name, "cells": [cell.to_json() for cell in cells]}
-                for name, cells in self.rows
-            ],
-        }
-
-
-def matrix(outcomes: Sequence[tuple[Target, Resolution | TagpipError]]) -> Matrix:
-    """The table of what each target gets: for a target that resolved, each project's version
-    (``not needed`` where its markers leave a project out); for one that did not, the short
-    reason against the projects the failure names and ``unresolved`` against the rest."""
-    from tagpip.resolution.resolver import Resolution
-
-    cells: dict[str, dict[int, Cell]] = {}
-    errors: list[str | None] = []
-    for column, (_, outcome) in enumerate(outcomes):
-        if isinstance(outcome, Resolution):
-            errors.append(None)
-            for pin in outcome.pins:
-                cell = Cell(pin.version, pin.file.filename)
-                cells.setdefault(pin.name, {})[column] = cell
-        else:
-            errors.append(_message(outcome))
-            for name, reason in _short_reasons(outcome).items():
-                cells.setdefault(name, {})[column] = Cell(reason=reason)
-    rows = []
-    for name in sorted(cells):
-        row = []
-        for column in range(len(outcomes)):
-            default = "unresolved" if errors[column] is not None else "not needed"
-            row.append(cells[name].get(column, Cell(reason=default)))
-        rows.append((name, tuple(row)))
-    targets = tuple(target.describe() for target, _ in outcomes)
-    return Matrix(targets, tuple(errors), tuple(rows))
-
-
-def _message(error: TagpipError) -> str:
-    return error.message + (f"\nhint: {error.hint}" if error.hint else "")
-
-
-_UNUSABLE = "every matching version is unusable: "
-
-
-def _short_reasons(error: TagpipError) -> Mapping[str, str]:
-    """A few words per project a failed resolution names."""
-    from tagpip.resolution.candidates import PYTHON
-    from tagpip.resolution.resolver import NoWheelForTarget, ResolutionImpossible, UnknownProject
-
-    if isinstance(error, NoWheelForTarget):
-        elsewhere = error.fits_elsewhere
-        return {error.project: f"no wheel ({elsewhere} has one)" if elsewhere else "no wheel"}
-    if isinstance(error, UnknownProject):
-        return {error.project: "not on the index"}
-    if not isinstance(error, ResolutionImpossible):
-        return {}
-    found: dict[str, str] = {}
-    for conflict in error.conflicts:
-        if conflict.project == PYTHON:
-            for demand in conflict.demands:
-                if demand.parent is not None:
-                    parent = demand.parent.split("==")[0].split("[")[0]
-                    found.setdefault(parent, f"needs {demand.requirement}")
-            continue
-        reason = conflict.reason or ""
-        if reason.startswith(_UNUSABLE):
-            first = reason[len(_UNUSABLE) :].split("; ")[0]
-            words = first.split(" ", 1)[1] if " " in first else first
-            short = "needs Python " + words.split("Python ", 1)[1] if "Python" in words else ""
-            found.setdefault(conflict.project, short or "no usable version")
-        elif reason.startswith("no version matches"):
-            found.setdefault(conflict.project, "no matching version")
-        else:
-            found.setdefault(conflict.project, "conflict")
     return found
