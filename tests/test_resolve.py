@@ -25,6 +25,7 @@ from tagpip.index.client import DistFile, IndexError_
 from tagpip.requirements.syntax import TaggedRequirement, parse_line
 from tagpip.resolution import (
     NoWheelForTarget,
+    Policy,
     ResolutionImpossible,
     ResolutionTimedOut,
     UnknownProject,
@@ -388,8 +389,7 @@ def run(case: Case, shuffle: random.Random | None = None) -> dict[str, str]:
         make_target(case.python, case.platform),
         index,
         constraints=lines(*case.constraints, source="constraints.txt"),
-        pre=case.pre,
-        ignore_requires_python=case.ignore_requires_python,
+        policy=Policy(pre=case.pre, ignore_requires_python=case.ignore_requires_python),
         no_deps=case.no_deps,
     )
     return {pin.name: pin.file.filename for pin in resolution.pins}
@@ -586,7 +586,7 @@ def test_files_uploaded_after_the_cut_off_are_ignored() -> None:
     new = datetime.datetime(2024, 1, 1, tzinfo=datetime.timezone.utc)
     index = FakeIndex({"a": {"1.0": rel(uploaded=old), "2.0": rel(uploaded=new)}})
     resolution = resolve(
-        lines("a"), make_target(), index, exclude_newer=datetime.datetime(2022, 1, 1)
+        lines("a"), make_target(), index, policy=Policy(exclude_newer=datetime.datetime(2022, 1, 1))
     )
     assert str(resolution["a"].version) == "1.0"
 
@@ -597,9 +597,9 @@ def test_uploaded_prior_to_is_pips_rule() -> None:
     cut = datetime.datetime(2022, 1, 1, tzinfo=datetime.timezone.utc)
     before = cut - datetime.timedelta(seconds=1)
     index = FakeIndex({"a": {"1.0": rel(uploaded=before), "2.0": rel(uploaded=cut), "3.0": rel()}})
-    resolution = resolve(lines("a"), make_target(), index, uploaded_prior_to=cut)
+    resolution = resolve(lines("a"), make_target(), index, policy=Policy(uploaded_prior_to=cut))
     assert str(resolution["a"].version) == "1.0"
-    resolution = resolve(lines("a"), make_target(), index, exclude_newer=cut)
+    resolution = resolve(lines("a"), make_target(), index, policy=Policy(exclude_newer=cut))
     assert str(resolution["a"].version) == "3.0"
 
 

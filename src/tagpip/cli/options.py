@@ -19,6 +19,7 @@ if TYPE_CHECKING:
 __all__ = [
     "DEFAULT_RESOLVE_TIMEOUT",
     "REFUSED",
+    "add_exclude_newer_option",
     "add_fetch_options",
     "add_output_options",
     "add_target_options",
@@ -322,8 +323,9 @@ def add_fetch_options(parser: argparse.ArgumentParser) -> None:
         "--uploaded-prior-to",
         metavar="WHEN",
         help=(
-            "only files uploaded before this ISO 8601 time, or P<n>D days ago (files without an"
-            " upload time are left out, as pip does)"
+            "only files uploaded before WHEN: an ISO 8601 date or time (UTC unless it names a"
+            " zone) or P<n>D, n days ago (files without an upload time are left out, as pip"
+            " does)"
         ),
     )
     parser.add_argument(
@@ -436,6 +438,16 @@ def add_fetch_options(parser: argparse.ArgumentParser) -> None:
     )
     index.add_argument("--isolated", action="store_true", help="ignore PIP_* and pip.conf files")
     _refuse_all(parser)
+
+
+def add_exclude_newer_option(parser: argparse.ArgumentParser) -> None:
+    """``--exclude-newer`` (lock, why, matrix): the cut-off a reproducible lock is made with."""
+    parser.add_argument(
+        "--exclude-newer",
+        metavar="DATE",
+        help="ignore files uploaded after DATE: an ISO 8601 date or time (UTC unless it names a "
+        "zone) or P<n>D, n days ago",
+    )
 
 
 def add_output_options(parser: argparse.ArgumentParser, *, writes_files: bool = True) -> None:

@@ -15,7 +15,6 @@ import argparse
 import dataclasses
 import datetime
 import logging
-import re
 import sys
 from collections.abc import Callable, Iterable, Sequence
 from typing import TYPE_CHECKING, Any
@@ -26,7 +25,7 @@ from tagpip.build import DEFAULT_BUILD_TIMEOUT
 from tagpip.cli.options import local_interpreter, named_target
 from tagpip.config import IndexOptions, PipSettings, load_index_options, load_pip_settings
 from tagpip.errors import Diagnostic, UsageError
-from tagpip.resolution import parse_fail_on
+from tagpip.resolution import Policy, parse_cutoff, parse_fail_on
 from tagpip.target import Target, TargetOptions
 from tagpip.workflow import (
     Inputs,
@@ -245,15 +244,27 @@ def log_settings(target: Target, options: IndexOptions) -> None:
         logger.info("cache: %s", options.cache_dir)
 
 
+def parse_cutoffs(args: argparse.Namespace) -> tuple[datetime.datetime | None, ...]:
+    """``--exclude-newer`` and ``--uploaded-prior-to`` (None where the command has no such
+    option), read by the one parser of a cut-off, before anything else is read."""
+    return tuple(
+        parse_cutoff(getattr(args, attr, None), option=option)
+        for attr, option in (
+            ("exclude_newer", "--exclude-newer"),
+            ("uploaded_prior_to", "--uploaded-prior-to"),
+        )
+    )
+
+
 def run_settings(
     args: argparse.Namespace,
     inputs: Inputs,
-    *,
-    exclude_newer: datetime.datetime | None = None,
-    uploaded_prior_to: datetime.datetime | None = None,
+    options: IndexOptions,
+    cutoffs: Sequence[datetime.datetime | None] = (None, None),
 ) -> RunSettings:
     """The command line's resolver and build options with what the inputs add (hash-checking
-    mode, ``--only-binary`` lines, ``-C`` values), as the library layer takes them. A command
+    mode, ``--only-binary`` lines, ``-C`` values) and the settled index options' release
+    control, as the library layer takes them; ``cutoffs`` are :func:`parse_cutoffs`'. A command
     that lacks an option (``lock`` has no ``--only-deps``) gets its default."""
     no_build, names = build_rules(
         inputs,
@@ -263,12 +274,21 @@ def run_settings(
     )
     preferred = local_interpreter(getattr(args, "from_python", None))
     return RunSettings(
-        ignore_requires_python=bool(args.ignore_requires_python),
+        policy=Policy(
+            pre=options.pre,
+            ignore_requires_python=bool(args.ignore_requires_python),
+            exclude_newer=cutoffs[0],
+            uploaded_prior_to=cutoffs[1],
+            allow_quarantined=frozenset(
+                canonicalize_name(value.strip())
+                for item in getattr(args, "allow_quarantined", None) or ()
+                for value in item.split(",")
+                if value.strip()
+            ),
+        ),
         no_deps=bool(args.no_deps),
         only_deps=bool(getattr(args, "only_deps", False)),
         timeout=args.resolve_timeout,
-        exclude_newer=exclude_newer,
-        uploaded_prior_to=uploaded_prior_to,
         require_hashes=wants_hashes(
             inputs,
             require_hashes=bool(getattr(args, "require_hashes", False)),
@@ -285,12 +305,6 @@ def run_settings(
             if value.strip()
         ),
         build_timeout=getattr(args, "build_timeout", DEFAULT_BUILD_TIMEOUT) or None,
-        allow_quarantined=frozenset(
-            canonicalize_name(value.strip())
-            for item in getattr(args, "allow_quarantined", None) or ()
-            for value in item.split(",")
-            if value.strip()
-        ),
         fail_on_status=parse_fail_on(getattr(args, "fail_on_status", None) or ()),
     )
 
@@ -396,32 +410,6 @@ def print_downloaded(saved: Sequence[tuple[object, bool]], names: Iterable[str])
         print(f"{verb} {path}")
     if saved:
         print("Successfully downloaded " + " ".join(dict.fromkeys(names)))
-
-
-_DAYS = re.compile(r"^P(\d+)D$", re.IGNORECASE)
-
-
-def parse_cutoff(text: str | None) -> datetime.datetime | None:
-    """``--uploaded-prior-to``: an ISO 8601 time (local time zone if none) or ``P<n>D``."""
-    if text is None:
-        return None
-    now = datetime.datetime.now(datetime.timezone.utc)
-    days = _DAYS.match(text.strip())
-    if days:
-        return now - datetime.timedelta(days=int(days.group(1)))
-    value = text.strip()
-    if value.endswith(("Z", "z")):
-        value = value[:-1] + "+00:00"
-    try:
-        when = datetime.datetime.fromisoformat(value)
-    except ValueError:
-        raise UsageError(
-            f"--uploaded-prior-to: {text!r} is neither an ISO 8601 time nor P<n>D",
-            hint="for example 2024-01-31T00:00:00Z or P7D",
-        ) from None
-    if when.tzinfo is None:
-        when = when.astimezone()
-    return when
 
 
 def print_warnings(warnings: Sequence[Diagnostic], quiet: int) -> None:

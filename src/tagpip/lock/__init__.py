@@ -22,7 +22,6 @@ from tagpip.lock.model import (
     narrowed,
     scrub,
     target_marker,
-    utc,
 )
 from tagpip.lock.select import lock_hashes, locked_sdist_target, pins_from_lock, target_of
 
@@ -52,6 +51,5 @@ __all__ = [
     "target_marker",
     "target_of",
     "usable_kept",
-    "utc",
     "write_lock",
 ]

@@ -6,6 +6,7 @@ kept alike.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -23,7 +24,14 @@ from tagpip.lock.model import (
     holds,
 )
 from tagpip.requirements import TaggedRequirement, parse_line
-from tagpip.resolution import NoWheelForTarget, Resolution, ResolutionImpossible, resolve
+from tagpip.resolution import (
+    DEFAULT_POLICY,
+    NoWheelForTarget,
+    Policy,
+    Resolution,
+    ResolutionImpossible,
+    resolve,
+)
 from tagpip.target import Target
 
 __all__ = ["kept_note", "kept_pins", "resolve_keeping", "usable_kept"]
@@ -54,9 +62,12 @@ def resolve_keeping(
             if name not in dropped
         ]
         try:
-            return resolve(
+            resolution = resolve(
                 requirements, target, index, constraints=[*constraints, *lines], **options
             )
+            # The kept pins were preferences, not the user's constraints: the explanations
+            # made of the resolution name only the constraints the run was given.
+            return dataclasses.replace(resolution, constraints=tuple(constraints))
         except ResolutionImpossible as error:
             if not lines:
                 raise
@@ -119,10 +130,10 @@ def usable_kept(
     kept: Mapping[NormalizedName, tuple[Version, str]],
     target: Target,
     index: Index,
-    *,
-    ignore_requires_python: bool = False,
+    policy: Policy = DEFAULT_POLICY,
 ) -> tuple[dict[NormalizedName, tuple[Version, str]], list[str]]:
-    """The kept pins the target can use, and one line for each dropped one (which and why).
+    """The kept pins the target can use under the run's ``policy``, and one line for each
+    dropped one (which and why).
 
     A pin is dropped at once when its version has no file the target can use: no wheel whose
     tags fit (and no sdist), or only wheels whose Requires-Python excludes the target. Kept,
@@ -140,7 +151,7 @@ def usable_kept(
         except TagpipError:
             usable[name] = (version, where)  # the resolution will say what is wrong
             continue
-        why = _unusable(files, target, ignore_requires_python=ignore_requires_python)
+        why = _unusable(files, target, ignore_requires_python=policy.ignore_requires_python)
         if why is None:
             usable[name] = (version, where)
         else:

@@ -30,7 +30,7 @@ from packaging.version import Version
 from tagpip.errors import Span, TagpipError
 from tagpip.hashes import STRONG, link_algorithms, link_mismatch, new_hasher
 from tagpip.index import ACTIVE, DistFile, Index, ProjectStatus
-from tagpip.resolution import Resolution
+from tagpip.resolution import Resolution, as_utc
 from tagpip.tags import TokenError, parse_tag_block
 from tagpip.target import Target, TargetError, target_for_block
 
@@ -49,7 +49,6 @@ __all__ = [
     "narrowed",
     "scrub",
     "target_marker",
-    "utc",
 ]
 
 Format = Literal["tagged", "pylock"]
@@ -190,7 +189,7 @@ def lock_from_resolutions(
                             filename=file.filename,
                             url=_without_credentials(file.url),
                             size=file.size,
-                            upload_time=utc(file.upload_time),
+                            upload_time=as_utc(file.upload_time),
                             is_sdist=not file.is_wheel,
                             direct=file.is_wheel
                             and any(line.requirement.url for line in pin.lines),
@@ -290,15 +289,6 @@ def _sha256(file: DistFile, index: Index) -> str:
             file.project, file.filename, "its link", [f"{algo}:{expected}"], f"{algo}:{got}"
         )
     return digests["sha256"]
-
-
-def utc(when: datetime.datetime | None) -> datetime.datetime | None:
-    """``when`` in UTC (a naive time is taken as UTC), so both formats record one zone."""
-    if when is None:
-        return None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=datetime.timezone.utc)
-    return when.astimezone(datetime.timezone.utc)
 
 
 def scrub(text: str) -> str:

@@ -39,8 +39,8 @@ from tagpip.lock.model import (
     LockSection,
     is_sdist_of,
     scrub,
-    utc,
 )
+from tagpip.resolution import as_utc
 
 __all__ = ["format_pylock", "parse_pylock"]
 
@@ -438,6 +438,6 @@ def _pylock_file(
         filename=filename,
         url=url,
         size=size if isinstance(size, int) else None,
-        upload_time=utc(upload) if isinstance(upload, datetime.datetime) else None,
+        upload_time=as_utc(upload) if isinstance(upload, datetime.datetime) else None,
         is_sdist=kind == "sdist",
     )

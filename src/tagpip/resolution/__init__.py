@@ -24,6 +24,7 @@ from tagpip.resolution.errors import (
     place,
     summarise_tags,
 )
+from tagpip.resolution.policy import DEFAULT_POLICY, Policy, as_utc, parse_cutoff, with_zone
 from tagpip.resolution.resolver import MAX_ROUNDS, resolve
 from tagpip.resolution.results import Pin, Resolution
 from tagpip.resolution.statuses import (
@@ -40,13 +41,13 @@ from tagpip.resolution.why import (
     Downgrade,
     Explanation,
     NotResolved,
-    Policy,
     downgrades,
     explain,
 )
 
 __all__ = [
     "BINARY_TWINS",
+    "DEFAULT_POLICY",
     "FAILING",
     "MAX_ROUNDS",
     "Builder",
@@ -73,15 +74,18 @@ __all__ = [
     "UnknownProject",
     "UnsupportedRequirement",
     "WheelDoesNotFit",
+    "as_utc",
     "check_statuses",
     "downgrades",
     "explain",
     "matrix",
     "natural_key",
     "no_wheel_text",
+    "parse_cutoff",
     "parse_fail_on",
     "place",
     "resolve",
     "status_warnings",
     "summarise_tags",
+    "with_zone",
 ]

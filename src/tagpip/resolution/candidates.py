@@ -13,7 +13,6 @@ names one, or when nothing else matches.
 
 from __future__ import annotations
 
-import datetime
 import functools
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -25,6 +24,7 @@ from packaging.version import Version
 from tagpip.config import ReleaseControl
 from tagpip.index import DistFile, Index, ProjectFiles, ProjectStatus
 from tagpip.requirements import TaggedRequirement
+from tagpip.resolution.policy import DEFAULT_POLICY, Policy
 from tagpip.target import Target
 
 __all__ = [
@@ -173,19 +173,16 @@ class CandidateFinder:
         target: Target,
         *,
         constraints: Sequence[Constraint] = (),
-        pre: bool | ReleaseControl = False,
-        ignore_requires_python: bool = False,
-        exclude_newer: datetime.datetime | None = None,
-        uploaded_prior_to: datetime.datetime | None = None,
+        policy: Policy = DEFAULT_POLICY,
         builds: Callable[[str], bool] | None = None,
         prefer_source: Collection[str] = (),
         user_hashes: Mapping[NormalizedName, Sequence[str]] | None = None,
-        allow_quarantined: Collection[str] = (),
     ) -> None:
         self.index = index
         # PEP 792: a project its index marks quarantined has no candidates unless named here
-        # (``--allow-quarantined``); the ones met are kept, with their status, for the words.
-        self.allow_quarantined = frozenset(allow_quarantined)
+        # (the policy's ``allow_quarantined``); the ones met are kept, with their status, for the
+        # words.
+        self.allow_quarantined = policy.allow_quarantined
         self.quarantined: dict[str, ProjectStatus] = {}
         # Whether a project may be built from its sdist (None: never; see tagpip.build.builder).
         self.builds = builds
@@ -196,12 +193,9 @@ class CandidateFinder:
         self.user_hashes = {str(k): tuple(v) for k, v in (user_hashes or {}).items() if v}
         self._hashed: dict[str, frozenset[str] | None] = {}
         self.target = target
-        self.releases_control = ReleaseControl.of(pre)
-        self.ignore_requires_python = ignore_requires_python
-        self.exclude_newer = _aware(exclude_newer) if exclude_newer is not None else None
-        self.uploaded_prior_to = (
-            _aware(uploaded_prior_to) if uploaded_prior_to is not None else None
-        )
+        self.policy = policy
+        self.releases_control = ReleaseControl.of(policy.pre)
+        self.ignore_requires_python = policy.ignore_requires_python
         self.constraints: dict[str, list[Constraint]] = {}
         for constraint in constraints:
             self.constraints.setdefault(constraint.name, []).append(constraint)
@@ -461,17 +455,9 @@ class CandidateFinder:
         if file.yanked is not None and not exact_pin:
             because = f": {file.yanked}" if file.yanked else ""
             return f"is yanked{because} (pin it with == to use it)"
-        cutoff = self.exclude_newer
-        if cutoff is not None and file.upload_time and _aware(file.upload_time) > cutoff:
-            return f"was uploaded after {cutoff.isoformat()}"
-        prior_to = self.uploaded_prior_to
-        if prior_to is not None:
-            # pip's rule for --uploaded-prior-to: only files uploaded strictly before the cut-off,
-            # and a file whose upload time the index does not give is left out.
-            if not file.upload_time:
-                return f"has no upload time (--uploaded-prior-to {prior_to.isoformat()})"
-            if _aware(file.upload_time) >= prior_to:
-                return f"was not uploaded before {prior_to.isoformat()}"
+        cut_off = self.policy.upload_rejection(file.upload_time)
+        if cut_off is not None:
+            return cut_off
         if not self.ignore_requires_python and file.requires_python:
             text = file.requires_python
             if text not in self._requires_python:
@@ -589,10 +575,3 @@ def _best_wheel(wheels: Sequence[tuple[int, DistFile]]) -> tuple[int, DistFile]:
     ranked = sorted((file for rank, file in wheels if rank == best_rank), key=lambda f: f.filename)
     ranked.sort(key=lambda f: f.build, reverse=True)
     return best_rank, ranked[0]
-
-
-def _aware(moment: datetime.datetime) -> datetime.datetime:
-    """A datetime with a time zone (naive ones are taken as UTC) so any two compare."""
-    if moment.tzinfo is None:
-        return moment.replace(tzinfo=datetime.timezone.utc)
-    return moment

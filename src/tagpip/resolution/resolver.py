@@ -22,7 +22,6 @@ target fails depends on the ``<python>`` node, which then has no candidate.
 from __future__ import annotations
 
 import dataclasses
-import datetime
 from collections.abc import Callable, Collection, Mapping, Sequence
 
 import resolvelib
@@ -33,7 +32,6 @@ from packaging.utils import (
     parse_wheel_filename,
 )
 
-from tagpip.config import ReleaseControl
 from tagpip.errors import TagpipError
 from tagpip.hashes import fragment_hashes
 from tagpip.index import ACTIVE, DistFile, Index, ProjectStatus
@@ -53,6 +51,7 @@ from tagpip.resolution.errors import (
     place,
 )
 from tagpip.resolution.failures import explain_failure
+from tagpip.resolution.policy import DEFAULT_POLICY, Policy
 from tagpip.resolution.provider import Clock, OutOfTime, Provider, Reporter, patch_note
 from tagpip.resolution.results import Pin, Resolution
 from tagpip.target import Target, TargetError, target_for_block
@@ -74,27 +73,23 @@ def resolve(
     index: Index,
     *,
     constraints: Sequence[TaggedRequirement] = (),
-    pre: bool | ReleaseControl = False,
-    ignore_requires_python: bool = False,
+    policy: Policy | None = None,
     no_deps: bool = False,
-    exclude_newer: datetime.datetime | None = None,
-    uploaded_prior_to: datetime.datetime | None = None,
     on_progress: Callable[[str], None] | None = None,
     builder: Builder | None = None,
     timeout: float | None = None,
     prefer_source: Collection[str] = (),
     user_hashes: Mapping[NormalizedName, Sequence[str]] | None = None,
-    allow_quarantined: Collection[str] = (),
 ) -> Resolution:
     """Pin one wheel per project so that every requirement holds on ``target``.
 
     Markers (the user's and the dependencies') are evaluated for the target; a user's line whose
     marker is false is skipped. A line with a tag block only takes wheels that also fit the block.
-    ``constraints`` restrict versions (and wheels, with a block) without adding projects. ``pre``
-    allows pre-releases everywhere (a :class:`ReleaseControl`: as it says per project);
-    ``exclude_newer`` ignores files uploaded after it (files without an upload time are kept);
-    ``uploaded_prior_to`` keeps only files uploaded strictly before it and leaves out files
-    without an upload time, as pip's option of that name does.
+    ``constraints`` restrict versions (and wheels, with a block) without adding projects.
+    ``policy`` says which releases and files may be chosen (pre-releases, Requires-Python, the
+    upload cut-offs, quarantined projects: :class:`~tagpip.resolution.policy.Policy`; None: its
+    defaults); the
+    resolution records it with the lines, for the explanations made of it afterwards.
     ``on_progress`` receives short status texts. ``timeout`` (seconds; None or 0 for none)
     bounds the resolution: past it, :class:`ResolutionTimedOut` names where the resolver kept
     backtracking. With a ``builder``, a version with no fitting wheel but an sdist the builder
@@ -105,12 +100,13 @@ def resolve(
     options) narrow a project's candidates to the files whose digest on the index they allow,
     as pip narrows them in hash-checking mode. A built pin's ``file`` is the sdist; the
     ``builder`` turns it into a wheel. A project its index marks quarantined (PEP 792) has no
-    candidate unless ``allow_quarantined`` names it; each pin carries its project's status, and
-    a quarantined project the resolution did without is said in a note.
+    candidate unless the policy's ``allow_quarantined`` names it; each pin carries its
+    project's status, and a quarantined project the resolution did without is said in a note.
 
-    Raises :class:`ResolveError` subclasses, :class:`tagpip.target.value.TargetError` for a block
+    Raises :class:`ResolveError` subclasses, :class:`tagpip.target.TargetError` for a block
     the target cannot run or a marker it cannot evaluate, and the index's own errors.
     """
+    policy = policy if policy is not None else DEFAULT_POLICY
     roots: list[Requirement] = []
     notes: list[str] = []
     for line in requirements:
@@ -125,14 +121,10 @@ def resolve(
         index,
         target,
         constraints=_constraints(constraints, target),
-        pre=pre,
-        ignore_requires_python=ignore_requires_python,
-        exclude_newer=exclude_newer,
-        uploaded_prior_to=uploaded_prior_to,
+        policy=policy,
         builds=builder.allows if builder is not None else None,
         prefer_source=prefer_source,
         user_hashes=user_hashes,
-        allow_quarantined={canonicalize_name(name) for name in allow_quarantined},
     )
     clock = Clock(timeout)
     provider = Provider(finder, no_deps=no_deps, builder=builder, clock=clock)
@@ -171,7 +163,14 @@ def resolve(
         for pin in resolution.pins
         if builder is not None and builder.allows(pin.name) and not finder.prefers_source(pin.name)
     )
-    return dataclasses.replace(resolution, passed_over=finder.passed_over, buildable=buildable)
+    return dataclasses.replace(
+        resolution,
+        passed_over=finder.passed_over,
+        buildable=buildable,
+        requirements=tuple(requirements),
+        constraints=tuple(constraints),
+        policy=policy,
+    )
 
 
 def _quarantine_note(name: str, status: ProjectStatus) -> str:

@@ -16,6 +16,7 @@ from packaging.version import Version
 from tagpip.index import ACTIVE, DistFile, ProjectStatus
 from tagpip.requirements import TaggedRequirement
 from tagpip.resolution.errors import place
+from tagpip.resolution.policy import Policy
 from tagpip.target import Target
 
 __all__ = [
@@ -74,6 +75,11 @@ class Resolution:
         default_factory=dict, compare=False, hash=False
     )
     buildable: frozenset[str] = field(default=frozenset(), compare=False)
+    # What it was resolved from and under which rules: the explanations (tagpip why,
+    # --explain, the downgrade notes) read them here, so they cannot apply other ones.
+    requirements: tuple[TaggedRequirement, ...] = field(default=(), compare=False)
+    constraints: tuple[TaggedRequirement, ...] = field(default=(), compare=False)
+    policy: Policy = field(default_factory=Policy, compare=False)
 
     def __getitem__(self, name: str) -> Pin:
         wanted = canonicalize_name(name)

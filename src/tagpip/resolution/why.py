@@ -7,15 +7,15 @@ a user reads, so that a "no wheel" error says what would work instead of printin
 tags (the full lists stay on the error, shown under ``-v``).
 
 Explanations are computed after the resolution, from the index's data and the rules the
-resolution ran under (:class:`Policy`), never by hooking into the resolver: the resolver stays
-free to change how it searches, and the explanation describes the result, which is what the user
-asks about. The one rule shared with the resolver (why a file is unusable whatever its tags) is
+resolution ran under (the :class:`~tagpip.resolution.policy.Policy` it records), never by hooking
+into the resolver: the resolver stays free to change how it searches, and the explanation
+describes the result, which is what the user asks about. The one rule shared with the resolver
+(why a file is unusable whatever its tags) is
 the candidate finder's own (:meth:`tagpip.resolution.candidates.CandidateFinder.rejection`).
 """
 
 from __future__ import annotations
 
-import datetime
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
@@ -27,7 +27,6 @@ from packaging.utils import (
 )
 from packaging.version import Version
 
-from tagpip.config import ReleaseControl
 from tagpip.errors import TagpipError
 from tagpip.index import ACTIVE, DistFile, Index, ProjectStatus
 from tagpip.requirements import TaggedRequirement
@@ -41,7 +40,6 @@ __all__ = [
     "Downgrade",
     "Explanation",
     "NotResolved",
-    "Policy",
     "downgrades",
     "explain",
 ]
@@ -64,7 +62,9 @@ class Downgrade:
 def downgrades(resolution: Resolution, index: Index) -> list[Downgrade]:
     """The pins the target forced below the newest final release the user's own lines on the
     project allow (a dependency's pins and other projects' demands are not the target's doing:
-    only a newer release that has no wheel for the target, or needs a newer Python, counts)."""
+    only a newer release that has no wheel for the target, or needs a newer Python, counts).
+    A release whose files the resolution's policy leaves out (the upload cut-offs) was never
+    on offer, so it does not count either."""
     from packaging.specifiers import InvalidSpecifier
 
     found: list[Downgrade] = []
@@ -83,7 +83,11 @@ def downgrades(resolution: Resolution, index: Index) -> list[Downgrade]:
                 line.requirement.specifier.contains(version) for line in pin.lines
             ):
                 continue
-            files = tuple(f for f in releases.of_version(version) if f.yanked is None)
+            files = tuple(
+                f
+                for f in releases.of_version(version)
+                if f.yanked is None and resolution.policy.upload_rejection(f.upload_time) is None
+            )
             if files:
                 newest = version
                 break
@@ -136,19 +140,6 @@ def _source_reason(
             f"{pin.name}=={version} or pass --prefer-source {pin.name} to build it instead)"
         )
     return None
-
-
-@dataclass(frozen=True)
-class Policy:
-    """The rules a resolution ran under, which explaining it applies again: the user's lines
-    and constraint lines, pre-releases, Requires-Python, and the upload cut-offs."""
-
-    requirements: tuple[TaggedRequirement, ...] = ()
-    constraints: tuple[TaggedRequirement, ...] = ()
-    pre: bool | ReleaseControl = False
-    ignore_requires_python: bool = False
-    exclude_newer: datetime.datetime | None = None
-    uploaded_prior_to: datetime.datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -245,7 +236,7 @@ def _close(name: str, names: Sequence[str]) -> str | None:
     return found[0] if found else None
 
 
-def explain(name: str, resolution: Resolution, index: Index, policy: Policy) -> Explanation:
+def explain(name: str, resolution: Resolution, index: Index) -> Explanation:
     """Why ``resolution`` holds the version and file of ``name`` that it holds.
 
     Raises :class:`NotResolved` when the project is not in it (saying which requirement names it
@@ -258,18 +249,11 @@ def explain(name: str, resolution: Resolution, index: Index, policy: Policy) -> 
         raise NotResolved(
             wanted,
             resolution.target.describe(),
-            _skipped(wanted, resolution, index, policy),
+            _skipped(wanted, resolution, index),
             [p.name for p in resolution.pins],
         ) from None
-    finder = CandidateFinder(
-        index,
-        resolution.target,
-        pre=policy.pre,
-        ignore_requires_python=policy.ignore_requires_python,
-        exclude_newer=policy.exclude_newer,
-        uploaded_prior_to=policy.uploaded_prior_to,
-    )
-    demands = _demands_on(pin, resolution, index, policy)
+    finder = CandidateFinder(index, resolution.target, policy=resolution.policy)
+    demands = _demands_on(pin, resolution, index)
     rank = pin.target.wheel_rank(pin.file.tags) if pin.file.is_wheel else None
     newer: list[Considered] = []
     older = 0
@@ -344,9 +328,12 @@ def _requires(parent: Pin, name: str, index: Index) -> list[PackagingRequirement
     ]
 
 
-def _demands_on(pin: Pin, resolution: Resolution, index: Index, policy: Policy) -> list[Demand]:
+def _demands_on(
+    pin: Pin, resolution: Resolution, index: Index, *, constraints: bool = True
+) -> list[Demand]:
     """Every requirement on ``pin``'s project in the final state: the user's lines, the pinned
-    parents' Requires-Dist entries, the constraints (in that order)."""
+    parents' Requires-Dist entries, the constraints unless not ``constraints`` (in that
+    order)."""
     demands = [
         Demand(_text(line), span=line.span, specifier=line.requirement.specifier)
         for line in pin.lines
@@ -357,7 +344,7 @@ def _demands_on(pin: Pin, resolution: Resolution, index: Index, policy: Policy) 
             who = f"{parent.name} {parent.version}"
             wants = _requirement_text(dependency)
             demands.append(Demand(wants, parent=who, specifier=dependency.specifier))
-    for line in policy.constraints:
+    for line in resolution.constraints if constraints else ():
         if line.name == pin.name and (
             line.requirement.marker is None or _marker_holds(line, resolution.target)
         ):
@@ -466,7 +453,7 @@ def _conflict(
         if dependency.specifier.contains(other.version, prereleases=True):
             continue
         available = {f.version for f in finder.files(other.name)}
-        for demand in _demands_on(other, resolution, index, Policy()):
+        for demand in _demands_on(other, resolution, index, constraints=False):
             if not any(
                 dependency.specifier.contains(v, prereleases=True)
                 and demand.specifier.contains(v, prereleases=True)
@@ -527,14 +514,14 @@ def _shortest_paths(resolution: Resolution) -> dict[str, tuple[str, ...]]:
     return found
 
 
-def _skipped(name: str, resolution: Resolution, index: Index, policy: Policy) -> list[str]:
+def _skipped(name: str, resolution: Resolution, index: Index) -> list[str]:
     """The requirements on ``name`` that a false marker switched off for the target: the
     user's lines, then the pinned projects' metadata."""
 
     found = [
         f"{place(line.span)}: {_requirement_text(line.requirement)} applies only when "
         f"{line.requirement.marker}, which is false for this target"
-        for line in policy.requirements
+        for line in resolution.requirements
         if line.name == name
         and line.requirement.marker is not None
         and not _marker_holds(line, resolution.target)

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
-import datetime
 import functools
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -24,6 +23,7 @@ from packaging.utils import NormalizedName
 
 from tagpip.build import DEFAULT_BUILD_TIMEOUT
 from tagpip.errors import TagpipError
+from tagpip.resolution import DEFAULT_POLICY, Policy
 
 if TYPE_CHECKING:
     from packaging.version import Version
@@ -35,7 +35,7 @@ if TYPE_CHECKING:
     from tagpip.install import InstallResult, LinkMode
     from tagpip.provenance import Licence
     from tagpip.requirements import TaggedRequirement
-    from tagpip.resolution import Pin, Policy, Resolution
+    from tagpip.resolution import Pin, Resolution
     from tagpip.target import Target
     from tagpip.workflow.inputs import Inputs
 
@@ -51,7 +51,6 @@ __all__ = [
     "fetch_and_install",
     "graph_from_metadata",
     "make_builder",
-    "policy",
     "resolve_for",
     "union_by_file",
     "without_built",
@@ -63,13 +62,13 @@ class RunSettings:
     """What a run's options say to resolving and building, once they are settled (the CLI
     makes one from its flags and the inputs; a program makes one directly)."""
 
-    ignore_requires_python: bool = False
+    # Which releases and files may be chosen: pre-releases (the CLI takes --pre and pip's
+    # configured ``pre`` from the settled index options), Requires-Python, the cut-offs.
+    policy: Policy = DEFAULT_POLICY
     no_deps: bool = False
     only_deps: bool = False
     # Seconds the resolver may take (None: no limit).
     timeout: float | None = None
-    exclude_newer: datetime.datetime | None = None
-    uploaded_prior_to: datetime.datetime | None = None
     # Hash-checking mode, by pip's rule (:func:`tagpip.workflow.inputs.wants_hashes`).
     require_hashes: bool = False
     # Nothing may be built / these projects may not (:func:`tagpip.workflow.inputs.build_rules`).
@@ -84,9 +83,7 @@ class RunSettings:
     prefer_source: frozenset[str] = frozenset()
     # Seconds one build may take (``--build-timeout``; None: no limit).
     build_timeout: float | None = DEFAULT_BUILD_TIMEOUT
-    # Projects taken even though their index marks them quarantined (PEP 792;
-    # ``--allow-quarantined``), and the statuses that fail the run (``--fail-on-status``).
-    allow_quarantined: frozenset[str] = frozenset()
+    # The statuses that fail the run (PEP 792; ``--fail-on-status``).
     fail_on_status: frozenset[str] = frozenset()
 
 
@@ -107,22 +104,6 @@ class Delivery:
 
     pins: tuple[Pin, ...]
     user_hashes: dict[NormalizedName, list[str]]
-
-
-def policy(inputs: Inputs, options: IndexOptions, settings: RunSettings) -> Policy:
-    """The rules :func:`resolve_for` resolves under, as :mod:`tagpip.resolution.why` applies
-    them again: built from the same values, so an explanation never disagrees with the resolution.
-    """
-    from tagpip.resolution import Policy
-
-    return Policy(
-        requirements=inputs.requirements,
-        constraints=inputs.constraints,
-        pre=options.pre,
-        ignore_requires_python=settings.ignore_requires_python,
-        exclude_newer=settings.exclude_newer,
-        uploaded_prior_to=settings.uploaded_prior_to,
-    )
 
 
 def make_builder(
@@ -200,17 +181,13 @@ def resolve_for(
         target,
         index,
         constraints=[*inputs.constraints, *constraints],
-        pre=options.pre,
-        ignore_requires_python=settings.ignore_requires_python,
+        policy=settings.policy,
         no_deps=settings.no_deps,
-        exclude_newer=settings.exclude_newer,
-        uploaded_prior_to=settings.uploaded_prior_to,
         on_progress=on_progress,
         builder=builder,
         timeout=settings.timeout,
         prefer_source=settings.prefer_source,
         user_hashes=inputs.user_hashes,
-        allow_quarantined=settings.allow_quarantined,
     )
     check_statuses(resolution.pins, settings.fail_on_status)
     warnings = (

@@ -293,7 +293,7 @@ def _install(
     from tagpip.cli.progress import Progress
     from tagpip.cli.settle import (
         open_index,
-        parse_cutoff,
+        parse_cutoffs,
         print_warnings,
         read_inputs,
         run_settings,
@@ -342,7 +342,7 @@ def _install(
                 finally:
                     progress.close()
             return target, supply
-        cutoff = parse_cutoff(args.uploaded_prior_to)
+        cutoffs = parse_cutoffs(args)
         inputs = read_inputs(
             args.requirements,
             args.requirement,
@@ -353,7 +353,7 @@ def _install(
         print_warnings(inputs.warnings, args.quiet)
         target = settle_target(args, inputs)
         options = settle_index_options(args, inputs, "bundle")
-        settings = run_settings(own, inputs, uploaded_prior_to=cutoff)
+        settings = run_settings(own, inputs, options, cutoffs)
         with open_index(args, options) as index:
             try:
                 resolution, delivery = resolve_pins(

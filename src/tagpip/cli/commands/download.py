@@ -57,7 +57,7 @@ def run(args: argparse.Namespace) -> int:
         check_fetch_args,
         log_settings,
         open_index,
-        parse_cutoff,
+        parse_cutoffs,
         print_downloaded,
         print_warnings,
         read_inputs,
@@ -68,7 +68,7 @@ def run(args: argparse.Namespace) -> int:
     )
     from tagpip.download import download
     from tagpip.errors import UsageError
-    from tagpip.workflow import deliverable, policy, union_by_file, without_built
+    from tagpip.workflow import deliverable, union_by_file, without_built
 
     check_fetch_args(args, "download", "tagpip download -r requirements.txt -d ./wheels")
     from tagpip.cli.commands.lock import fetch_from_lock
@@ -76,7 +76,7 @@ def run(args: argparse.Namespace) -> int:
     locked = fetch_from_lock(args)  # -r LOCK: the locked files, without resolving
     if locked is not None:
         return locked
-    cutoff = parse_cutoff(args.uploaded_prior_to)
+    cutoffs = parse_cutoffs(args)
     inputs = read_inputs(
         args.requirements,
         args.requirement,
@@ -92,7 +92,7 @@ def run(args: argparse.Namespace) -> int:
             hint="run tagpip download once per target, each with its own --report FILE",
         )
     options = settle_index_options(args, inputs, "download")
-    settings = run_settings(args, inputs, uploaded_prior_to=cutoff)
+    settings = run_settings(args, inputs, options, cutoffs)
     log_settings(targets[0], options)
     for target in targets[1:]:
         logger.info("target: %s", target.describe())
@@ -110,7 +110,7 @@ def run(args: argparse.Namespace) -> int:
             chosen = union_by_file(d.pins for d in deliveries)
             report_downgrades(args, resolutions, index)
             progress.close()
-            report_explanations(args, resolutions, index, policy(inputs, options, settings))
+            report_explanations(args, resolutions, index)
             if len(targets) > 1:
                 for filename, found in chosen.items():
                     logger.info(

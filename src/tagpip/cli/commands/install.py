@@ -151,7 +151,7 @@ def run(args: argparse.Namespace) -> int:
     from tagpip.cli.settle import (
         check_fetch_args,
         open_index,
-        parse_cutoff,
+        parse_cutoffs,
         print_warnings,
         read_inputs,
         run_settings,
@@ -170,7 +170,7 @@ def run(args: argparse.Namespace) -> int:
     locked = read_locked(args, "install", need_target=True)
     if locked is not None:
         return _install_from_lock(args, locked)
-    cutoff = parse_cutoff(args.uploaded_prior_to)
+    cutoffs = parse_cutoffs(args)
     inputs = read_inputs(
         args.requirements,
         args.requirement,
@@ -181,7 +181,7 @@ def run(args: argparse.Namespace) -> int:
     print_warnings(inputs.warnings, args.quiet)
     target = settle_target(args, inputs)
     options = settle_index_options(args, inputs, "install")
-    settings = run_settings(args, inputs, uploaded_prior_to=cutoff)
+    settings = run_settings(args, inputs, options, cutoffs)
     progress = Progress(args.progress_bar, args.quiet)
     with open_index(args, options) as index, tempfile.TemporaryDirectory(prefix="tagpip-") as temp:
         try:
@@ -252,12 +252,12 @@ def resolve_pins(
     expect (``--explain``, downgrades), and turn the pins into the wheels to install: the one
     path ``install`` and ``bundle`` share (:func:`tagpip.workflow.fetch.deliverable`)."""
     from tagpip.cli.settle import resolve
-    from tagpip.workflow import deliverable, policy
+    from tagpip.workflow import deliverable
 
     resolved = resolve(args, inputs, index, target, options, settings, on_progress=progress.status)
     progress.close()
     report_downgrades(args, [resolved.resolution], index)
-    report_explanations(args, [resolved.resolution], index, policy(inputs, options, settings))
+    report_explanations(args, [resolved.resolution], index)
     return resolved.resolution, deliverable(resolved, inputs, settings)
 
 

@@ -14,7 +14,6 @@ sdist against the locked hash.
 from __future__ import annotations
 
 import argparse
-import datetime
 import shlex
 import sys
 from collections.abc import Callable
@@ -23,7 +22,12 @@ from typing import TYPE_CHECKING, Any
 
 from tagpip.cli.commands.why import add_explain_option, report_explanations
 from tagpip.cli.downgrades import add_downgrade_option, report_downgrades
-from tagpip.cli.options import add_fetch_options, add_output_options, add_target_options
+from tagpip.cli.options import (
+    add_exclude_newer_option,
+    add_fetch_options,
+    add_output_options,
+    add_target_options,
+)
 from tagpip.cli.supply import add_supply_options
 
 if TYPE_CHECKING:
@@ -44,7 +48,6 @@ __all__ = [
     "LockedSet",
     "fetch_from_lock",
     "lock_inputs",
-    "parse_exclude_newer",
     "read_locked",
     "register",
 ]
@@ -81,11 +84,7 @@ def register(subparsers: Any) -> None:
         metavar="NAME",
         help="free this project's pin from the existing lock (NAME or NAME==VERSION); repeatable",
     )
-    parser.add_argument(
-        "--exclude-newer",
-        metavar="DATE",
-        help="ignore files uploaded after DATE (ISO 8601; a date or a time without a zone is UTC)",
-    )
+    add_exclude_newer_option(parser)
     add_downgrade_option(parser)
     add_explain_option(parser)
     add_fetch_options(parser)
@@ -93,32 +92,6 @@ def register(subparsers: Any) -> None:
     add_target_options(parser, several=True)
     add_output_options(parser)
     parser.set_defaults(run=run)
-
-
-def parse_exclude_newer(text: str | None) -> datetime.datetime | None:
-    """``--exclude-newer``: an ISO 8601 date (midnight UTC) or time (UTC when no zone is given:
-    a lock must not depend on the machine's time zone)."""
-    if text is None:
-        return None
-    from tagpip.errors import UsageError
-
-    value = text.strip()
-    if value.endswith(("Z", "z")):
-        value = value[:-1] + "+00:00"
-    try:
-        if len(value) == 10:
-            day = datetime.date.fromisoformat(value)
-            when = datetime.datetime(day.year, day.month, day.day)
-        else:
-            when = datetime.datetime.fromisoformat(value)
-    except ValueError:
-        raise UsageError(
-            f"--exclude-newer: {text!r} is not an ISO 8601 date or time",
-            hint="for example 2024-01-31 or 2024-01-31T12:00:00Z",
-        ) from None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=datetime.timezone.utc)
-    return when
 
 
 def _command(args: argparse.Namespace) -> str:
@@ -172,7 +145,7 @@ def run(args: argparse.Namespace) -> int:
     from tagpip.cli.progress import Progress
     from tagpip.cli.settle import (
         open_index,
-        parse_cutoff,
+        parse_cutoffs,
         print_warnings,
         read_inputs,
         resolve,
@@ -193,7 +166,7 @@ def run(args: argparse.Namespace) -> int:
         write_lock,
     )
     from tagpip.requirements import parse_line
-    from tagpip.workflow import build_pins, policy
+    from tagpip.workflow import build_pins
 
     for value in args.no_binary:
         if value.strip() != ":none:":
@@ -208,8 +181,7 @@ def run(args: argparse.Namespace) -> int:
             hint="for example: tagpip lock -r requirements.in -o requirements.lock",
         )
     fmt: Format = args.format or ("pylock" if is_pylock_name(args.output_file) else "tagged")
-    exclude_newer = parse_exclude_newer(args.exclude_newer)
-    uploaded_prior_to = parse_cutoff(args.uploaded_prior_to)
+    cutoffs = parse_cutoffs(args)
     inputs = read_inputs(
         args.requirements,
         args.requirement,
@@ -227,9 +199,7 @@ def run(args: argparse.Namespace) -> int:
         )
     sbom = check_sbom_path(args)
     options = settle_index_options(args, inputs, "download")
-    settings = run_settings(
-        args, inputs, exclude_newer=exclude_newer, uploaded_prior_to=uploaded_prior_to
-    )
+    settings = run_settings(args, inputs, options, cutoffs)
 
     existing = None
     output = Path(args.output_file)
@@ -255,9 +225,7 @@ def run(args: argparse.Namespace) -> int:
                     kept = kept_pins(existing, target, several=len(targets) > 1)
                     notes += filter(None, [kept_note(existing, target)])
                 kept = {name: pin for name, pin in kept.items() if name not in freed}
-                kept, dropped = usable_kept(
-                    kept, target, index, ignore_requires_python=args.ignore_requires_python
-                )
+                kept, dropped = usable_kept(kept, target, index, settings.policy)
                 if not args.quiet:
                     for note in [*notes, *dropped]:
                         progress.close()
@@ -285,7 +253,7 @@ def run(args: argparse.Namespace) -> int:
                 resolutions.append(resolution)
             report_downgrades(args, resolutions, index)
             progress.close()
-            report_explanations(args, resolutions, index, policy(inputs, options, settings))
+            report_explanations(args, resolutions, index)
             lock = lock_from_resolutions(
                 resolutions, index, index_urls=options.index_urls, built=built
             )
@@ -481,7 +449,7 @@ def read_locked(args: argparse.Namespace, command: str, *, need_target: bool) ->
         from tagpip.workflow import make_builder
 
         say, warn = voices(args)
-        settings = run_settings(args, empty)
+        settings = run_settings(args, empty, options)
         return make_builder(empty, index, target, options, settings, on_build=say, on_warning=warn)
 
     return LockedRun(lock, tuple(targets), options, builder)

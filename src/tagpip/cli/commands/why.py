@@ -19,12 +19,17 @@ import sys
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from tagpip.cli.options import add_fetch_options, add_output_options, add_target_options
+from tagpip.cli.options import (
+    add_exclude_newer_option,
+    add_fetch_options,
+    add_output_options,
+    add_target_options,
+)
 
 if TYPE_CHECKING:
     from tagpip.errors import TagpipError
     from tagpip.index import Index
-    from tagpip.resolution import Policy, Resolution
+    from tagpip.resolution import Resolution
     from tagpip.target import Target
     from tagpip.workflow import Inputs
 
@@ -33,11 +38,7 @@ __all__ = ["add_explain_option", "register", "register_matrix", "report_explanat
 
 def _resolution_options(parser: argparse.ArgumentParser) -> None:
     """What ``lock`` takes to resolve: requirements, index, targets (repeatable), cut-offs."""
-    parser.add_argument(
-        "--exclude-newer",
-        metavar="DATE",
-        help="ignore files uploaded after DATE (ISO 8601; a date or a time without a zone is UTC)",
-    )
+    add_exclude_newer_option(parser)
     add_fetch_options(parser)
     add_target_options(parser, several=True)
     add_output_options(parser, writes_files=False)
@@ -88,11 +89,10 @@ def report_explanations(
     args: argparse.Namespace,
     resolutions: Sequence[Resolution],
     index: Index,
-    policy: Policy,
 ) -> None:
     """``--explain``: each named project for each resolution, on stderr (asked for by name, so
     printed even under ``-q``); a project a resolution lacks is said so, not an error, since the
-    run itself succeeded. ``policy`` is :func:`tagpip.workflow.fetch.policy` of the run."""
+    run itself succeeded."""
     from tagpip.resolution import NotResolved, explain
 
     names = getattr(args, "explain", None) or []
@@ -102,7 +102,7 @@ def report_explanations(
     for name in names:
         for resolution in resolutions:
             try:
-                lines = explain(name, resolution, index, policy).lines()
+                lines = explain(name, resolution, index).lines()
             except NotResolved as error:
                 lines = error.message.splitlines()
             blocks.append("\n".join(lines))
@@ -127,14 +127,13 @@ def _check(args: argparse.Namespace, command: str, example: str) -> None:
 
 def _resolve_all(
     args: argparse.Namespace, extra: Sequence[str] = ()
-) -> tuple[list[tuple[Target, Resolution | TagpipError]], Inputs, Policy, Any]:
+) -> tuple[list[tuple[Target, Resolution | TagpipError]], Inputs, Any]:
     """Resolve the inputs for every target, as lock does; a target whose resolution fails
     keeps its error (the index stays open for the explanations: the caller closes it)."""
-    from tagpip.cli.commands.lock import parse_exclude_newer
     from tagpip.cli.progress import Progress
     from tagpip.cli.settle import (
         open_index,
-        parse_cutoff,
+        parse_cutoffs,
         print_warnings,
         read_inputs,
         resolve,
@@ -144,10 +143,8 @@ def _resolve_all(
     )
     from tagpip.resolution import ResolveError
     from tagpip.target import TargetError
-    from tagpip.workflow import policy as run_policy
 
-    exclude_newer = parse_exclude_newer(args.exclude_newer)
-    uploaded_prior_to = parse_cutoff(args.uploaded_prior_to)
+    cutoffs = parse_cutoffs(args)
     # As download reads them (pip's configuration too), so that why explains what it would do.
     inputs = read_inputs(
         [*args.requirements, *extra],
@@ -159,10 +156,7 @@ def _resolve_all(
     print_warnings(inputs.warnings, args.quiet)
     targets = settle_targets(args, inputs)
     options = settle_index_options(args, inputs, "download")
-    settings = run_settings(
-        args, inputs, exclude_newer=exclude_newer, uploaded_prior_to=uploaded_prior_to
-    )
-    policy = run_policy(inputs, options, settings)
+    settings = run_settings(args, inputs, options, cutoffs)
     index = open_index(args, options)
     progress = Progress(args.progress_bar, args.quiet)
     outcomes: list[tuple[Target, Resolution | TagpipError]] = []
@@ -183,7 +177,7 @@ def _resolve_all(
         raise
     finally:
         progress.close()
-    return outcomes, inputs, policy, index
+    return outcomes, inputs, index
 
 
 def run_why(args: argparse.Namespace) -> int:
@@ -195,13 +189,13 @@ def run_why(args: argparse.Namespace) -> int:
 
     _check(args, "why", "")
     alone: Sequence[str] = () if (args.requirements or args.requirement) else (args.name,)
-    outcomes, _, policy, index = _resolve_all(args, alone)
+    outcomes, _, index = _resolve_all(args, alone)
     with index:
         if len(outcomes) == 1:
             outcome = outcomes[0][1]
             if isinstance(outcome, TagpipError):
                 raise outcome
-            print("\n".join(explain(args.name, outcome, index, policy).lines()))
+            print("\n".join(explain(args.name, outcome, index).lines()))
             return 0
         blocks = []
         status = 0
@@ -213,7 +207,7 @@ def run_why(args: argparse.Namespace) -> int:
                 lines += [f"  {line}" for line in text.splitlines()]
             else:
                 try:
-                    lines = explain(args.name, outcome, index, policy).lines()
+                    lines = explain(args.name, outcome, index).lines()
                 except NotResolved as error:
                     status = 1
                     lines = error.message.splitlines()
@@ -242,7 +236,7 @@ def run_matrix(args: argparse.Namespace) -> int:
     from tagpip.resolution import matrix
 
     _check(args, "matrix", "tagpip matrix -r requirements.txt --preset A --preset B")
-    outcomes, _, _, index = _resolve_all(args)
+    outcomes, _, index = _resolve_all(args)
     with index:
         table = matrix(outcomes)
     if args.json:
