@@ -101,3 +101,50 @@ def test_settings_are_values_the_resolution_follows(
             delivery = deliverable(resolved, inputs, settings)
             names.append([str(pin.name) for pin in delivery.pins])
     assert names == [["app", "lib"], ["app"], ["lib"]]
+
+
+def test_the_lock_workflow_locks_what_the_command_locks(
+    index_server: IndexServer, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``tagpip lock`` is the library's lock workflow and words: the lock a program makes with
+    :func:`tagpip.workflow.resolve_for_lock` is the command's, byte for byte, the kept pins of
+    an existing lock included, and the library prints nothing (its notes are callbacks)."""
+    from tagpip.config import load_index_options
+    from tagpip.index import HttpIndex
+    from tagpip.lock import format_lock, read_lock
+    from tagpip.workflow import parse_upgrade_packages, resolve_for_lock
+
+    _serve(index_server)
+    flags = ["--python-version", "3.12", "--platform", LINUX[0], "--isolated", "-q"]
+    out = tmp_path / "cli.lock"
+    assert main(["lock", "app", "-o", str(out), "-i", index_server.url, *flags]) == 0
+    index_server.add_wheel("lib", "2.0.1", tags="cp312-cp312-manylinux_2_28_x86_64")
+    relocked = tmp_path / "relocked.lock"
+    relocked.write_text(out.read_text())
+    words = ["lock", "app", "-o", str(relocked), "-P", "app", "-i", index_server.url, *flags]
+    assert main(words) == 0
+    capsys.readouterr()
+
+    inputs = read_inputs(["app"], [], [])
+    target = target_from(inputs, command_line=TargetOptions.from_strings(LINUX, "3.12"))
+    options = load_index_options("download", {"index_url": index_server.url, "isolated": True})
+    notes: list[str] = []
+    with HttpIndex(options) as index:
+        locking = resolve_for_lock(
+            inputs,
+            [target],
+            index,
+            options,
+            RunSettings(),
+            existing=read_lock(out),
+            upgrade=parse_upgrade_packages(["app"]),
+            on_note=notes.append,
+        )
+        lock = locking.lock(index, options)
+    assert capsys.readouterr() == ("", ""), "the library layer printed"
+    # lib keeps its locked 2.0 although 2.0.1 is there now; app was freed and is the same.
+    assert [str(p.version) for s in lock.sections for p in s.packages] == ["1.0", "2.0"]
+    assert notes == []
+    text = format_lock(lock, "tagged", command="tagpip lock")
+    marker = "# tagpip-lock: 1"
+    assert text.split(marker)[1] == relocked.read_text().split(marker)[1]

@@ -17,6 +17,7 @@ import datetime
 import logging
 import sys
 from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from packaging.utils import canonicalize_name
@@ -48,13 +49,14 @@ logger = logging.getLogger("tagpip")
 __all__ = [
     "NAMED_TARGETS",
     "TARGET_FLAGS",
-    "Inputs",
+    "Run",
     "has_target_options",
     "open_index",
-    "read_inputs",
     "resolve",
     "run_settings",
+    "say_resolved",
     "settle_index_options",
+    "settle_run",
     "settle_target",
     "settle_targets",
 ]
@@ -244,6 +246,54 @@ def log_settings(target: Target, options: IndexOptions) -> None:
         logger.info("cache: %s", options.cache_dir)
 
 
+@dataclass(frozen=True)
+class Run:
+    """What a fetching command's options and inputs settle into, before anything touches the
+    network: the inputs, the targets (one, or one per named target where those repeat), the
+    index options, and the resolver and build settings."""
+
+    inputs: Inputs
+    targets: tuple[Target, ...]
+    options: IndexOptions
+    settings: RunSettings
+
+    @property
+    def target(self) -> Target:
+        """The one target of a command that takes one."""
+        return self.targets[0]
+
+
+def settle_run(
+    args: argparse.Namespace,
+    command: str,
+    *,
+    several: bool = False,
+    requirements: Sequence[str] | None = None,
+    check_targets: Callable[[Sequence[Target]], None] | None = None,
+) -> Run:
+    """The setup every fetching command shares, once and in the pipeline's order: the
+    cut-offs (so a bad date fails before anything is read), every requirement input with pip's
+    configuration for ``command`` (all problems at once; warnings printed), the target (one per
+    ``--preset``/``--from-python``/``--target-file`` with ``several``), then ``check_targets``,
+    the index options, and the resolver and build settings. ``requirements`` replaces the
+    command line's requirement words (``tagpip why NAME`` resolves NAME alone)."""
+    cutoffs = parse_cutoffs(args)
+    inputs = read_inputs(
+        args.requirements if requirements is None else requirements,
+        args.requirement,
+        args.constraint,
+        command=command,
+        isolated=args.isolated,
+    )
+    print_warnings(inputs.warnings, args.quiet)
+    targets = settle_targets(args, inputs) if several else [settle_target(args, inputs)]
+    if check_targets is not None:
+        check_targets(targets)
+    options = settle_index_options(args, inputs, command)
+    settings = run_settings(args, inputs, options, cutoffs)
+    return Run(inputs, tuple(targets), options, settings)
+
+
 def parse_cutoffs(args: argparse.Namespace) -> tuple[datetime.datetime | None, ...]:
     """``--exclude-newer`` and ``--uploaded-prior-to`` (None where the command has no such
     option), read by the one parser of a cut-off, before anything else is read."""
@@ -327,32 +377,21 @@ def resolve(
     resolved = resolve_for(
         inputs, index, target, options, settings, on_build=say, on_warning=warn, **more
     )
-    if int(getattr(args, "quiet", 0) or 0) < 2:
-        # Several targets resolve the same projects: a line is said once per run.
-        said: set[str] = args.__dict__.setdefault("_warned", set())
-        for text in (*resolved.warnings, *weak_digest_warnings(resolved, inputs)):
-            if text not in said:
-                said.add(text)
-                warn(text)
+    say_resolved(args, resolved)
     return resolved
 
 
-def weak_digest_warnings(resolved: Resolved, inputs: Inputs) -> list[str]:
-    """One line per pinned file whose only check is a weak digest its link gives (md5, sha1,
-    sha224: :func:`tagpip.hashes.only_weak`): it is checked, but a forger can meet it."""
-    from tagpip.hashes import only_weak
-
-    texts = []
-    hashes = inputs.user_hashes
-    for pin in resolved.resolution.pins:
-        weak = only_weak(pin.file.hashes, hashes.get(pin.name, ()))
-        if weak:
-            texts.append(
-                f"{pin.file.filename} is checked only by the {' and '.join(weak)} digest its "
-                "link gives, a weak algorithm (pin it with --hash=sha256:... to check it "
-                "properly)"
-            )
-    return texts
+def say_resolved(args: argparse.Namespace, resolved: Resolved) -> None:
+    """The warnings a resolution leaves (what it assumed, settings that did nothing, files
+    checked only by a weak digest), on stderr unless ``-qq``. Several targets resolve the same
+    projects: a line is said once per run."""
+    if int(getattr(args, "quiet", 0) or 0) < 2:
+        _, warn = voices(args)
+        said: set[str] = args.__dict__.setdefault("_warned", set())
+        for text in resolved.warnings:
+            if text not in said:
+                said.add(text)
+                warn(text)
 
 
 def open_index(args: argparse.Namespace, options: IndexOptions) -> HttpIndex:

@@ -23,6 +23,7 @@ from packaging.utils import NormalizedName
 
 from tagpip.build import DEFAULT_BUILD_TIMEOUT
 from tagpip.errors import TagpipError
+from tagpip.hashes import only_weak
 from tagpip.resolution import DEFAULT_POLICY, Policy
 
 if TYPE_CHECKING:
@@ -116,10 +117,13 @@ def make_builder(
     on_build: Callable[[str], None] | None = None,
     on_warning: Callable[[str], None] | None = None,
     on_status: Callable[[str], None] | None = None,
+    user_hashes: Mapping[NormalizedName, Sequence[str]] | None = None,
 ) -> SourceBuilder | None:
-    """The run's :class:`tagpip.build.builder.SourceBuilder` (``on_build`` hears one line per build
+    """The run's :class:`tagpip.build.SourceBuilder` (``on_build`` hears one line per build
     and per version passed over, ``on_warning`` the metadata-honesty warnings, ``on_status``
-    a running build's progress), or None when nothing may be built."""
+    a running build's progress), or None when nothing may be built. The sources it builds are
+    checked against ``user_hashes`` (default: the inputs' ``--hash`` values; a lock's hashes
+    when building what a lock names)."""
     from tagpip.build import SourceBuilder
 
     if settings.no_build:
@@ -129,7 +133,7 @@ def make_builder(
         target,
         options,
         no_build_packages=settings.no_build_packages,
-        user_hashes=inputs.user_hashes,
+        user_hashes=inputs.user_hashes if user_hashes is None else user_hashes,
         require_hashes=settings.require_hashes,
         config_settings=settings.config_settings,
         preferred_python=settings.preferred_python,
@@ -194,6 +198,7 @@ def resolve_for(
         *resolution.notes,
         *status_warnings(resolution.pins),
         *_unused_settings(inputs, resolution.pins, builder),
+        *_weak_digests(resolution.pins, inputs.user_hashes),
     )
     return Resolved(resolution, builder, warnings)
 
@@ -279,6 +284,23 @@ def _unused_settings(
         for line in inputs.requirements
         if line.config_settings and line.name in wheels
     ]
+
+
+def _weak_digests(
+    pins: Sequence[Pin], user_hashes: Mapping[NormalizedName, Sequence[str]]
+) -> list[str]:
+    """One warning text per pinned file whose only check is a weak digest its link gives (md5,
+    sha1, sha224: :func:`tagpip.hashes.only_weak`): it is checked, but a forger can meet it."""
+    texts = []
+    for pin in pins:
+        weak = only_weak(pin.file.hashes, user_hashes.get(pin.name, ()))
+        if weak:
+            texts.append(
+                f"{pin.file.filename} is checked only by the {' and '.join(weak)} digest its "
+                "link gives, a weak algorithm (pin it with --hash=sha256:... to check it "
+                "properly)"
+            )
+    return texts
 
 
 def fetch_and_install(

@@ -288,18 +288,10 @@ def _install(
     import tempfile
     from pathlib import Path
 
-    from tagpip.cli.commands.install import fetch_and_install, resolve_pins
-    from tagpip.cli.commands.lock import read_locked
+    from tagpip.cli.delivery import fetch_and_install, resolve_pins
+    from tagpip.cli.locked import read_locked
     from tagpip.cli.progress import Progress
-    from tagpip.cli.settle import (
-        open_index,
-        parse_cutoffs,
-        print_warnings,
-        read_inputs,
-        run_settings,
-        settle_index_options,
-        settle_target,
-    )
+    from tagpip.cli.settle import open_index, settle_run
     from tagpip.cli.supply import from_lock, from_resolution
     from tagpip.errors import UsageError
     from tagpip.index import HttpIndex
@@ -342,18 +334,13 @@ def _install(
                 finally:
                     progress.close()
             return target, supply
-        cutoffs = parse_cutoffs(args)
-        inputs = read_inputs(
-            args.requirements,
-            args.requirement,
-            args.constraint,
-            command="bundle",
-            isolated=args.isolated,
+        setup = settle_run(own, "bundle")
+        inputs, target, options, settings = (
+            setup.inputs,
+            setup.target,
+            setup.options,
+            setup.settings,
         )
-        print_warnings(inputs.warnings, args.quiet)
-        target = settle_target(args, inputs)
-        options = settle_index_options(args, inputs, "bundle")
-        settings = run_settings(own, inputs, options, cutoffs)
         with open_index(args, options) as index:
             try:
                 resolution, delivery = resolve_pins(

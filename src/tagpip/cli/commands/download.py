@@ -11,12 +11,16 @@ from __future__ import annotations
 
 import argparse
 import logging
-from typing import Any
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
 
-from tagpip.cli.commands.why import add_explain_option, report_explanations
 from tagpip.cli.downgrades import add_downgrade_option, report_downgrades
+from tagpip.cli.explain import add_explain_option, report_explanations
 from tagpip.cli.options import add_fetch_options, add_output_options, add_target_options
 from tagpip.cli.pipbackend import add_backend_options
+
+if TYPE_CHECKING:
+    from tagpip.target import Target
 
 __all__ = ["register"]
 
@@ -51,48 +55,35 @@ def run(args: argparse.Namespace) -> int:
     """Resolve, download, report."""
     from pathlib import Path
 
+    from tagpip.cli.locked import fetch_from_lock
     from tagpip.cli.progress import Progress
     from tagpip.cli.report import write_report
     from tagpip.cli.settle import (
         check_fetch_args,
         log_settings,
         open_index,
-        parse_cutoffs,
         print_downloaded,
-        print_warnings,
-        read_inputs,
         resolve,
-        run_settings,
-        settle_index_options,
-        settle_targets,
+        settle_run,
     )
     from tagpip.download import download
     from tagpip.errors import UsageError
     from tagpip.workflow import deliverable, union_by_file, without_built
 
     check_fetch_args(args, "download", "tagpip download -r requirements.txt -d ./wheels")
-    from tagpip.cli.commands.lock import fetch_from_lock
-
     locked = fetch_from_lock(args)  # -r LOCK: the locked files, without resolving
     if locked is not None:
         return locked
-    cutoffs = parse_cutoffs(args)
-    inputs = read_inputs(
-        args.requirements,
-        args.requirement,
-        args.constraint,
-        command="download",
-        isolated=args.isolated,
-    )
-    print_warnings(inputs.warnings, args.quiet)
-    targets = settle_targets(args, inputs)
-    if len(targets) > 1 and args.report:
-        raise UsageError(
-            "--report describes one resolution: it cannot be used with several targets",
-            hint="run tagpip download once per target, each with its own --report FILE",
-        )
-    options = settle_index_options(args, inputs, "download")
-    settings = run_settings(args, inputs, options, cutoffs)
+
+    def one_report(targets: Sequence[Target]) -> None:
+        if len(targets) > 1 and args.report:
+            raise UsageError(
+                "--report describes one resolution: it cannot be used with several targets",
+                hint="run tagpip download once per target, each with its own --report FILE",
+            )
+
+    setup = settle_run(args, "download", several=True, check_targets=one_report)
+    inputs, targets, options, settings = setup.inputs, setup.targets, setup.options, setup.settings
     log_settings(targets[0], options)
     for target in targets[1:]:
         logger.info("target: %s", target.describe())

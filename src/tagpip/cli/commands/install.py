@@ -15,29 +15,21 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from tagpip.cli.commands.verify import add_verify_options, check_verify_options, verify_written
-from tagpip.cli.commands.why import add_explain_option, report_explanations
-from tagpip.cli.downgrades import add_downgrade_option, report_downgrades
+from tagpip.cli.downgrades import add_downgrade_option
+from tagpip.cli.explain import add_explain_option
 from tagpip.cli.options import add_fetch_options, add_output_options, add_target_options
 from tagpip.cli.pipbackend import add_backend_options
 from tagpip.cli.supply import add_supply_options
 
 if TYPE_CHECKING:
-    from collections.abc import Mapping
     from pathlib import Path
 
-    from packaging.utils import NormalizedName
-
-    from tagpip.cli.commands.lock import LockedRun
-    from tagpip.cli.progress import Progress
     from tagpip.cli.supply import Supply
-    from tagpip.config import IndexOptions
     from tagpip.index import HttpIndex
-    from tagpip.install import InstallResult, LinkMode
-    from tagpip.resolution import Pin, Resolution
-    from tagpip.target import Target
-    from tagpip.workflow import Delivery, Inputs, RunSettings
+    from tagpip.install import InstallResult
+    from tagpip.workflow import LockedRun
 
-__all__ = ["fetch_and_install", "register", "resolve_pins"]
+__all__ = ["register", "run"]
 
 # pip install options that have no meaning for a --target folder of another machine.
 _REFUSED: dict[str, tuple[int, str]] = {
@@ -145,19 +137,11 @@ def run(args: argparse.Namespace) -> int:
     import tempfile
     from pathlib import Path
 
-    from tagpip.cli.commands.lock import read_locked
+    from tagpip.cli.delivery import fetch_and_install, resolve_pins
+    from tagpip.cli.locked import read_locked
     from tagpip.cli.progress import Progress
     from tagpip.cli.report import write_report
-    from tagpip.cli.settle import (
-        check_fetch_args,
-        open_index,
-        parse_cutoffs,
-        print_warnings,
-        read_inputs,
-        run_settings,
-        settle_index_options,
-        settle_target,
-    )
+    from tagpip.cli.settle import check_fetch_args, open_index, settle_run
     from tagpip.cli.supply import from_resolution, write_sbom
 
     check_fetch_args(args, "install", "tagpip install -r requirements.txt --target ./deps")
@@ -170,18 +154,8 @@ def run(args: argparse.Namespace) -> int:
     locked = read_locked(args, "install", need_target=True)
     if locked is not None:
         return _install_from_lock(args, locked)
-    cutoffs = parse_cutoffs(args)
-    inputs = read_inputs(
-        args.requirements,
-        args.requirement,
-        args.constraint,
-        command="install",
-        isolated=args.isolated,
-    )
-    print_warnings(inputs.warnings, args.quiet)
-    target = settle_target(args, inputs)
-    options = settle_index_options(args, inputs, "install")
-    settings = run_settings(args, inputs, options, cutoffs)
+    setup = settle_run(args, "install")
+    inputs, target, options, settings = setup.inputs, setup.target, setup.options, setup.settings
     progress = Progress(args.progress_bar, args.quiet)
     with open_index(args, options) as index, tempfile.TemporaryDirectory(prefix="tagpip-") as temp:
         try:
@@ -239,33 +213,12 @@ def _describe(args: argparse.Namespace, supply: Supply, index: HttpIndex, temp: 
     supply.describe(index, subject=folder.resolve().name, folder=folder, fetched=temp)
 
 
-def resolve_pins(
-    args: argparse.Namespace,
-    inputs: Inputs,
-    index: HttpIndex,
-    target: Target,
-    options: IndexOptions,
-    settings: RunSettings,
-    progress: Progress,
-) -> tuple[Resolution, Delivery]:
-    """Resolve the inputs for ``target``, say what the resolution chose that a user might not
-    expect (``--explain``, downgrades), and turn the pins into the wheels to install: the one
-    path ``install`` and ``bundle`` share (:func:`tagpip.workflow.fetch.deliverable`)."""
-    from tagpip.cli.settle import resolve
-    from tagpip.workflow import deliverable
-
-    resolved = resolve(args, inputs, index, target, options, settings, on_progress=progress.status)
-    progress.close()
-    report_downgrades(args, [resolved.resolution], index)
-    report_explanations(args, [resolved.resolution], index)
-    return resolved.resolution, deliverable(resolved, inputs, settings)
-
-
 def _install_from_lock(args: argparse.Namespace, locked: LockedRun) -> int:
     """``install -r LOCK``: exactly the locked files for the lock's (or the given) target."""
     import tempfile
     from pathlib import Path
 
+    from tagpip.cli.delivery import fetch_and_install
     from tagpip.cli.progress import Progress
     from tagpip.cli.supply import check_sbom_path, from_lock, write_sbom
     from tagpip.errors import UsageError
@@ -324,49 +277,6 @@ def _into(args: argparse.Namespace) -> dict[str, Any]:
         "link_mode": args.link_mode,
         "backend": args.backend,
     }
-
-
-def fetch_and_install(
-    args: argparse.Namespace,
-    pins: Sequence[Pin],
-    options: IndexOptions,
-    index: HttpIndex,
-    target: Target,
-    temp: Path,
-    user_hashes: Mapping[NormalizedName, Sequence[str]],
-    progress: Progress,
-    *,
-    folder: Path,
-    upgrade: bool = False,
-    link_mode: LinkMode = "clone",
-    backend: str = "tagpip",
-) -> InstallResult:
-    """:func:`tagpip.workflow.fetch.fetch_and_install` with the terminal's progress, fetching with
-    pip first when ``backend="pip"`` (``args`` carries the fetch options pip is given)."""
-    from tagpip import workflow
-
-    fetched = backend == "pip"
-    if fetched:
-        from tagpip.cli.pipbackend import fetch_with_pip
-
-        progress.close()
-        fetch_with_pip(args, pins, options, temp, user_hashes=user_hashes)
-    else:
-        progress.expect(len(pins))
-    return workflow.fetch_and_install(
-        pins,
-        index,
-        target,
-        temp,
-        user_hashes,
-        folder=folder,
-        upgrade=upgrade,
-        link_mode=link_mode,
-        fetched=fetched,
-        on_progress=progress,
-        on_status=progress.status,
-        made_by=f"tagpip {getattr(args, 'command', 'install')}",
-    )
 
 
 def _say(args: argparse.Namespace, outcome: InstallResult) -> None:

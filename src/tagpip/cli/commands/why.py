@@ -5,7 +5,8 @@ not built) and explains one project for each target: the chain of requirements t
 in, the newer versions and why each was passed over, and the file chosen with its tag rank.
 ``matrix`` resolves the same inputs for every target and prints one table, project x target, of
 the chosen versions or the short reason none fits (``--json`` for tools). ``--explain NAME`` on
-lock, download and install prints ``why``'s explanation once the resolution is done.
+lock, download and install prints ``why``'s explanation once the resolution is done
+(:mod:`tagpip.cli.explain`).
 
 The words come from :mod:`tagpip.resolution.why`, which computes them after the resolution from
 the index's data; nothing here reaches into the resolver.
@@ -28,12 +29,11 @@ from tagpip.cli.options import (
 
 if TYPE_CHECKING:
     from tagpip.errors import TagpipError
-    from tagpip.index import Index
     from tagpip.resolution import Resolution
     from tagpip.target import Target
     from tagpip.workflow import Inputs
 
-__all__ = ["add_explain_option", "register", "register_matrix", "report_explanations"]
+__all__ = ["register", "register_matrix"]
 
 
 def _resolution_options(parser: argparse.ArgumentParser) -> None:
@@ -74,41 +74,6 @@ def register_matrix(subparsers: Any) -> None:
     parser.set_defaults(run=run_matrix)
 
 
-def add_explain_option(parser: argparse.ArgumentParser) -> None:
-    """``--explain NAME`` for lock, download and install."""
-    parser.add_argument(
-        "--explain",
-        action="append",
-        default=[],
-        metavar="NAME",
-        help="once resolved, explain NAME as tagpip why does, on stderr (repeatable)",
-    )
-
-
-def report_explanations(
-    args: argparse.Namespace,
-    resolutions: Sequence[Resolution],
-    index: Index,
-) -> None:
-    """``--explain``: each named project for each resolution, on stderr (asked for by name, so
-    printed even under ``-q``); a project a resolution lacks is said so, not an error, since the
-    run itself succeeded."""
-    from tagpip.resolution import NotResolved, explain
-
-    names = getattr(args, "explain", None) or []
-    if not names:
-        return
-    blocks = []
-    for name in names:
-        for resolution in resolutions:
-            try:
-                lines = explain(name, resolution, index).lines()
-            except NotResolved as error:
-                lines = error.message.splitlines()
-            blocks.append("\n".join(lines))
-    sys.stderr.write("\n\n".join(blocks) + "\n")
-
-
 def _check(args: argparse.Namespace, command: str, example: str) -> None:
     from tagpip.errors import UsageError
 
@@ -131,32 +96,13 @@ def _resolve_all(
     """Resolve the inputs for every target, as lock does; a target whose resolution fails
     keeps its error (the index stays open for the explanations: the caller closes it)."""
     from tagpip.cli.progress import Progress
-    from tagpip.cli.settle import (
-        open_index,
-        parse_cutoffs,
-        print_warnings,
-        read_inputs,
-        resolve,
-        run_settings,
-        settle_index_options,
-        settle_targets,
-    )
+    from tagpip.cli.settle import open_index, resolve, settle_run
     from tagpip.resolution import ResolveError
     from tagpip.target import TargetError
 
-    cutoffs = parse_cutoffs(args)
     # As download reads them (pip's configuration too), so that why explains what it would do.
-    inputs = read_inputs(
-        [*args.requirements, *extra],
-        args.requirement,
-        args.constraint,
-        command="download",
-        isolated=args.isolated,
-    )
-    print_warnings(inputs.warnings, args.quiet)
-    targets = settle_targets(args, inputs)
-    options = settle_index_options(args, inputs, "download")
-    settings = run_settings(args, inputs, options, cutoffs)
+    setup = settle_run(args, "download", several=True, requirements=[*args.requirements, *extra])
+    inputs, targets, options, settings = setup.inputs, setup.targets, setup.options, setup.settings
     index = open_index(args, options)
     progress = Progress(args.progress_bar, args.quiet)
     outcomes: list[tuple[Target, Resolution | TagpipError]] = []
