@@ -17,11 +17,11 @@ from tagpip.requirements.syntax import (
     check_requirements_text,
     format_requirement,
     parse_line,
-    parse_python_version,
     parse_requirements_file,
     parse_requirements_text,
     validate_requirements_file,
 )
+from tagpip.tags import VocabularyError, parse_python_version
 from tagpip.tags.tokens import PlatformSpec, TagSpec, TokenError
 
 
@@ -378,11 +378,13 @@ def test_conflicting_python_versions() -> None:
 
 
 def test_parse_python_version() -> None:
+    """check reads --python-version with the fetching commands' one parser."""
     assert parse_python_version("37") == (3, 7)
     assert parse_python_version("310") == (3, 10)
-    assert parse_python_version("3") is None  # the fetching commands refuse a bare major
     assert parse_python_version("3.12.1") == (3, 12, 1)
-    assert parse_python_version("3.x") is None
+    for text in ("3", "3.x"):  # the fetching commands refuse a bare major
+        with pytest.raises(VocabularyError):
+            parse_python_version(text)
 
 
 def test_includes_are_relative_to_the_including_file(tmp_path: Path) -> None:

@@ -11,6 +11,7 @@ from packaging.specifiers import SpecifierSet
 from packaging.tags import Tag
 
 from tagpip.errors import Span, ValidationError
+from tagpip.tags import VocabularyError, parse_python_version
 from tagpip.tags.tokens import TagSpec, parse_tag_block
 from tagpip.target import (
     target_for_block,
@@ -28,7 +29,6 @@ from tagpip.target.value import (
     TargetOptions,
     UndefinedMarkerValue,
     expand_platforms,
-    parse_python_version,
 )
 
 
@@ -335,7 +335,7 @@ def test_python_version_forms(text: str, expected: tuple[int, ...]) -> None:
 
 @pytest.mark.parametrize("text", ["3", "abc", "3.x", "1.2.3.4"])
 def test_bad_python_versions(text: str) -> None:
-    with pytest.raises(TargetError):
+    with pytest.raises(VocabularyError):
         parse_python_version(text)
 
 

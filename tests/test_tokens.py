@@ -11,7 +11,6 @@ from tagpip.tags.tokens import (
     PlatformSpec,
     TagSpec,
     TokenError,
-    canonical_arch,
     check_tag_block,
     format_tag_block,
     looks_like_tag_token,
@@ -21,6 +20,7 @@ from tagpip.tags.tokens import (
     python_version_of,
     tag_block_problems,
 )
+from tagpip.tags.vocabulary import canonical_arch
 
 
 def block(text: str) -> TagSpec:

@@ -39,7 +39,7 @@ from tagpip.tags import (
     parse_abi,
     parse_implementation_code,
     parse_platform,
-    read_python_version,
+    parse_python_version,
     tag_block_problems,
 )
 
@@ -62,7 +62,6 @@ __all__ = [
     "decode_requirements",
     "format_requirement",
     "parse_line",
-    "parse_python_version",
     "parse_requirements_file",
     "parse_requirements_text",
     "validate_requirements_file",
@@ -596,15 +595,6 @@ def _unknown_option(
 
 def _error(message: str, span: Span | None, hint: str | None = None) -> Diagnostic:
     return Diagnostic("error", message, span, hint)
-
-
-def parse_python_version(text: str) -> tuple[int, ...] | None:
-    """A ``--python-version`` value as the fetching commands read it (the one parser,
-    :func:`tagpip.tags.vocabulary.read_python_version`), or None when it is not one."""
-    try:
-        return read_python_version(text)
-    except VocabularyError:
-        return None
 
 
 # --- requirement lines ------------------------------------------------------------------------
@@ -1287,7 +1277,7 @@ class _Reader:
                 problem, hint = error.message, error.hint
         elif destination == "python_version":
             try:
-                read_python_version(value)
+                parse_python_version(value)
             except VocabularyError as error:
                 problem, hint = error.message, error.hint
         elif destination == "implementation":

@@ -14,15 +14,13 @@ import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
-from tagpip.tags.vocabulary import MANYLINUX1_ARCHS, MANYLINUX_ARCHS
+from tagpip.tags.vocabulary import ALSO_RUNS, MANYLINUX1_ARCHS, MANYLINUX_ARCHS, WINDOWS_MACHINES
 
 __all__ = [
-    "ALSO_RUNS",
     "FAMILY_LEVEL_RE",
     "LEGACY_LEVEL",
     "LEGACY_MANYLINUX",
     "PYEMSCRIPTEN_EMSCRIPTEN",
-    "WINDOWS_MACHINES",
     "Platform",
     "classify",
     "expand_platforms",
@@ -35,9 +33,6 @@ LEGACY_MANYLINUX = {(2, 17): "manylinux2014", (2, 12): "manylinux2010", (2, 5): 
 LEGACY_LEVEL = {name: level for level, name in LEGACY_MANYLINUX.items()}
 _MANYLINUX_OLD_ARCHS = frozenset(MANYLINUX1_ARCHS)
 _MANYLINUX_ARCHS = frozenset(MANYLINUX_ARCHS)
-# A 32-bit ARM userland on a 64-bit kernel also runs armv7l code: packaging's _linux_platforms
-# lists every armv8l tag, then the same for armv7l.
-ALSO_RUNS = {"armv8l": ("armv7l",)}
 _LAST_GLIBC_MINOR = 50  # packaging's guess for the last minor of an older glibc major
 # The Emscripten release of each PEP 783 platform: a Pyodide of that platform reports it as
 # sysconfig.get_platform() ("emscripten-5.0.3-wasm32"), which packaging's _emscripten_platforms
@@ -58,7 +53,6 @@ _FAMILY_LEVEL = (
 )
 FAMILY_LEVEL_RE = re.compile(_FAMILY_LEVEL)
 PLATFORM_RE = re.compile(rf"{_FAMILY_LEVEL}_(?P<arch>.+)|linux_(?P<linux_arch>.+)")
-WINDOWS_MACHINES = {"win32": "x86", "win_amd64": "AMD64", "win_arm64": "ARM64", "win_ia64": "IA64"}
 
 
 @dataclass(frozen=True)

@@ -33,7 +33,17 @@ from tagpip.tags.platforms import (
     PLATFORM_RE,
     family_and_level,
 )
-from tagpip.tags.vocabulary import MANYLINUX1_ARCHS, MANYLINUX2014_ARCHS, MANYLINUX_ARCHS
+from tagpip.tags.vocabulary import (
+    ALL_ARCHS,
+    ANDROID_ARCHS,
+    IOS_ARCHS,
+    MACOS_ARM_ARCHS,
+    MANYLINUX1_ARCHS,
+    MANYLINUX2014_ARCHS,
+    MUSLLINUX_ARCHS,
+    archs_of,
+    canonical_arch,
+)
 
 # Not `from typing import TYPE_CHECKING`: `tagpip check` starts faster without typing (type
 # checkers treat any name TYPE_CHECKING as true).
@@ -84,7 +94,6 @@ __all__ = [
     "PlatformSpec",
     "TagSpec",
     "TokenError",
-    "canonical_arch",
     "check_tag_block",
     "family_archs",
     "format_tag_block",
@@ -124,99 +133,10 @@ class ImpossiblePlatform(TokenError):
     such lists (issue 16.14)."""
 
 
-# --- architectures --------------------------------------------------------------------------
-
-_MANYLINUX_OLD_ARCHS = MANYLINUX1_ARCHS
-_MANYLINUX2014_ARCHS = MANYLINUX2014_ARCHS
-_MANYLINUX_ARCHS = MANYLINUX_ARCHS
-# packaging's _musllinux.platform_tags puts no limit on the architecture; musllinux takes every
-# architecture packaging builds Linux tags for (its _manylinux._ALLOWED_ARCHS plus i686 and the
-# 32-bit ARMs).
-_MUSLLINUX_ARCHS = _MANYLINUX_ARCHS
-_LINUX_ARCHS = (*_MANYLINUX_ARCHS, "armv6l")
-# PEP 730: sys.implementation._multiarch of the iOS builds, as ios_platforms spells them.
-_IOS_ARCHS = ("arm64_iphoneos", "arm64_iphonesimulator", "x86_64_iphonesimulator")
-# PEP 738: the Android ABIs CPython is built for, as android_platforms spells them.
-_ANDROID_ARCHS = ("arm64_v8a", "x86_64", "armeabi_v7a", "x86")
-_EMSCRIPTEN_ARCHS = ("wasm32",)
-_MACOS_ARCHS = (
-    "x86_64",
-    "arm64",
-    "universal2",
-    "intel",
-    "fat",
-    "fat3",
-    "fat64",
-    "universal",
-    "i386",
-    "ppc",
-    "ppc64",
-)
-# arm64 starts at macOS 11; universal2 holds an x86_64 part that may go back to 10.x
-# (macosx_10_9_universal2 is a common wheel tag), as packaging's mac_platforms lists it.
-_MACOS_ARM_ARCHS = frozenset({"arm64"})
-_WIN_ARCHS = ("amd64", "arm64", "win32")
-
-# Each family's own spelling of the architecture synonyms users write.
-_SYNONYMS: dict[str, dict[str, str]] = {
-    "linux": {"amd64": "x86_64", "arm64": "aarch64", "x86": "i686"},
-    "macosx": {"amd64": "x86_64", "aarch64": "arm64"},
-    "win": {"x86_64": "amd64", "aarch64": "arm64", "x86": "win32", "i686": "win32"},
-    "android": {"aarch64": "arm64_v8a", "arm64": "arm64_v8a", "amd64": "x86_64", "i686": "x86"},
-}
-
-_ALL_ARCHS = frozenset(
-    (
-        *_LINUX_ARCHS,
-        *_MUSLLINUX_ARCHS,
-        *_MACOS_ARCHS,
-        *_WIN_ARCHS,
-        *_IOS_ARCHS,
-        *_ANDROID_ARCHS,
-        *_EMSCRIPTEN_ARCHS,
-        "amd64",
-        "x86",
-    )
-)
-
-
-def _archs_of(os: OsFamily, level: tuple[int, ...] | None, legacy: bool = False) -> tuple[str, ...]:
-    """The architectures a platform family was ever built for, in its own spelling."""
-    if os == "manylinux":
-        if level is not None and level < (2, 17):
-            return _MANYLINUX_OLD_ARCHS
-        return _MANYLINUX2014_ARCHS if legacy else _MANYLINUX_ARCHS
-    if os == "musllinux":
-        return _MUSLLINUX_ARCHS
-    if os == "linux":
-        return _LINUX_ARCHS
-    if os == "macosx":
-        if level is not None and level < (11, 0):
-            return tuple(a for a in _MACOS_ARCHS if a not in _MACOS_ARM_ARCHS)
-        return _MACOS_ARCHS
-    if os == "win":
-        return _WIN_ARCHS
-    if os == "ios":
-        return _IOS_ARCHS
-    if os == "android":
-        return _ANDROID_ARCHS
-    if os in ("pyemscripten", "emscripten"):
-        return _EMSCRIPTEN_ARCHS
-    return ()
-
-
 def family_archs(platform: PlatformSpec) -> tuple[str, ...]:
     """The architectures ``platform``'s family had at its level, in its own spelling (one for
     ``pyemscripten`` and ``emscripten``: ``wasm32``)."""
-    return _archs_of(platform.os, platform.level)
-
-
-def canonical_arch(os: OsFamily, arch: str) -> str:
-    """``arch`` in the family's own spelling (``amd64`` on Linux is ``x86_64``, ``x86_64`` on
-    Windows is ``amd64``); lower-cased; unchanged when the family has no synonym for it."""
-    arch = arch.lower()
-    table = _SYNONYMS.get("linux" if os in ("manylinux", "musllinux", "linux") else os, {})
-    return table.get(arch, arch)
+    return archs_of(platform.os, platform.level)
 
 
 # --- platforms --------------------------------------------------------------------------------
@@ -277,7 +197,7 @@ class PlatformSpec:
         """
         own = canonical_arch(self.os, arch)
         legacy = self.os == "manylinux" and self.level == (2, 17)
-        if own not in _archs_of(self.os, self.level, legacy=False):
+        if own not in archs_of(self.os, self.level, legacy=False):
             raise TokenError(
                 _arch_message(self, arch),
                 token=arch,
@@ -289,13 +209,13 @@ class PlatformSpec:
 def _arch_message(platform: PlatformSpec, arch: str) -> str:
     if platform.os == "any":
         return f"'any' is for pure-Python wheels and takes no architecture, not {arch!r}"
-    if platform.os == "macosx" and canonical_arch("macosx", arch) in _MACOS_ARM_ARCHS:
+    if platform.os == "macosx" and canonical_arch("macosx", arch) in MACOS_ARM_ARCHS:
         return f"{arch!r} needs macOS 11 or later, not {platform.family()}"
     return f"{platform.family(legacy=True)} has no architecture {arch!r}"
 
 
 def _arch_hint(platform: PlatformSpec, legacy: bool) -> str | None:
-    archs = _archs_of(platform.os, platform.level, legacy=legacy)
+    archs = archs_of(platform.os, platform.level, legacy=legacy)
     if not archs:
         return None
     if platform.os == "manylinux" and platform.level is not None and platform.level < (2, 17):
@@ -377,13 +297,13 @@ def _classify_platform(token: str) -> PlatformSpec | _Problem | None:
     if base is None or arch is None:
         return None
     # A full tag is a file-name tag: its architecture must be spelled as wheels spell it.
-    allowed = _archs_of(base.os, base.level, legacy=legacy)
+    allowed = archs_of(base.os, base.level, legacy=legacy)
     if arch not in allowed:
         own = canonical_arch(base.os, arch)
         if own in allowed and own != arch:
             spelled = replace(base, arch=own).tag(legacy=legacy)
             return f"{token!r} is not a platform tag", f"wheels spell it {spelled!r}", False
-        return _arch_message(base, arch), _arch_hint(base, legacy), arch in _ALL_ARCHS
+        return _arch_message(base, arch), _arch_hint(base, legacy), arch in ALL_ARCHS
     return replace(base, arch=arch)
 
 
@@ -519,13 +439,13 @@ def _build_vocabulary() -> tuple[str, ...]:
     words += [f"macosx_10_{n}" for n in (9, 13, 15)] + [f"macosx_{n}_0" for n in range(11, 16)]
     words += ["win32", "win_amd64", "win_arm64"]
     for legacy in sorted(LEGACY_LEVEL):
-        words += [f"{legacy}_{a}" for a in _MANYLINUX_OLD_ARCHS]
-    words += [f"manylinux2014_{a}" for a in _MANYLINUX2014_ARCHS]
-    words += [f"musllinux_1_2_{a}" for a in _MUSLLINUX_ARCHS]
+        words += [f"{legacy}_{a}" for a in MANYLINUX1_ARCHS]
+    words += [f"manylinux2014_{a}" for a in MANYLINUX2014_ARCHS]
+    words += [f"musllinux_1_2_{a}" for a in MUSLLINUX_ARCHS]
     words += [f"macosx_11_0_{a}" for a in ("arm64", "x86_64", "universal2")]
     words += [f"linux_{a}" for a in ("x86_64", "aarch64", "i686", "armv7l", "armv8l")]
-    words += [f"ios_13_0_{a}" for a in _IOS_ARCHS] + ["ios_13_0"]
-    words += [f"android_24_{a}" for a in _ANDROID_ARCHS] + ["android_24"]
+    words += [f"ios_13_0_{a}" for a in IOS_ARCHS] + ["ios_13_0"]
+    words += [f"android_24_{a}" for a in ANDROID_ARCHS] + ["android_24"]
     words += ["pyemscripten_2026_0_wasm32", "pyemscripten_2026_0", "emscripten_5_0_3_wasm32"]
     return tuple(dict.fromkeys(words))
 
@@ -533,7 +453,7 @@ def _build_vocabulary() -> tuple[str, ...]:
 _PLATFORM_VOCABULARY = _build_vocabulary()
 _VOCABULARY = (
     *_PLATFORM_VOCABULARY,
-    *sorted(_ALL_ARCHS),
+    *sorted(ALL_ARCHS),
     *[f"cp3{n}" for n in range(6, 15)],
     *[f"py3{n}" for n in range(6, 15)],
     "py3",
@@ -603,7 +523,7 @@ def _classify_uncached(token: str, span: Span, *, suggest: bool = True) -> _Toke
         return _Token(token, span, "platform", platform=platform)
     if platform is not None:
         return TokenError(platform[0], token=token, span=span, hint=platform[1])
-    if token in _ALL_ARCHS:
+    if token in ALL_ARCHS:
         return _Token(token, span, "arch")
     if _PYTHON_RE.fullmatch(token):
         problem = _python_tag_problem(token)

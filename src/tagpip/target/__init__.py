@@ -37,7 +37,6 @@ from tagpip.target.value import (
     TargetOptions,
     UndefinedMarkerValue,
     interpreter_command,
-    parse_python_version,
 )
 
 __all__ = [
@@ -57,7 +56,6 @@ __all__ = [
     "UndefinedMarkerValue",
     "host_target",
     "interpreter_command",
-    "parse_python_version",
     "pex_platform",
     "preset",
     "preset_names",

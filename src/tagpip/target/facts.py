@@ -22,7 +22,13 @@ import packaging
 from packaging.tags import INTERPRETER_SHORT_NAMES, Tag, mac_platforms
 from packaging.version import InvalidVersion, Version
 
-from tagpip.tags import ALSO_RUNS, expand_platforms, manylinux_tags, musllinux_tags
+from tagpip.tags import (
+    ALSO_RUNS,
+    expand_platforms,
+    manylinux_tags,
+    musllinux_tags,
+    parse_python_version,
+)
 from tagpip.target.markers import IMPLEMENTATIONS, MARKER_NAMES, platform_markers
 from tagpip.target.probe import PROBE_SOURCE
 from tagpip.target.value import (
@@ -30,7 +36,7 @@ from tagpip.target.value import (
     TargetError,
     compute_tags,
     interpreter_command,
-    parse_python_version,
+    parse_word,
     specific_abi,
 )
 
@@ -314,7 +320,7 @@ def read_build_details(data: Mapping[str, Any], source: str) -> Target:
             version = (*version, info["micro"])
             markers["python_full_version"] = _full_version(info)
     elif isinstance(language.get("version"), str):
-        version = parse_python_version(language["version"])
+        version = parse_word(parse_python_version, language["version"])
     else:
         raise _bad_file(source, kind, "'language' has no version")
     name = implementation.get("name")

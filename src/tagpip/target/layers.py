@@ -28,7 +28,9 @@ from tagpip.tags import (
     family_archs,
     implementation_of,
     parse_abi,
+    parse_implementation_code,
     parse_platform,
+    parse_python_version,
     python_version_of,
 )
 from tagpip.target.facts import host_target
@@ -39,8 +41,7 @@ from tagpip.target.value import (
     Target,
     TargetError,
     TargetOptions,
-    parse_implementation,
-    parse_python_version,
+    parse_word,
     specific_abi,
 )
 
@@ -218,9 +219,15 @@ def resolve_layers(
     needs_blocks = not (platforms and version_opt)
     from_blocks = block_layer(blocks) if needs_blocks else _BlockLayer()
 
-    implementation = parse_implementation(impl_opt.value, span=impl_opt.span) if impl_opt else None
+    implementation = (
+        parse_word(parse_implementation_code, impl_opt.value, span=impl_opt.span)
+        if impl_opt
+        else None
+    )
     version = (
-        parse_python_version(version_opt.value, span=version_opt.span) if version_opt else None
+        parse_word(parse_python_version, version_opt.value, span=version_opt.span)
+        if version_opt
+        else None
     )
     if from_blocks.python is not None:
         if implementation is None:

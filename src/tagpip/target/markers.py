@@ -16,7 +16,7 @@ from typing import Any
 from packaging.version import InvalidVersion, Version
 
 from tagpip import compat
-from tagpip.tags import WINDOWS_MACHINES, classify
+from tagpip.tags import ANDROID_MACHINES, MACOS_MACHINES, WINDOWS_MACHINES, classify
 
 __all__ = [
     "IMPLEMENTATIONS",
@@ -76,7 +76,7 @@ def platform_markers(platforms: Sequence[str]) -> dict[str, str]:
             own["platform_machine"] = info.arch
         elif info.family == "macosx" and info.arch:
             own = {"sys_platform": "darwin", "platform_system": "Darwin", "os_name": "posix"}
-            if info.arch in ("arm64", "x86_64", "i386", "ppc", "ppc64"):
+            if info.arch in MACOS_MACHINES:
                 own["platform_machine"] = info.arch
         elif info.family == "win" and info.arch:
             own = {"sys_platform": "win32", "platform_system": "Windows", "os_name": "nt"}
@@ -92,7 +92,7 @@ def platform_markers(platforms: Sequence[str]) -> dict[str, str]:
             # PEP 738: platform.machine() is the Linux machine name of the ABI; a 32-bit ARM
             # process reports armv7l or armv8l by kernel, so that one is left undefined.
             own = {"sys_platform": "android", "platform_system": "Android", "os_name": "posix"}
-            machine = _ANDROID_MACHINES.get(info.arch)
+            machine = ANDROID_MACHINES.get(info.arch)
             if machine:
                 own["platform_machine"] = machine
         elif info.family in ("pyemscripten", "emscripten"):
@@ -111,7 +111,6 @@ def platform_markers(platforms: Sequence[str]) -> dict[str, str]:
 
 
 PLATFORM_MARKERS = ("sys_platform", "platform_system", "os_name", "platform_machine")
-_ANDROID_MACHINES = {"arm64_v8a": "aarch64", "x86_64": "x86_64", "x86": "i686"}
 
 
 def version_markers(implementation: str, version: tuple[int, ...]) -> dict[str, str]:

@@ -15,8 +15,9 @@ import difflib
 from dataclasses import dataclass, field, replace
 
 from tagpip.presetfacts import RELEASES, Release, help_summary
+from tagpip.tags import parse_python_version
 from tagpip.target.layers import target_from_flags
-from tagpip.target.value import Target, TargetError, parse_python_version
+from tagpip.target.value import Target, TargetError, parse_word
 
 __all__ = ["PRESETS", "Preset", "preset", "preset_names"]
 
@@ -52,7 +53,7 @@ class Preset:
     def _version(self, given: str | None) -> tuple[str, list[str]]:
         if given is None:
             return self.python_version, []
-        wanted = parse_python_version(given)
+        wanted = parse_word(parse_python_version, given)
         offered = (self.python_version, *self.pythons)
         for version in offered:
             if parse_python_version(version)[:2] == wanted[:2]:

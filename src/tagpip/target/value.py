@@ -19,10 +19,10 @@ interpreter, the host, target files) and :mod:`tagpip.target.presets` (named tar
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from packaging.markers import Marker
 from packaging.specifiers import SpecifierSet
@@ -42,8 +42,8 @@ from tagpip.tags import (
     classify,
     expand_platforms,
     parse_implementation_code,
+    parse_python_version,
     python_version_of,
-    read_python_version,
 )
 from tagpip.target.markers import (
     IMPLEMENTATIONS,
@@ -67,7 +67,7 @@ __all__ = [
     "UndefinedMarkerValue",
     "expand_platforms",
     "interpreter_command",
-    "parse_python_version",
+    "parse_word",
 ]
 
 JSON_VERSION = 1
@@ -146,18 +146,16 @@ class TargetOptions:
 # --- parsing pip's flags ------------------------------------------------------------------------
 
 
-def parse_python_version(text: str, *, span: Span | None = None) -> tuple[int, ...]:
-    """``--python-version`` as pip reads it (see :func:`tagpip.tags.vocabulary.read_python_version`,
-    the one parser ``check`` uses too); raises TargetError."""
-    try:
-        return read_python_version(text, span=span)
-    except VocabularyError as error:
-        raise TargetError(error.message, hint=error.hint, span=span) from None
+_Word = TypeVar("_Word")
 
 
-def parse_implementation(text: str, *, span: Span | None = None) -> str:
+def parse_word(parse: Callable[..., _Word], text: str, *, span: Span | None = None) -> _Word:
+    """``text`` read by one of :mod:`tagpip.tags`' parsers
+    (:func:`~tagpip.tags.parse_python_version`, :func:`~tagpip.tags.parse_implementation_code`:
+    the one parser of each word, which ``check`` uses too), its refusal told as the target's
+    error."""
     try:
-        return parse_implementation_code(text, span=span)
+        return parse(text, span=span)
     except VocabularyError as error:
         raise TargetError(error.message, hint=error.hint, span=span) from None
 
@@ -315,11 +313,11 @@ class Target:
         impl = data.get("implementation")
         if not isinstance(impl, str):
             raise bad("'implementation' must be a string")
-        impl = parse_implementation(impl)
+        impl = parse_word(parse_implementation_code, impl)
         version_text = data.get("python_version")
         if not isinstance(version_text, str):
             raise bad("'python_version' must be a string such as '3.12'")
-        version = parse_python_version(version_text)
+        version = parse_word(parse_python_version, version_text)
         lists: dict[str, list[str]] = {}
         for key in ("abis", "platforms", "tags"):
             value = data.get(key, [])
