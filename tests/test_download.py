@@ -21,11 +21,11 @@ from packaging.version import Version
 
 from tagpip.download.downloader import (
     DownloadError,
-    HashMismatch,
     ProgressEvent,
     download,
     parse_hash,
 )
+from tagpip.hashes import HashMismatch
 from tagpip.index.api import Index, MetadataReady
 from tagpip.index.client import DistFile
 

@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from tagpip.download.downloader import HashMismatch, download
+from tagpip.download.downloader import download
+from tagpip.hashes import HashMismatch
 from test_download import MemoryIndex, make_file, names
 
 

@@ -18,8 +18,10 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from types import MappingProxyType
+
+from tagpip.errors import TagpipError
 
 # Not `from typing import TYPE_CHECKING`: `tagpip check` reads this module on its fast path and
 # starts faster without typing (type checkers treat any name TYPE_CHECKING as true).
@@ -33,6 +35,7 @@ __all__ = [
     "HEX_LENGTHS",
     "STRONG",
     "WEAK",
+    "HashMismatch",
     "file_digests",
     "file_sha256",
     "fragment_hashes",
@@ -44,6 +47,55 @@ __all__ = [
     "only_weak",
     "parse_hash",
 ]
+
+
+class HashMismatch(TagpipError):
+    """A file's bytes do not have a digest its link or the user (``--hash``, a lock's hashes)
+    says they must have, or a source cannot be checked against the hashes required: tagpip
+    refuses it, and nothing is written for it. ``project`` and ``filename`` name the file;
+    ``expected`` are the allowed ``algo:hex`` digests and ``got`` the one of the bytes received,
+    when the mismatch is between two digests."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        project: str,
+        filename: str = "",
+        expected: Sequence[str] = (),
+        got: str = "",
+        hint: str | None = None,
+    ):
+        super().__init__(message, hint=hint)
+        self.project = project
+        self.filename = filename
+        self.expected = tuple(expected)
+        self.got = got
+
+    @classmethod
+    def of_bytes(
+        cls, project: str, filename: str, source: str, expected: Sequence[str], got: str
+    ) -> HashMismatch:
+        """The bytes received for ``filename`` have the digest ``got`` (``algo:hex``), where
+        ``source`` (``"its link"``: an index page's or a direct URL's digest, or ``"--hash"``)
+        allows only ``expected``."""
+        algo = got.split(":", 1)[0]
+        wanted = ", ".join(expected)
+        where = (
+            "the index page or URL that names the file gives that digest"
+            if source == "its link"
+            else "the --hash values (a lock's hashes count as --hash) allow only those"
+        )
+        return cls(
+            f"{project}: hash of {filename} does not match {source}: expected {wanted}, got {got}",
+            hint=f"{where}; the file may have been tampered with or changed, so nothing was "
+            f"written for it (the {algo} digest is of the bytes received)",
+            project=project,
+            filename=filename,
+            expected=expected,
+            got=got,
+        )
+
 
 # Weakest first: where one digest is enough, the first of these a file lists is the one used.
 STRONG: tuple[str, ...] = ("sha256", "sha384", "sha512")

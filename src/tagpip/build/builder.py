@@ -47,7 +47,7 @@ from typing import Any, Literal
 from packaging.metadata import Metadata
 from packaging.utils import NormalizedName, canonicalize_name, parse_wheel_filename
 
-from tagpip import fs
+from tagpip import cache, fs
 from tagpip.build.environment import (
     DEFAULT_BUILD_TIMEOUT,
     BuildTimedOut,
@@ -59,7 +59,14 @@ from tagpip.build.interpreters import Interpreter, find_interpreter, host_interp
 from tagpip.build.sdistcheck import SdistUnreadable, needs_compiling
 from tagpip.config import IndexOptions
 from tagpip.errors import TagpipError
-from tagpip.hashes import STRONG, fragment_hashes, link_algorithms, link_mismatch, new_hasher
+from tagpip.hashes import (
+    STRONG,
+    HashMismatch,
+    fragment_hashes,
+    link_algorithms,
+    link_mismatch,
+    new_hasher,
+)
 from tagpip.index import DistFile, Index, parse_metadata
 from tagpip.target import Target, TargetError, host_target, target_from_python
 from tagpip.urls import git_credentials, redact_url
@@ -149,10 +156,6 @@ class NotPureError(TagpipError):
 
 class SourceError(TagpipError):
     """A local or VCS source that cannot be read, fetched or built as named."""
-
-
-class HashMismatch(TagpipError):
-    """An sdist's bytes do not have the hash the index or the user gave."""
 
 
 @dataclass(frozen=True)
@@ -426,9 +429,9 @@ class SourceBuilder:
             self._temp = None
 
     def _folder(self, name: str) -> Path:
-        cache = self.options.cache_dir
-        if cache is not None and not self.options.no_cache:
-            folder = cache / name
+        root = self.options.cache_dir
+        if root is not None and not self.options.no_cache:
+            folder = root / name
         else:
             if self._temp is None:
                 self._temp = tempfile.TemporaryDirectory(prefix="tagpip-sources-")
@@ -472,7 +475,7 @@ class SourceBuilder:
         """The sdist's bytes on disk, checked against the index's and the user's hashes."""
         if file.url in self._sdists:
             return self._sdists[file.url]
-        folder = self._folder("sdists")
+        folder = self._folder(cache.SDISTS)
         user = self._user_digests(file.project)
         wanted = {"sha256", *(a for a, _ in user), *link_algorithms(file.hashes)}
         digests = {a: new_hasher(a) for a in wanted}
@@ -503,6 +506,9 @@ class SourceBuilder:
                 f"{file.project}: {file.filename} has sha256 {sha256}, but {problem}; "
                 "tagpip refused it",
                 hint="check the index, or the --hash lines",
+                project=file.project,
+                filename=file.filename,
+                got=f"sha256:{sha256}",
             )
         path = folder / sha256 / file.filename
         try:
@@ -606,7 +612,7 @@ class SourceBuilder:
         """Where the cache keeps why the sdist with ``sha256`` was ruled out: beside its built
         wheels, for any interpreter (its sources need compiling) or for one (its build on that
         version came out impure)."""
-        folder = self._folder("built") / sha256
+        folder = self._folder(cache.BUILT) / sha256
         if interpreter is not None:
             folder = self._built_folder(sha256, interpreter, project)
         return folder / "ruled-out.json"
@@ -840,12 +846,14 @@ class SourceBuilder:
                 "pip does",
                 hint="build a wheel or an sdist archive, name that file with its --hash, "
                 "or drop --require-hashes",
+                project=project,
             )
         if self.require_hashes and not hashed:
             raise HashMismatch(
                 f"{project} @ {url}: hashes are required (--require-hashes, or a --hash on some "
                 "line), but this line has none; tagpip refused it, as pip does",
                 hint="add --hash=sha256:... of the sdist to the line, or pass --no-require-hashes",
+                project=project,
             )
         interpreter = self.interpreter()
         commit: str | None = None
@@ -872,7 +880,7 @@ class SourceBuilder:
                     w for w in found if _wheel_name(w) == canonicalize_name(project) and _intact(w)
                 ]
             else:
-                folder = self._folder("built-local") / hashlib.sha256(url.encode()).hexdigest()
+                folder = self._folder(cache.BUILT_LOCAL) / hashlib.sha256(url.encode()).hexdigest()
                 shutil.rmtree(folder, ignore_errors=True)
             if found:
                 wheel = found[0]
@@ -957,6 +965,9 @@ class SourceBuilder:
                 f"{project}: {archive} has sha256 {actual['sha256']}, but no --hash given for it "
                 "matches; tagpip refused it",
                 hint="check the file, or the --hash lines",
+                project=project,
+                filename=archive.name,
+                got=f"sha256:{actual['sha256']}",
             )
         return actual["sha256"]
 
@@ -986,7 +997,7 @@ class SourceBuilder:
 
             key = json.dumps(settings, sort_keys=True).encode()
             name += f"-C{hashlib.sha256(key).hexdigest()[:16]}"
-        return self._folder("built") / sha256 / name
+        return self._folder(cache.BUILT) / sha256 / name
 
     def _cached(self, file: DistFile, sha256: str, interpreter: Interpreter) -> list[Path]:
         """The wheels the cache holds from the sdist with ``sha256`` built on ``interpreter``'s

@@ -7,7 +7,6 @@ from __future__ import annotations
 from tagpip.download.downloader import (
     Downloaded,
     DownloadError,
-    HashMismatch,
     ProgressEvent,
     download,
     known_sha256,
@@ -16,7 +15,6 @@ from tagpip.download.downloader import (
 __all__ = [
     "DownloadError",
     "Downloaded",
-    "HashMismatch",
     "ProgressEvent",
     "download",
     "known_sha256",

@@ -37,6 +37,7 @@ from tagpip.errors import TagpipError
 from tagpip.fs import clone_or_copy
 from tagpip.hashes import (
     STRONG,
+    HashMismatch,
     file_digests,
     is_hex_digest,
     is_strong,
@@ -50,7 +51,6 @@ from tagpip.index import DistFile, Index
 __all__ = [
     "DownloadError",
     "Downloaded",
-    "HashMismatch",
     "ProgressEvent",
     "download",
     "known_sha256",
@@ -69,29 +69,6 @@ class DownloadError(TagpipError):
 
 class _Cancelled(DownloadError):
     """A download stopped because another one failed: never the error to report."""
-
-
-class HashMismatch(DownloadError):
-    """A file's digest differs from what its link (``source`` "its link": an index page's or a
-    direct URL's digest) or the user (``"--hash"``) said it must be."""
-
-    def __init__(self, project: str, filename: str, source: str, expected: Sequence[str], got: str):
-        algo = got.split(":", 1)[0]
-        wanted = ", ".join(expected)
-        where = (
-            "the index page or URL that names the file gives that digest"
-            if source == "its link"
-            else "the --hash values (a lock's hashes count as --hash) allow only those"
-        )
-        super().__init__(
-            f"{project}: hash of {filename} does not match {source}: expected {wanted}, got {got}",
-            hint=f"{where}; the file may have been tampered with or changed, so nothing was "
-            f"written for it (the {algo} digest is of the bytes received)",
-        )
-        self.project = project
-        self.filename = filename
-        self.expected = tuple(expected)
-        self.got = got
 
 
 @dataclass(frozen=True)
@@ -449,13 +426,13 @@ def _problem(
     wrong = link_mismatch(file.hashes, digests)
     if wrong is not None:
         algo, digest, got = wrong
-        return HashMismatch(
+        return HashMismatch.of_bytes(
             file.project, file.filename, "its link", [f"{algo}:{digest}"], f"{algo}:{got}"
         )
     for algo, allowed in sorted(expected.items()):
         user_allowed = sorted(d for d, who in allowed.items() if who == "--hash")
         if user_allowed and digests[algo] not in user_allowed:
-            return HashMismatch(
+            return HashMismatch.of_bytes(
                 file.project,
                 file.filename,
                 "--hash",

@@ -48,6 +48,7 @@ from packaging.utils import (
 )
 from packaging.version import Version
 
+from tagpip import cache
 from tagpip.config import IndexOptions
 from tagpip.index import metacache, pagecache
 from tagpip.index.api import FilesReady, Index, MetadataReady
@@ -422,7 +423,7 @@ class HttpIndex(Index):
         options = self.options
         if options.no_cache or options.cache_dir is None:
             return None
-        return Path(options.cache_dir, "wheels")
+        return Path(options.cache_dir, cache.WHEELS)
 
     # -- the Index protocol --------------------------------------------------------------------
 
@@ -587,7 +588,7 @@ class HttpIndex(Index):
             if not page.is_file():
                 return None
             return self._parse_local_html(page, page.as_uri(), project=project)
-        folder = self._cache_folder("pages")
+        folder = self._cache_folder(cache.PAGES)
         stored = pagecache.load(folder, url) if folder is not None and stored_copy else None
         if stored is not None:
             anew = functools.partial(self._page_anew, index_url, project)
@@ -742,7 +743,7 @@ class HttpIndex(Index):
                 project=file.project,
                 filename=file.filename,
             )
-        folder = None if _is_file_url(file.url) else self._cache_folder("metadata")
+        folder = None if _is_file_url(file.url) else self._cache_folder(cache.METADATA)
         kept = None
         if folder is not None:
             kept = metacache.key(file.url, file.metadata_hashes, file.hashes)

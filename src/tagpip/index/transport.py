@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
-from tagpip import __version__
+from tagpip import __version__, cache
 from tagpip.config import IndexOptions
 from tagpip.errors import TagpipError
 from tagpip.urls import netloc_key, redact_url, scrub, strip_credentials
@@ -219,7 +219,7 @@ class Transport:
                     pool_size=max(10, self._workers * 2),
                     proxy=self.options.proxy,
                     auth=self._auth,
-                    http_cache=self.cache_folder("http") if cached else None,
+                    http_cache=self.cache_folder(cache.HTTP) if cached else None,
                     redirect_check=self.redirect_problem,
                 )
                 self._sessions[cached] = session

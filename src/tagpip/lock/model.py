@@ -28,7 +28,7 @@ from packaging.utils import (
 from packaging.version import Version
 
 from tagpip.errors import Span, TagpipError
-from tagpip.hashes import STRONG, link_algorithms, link_mismatch, new_hasher
+from tagpip.hashes import STRONG, HashMismatch, link_algorithms, link_mismatch, new_hasher
 from tagpip.index import ACTIVE, DistFile, Index, ProjectStatus
 from tagpip.resolution import Resolution, as_utc
 from tagpip.tags import TokenError, parse_tag_block
@@ -282,10 +282,8 @@ def _sha256(file: DistFile, index: Index) -> str:
     digests = {algo: hasher.hexdigest() for algo, hasher in hashers.items()}
     wrong = link_mismatch(file.hashes, digests)
     if wrong is not None:
-        from tagpip.download import HashMismatch
-
         algo, expected, got = wrong
-        raise HashMismatch(
+        raise HashMismatch.of_bytes(
             file.project, file.filename, "its link", [f"{algo}:{expected}"], f"{algo}:{got}"
         )
     return digests["sha256"]

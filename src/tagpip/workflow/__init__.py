@@ -5,7 +5,7 @@ few calls of this package; :mod:`tagpip.cli` only settles options and renders.
 
 from __future__ import annotations
 
-from tagpip.workflow.cachedir import KINDS, CacheError, Removed, Usage, prune, purge, stale, usage
+from tagpip.workflow.cachedir import CacheError, Removed, Usage, prune, purge, stale, usage
 from tagpip.workflow.fetch import (
     Delivery,
     Resolved,
@@ -42,7 +42,6 @@ from tagpip.workflow.lock import (
 )
 
 __all__ = [
-    "KINDS",
     "CacheError",
     "Delivery",
     "Inputs",

@@ -32,22 +32,13 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from tagpip.cache import KINDS, METADATA, PAGES, SDISTS, UNPACKED
 from tagpip.errors import TagpipError
 from tagpip.index import is_current_metadata, is_current_page
 from tagpip.install import UNPACKED_LAYOUT
 
-__all__ = ["KINDS", "CacheError", "Removed", "Usage", "prune", "purge", "stale", "usage"]
+__all__ = ["CacheError", "Removed", "Usage", "prune", "purge", "stale", "usage"]
 
-# Each kind: the folder's name and what it holds, in the order `cache info` lists them.
-KINDS: dict[str, str] = {
-    "pages": "project pages, split by version",
-    "metadata": "wheel metadata (PEP 658 files)",
-    "http": "HTTP responses (CacheControl)",
-    "wheels": "downloaded wheels",
-    "unpacked": "unpacked wheels, for install --target",
-    "sdists": "downloaded sources",
-    "built": "wheels built from sources",
-}
 _TEMP_PREFIXES = (".tmp-", ".tagpip-")
 _LEFTOVER_AGE = 3600.0  # seconds: a younger temporary file may be a running tagpip's
 _TEMP_FOLDER_AGE = 86400.0  # tagpip-* folders in the system's temporary folder
@@ -109,7 +100,7 @@ def _stale_in(kind: str, folder: Path, now: float) -> Iterator[Removed]:
     """What ``prune`` removes from one kind's folder."""
     if not folder.is_dir():
         return
-    if kind == "unpacked":
+    if kind == UNPACKED:
         try:
             entries = sorted(folder.iterdir())
         except OSError:  # removed meanwhile (a purge), or unreadable
@@ -127,21 +118,21 @@ def _stale_in(kind: str, folder: Path, now: float) -> Iterator[Removed]:
             continue
         name = path.name
         temporary = name.startswith(_TEMP_PREFIXES) or (
-            kind == "sdists" and name.startswith("tmp") and path.parent == folder
+            kind == SDISTS and name.startswith("tmp") and path.parent == folder
         )
         if temporary:
             if _old(path, _LEFTOVER_AGE, now):
                 skip.append(path)
                 yield Removed(path, _size(path)[1], "left by an interrupted run")
             continue
-        if kind == "unpacked" and path.parent == folder and name != f"v{UNPACKED_LAYOUT}":
+        if kind == UNPACKED and path.parent == folder and name != f"v{UNPACKED_LAYOUT}":
             skip.append(path)
             continue  # an older layout: the whole folder was listed above
         if not path.is_file() or path.is_symlink():
             continue
-        if kind == "pages" and name.endswith(".page") and not is_current_page(path):
+        if kind == PAGES and name.endswith(".page") and not is_current_page(path):
             yield Removed(path, _size(path)[1], "a project page of an older format, or damaged")
-        elif kind == "metadata" and not is_current_metadata(path):
+        elif kind == METADATA and not is_current_metadata(path):
             yield Removed(path, _size(path)[1], "a metadata copy of an older format, or damaged")
 
 

@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 from packaging.utils import NormalizedName
 
 from tagpip.build import DEFAULT_BUILD_TIMEOUT
+from tagpip.cache import UNPACKED
 from tagpip.errors import TagpipError
 from tagpip.hashes import only_weak
 from tagpip.resolution import DEFAULT_POLICY, Policy
@@ -336,7 +337,7 @@ def fetch_and_install(
     from tagpip.install import install
 
     wheel_cache = index.wheel_cache
-    cache = wheel_cache.parent / "unpacked" if wheel_cache is not None else None
+    cache = wheel_cache.parent / UNPACKED if wheel_cache is not None else None
     fetch: Callable[[Sequence[Path]], None] | None = None
     paths = [temp / pin.file.filename for pin in pins]
     digests: dict[Path, str] = {}

@@ -78,7 +78,7 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _info(root: Path, rows: list[Any]) -> None:
-    from tagpip.workflow import KINDS
+    from tagpip.cache import KINDS
 
     print(f"Cache: {root}")
     width = max(len(row.kind) for row in rows)
