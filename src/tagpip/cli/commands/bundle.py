@@ -14,7 +14,6 @@ from __future__ import annotations
 import argparse
 from typing import TYPE_CHECKING, Any
 
-from tagpip.cli.commands.verify import add_verify_options, check_verify_options, verify_written
 from tagpip.cli.downgrades import add_downgrade_option
 from tagpip.cli.options import (
     add_fetch_options,
@@ -23,6 +22,7 @@ from tagpip.cli.options import (
     local_interpreter,
 )
 from tagpip.cli.supply import add_supply_options
+from tagpip.cli.verifying import add_verify_options, check_verify_options, verify_written
 
 if TYPE_CHECKING:
     from collections.abc import Sequence

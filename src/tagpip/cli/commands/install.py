@@ -14,12 +14,12 @@ import argparse
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from tagpip.cli.commands.verify import add_verify_options, check_verify_options, verify_written
 from tagpip.cli.downgrades import add_downgrade_option
 from tagpip.cli.explain import add_explain_option
 from tagpip.cli.options import add_fetch_options, add_output_options, add_target_options
 from tagpip.cli.pipbackend import add_backend_options
 from tagpip.cli.supply import add_supply_options
+from tagpip.cli.verifying import add_verify_options, check_verify_options, verify_written
 
 if TYPE_CHECKING:
     from pathlib import Path
