@@ -51,7 +51,7 @@ def test_a_run_collects_garbage_less_often_and_puts_the_thresholds_back(
 ) -> None:
     import gc
 
-    import tagpip.cli
+    import tagpip.cli.entry
 
     before = gc.get_threshold()
     with pytest.raises(SystemExit):
@@ -63,9 +63,9 @@ def test_a_run_collects_garbage_less_often_and_puts_the_thresholds_back(
         seen.append(gc.get_threshold())
         return 0
 
-    monkeypatch.setattr(tagpip.cli, "_main", run)
+    monkeypatch.setattr(tagpip.cli.entry, "_main", run)
     assert main([]) == 0
-    assert seen == [tagpip.cli._THRESHOLDS]
+    assert seen == [tagpip.cli.entry._THRESHOLDS]
     assert gc.get_threshold() == before
 
 

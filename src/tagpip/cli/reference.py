@@ -14,7 +14,7 @@ import argparse
 import sys
 from typing import Any, NoReturn
 
-from tagpip.cli import build_parser
+from tagpip.cli.entry import build_parser
 
 __all__ = ["command_reference"]
 
