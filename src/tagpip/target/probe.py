@@ -4,7 +4,8 @@
 isolated mode and without ``site``: it may not have packaging installed, so it uses the standard
 library only and reports raw facts (version, config variables, glibc/musl/macOS versions, machine,
 every PEP 508 marker value) as one JSON object on stdout. The tags are then computed by the
-packaging installed next to tagpip, with every fact passed explicitly (see ``target.py``).
+packaging installed next to tagpip, with every fact passed explicitly (see
+:mod:`tagpip.target.facts`).
 
 The source must stay valid Python 3.6: no f-strings with ``=``, no walrus, no annotations that
 need ``from __future__``.
