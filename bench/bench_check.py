@@ -1,10 +1,16 @@
-"""How long `tagpip check` takes on a 2000-line tagged requirements file, against bare start-up.
+"""How long `tagpip check` takes on a 2000-line tagged requirements file, against bare start-up
+or against another copy of the source.
 
 `tagpip check` runs as a pre-commit hook on every commit, so its cost is mostly Python start-up
 plus imports. The target is within 5x of `python -c pass`. Runs are interleaved so that machine
 noise hits both sides alike; the median of each side is printed with the ratio.
 
-Usage: .venv/bin/python bench/bench_check.py [RUNS]
+With ``--against DIR`` (a copy of ``src/`` with one change, say a start-up measure taken out),
+``tagpip check`` from ``DIR`` is timed against the checkout's, in turn, and the median of the
+pairwise ratios of CPU time (user + system, which a busy machine disturbs less than wall time)
+is printed: what docs/performance.md, "Start-up", quotes for each measure.
+
+Usage: .venv/bin/python bench/bench_check.py [RUNS] [--against DIR]
 """
 
 from __future__ import annotations
@@ -60,8 +66,48 @@ def _time(argv: list[str], env: dict[str, str]) -> float:
     return elapsed
 
 
+def _cpu(argv: list[str], env: dict[str, str]) -> float:
+    """The CPU seconds (user + system) of one run of ``argv``, as the system accounts them."""
+    import resource  # Unix only, as this comparison is
+
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    _time(argv, env)
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+
+
+def against(other: str, runs: int) -> None:
+    """``tagpip check`` from the source folder ``other`` against the checkout's, interleaved."""
+    here = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "src")
+    with tempfile.TemporaryDirectory() as directory:
+        path = make_file(directory)
+        env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+        check = [sys.executable, "-m", "tagpip", "check", "-q", path]
+        sides = {"this": {**env, "PYTHONPATH": here}, "other": {**env, "PYTHONPATH": other}}
+        for side in sides.values():  # bytecode written once, outside the timing
+            _time(check, side)
+        ratios = []
+        times: dict[str, list[float]] = {"this": [], "other": []}
+        for _ in range(runs):
+            for name, side in sides.items():
+                times[name].append(_cpu(check, side))
+            ratios.append(times["other"][-1] / times["this"][-1])
+    print(f"lines:                 {LINES}")
+    print(f"runs:                  {runs} each, interleaved")
+    print(f"this checkout:         {statistics.median(times['this']) * 1000:.1f} ms CPU (median)")
+    print(f"{other}: {statistics.median(times['other']) * 1000:.1f} ms CPU (median)")
+    print(f"other / this:          {statistics.median(ratios):.3f} (median of the pairs)")
+
+
 def main() -> None:
-    runs = int(sys.argv[1]) if len(sys.argv) > 1 else 15
+    words = sys.argv[1:]
+    if "--against" in words:
+        at = words.index("--against")
+        other = words[at + 1]
+        del words[at : at + 2]
+        against(other, int(words[0]) if words else 30)
+        return
+    runs = int(words[0]) if words else 15
     with tempfile.TemporaryDirectory() as directory:
         path = make_file(directory)
         # Measure what users get: bytecode cached (in a private prefix, not in the source tree),

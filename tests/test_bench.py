@@ -61,3 +61,23 @@ def test_the_metadata_sizes_script_measures_a_real_index(
     assert rows[0].startswith("| large | large-2.0-py3-none-any.whl | 50,")
     assert "3 project pages measured (decoded bytes); the largest:" in result.stdout
     assert "sourceonly (no wheel)" in result.stderr
+
+
+def test_the_check_bench_times_another_source_tree(tmp_path: Path) -> None:
+    """``bench_check.py --against DIR`` (how docs/performance.md, "Start-up", measured each
+    start-up measure): a copy of ``src/`` timed against the checkout, here the same code, so the
+    harness runs; its ratio is read by people."""
+    import shutil
+
+    copy = tmp_path / "src"
+    shutil.copytree(BENCH.parent.parent / "src", copy, ignore=shutil.ignore_patterns("__pycache__"))
+    result = subprocess.run(
+        [sys.executable, str(BENCH.parent / "bench_check.py"), "2", "--against", str(copy)],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "other / this:" in result.stdout
+    assert f"{copy}:" in result.stdout

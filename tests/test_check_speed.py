@@ -417,7 +417,9 @@ def test_quick_args_cover_the_usual_command_lines(words: list[str]) -> None:
 # --- start-up ---------------------------------------------------------------------------------
 
 
-def test_check_imports_neither_packaging_nor_typing_nor_argparse(tmp_path: Path) -> None:
+def test_check_imports_neither_packaging_nor_argparse(tmp_path: Path) -> None:
+    """What pays at start-up (docs/performance.md, "Start-up"): `check` reads its usual lines
+    without packaging and its usual command lines without argparse."""
     path = tmp_path / "requirements.txt"
     path.write_text(
         textwrap.dedent(
@@ -438,7 +440,7 @@ def test_check_imports_neither_packaging_nor_typing_nor_argparse(tmp_path: Path)
         f"status = main(['check', '-q', {str(path)!r}])\n"
         "new = set(sys.modules) - before\n"
         "print(status, sorted(m for m in new if m.split('.')[0] in "
-        "('packaging', 'typing', 'difflib', 'argparse', 'shutil')))\n"
+        "('packaging', 'difflib', 'argparse', 'shutil')))\n"
     )
     result = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, check=True

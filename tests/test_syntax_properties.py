@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import re
 from pathlib import Path
 
 import pytest
@@ -11,7 +12,7 @@ from hypothesis import strategies as st
 from packaging.requirements import Requirement
 
 from tagpip.errors import Span, TagpipError, ValidationError
-from tagpip.requirements.checkfast import _PLAIN_RE
+from tagpip.requirements.checkfast import _PLAIN_PATTERN
 from tagpip.requirements.syntax import (
     check_requirements_text,
     format_requirement,
@@ -19,6 +20,8 @@ from tagpip.requirements.syntax import (
     parse_requirements_text,
 )
 from tagpip.tags.tokens import TokenError, format_tag_block, parse_tag_block
+
+_PLAIN_RE = re.compile(_PLAIN_PATTERN)
 
 # Text that looks enough like requirement files to reach deep into the parser.
 _PIECES = st.sampled_from(

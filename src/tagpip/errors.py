@@ -8,25 +8,11 @@ here.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Literal
 
-# Not `from typing import TYPE_CHECKING`: every command imports this module, and `tagpip check`
-# starts faster without typing (type checkers treat any name TYPE_CHECKING as true).
-TYPE_CHECKING = False
-if TYPE_CHECKING:
-    from collections.abc import Sequence
-    from typing import Literal
-
-    Severity = Literal["error", "warning"]
-else:
-
-    def __getattr__(name: str) -> object:
-        """``Severity`` for code that reads it at run time, built on first use (see above)."""
-        if name == "Severity":
-            from typing import Literal
-
-            return Literal["error", "warning"]
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+Severity = Literal["error", "warning"]
 
 
 __all__ = [

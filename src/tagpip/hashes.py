@@ -20,12 +20,10 @@ import os
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from types import MappingProxyType
+from typing import TYPE_CHECKING
 
 from tagpip.errors import TagpipError
 
-# Not `from typing import TYPE_CHECKING`: `tagpip check` reads this module on its fast path and
-# starts faster without typing (type checkers treat any name TYPE_CHECKING as true).
-TYPE_CHECKING = False
 if TYPE_CHECKING:
     import hashlib
 
@@ -203,8 +201,8 @@ def only_weak(pairs: Iterable[tuple[str, str]], user_hashes: Iterable[str] = ())
 
 
 # One read size for hashing a file: the reads go into one reused buffer (no new bytes object per
-# read), and hashlib releases the GIL for each update. 64 KB to 1 MB reads took the same time
-# within 10% over 6 GB of wheels here (2026-12-03), so this is a choice, not a tuning.
+# read), and hashlib releases the GIL for each update. Reads from 64 KB to 1 MB hash at the same
+# speed (docs/performance.md), so this is a choice, not a tuning.
 _READ = 256 * 1024
 
 

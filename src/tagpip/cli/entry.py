@@ -19,14 +19,14 @@ import signal
 import sys
 from collections.abc import Iterator, Sequence
 from types import SimpleNamespace
+from typing import TYPE_CHECKING
 
 from tagpip import __version__
 from tagpip.cli.render import render_error
 from tagpip.errors import TagpipError
 
 # argparse is imported where a parser is built: `tagpip check` reads its usual command lines
-# without one (see main). Not `from typing import TYPE_CHECKING` either, for the same start-up.
-TYPE_CHECKING = False
+# without one (see main).
 if TYPE_CHECKING:
     import argparse
     from typing import NoReturn
@@ -130,7 +130,7 @@ def console() -> NoReturn:
     """The ``tagpip`` command and ``python -m tagpip``: :func:`main` in a process of its own,
     which it leaves when done, so the collector's thresholds stay raised and what the run
     built is frozen (``gc.freeze``) rather than walked once more by the collections Python
-    makes while it shuts down (a tenth of a warm lock)."""
+    makes while it shuts down (docs/performance.md, "Start-up")."""
     gc.set_threshold(*_THRESHOLDS)
     status = _main(None)
     gc.freeze()
@@ -139,8 +139,9 @@ def console() -> NoReturn:
 
 # CPython's cyclic garbage collector runs every 700 new container objects by default. A lock
 # builds hundreds of thousands of them (the realistic set's pages hold 58,000 file entries) and
-# frees them by reference counting, so most of those collections find nothing and together
-# cost 10-15% of a cold lock. Like mypy, tagpip runs them far less often while it works.
+# frees them by reference counting, so most of those collections find nothing, and together
+# they are a visible part of a lock (docs/performance.md, "Start-up"). Like mypy, tagpip runs
+# them far less often while it works.
 _THRESHOLDS = (200_000, 30, 30)
 
 

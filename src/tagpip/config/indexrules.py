@@ -15,10 +15,8 @@ client all read them here, so they cannot disagree.
 from __future__ import annotations
 
 import re
+from typing import TYPE_CHECKING
 
-# Not `from typing import TYPE_CHECKING`: `tagpip check` reads this module on its fast path and
-# starts faster without typing (type checkers treat any name TYPE_CHECKING as true).
-TYPE_CHECKING = False
 if TYPE_CHECKING:
     from packaging.utils import NormalizedName
 

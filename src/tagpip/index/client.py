@@ -362,11 +362,10 @@ T = TypeVar("T")
 class HttpIndex(Index):
     """The real :class:`Index`: indexes, extra indexes and find-links as ``options`` says.
 
-    ``workers`` bounds the background fetches (and sizes the connection pools). 16 by default:
-    the fetches mostly wait for the network, and with 50 ms to the index a cold lock of the
-    realistic benchmark set took 1.03 s with 8 and 0.91 s with 16 (no change on 127.0.0.1,
-    where more threads only share the GIL). Use as a context manager, or call :meth:`close`,
-    to stop the workers and close connections.
+    ``workers`` bounds the background fetches (and sizes the connection pools). 16 by default: the
+    fetches mostly wait for the network, so more of them in flight shorten a cold lock from a
+    distant index (docs/performance.md); on 127.0.0.1 more threads only share the GIL. Use as a
+    context manager, or call :meth:`close`, to stop the workers and close connections.
     """
 
     def __init__(
@@ -947,8 +946,7 @@ class HttpIndex(Index):
         done = 0
         request = request_of(response)  # its deadline moves on with every piece
         # decode_content=False: the bytes as served are the bytes the hashes are of (as pip).
-        # Pieces of a megabyte, as in Transport.body: cold downloads of the realistic set
-        # 1.00 -> 0.88 s.
+        # Pieces of a megabyte, as in Transport.body (docs/performance.md).
         try:
             for piece in response.raw.stream(BODY_PIECE, decode_content=False):
                 done += len(piece)

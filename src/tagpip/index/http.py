@@ -4,7 +4,7 @@ failed request means in words.
 Part of the index stage (:mod:`tagpip.index.client` is its only user). It is a module of its own so
 that requests, urllib3 and CacheControl are imported only by a run that sends a request: a repeat
 run whose pages are still fresh in the page cache and whose metadata is in the metadata cache makes
-none, and importing that stack is about a tenth of a second of such a run.
+none, and importing that stack is a large part of such a run (docs/performance.md).
 """
 
 from __future__ import annotations
@@ -89,7 +89,7 @@ class _Session(requests.Session):
     the old one.
 
     requests looks them up again for every request (``getproxies`` walks the whole environment,
-    ``no_proxy`` is parsed again): about 0.1 ms a request, 0.14 s of a 300-project lock. The
+    ``no_proxy`` is parsed again), a visible part of a large lock (docs/performance.md). The
     environment does not change during a run, so the answer for a host does not either.
     """
 

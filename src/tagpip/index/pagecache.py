@@ -1,11 +1,10 @@
 """Project pages kept between runs, already split by version.
 
 Why not only the HTTP cache: an unchanged page came back out of CacheControl's cache whole and was
-decoded again: for the realistic benchmark set that is 25 MB of JSON over 33 pages, about 40% of a
-warm ``tagpip lock``. Here a page is stored as its groups of files, each group's entries marshalled
-on their own, with its versions already in order (:class:`tagpip.index.pages.Ordered`), so a run
-reads only the small outer record, parses versions only as far as the resolver looks, and decodes
-the few groups it asks for.
+decoded again, the largest part of a warm ``tagpip lock`` of a large set (docs/performance.md). Here
+a page is stored as its groups of files, each group's entries marshalled on their own, with its
+versions already in order (:class:`tagpip.index.pages.Ordered`), so a run reads only the small outer
+record, parses versions only as far as the resolver looks, and decodes the few groups it asks for.
 
 When a stored page may be used follows HTTP caching (RFC 9111) as uv does, not pip's "always
 revalidate": while the page is fresh (younger than the ``max-age`` the server gave it, minus the

@@ -300,8 +300,8 @@ def _upload_time(value: object) -> datetime.datetime | None:
         and len(value) in (20, 27)
     ):
         # The shapes PyPI serves (2024-01-02T03:04:05Z, 2024-01-02T03:04:05.678901Z):
-        # fromisoformat is ~10x faster than the general pattern below and exact for these on
-        # every supported Python.
+        # fromisoformat is much faster than the general pattern below (docs/performance.md)
+        # and exact for these on every supported Python.
         try:
             return datetime.datetime.fromisoformat(value[:-1]).replace(tzinfo=datetime.timezone.utc)
         except ValueError:

@@ -1,9 +1,9 @@
 """One TLS context per CA bundle, shared by every connection of a run.
 
 requests hands urllib3 the path of the CA bundle (``--cert``, ``PIP_CERT``, certifi's bundle), and
-urllib3 then builds a new SSL context and loads the whole bundle into it for every new connection:
-about 25 ms for a system bundle, paid a dozen times by a run that fetches pages and metadata on
-several connections at once, and under the GIL. :class:`SharedContextMixin` loads each bundle once
+urllib3 then builds a new SSL context and loads the whole bundle into it for every new connection,
+paid a dozen times by a run that fetches pages and metadata on several connections at once, and
+under the GIL (docs/performance.md). :class:`SharedContextMixin` loads each bundle once
 and gives the connection pools that context instead, with the same verification: certificates
 required, hostnames checked. Anything unusual (a client certificate, verification turned off, a
 bundle that does not load) is left to requests and urllib3 exactly as before.

@@ -18,13 +18,10 @@ reads as tags (:func:`group_reads_as_tags`, a rule both paths share).
 
 from __future__ import annotations
 
+import functools
 import re
 
 from tagpip.tags import looks_like_tag_token, tag_block_is_valid
-
-# Not `from typing import TYPE_CHECKING`: importing typing is a noticeable part of the start-up of
-# `tagpip check` (type checkers treat any name TYPE_CHECKING as true).
-TYPE_CHECKING = False
 
 # Whitespace is written so that a run of it can be matched one way only (each optional part
 # takes the whitespace before it): a line of many blanks that does not match must fail fast, not
@@ -70,7 +67,8 @@ _MARKER = _separated(_MARKER_ITEM, r"[ \t]+(?:and|or)[ \t]+", "[a-z]")
 _TAG_TOKEN = r"[A-Za-z0-9][A-Za-z0-9_.-]*"
 _HASH = r"(?:sha256:[0-9a-fA-F]{64}|sha384:[0-9a-fA-F]{96}|sha512:[0-9a-fA-F]{128})"
 
-# The requirement part alone: a requirement (tag block cut out) that packaging accepts as it is.
+# The requirement part alone: a requirement (tag block cut out) that packaging accepts as it is
+# (tests/test_syntax_properties.py generates requirements from it).
 _PLAIN_PATTERN = rf"{_NAME}(?:{_WS}{_EXTRAS})?(?:{_WS}{_SPECIFIER})?(?:{_WS};{_WS}{_MARKER})?{_WS}"
 # A whole logical line (comment and surrounding blanks already stripped): the requirement with its
 # tag block and hashes.
@@ -79,17 +77,6 @@ _PLAIN_LINE_RE = re.compile(
     rf"(?:{_WS}(?P<block>\[{_WS}{_TAG_TOKEN}(?:{_WS},{_WS}{_TAG_TOKEN})*{_WS}\]))?"
     rf"(?:{_WS};{_WS}(?P<marker>{_MARKER}))?(?P<hashes>(?:{_WS} --hash[= ]{_HASH})*)"
 )
-
-if TYPE_CHECKING:
-    _PLAIN_RE: re.Pattern[str]
-else:
-
-    def __getattr__(name: str) -> object:
-        """``_PLAIN_RE`` (:data:`_PLAIN_PATTERN` compiled, for tests that generate from it) on
-        first use: compiling a pattern this size is a visible part of `tagpip check`'s start."""
-        if name == "_PLAIN_RE":
-            return re.compile(_PLAIN_PATTERN)
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def plainly_valid(text: str) -> bool:
@@ -113,18 +100,10 @@ def plain_requirement(text: str) -> bool:
     return match is not None and match["block"] is None and not match["hashes"]
 
 
-_READS_AS_TAGS: dict[str, bool] = {}
-
-
+@functools.lru_cache(maxsize=1024)  # a file repeats a few groups (docs/performance.md)
 def group_reads_as_tags(group: str) -> bool:
     """Whether an extras group ``[...]`` reads as a tag block: every item is a valid tag token
     and not all are plausible extra names (``win``, ``linux``, ``any``, ``none``)."""
-    known = _READS_AS_TAGS.get(group)
-    if known is not None:
-        return known
     items = [item.strip() for item in group[1:-1].split(",")]
     reads = bool(items) and all(items) and all(looks_like_tag_token(i) for i in items)
-    reads = reads and not all(i.lower() in ("win", "linux", "any", "none") for i in items)
-    if len(_READS_AS_TAGS) < 1024:
-        _READS_AS_TAGS[group] = reads
-    return reads
+    return reads and not all(i.lower() in ("win", "linux", "any", "none") for i in items)

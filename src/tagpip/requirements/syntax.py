@@ -21,6 +21,7 @@ import os
 import re
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from tagpip.errors import Diagnostic, Span, TagpipError, ValidationError
 from tagpip.hashes import HEX_LENGTHS
@@ -43,9 +44,6 @@ from tagpip.tags import (
     tag_block_problems,
 )
 
-# Not `from typing import TYPE_CHECKING`: importing typing is a noticeable part of the start-up of
-# `tagpip check` (type checkers treat any name TYPE_CHECKING as true).
-TYPE_CHECKING = False
 if TYPE_CHECKING:
     from packaging.requirements import InvalidRequirement, Requirement
     from packaging.utils import NormalizedName

@@ -24,6 +24,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING, Literal
 
 from tagpip.errors import Diagnostic, Span, TagpipError
 from tagpip.tags.platforms import (
@@ -45,47 +46,22 @@ from tagpip.tags.vocabulary import (
     canonical_arch,
 )
 
-# Not `from typing import TYPE_CHECKING`: `tagpip check` starts faster without typing (type
-# checkers treat any name TYPE_CHECKING as true).
-TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from typing import Literal
-
     from packaging.tags import Tag
 
-    OsFamily = Literal[
-        "manylinux",
-        "musllinux",
-        "macosx",
-        "win",
-        "linux",
-        "any",
-        "ios",
-        "android",
-        "pyemscripten",
-        "emscripten",
-    ]
-    _Kind = Literal["platform", "arch", "python", "abi", "triple"]
-else:
-
-    def __getattr__(name: str) -> object:
-        """``OsFamily`` for code that reads it at run time, built on first use (see above)."""
-        if name == "OsFamily":
-            from typing import Literal
-
-            return Literal[
-                "manylinux",
-                "musllinux",
-                "macosx",
-                "win",
-                "linux",
-                "any",
-                "ios",
-                "android",
-                "pyemscripten",
-                "emscripten",
-            ]
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+OsFamily = Literal[
+    "manylinux",
+    "musllinux",
+    "macosx",
+    "win",
+    "linux",
+    "any",
+    "ios",
+    "android",
+    "pyemscripten",
+    "emscripten",
+]
+_Kind = Literal["platform", "arch", "python", "abi", "triple"]
 
 
 __all__ = [
@@ -413,7 +389,7 @@ _Triple = tuple[str, str, str]
 
 
 class _Token:
-    """One classified token of a block (a plain class: a dataclass costs start-up time)."""
+    """One classified token of a block (one is made for every token of every line read)."""
 
     __slots__ = ("kind", "platform", "span", "tags", "text")
 

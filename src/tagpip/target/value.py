@@ -442,7 +442,7 @@ class Target:
         # in the metadata of most projects, and a resolution evaluates each dependency's marker
         # for every candidate it reads, in the resolver and in the fetching threads: an outcome
         # is kept by the marker's text, which names its parsed tree (packaging prints it in one
-        # canonical form), and the extra. Evaluating takes 20-40 us; the lookup about 1 us.
+        # canonical form), and the extra: evaluating costs many lookups (docs/performance.md).
         key = (str(marker), extra)
         known = self._outcomes.get(key)
         if known is None:

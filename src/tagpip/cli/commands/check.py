@@ -13,10 +13,9 @@ from __future__ import annotations
 
 import sys
 from types import SimpleNamespace
+from typing import TYPE_CHECKING
 
-# Not `from typing import TYPE_CHECKING`: typing is a visible part of this command's start-up
-# (type checkers treat any name TYPE_CHECKING as true); argparse is only needed for types here.
-TYPE_CHECKING = False
+# argparse is only needed for types here.
 if TYPE_CHECKING:
     import argparse
     from collections.abc import Sequence
