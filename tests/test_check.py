@@ -270,3 +270,46 @@ def test_docs_pre_commit_config_names_the_hook() -> None:
         "dev/base.in",
         "lambda.lock.txt",
     ]
+
+
+_PYLOCK = """\
+lock-version = "1.0"
+created-by = "hand"
+requires-python = ">=3.12"
+
+[[packages]]
+name = "six"
+version = "{version}"
+[[packages.wheels]]
+url = "https://files.example/six-1.16.0-py2.py3-none-any.whl"
+hashes = {{sha256 = "8abb2f1d86890a2dfb989f9a77cfcfd3e47c2a354b01111771326f8aa26e0254"}}
+"""
+
+
+def test_a_pylock_file_is_checked_as_a_lock_not_as_requirement_lines(
+    files: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """PEP 751 names (pylock.toml, pylock.NAME.toml) are read with the lock reader that
+    ``install -r`` uses: a good one passes, a bad one gets that reader's message naming the
+    package, once, instead of one 'invalid requirement' per TOML line."""
+    Path("pylock.toml").write_text(_PYLOCK.format(version="1.16.0"))
+    Path("pylock.prod.toml").write_text(_PYLOCK.format(version="one"))
+    assert run(["pylock.toml", "good.txt"], capsys) == (0, "2 files checked: no problems\n", "")
+    status, out, err = run(["pylock.prod.toml"], capsys)
+    assert (status, err) == (1, "")
+    assert out.splitlines() == [
+        "pylock.prod.toml: package six has no valid version",
+        "1 file checked: 1 error",
+    ]
+    status, out, _ = run(["--format", "json", "pylock.prod.toml"], capsys)
+    (entry,) = json.loads(out)
+    assert (entry["file"], entry["severity"]) == ("pylock.prod.toml", "error")
+
+
+def test_a_file_merely_named_like_toml_is_still_a_requirement_file(
+    files: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Only PEP 751's names are locks; pip reads any other name as requirements, and so does
+    check."""
+    Path("pylock.a.b.toml").write_text("six\n")
+    assert run(["pylock.a.b.toml"], capsys) == (0, "1 file checked: no problems\n", "")

@@ -87,6 +87,20 @@ def _try_repo(
     )
 
 
+_PYLOCK = """\
+lock-version = "1.0"
+created-by = "hand"
+requires-python = ">=3.12"
+
+[[packages]]
+name = "six"
+version = "{version}"
+[[packages.wheels]]
+url = "https://files.example/six-1.16.0-py2.py3-none-any.whl"
+hashes = {{sha256 = "8abb2f1d86890a2dfb989f9a77cfcfd3e47c2a354b01111771326f8aa26e0254"}}
+"""
+
+
 def test_good_files_pass(tmp_path: Path, hook_repo: Path, pre_commit_home: Path) -> None:
     result = _try_repo(
         tmp_path / "good",
@@ -97,6 +111,8 @@ def test_good_files_pass(tmp_path: Path, hook_repo: Path, pre_commit_home: Path)
             "dev/base.in": "attrs[][manylinux2014,cp39,x86_64]\n",
             "MANIFEST.in": "include README.md\n",  # not a requirements file: never checked
             "notes.txt": "not a requirements file\n",
+            "deploy/pylock.toml": _PYLOCK.format(version="1.16.0"),
+            "settings.toml": "not = 'a lock'\n",  # not a lock's name: never checked
         },
     )
     assert result.returncode == 0, result.stdout + result.stderr
@@ -114,6 +130,7 @@ def test_bad_file_fails_with_the_message(
         {
             "requirements-prod.txt": "cryptography==3.2[manylinux3,cp36,x86_64]\n",
             "deps.lock.txt": "six==1.16.0[cp39,cp38]\n",
+            "pylock.prod.toml": _PYLOCK.format(version="one"),
         },
     )
     assert result.returncode == 1, result.stdout + result.stderr
@@ -125,6 +142,7 @@ def test_bad_file_fails_with_the_message(
         "hint: did you mean 'manylinux2014'?\n"
     ) in result.stdout
     assert "deps.lock.txt:1:18: two python tags in one block: 'cp39' and 'cp38'" in result.stdout
+    assert "pylock.prod.toml: package six has no valid version" in result.stdout
 
 
 def test_the_documented_way_to_pin_rev_gives_a_commit_pre_commit_accepts(

@@ -97,6 +97,10 @@ def run(args: argparse.Namespace | SimpleNamespace) -> int:
     seen: set[tuple[object, ...]] = set()
     read: dict[str, None] = {}
     for path in files:
+        if _named_as_pylock(path):
+            diagnostics.extend(_check_pylock(path))
+            read[path] = None
+            continue
         found, included = validate_requirements_files(path)
         read.update(dict.fromkeys(included))
         for diagnostic in found:
@@ -125,6 +129,33 @@ def run(args: argparse.Namespace | SimpleNamespace) -> int:
             out.write(_summary(files, list(read), errors, warnings) + "\n")
     out.flush()
     return 1 if errors else 0
+
+
+def _named_as_pylock(path: str) -> bool:
+    """Whether ``path`` has a PEP 751 lock file's name (``pylock.toml``, ``pylock.NAME.toml``).
+
+    A cheap look at the name first, so that an ordinary requirement file never imports the lock
+    stage (start-up); :func:`tagpip.lock.is_pylock_name` has the last word."""
+    name = path.replace("\\", "/").rsplit("/", 1)[-1]
+    if not (name.startswith("pylock.") and name.endswith(".toml")):
+        return False
+    from tagpip.lock import is_pylock_name
+
+    return is_pylock_name(path)
+
+
+def _check_pylock(path: str) -> list[Diagnostic]:
+    """A PEP 751 lock file is checked as what it is, with the same reader ``install -r`` and
+    ``lock`` use (every key and package), not parsed line by line as requirements: the message
+    names the package and key at fault."""
+    from tagpip.errors import Diagnostic
+    from tagpip.lock import LockError, read_lock
+
+    try:
+        read_lock(path)
+    except LockError as error:
+        return [Diagnostic("error", error.message, hint=error.hint)]
+    return []
 
 
 def _summary(named: list[str], read: list[str], errors: int, warnings: int) -> str:
@@ -161,6 +192,6 @@ def _as_json(diagnostic: Diagnostic, files: list[str]) -> dict[str, object]:
 def _file_of(message: str, files: list[str]) -> str | None:
     """The file a spanless diagnostic is about (an unreadable top-level file names itself)."""
     for path in files:
-        if repr(path) in message:
+        if repr(path) in message or message.startswith(f"{path}: "):
             return path
     return None
