@@ -18,9 +18,11 @@ if TYPE_CHECKING:
 __all__ = [
     "DEFAULT_RESOLVE_TIMEOUT",
     "REFUSED",
+    "RefuseOption",
     "add_exclude_newer_option",
     "add_fetch_options",
     "add_output_options",
+    "add_refused",
     "add_target_options",
     "local_interpreter",
     "named_target",
@@ -88,8 +90,9 @@ class _ReleaseOption(argparse.Action):
         setattr(namespace, self.dest, written)
 
 
-class _Refuse(argparse.Action):
-    """Fail at parse time, naming the option and why tagpip does not take it."""
+class RefuseOption(argparse.Action):
+    """Fail at parse time, naming the option and why tagpip does not take it (the reason is the
+    action's ``const``: one action for every command's table of refused options)."""
 
     def __call__(
         self,
@@ -98,12 +101,30 @@ class _Refuse(argparse.Action):
         values: str | Sequence[Any] | None,
         option_string: str | None = None,
     ) -> None:
-        reason = REFUSED[self.dest_option][1]
-        parser.error(f"{option_string} is not supported: {reason}")
+        parser.error(f"{option_string} is not supported: {self.reason(values, option_string)}")
 
-    @property
-    def dest_option(self) -> str:
-        return self.option_strings[0]
+    def reason(self, values: str | Sequence[Any] | None, option_string: str | None) -> str:
+        """Why the option is refused (what was given, and how, may add to it)."""
+        return str(self.const)
+
+
+def add_refused(
+    parser: argparse.ArgumentParser,
+    title: str,
+    table: dict[str, tuple[int, str]],
+    *,
+    actions: dict[str, type[RefuseOption]] | None = None,
+    aliases: dict[str, str] | None = None,
+) -> None:
+    """Add every option of ``table`` (option: (number of values, reason)) as refused, hidden
+    from ``--help`` and listed by the reference (docs/commands.md) with its reason, in the
+    table's order; ``actions`` gives an option an action of its own (a longer reason),
+    ``aliases`` its short name."""
+    group = parser.add_argument_group(title)
+    for option, (nargs, reason) in table.items():
+        names = [aliases[option], option] if aliases and option in aliases else [option]
+        action = (actions or {}).get(option, RefuseOption)
+        group.add_argument(*names, action=action, nargs=nargs, const=reason, help=argparse.SUPPRESS)
 
 
 def _index_strategy(text: str) -> str:
@@ -114,12 +135,6 @@ def _index_strategy(text: str) -> str:
         return parse_strategy(text)
     except IndexRuleError as error:
         raise argparse.ArgumentTypeError(f"{error.message}: {error.hint}") from None
-
-
-def _refuse_all(parser: argparse.ArgumentParser) -> None:
-    group = parser.add_argument_group("pip options tagpip refuses (see docs/download.md)")
-    for option, (nargs, _reason) in REFUSED.items():
-        group.add_argument(option, action=_Refuse, nargs=nargs, help=argparse.SUPPRESS)
 
 
 def add_target_options(parser: argparse.ArgumentParser, *, several: bool = False) -> None:
@@ -436,7 +451,7 @@ def add_fetch_options(parser: argparse.ArgumentParser) -> None:
         help="ask the index about every cached project page, even one it said is still fresh",
     )
     index.add_argument("--isolated", action="store_true", help="ignore PIP_* and pip.conf files")
-    _refuse_all(parser)
+    add_refused(parser, "pip options tagpip refuses (see docs/download.md)", REFUSED)
 
 
 def add_exclude_newer_option(parser: argparse.ArgumentParser) -> None:

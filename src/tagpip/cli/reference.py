@@ -15,6 +15,7 @@ import sys
 from typing import Any, NoReturn
 
 from tagpip.cli.entry import build_parser
+from tagpip.cli.options import RefuseOption
 
 __all__ = ["command_reference"]
 
@@ -71,7 +72,7 @@ def _command(name: str, parser: argparse.ArgumentParser) -> str:
             if isinstance(action, argparse._HelpAction):
                 continue
             if action.help is argparse.SUPPRESS:
-                if type(action).__name__ == "_Refuse":
+                if isinstance(action, RefuseOption):
                     refused.append((", ".join(action.option_strings), _refusal(parser, action)))
                 # else: accepted but not listed where it does nothing (why's --exists-action)
                 continue

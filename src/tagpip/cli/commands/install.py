@@ -16,7 +16,13 @@ from typing import TYPE_CHECKING, Any
 
 from tagpip.cli.downgrades import add_downgrade_option
 from tagpip.cli.explain import add_explain_option
-from tagpip.cli.options import add_fetch_options, add_output_options, add_target_options
+from tagpip.cli.options import (
+    RefuseOption,
+    add_fetch_options,
+    add_output_options,
+    add_refused,
+    add_target_options,
+)
 from tagpip.cli.pipbackend import add_backend_options
 from tagpip.cli.supply import add_supply_options
 from tagpip.cli.verifying import add_verify_options, check_verify_options, verify_written
@@ -49,25 +55,18 @@ _REFUSED: dict[str, tuple[int, str]] = {
 }
 
 
-class _Refuse(argparse.Action):
-    """Fail at parse time, naming the option and why ``tagpip install`` does not take it."""
+class _RefuseEditable(RefuseOption):
+    """``-e FOLDER`` is refused with what does work: the folder itself, built for the target."""
 
-    def __call__(
-        self,
-        parser: argparse.ArgumentParser,
-        namespace: argparse.Namespace,
-        values: str | Sequence[Any] | None,
-        option_string: str | None = None,
-    ) -> None:
-        reason = _REFUSED[self.option_strings[-1]][1]
+    def reason(self, values: str | Sequence[Any] | None, option_string: str | None) -> str:
         folder = values[0] if isinstance(values, list) and values else values
-        if self.option_strings[-1] == "--editable" and isinstance(folder, str):
-            # The folder itself works: tagpip builds it into a wheel for the target.
-            reason += (
-                f"; give the folder or URL without {option_string} (tagpip install {folder} "
-                "--target DIR): tagpip builds a pure-Python project into a wheel for the target"
-            )
-        parser.error(f"{option_string} is not supported: {reason}")
+        if not isinstance(folder, str):
+            return str(self.const)
+        return (
+            f"{self.const}; give the folder or URL without {option_string} (tagpip install "
+            f"{folder} --target DIR): tagpip builds a pure-Python project into a wheel for the "
+            "target"
+        )
 
 
 def register(subparsers: Any) -> None:
@@ -125,10 +124,13 @@ def register(subparsers: Any) -> None:
     add_output_options(parser)
     add_backend_options(parser, install=True)
     add_verify_options(parser)
-    refused = parser.add_argument_group("pip install options tagpip refuses (docs/install.md)")
-    for option, (nargs, _reason) in _REFUSED.items():
-        names = ["-e", option] if option == "--editable" else [option]
-        refused.add_argument(*names, action=_Refuse, nargs=nargs, help=argparse.SUPPRESS)
+    add_refused(
+        parser,
+        "pip install options tagpip refuses (docs/install.md)",
+        _REFUSED,
+        actions={"--editable": _RefuseEditable},
+        aliases={"--editable": "-e"},
+    )
     parser.set_defaults(run=run)
 
 
