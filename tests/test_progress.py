@@ -204,7 +204,8 @@ def test_the_fraction_done_never_falls_when_the_total_grows(
     text = drawn_lines(stream.getvalue())
     assert any("of at least" in line for line in text)
     drawn = shown_fractions(stream.getvalue())
-    assert drawn and drawn == sorted(drawn)
+    assert drawn
+    assert drawn == sorted(drawn)
 
 
 def test_with_every_size_known_the_bar_fills_and_never_falls(
@@ -227,11 +228,14 @@ def test_with_every_size_known_the_bar_fills_and_never_falls(
         progress(ProgressEvent("done", name, size, size))
         seen.append(progress.downloading().fraction)
     progress.close()
-    assert None not in seen
-    assert seen == sorted(seen)
-    assert seen[0] == 0.0 and seen[-1] == 1.0
+    fractions = [fraction for fraction in seen if fraction is not None]
+    assert fractions == seen  # known from the start: the index gave every size
+    assert fractions == sorted(fractions)
+    assert seen[0] == 0.0
+    assert seen[-1] == 1.0
     drawn = shown_fractions(stream.getvalue())
-    assert drawn and drawn == sorted(drawn)
+    assert drawn
+    assert drawn == sorted(drawn)
     assert any("3.2/3.2 GB" in line for line in drawn_lines(stream.getvalue()))
 
 
@@ -246,13 +250,16 @@ def test_a_time_left_appears_only_once_it_is_honest() -> None:
         clock.now += 2
         progress(ProgressEvent("advance", "a.whl", GB, part * 100_000_000))
         state = progress.downloading()
-        assert state.left is None and state.total is None
-        assert "left" not in state.text() and "of at least" in state.text()
+        assert state.left is None
+        assert state.total is None
+        assert "left" not in state.text()
+        assert "of at least" in state.text()
     # b finishes: every size is known, the speed was measured long enough: a time left.
     progress(ProgressEvent("done", "b.whl", None, 10_000_000))
     state = progress.downloading()
     assert state.total == GB + 10_000_000
-    assert state.left is not None and state.speed is not None
+    assert state.left is not None
+    assert state.speed is not None
     assert state.left == pytest.approx((state.total - state.done) / state.speed)
     assert state.text().endswith(" left")
     progress.close()
@@ -280,6 +287,7 @@ def test_no_time_left_from_a_first_burst_or_from_a_cache() -> None:
     clock.now += 2
     progress(ProgressEvent("advance", "a.whl", GB, 400_000_000))
     state = progress.downloading()
+    assert state.speed is not None
     assert state.left == pytest.approx((2 * GB - state.done) / state.speed)
     assert state.text() == "downloading 1/2 files, 1.4/2.0 GB, 100.0 MB/s, 0:06 left"
     progress.close()
