@@ -62,6 +62,7 @@ __all__ = [
     "sizes",
     "slim",
     "temp_next_to",
+    "unzipped_size",
     "write_zip",
     "zip_time",
 ]
@@ -84,9 +85,11 @@ class CompileError(BundleError):
 class TooLarge(BundleError):
     """The bundle is over a limit of the place it is for; carries the measured and the limits."""
 
-    def __init__(self, what: str, size: int, limit: int, limits: Limits):
+    def __init__(
+        self, what: str, size: int, limit: int, limits: Limits, subject: str = "the bundle"
+    ):
         super().__init__(
-            f"the bundle is {_mib(size)} {what}, over the {limits.family} limit of "
+            f"{subject} is {_mib(size)} {what}, over the {limits.family} limit of "
             f"{_mib(limit)} ({limit:,} bytes; {limits.source})",
             hint="drop weight with --slim or --exclude PATTERN, move projects into a layer or "
             "a container image, or write it anyway with --no-size-check",
@@ -544,7 +547,7 @@ def sizes(
                 owner = owners.get(source, Owner(UNRECORDED)) if source else Owner(UNRECORDED)
         row = rows.setdefault(owner, [0, 0, 0])
         row[0] += 1
-        row[1] += (root / rel).lstat().st_size
+        row[1] += _unzipped(root / rel)
         row[2] += (compressed or {}).get(rel, 0)
     for item in dropped:
         rows.setdefault(item.owner, [0, 0, 0])
@@ -570,9 +573,24 @@ def _source_of(rel: str) -> str | None:
     return f"{parent}{match.group('stem')}.py"
 
 
-def check_size(unzipped: int, zipped: int | None, limits: Limits) -> None:
-    """Raise :class:`TooLarge` when the bundle is over a limit."""
+def check_size(
+    unzipped: int, zipped: int | None, limits: Limits, subject: str = "the bundle"
+) -> None:
+    """Raise :class:`TooLarge` when the bundle (or ``subject``, named in the message) is over
+    a limit; ``zipped`` None for a folder, which has no zipped size."""
     if unzipped > limits.unzipped:
-        raise TooLarge("unzipped", unzipped, limits.unzipped, limits)
+        raise TooLarge("unzipped", unzipped, limits.unzipped, limits, subject)
     if zipped is not None and zipped > limits.zipped:
-        raise TooLarge("zipped", zipped, limits.zipped, limits)
+        raise TooLarge("zipped", zipped, limits.zipped, limits, subject)
+
+
+def unzipped_size(root: Path) -> int:
+    """The bytes ``root`` holds as the limits count them (the sum of :func:`sizes`' unzipped
+    column): every file under it, a symbolic link as the link itself. ``install --target``
+    measures its folder with it, so install and bundle measure alike."""
+    return sum(_unzipped(root / rel) for rel in list_files(root))
+
+
+def _unzipped(path: Path) -> int:
+    """One file's unzipped size: the one measure of :func:`sizes` and :func:`unzipped_size`."""
+    return path.lstat().st_size
