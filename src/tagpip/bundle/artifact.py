@@ -20,6 +20,7 @@ of unpacked wheels never changes the cache's files.
 from __future__ import annotations
 
 import base64
+import contextlib
 import csv
 import fnmatch
 import hashlib
@@ -30,11 +31,13 @@ import re
 import shutil
 import stat
 import subprocess
+import tempfile
 import time
 import zipfile
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import IO
 
 from tagpip import fs
 from tagpip.bundle.limits import Limits
@@ -333,7 +336,9 @@ sys.stdout.flush()
 if sys.stdin.readline().strip() != "go":
     sys.exit(0)
 done, failed = [], []
-for rel in json.load(sys.stdin):
+sources = json.load(sys.stdin)
+every = max(1, len(sources) // 100)
+for number, rel in enumerate(sources, 1):
     try:
         pyc = py_compile.compile(rel, dfile=rel, doraise=True, optimize=0,
             invalidation_mode=py_compile.PycInvalidationMode.UNCHECKED_HASH)
@@ -341,6 +346,9 @@ for rel in json.load(sys.stdin):
         failed.append([rel, str(error).strip().splitlines()[-1] if str(error).strip() else ""])
     else:
         done.append(pyc.replace("\\\\", "/"))
+    if number % every == 0:
+        print(number)
+        sys.stdout.flush()
 print(json.dumps({"done": done, "failed": failed}))
 """
 
@@ -360,10 +368,18 @@ class Compiled:
     failed: tuple[tuple[str, str], ...]
 
 
-def compile_tree(root: Path, python: str, implementation: str, version: Sequence[int]) -> Compiled:
+def compile_tree(
+    root: Path,
+    python: str,
+    implementation: str,
+    version: Sequence[int],
+    on_progress: Callable[[str], None] | None = None,
+) -> Compiled:
     """Compile every ``.py`` file under ``root`` (outside ``.dist-info``) with the interpreter
     ``python``, which must be the target's implementation and ``major.minor`` version, into
     unchecked-hash pycs, and add each pyc to the RECORD of the project its source belongs to.
+    ``on_progress`` hears ``compiling: DONE/ALL files`` each time another hundredth is done
+    (the interpreter says so on a line of its own as it goes).
 
     A source that does not compile (Python 2 syntax in a test file, a template) stays as it is
     and is reported. Raises :class:`CompileError` for another version or implementation, a
@@ -378,21 +394,50 @@ def compile_tree(root: Path, python: str, implementation: str, version: Sequence
             hint="leave out --compile",
         )
     sources = [rel for rel in list_files(root) if rel.endswith(".py") and not _is_metadata(rel)]
+    report = on_progress or (lambda _text: None)
     env = {k: v for k, v in os.environ.items() if not k.startswith("PYTHON")}
     env["PYTHONHASHSEED"] = "0"  # frozenset constants are marshalled in hash order
-    try:
-        process = subprocess.Popen(
-            [python, "-S", "-W", "ignore", "-c", _COMPILE_SCRIPT],
-            cwd=root,
-            env=env,
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-            encoding="utf-8",
-        )
-    except OSError as error:
-        raise CompileError(f"--compile: cannot run {python}: {error.strerror}") from None
+    # stderr goes to a file, not a pipe: stdout is read as the child goes, and a second pipe
+    # that nobody reads until the end could fill and block the child.
+    with tempfile.TemporaryFile("w+", encoding="utf-8") as errors:
+        try:
+            process = subprocess.Popen(
+                [python, "-S", "-W", "ignore", "-c", _COMPILE_SCRIPT],
+                cwd=root,
+                env=env,
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                stderr=errors,
+                text=True,
+                encoding="utf-8",
+            )
+        except OSError as error:
+            raise CompileError(f"--compile: cannot run {python}: {error.strerror}") from None
+        try:
+            return _compile(process, errors, root, python, want, implementation, sources, report)
+        finally:
+            if process.poll() is None:  # an error or Ctrl-C here: no interpreter left behind
+                process.kill()
+                process.wait()
+
+
+def _compile(
+    process: subprocess.Popen[str],
+    errors: IO[str],
+    root: Path,
+    python: str,
+    want: tuple[int, ...],
+    implementation: str,
+    sources: Sequence[str],
+    report: Callable[[str], None],
+) -> Compiled:
+    """:func:`compile_tree` once the interpreter runs: check it is the target's, hand it the
+    sources, follow its counts, and read what it did."""
+
+    def last_error() -> str | None:
+        errors.seek(0)
+        return (errors.read().strip().splitlines() or [""])[-1] or None
+
     assert process.stdin is not None
     assert process.stdout is not None
     first = process.stdout.readline()
@@ -402,11 +447,11 @@ def compile_tree(root: Path, python: str, implementation: str, version: Sequence
         found = tuple(int(part) for part in facts["version"])
     except (ValueError, KeyError, TypeError):
         process.kill()
-        _, err = process.communicate()
+        process.communicate()
         raise CompileError(
             f"--compile: {python} is not a Python interpreter tagpip can compile with "
             "(Python 3.7 or later)",
-            hint=(err.strip().splitlines() or [""])[-1] or None,
+            hint=last_error(),
         ) from None
     described = f"Python {'.'.join(str(p) for p in found)} ({python})"
     expected = _IMPLEMENTATIONS.get(implementation, implementation)
@@ -421,7 +466,17 @@ def compile_tree(root: Path, python: str, implementation: str, version: Sequence
             "target would not use",
             hint=f"name a {what} interpreter with --compile-python, or leave out --compile",
         )
-    out, err = process.communicate("go\n" + json.dumps(sources) + "\n")
+    report(f"compiling: 0/{len(sources)} files")
+    with contextlib.suppress(BrokenPipeError):  # it died: said below, with its last words
+        process.stdin.write("go\n" + json.dumps(sources) + "\n")
+        process.stdin.close()
+    out = ""
+    for line in process.stdout:
+        if line.strip().isdigit():
+            report(f"compiling: {int(line)}/{len(sources)} files")
+        else:
+            out += line
+    process.wait()
     try:
         result = json.loads(out)
         done = [str(rel) for rel in result["done"]]
@@ -429,7 +484,7 @@ def compile_tree(root: Path, python: str, implementation: str, version: Sequence
     except (ValueError, KeyError, TypeError):
         raise CompileError(
             f"--compile: {described} failed while compiling (exit {process.returncode})",
-            hint=(err.strip().splitlines() or [""])[-1] or None,
+            hint=last_error(),
         ) from None
     size = _record_bytecode(root, done)
     return Compiled(described, tuple(sorted(done)), size, failed)
@@ -481,13 +536,19 @@ def write_zip(
     output: Path,
     when: tuple[int, int, int, int, int, int],
     prefix: str = "",
+    on_progress: Callable[[str], None] | None = None,
 ) -> dict[str, int]:
     """Write the files under ``root`` (under ``prefix`` in the archive, ``python/`` for a
     layer) into the zip ``output`` (a temporary name: :func:`commit_zip` renames it into
-    place) and return each file's compressed size, by its path under ``root``."""
+    place) and return each file's compressed size, by its path under ``root``.
+    ``on_progress`` hears ``zipping: DONE/ALL files`` each time another hundredth is done."""
     compressed: dict[str, int] = {}
+    files = list_files(root)
+    every = max(1, len(files) // 100)
     with zipfile.ZipFile(output, "w", compression=zipfile.ZIP_DEFLATED) as archive:
-        for rel in list_files(root):
+        for number, rel in enumerate(files):
+            if on_progress is not None and number % every == 0:
+                on_progress(f"zipping: {number}/{len(files)} files")
             path = root / rel
             mode = path.stat().st_mode
             info = zipfile.ZipInfo(prefix + rel, date_time=when)
