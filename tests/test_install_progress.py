@@ -67,7 +67,13 @@ def test_every_install_phase_moves_and_no_count_goes_down(
     texts = install(many_files, tmp_path / "cold", tmp_path / "cache", capsys)
 
     phases = [text.partition(":")[0] for text in texts]
-    order = ["looking up unpacked wheels", "checking wheels", "installing", "moving into place"]
+    order = [
+        "looking up unpacked wheels",
+        "checking wheels",
+        "installing",
+        "moving into place",
+        "removing the staging folder",
+    ]
     firsts = [phases.index(phase) for phase in order]
     assert firsts == sorted(firsts), phases
     assert phases.index("resolving") < firsts[0]

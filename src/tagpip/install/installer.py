@@ -363,6 +363,7 @@ def _install_once(
             ) from error
         raise
     # Committed: what is left is tidying up, which cannot make the folder inconsistent.
+    report("removing the staging folder")
     prune_empty(target_dir, old_files)
     shutil.rmtree(stage, ignore_errors=True)
     return InstallResult(
