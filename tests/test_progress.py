@@ -4,6 +4,7 @@ width, and nothing at all under ``-q``, ``--progress-bar off`` or when stderr is
 from __future__ import annotations
 
 import io
+import random
 import re
 import sys
 from pathlib import Path
@@ -290,4 +291,50 @@ def test_no_time_left_from_a_first_burst_or_from_a_cache() -> None:
     assert state.speed is not None
     assert state.left == pytest.approx((2 * GB - state.done) / state.speed)
     assert state.text() == "downloading 1/2 files, 1.4/2.0 GB, 100.0 MB/s, 0:06 left"
+    progress.close()
+
+
+@pytest.mark.parametrize("seed", range(20))
+def test_in_any_order_of_events_the_fraction_never_falls_and_the_sums_are_right(seed: int) -> None:
+    """Random runs of up to eight files, some sizes given up front and some not, downloads
+    interleaved, some files from a cache: the running sums agree with sums made from scratch,
+    and the fraction done, once there is one, only grows."""
+    rng = random.Random(seed)
+    sizes = {f"f{n}.whl": rng.randrange(1, 50_000_000) for n in range(rng.randrange(1, 9))}
+    given = {name: size if rng.random() < 0.6 else None for name, size in sizes.items()}
+    progress = Progress("on", 0, _Terminal(), clock=_Clock())
+    progress.expect(len(sizes), given)
+    got = dict.fromkeys(sizes, 0)
+    seen: dict[str, int | None] = dict(given)
+    pending = list(sizes)
+    rng.shuffle(pending)
+    active: list[str] = []
+    fractions: list[float] = []
+    while pending or active:
+        if pending and (not active or rng.random() < 0.3):
+            name = pending.pop()
+            if rng.random() < 0.2:  # from a cache: done at once
+                progress(ProgressEvent("done", name, given[name], sizes[name], reused=True))
+                got[name], seen[name] = sizes[name], sizes[name]
+            else:
+                progress(ProgressEvent("start", name, given[name], 0))
+                active.append(name)
+        else:
+            name = rng.choice(active)
+            got[name] = min(sizes[name], got[name] + rng.randrange(1, 20_000_000))
+            if got[name] == sizes[name]:
+                progress(ProgressEvent("done", name, given[name], got[name]))
+                seen[name] = got[name]
+                active.remove(name)
+            else:
+                progress(ProgressEvent("advance", name, given[name], got[name]))
+        state = progress.downloading()
+        known = None not in seen.values()
+        assert state.done == sum(got.values())
+        assert state.at_least == sum(s if s is not None else got[n] for n, s in seen.items())
+        assert state.total == (sum(sizes.values()) if known else None)
+        if state.fraction is not None:
+            fractions.append(state.fraction)
+    assert fractions == sorted(fractions)
+    assert fractions[-1] == 1.0
     progress.close()

@@ -108,6 +108,11 @@ class Progress:
         self._clock = clock
         self._files_total = 0
         self._sizes: dict[str, int | None] = {}  # each file announced or seen: its size if known
+        # Kept up to date with each event (a download reports every chunk): the sum of the
+        # sizes known, how many are not, and the bytes so far of those.
+        self._sized = 0
+        self._unknown = 0
+        self._unknown_got = 0
         self._got: dict[str, int] = {}  # bytes so far of each file, in flight or done
         self._finished: set[str] = set()
         self._reused: set[str] = set()  # files that moved no bytes over the network
@@ -130,10 +135,25 @@ class Progress:
         each that the index gave (None where it gave none): the byte total is known, and the
         bar fills, only when every file's size is."""
         self._files_total = count
-        if sizes:
-            for name, size in sizes.items():
-                if size is not None or name not in self._sizes:
-                    self._sizes[name] = size
+        for name, size in (sizes or {}).items():
+            if size is not None or name not in self._sizes:
+                self._size(name, size)
+
+    def _size(self, name: str, size: int | None) -> None:
+        """Record what is known of a file's size (None: nothing yet)."""
+        if name in self._sizes:
+            old = self._sizes[name]
+            if old is None:
+                self._unknown -= 1
+                self._unknown_got -= self._got.get(name, 0)
+            else:
+                self._sized -= old
+        self._sizes[name] = size
+        if size is None:
+            self._unknown += 1
+            self._unknown_got += self._got.get(name, 0)
+        else:
+            self._sized += size
 
     def __call__(self, event: ProgressEvent) -> None:
         """Take one download event."""
@@ -151,19 +171,22 @@ class Progress:
         now = self._clock()
         if event.kind == "done":
             # The bytes a finished file has are its size, whatever was announced.
-            self._sizes[name] = event.done
+            self._size(name, event.done)
             self._finished.add(name)
             if event.reused:
                 self._reused.add(name)
         elif event.total is not None:
-            self._sizes[name] = event.total
-        else:
-            self._sizes.setdefault(name, None)
+            if self._sizes.get(name) != event.total:
+                self._size(name, event.total)
+        elif name not in self._sizes:
+            self._size(name, None)
         if event.kind == "start" and not event.reused and self._network_since is None:
             self._network_since = now
         grown = max(0, event.done - self._got.get(name, 0))
-        self._got[name] = max(event.done, self._got.get(name, 0))
+        self._got[name] = self._got.get(name, 0) + grown
         self._done += grown
+        if self._sizes[name] is None:
+            self._unknown_got += grown
         if name not in self._reused:
             self._network += grown
         return self.downloading(now)
@@ -172,11 +195,8 @@ class Progress:
         """What the download line says now (from the events taken so far)."""
         now = self._clock() if now is None else now
         files_total = max(self._files_total, len(self._sizes))
-        known = len(self._sizes) >= files_total and None not in self._sizes.values()
-        at_least = sum(
-            size if size is not None else self._got.get(name, 0)
-            for name, size in self._sizes.items()
-        )
+        known = len(self._sizes) >= files_total and not self._unknown
+        at_least = self._sized + self._unknown_got
         total = max(at_least, self._done) if known else None
         speed = left = None
         if self._network_since is not None:
