@@ -27,6 +27,7 @@ from tagpip.bundle.artifact import (
     sizes,
     slim,
     temp_next_to,
+    unzipped_size,
     write_zip,
     zip_time,
 )
@@ -57,6 +58,7 @@ __all__ = [
     "sizes",
     "slim",
     "temp_next_to",
+    "unzipped_size",
     "write_zip",
     "zip_time",
 ]

@@ -20,6 +20,7 @@ of unpacked wheels never changes the cache's files.
 from __future__ import annotations
 
 import base64
+import contextlib
 import csv
 import fnmatch
 import hashlib
@@ -30,11 +31,13 @@ import re
 import shutil
 import stat
 import subprocess
+import tempfile
 import time
 import zipfile
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import IO
 
 from tagpip import fs
 from tagpip.bundle.limits import Limits
@@ -62,6 +65,7 @@ __all__ = [
     "sizes",
     "slim",
     "temp_next_to",
+    "unzipped_size",
     "write_zip",
     "zip_time",
 ]
@@ -84,9 +88,11 @@ class CompileError(BundleError):
 class TooLarge(BundleError):
     """The bundle is over a limit of the place it is for; carries the measured and the limits."""
 
-    def __init__(self, what: str, size: int, limit: int, limits: Limits):
+    def __init__(
+        self, what: str, size: int, limit: int, limits: Limits, subject: str = "the bundle"
+    ):
         super().__init__(
-            f"the bundle is {_mib(size)} {what}, over the {limits.family} limit of "
+            f"{subject} is {_mib(size)} {what}, over the {limits.family} limit of "
             f"{_mib(limit)} ({limit:,} bytes; {limits.source})",
             hint="drop weight with --slim or --exclude PATTERN, move projects into a layer or "
             "a container image, or write it anyway with --no-size-check",
@@ -330,7 +336,9 @@ sys.stdout.flush()
 if sys.stdin.readline().strip() != "go":
     sys.exit(0)
 done, failed = [], []
-for rel in json.load(sys.stdin):
+sources = json.load(sys.stdin)
+every = max(1, len(sources) // 100)
+for number, rel in enumerate(sources, 1):
     try:
         pyc = py_compile.compile(rel, dfile=rel, doraise=True, optimize=0,
             invalidation_mode=py_compile.PycInvalidationMode.UNCHECKED_HASH)
@@ -338,6 +346,9 @@ for rel in json.load(sys.stdin):
         failed.append([rel, str(error).strip().splitlines()[-1] if str(error).strip() else ""])
     else:
         done.append(pyc.replace("\\\\", "/"))
+    if number % every == 0:
+        print(number)
+        sys.stdout.flush()
 print(json.dumps({"done": done, "failed": failed}))
 """
 
@@ -357,10 +368,18 @@ class Compiled:
     failed: tuple[tuple[str, str], ...]
 
 
-def compile_tree(root: Path, python: str, implementation: str, version: Sequence[int]) -> Compiled:
+def compile_tree(
+    root: Path,
+    python: str,
+    implementation: str,
+    version: Sequence[int],
+    on_progress: Callable[[str], None] | None = None,
+) -> Compiled:
     """Compile every ``.py`` file under ``root`` (outside ``.dist-info``) with the interpreter
     ``python``, which must be the target's implementation and ``major.minor`` version, into
     unchecked-hash pycs, and add each pyc to the RECORD of the project its source belongs to.
+    ``on_progress`` hears ``compiling: DONE/ALL files`` each time another hundredth is done
+    (the interpreter says so on a line of its own as it goes).
 
     A source that does not compile (Python 2 syntax in a test file, a template) stays as it is
     and is reported. Raises :class:`CompileError` for another version or implementation, a
@@ -375,21 +394,50 @@ def compile_tree(root: Path, python: str, implementation: str, version: Sequence
             hint="leave out --compile",
         )
     sources = [rel for rel in list_files(root) if rel.endswith(".py") and not _is_metadata(rel)]
+    report = on_progress or (lambda _text: None)
     env = {k: v for k, v in os.environ.items() if not k.startswith("PYTHON")}
     env["PYTHONHASHSEED"] = "0"  # frozenset constants are marshalled in hash order
-    try:
-        process = subprocess.Popen(
-            [python, "-S", "-W", "ignore", "-c", _COMPILE_SCRIPT],
-            cwd=root,
-            env=env,
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-            encoding="utf-8",
-        )
-    except OSError as error:
-        raise CompileError(f"--compile: cannot run {python}: {error.strerror}") from None
+    # stderr goes to a file, not a pipe: stdout is read as the child goes, and a second pipe
+    # that nobody reads until the end could fill and block the child.
+    with tempfile.TemporaryFile("w+", encoding="utf-8") as errors:
+        try:
+            process = subprocess.Popen(
+                [python, "-S", "-W", "ignore", "-c", _COMPILE_SCRIPT],
+                cwd=root,
+                env=env,
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                stderr=errors,
+                text=True,
+                encoding="utf-8",
+            )
+        except OSError as error:
+            raise CompileError(f"--compile: cannot run {python}: {error.strerror}") from None
+        try:
+            return _compile(process, errors, root, python, want, implementation, sources, report)
+        finally:
+            if process.poll() is None:  # an error or Ctrl-C here: no interpreter left behind
+                process.kill()
+                process.wait()
+
+
+def _compile(
+    process: subprocess.Popen[str],
+    errors: IO[str],
+    root: Path,
+    python: str,
+    want: tuple[int, ...],
+    implementation: str,
+    sources: Sequence[str],
+    report: Callable[[str], None],
+) -> Compiled:
+    """:func:`compile_tree` once the interpreter runs: check it is the target's, hand it the
+    sources, follow its counts, and read what it did."""
+
+    def last_error() -> str | None:
+        errors.seek(0)
+        return (errors.read().strip().splitlines() or [""])[-1] or None
+
     assert process.stdin is not None
     assert process.stdout is not None
     first = process.stdout.readline()
@@ -399,11 +447,11 @@ def compile_tree(root: Path, python: str, implementation: str, version: Sequence
         found = tuple(int(part) for part in facts["version"])
     except (ValueError, KeyError, TypeError):
         process.kill()
-        _, err = process.communicate()
+        process.communicate()
         raise CompileError(
             f"--compile: {python} is not a Python interpreter tagpip can compile with "
             "(Python 3.7 or later)",
-            hint=(err.strip().splitlines() or [""])[-1] or None,
+            hint=last_error(),
         ) from None
     described = f"Python {'.'.join(str(p) for p in found)} ({python})"
     expected = _IMPLEMENTATIONS.get(implementation, implementation)
@@ -418,7 +466,17 @@ def compile_tree(root: Path, python: str, implementation: str, version: Sequence
             "target would not use",
             hint=f"name a {what} interpreter with --compile-python, or leave out --compile",
         )
-    out, err = process.communicate("go\n" + json.dumps(sources) + "\n")
+    report(f"compiling: 0/{len(sources)} files")
+    with contextlib.suppress(BrokenPipeError):  # it died: said below, with its last words
+        process.stdin.write("go\n" + json.dumps(sources) + "\n")
+        process.stdin.close()
+    out = ""
+    for line in process.stdout:
+        if line.strip().isdigit():
+            report(f"compiling: {int(line)}/{len(sources)} files")
+        else:
+            out += line
+    process.wait()
     try:
         result = json.loads(out)
         done = [str(rel) for rel in result["done"]]
@@ -426,7 +484,7 @@ def compile_tree(root: Path, python: str, implementation: str, version: Sequence
     except (ValueError, KeyError, TypeError):
         raise CompileError(
             f"--compile: {described} failed while compiling (exit {process.returncode})",
-            hint=(err.strip().splitlines() or [""])[-1] or None,
+            hint=last_error(),
         ) from None
     size = _record_bytecode(root, done)
     return Compiled(described, tuple(sorted(done)), size, failed)
@@ -478,13 +536,19 @@ def write_zip(
     output: Path,
     when: tuple[int, int, int, int, int, int],
     prefix: str = "",
+    on_progress: Callable[[str], None] | None = None,
 ) -> dict[str, int]:
     """Write the files under ``root`` (under ``prefix`` in the archive, ``python/`` for a
     layer) into the zip ``output`` (a temporary name: :func:`commit_zip` renames it into
-    place) and return each file's compressed size, by its path under ``root``."""
+    place) and return each file's compressed size, by its path under ``root``.
+    ``on_progress`` hears ``zipping: DONE/ALL files`` each time another hundredth is done."""
     compressed: dict[str, int] = {}
+    files = list_files(root)
+    every = max(1, len(files) // 100)
     with zipfile.ZipFile(output, "w", compression=zipfile.ZIP_DEFLATED) as archive:
-        for rel in list_files(root):
+        for number, rel in enumerate(files):
+            if on_progress is not None and number % every == 0:
+                on_progress(f"zipping: {number}/{len(files)} files")
             path = root / rel
             mode = path.stat().st_mode
             info = zipfile.ZipInfo(prefix + rel, date_time=when)
@@ -544,7 +608,7 @@ def sizes(
                 owner = owners.get(source, Owner(UNRECORDED)) if source else Owner(UNRECORDED)
         row = rows.setdefault(owner, [0, 0, 0])
         row[0] += 1
-        row[1] += (root / rel).lstat().st_size
+        row[1] += _unzipped(root / rel)
         row[2] += (compressed or {}).get(rel, 0)
     for item in dropped:
         rows.setdefault(item.owner, [0, 0, 0])
@@ -570,9 +634,24 @@ def _source_of(rel: str) -> str | None:
     return f"{parent}{match.group('stem')}.py"
 
 
-def check_size(unzipped: int, zipped: int | None, limits: Limits) -> None:
-    """Raise :class:`TooLarge` when the bundle is over a limit."""
+def check_size(
+    unzipped: int, zipped: int | None, limits: Limits, subject: str = "the bundle"
+) -> None:
+    """Raise :class:`TooLarge` when the bundle (or ``subject``, named in the message) is over
+    a limit; ``zipped`` None for a folder, which has no zipped size."""
     if unzipped > limits.unzipped:
-        raise TooLarge("unzipped", unzipped, limits.unzipped, limits)
+        raise TooLarge("unzipped", unzipped, limits.unzipped, limits, subject)
     if zipped is not None and zipped > limits.zipped:
-        raise TooLarge("zipped", zipped, limits.zipped, limits)
+        raise TooLarge("zipped", zipped, limits.zipped, limits, subject)
+
+
+def unzipped_size(root: Path) -> int:
+    """The bytes ``root`` holds as the limits count them (the sum of :func:`sizes`' unzipped
+    column): every file under it, a symbolic link as the link itself. ``install --target``
+    measures its folder with it, so install and bundle measure alike."""
+    return sum(_unzipped(root / rel) for rel in list_files(root))
+
+
+def _unzipped(path: Path) -> int:
+    """One file's unzipped size: the one measure of :func:`sizes` and :func:`unzipped_size`."""
+    return path.lstat().st_size

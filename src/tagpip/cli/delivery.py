@@ -79,7 +79,7 @@ def fetch_and_install(
         progress.close()
         fetch_with_pip(args, pins, options, temp, user_hashes=user_hashes)
     else:
-        progress.expect(len(pins))
+        progress.expect(len(pins), {pin.file.filename: pin.file.size for pin in pins})
     return workflow.fetch_and_install(
         pins,
         index,

@@ -126,7 +126,7 @@ def fetch_from_lock(args: argparse.Namespace) -> int | None:
                 progress.close()
                 return run_backend(args, locked.pins(), run.options, user_hashes=locked.hashes)
             files = [file for file, _ in locked.files]
-            progress.expect(len(files))
+            progress.expect(len(files), {file.filename: file.size for file in files})
             results = download(
                 files, Path(args.dest), index, user_hashes=locked.hashes, on_progress=progress
             )

@@ -245,19 +245,22 @@ def _install_once(
     wheel whose file is absent (with ``fetch`` only) cannot be staged from its entry."""
     upgrade, report, unpacked = settings.upgrade, settings.report, settings.unpacked
     kind, command = settings.kind, settings.command
-    recalls = [recall(path, unpacked, settings.digests, kind, command) for path in paths]
+    recalls = []
+    for number, path in enumerate(paths):
+        if unpacked is not None:
+            report(f"looking up unpacked wheels: {number}/{len(paths)}")
+        recalls.append(recall(path, unpacked, settings.digests, kind, command))
     unfetched = _fetch_needed(paths, [wheel for wheel, _ in recalls], fetch)
     target_dir = Path(os.path.realpath(target_dir))
     if target_dir.exists() and not target_dir.is_dir():
         raise InstallError(f"{target_dir} exists and is not a folder")
 
-    report("checking wheels")
     inspected: list[InspectedWheel] = []
     problems: list[WheelProblem] = []
-    results = [
-        (wheel, []) if wheel is not None else inspect_or_recall(path, keyed)
-        for path, (wheel, keyed) in zip(paths, recalls)
-    ]
+    results: list[tuple[InspectedWheel | None, list[WheelProblem]]] = []
+    for number, (path, (wheel, keyed)) in enumerate(zip(paths, recalls)):
+        report(f"checking wheels: {number}/{len(paths)}")
+        results.append((wheel, []) if wheel is not None else inspect_or_recall(path, keyed))
     failed = any(found for _, found in results)
     for wheel, found in results:
         if wheel is not None and wheel.entry is None and failed:
@@ -339,7 +342,14 @@ def _install_once(
             target_dir, present, written, set(old_files), fold_case=settings.fs != "posix"
         )
         report("moving into place")
-        commit_moves(target_dir, sources, stage, list(written), old_files)
+        commit_moves(
+            target_dir,
+            sources,
+            stage,
+            list(written),
+            old_files,
+            lambda done, total: report(f"moving into place: {done}/{total} moves"),
+        )
     except BaseException as error:
         # Keep the staging folder only when it holds the backup of files undo could not restore.
         kept = isinstance(error, InstallFailed) and not error.restored
@@ -353,6 +363,7 @@ def _install_once(
             ) from error
         raise
     # Committed: what is left is tidying up, which cannot make the folder inconsistent.
+    report("removing the staging folder")
     prune_empty(target_dir, old_files)
     shutil.rmtree(stage, ignore_errors=True)
     return InstallResult(

@@ -145,16 +145,18 @@ def commit_moves(
     stage: Path,
     new_files: Sequence[str],
     old_files: Sequence[str],
+    on_move: Callable[[int, int], None] | None = None,
 ) -> None:
     """Move the old files to the backup in ``stage`` and the new ones into the folder, all or
     nothing, also across a ``kill -9`` or a power cut: the plan is journalled in the target
     folder (fsynced) before the first move, and any later run undoes an unfinished journal
     before anything else (:func:`recover`). Undoing restores the folders' modification times
     too, so the folder is as it was to the last detail a backup tool or a build cache would
-    look at.
+    look at. ``on_move`` hears the steps done of all, each time another hundredth is done.
     """
     backup = stage / "old"
     steps = _plan(target_dir, sources, backup, new_files, old_files)
+    every = max(1, len(steps) // 100)
     for rel in old_files:
         (backup / rel).parent.mkdir(parents=True, exist_ok=True)
     times: dict[Path, tuple[int, int]] = {}  # folders in the target folder, before any change
@@ -185,6 +187,8 @@ def commit_moves(
                 else:
                     os.mkdir(source)
                 done += 1
+                if on_move is not None and done % every == 0:
+                    on_move(done, len(steps))
             if received:
                 raise KeyboardInterrupt
             _forget_journal(target_dir)

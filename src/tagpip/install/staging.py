@@ -169,9 +169,11 @@ class _StagingDestination(WheelDestination):
         owners: dict[str, str],
         wheel: str,
         cancel: threading.Event | None = None,
+        tick: Callable[[], None] | None = None,
     ) -> None:
         self.root = root
         self.cancel = cancel
+        self.tick = tick  # after each file written: progress
         self.folders: set[Path] = set()  # made already: one mkdir per folder, not per file
         self.schemes = {
             "purelib": "",
@@ -212,6 +214,8 @@ class _StagingDestination(WheelDestination):
             raise _Collision(rel, f"{clash} installs a file or folder in the way") from None
         if executable:
             make_file_executable(target)
+        if self.tick is not None:
+            self.tick()
         self.owners[rel] = self.wheel
         self.digests[rel] = base64.urlsafe_b64decode(digest + "=" * (-len(digest) % 4)).hex()
         return RecordEntry(rel, Hash("sha256", digest), size)
@@ -301,6 +305,81 @@ _PARALLEL_MEMBERS = 256
 
 _STAGE_WORKERS = 4
 
+# Reports per count: one each time the count crosses a hundredth of its total.
+_REPORTS = 100
+
+
+class _Tally:
+    """Staging's progress, file by file: the files placed of all the wheels' members (unpacked,
+    or placed from the cache), and, for the wheels to be kept in the cache of unpacked wheels,
+    the files kept. A status goes to ``report`` each time the two counts together cross a
+    hundredth of their total and when a wheel is done, never once per file: a wheel of
+    thousands of files moves the line as it goes, at the cost of a hundred reports.
+
+    A wheel counts at most its members (installer writes a few files more: RECORD, scripts),
+    and all of them once it is done, kept or not, so the counts only grow and end at their
+    totals. Safe to use from the staging threads."""
+
+    def __init__(
+        self, report: Callable[[str], None], wheels: Sequence[InspectedWheel], caching: bool
+    ) -> None:
+        self._report = report
+        self._wheels = wheels
+        self._members = [w.members for w in wheels]
+        self._keeps = [caching and w.entry is None and w.key is not None for w in wheels]
+        self._placed = [0] * len(wheels)
+        self._kept = [0] * len(wheels)
+        self._done = [0, 0]  # placed, kept: the sums of the two lists above
+        self.total = sum(self._members)
+        self.keeping = sum(m for m, keeps in zip(self._members, self._keeps) if keeps)
+        self._step = max(1, (self.total + self.keeping) // _REPORTS)
+        self._next = self._step
+        self._lock = threading.Lock()
+
+    def placed(self, number: int) -> None:
+        """One file of wheel ``number`` was placed in its staging folder."""
+        self._add(self._placed, 0, number)
+
+    def kept(self, number: int) -> None:
+        """One file of wheel ``number`` was kept in the cache."""
+        if self._keeps[number]:
+            self._add(self._kept, 1, number)
+
+    def finished(self, number: int) -> None:
+        """Wheel ``number`` is done: all its files count, placed and, if it was to be kept,
+        kept (whether the cache took it or not)."""
+        with self._lock:
+            self._done[0] += self._members[number] - self._placed[number]
+            self._placed[number] = self._members[number]
+            if self._keeps[number]:
+                self._done[1] += self._members[number] - self._kept[number]
+                self._kept[number] = self._members[number]
+            self._say(number)
+
+    def say(self, number: int) -> None:
+        """Report the counts, naming wheel ``number``."""
+        with self._lock:
+            self._say(number)
+
+    def _say(self, number: int) -> None:
+        # Called with the lock held, so that reports from several threads arrive in the order
+        # of their counts: a later report never shows fewer files.
+        placed, kept = self._done
+        text = f"installing: {placed}/{self.total} files"
+        if self.keeping:
+            text += f", {kept}/{self.keeping} kept in the cache"
+        self._report(f"{text} ({self._wheels[number].project.display_name})")
+
+    def _add(self, counts: list[int], which: int, number: int) -> None:
+        with self._lock:
+            if counts[number] >= self._members[number]:
+                return
+            counts[number] += 1
+            self._done[which] += 1
+            if self._done[0] + self._done[1] >= self._next:
+                self._next = self._done[0] + self._done[1] + self._step
+                self._say(number)
+
 
 def stage_wheels(
     wheels: Sequence[InspectedWheel],
@@ -327,6 +406,8 @@ def stage_wheels(
     """
     cancel = threading.Event()
     roots = [root / str(number) for number in range(len(wheels))]
+    total = sum(w.members for w in wheels)
+    tally = _Tally(report, wheels, cache is not None)
 
     def step() -> None:
         if cancel.is_set():
@@ -334,10 +415,15 @@ def stage_wheels(
 
     def from_cache(number: int) -> _Staged | None:
         wheel = wheels[number]
+
+        def placing() -> None:
+            step()
+            tally.placed(number)
+
         if cache is None or wheel.entry is None:
             return None
         try:
-            cache.place(wheel.entry, roots[number], step)
+            cache.place(wheel.entry, roots[number], placing)
             return _Staged(wheel.entry.paths, None, [])
         except OSError:
             # The entry went away under us (another run replacing it) or a file could not be
@@ -356,12 +442,19 @@ def stage_wheels(
         wheel = wheels[number]
         if cache is None or wheel.key is None:
             return
+
+        def keeping() -> None:
+            step()
+            tally.kept(number)
+
         try:
             actual = file_sha256(wheel.path)
         except OSError:
             return
         if actual == wheel.digest:
-            cache.keep(wheel.key, roots[number], written, stored_inspection(wheel), step, digests)
+            cache.keep(
+                wheel.key, roots[number], written, stored_inspection(wheel), keeping, digests
+            )
 
     def one(number: int) -> _Staged:
         wheel = wheels[number]
@@ -378,6 +471,7 @@ def stage_wheels(
             owners,
             wheel.path.name,
             cancel,
+            lambda: tally.placed(number),
         )
         with zipfile.ZipFile(wheel.path) as archive:
             source = _CheckedWheelFile(archive)
@@ -401,23 +495,15 @@ def stage_wheels(
     with warnings.catch_warnings():
         # installer skips __pycache__ members of a wheel with a warning; that is fine.
         warnings.simplefilter("ignore", RuntimeWarning)
-        # Progress counts files placed of the total (each wheel's member count, known from
-        # inspecting it or from its cache entry), a wheel at a time.
-        total = sum(w.members for w in wheels)
-        placed = [0]
-        lock = threading.Lock()
 
         def counted(number: int) -> _Staged:
             result = one(number)
-            with lock:
-                placed[0] += wheels[number].members
-                done = placed[0]
-            report(f"installing: {done}/{total} files ({wheels[number].project.display_name})")
+            tally.finished(number)
             return result
 
         if len(wheels) < 2 or total < _PARALLEL_MEMBERS:
-            for number, wheel in enumerate(wheels):
-                report(f"installing: {placed[0]}/{total} files ({wheel.project.display_name})")
+            for number in range(len(wheels)):
+                tally.say(number)
                 staged.append(counted(number))
         else:
             report(f"installing: 0/{total} files ({len(wheels)} wheels)")

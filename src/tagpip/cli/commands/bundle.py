@@ -109,6 +109,7 @@ def run(args: argparse.Namespace) -> int:
 
     from tagpip import bundle
     from tagpip.bundle import limits_for
+    from tagpip.cli.progress import Progress
     from tagpip.cli.settle import check_fetch_args
     from tagpip.cli.supply import check_sbom_path, licence_lines, write_sbom
     from tagpip.errors import UsageError
@@ -167,11 +168,16 @@ def run(args: argparse.Namespace) -> int:
             slimmed, kept = bundle.slim(site, owners)
             dropped += slimmed
         compiled: Compiled | None = None
-        if args.compile or args.compile_python:
-            python = _compile_python(args, target)
-            compiled = bundle.compile_tree(
-                site, python, target.implementation, target.python_version
-            )
+        # The phases after install's, each of which can take a while on a big tree.
+        shaping = Progress(args.progress_bar, args.quiet)
+        try:
+            if args.compile or args.compile_python:
+                python = _compile_python(args, target)
+                compiled = bundle.compile_tree(
+                    site, python, target.implementation, target.python_version, shaping.status
+                )
+        finally:
+            shaping.close()
         pth = bundle.find_pth(site, owners)
         compressed: dict[str, int] | None = None
         zipped: int | None = None
@@ -179,7 +185,10 @@ def run(args: argparse.Namespace) -> int:
         try:
             if not args.dir:
                 temp = bundle.temp_next_to(output)
-                compressed = bundle.write_zip(site, temp, when, prefix)
+                try:
+                    compressed = bundle.write_zip(site, temp, when, prefix, shaping.status)
+                finally:
+                    shaping.close()
                 zipped = temp.stat().st_size
             table = bundle.sizes(site, owners, added, dropped, compressed)
             limits = limits_for(args.preset if isinstance(args.preset, str) else None)

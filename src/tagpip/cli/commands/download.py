@@ -116,7 +116,7 @@ def run(args: argparse.Namespace) -> int:
                 if args.report:
                     write_report(args.report, resolutions[0], union, index, targets[0])
                 return run_backend(args, union, options, user_hashes=user_hashes)
-            progress.expect(len(union))
+            progress.expect(len(union), {pin.file.filename: pin.file.size for pin in union})
             results = download(
                 [pin.file for pin in union],
                 Path(args.dest),

@@ -30,6 +30,7 @@ from tagpip.cli.verifying import add_verify_options, check_verify_options, verif
 if TYPE_CHECKING:
     from pathlib import Path
 
+    from tagpip.cli.progress import Progress
     from tagpip.cli.supply import Supply
     from tagpip.index import HttpIndex
     from tagpip.install import InstallResult
@@ -178,6 +179,7 @@ def run(args: argparse.Namespace) -> int:
             outcome = fetch_and_install(
                 args, pins, options, index, target, Path(temp), user_hashes, progress, **_into(args)
             )
+            outcome = _measure(args, outcome, progress)
             if sbom is not None:
                 _describe(args, supply, index, Path(temp))
         finally:
@@ -259,6 +261,7 @@ def _install_from_lock(args: argparse.Namespace, locked: LockedRun) -> int:
                 progress,
                 **_into(args),
             )
+            outcome = _measure(args, outcome, progress)
             if sbom is not None and supply is not None:
                 _describe(args, supply, index, Path(temp))
         finally:
@@ -267,6 +270,31 @@ def _install_from_lock(args: argparse.Namespace, locked: LockedRun) -> int:
     _say(args, outcome)
     verify_written(args, Path(args.target_dir), f"--target {args.target_dir}")
     return 0
+
+
+def _measure(args: argparse.Namespace, outcome: InstallResult, progress: Progress) -> InstallResult:
+    """The outcome with one more warning when ``--target`` is over the size limit of the
+    ``--preset``'s place (a Lambda's 250 MB unzipped), measured as ``bundle`` measures: install
+    only warns (the folder is what was asked for; ``bundle`` is the command that refuses)."""
+    import dataclasses
+    from pathlib import Path
+
+    from tagpip.bundle import TooLarge, check_size, limits_for, unzipped_size
+
+    limits = limits_for(args.preset if isinstance(args.preset, str) else None)
+    if limits is None:
+        return outcome
+    folder = Path(args.target_dir)
+    progress.status(f"measuring --target {args.target_dir} against the {limits.family} limits")
+    try:
+        check_size(unzipped_size(folder), None, limits, subject=f"--target {args.target_dir}")
+    except TooLarge as error:
+        warning = (
+            f"{error.message}; installed all the same (tagpip bundle refuses it, and its "
+            "--slim and --exclude can drop weight)"
+        )
+        return dataclasses.replace(outcome, warnings=(*outcome.warnings, warning))
+    return outcome
 
 
 def _into(args: argparse.Namespace) -> dict[str, Any]:
