@@ -17,6 +17,10 @@ Sections (``--sections``, comma-separated; default all):
 * ``scale``  100 and 300 top-level requirements on a synthetic local mirror of generated
              wheels (bench/mirror.py ``make_synthetic``): ``tagpip lock`` vs ``uv pip compile``,
              time and peak memory.
+* ``large``  a large real set (bench/large.txt: the union of nine public projects' top-level
+             requirements, 311 names) from PyPI, wheels only, for CPython 3.12 on manylinux_2_28
+             x86_64: ``tagpip lock`` vs ``uv pip compile``, cold and warm, then its first 100 and
+             300 names cold, and how much each tool's time grows from 100 to 300.
 
 Every timing runs the tools as subprocesses, A and B interleaved (their order alternating), and
 reports medians; peak memory is each process's max RSS (``os.wait4``). The environment is cleaned
@@ -78,6 +82,9 @@ PIP_TARGET = [
 TAGPIP_TARGET = ["--platform", "manylinux_2_28_x86_64", "--python-version", "3.12"]
 UV_TARGET = ["--python-platform", "x86_64-manylinux_2_28", "--python-version", "3.12"]
 GOALS = {"download": 0.4, "lock cold": 1.5, "lock warm": 2.0, "install": 1.5, "check": 5.0}
+LARGE = HERE / "large.txt"
+# Issue 36's goals for the large real set: time cold and warm, and peak memory, tagpip / uv.
+LARGE_GOALS = {"cold": 1.0, "warm": 1.0, "memory": 1.2}
 
 
 # -- running things ------------------------------------------------------------------------------
@@ -474,6 +481,99 @@ def section_scale(
     return rows
 
 
+def large_names(path: Path) -> list[str]:
+    """The requirement lines of a names file such as bench/large.txt (comments left out)."""
+    lines = (line.split("#", 1)[0].strip() for line in path.read_text().splitlines())
+    return [line for line in lines if line]
+
+
+def large_lock_pair(tagpip: str, uv: str, index: str, names: Sequence[str]) -> Pair:
+    """``tagpip lock`` against ``uv pip compile`` of ``names``, both wheels only."""
+
+    def lock(side: str, work: Path, cache: Path) -> list[str]:
+        (work / "reqs.txt").write_text("\n".join(names) + "\n")
+        common = ["--only-binary", ":all:", "--cache-dir", str(cache), "-i", index]
+        if side == "a":
+            return [
+                tagpip,
+                "lock",
+                "-q",
+                "-r",
+                "reqs.txt",
+                "-o",
+                "lock.txt",
+                *common,
+                *TAGPIP_TARGET,
+            ]
+        return [
+            uv,
+            "pip",
+            "compile",
+            "-q",
+            "--no-config",
+            "--python",
+            sys.executable,
+            *common,
+            *UV_TARGET,
+            "reqs.txt",
+            "-o",
+            "lock.txt",
+        ]
+
+    return Pair(f"lock {len(names)}", "lock", "tagpip lock", "uv pip compile", lock)
+
+
+def _memory_cells(a: Series, b: Series) -> list[str]:
+    ratio = a.rss_mb / b.rss_mb
+    goal = LARGE_GOALS["memory"]
+    return [f"{ratio:.2f}x", "yes" if ratio <= goal else f"no (x{ratio / goal:.1f})"]
+
+
+def section_large(
+    args: argparse.Namespace, env: dict[str, str], scratch: Path, tagpip: str, uv: str
+) -> list[list[str]]:
+    """The large real set, cold and warm, then subsets of it cold; the last row says how much
+    each tool's cold time grows from the smallest subset to the largest."""
+    names = large_names(args.large_file)
+    rows = []
+    for warm in (False, True):
+        mode = "warm" if warm else "cold"
+        pair = large_lock_pair(tagpip, uv, args.large_index, names)
+        a, b = compare(pair, env, args.runs, warm=warm, scratch=scratch)
+        what = f"lock {len(names)} names ({mode})"
+        row = _row(what, pair.a_label, pair.b_label, a, b, LARGE_GOALS[mode])
+        rows.append([*row, *_memory_cells(a, b)])
+        print(f"  large: {mode} done", file=sys.stderr)
+    medians: dict[int, tuple[float, float]] = {}
+    for size in args.large_sizes:
+        pair = large_lock_pair(tagpip, uv, args.large_index, names[:size])
+        a, b = compare(pair, env, args.runs, warm=False, scratch=scratch)
+        medians[size] = (a.median, b.median)
+        row = _row(f"lock first {size} names (cold)", pair.a_label, pair.b_label, a, b, None)
+        rows.append([*row, *_memory_cells(a, b)])
+        print(f"  large: first {size} done", file=sys.stderr)
+    if len(medians) >= 2:
+        low, high = min(medians), max(medians)
+        grow_a = medians[high][0] / medians[low][0]
+        grow_b = medians[high][1] / medians[low][1]
+        met = "yes" if grow_a <= grow_b else f"no (x{grow_a / grow_b:.2f})"
+        rows.append(
+            [
+                f"growth {low} -> {high} names (cold)",
+                "tagpip lock vs uv pip compile",
+                f"{grow_a:.2f}x",
+                f"{grow_b:.2f}x",
+                f"{grow_a / grow_b:.2f}x",
+                "<= 1.0x",
+                met,
+                "",
+                "",
+                "",
+            ]
+        )
+    return rows
+
+
 # -- output --------------------------------------------------------------------------------------
 
 
@@ -488,14 +588,15 @@ def table(title: str, header: list[str], rows: list[list[str]]) -> str:
 
 
 HEADER = ["what", "A vs B", "A s", "B s", "A/B", "goal", "met", "peak MB A / B"]
+LARGE_HEADER = [*HEADER, f"peak A/B (goal <= {LARGE_GOALS['memory']}x)", "memory met"]
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument(
         "--sections",
-        default="check,pypi,mirror,scale",
-        help="comma-separated: check, pypi, mirror, scale (default: all)",
+        default="check,pypi,mirror,scale,large",
+        help="comma-separated: check, pypi, mirror, scale, large (default: all)",
     )
     parser.add_argument("--runs", type=int, default=3, help="timed runs per side (default 3)")
     parser.add_argument(
@@ -503,6 +604,18 @@ def main(argv: Sequence[str] | None = None) -> int:
         type=lambda s: [int(x) for x in s.split(",")],
         default=[100, 300],
         help="top-level counts for scale (default 100,300)",
+    )
+    parser.add_argument(
+        "--large-sizes",
+        type=lambda s: [int(x) for x in s.split(",")],
+        default=[100, 300],
+        help="subsets of the large set locked cold, first N names (default 100,300)",
+    )
+    parser.add_argument(
+        "--large-file", type=Path, default=LARGE, help="the large set (default bench/large.txt)"
+    )
+    parser.add_argument(
+        "--large-index", default=PYPI, help="the index the large set is locked from (PyPI)"
     )
     parser.add_argument(
         "--cache-dir",
@@ -562,6 +675,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         if "scale" in sections:
             rows = section_scale(args, env, scratch, cache, tagpip, uv)
             out.append(table("scale: synthetic local mirror, generated wheels", HEADER, rows))
+        if "large" in sections:
+            rows = section_large(args, env, scratch, tagpip, uv)
+            title = f"large real set ({args.large_file.name}), wheels only"
+            out.append(table(title, LARGE_HEADER, rows))
     print("\n".join(out))
     return 0
 

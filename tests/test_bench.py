@@ -81,3 +81,61 @@ def test_the_check_bench_times_another_source_tree(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stderr
     assert "other / this:" in result.stdout
     assert f"{copy}:" in result.stdout
+
+
+def test_the_large_set_names_its_sources_and_parses() -> None:
+    """bench/large.txt (issue 36's large real set) is requirement lines under a header that
+    names each source; several hundred distinct projects, so that its first 100 and 300 lines
+    are the subsets the ``large`` section locks."""
+    from packaging.requirements import Requirement
+    from packaging.utils import canonicalize_name
+
+    text = (BENCH.parent / "large.txt").read_text()
+    header = [line for line in text.splitlines() if line.startswith("#")]
+    assert any("github.com/getsentry/sentry" in line for line in header)
+    assert any("github.com/zulip/zulip" in line for line in header)
+    names = [line for line in text.splitlines() if line and not line.startswith("#")]
+    projects = [canonicalize_name(Requirement(line).name) for line in names]
+    assert len(projects) == len(set(projects)) >= 300
+
+
+@pytest.mark.slow
+def test_the_large_section_locks_a_names_file_with_both_tools(
+    index_server: IndexServer, tmp_path: Path
+) -> None:
+    """``--sections large`` against a local index and a small names file: both tools lock it
+    cold and warm, then its first 1 and 2 names, and the table says how the time grows."""
+    index_server.add_wheel("alpha", "1.0", requires_dist=["gamma"])
+    index_server.add_wheel("beta", "2.0")
+    index_server.add_wheel("gamma", "3.0")
+    names = tmp_path / "names.txt"
+    names.write_text("# a header\nalpha\nbeta\n")
+    result = subprocess.run(
+        [
+            sys.executable,
+            str(BENCH),
+            "--sections",
+            "large",
+            "--runs",
+            "1",
+            "--large-file",
+            str(names),
+            "--large-index",
+            index_server.url,
+            "--large-sizes",
+            "1,2",
+            "--cache-dir",
+            str(tmp_path / "cache"),
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stderr
+    out = result.stdout
+    assert "### large real set (names.txt), wheels only" in out
+    rows = {line.split("|")[1].strip(): line for line in out.splitlines() if line.startswith("| ")}
+    for what in ("lock 2 names (cold)", "lock 2 names (warm)", "lock first 1 names (cold)"):
+        assert "tagpip lock vs uv pip compile" in rows[what]
+    assert "growth 1 -> 2 names (cold)" in rows

@@ -266,6 +266,11 @@ class CandidateFinder:
             for text in self.user_hashes.get(name, ()):
                 algo, _, digest = text.partition(":")
                 allowed.add((algo.strip().lower(), digest.strip().lower()))
+            if not allowed:
+                # No --hash for the project (nearly always): its files are not even built,
+                # so that a lazy page stays lazy (docs/performance.md, round 7).
+                self._hashed[name] = None
+                return None
             matching = frozenset(
                 file.filename
                 for file in releases

@@ -75,6 +75,9 @@ class Provider(resolvelib.AbstractProvider[Requirement, Candidate, str]):
         self._may_pin: set[str] = set()
         # is_satisfied_by's answers by (id(requirement), id(candidate)), with the requirement.
         self._verdicts: dict[tuple[int, int], tuple[bool, Requirement]] = {}
+        # _satisfiable's answers by id(requirement), with the requirement (so that its id is
+        # not reused) and the candidate that made it true (see _satisfiable).
+        self._satisfying: dict[int, tuple[Requirement, bool, Candidate | None]] = {}
         # Set when the resolution is over: background prefetches stop starting new work.
         self.finished = False
         # What a candidate's dependencies assumed (see patch_note), kept by candidate so that
@@ -234,7 +237,33 @@ class Provider(resolvelib.AbstractProvider[Requirement, Candidate, str]):
     def _satisfiable(self, requirement: Requirement) -> bool:
         """Whether some candidate not known to be dead meets ``requirement`` and the version
         specifiers of the user's lines on its project (their extras and blocks aside, which can
-        only narrow further)."""
+        only narrow further).
+
+        Asked for every dependency of every candidate resolvelib looks at, again on each
+        round, and a dependency such as botocore<1.40.62 walks past hundreds of newer versions
+        before its first candidate: so the answer is kept with the candidate that made it true,
+        and holds as long as that one is not known to be dead. A false answer is final: the
+        candidates and the user's lines do not change during a resolution, and the dead only
+        grow (docs/performance.md, round 7)."""
+        known = self._satisfying.get(id(requirement))
+        if known is not None:
+            _requirement, verdict, witness = known
+            if not verdict or witness is None or not self._gone(witness):
+                return verdict
+        verdict, witness = self._find_satisfying(requirement)
+        self._satisfying[id(requirement)] = (requirement, verdict, witness)
+        return verdict
+
+    def _gone(self, candidate: Candidate) -> bool:
+        """Whether a candidate that once met a requirement no longer counts: known to be dead
+        since, or an sdist ruled out by its sources since (the finder no longer offers it)."""
+        if candidate in self._known_dead:
+            return True
+        return candidate.version in self.finder.passed_over.get(candidate.name, {})
+
+    def _find_satisfying(self, requirement: Requirement) -> tuple[bool, Candidate | None]:
+        """:meth:`_satisfiable` worked out: the answer, and the candidate that makes it true
+        (None when nothing does, or only a matching pre-release does)."""
         lines = [
             Requirement(requirement.name, root.specifier, requirement.extras)
             for root in self._roots.get(requirement.name, ())
@@ -243,17 +272,18 @@ class Provider(resolvelib.AbstractProvider[Requirement, Candidate, str]):
             requirement.name, requirement.extras, [requirement, *lines]
         ):
             if candidate not in self._known_dead:
-                return True
+                return True, candidate
         if requirement.name == PYTHON or self.finder.allows_pre(requirement.name) is not None:
-            return False
+            return False, None
         # A pre-release is taken when nothing else matches, which further requirements may
         # bring about: a project with a matching pre-release is never counted out.
-        return any(
+        prerelease = any(
             version.is_prerelease
             and requirement.accepts_version(version)
             and all(line.accepts_version(version) for line in lines)
             for version in self.finder.releases(requirement.name).versions()
         )
+        return prerelease, None
 
     def is_satisfied_by(self, requirement: Requirement, candidate: Candidate) -> bool:
         # resolvelib asks this for every requirement of every pinned project on every round,
