@@ -3,7 +3,7 @@
     .venv/bin/python bench/run.py                      # every section, 3 runs each
     .venv/bin/python bench/run.py --sections check,mirror --runs 5
 
-Sections (``--sections``, comma-separated; default all):
+Sections (``--sections``, comma-separated; default all but ``large``):
 
 * ``check``  ``tagpip check`` on a 2000-line file against bare interpreter start-up.
 * ``pypi``   the realistic set (boto3, requests, cryptography, pydantic, numpy, pandas,
