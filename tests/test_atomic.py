@@ -174,3 +174,41 @@ def test_temp_file_commit_and_discard(tmp_path: Path) -> None:
     fs.discard(other)
     fs.discard(other)  # already gone: no error
     assert _names(tmp_path) == ["done"]
+
+
+@pytest.mark.parametrize("kernel", ["copies", "refuses", "stops early", "absent"])
+def test_copy_contents_copies_every_byte_whatever_the_kernel_does(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, kernel: str
+) -> None:
+    """copy_contents copies in the kernel (copy_file_range) and finishes in Python when the
+    kernel refuses the copy (another file system), stops before the end, or has no such call."""
+    body = os.urandom(300_000)
+    source = tmp_path / "source"
+    source.write_bytes(body)
+    real = getattr(os, "copy_file_range", None)
+    if kernel == "copies" and real is None:
+        pytest.skip("no copy_file_range on this system")
+
+    def refuses(*args: Any) -> int:
+        raise OSError(errno.EXDEV, "Invalid cross-device link")
+
+    calls: list[int] = []
+
+    def stops_early(src: int, dst: int, count: int) -> int:
+        calls.append(count)
+        if len(calls) > 1:
+            return 0
+        data = os.read(src, 1000)
+        return os.write(dst, data)
+
+    if kernel == "refuses":
+        monkeypatch.setattr(os, "copy_file_range", refuses, raising=False)
+    elif kernel == "stops early":
+        monkeypatch.setattr(os, "copy_file_range", stops_early, raising=False)
+    elif kernel == "absent":
+        monkeypatch.delattr(os, "copy_file_range", raising=False)
+    with source.open("rb") as src, (tmp_path / "target").open("xb") as dst:
+        fs.copy_contents(src, dst)
+    assert (tmp_path / "target").read_bytes() == body
+    if kernel == "stops early":
+        assert len(calls) == 2

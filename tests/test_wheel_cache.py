@@ -78,3 +78,22 @@ def test_download_folders_and_the_cache_share_no_file(tmp_path: Path) -> None:
     assert two.read_bytes() == body
     download([file], tmp_path / "three", MemoryIndex({file.filename: body}), cache=cache)
     assert (tmp_path / "three" / file.filename).read_bytes() == body
+
+
+def test_a_scratch_download_is_linked_into_the_cache_and_a_later_folder_gets_a_copy(
+    tmp_path: Path,
+) -> None:
+    """install's private temporary folder (``scratch``) shares its verified download with the
+    wheel cache (one write instead of two); a later ``-d`` still gets an independent file."""
+    body = b"scratch wheel" * 100
+    file = make_file("epsilon", body)
+    cache = tmp_path / "wheels"
+    scratch = tmp_path / "scratch"
+    download([file], scratch, MemoryIndex({file.filename: body}), cache=cache, scratch=True)
+    entry = entry_of(cache, body, file.filename)
+    assert entry.samefile(scratch / file.filename)
+    assert entry.stat().st_mode & 0o777 == 0o644
+    later = download([file], tmp_path / "d", MemoryIndex({}), cache=cache)
+    assert later[0].from_cache
+    assert later[0].path.stat().st_nlink == 1
+    assert later[0].path.read_bytes() == body

@@ -29,7 +29,6 @@ from installer.scripts import Script
 from installer.sources import WheelFile
 from installer.utils import Scheme, copyfileobj_with_hashing, fix_shebang, make_file_executable
 
-from tagpip.hashes import file_sha256
 from tagpip.install.installed import record_path
 from tagpip.install.model import READ_CHUNK, FileConflict, InvalidWheel, WheelProblem
 from tagpip.install.paths import OWN_RECORD, FileSystem, case_collisions, windows_problem
@@ -60,10 +59,20 @@ class _Cancelled(Exception):
     """Staging of one wheel stopped because another failed or the run was interrupted."""
 
 
+# The largest run of bytes a reader of a _HashingStream may skip that is hashed on the spot.
+_SMALL_GAP = 64 * 1024
+
+
 class _HashingStream:
     """A zip member's stream that hashes what its reader reads, whatever it seeks (installer's
     shebang fixing reads the start twice): each byte is hashed once, in order; :meth:`finish`
-    reads what the reader left (installer skips some members) and gives digest and size."""
+    reads what the reader left (installer skips some members) and gives digest and size.
+
+    Also the wheel file itself, under ``zipfile``: a zip is read mostly in order (the central
+    directory at the end first, then each member's header and data), so the wheel's sha256,
+    which the cache of unpacked wheels checks before keeping an entry, comes out of the pass
+    that unpacks it plus the few bytes it skipped, instead of a second read of the whole
+    file."""
 
     def __init__(self, stream: BinaryIO, algorithm: str):
         self._stream = stream
@@ -71,6 +80,8 @@ class _HashingStream:
         self._hasher = hashlib.new(algorithm)
         self._hashed = 0  # the first bytes of the member that are hashed
         self._finished: tuple[str, int] | None = None
+        self._hex = ""
+        self.name = getattr(stream, "name", "")  # zipfile's (and installer's) file name
 
     def _saw(self, start: int, data: bytes) -> bytes:
         end = start + len(data)
@@ -80,7 +91,16 @@ class _HashingStream:
         return data
 
     def read(self, size: int = -1) -> bytes:
-        return self._saw(self._stream.tell(), self._stream.read(size))
+        start = self._stream.tell()
+        if self._hashed < start <= self._hashed + _SMALL_GAP:
+            # A few bytes skipped (a folder's entry, which installer does not open): hashed
+            # now, so that the pass in order goes on instead of stopping there.
+            self._stream.seek(self._hashed)
+            gap = self._stream.read(start - self._hashed)
+            self._hasher.update(gap)
+            self._hashed += len(gap)
+            self._stream.seek(start)
+        return self._saw(start, self._stream.read(size))
 
     def readline(self, size: int = -1) -> bytes:
         return self._saw(self._stream.tell(), self._stream.readline(size))
@@ -90,6 +110,14 @@ class _HashingStream:
 
     def tell(self) -> int:
         return self._stream.tell()
+
+    def seekable(self) -> bool:
+        return True
+
+    def hexdigest(self) -> str:
+        """:meth:`finish`'s digest in hex."""
+        self.finish()
+        return self._hex
 
     def finish(self) -> tuple[str, int]:
         """Digest (urlsafe base64, as in RECORD) and size of the whole member; the same answer
@@ -101,7 +129,9 @@ class _HashingStream:
         while chunk := self._stream.read(READ_CHUNK):
             self._hasher.update(chunk)
             self._hashed += len(chunk)
-        value = base64.urlsafe_b64encode(self._hasher.digest()).decode("ascii").rstrip("=")
+        digest = self._hasher.digest()
+        self._hex = digest.hex()
+        value = base64.urlsafe_b64encode(digest).decode("ascii").rstrip("=")
         self._finished = (value, self._hashed)
         return self._finished
 
@@ -436,9 +466,12 @@ def stage_wheels(
         _, problems = inspect_wheel(wheel.path)
         return _Staged([], None, [], problems) if problems else None
 
-    def keep(number: int, written: list[str], digests: Mapping[str, str]) -> None:
+    def keep(
+        number: int, written: list[str], digests: Mapping[str, str], whole: _HashingStream
+    ) -> None:
         """Keep a checked staged wheel in the cache, once the wheel file is hashed and found
-        to be the digest given (so a wrong digest cannot file one wheel under another's)."""
+        to be the digest given (so a wrong digest cannot file one wheel under another's): by
+        ``whole``, the file as staging read it, hashed on the way."""
         wheel = wheels[number]
         if cache is None or wheel.key is None:
             return
@@ -448,7 +481,7 @@ def stage_wheels(
             tally.kept(number)
 
         try:
-            actual = file_sha256(wheel.path)
+            actual = whole.hexdigest()
         except OSError:
             return
         if actual == wheel.digest:
@@ -473,22 +506,24 @@ def stage_wheels(
             cancel,
             lambda: tally.placed(number),
         )
-        with zipfile.ZipFile(wheel.path) as archive:
-            source = _CheckedWheelFile(archive)
-            try:
-                installer_install(source, destination, {"INSTALLER": b"tagpip\n"})
-            except _Collision as clash:
-                return _Staged(list(owners), clash, source.issues)
-            except ZIP_READ_ERRORS as error:
-                if not unreadable(error):
-                    raise
-                # A member that does not decompress (bad CRC, truncated data): nothing staged
-                # is kept, and the wheel is refused with the reason zipfile gave.
-                return _Staged(
-                    list(owners), None, [*source.issues, f"cannot be read: {one_line(error)}"]
-                )
-        if not source.issues:
-            keep(number, list(owners), destination.digests)
+        with wheel.path.open("rb") as raw:
+            whole = _HashingStream(raw, "sha256")
+            with zipfile.ZipFile(cast("BinaryIO", whole)) as archive:
+                source = _CheckedWheelFile(archive)
+                try:
+                    installer_install(source, destination, {"INSTALLER": b"tagpip\n"})
+                except _Collision as clash:
+                    return _Staged(list(owners), clash, source.issues)
+                except ZIP_READ_ERRORS as error:
+                    if not unreadable(error):
+                        raise
+                    # A member that does not decompress (bad CRC, truncated data): nothing
+                    # staged is kept, and the wheel is refused with the reason zipfile gave.
+                    return _Staged(
+                        list(owners), None, [*source.issues, f"cannot be read: {one_line(error)}"]
+                    )
+            if not source.issues:
+                keep(number, list(owners), destination.digests, whole)
         return _Staged(list(owners), None, source.issues)
 
     staged: list[_Staged] = []

@@ -47,7 +47,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
-from tagpip.fs import clone_or_copy
+from tagpip.fs import clone_or_copy, copy_contents
 from tagpip.hashes import file_sha256
 
 __all__ = [
@@ -294,13 +294,16 @@ class UnpackedCache:
                 self.copying = True  # refused here: it will be refused for every file
             os.chmod(target, stat.S_IMODE(mode))
             return digest or file_sha256(Path(target))
-        # A copy is hashed as it is written, unless the digest is known already.
-        hasher, hashing = hashlib.sha256(), digest is None
+        # A copy is hashed as it is written, unless the digest is known already (keep: the
+        # file was hashed as it was staged); then the kernel copies it (copy_contents).
+        hasher = hashlib.sha256()
         with open(source, "rb") as src, open(target, "xb") as dst:
-            while chunk := src.read(_CHUNK):
-                if hashing:
+            if digest is not None:
+                copy_contents(src, dst)
+            else:
+                while chunk := src.read(_CHUNK):
                     hasher.update(chunk)
-                dst.write(chunk)
+                    dst.write(chunk)
         os.chmod(target, stat.S_IMODE(mode))
         return digest if digest is not None else hasher.hexdigest()
 

@@ -321,10 +321,12 @@ def fetch_and_install(
 ) -> InstallResult:
     """Fetch the pinned wheels into ``temp``, then install them into ``folder`` with tagpip's
     installer: the one seam ``install`` and ``bundle`` share, so a bundle gets exactly
-    install's checks (hashes verified, all or nothing, no host bytecode). With ``fetched``,
-    the files are already in ``temp`` (pip's downloads, for ``--backend pip``). Then the
-    folder's record of its target is written (:mod:`tagpip.target.record`, by ``made_by``),
-    which ``tagpip verify`` reads.
+    install's checks (hashes verified, all or nothing, no host bytecode). ``temp`` must be a
+    private folder of the caller's that it removes afterwards: downloads there are scratch
+    files (:func:`tagpip.download.download`'s ``scratch``), hard-linked into the wheel cache.
+    With ``fetched``, the files are already in ``temp`` (pip's downloads, for ``--backend
+    pip``). Then the folder's record of its target is written (:mod:`tagpip.target.record`,
+    by ``made_by``), which ``tagpip verify`` reads.
 
     The cache of unpacked wheels is ``unpacked`` next to the wheel cache (none with
     ``--no-cache-dir``); each wheel's sha256 is the downloader's, computed from the bytes it
@@ -348,7 +350,9 @@ def fetch_and_install(
     else:
         later = _fetch_later(pins, temp, user_hashes) if cache is not None else {}
         now = [pin.file for pin in pins if temp / pin.file.filename not in later]
-        results = download(now, temp, index, user_hashes=user_hashes, on_progress=on_progress)
+        results = download(
+            now, temp, index, user_hashes=user_hashes, on_progress=on_progress, scratch=True
+        )
         digests = {result.path: result.sha256 for result in results}
         digests.update((path, digest) for path, (_, digest) in later.items())
         if later:
@@ -429,7 +433,7 @@ def _on_demand(
         counted.update(later)
         # Only held-back wheels can be absent; anything else missing is install()'s to report.
         files = [later[path][0] for path in needed if path in later]
-        download(files, temp, index, user_hashes=user_hashes, on_progress=on_progress)
+        download(files, temp, index, user_hashes=user_hashes, on_progress=on_progress, scratch=True)
 
     return fetch
 
