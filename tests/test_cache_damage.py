@@ -20,12 +20,15 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from packaging.utils import canonicalize_name
 
 from support.server import IndexServer
 from support.wheels import build_source_sdist
 from tagpip import sealed
 from tagpip.cli import main
+from tagpip.config.pip import IndexOptions
 from tagpip.index import metacache, pagecache
+from tagpip.index.client import HttpIndex
 from tagpip.install.unpacked import LAYOUT
 
 TARGET = ("--platform", "manylinux2014_x86_64", "--python-version", "3.12")
@@ -72,8 +75,8 @@ def _reseal(path: Path, payload: bytes) -> None:
 def _page_record(path: Path) -> dict[str, object]:
     found = sealed.read(path)
     assert found is not None
-    record = marshal.loads(found[0])
-    assert isinstance(record, dict)
+    record = pagecache.unpack(found[0])
+    assert record is not None
     return record
 
 
@@ -111,7 +114,7 @@ def _damage_page(how: str) -> Callable[[Path], None]:
         elif how == "wrong-types":
             record["etag"] = {"not": "a string"}
             record["max_age"] = "forever"
-        _reseal(path, marshal.dumps(record))
+        _reseal(path, pagecache.pack(record))
 
     return damage
 
@@ -281,7 +284,7 @@ def test_a_damaged_page_is_replaced_while_a_resolution_uses_it(
         # The versions read well; the newest one's files do not decode.
         newest = order[0][1]
         record["chunks"] = [b"\x00" if n in newest else c for n, c in enumerate(chunks)]
-        _reseal(path, marshal.dumps(record))
+        _reseal(path, pagecache.pack(record))
     status = main(
         ["lock", "app", "-i", index.url, "-o", str(tmp_path / "lock.txt"), "--cache-dir",
          str(cache), *TARGET]
@@ -289,6 +292,42 @@ def test_a_damaged_page_is_replaced_while_a_resolution_uses_it(
     assert status == 0, capsys.readouterr().err
     assert "app==1.0" in (tmp_path / "lock.txt").read_text()
     assert all(pagecache.is_current(path) for path in _pages(cache / "tagpip"))
+
+
+@pytest.mark.parametrize("how", ["removed", "replaced", "flipped"])
+def test_a_page_that_changes_on_disk_while_a_resolution_uses_it_is_read_anew(
+    index: IndexServer, tmp_path: Path, how: str
+) -> None:
+    """A stored page's groups stay in its file until their version's files are built (only
+    its record is kept in memory): the file removed, replaced by another run's copy or
+    damaged in between is a copy that does not decode, and the page is read anew then."""
+    app = canonicalize_name("app")
+    options = IndexOptions(index_url=index.url, cache_dir=tmp_path / "cache", retries=0)
+    with HttpIndex(options) as http:
+        first = list(http.files(app))
+    [path] = [
+        p for p in _pages(tmp_path / "cache") if pagecache.load(p.parent.parent, index.url + "app/")
+    ]
+    with HttpIndex(options) as http:
+        files = http.releases(app)
+        versions = list(files.versions())  # the record is read, not yet any group
+        if how == "removed":
+            path.unlink()
+        elif how == "replaced":
+            record = _page_record(path)
+            chunks = record["chunks"]
+            assert isinstance(chunks, list)
+            record["chunks"] = [c + b"\x00" for c in chunks]  # other sizes and offsets
+            _reseal(path, pagecache.pack(record))
+        else:
+            data = bytearray(path.read_bytes())
+            data[-3] ^= 0xFF  # in a group's bytes, the seal left as it was
+            path.write_bytes(bytes(data))
+        before = len([r for r in index.requests if r.path == "/simple/app/"])
+        built = [f for v in versions for f in files.of_version(v)]
+    assert sorted(built, key=lambda f: f.url) == sorted(first, key=lambda f: f.url)
+    assert len([r for r in index.requests if r.path == "/simple/app/"]) == before + 1
+    assert pagecache.is_current(path)
 
 
 def test_an_http_cache_entry_that_does_not_load_is_a_miss(

@@ -385,6 +385,8 @@ def _stored_page(chunks: list[Any], order: list[Any], extra: dict[str, Any]) -> 
         "etag": None, "last_modified": None, "max_age": 600.0, "body": "",
         "chunks": chunks, "order": order, **extra,
     }  # fmt: skip
+    if isinstance(record["chunks"], list) and all(isinstance(c, bytes) for c in record["chunks"]):
+        return pagecache.pack(record)
     return marshal.dumps(record)
 
 

@@ -319,17 +319,84 @@ def test_a_sealed_copy_that_decodes_wrongly_is_discarded_and_refetched(
     [path] = _stored(cache_dir)
     found = sealed.read(path)
     assert found is not None
-    record = marshal.loads(found[0])
+    record = pagecache.unpack(found[0])
+    assert record is not None
+    payload = b""
     if wrong == "chunks":
-        record["chunks"] = ["not bytes"]
+        # The record's sizes do not account for what follows it.
+        payload = pagecache.pack(record) + b"more"
     elif wrong == "order":
         record["order"] = {"1.0": [0]}
     elif wrong == "position":
         record["order"] = [["1.0", [99]]]
     else:
-        record = ["not", "a", "record"]
-    sealed.write(path, marshal.dumps(record))
+        payload = marshal.dumps(["not", "a", "record"])
+    sealed.write(path, payload or pagecache.pack(record))
     assert pagecache.load(cache_dir / "pages", server.url + "demo/") is None
     assert _files(server, cache_dir) == first
     assert _page_requests(server)[-1] == (200, None)
     assert pagecache.load(cache_dir / "pages", server.url + "demo/") is not None
+
+
+def test_a_stored_page_keeps_its_groups_on_disk_and_reads_them_again(
+    server: IndexServer, cache_dir: Path
+) -> None:
+    """Only a stored page's record stays in memory: each group is read back from the file
+    when its version's files are built, and gives the very files the page gave."""
+    from tagpip.index.pages import StoredChunks
+
+    first = _files(server, cache_dir)
+    stored = pagecache.load(cache_dir / "pages", server.url + "demo/")
+    assert stored is not None
+    assert isinstance(stored.source.chunks, StoredChunks)
+    files = ProjectFiles(NAME, [stored.source])
+    by_version = [f for v in files.versions() for f in files.of_version(v)]
+    assert sorted(by_version, key=lambda f: f.url) == sorted(first, key=lambda f: f.url)
+    assert list(ProjectFiles(NAME, [stored.source])) == first
+
+
+def test_a_page_just_stored_is_read_back_from_its_file(
+    server: IndexServer, cache_dir: Path
+) -> None:
+    """The copy a run stores is the one it goes on with: its groups are let go of once
+    written, and read again from the file, giving what the page gave."""
+    from tagpip.index.pages import StoredChunks
+
+    folder = cache_dir / "pages"
+    entries = parse_json_page(
+        '{"meta": {"api-version": "1.0"}, "files": ['
+        '{"filename": "demo-1.0-py3-none-any.whl", "url": "https://x.test/demo-1.0-py3-none-any.whl",'
+        ' "hashes": {"sha256": "aa"}},'
+        '{"filename": "demo-2.0.tar.gz", "url": "https://x.test/demo-2.0.tar.gz", "hashes": {}}]}',
+        "https://x.test/simple/demo/",
+    )
+    kept = pagecache.store(
+        folder, "https://x.test/simple/demo/", NAME, "https://x.test/simple/demo/", entries,
+        html=False, etag=None, last_modified=None,
+    )  # fmt: skip
+    assert kept is not None
+    assert isinstance(kept.source.chunks, StoredChunks)
+    assert list(ProjectFiles(NAME, [kept.source])) == list(ProjectFiles(NAME, [entries]))
+
+
+def test_a_page_that_cannot_be_stored_keeps_its_groups_in_memory(
+    server: IndexServer, cache_dir: Path
+) -> None:
+    """No file to read them back from: the groups stay where they are."""
+    from tagpip.index.pages import StoredChunks
+
+    blocker = cache_dir / "pages"
+    blocker.parent.mkdir(parents=True, exist_ok=True)
+    blocker.write_text("a file where the folder should be")
+    entries = parse_json_page(
+        '{"meta": {"api-version": "1.0"}, "files": [{"filename": "demo-1.0-py3-none-any.whl",'
+        ' "url": "https://x.test/demo-1.0-py3-none-any.whl"}]}',
+        "https://x.test/simple/demo/",
+    )
+    kept = pagecache.store(
+        blocker, "https://x.test/simple/demo/", NAME, "https://x.test/simple/demo/", entries,
+        html=False, etag=None, last_modified=None,
+    )  # fmt: skip
+    assert kept is not None
+    assert not isinstance(kept.source.chunks, StoredChunks)
+    assert [f.filename for f in ProjectFiles(NAME, [kept.source])] == ["demo-1.0-py3-none-any.whl"]

@@ -17,9 +17,13 @@ from pathlib import Path
 
 from tagpip import fs
 
-__all__ = ["read", "unwritable", "write"]
+__all__ = ["SEAL", "read", "unwritable", "write"]
 
 logger = logging.getLogger("tagpip.index.client")
+
+# The length of the seal before a file's contents: a place in the contents is this much further
+# into the file (tagpip.index.pagecache reads parts of a file again).
+SEAL = 32
 
 _warned: set[str] = set()
 _warned_lock = threading.Lock()
@@ -55,8 +59,8 @@ def read(path: Path) -> tuple[bytes, float] | None:
             data = stream.read()
     except OSError:
         return None
-    digest, payload = data[:32], data[32:]
-    if len(digest) < 32 or hashlib.sha256(payload).digest() != digest:
+    digest, payload = data[:SEAL], data[SEAL:]
+    if len(digest) < SEAL or hashlib.sha256(payload).digest() != digest:
         if data:
             logger.debug("ignoring a damaged cache file: %s", path)
         return None

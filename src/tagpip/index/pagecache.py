@@ -21,34 +21,57 @@ as PyPI's answers arrive on this project's machines) is not parsed again.
 Files are written to a temporary name and renamed, so concurrent runs never see half of one, and
 carry the sha256 of their contents, so a damaged one is a miss as a whole (its groups are decoded
 later, when it is too late to refetch).
+
+A file is its record (:func:`pack`: validators, versions, the size and sha256 of each group) and
+then its groups' bytes. A run keeps only the record: a group is read again from the file when its
+version's files are first built (:class:`tagpip.index.pages.StoredChunks`), and one that does
+not read back as it was written is a copy that does not decode (the page is read anew).
 """
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import hashlib
 import logging
 import marshal
 import os
 import re
+import struct
 import time
+from array import array
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from packaging.utils import NormalizedName
 
 from tagpip import sealed
-from tagpip.index.pages import ACTIVE, Entry, Ordered, ProjectStatus
+from tagpip.index.pages import ACTIVE, Entry, Ordered, ProjectStatus, StoredChunks
 
-__all__ = ["Freshness", "StoredPage", "freshness", "is_current", "load", "store", "touch"]
+__all__ = [
+    "Freshness",
+    "StoredPage",
+    "freshness",
+    "is_current",
+    "load",
+    "pack",
+    "store",
+    "touch",
+    "unpack",
+]
 
 logger = logging.getLogger("tagpip.index.client")
 
 # Bump when the layout changes; older files are then misses (and replaced when next stored).
 # 5: an HTML page's links keep every digest of their URL fragment (#md5=...&sha256=...), not
-# only the first. 6: the page's PEP 792 project status (marker and reason) is kept.
-FORMAT = 6
+# only the first. 6: the page's PEP 792 project status (marker and reason) is kept. 7: the
+# groups follow the record, which gives their sizes and digests (:func:`pack`).
+FORMAT = 7
+
+# The length of the marshalled record at the start of a file's contents.
+_RECORD_LENGTH = struct.Struct(">I")
 
 # A Cache-Control list element (a directive, its value possibly quoted and holding commas).
 _ELEMENT = re.compile(r'(?:[^,"]|"[^"]*")+')
@@ -118,36 +141,104 @@ def _path(folder: Path, url: str) -> Path:
     return folder / digest[:2] / f"{digest}.page"
 
 
+def pack(record: dict[str, object]) -> bytes:
+    """A page's ``record`` (its ``chunks`` a list of bytes) as a file's contents: the length of
+    the marshalled record, the record with each chunk's size (``sizes``) and sha256 (``digests``,
+    one after the other) in place of the chunks, then the chunks."""
+    chunks = record["chunks"]
+    if not isinstance(chunks, list):
+        raise TypeError("a page's chunks are a list of bytes")
+    return _packed(record, chunks, b"".join(hashlib.sha256(c).digest() for c in chunks))[0]
+
+
+def _packed(
+    record: dict[str, object], chunks: Sequence[bytes], digests: bytes
+) -> tuple[bytes, int]:
+    """:func:`pack`, given the chunks' digests; and where the chunks start in what it gives."""
+    header = {key: value for key, value in record.items() if key != "chunks"}
+    header["sizes"] = [len(chunk) for chunk in chunks]
+    header["digests"] = digests
+    head = marshal.dumps(header)
+    start = _RECORD_LENGTH.size + len(head)
+    return b"".join([_RECORD_LENGTH.pack(len(head)), head, *chunks]), start
+
+
+def _header(payload: bytes) -> tuple[dict[str, Any], int, list[int], bytes] | None:
+    """The record at the start of a file's contents, where its chunks start (in the contents),
+    their sizes and digests; None when it is not a record of :data:`FORMAT` whose chunks fill
+    the rest."""
+    try:
+        (length,) = _RECORD_LENGTH.unpack_from(payload)
+        start = _RECORD_LENGTH.size + length
+        record = marshal.loads(memoryview(payload)[_RECORD_LENGTH.size : start])
+    except (struct.error, EOFError, ValueError, TypeError):
+        return None
+    if not isinstance(record, dict) or record.get("format") != FORMAT:
+        return None
+    sizes, digests = record.get("sizes"), record.get("digests")
+    if not (
+        isinstance(sizes, list)
+        and all(isinstance(n, int) and n >= 0 for n in sizes)
+        and isinstance(digests, bytes)
+        and len(digests) == 32 * len(sizes)
+        and start + sum(sizes) == len(payload)
+    ):
+        return None
+    return record, start, sizes, digests
+
+
+def unpack(payload: bytes) -> dict[str, object] | None:
+    """A file's contents as the record :func:`pack` was given (its ``chunks`` back in it), or
+    None when they are not a page of :data:`FORMAT`."""
+    found = _header(payload)
+    if found is None:
+        return None
+    record, start, sizes, _digests = found
+    chunks = []
+    for size in sizes:
+        chunks.append(payload[start : start + size])
+        start += size
+    del record["sizes"], record["digests"]
+    record["chunks"] = chunks
+    return record
+
+
 def is_current(path: Path) -> bool:
     """Whether the file at ``path`` is a stored page this version of tagpip reads: intact and
     of :data:`FORMAT` (for :mod:`tagpip.workflow.cachedir`, which sweeps the others)."""
     found = sealed.read(path)
-    if found is None:
-        return False
-    try:
-        record = marshal.loads(found[0])
-    except (EOFError, ValueError, TypeError):
-        return False
-    return isinstance(record, dict) and record.get("format") == FORMAT
+    return found is not None and _header(found[0]) is not None
+
+
+def _stored_chunks(path: Path, start: int, sizes: Sequence[int], digests: bytes) -> StoredChunks:
+    """The chunks of the file at ``path``, whose contents' chunks start at ``start``."""
+    starts = array("q")
+    offset = sealed.SEAL + start
+    for size in sizes:
+        starts.append(offset)
+        offset += size
+    return StoredChunks(path, starts, array("q", sizes), digests)
 
 
 def load(folder: Path, url: str) -> StoredPage | None:
     """The stored copy of the page at ``url``, or None (none, or not readable as one)."""
-    found = sealed.read(_path(folder, url))
+    path = _path(folder, url)
+    found = sealed.read(path)
     if found is None:
         return None
     payload, counted_from = found
     try:
-        record = marshal.loads(payload)
-        if not isinstance(record, dict) or record.get("format") != FORMAT or record["url"] != url:
+        header = _header(payload)
+        if header is None:
+            return None
+        record, start, sizes, digests = header
+        if record["url"] != url:
             return None
         # Intact (the digest), but perhaps not what this module wrote (another version of
         # tagpip, a bug): the shape is checked here, cheaply, so that a copy that would decode
         # wrongly later is a miss now, refetched; a chunk's entries are checked when decoded.
-        chunks, order = record["chunks"], record["order"]
-        if not isinstance(chunks, list) or not all(isinstance(c, bytes) for c in chunks):
-            raise TypeError("chunks are not a list of bytes")
-        count = len(chunks)
+        order = record["order"]
+        count = len(sizes)
         if not isinstance(order, list) or not all(
             isinstance(item, list)
             and len(item) == 2
@@ -164,6 +255,8 @@ def load(folder: Path, url: str) -> StoredPage | None:
             status = ProjectStatus.of(kept_status[0], kept_status[1])
         else:
             raise TypeError("the project status is malformed")
+        # The chunks stay in the file (read again when asked for): only the record is kept.
+        chunks = _stored_chunks(path, start, sizes, digests)
         source = Ordered(
             str(record["page_url"]), bool(record["html"]), chunks, order, status=status
         )
@@ -212,18 +305,23 @@ def store(
         "max_age": fresh.max_age,
         "body": body_sha256,
         "status": None if status.active else [status.state, status.reason],
-        "chunks": list(source.chunks),
         "order": [[text, list(positions)] for text, positions in source.order],
     }
+    path = _path(folder, url)
+    chunks = source.chunks
+    digests = b"".join(hashlib.sha256(chunk).digest() for chunk in chunks)
+    payload, start = _packed(record, chunks, digests)
     try:
-        sealed.write(
-            _path(folder, url),
-            marshal.dumps(record),
-            before=functools.partial(_count_from, age=fresh.age),
-        )
+        sealed.write(path, payload, before=functools.partial(_count_from, age=fresh.age))
     except OSError as error:
         sealed.unwritable(folder, error)
-    return StoredPage(source, etag, last_modified, body=body_sha256)
+        return StoredPage(source, etag, last_modified, body=body_sha256)
+    # Stored: from here on its chunks are read from the file, as a stored page's are (the
+    # bytes built here are let go of).
+    on_disk = _stored_chunks(path, start, [len(chunk) for chunk in chunks], digests)
+    return StoredPage(
+        dataclasses.replace(source, chunks=on_disk), etag, last_modified, body=body_sha256
+    )
 
 
 def touch(folder: Path, url: str, fresh: Freshness | None) -> None:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime
 import functools
+import hashlib
 import json
 import logging
 import marshal
@@ -21,6 +22,7 @@ import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
+from pathlib import Path
 from typing import Any, TypeVar, Union, overload
 from urllib.parse import unquote, urljoin, urlsplit
 
@@ -50,6 +52,7 @@ __all__ = [
     "ProjectStatus",
     "Source",
     "StoreDamaged",
+    "StoredChunks",
     "dist_file",
     "files_of_version",
     "group_entries",
@@ -615,13 +618,67 @@ def group_entries(entries: Iterable[Entry]) -> dict[GroupKey, list[Entry]]:
     return groups
 
 
+class StoredChunks(Sequence[bytes]):
+    """The chunks of a page as the page cache wrote them, left in its file and read again when
+    a group's version is asked for (docs/performance.md, "the pages held in memory"): holding
+    every chunk of every page a run looks at was the largest part of a large lock's memory,
+    and a resolution decodes only a few groups of each page.
+
+    ``path`` is the file, ``starts`` each chunk's offset in it, ``sizes`` their lengths and
+    ``digests`` their sha256 digests one after the other (from the file's sealed header). A
+    chunk that no longer reads back as it was (the file replaced by another run, removed,
+    damaged) raises :class:`StoreDamaged`, so the page is read anew, as for any copy that
+    does not decode."""
+
+    def __init__(
+        self, path: Path, starts: Sequence[int], sizes: Sequence[int], digests: bytes
+    ) -> None:
+        self.path = path
+        self._starts = starts
+        self._sizes = sizes
+        self._digests = digests
+
+    def __len__(self) -> int:
+        return len(self._sizes)
+
+    @overload
+    def __getitem__(self, index: int) -> bytes: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> Sequence[bytes]: ...
+
+    def __getitem__(self, index: int | slice) -> bytes | Sequence[bytes]:
+        if isinstance(index, slice):
+            return self.many(range(len(self))[index])
+        return self.many([range(len(self))[index]])[0]
+
+    def many(self, positions: Sequence[int]) -> list[bytes]:
+        """The chunks at ``positions``, read with one opening of the file."""
+        found: list[bytes] = []
+        try:
+            with self.path.open("rb") as stream:
+                for position in positions:
+                    size = self._sizes[position]
+                    stream.seek(self._starts[position])
+                    data = stream.read(size)
+                    digest = self._digests[32 * position : 32 * position + 32]
+                    if len(data) != size or hashlib.sha256(data).digest() != digest:
+                        raise StoreDamaged(f"a stored group in {self.path} changed on disk")
+                    found.append(data)
+        except OSError as error:
+            raise StoreDamaged(f"a stored group in {self.path}: {error}") from None
+        return found
+
+
 @dataclass(frozen=True)
 class Chunk:
     """The entries of one group as the page cache keeps them (:mod:`tagpip.index.pagecache`), in
     ``marshal`` form (like Python's own bytecode cache: several times faster to write than JSON),
-    decoded only when the group's version is asked for."""
+    decoded only when the group's version is asked for. The bytes are ``chunks[position]``,
+    read only then (``chunks`` may be a :class:`StoredChunks`, still on disk)."""
 
-    data: bytes
+    chunks: Sequence[bytes]
+    position: int
     page_url: str
     html: bool
 
@@ -632,7 +689,11 @@ class Chunk:
             rows: list[Any] = [_link_fields(entry) for entry in entries]  # type: ignore[arg-type]
         else:
             rows = [entry[0] for entry in entries]  # type: ignore[index]
-        return cls(marshal.dumps(rows), page_url, html)
+        return cls([marshal.dumps(rows)], 0, page_url, html)
+
+    @property
+    def data(self) -> bytes:
+        return self.chunks[self.position]
 
     def entries(self) -> list[Entry]:
         """The entries back; raises :class:`StoreDamaged` when the chunk is not one this
@@ -729,7 +790,18 @@ class Ordered:
         return cls(page_url, html, chunks, order, status=status)
 
     def chunk(self, position: int) -> Chunk:
-        return Chunk(self.chunks[position], self.page_url, self.html)
+        """The group at ``position``, its bytes read only when it is decoded."""
+        return Chunk(self.chunks, position, self.page_url, self.html)
+
+    def chunks_at(self, positions: Sequence[int]) -> list[Chunk]:
+        """The groups at ``positions``, their bytes read now, together (one opening of a
+        :class:`StoredChunks` file); raises :class:`StoreDamaged` when they do not read back."""
+        chunks = self.chunks
+        if isinstance(chunks, StoredChunks):
+            found = chunks.many(positions)
+        else:
+            found = [chunks[p] for p in positions]
+        return [Chunk(found, n, self.page_url, self.html) for n in range(len(found))]
 
 
 def _group_version(project: NormalizedName, key: GroupKey) -> Version | None:
@@ -1025,7 +1097,7 @@ class ProjectFiles(Sequence[DistFile]):
 
     def _build_stored(self, positions: Iterable[int], ordered: Ordered) -> tuple[DistFile, ...]:
         """:meth:`_build` of the stored page's groups at ``positions``."""
-        return self._build([_expand(ordered.chunk(p) for p in positions)])
+        return self._build([_expand(ordered.chunks_at(list(positions)))])
 
     def _everything(self) -> tuple[DistFile, ...]:
         if self._all is None:
