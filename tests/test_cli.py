@@ -5,6 +5,7 @@ from __future__ import annotations
 import subprocess
 import sys
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 
@@ -67,6 +68,48 @@ def test_a_run_collects_garbage_less_often_and_puts_the_thresholds_back(
     assert main([]) == 0
     assert seen == [tagpip.cli.entry._THRESHOLDS]
     assert gc.get_threshold() == before
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="glibc's malloc only")
+@pytest.mark.parametrize(
+    ("argv", "environment", "limited"),
+    [
+        (["lock", "x"], {}, True),
+        (["check", "r.txt"], {}, False),
+        (["lock"], {"MALLOC_ARENA_MAX": "8"}, False),
+    ],
+)
+def test_tagpip_s_own_process_shares_two_malloc_arenas_between_its_threads(
+    monkeypatch: pytest.MonkeyPatch, argv: list[str], environment: dict[str, str], limited: bool
+) -> None:
+    """glibc's per-thread arenas kept about 40 MB freed by the fetching threads of a large
+    lock (docs/performance.md); check starts no threads and stays quick to start, and a
+    MALLOC_ARENA_MAX the user set is theirs."""
+    import ctypes
+    import gc
+
+    import tagpip.cli.entry
+
+    calls: list[tuple[int, int]] = []
+
+    def mallopt(parameter: int, value: int) -> int:
+        calls.append((parameter, value))
+        return 1
+
+    monkeypatch.setattr(ctypes, "CDLL", lambda name: SimpleNamespace(mallopt=mallopt))
+    monkeypatch.delenv("MALLOC_ARENA_MAX", raising=False)
+    for key, value in environment.items():
+        monkeypatch.setenv(key, value)
+    monkeypatch.setattr(sys, "argv", ["tagpip", *argv])
+    monkeypatch.setattr(tagpip.cli.entry, "_main", lambda argv: 0)
+    threshold = gc.get_threshold()
+    try:
+        with pytest.raises(SystemExit):
+            tagpip.cli.entry.console()
+    finally:
+        gc.unfreeze()
+        gc.set_threshold(*threshold)
+    assert calls == ([(tagpip.cli.entry._M_ARENA_MAX, 2)] if limited else [])
 
 
 # --- issue 32.5: papercuts around targets and options -----------------------------------------
