@@ -428,3 +428,31 @@ def test_a_lock_path_that_is_no_regular_file_is_refused_not_read_forever(
     assert status == 1, err
     assert f"error: a: cannot read {path}: not a regular file" in err
     assert "Traceback" not in err
+
+
+@pytest.mark.parametrize(
+    ("served_by", "expected"),
+    [
+        # Two indexes on one host: the one whose page served the project is recorded.
+        ("https://dev.example/team/prod/+simple/", "https://dev.example/team/prod/+simple/"),
+        ("https://u:****@dev.example/team/prod/+simple", "https://dev.example/team/prod/+simple/"),
+        # Unknown, or not on the file's host: the first index on the host, as before.
+        (None, "https://dev.example/root/pypi/+simple/"),
+        ("https://other.example/simple/", "https://dev.example/root/pypi/+simple/"),
+    ],
+)
+def test_the_lock_names_the_index_that_served_the_project(
+    served_by: str | None, expected: str
+) -> None:
+    """``packages.index`` of a pylock: with two configured indexes on one host (a devpi's
+    ``root/pypi`` and ``team/prod``), the file's host alone cannot tell which served it, and the
+    first one was recorded even when the second served the project."""
+    from tagpip.lock.model import _index_of
+
+    indexes = [
+        "https://u:secret@dev.example/root/pypi/+simple/",
+        "https://u:secret@dev.example/team/prod/+simple",
+    ]
+    file_url = "https://dev.example/team/prod/+f/abc/six-1.16.0-py2.py3-none-any.whl"
+    assert _index_of(file_url, indexes, served_by=served_by) == expected
+    assert _index_of("https://files.example/six.whl", indexes, served_by=served_by) is None

@@ -199,7 +199,7 @@ def lock_from_resolutions(
                         pin.target, resolution.target, wheel.tags if wheel else frozenset()
                     ),
                     requires_python=file.requires_python or metadata_python,
-                    index=_index_of(file.url, index_urls),
+                    index=_index_of(file.url, index_urls, served_by=pin.status.index),
                     via=pin.via,
                     status=ProjectStatus(pin.status.state, pin.status.reason),
                 )
@@ -304,14 +304,26 @@ def _without_credentials(url: str) -> str:
     return urlunsplit(parts._replace(netloc=host))
 
 
-def _index_of(url: str, index_urls: Sequence[str]) -> str | None:
-    """The configured index a file was served from: the first on the file's own host."""
+def _index_of(url: str, index_urls: Sequence[str], *, served_by: str | None = None) -> str | None:
+    """The configured index a file was served from: one on the file's own host, and of those
+    the one whose page served the project (``served_by``, the pin's status's index, redacted),
+    so that two indexes on one host (a devpi's ``/root/pypi/`` and ``/team/prod/``) are told
+    apart; else the first on the host. None when no configured index is on the file's host
+    (a find-links file, a direct URL; PyPI's files are on another host than its pages)."""
     host = urlsplit(url).netloc.rsplit("@", 1)[-1].lower()
-    for index_url in index_urls:
-        bare = _without_credentials(index_url)
-        if urlsplit(bare).netloc.lower() == host and host:
-            return bare if bare.endswith("/") else bare + "/"
-    return None
+    if not host:
+        return None
+    on_host = [
+        bare if bare.endswith("/") else bare + "/"
+        for bare in (_without_credentials(index_url) for index_url in index_urls)
+        if urlsplit(bare).netloc.lower() == host
+    ]
+    if served_by is not None:
+        served = _without_credentials(served_by)
+        served = served if served.endswith("/") else served + "/"
+        if served in on_host:
+            return served
+    return on_host[0] if on_host else None
 
 
 # --------------------------------------------------------------------------------------------
