@@ -342,6 +342,20 @@ def test_lambda_runtimes_at_once_take_an_older_numpy_where_glibc_is_old(tmp_path
     ), done.stderr
 
 
+def test_a_pinned_extras_node_backtracks_past_a_newer_sdist_on_lambda_arm64(tmp_path: Path) -> None:
+    """sentry-sdk[fastapi]<2 with fastapi[standard] for python3.12 arm64: fastapi-cloud-cli
+    wants sentry-sdk>=2.20, whose newest release was offered as an sdist to the extras node
+    pinned to 1.45.1, and the lock stopped with an internal error; uv (and now tagpip) take
+    an older fastapi-cli instead."""
+    lock = tmp_path / "lock.txt"
+    reqs = ["sentry-sdk[fastapi]<2.0.0,>=1.40.6", "fastapi[standard]<1.0.0,>=0.114.2"]
+    target = ["--preset", "aws-lambda-python3.12-arm64"]
+    done = tagpip("lock", *reqs, *target, "-o", str(lock), *_cache(tmp_path))
+    assert done.returncode == 0, done.stderr
+    assert "internal error" not in done.stderr
+    assert re.search(r"^sentry-sdk==1\.", lock.read_text(), re.M), lock.read_text()
+
+
 def test_redis_for_windows_311_includes_its_patch_level_dependency(tmp_path: Path) -> None:
     dest = tmp_path / "w"
     target = ["--platform", "win_amd64", "--python-version", "3.11"]

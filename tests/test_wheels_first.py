@@ -115,3 +115,30 @@ def test_why_names_a_newer_sdist_only_release_and_what_would_build_it(
         "passed over fast 2.0: its sdist needs compiling (its build backend is maturin (Rust)); "
         "nothing was built"
     ) in captured.err.splitlines()
+
+
+@pytest.mark.slow
+def test_a_pinned_extras_node_is_never_offered_another_versions_sdist(
+    index_server: IndexServer, tmp_path: Path
+) -> None:
+    """``proj[x]<2`` pins the extras node to proj 1.0's wheel; when a dependency then asks for
+    proj>=2, whose only file is a pure sdist (it builds), that sdist is no more the pinned file
+    than a wheel of 2.0 would be, and must not be offered: it was (only the wheels were held to
+    the pin), and resolvelib stopped with an internal error (InconsistentCandidate) where it
+    should backtrack to cli 1.0, as uv does with sentry-sdk[fastapi]<2 and fastapi[standard]
+    for a Lambda on PyPI."""
+    from support.wheels import build_source_sdist
+    from test_build import serve_setuptools
+
+    serve_setuptools(index_server)
+    index_server.add_wheel("proj", "1.0", provides_extra=["x"])
+    build_source_sdist(index_server.root, "proj", "2.0")
+    index_server.add_wheel("cli", "1.0")
+    index_server.add_wheel("cli", "2.0", requires_dist=["proj>=2"])
+    req = tmp_path / "requirements.txt"
+    req.write_text("proj[x]<2\ncli\n")
+    out = tmp_path / "lock.txt"
+    target = ["--platform", "manylinux_2_28_x86_64", "--python-version", "3.12"]
+    assert run(index_server, tmp_path, "lock", "-r", str(req), "-o", str(out), *target) == 0
+    pins = sorted(line.split("[")[0] for line in out.read_text().splitlines() if "==" in line)
+    assert [p for p in pins if not p.startswith("#")] == ["cli==1.0", "proj==1.0"]

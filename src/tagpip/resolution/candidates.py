@@ -367,7 +367,12 @@ class CandidateFinder:
         def sdist(version: Version) -> Candidate | None:
             if url_files:
                 return None
-            return self._sdist_candidate(name, extras, releases, version, exact_pin)
+            found = self._sdist_candidate(name, extras, releases, version, exact_pin)
+            # Held to what narrows the wheels: a pinned extras node's file is a wheel, so no
+            # sdist is it (a tag block is checked on the sdist's wheel once built).
+            if found is None or found.file is None or not narrows:
+                return found
+            return found if all(r.accepts_file(found.file) for r in requirements) else None
 
         newest_wins = bool(url_files) or self.prefers_source(name)
 
