@@ -257,44 +257,9 @@ def realistic_pairs(tagpip: str, uv: str, pip: str, index: str, install: bool) -
             *reqs,
         ]
 
-    def lock(side: str, work: Path, cache: Path) -> list[str]:
-        (work / "reqs.txt").write_text("\n".join(reqs) + "\n")
-        if side == "a":
-            return [
-                tagpip,
-                "lock",
-                "-q",
-                "-r",
-                "reqs.txt",
-                "-o",
-                "lock.txt",
-                "--cache-dir",
-                str(cache),
-                "-i",
-                index,
-                *TAGPIP_TARGET,
-            ]
-        return [
-            uv,
-            "pip",
-            "compile",
-            "-q",
-            "--no-config",
-            "--python",
-            sys.executable,
-            "--cache-dir",
-            str(cache),
-            "-i",
-            index,
-            *UV_TARGET,
-            "reqs.txt",
-            "-o",
-            "lock.txt",
-        ]
-
     pairs = [
         Pair("download", "download", "tagpip download", "pip download", download),
-        Pair("lock", "lock", "tagpip lock", "uv pip compile", lock),
+        lock_pair(tagpip, uv, index, reqs),
     ]
     if install:
         pairs.extend(install_pairs(tagpip, uv, index, reqs, TAGPIP_TARGET, UV_TARGET))
@@ -470,44 +435,7 @@ def section_scale(
         with mirror_mod.Mirror(root) as server:
             index = server.url
 
-            def lock(
-                side: str, work: Path, cache_dir: Path, names: list[str] = names, index: str = index
-            ) -> list[str]:
-                (work / "reqs.txt").write_text("\n".join(names) + "\n")
-                if side == "a":
-                    return [
-                        tagpip,
-                        "lock",
-                        "-q",
-                        "-r",
-                        "reqs.txt",
-                        "-o",
-                        "lock.txt",
-                        "--cache-dir",
-                        str(cache_dir),
-                        "-i",
-                        index,
-                        *TAGPIP_TARGET,
-                    ]
-                return [
-                    uv,
-                    "pip",
-                    "compile",
-                    "-q",
-                    "--no-config",
-                    "--python",
-                    sys.executable,
-                    "--cache-dir",
-                    str(cache_dir),
-                    "-i",
-                    index,
-                    *UV_TARGET,
-                    "reqs.txt",
-                    "-o",
-                    "lock.txt",
-                ]
-
-            pair = Pair("lock", "lock", "tagpip lock", "uv pip compile", lock)
+            pair = lock_pair(tagpip, uv, index, names)
             a, b = compare(pair, env, args.runs, warm=False, scratch=scratch)
             rows.append(
                 _row(f"lock {size} top-level (cold)", pair.a_label, pair.b_label, a, b, None)
@@ -522,12 +450,22 @@ def large_names(path: Path) -> list[str]:
     return [line for line in lines if line]
 
 
-def large_lock_pair(tagpip: str, uv: str, index: str, names: Sequence[str]) -> Pair:
-    """``tagpip lock`` against ``uv pip compile`` of ``names``, both wheels only."""
+def lock_pair(
+    tagpip: str,
+    uv: str,
+    index: str,
+    names: Sequence[str],
+    name: str = "lock",
+    *,
+    only_binary: bool = False,
+) -> Pair:
+    """``tagpip lock`` against ``uv pip compile`` of ``names`` from ``index``: the one command
+    line of each that every section times; with ``only_binary``, both take wheels only."""
 
     def lock(side: str, work: Path, cache: Path) -> list[str]:
         (work / "reqs.txt").write_text("\n".join(names) + "\n")
-        common = ["--only-binary", ":all:", "--cache-dir", str(cache), "-i", index]
+        common = ["--only-binary", ":all:"] if only_binary else []
+        common += ["--cache-dir", str(cache), "-i", index]
         if side == "a":
             return [
                 tagpip,
@@ -540,22 +478,10 @@ def large_lock_pair(tagpip: str, uv: str, index: str, names: Sequence[str]) -> P
                 *common,
                 *TAGPIP_TARGET,
             ]
-        return [
-            uv,
-            "pip",
-            "compile",
-            "-q",
-            "--no-config",
-            "--python",
-            sys.executable,
-            *common,
-            *UV_TARGET,
-            "reqs.txt",
-            "-o",
-            "lock.txt",
-        ]
+        uv_compile = [uv, "pip", "compile", "-q", "--no-config", "--python", sys.executable]
+        return [*uv_compile, *common, *UV_TARGET, "reqs.txt", "-o", "lock.txt"]
 
-    return Pair(f"lock {len(names)}", "lock", "tagpip lock", "uv pip compile", lock)
+    return Pair(name, "lock", "tagpip lock", "uv pip compile", lock)
 
 
 def _memory_cells(a: Series, b: Series) -> list[str]:
@@ -573,7 +499,9 @@ def section_large(
     rows = []
     for warm in (False, True):
         mode = "warm" if warm else "cold"
-        pair = large_lock_pair(tagpip, uv, args.large_index, names)
+        pair = lock_pair(
+            tagpip, uv, args.large_index, names, f"lock {len(names)}", only_binary=True
+        )
         a, b = compare(pair, env, args.runs, warm=warm, scratch=scratch)
         what = f"lock {len(names)} names ({mode})"
         row = _row(what, pair.a_label, pair.b_label, a, b, LARGE_GOALS[mode])
@@ -581,7 +509,9 @@ def section_large(
         print(f"  large: {mode} done", file=sys.stderr)
     medians: dict[int, tuple[float, float]] = {}
     for size in args.large_sizes:
-        pair = large_lock_pair(tagpip, uv, args.large_index, names[:size])
+        pair = lock_pair(
+            tagpip, uv, args.large_index, names[:size], f"lock {size}", only_binary=True
+        )
         a, b = compare(pair, env, args.runs, warm=False, scratch=scratch)
         medians[size] = (a.median, b.median)
         row = _row(f"lock first {size} names (cold)", pair.a_label, pair.b_label, a, b, None)
